@@ -1,0 +1,1 @@
+"""LangChain integration for Azure OpenAI, built on shared_core."""

@@ -1,0 +1,1 @@
+"""LlamaIndex integration for Azure OpenAI, built on shared_core."""

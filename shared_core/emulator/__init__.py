@@ -1,0 +1,1 @@
+"""The local Azure OpenAI emulator."""

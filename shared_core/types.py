@@ -1,0 +1,228 @@
+"""Neutral request and result types shared by both adapters.
+
+Small frozen dataclasses with slots: they sit on the hot path of every streamed chunk, so they
+are deliberately not pydantic models. Messages travel in OpenAI's wire form (``list[dict]``),
+which is the one neutral format both frameworks already convert to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Mapping
+
+JSON = dict[str, Any]
+
+Operation = Literal[
+    "chat/completions",
+    "completions",
+    "embeddings",
+    "audio/transcriptions",
+    "audio/translations",
+    "audio/speech",
+    "images/generations",
+    "images/edits",
+    "files",
+    "batches",
+    "fine_tuning/jobs",
+    "models",
+]
+
+#: Operations whose dated-API URL carries ``/deployments/{deployment}/``.
+DEPLOYMENT_OPERATIONS: frozenset[str] = frozenset(
+    {
+        "chat/completions",
+        "completions",
+        "embeddings",
+        "audio/transcriptions",
+        "audio/translations",
+        "audio/speech",
+        "images/generations",
+        "images/edits",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseMeta:
+    """What Azure said about a response besides its body: ids, region, limits, all headers."""
+
+    status: int
+    headers: Mapping[str, str]
+    request_id: str | None = None  # apim-request-id, else x-request-id
+    client_request_id: str | None = None  # x-ms-client-request-id we sent
+    region: str | None = None  # x-ms-region
+    deployment: str | None = None  # x-ms-deployment-name
+    attempts: int = 1  # HTTP attempts this call took (retries + 1)
+    target: str | None = None  # name of the target (region) that answered
+
+    @property
+    def ratelimit(self) -> dict[str, str]:
+        """The ``x-ratelimit-*`` headers, prefix stripped."""
+        return {
+            k[len("x-ratelimit-") :]: v
+            for k, v in self.headers.items()
+            if k.lower().startswith("x-ratelimit-")
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    cached_tokens: int = 0
+    reasoning_tokens: int = 0
+    audio_input_tokens: int = 0
+    audio_output_tokens: int = 0
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """A complete tool call. ``arguments`` is the raw JSON text the model produced."""
+
+    id: str
+    name: str
+    arguments: str
+    type: str = "function"
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallDelta:
+    """A fragment of a streamed tool call; fragments with one ``index`` belong together."""
+
+    index: int
+    id: str | None = None
+    name: str | None = None
+    arguments: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    index: int
+    role: str | None
+    content: str | None
+    finish_reason: str | None
+    tool_calls: tuple[ToolCall, ...] = ()
+    refusal: str | None = None
+    reasoning_content: str | None = None
+    content_filter_results: Mapping[str, Any] | None = None
+    logprobs: Mapping[str, Any] | None = None
+    audio: Mapping[str, Any] | None = None
+    annotations: tuple[Mapping[str, Any], ...] = ()
+    #: legacy completions: the generated text lives here
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatResult:
+    """A parsed chat (or legacy completions) response."""
+
+    id: str
+    model: str
+    created: int
+    choices: tuple[Choice, ...]
+    usage: Usage | None
+    system_fingerprint: str | None
+    prompt_filter_results: tuple[Mapping[str, Any], ...]
+    meta: ResponseMeta | None
+    raw: Mapping[str, Any]
+    service_tier: str | None = None
+
+    @property
+    def first(self) -> Choice:
+        """The first choice. A completion filtered by Azure is still a Choice (content None)."""
+        return self.choices[0]
+
+
+@dataclass(frozen=True, slots=True)
+class ChatDelta:
+    """One parsed streamed chunk, flattened to its first choice (``n>1`` keeps ``choice_index``).
+
+    Azure's first chunk (empty ``choices``, ``prompt_filter_results``) and the usage chunk
+    (empty ``choices``, ``usage``) are deltas too: nothing is dropped.
+    """
+
+    id: str
+    model: str
+    choice_index: int = 0
+    role: str | None = None
+    content: str | None = None
+    refusal: str | None = None
+    reasoning_content: str | None = None
+    tool_calls: tuple[ToolCallDelta, ...] = ()
+    finish_reason: str | None = None
+    content_filter_results: Mapping[str, Any] | None = None
+    prompt_filter_results: tuple[Mapping[str, Any], ...] = ()
+    logprobs: Mapping[str, Any] | None = None
+    usage: Usage | None = None
+    system_fingerprint: str | None = None
+    #: legacy completions stream text here
+    text: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+    meta: ResponseMeta | None = None  # set on the first delta of a stream only
+
+
+@dataclass(frozen=True, slots=True)
+class EmbeddingResult:
+    vectors: list[list[float]]  # in input order
+    model: str
+    usage: Usage | None
+    meta: ResponseMeta | None  # of the last request when batched
+    requests: int = 1
+
+
+@dataclass(slots=True)
+class ChatRequest:
+    """A chat call in neutral form. The core applies per-model-family rules when building the body.
+
+    ``messages`` are OpenAI wire-form dicts. ``max_tokens`` is always the caller's intent; the core
+    decides whether it goes on the wire as ``max_tokens`` or ``max_completion_tokens``.
+    """
+
+    messages: list[JSON]
+    model: str | None = None  # model name, for family rules (the deployment routes the call)
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    stop: list[str] | str | None = None
+    n: int | None = None
+    seed: int | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+    logit_bias: dict[str, float] | None = None
+    logprobs: bool | None = None
+    top_logprobs: int | None = None
+    tools: list[JSON] | None = None
+    tool_choice: str | JSON | None = None
+    parallel_tool_calls: bool | None = None
+    response_format: JSON | None = None
+    reasoning_effort: str | None = None
+    user: str | None = None
+    stream: bool = False
+    include_usage: bool = True  # only used when stream=True
+    extra_body: JSON = field(default_factory=dict)  # merged last, wins
+
+
+@dataclass(slots=True)
+class CompletionRequest:
+    """A legacy ``/completions`` call (gpt-35-turbo-instruct style deployments)."""
+
+    prompt: str | list[str]
+    model: str | None = None
+    max_tokens: int | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    stop: list[str] | str | None = None
+    n: int | None = None
+    logprobs: int | None = None
+    echo: bool | None = None
+    seed: int | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+    best_of: int | None = None
+    suffix: str | None = None
+    user: str | None = None
+    stream: bool = False
+    include_usage: bool = True
+    extra_body: JSON = field(default_factory=dict)
