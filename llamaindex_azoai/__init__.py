@@ -1,1 +1,78 @@
-"""LlamaIndex integration for Azure OpenAI, built on shared_core."""
+"""LlamaIndex integration for Azure OpenAI, built on shared_core.
+
+Change one import line::
+
+    from llama_index.llms.azure_openai import AzureOpenAI          # before
+    from llamaindex_azoai import AzureOpenAI                       # after
+
+``AzureOpenAIEmbedding`` and ``AzureOpenAIMultiModal`` likewise. Classes load on first access, so
+``import llamaindex_azoai`` costs almost nothing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from shared_core.errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    AzureOpenAIError,
+    BadRequestError,
+    ConfigurationError,
+    ContentFilterError,
+    ContextLengthExceededError,
+    DeploymentNotFoundError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    StreamError,
+    UnsupportedAPIVersionError,
+)
+
+if TYPE_CHECKING:
+    from .embeddings import AzureOpenAIEmbedding
+    from .llms import AzureOpenAI
+    from .multi_modal_llms import AzureOpenAIMultiModal
+
+_LAZY = {
+    "AzureOpenAI": "llms",
+    "AzureOpenAIEmbedding": "embeddings",
+    "AzureOpenAIMultiModal": "multi_modal_llms",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'llamaindex_azoai' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "AzureOpenAI",
+    "AzureOpenAIEmbedding",
+    "AzureOpenAIError",
+    "AzureOpenAIMultiModal",
+    "BadRequestError",
+    "ConfigurationError",
+    "ContentFilterError",
+    "ContextLengthExceededError",
+    "DeploymentNotFoundError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+    "StreamError",
+    "UnsupportedAPIVersionError",
+]

@@ -6,7 +6,8 @@ this module only holds the types so that every other module can import them chea
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 
 class AzureOpenAIError(Exception):
@@ -39,6 +40,18 @@ class APIConnectionError(AzureOpenAIError):
 
 class APITimeoutError(APIConnectionError, TimeoutError):
     """The call's deadline passed (across all attempts) or a read timed out."""
+
+
+class TokenAcquisitionError(AzureOpenAIError):
+    """No token could be obtained (the token endpoint refused, or no identity is available).
+
+    ``credential`` describes the source; ``__cause__`` is the original (azure-identity) error.
+    """
+
+    def __init__(self, message: str, *, credential: str, setting: str | None = None) -> None:
+        super().__init__(message)
+        self.credential = credential
+        self.setting = setting
 
 
 class StreamError(AzureOpenAIError):
@@ -165,6 +178,7 @@ __all__ = [
     "RateLimitError",
     "ServerError",
     "StreamError",
+    "TokenAcquisitionError",
     "UnprocessableEntityError",
     "UnsupportedAPIVersionError",
 ]

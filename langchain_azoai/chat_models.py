@@ -1,0 +1,683 @@
+"""``AzureChatOpenAI``: LangChain's chat model for Azure OpenAI, on the httpx-native core."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from operator import itemgetter
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    AsyncIterator,
+    Callable,
+    Iterator,
+    Literal,
+    Mapping,
+    Sequence,
+)
+
+from langchain_core.language_models import LanguageModelInput
+from langchain_core.language_models.chat_models import BaseChatModel, LangSmithParams
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap, RunnablePassthrough
+from langchain_core.utils import from_env
+from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_names
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from typing_extensions import Self
+
+from langchain_azoai._convert import (
+    DeltaConverter,
+    choice_to_message,
+    messages_to_wire,
+    model_name_with_version,
+    token_usage_dict,
+)
+from langchain_azoai._fields import AzureConnectionFields
+from shared_core.errors import ConfigurationError
+from shared_core.models import profile_for
+from shared_core.types import ChatRequest
+
+if TYPE_CHECKING:
+    from langchain_core.callbacks import (
+        AsyncCallbackManagerForLLMRun,
+        CallbackManagerForLLMRun,
+    )
+    from langchain_core.language_models import ModelProfile
+    from langchain_core.tools import BaseTool
+
+    from shared_core.types import ChatResult as CoreChatResult
+
+# Per-call kwargs that map onto ChatRequest fields one to one.
+_REQ_FIELDS = (
+    "temperature", "top_p", "n", "seed", "presence_penalty", "frequency_penalty", "logit_bias",
+    "logprobs", "top_logprobs", "tools", "tool_choice", "parallel_tool_calls", "reasoning_effort",
+    "user",
+)
+# Responses-API-only settings: refused loudly rather than silently ignored.
+_RESPONSES_ONLY = ("include", "truncation", "context_management", "previous_response_id", "text")
+
+
+class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
+    """Azure OpenAI chat model: a drop-in for ``langchain_openai.AzureChatOpenAI``.
+
+    Same field names, aliases and environment variables as langchain-openai; the wire work
+    (URLs for the dated and v1 APIs, auth, retries with ``retry-after``, SSE, typed errors) is
+    done by ``shared_core``. Reasoning models (o-series, gpt-5) need no special settings: the
+    core maps ``max_tokens`` to ``max_completion_tokens``, drops unsupported sampling
+    parameters and sends the ``developer`` role where the model family wants it.
+
+    Example:
+        ```python
+        from langchain_azoai import AzureChatOpenAI
+
+        model = AzureChatOpenAI(azure_deployment="gpt-4o", api_version="2024-10-21")
+        model.invoke([("system", "Translate to French."), ("human", "I love programming.")])
+        ```
+
+    Content filter policy (identical for ``invoke`` and ``stream``):
+
+    * A **filtered prompt** raises ``ContentFilterError`` (``source="prompt"``, with the
+      categories and severities in ``.categories``) before any output.
+    * A **filtered completion** is returned, not raised: the message carries what was
+      generated, ``response_metadata["finish_reason"] == "content_filter"`` and the verdicts in
+      ``response_metadata["content_filter_results"]``. When streaming, these are on the final
+      chunk (the worst verdict per category over the stream); Azure's
+      ``prompt_filter_results`` are on the first chunk.
+
+    Response metadata adds Azure's ``request_id``, ``region`` and ``ratelimit`` (the
+    ``x-ratelimit-*`` headers) to langchain-openai's keys; ``include_response_headers=True``
+    adds all headers. ``usage_metadata`` is on the message for ``invoke`` and on exactly one
+    chunk when streaming.
+
+    ``use_responses_api=True`` and Responses-only settings raise ``ConfigurationError``.
+    """
+
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+
+    deployment_name: str | None = Field(default=None, alias="azure_deployment")
+    """The Azure deployment (env ``AZURE_OPENAI_DEPLOYMENT``; else ``model``)."""
+    model_name: str | None = Field(default=None, alias="model")
+    """The underlying model (e.g. ``gpt-4o``): family rules, tracing, token estimates."""
+    model_version: str = ""
+    """Model version appended to ``model_name`` in metadata (only if not already there)."""
+    openai_api_type: str | None = Field(
+        default_factory=from_env("OPENAI_API_TYPE", default="azure")
+    )
+    """Legacy; reported in ``lc_attributes`` only."""
+    validate_base_url: bool = True
+    """Accepted for compatibility; the core validates every endpoint shape."""
+    temperature: float | None = None
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Extra body parameters for every call (unknown constructor kwargs land here)."""
+    stream_usage: bool | None = None
+    """Ask for token usage when streaming (default on; the core omits it for api-versions that
+    predate ``stream_options``)."""
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+    seed: int | None = None
+    logprobs: bool | None = None
+    top_logprobs: int | None = None
+    logit_bias: dict[int, int] | None = None
+    streaming: bool = False
+    n: int | None = None
+    top_p: float | None = None
+    max_tokens: int | None = Field(default=None, alias="max_completion_tokens")
+    """Maximum tokens to generate; sent as ``max_completion_tokens`` where the model wants it."""
+    reasoning_effort: str | None = None
+    reasoning: dict[str, Any] | None = None
+    """Only ``{"effort": ...}`` is accepted (mapped to ``reasoning_effort``)."""
+    verbosity: str | None = None
+    tiktoken_model_name: str | None = None
+    """Accepted for compatibility; token counts use the core's estimate (no tiktoken)."""
+    stop: list[str] | str | None = Field(default=None, alias="stop_sequences")
+    extra_body: Mapping[str, Any] | None = None
+    include_response_headers: bool = False
+    disabled_params: dict[str, Any] | None = None
+    """Parameters helper methods must not emit, e.g. ``{"parallel_tool_calls": None}``. By
+    default the core decides from the model profile."""
+    service_tier: str | None = None
+    store: bool | None = None
+    prompt_cache_options: dict[str, Any] | None = None
+    stream_chunk_timeout: float | None = None
+    """Accepted for compatibility; stalls are bounded by ``timeout`` per read."""
+    http_socket_options: Any | None = Field(default=None, exclude=True)
+    include: list[str] | None = None
+    truncation: str | None = None
+    context_management: list[dict[str, Any]] | None = None
+    use_previous_response_id: bool = False
+    use_responses_api: bool | None = None
+    """Must be None or False: the Responses API is not supported yet (raises)."""
+
+    # ------------------------------------------------------------------ construction
+
+    @model_validator(mode="before")
+    @classmethod
+    def build_extra(cls, values: dict[str, Any]) -> Any:
+        """Unknown constructor kwargs go to ``model_kwargs`` (with a warning), as upstream."""
+        return _build_model_kwargs(values, _field_names(cls))
+
+    @model_validator(mode="after")
+    def _validate_azoai_chat(self) -> Self:
+        if self.n is not None and self.n < 1:
+            raise ConfigurationError(
+                f"n={self.n}: n must be at least 1.", setting="n"
+            )
+        if self.n is not None and self.n > 1 and self.streaming:
+            raise ConfigurationError(
+                "n must be 1 when streaming=True: set n=1 or streaming=False.", setting="n"
+            )
+        if self.use_responses_api:
+            raise ConfigurationError(
+                "use_responses_api=True: the Responses API is not supported by "
+                "langchain_azoai yet. Remove use_responses_api (Chat Completions is used).",
+                setting="use_responses_api",
+            )
+        if self.output_version not in (None, "v0", "v1"):
+            raise ConfigurationError(
+                f"output_version={self.output_version!r}: use 'v0' or 'v1' "
+                "('responses/v1' needs the Responses API, not supported yet).",
+                setting="output_version",
+            )
+        for name in ("include", "truncation", "context_management"):
+            if getattr(self, name) is not None:
+                raise ConfigurationError(
+                    f"{name} is a Responses API setting, not supported yet: remove it.",
+                    setting=name,
+                )
+        if self.use_previous_response_id:
+            raise ConfigurationError(
+                "use_previous_response_id needs the Responses API, not supported yet: remove it.",
+                setting="use_previous_response_id",
+            )
+        if self.reasoning is not None:
+            extra = set(self.reasoning) - {"effort"}
+            if extra:
+                raise ConfigurationError(
+                    f"reasoning={self.reasoning!r}: only 'effort' is supported on Chat "
+                    f"Completions ({sorted(extra)} need the Responses API). Use "
+                    "reasoning_effort='low'|'medium'|'high'.",
+                    setting="reasoning",
+                )
+        return self
+
+    def _resolve_model_profile(self) -> ModelProfile | None:
+        p = profile_for(self.model_name, self.deployment_name)
+        if not p.chat:
+            return None
+        return {  # type: ignore[return-value]
+            "max_input_tokens": p.context_window,
+            "max_output_tokens": p.max_output,
+            "text_inputs": True,
+            "image_inputs": p.supports_vision,
+            "image_url_inputs": p.supports_vision,
+            "tool_calling": p.supports_tools,
+            "tool_choice": p.supports_tools,
+            "structured_output": p.supports_json_schema,
+            "reasoning_output": p.reasoning,
+            "text_outputs": True,
+        }
+
+    def _deployment_for_core(self) -> str | None:
+        return self.deployment_name or None
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        return True
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        """``["langchain_azoai", "chat_models"]``."""
+        return ["langchain_azoai", "chat_models"]
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        return {
+            "openai_api_key": "AZURE_OPENAI_API_KEY",
+            "azure_ad_token": "AZURE_OPENAI_AD_TOKEN",
+            "client_secret": "AZURE_CLIENT_SECRET",
+        }
+
+    @property
+    def lc_attributes(self) -> dict[str, Any]:
+        return {
+            "openai_api_type": self.openai_api_type,
+            "openai_api_version": self.openai_api_version,
+        }
+
+    @property
+    def model(self) -> str | None:
+        """Same as ``model_name``."""
+        return self.model_name
+
+    @property
+    def _llm_type(self) -> str:
+        return "azure-openai-chat"
+
+    @property
+    def _default_params(self) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "model": self.model_name,
+            "stream": self.streaming,
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "n": self.n,
+            "seed": self.seed,
+            "presence_penalty": self.presence_penalty,
+            "frequency_penalty": self.frequency_penalty,
+            "logit_bias": self.logit_bias,
+            "logprobs": self.logprobs,
+            "top_logprobs": self.top_logprobs,
+            "max_completion_tokens": self.max_tokens,
+            "stop": self.stop or None,
+            "reasoning_effort": self.reasoning_effort,
+            "verbosity": self.verbosity,
+            "service_tier": self.service_tier,
+            "store": self.store,
+        }
+        params = {k: v for k, v in params.items() if v is not None}
+        if self.extra_body:
+            params["extra_body"] = dict(self.extra_body)
+        return {**params, **self.model_kwargs}
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"azure_deployment": self.deployment_name, "model_name": self.model_name,
+                **self._default_params}
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        params = LangSmithParams(ls_provider="azure", ls_model_type="chat")
+        override = kwargs.get("model")
+        if override:
+            params["ls_model_name"] = override
+        elif self.model_name:
+            params["ls_model_name"] = (
+                model_name_with_version(self.model_name, self.model_version) or ""
+            )
+        elif self.deployment_name:
+            params["ls_model_name"] = self.deployment_name
+        temperature = kwargs.get("temperature", self.temperature)
+        if temperature is not None:
+            params["ls_temperature"] = temperature
+        max_tokens = kwargs.get("max_tokens") or kwargs.get("max_completion_tokens") or (
+            self.max_tokens
+        )
+        if max_tokens is not None:
+            params["ls_max_tokens"] = max_tokens
+        ls_stop = stop or kwargs.get("stop") or self.stop
+        if ls_stop:
+            params["ls_stop"] = [ls_stop] if isinstance(ls_stop, str) else list(ls_stop)
+        return params
+
+    # ------------------------------------------------------------------ request building
+
+    def _build_request(
+        self, messages: list[BaseMessage], stop: list[str] | None, stream: bool,
+        kwargs: dict[str, Any],
+    ) -> tuple[ChatRequest, dict[str, Any], Any]:
+        """Messages + settings + per-call kwargs -> (ChatRequest, call options, parse schema)."""
+        kw: dict[str, Any] = {**self.model_kwargs, **kwargs} if self.model_kwargs else dict(kwargs)
+        for name in _RESPONSES_ONLY:
+            if kw.get(name) is not None:
+                raise ConfigurationError(
+                    f"{name!r} is a Responses API parameter, not supported yet: remove it.",
+                    setting=name,
+                )
+        req = ChatRequest(messages=messages_to_wire(messages), model=self.model_name,
+                          stream=stream)
+        req.temperature = self.temperature
+        req.top_p = self.top_p
+        req.n = self.n
+        req.seed = self.seed
+        req.presence_penalty = self.presence_penalty
+        req.frequency_penalty = self.frequency_penalty
+        if self.logit_bias is not None:
+            req.logit_bias = {str(k): float(v) for k, v in self.logit_bias.items()}
+        req.logprobs = self.logprobs
+        req.top_logprobs = self.top_logprobs
+        req.max_tokens = self.max_tokens
+        req.reasoning_effort = self.reasoning_effort or (
+            self.reasoning.get("effort") if self.reasoning else None
+        )
+        req.stop = stop if stop is not None else (self.stop or None)
+        extra: dict[str, Any] = {}
+        if self.verbosity is not None:
+            extra["verbosity"] = self.verbosity
+        if self.service_tier is not None:
+            extra["service_tier"] = self.service_tier
+        if self.store is not None:
+            extra["store"] = self.store
+        if self.prompt_cache_options:
+            extra.update(self.prompt_cache_options)
+        call: dict[str, Any] = {}
+        schema: Any = None
+        if kw:
+            # One precedence for every per-call override: kwargs win over fields.
+            for name in _REQ_FIELDS:
+                if name in kw:
+                    setattr(req, name, kw.pop(name))
+            if req.logit_bias is not None:
+                req.logit_bias = {str(k): float(v) for k, v in req.logit_bias.items()}
+            for alias in ("max_tokens", "max_completion_tokens"):  # B1: one intent, one wire name
+                if alias in kw:
+                    req.max_tokens = kw.pop(alias)
+            if "stop" in kw:
+                val = kw.pop("stop")
+                if stop is None:
+                    req.stop = val
+            if "model" in kw:
+                model = kw.pop("model")
+                if model:
+                    call["model"] = model
+            if "response_format" in kw:
+                rf = kw.pop("response_format")
+                if isinstance(rf, type) and issubclass(rf, BaseModel):
+                    schema = rf
+                req.response_format = self._response_format(rf)
+            kw.pop("strict", None)
+            kw.pop("ls_structured_output_format", None)
+            stream_usage = kw.pop("stream_usage", None)
+            stream_options = kw.pop("stream_options", None)
+            if stream_usage is None and isinstance(stream_options, dict):
+                stream_usage = stream_options.get("include_usage")
+            if stream_usage is not None:
+                req.include_usage = bool(stream_usage)
+            elif self.stream_usage is not None:
+                req.include_usage = self.stream_usage
+            if "extra_headers" in kw:
+                call["headers"] = kw.pop("extra_headers")
+            if "timeout" in kw:
+                call["timeout"] = kw.pop("timeout")
+            body_extra = kw.pop("extra_body", None)
+            extra.update(kw)  # anything else goes to the body, as upstream
+            if body_extra:
+                extra.update(body_extra)
+        elif self.stream_usage is not None:
+            req.include_usage = self.stream_usage
+        if self.extra_body:
+            extra = {**extra, **self.extra_body} if extra else dict(self.extra_body)
+        if isinstance(req.stop, list) and not req.stop:
+            req.stop = None
+        if extra:
+            req.extra_body = extra
+        return req, call, schema
+
+    def _response_format(self, rf: Any) -> dict[str, Any]:
+        if isinstance(rf, dict):
+            return rf
+        from langchain_azoai._tools import response_format_for
+
+        return response_format_for(rf, strict=True)
+
+    # ------------------------------------------------------------------ results
+
+    def _model_name(self, result: CoreChatResult) -> str | None:
+        return model_name_with_version(
+            result.model or self.model_name or self.deployment_name, self.model_version
+        )
+
+    def _to_chat_result(self, result: CoreChatResult, schema: Any = None) -> ChatResult:
+        model_name = self._model_name(result)
+        generations = []
+        for choice in result.choices:
+            msg = choice_to_message(choice, result, model_name=model_name,
+                                    include_headers=self.include_response_headers)
+            if schema is not None and choice.content and not choice.refusal:
+                try:
+                    msg.additional_kwargs["parsed"] = _validate_json(schema, choice.content)
+                except ValueError:
+                    msg.additional_kwargs["parsed"] = None
+            generations.append(ChatGeneration(
+                message=msg,
+                generation_info={"finish_reason": choice.finish_reason,
+                                 **({"logprobs": dict(choice.logprobs)} if choice.logprobs
+                                    else {})},
+            ))
+        llm_output: dict[str, Any] = {
+            "token_usage": token_usage_dict(result.usage) if result.usage else {},
+            "model_name": model_name,
+            "system_fingerprint": result.system_fingerprint,
+            "id": result.id,
+        }
+        if result.prompt_filter_results:
+            llm_output["prompt_filter_results"] = [dict(p) for p in result.prompt_filter_results]
+        return ChatResult(generations=generations, llm_output=llm_output)
+
+    def _combine_llm_outputs(self, llm_outputs: list[dict[str, Any] | None]) -> dict[str, Any]:
+        overall: dict[str, Any] = {}
+        system_fingerprint = None
+        model_name = None
+        for output in llm_outputs:
+            if not output:
+                continue
+            for k, v in (output.get("token_usage") or {}).items():
+                if isinstance(v, (int, float)) and not isinstance(v, bool):
+                    overall[k] = overall.get(k, 0) + v
+            system_fingerprint = system_fingerprint or output.get("system_fingerprint")
+            model_name = model_name or output.get("model_name")
+        return {"token_usage": overall, "model_name": model_name,
+                "system_fingerprint": system_fingerprint}
+
+    # ------------------------------------------------------------------ calls
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        req, call, schema = self._build_request(messages, stop, False, kwargs)
+        return self._to_chat_result(self._client().chat(req, **call), schema)
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        req, call, schema = self._build_request(messages, stop, False, kwargs)
+        return self._to_chat_result(await self._client().achat(req, **call), schema)
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        req, call, _ = self._build_request(messages, stop, True, kwargs)
+        conv = DeltaConverter(model_version=self.model_version,
+                              include_headers=self.include_response_headers)
+        for delta in self._client().stream_chat(req, **call):
+            chunk = conv.feed(delta)
+            if chunk is not None:
+                yield _gen_chunk(chunk)
+        yield _gen_chunk(conv.finish())
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        req, call, _ = self._build_request(messages, stop, True, kwargs)
+        conv = DeltaConverter(model_version=self.model_version,
+                              include_headers=self.include_response_headers)
+        async for delta in self._client().astream_chat(req, **call):
+            chunk = conv.feed(delta)
+            if chunk is not None:
+                yield _gen_chunk(chunk)
+        yield _gen_chunk(conv.finish())
+
+    # ------------------------------------------------------------------ tokens
+
+    def get_num_tokens(self, text: str) -> int:
+        """Estimated tokens in ``text`` (the core's documented estimate; no tiktoken)."""
+        from shared_core.tokens import estimate_tokens
+
+        return estimate_tokens(text)
+
+    def get_num_tokens_from_messages(
+        self,
+        messages: list[BaseMessage],
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool] | None = None,
+    ) -> int:
+        """Estimated prompt tokens for ``messages`` (and tool definitions), without tiktoken."""
+        from shared_core.tokens import estimate_message_tokens, estimate_tokens
+
+        from langchain_core.messages import convert_to_messages
+
+        n = estimate_message_tokens(messages_to_wire(convert_to_messages(messages)))
+        if tools:
+            from langchain_azoai._tools import to_wire_tool
+
+            n += estimate_tokens(json.dumps([to_wire_tool(t) for t in tools]))
+        return n
+
+    # ------------------------------------------------------------------ tools
+
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
+        *,
+        tool_choice: dict[str, Any] | str | bool | None = None,
+        strict: bool | None = None,
+        parallel_tool_calls: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Bind tools (Pydantic models, TypedDicts, functions, ``BaseTool``, dicts).
+
+        ``tool_choice``: ``"auto"``, ``"none"``, ``"any"``/``"required"``/``True`` (must call
+        one), or a tool name. ``strict=True`` sends strict schemas. ``parallel_tool_calls`` is
+        sent only when given.
+        """
+        from langchain_azoai._tools import normalize_tool_choice, to_wire_tool, tool_names
+
+        wire = [to_wire_tool(t, strict=strict) for t in tools]
+        if tool_choice is not None and tool_choice is not False:
+            kwargs["tool_choice"] = normalize_tool_choice(tool_choice, tool_names(wire))
+        if parallel_tool_calls is not None:
+            kwargs["parallel_tool_calls"] = parallel_tool_calls
+        return super().bind(tools=wire, **kwargs)
+
+    def with_structured_output(
+        self,
+        schema: dict[str, Any] | type | None = None,
+        *,
+        method: Literal["function_calling", "json_mode", "json_schema"] = "json_schema",
+        include_raw: bool = False,
+        strict: bool | None = None,
+        tools: list[Any] | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, dict[str, Any] | BaseModel]:
+        """Answer in the shape of ``schema`` (Pydantic model, TypedDict or JSON schema).
+
+        ``method``: ``"json_schema"`` (default; Azure structured outputs), ``"function_calling"``
+        (a forced tool call) or ``"json_mode"`` (``{"type": "json_object"}``; no ``strict``).
+        ``include_raw=True`` returns ``{"raw", "parsed", "parsing_error"}``.
+        """
+        from langchain_core.output_parsers import JsonOutputKeyToolsParser, JsonOutputParser
+        from langchain_core.output_parsers.openai_tools import PydanticToolsParser
+        from langchain_core.utils.function_calling import convert_to_json_schema
+
+        if kwargs:
+            raise ConfigurationError(
+                f"with_structured_output got unexpected arguments {sorted(kwargs)}: accepted "
+                "are schema, method, include_raw, strict, tools.", setting=next(iter(kwargs)))
+        from langchain_core.utils.pydantic import is_basemodel_subclass
+
+        is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
+        if method == "json_mode" and strict is not None:
+            raise ConfigurationError(
+                "strict cannot be used with method='json_mode': use method='json_schema' for "
+                "strict schema adherence.", setting="strict")
+        if method != "json_mode" and schema is None:
+            raise ConfigurationError(
+                f"schema is required for method={method!r}.", setting="schema")
+        ls_format = {"kwargs": {"method": method, "strict": strict},
+                     "schema": convert_to_json_schema(schema) if schema is not None else None}
+        parser: Runnable[Any, Any]
+        if method == "function_calling":
+            from langchain_azoai._tools import to_wire_tool
+
+            tool = to_wire_tool(schema, strict=strict)
+            name = tool["function"]["name"]
+            bind_kw: dict[str, Any] = {"ls_structured_output_format": ls_format}
+            if not (self.disabled_params and "parallel_tool_calls" in self.disabled_params):
+                bind_kw["parallel_tool_calls"] = False
+            llm = self.bind_tools([schema], tool_choice=name, strict=strict, **bind_kw)
+            if is_pydantic:
+                parser = PydanticToolsParser(tools=[schema], first_tool_only=True)  # type: ignore[list-item]
+            else:
+                parser = JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
+        elif method == "json_mode":
+            llm = self.bind(response_format={"type": "json_object"},
+                            ls_structured_output_format=ls_format)
+            parser = _pydantic_parser(schema) if is_pydantic else JsonOutputParser()
+        elif method == "json_schema":
+            from langchain_azoai._tools import response_format_for, to_wire_tool
+
+            rf = response_format_for(schema, strict=strict)
+            bind_kwargs: dict[str, Any] = {"response_format": rf,
+                                           "ls_structured_output_format": ls_format}
+            if tools:
+                bind_kwargs["tools"] = [to_wire_tool(t, strict=strict) for t in tools]
+            llm = self.bind(**bind_kwargs)
+            parser = _pydantic_parser(schema) if is_pydantic else JsonOutputParser()
+        else:
+            raise ConfigurationError(
+                f"method={method!r}: use 'json_schema', 'function_calling' or 'json_mode'.",
+                setting="method")
+        if not include_raw:
+            return llm | parser
+        parser_assign = RunnablePassthrough.assign(
+            parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
+        )
+        parser_none = RunnablePassthrough.assign(parsed=lambda _: None)
+        parser_with_fallback = parser_assign.with_fallbacks(
+            [parser_none], exception_key="parsing_error"
+        )
+        return RunnableMap(raw=llm) | parser_with_fallback
+
+
+def _field_names(cls: type) -> set[str]:
+    cached: set[str] | None = cls.__dict__.get("_azoai_field_names")
+    if cached is None:
+        cached = get_pydantic_field_names(cls)
+        type.__setattr__(cls, "_azoai_field_names", cached)
+    return cached
+
+
+def _gen_chunk(chunk: AIMessageChunk) -> ChatGenerationChunk:
+    return ChatGenerationChunk(message=chunk)
+
+
+def _refusal_check(message: AIMessage) -> None:
+    refusal = message.additional_kwargs.get("refusal")
+    if refusal:
+        from langchain_core.exceptions import OutputParserException
+
+        raise OutputParserException(f"The model refused to answer in the schema: {refusal}")
+
+
+def _message_text(message: Any) -> str:
+    if isinstance(message, BaseMessage):
+        _refusal_check(message)  # type: ignore[arg-type]
+        return message.text
+    return str(message)
+
+
+def _validate_json(schema: Any, text: str) -> Any:
+    if hasattr(schema, "model_validate_json"):
+        return schema.model_validate_json(text)
+    return schema.parse_obj(json.loads(text))  # pydantic.v1 models
+
+
+def _pydantic_parser(schema: Any) -> Runnable[Any, Any]:
+    def parse(message: Any) -> Any:
+        return _validate_json(schema, _message_text(message))
+
+    return RunnableLambda(parse)

@@ -1,0 +1,153 @@
+"""Connection settings shared by the LLM and the embedding classes.
+
+LlamaIndex spellings (``api_base``, ``use_azure_ad``, deployment aliases, ``reuse_client``) are
+translated here into the core's ``resolve_target`` / ``ClientOptions`` arguments. The core client
+itself is created lazily, on the first call, so constructing (and importing) stays cheap.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
+
+from llama_index.core.bridge.pydantic import (
+    BaseModel,
+    Field,
+    SecretStr,
+    field_serializer,
+    field_validator,
+)
+
+if TYPE_CHECKING:
+    from shared_core.client import CoreClient
+
+
+def first_of(*values: Optional[str]) -> Optional[str]:
+    """The first value that is set (the anchors' ``resolve_from_aliases``)."""
+    for v in values:
+        if v:
+            return v
+    return None
+
+
+class AzureConnection(BaseModel):
+    """Endpoint, credentials and retry policy. Secrets and callables never serialise."""
+
+    azure_endpoint: Optional[str] = Field(
+        default=None, description="https://RESOURCE.openai.azure.com/ (env AZURE_OPENAI_ENDPOINT)."
+    )
+    resource_name: Optional[str] = Field(default=None, description="The resource name, instead of azure_endpoint.")
+    api_base: Optional[str] = Field(
+        default=None,
+        description="Full base URL of a gateway / APIM / proxy in front of Azure OpenAI (sent as is).",
+    )
+    api_version: Optional[str] = Field(
+        default=None,
+        description="Dated api-version, or 'v1' for the /openai/v1 route (env AZURE_OPENAI_API_VERSION, "
+        "OPENAI_API_VERSION; default the latest GA).",
+    )
+    api_key: Optional[SecretStr] = Field(default=None, exclude=True, description="Key (env AZURE_OPENAI_API_KEY).")
+    azure_ad_token: Optional[SecretStr] = Field(default=None, exclude=True, description="A static Entra ID token.")
+    azure_ad_token_provider: Optional[Callable[[], Any]] = Field(
+        default=None, exclude=True, description="Sync (or async) callable returning an Entra ID token."
+    )
+    azure_ad_async_token_provider: Optional[Callable[[], Any]] = Field(
+        default=None, exclude=True, description="Async callable returning an Entra ID token."
+    )
+    credential: Optional[Any] = Field(default=None, exclude=True, description="An azure-identity credential.")
+    use_azure_ad: bool = Field(
+        default=False, description="Use Entra ID; with no token or provider, DefaultAzureCredential."
+    )
+    azure_auth_mode: Optional[str] = Field(
+        default=None, description="api_key, token, default, managed_identity, workload_identity, "
+        "client_secret, azure_cli or none."
+    )
+    tenant_id: Optional[str] = Field(default=None)
+    client_id: Optional[str] = Field(default=None)
+    client_secret: Optional[SecretStr] = Field(default=None, exclude=True)
+    token_scope: Optional[str] = Field(default=None, description="Entra ID scope (default per cloud).")
+    default_headers: Optional[Dict[str, str]] = Field(
+        default=None, description="Extra headers on every request (e.g. Ocp-Apim-Subscription-Key)."
+    )
+    default_query: Optional[Dict[str, str]] = Field(default=None, description="Extra query parameters.")
+    max_retries: int = Field(default=3, ge=0, description="Retries after the first attempt (one layer).")
+    timeout: Any = Field(default=60.0, description="Seconds per attempt, or an httpx.Timeout.")
+    deadline: Optional[float] = Field(default=None, gt=0, description="Overall seconds for one call, all attempts.")
+    max_retry_wait: float = Field(default=60.0, ge=0, description="Longest server-requested wait to honour.")
+    reuse_client: bool = Field(
+        default=True,
+        description="Kept for compatibility. One connection pool is always reused, and a client you pass "
+        "in is never closed.",
+    )
+
+    @field_serializer("timeout")
+    def _dump_timeout(self, value: Any) -> Any:
+        if value is None or isinstance(value, (int, float)):
+            return value
+        as_dict = getattr(value, "as_dict", None)  # httpx.Timeout
+        return as_dict() if callable(as_dict) else str(value)
+
+    @field_validator("timeout", mode="before")
+    @classmethod
+    def _load_timeout(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            import httpx
+
+            return httpx.Timeout(**value)
+        return value
+
+    def _target_kwargs(self, deployment: Optional[str]) -> dict[str, Any]:
+        sync_provider = self.azure_ad_token_provider
+        async_provider = self.azure_ad_async_token_provider
+        # An async provider passed where the anchors take a sync one (azure.identity.aio's
+        # get_bearer_token_provider) is routed to the async slot instead of being called blindly.
+        if sync_provider is not None and async_provider is None and inspect.iscoroutinefunction(sync_provider):
+            sync_provider, async_provider = None, sync_provider
+        mode = self.azure_auth_mode
+        token_given = self.azure_ad_token or sync_provider or async_provider or self.credential
+        if self.use_azure_ad and mode is None and not token_given:
+            mode = "default"
+        return dict(
+            azure_endpoint=None if self.api_base else self.azure_endpoint,
+            resource_name=self.resource_name,
+            base_url=self.api_base,
+            deployment=deployment,
+            api_version=self.api_version,
+            api_key=None if self.use_azure_ad else self.api_key,
+            azure_ad_token=self.azure_ad_token,
+            azure_ad_token_provider=sync_provider,
+            azure_ad_async_token_provider=async_provider,
+            credential=self.credential,
+            azure_auth_mode=mode,
+            tenant_id=self.tenant_id,
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            token_scope=self.token_scope,
+            default_headers=self.default_headers,
+            default_query=self.default_query,
+        )
+
+    def _build_core(self, deployment: Optional[str], http_client: Any, async_http_client: Any) -> "CoreClient":
+        from shared_core.client import CoreClient
+        from shared_core.config import ClientOptions, resolve_target
+
+        target = resolve_target(**self._target_kwargs(deployment))
+        options = ClientOptions(
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            deadline=self.deadline,
+            max_retry_wait=self.max_retry_wait,
+        )
+        return CoreClient(target, options=options, http_client=http_client, http_async_client=async_http_client)
+
+
+def drop_unpicklable(state: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """Pickled copies start without live clients; they are re-created on first use."""
+    private = state.get("__pydantic_private__")
+    if private:
+        private = dict(private)
+        for n in names:
+            if n in private:
+                private[n] = None
+        state = {**state, "__pydantic_private__": private}
+    return state

@@ -1,0 +1,447 @@
+"""``CoreClient``: the one object both adapters call. Chat, completions, embeddings, raw JSON.
+
+Construction is free (no I/O, no httpx client): clients are created on first use, one pooled
+``httpx.Client`` per ``CoreClient`` and one ``httpx.AsyncClient`` per event loop (an async pool
+cannot outlive its loop; notebooks and ``asyncio.run`` in a loop create several). Clients the user
+passes in are used as they are and never closed here. A pickled ``CoreClient`` carries its
+targets and options, not live connections (user-supplied clients included): the copy creates its
+own on first use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import threading
+import weakref
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from typing import Any, AsyncIterator, Callable, Iterator, Mapping, Sequence
+
+import httpx
+
+from . import transport
+from .chat import build_chat_body, parse_chat, parse_chat_chunk
+from .completions import build_completion_body, parse_completion, parse_completion_chunk
+from .config import ClientOptions, Target, resolve_target
+from .embeddings import OnTooLong, build_embeddings_body, merge_pieces, parse_embeddings, plan_batches, \
+    split_long_inputs
+from .errors import APIStatusError, ConfigurationError
+from .models import profile_for
+from .routes import Route
+from .routing import Router
+from .transport import DEFAULT_HOOKS, BodyFn, Call, Hooks, RouteCache
+from .types import ChatDelta, ChatRequest, ChatResult, CompletionRequest, EmbeddingResult, ResponseMeta, Usage
+
+Progress = Callable[[int, int], None]
+_OPTION_FIELDS = frozenset(f.name for f in dataclasses.fields(ClientOptions))
+
+
+class CoreClient:
+    """Calls Azure OpenAI (or OpenAI) for the adapters: retries, failover, typed errors, metadata.
+
+    ``targets`` are tried by weight, failing over on connection errors, 5xx and 429 when there
+    are several. ``model=`` on a call overrides the deployment for that call (the URL on the dated
+    API, the body's ``model`` on v1 / OpenAI). ``hooks`` replaces sleep/clock/RNG (tests).
+    """
+
+    def __init__(
+        self,
+        targets: Target | Sequence[Target],
+        *,
+        options: ClientOptions | None = None,
+        http_client: httpx.Client | None = None,
+        http_async_client: httpx.AsyncClient | None = None,
+        hooks: Hooks | None = None,
+    ) -> None:
+        self.targets: tuple[Target, ...] = (targets,) if isinstance(targets, Target) else tuple(targets)
+        if not self.targets:
+            raise ConfigurationError("CoreClient needs at least one target", setting="targets")
+        self.options = options if options is not None else ClientOptions()
+        self._hooks = hooks if hooks is not None else DEFAULT_HOOKS
+        self._user_http = http_client
+        self._user_ahttp = http_async_client
+        self._http: httpx.Client | None = None
+        self._ahttp: httpx.AsyncClient | None = None
+        self._ahttp_loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
+        self._lock = threading.Lock()
+        self._routes: RouteCache = {}
+        self._router = Router(
+            [t.weight for t in self.targets], clock=self._hooks.clock, rng=self._hooks.rng
+        )
+
+    @classmethod
+    def from_settings(cls, **kwargs: Any) -> "CoreClient":
+        """``resolve_target(**)`` + ``ClientOptions(**)`` (+ ``http_client`` / ``http_async_client``)."""
+        http_client = kwargs.pop("http_client", None)
+        http_async_client = kwargs.pop("http_async_client", None)
+        options = ClientOptions(**{k: kwargs.pop(k) for k in list(kwargs) if k in _OPTION_FIELDS})
+        return cls(resolve_target(**kwargs), options=options, http_client=http_client,
+                   http_async_client=http_async_client)
+
+    def __repr__(self) -> str:
+        names = ", ".join(t.name for t in self.targets)
+        return f"CoreClient(targets=[{names}])"
+
+    # -- httpx clients -------------------------------------------------------------------------
+
+    def _client(self) -> httpx.Client:
+        if self._user_http is not None:
+            return self._user_http
+        http = self._http
+        if http is None or http.is_closed:
+            with self._lock:
+                http = self._http
+                if http is None or http.is_closed:
+                    http = self._http = transport.new_client(self.options)
+        return http
+
+    def _aclient(self) -> httpx.AsyncClient:
+        if self._user_ahttp is not None:
+            return self._user_ahttp
+        loop = asyncio.get_running_loop()
+        http = self._ahttp
+        if http is None or http.is_closed or self._ahttp_loop is None or self._ahttp_loop() is not loop:
+            # a pool belongs to the loop it was made on; the old loop's pool is abandoned, not closed
+            http = self._ahttp = transport.new_async_client(self.options)
+            self._ahttp_loop = weakref.ref(loop)
+        return http
+
+    def close(self) -> None:
+        """Close the sync client this object created (never a user-supplied one)."""
+        http, self._http = self._http, None
+        if http is not None:
+            http.close()
+
+    async def aclose(self) -> None:
+        """Close the clients this object created (never user-supplied ones)."""
+        self.close()
+        http, self._ahttp = self._ahttp, None
+        loop = self._ahttp_loop() if self._ahttp_loop else None
+        self._ahttp_loop = None
+        if http is not None and loop is asyncio.get_running_loop():
+            await http.aclose()
+
+    def __enter__(self) -> "CoreClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> "CoreClient":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {
+            "targets": self.targets,
+            "options": self.options,
+            "hooks": None if self._hooks is DEFAULT_HOOKS else self._hooks,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["targets"], options=state["options"], hooks=state["hooks"])  # type: ignore[misc]
+
+    # -- calls ---------------------------------------------------------------------------------
+
+    def _call(
+        self,
+        operation: str,
+        body_fn: BodyFn,
+        *,
+        deployment: str | None = None,
+        method: str = "POST",
+        suffix: str = "",
+        timeout: float | httpx.Timeout | None = None,
+        headers: Mapping[str, str] | None = None,
+        files: Any = None,
+        params: Mapping[str, str] | None = None,
+    ) -> Call:
+        return Call(
+            self.targets, self._router, self.options, operation, body_fn, method=method,
+            deployment=deployment, suffix=suffix, timeout=timeout, headers=headers, files=files,
+            params=params, hooks=self._hooks, routes=self._routes,
+        )
+
+    @staticmethod
+    def _chat_body(req: ChatRequest, model: str | None) -> BodyFn:
+        def body(target: Target, route: Route) -> dict[str, Any]:
+            profile = profile_for(req.model, model or target.deployment)
+            return build_chat_body(req, profile=profile, body_model=route.body_model,
+                                   api_version=target.api_version)
+
+        return body
+
+    @staticmethod
+    def _completion_body(req: CompletionRequest) -> BodyFn:
+        def body(target: Target, route: Route) -> dict[str, Any]:
+            return build_completion_body(req, body_model=route.body_model, api_version=target.api_version)
+
+        return body
+
+    def chat(self, req: ChatRequest, *, model: str | None = None, timeout: float | httpx.Timeout | None = None,
+             headers: Mapping[str, str] | None = None) -> ChatResult:
+        """One chat completion (``req.stream`` is ignored: use :meth:`stream_chat`)."""
+        if req.stream:
+            req = dataclasses.replace(req, stream=False)
+        call = self._call("chat/completions", self._chat_body(req, model), deployment=model, timeout=timeout,
+                          headers=headers)
+        data, meta = transport.send_json(self._client(), call)
+        return parse_chat(_json(data, meta), meta)
+
+    async def achat(self, req: ChatRequest, *, model: str | None = None,
+                    timeout: float | httpx.Timeout | None = None,
+                    headers: Mapping[str, str] | None = None) -> ChatResult:
+        """Async :meth:`chat`."""
+        if req.stream:
+            req = dataclasses.replace(req, stream=False)
+        call = self._call("chat/completions", self._chat_body(req, model), deployment=model, timeout=timeout,
+                          headers=headers)
+        data, meta = await transport.asend_json(self._aclient(), call)
+        return parse_chat(_json(data, meta), meta)
+
+    def stream_chat(self, req: ChatRequest, *, model: str | None = None,
+                    timeout: float | httpx.Timeout | None = None,
+                    headers: Mapping[str, str] | None = None) -> Iterator[ChatDelta]:
+        """Streamed chat: deltas as they arrive (the first carries ``meta``). Fold them with
+        ``StreamAccumulator``. Retries happen only before the first byte."""
+        if not req.stream:
+            req = dataclasses.replace(req, stream=True)
+        call = self._call("chat/completions", self._chat_body(req, model), deployment=model, timeout=timeout,
+                          headers=headers)
+        return transport.stream_deltas(self._client(), call, parse_chat_chunk)
+
+    def astream_chat(self, req: ChatRequest, *, model: str | None = None,
+                     timeout: float | httpx.Timeout | None = None,
+                     headers: Mapping[str, str] | None = None) -> AsyncIterator[ChatDelta]:
+        """Async :meth:`stream_chat` (an async iterator; the request starts on first iteration)."""
+        if not req.stream:
+            req = dataclasses.replace(req, stream=True)
+        call = self._call("chat/completions", self._chat_body(req, model), deployment=model, timeout=timeout,
+                          headers=headers)
+        return self._astream(call, parse_chat_chunk)
+
+    async def _astream(self, call: Call, parse: Callable[[dict[str, Any]], ChatDelta]) -> AsyncIterator[ChatDelta]:
+        async for delta in transport.astream_deltas(self._aclient(), call, parse):
+            yield delta
+
+    def complete(self, req: CompletionRequest, *, model: str | None = None,
+                 timeout: float | httpx.Timeout | None = None,
+                 headers: Mapping[str, str] | None = None) -> ChatResult:
+        """Legacy ``/completions``: the text is in ``Choice.text``."""
+        if req.stream:
+            req = dataclasses.replace(req, stream=False)
+        call = self._call("completions", self._completion_body(req), deployment=model, timeout=timeout,
+                          headers=headers)
+        data, meta = transport.send_json(self._client(), call)
+        return parse_completion(_json(data, meta), meta)
+
+    async def acomplete(self, req: CompletionRequest, *, model: str | None = None,
+                        timeout: float | httpx.Timeout | None = None,
+                        headers: Mapping[str, str] | None = None) -> ChatResult:
+        """Async :meth:`complete`."""
+        if req.stream:
+            req = dataclasses.replace(req, stream=False)
+        call = self._call("completions", self._completion_body(req), deployment=model, timeout=timeout,
+                          headers=headers)
+        data, meta = await transport.asend_json(self._aclient(), call)
+        return parse_completion(_json(data, meta), meta)
+
+    def stream_complete(self, req: CompletionRequest, *, model: str | None = None,
+                        timeout: float | httpx.Timeout | None = None,
+                        headers: Mapping[str, str] | None = None) -> Iterator[ChatDelta]:
+        """Streamed legacy completion (``ChatDelta.text``)."""
+        if not req.stream:
+            req = dataclasses.replace(req, stream=True)
+        call = self._call("completions", self._completion_body(req), deployment=model, timeout=timeout,
+                          headers=headers)
+        return transport.stream_deltas(self._client(), call, parse_completion_chunk)
+
+    def astream_complete(self, req: CompletionRequest, *, model: str | None = None,
+                         timeout: float | httpx.Timeout | None = None,
+                         headers: Mapping[str, str] | None = None) -> AsyncIterator[ChatDelta]:
+        """Async :meth:`stream_complete`."""
+        if not req.stream:
+            req = dataclasses.replace(req, stream=True)
+        call = self._call("completions", self._completion_body(req), deployment=model, timeout=timeout,
+                          headers=headers)
+        return self._astream(call, parse_completion_chunk)
+
+    # -- embeddings ----------------------------------------------------------------------------
+
+    def _embed_plan(self, texts: Sequence[str], batch_size: int,
+                    on_too_long: OnTooLong) -> tuple[list[str], list[int] | None, list[list[int]]]:
+        if isinstance(texts, str):
+            raise ConfigurationError(
+                "embed() takes a list of texts, not one string: wrap it, embed([text])", setting="texts"
+            )
+        owners: list[int] | None = None
+        sent = list(texts)
+        if on_too_long != "error":
+            sent, owners = split_long_inputs(sent, on_too_long=on_too_long)
+        batches = plan_batches(sent, max_inputs=batch_size, on_too_long=on_too_long)
+        return sent, owners, batches
+
+    def _embed_call(self, inputs: list[str], dimensions: int | None, model: str | None,
+                    timeout: float | httpx.Timeout | None, headers: Mapping[str, str] | None) -> Call:
+        def body(target: Target, route: Route) -> dict[str, Any]:
+            return build_embeddings_body(inputs, body_model=route.body_model, dimensions=dimensions)
+
+        return self._call("embeddings", body, deployment=model, timeout=timeout, headers=headers)
+
+    def embed(self, texts: Sequence[str], *, dimensions: int | None = None, model: str | None = None,
+              batch_size: int = 2048, max_concurrency: int = 4, on_too_long: OnTooLong = "error",
+              progress: Progress | None = None, timeout: float | httpx.Timeout | None = None,
+              headers: Mapping[str, str] | None = None) -> EmbeddingResult:
+        """Embed ``texts`` (vectors in input order), batching and running up to ``max_concurrency``
+        requests at once. ``progress(done, total)`` counts inputs after each request."""
+        sent, owners, batches = self._embed_plan(texts, batch_size, on_too_long)
+        results: list[tuple[list[list[float]], Usage | None, str, ResponseMeta] | None] = [None] * len(batches)
+        http = self._client()
+        total = len(sent)
+
+        def run(k: int) -> tuple[list[list[float]], Usage | None, str, ResponseMeta]:
+            call = self._embed_call([sent[i] for i in batches[k]], dimensions, model, timeout, headers)
+            data, meta = transport.send_json(http, call)
+            return _embedding_part(_json(data, meta), meta)
+
+        done = 0
+        if len(batches) <= 1 or max_concurrency <= 1:
+            for k in range(len(batches)):
+                results[k] = run(k)
+                done += len(batches[k])
+                if progress is not None:
+                    progress(done, total)
+        else:
+            with ThreadPoolExecutor(max_workers=min(max_concurrency, len(batches))) as pool:
+                futures = {pool.submit(run, k): k for k in range(len(batches))}
+                for future in as_completed(futures):
+                    k = futures[future]
+                    results[k] = future.result()
+                    done += len(batches[k])
+                    if progress is not None:
+                        progress(done, total)
+        return _embedding_result(results, batches, owners, sent, len(texts))
+
+    async def aembed(self, texts: Sequence[str], *, dimensions: int | None = None, model: str | None = None,
+                     batch_size: int = 2048, max_concurrency: int = 4, on_too_long: OnTooLong = "error",
+                     progress: Progress | None = None, timeout: float | httpx.Timeout | None = None,
+                     headers: Mapping[str, str] | None = None) -> EmbeddingResult:
+        """Async :meth:`embed`: at most ``max_concurrency`` requests in flight, order preserved."""
+        sent, owners, batches = self._embed_plan(texts, batch_size, on_too_long)
+        results: list[tuple[list[list[float]], Usage | None, str, ResponseMeta] | None] = [None] * len(batches)
+        http = self._aclient()
+        total = len(sent)
+        gate = asyncio.Semaphore(max(1, max_concurrency))
+        done = 0
+
+        async def run(k: int) -> None:
+            nonlocal done
+            async with gate:
+                call = self._embed_call([sent[i] for i in batches[k]], dimensions, model, timeout, headers)
+                data, meta = await transport.asend_json(http, call)
+                results[k] = _embedding_part(_json(data, meta), meta)
+            done += len(batches[k])
+            if progress is not None:
+                progress(done, total)
+
+        if len(batches) == 1:
+            await run(0)
+        elif batches:
+            await asyncio.gather(*(run(k) for k in range(len(batches))))
+        return _embedding_result(results, batches, owners, sent, len(texts))
+
+    # -- raw JSON (media, files, batches, fine-tuning) -------------------------------------------
+
+    @staticmethod
+    def _raw_body(body: Mapping[str, Any] | None, files: Any) -> BodyFn:
+        def build(target: Target, route: Route) -> dict[str, Any] | None:
+            if body is None and not (route.body_model and (files is not None or route.method == "POST")):
+                return None
+            out = dict(body or {})
+            if route.body_model and "model" not in out:
+                out["model"] = route.body_model
+            return out
+
+        return build
+
+    def request_json(self, operation: str, body: Mapping[str, Any] | None = None, *, method: str = "POST",
+                     files: Any = None, model: str | None = None, suffix: str = "",
+                     params: Mapping[str, str] | None = None, timeout: float | httpx.Timeout | None = None,
+                     headers: Mapping[str, str] | None = None) -> tuple[dict[str, Any] | bytes, ResponseMeta]:
+        """Any operation: JSON body (or multipart form fields next to ``files``) in, parsed JSON
+        (or bytes for audio / file content) out. ``suffix`` extends the path (``"/{id}/cancel"``)."""
+        call = self._call(operation, self._raw_body(body, files), deployment=model, method=method,
+                          suffix=suffix, timeout=timeout, headers=headers, files=files, params=params)
+        data, meta = transport.send_json(self._client(), call)
+        return data, meta
+
+    async def arequest_json(self, operation: str, body: Mapping[str, Any] | None = None, *,
+                            method: str = "POST", files: Any = None, model: str | None = None,
+                            suffix: str = "", params: Mapping[str, str] | None = None,
+                            timeout: float | httpx.Timeout | None = None,
+                            headers: Mapping[str, str] | None = None) -> tuple[dict[str, Any] | bytes, ResponseMeta]:
+        """Async :meth:`request_json`."""
+        call = self._call(operation, self._raw_body(body, files), deployment=model, method=method,
+                          suffix=suffix, timeout=timeout, headers=headers, files=files, params=params)
+        data, meta = await transport.asend_json(self._aclient(), call)
+        return data, meta
+
+
+def _json(data: Any, meta: ResponseMeta) -> dict[str, Any]:
+    if isinstance(data, dict):
+        return data
+    raise APIStatusError(
+        f"Azure answered HTTP {meta.status} with a {type(data).__name__} body where a JSON object was"
+        " expected; a proxy or gateway may be rewriting answers: check base_url / azure_endpoint.",
+        status=meta.status, headers=meta.headers, request_id=meta.request_id, region=meta.region,
+        deployment=meta.deployment, attempts=meta.attempts,
+    )
+
+
+def _embedding_part(data: dict[str, Any], meta: ResponseMeta) -> tuple[list[list[float]], Usage | None, str, ResponseMeta]:
+    vectors, usage = parse_embeddings(data)
+    return vectors, usage, str(data.get("model") or ""), meta
+
+
+def _embedding_result(
+    results: list[tuple[list[list[float]], Usage | None, str, ResponseMeta] | None],
+    batches: list[list[int]],
+    owners: list[int] | None,
+    sent: list[str],
+    count: int,
+) -> EmbeddingResult:
+    vectors: list[list[float]] = [[] for _ in sent]
+    prompt = total = 0
+    any_usage = False
+    model = ""
+    meta: ResponseMeta | None = None
+    for batch, part in zip(batches, results):
+        assert part is not None
+        vecs, usage, part_model, meta = part
+        if len(vecs) != len(batch):
+            raise APIStatusError(
+                f"Azure returned {len(vecs)} embeddings for {len(batch)} inputs; retry the call.",
+                status=meta.status, headers=meta.headers, request_id=meta.request_id,
+                region=meta.region, attempts=meta.attempts,
+            )
+        for i, vec in zip(batch, vecs):
+            vectors[i] = vec
+        if usage is not None:
+            any_usage = True
+            prompt += usage.prompt_tokens
+            total += usage.total_tokens
+        model = model or part_model
+    if owners is not None:
+        vectors = merge_pieces(vectors, owners, count, weights=[float(len(s)) for s in sent])
+    return EmbeddingResult(
+        vectors=vectors,
+        model=model,
+        usage=Usage(prompt_tokens=prompt, total_tokens=total) if any_usage else None,
+        meta=meta,
+        requests=len(batches),
+    )
+
+
+__all__ = ["CoreClient"]

@@ -1,0 +1,103 @@
+"""Legacy ``/completions`` (gpt-35-turbo-instruct deployments): body building and parsing.
+
+The generated text is in ``Choice.text`` / ``ChatDelta.text`` (``content`` stays None), so nobody
+mistakes a completion for a chat message. Azure's filter fields are kept as for chat:
+``prompt_filter_results`` at the top, ``content_filter_results`` per choice.
+``stream_options`` follows the same api-version rule as chat (dropped before 2024-09-01-preview).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from .chat import modern_api, parse_usage, prompt_filter_results
+from .types import ChatDelta, ChatResult, Choice, CompletionRequest, ResponseMeta
+
+_FIELDS = ("max_tokens", "temperature", "top_p", "stop", "n", "logprobs", "echo", "seed",
+           "presence_penalty", "frequency_penalty", "best_of", "suffix", "user")
+
+
+def build_completion_body(
+    req: CompletionRequest, *, body_model: str | None, api_version: str | None
+) -> dict[str, Any]:
+    """The JSON body for a legacy completion; ``extra_body`` is merged last and wins."""
+    body: dict[str, Any] = {}
+    if body_model:
+        body["model"] = body_model
+    body["prompt"] = req.prompt
+    for name in _FIELDS:
+        value = getattr(req, name)
+        if value is not None:
+            body[name] = value
+    if req.stream:
+        body["stream"] = True
+        if req.include_usage and modern_api(api_version):
+            body["stream_options"] = {"include_usage": True}
+    if req.extra_body:
+        body.update(req.extra_body)
+    return body
+
+
+def _choice(c: Mapping[str, Any]) -> Choice:
+    cfr = c.get("content_filter_results")
+    if cfr is None:
+        cfr = c.get("content_filter_result")
+    return Choice(
+        index=c.get("index") or 0,
+        role=None,
+        content=None,
+        finish_reason=c.get("finish_reason"),
+        content_filter_results=cfr,
+        logprobs=c.get("logprobs"),
+        text=c.get("text"),
+    )
+
+
+def parse_completion(data: Mapping[str, Any], meta: ResponseMeta | None) -> ChatResult:
+    """A ``text_completion`` response into ``ChatResult`` (text in ``Choice.text``)."""
+    return ChatResult(
+        id=data.get("id") or "",
+        model=data.get("model") or "",
+        created=data.get("created") or 0,
+        choices=tuple(_choice(c) for c in data.get("choices") or ()),
+        usage=parse_usage(data.get("usage")),
+        system_fingerprint=data.get("system_fingerprint"),
+        prompt_filter_results=prompt_filter_results(data),
+        meta=meta,
+        raw=data,
+    )
+
+
+def parse_completion_chunk(data: Mapping[str, Any]) -> ChatDelta:
+    """One streamed ``text_completion`` chunk (first choice; empty-choices chunks kept)."""
+    choices = data.get("choices")
+    usage = data.get("usage")
+    has_pfr = "prompt_filter_results" in data or "prompt_annotations" in data
+    if not choices:
+        return ChatDelta(
+            id=data.get("id") or "",
+            model=data.get("model") or "",
+            prompt_filter_results=prompt_filter_results(data) if has_pfr else (),
+            usage=parse_usage(usage) if usage else None,
+            raw=data,
+        )
+    c = choices[0]
+    cfr = c.get("content_filter_results")
+    if cfr is None:
+        cfr = c.get("content_filter_result")
+    return ChatDelta(
+        id=data.get("id") or "",
+        model=data.get("model") or "",
+        choice_index=c.get("index") or 0,
+        text=c.get("text"),
+        finish_reason=c.get("finish_reason"),
+        content_filter_results=cfr,
+        prompt_filter_results=prompt_filter_results(data) if has_pfr else (),
+        logprobs=c.get("logprobs"),
+        usage=parse_usage(usage) if usage else None,
+        system_fingerprint=data.get("system_fingerprint"),
+        raw=data,
+    )
+
+
+__all__ = ["build_completion_body", "parse_completion", "parse_completion_chunk"]

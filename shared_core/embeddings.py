@@ -1,0 +1,191 @@
+"""Embeddings: batching, request body, fast base64 decoding, ordering by ``index``.
+
+The flow a client follows::
+
+    texts, owners = split_long_inputs(texts, on_too_long=...)   # only for "split"/"truncate"
+    for batch in plan_batches(texts, ...):                       # lists of indices into texts
+        body = build_embeddings_body([texts[i] for i in batch], body_model=..., dimensions=...)
+        vectors, usage = parse_embeddings(response_json)         # in batch order
+    merge_pieces(all_vectors, owners, count)                     # only when split
+
+Token counts are estimates (``tokens.estimate_tokens``); Azure still enforces the real limit
+(8191 tokens per input for the text-embedding models) and answers 400 beyond it.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import sys
+from array import array
+from typing import Any, Literal, Mapping, Sequence
+
+from .chat import parse_usage
+from .errors import ConfigurationError
+from .tokens import estimate_tokens
+from .types import Usage
+
+OnTooLong = Literal["error", "split", "truncate"]
+_ON_TOO_LONG = ("error", "split", "truncate")
+_BIG_ENDIAN = sys.byteorder == "big"
+
+
+def _check_on_too_long(on_too_long: str) -> None:
+    if on_too_long not in _ON_TOO_LONG:
+        raise ConfigurationError(
+            f"on_too_long={on_too_long!r} is unknown: use 'error', 'split' or 'truncate'",
+            setting="on_too_long",
+        )
+
+
+def _too_long(index: int, tokens: int, limit: int) -> ConfigurationError:
+    return ConfigurationError(
+        f"input {index} is about {tokens} tokens, over the per-input limit of {limit}: shorten it, "
+        "or pass on_too_long='split' (embed the pieces and average them) or 'truncate'",
+        setting="on_too_long",
+    )
+
+
+def plan_batches(
+    texts: Sequence[str],
+    *,
+    max_inputs: int = 2048,
+    max_tokens: int = 300_000,
+    max_input_tokens: int = 8191,
+    on_too_long: OnTooLong = "error",
+) -> list[list[int]]:
+    """Group input indices into requests of at most ``max_inputs`` inputs and ``max_tokens``
+    estimated tokens, in input order.
+
+    With ``on_too_long="error"`` an input estimated over ``max_input_tokens`` raises
+    ``ConfigurationError`` naming its index; otherwise it is budgeted at ``max_input_tokens`` (the
+    caller has split or truncated it with ``split_long_inputs``).
+    """
+    _check_on_too_long(on_too_long)
+    if max_inputs < 1:
+        raise ConfigurationError(f"batch size {max_inputs} must be >= 1", setting="batch_size")
+    batches: list[list[int]] = []
+    current: list[int] = []
+    budget = 0
+    for i, text in enumerate(texts):
+        n = estimate_tokens(text)
+        if n > max_input_tokens:
+            if on_too_long == "error":
+                raise _too_long(i, n, max_input_tokens)
+            n = max_input_tokens
+        if current and (len(current) >= max_inputs or budget + n > max_tokens):
+            batches.append(current)
+            current, budget = [], 0
+        current.append(i)
+        budget += n
+    if current:
+        batches.append(current)
+    return batches
+
+
+def _truncate(text: str, limit: int) -> str:
+    n = estimate_tokens(text)
+    while n > limit and len(text) > 1:
+        text = text[: max(1, int(len(text) * limit / n * 0.95))]
+        n = estimate_tokens(text)
+    return text
+
+
+def split_long_inputs(
+    texts: Sequence[str], *, max_input_tokens: int = 8191, on_too_long: OnTooLong = "error"
+) -> tuple[list[str], list[int]]:
+    """(texts to send, index of the original input for each): over-long inputs are split into
+    consecutive pieces (``"split"``), cut (``"truncate"``), or rejected (``"error"``)."""
+    _check_on_too_long(on_too_long)
+    out: list[str] = []
+    owners: list[int] = []
+    for i, text in enumerate(texts):
+        n = estimate_tokens(text)
+        if n <= max_input_tokens:
+            out.append(text)
+            owners.append(i)
+        elif on_too_long == "error":
+            raise _too_long(i, n, max_input_tokens)
+        elif on_too_long == "truncate":
+            out.append(_truncate(text, max_input_tokens))
+            owners.append(i)
+        else:
+            rest = text
+            while rest:
+                piece = _truncate(rest, max_input_tokens)
+                out.append(piece)
+                owners.append(i)
+                rest = rest[len(piece):]
+    return out, owners
+
+
+def merge_pieces(
+    vectors: Sequence[Sequence[float]], owners: Sequence[int], count: int,
+    weights: Sequence[float] | None = None,
+) -> list[list[float]]:
+    """One vector per original input: pieces averaged (weighted, e.g. by length) and normalised."""
+    if len(owners) == count and all(o == i for i, o in enumerate(owners)):
+        return [list(v) for v in vectors]
+    sums: list[list[float] | None] = [None] * count
+    for k, (vec, owner) in enumerate(zip(vectors, owners)):
+        w = weights[k] if weights is not None else 1.0
+        acc = sums[owner]
+        if acc is None:
+            sums[owner] = [x * w for x in vec]
+        else:
+            for j, x in enumerate(vec):
+                acc[j] += x * w
+    out: list[list[float]] = []
+    for i, acc in enumerate(sums):
+        if acc is None:
+            raise ValueError(f"no embedding for input {i}")
+        norm = math.sqrt(sum(x * x for x in acc)) or 1.0
+        out.append([x / norm for x in acc])
+    return out
+
+
+def build_embeddings_body(
+    inputs: Sequence[str],
+    *,
+    body_model: str | None,
+    dimensions: int | None,
+    encoding_format: str | None = "base64",
+) -> dict[str, Any]:
+    """The JSON body; base64 by default (a quarter of the bytes of a float list, parsed faster)."""
+    body: dict[str, Any] = {"input": list(inputs)}
+    if body_model:
+        body["model"] = body_model
+    if encoding_format:
+        body["encoding_format"] = encoding_format
+    if dimensions is not None:
+        if dimensions < 1:
+            raise ConfigurationError(f"dimensions={dimensions} must be >= 1", setting="dimensions")
+        body["dimensions"] = dimensions
+    return body
+
+
+def _vector(embedding: Any) -> list[float]:
+    if isinstance(embedding, str):
+        floats = array("f", base64.b64decode(embedding))
+        if _BIG_ENDIAN:
+            floats.byteswap()
+        return floats.tolist()
+    return embedding if isinstance(embedding, list) else list(embedding)
+
+
+def parse_embeddings(data: Mapping[str, Any]) -> tuple[list[list[float]], Usage | None]:
+    """Vectors in input order (sorted by ``index`` when Azure did not keep order), and usage."""
+    items = data.get("data") or []
+    vectors = [_vector(item["embedding"]) for item in items]
+    for pos, item in enumerate(items):
+        if item.get("index", pos) != pos:
+            order = sorted(range(len(items)), key=lambda k: items[k].get("index", k))
+            vectors = [vectors[k] for k in order]
+            break
+    return vectors, parse_usage(data.get("usage"))
+
+
+__all__ = [
+    "build_embeddings_body", "merge_pieces", "parse_embeddings", "plan_batches",
+    "split_long_inputs",
+]

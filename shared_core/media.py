@@ -1,0 +1,289 @@
+"""Images and audio: request builders and response parsers (pure functions; the client sends).
+
+Multipart builders return ``(data, files)`` in the shape ``httpx`` takes for
+``client.post(url, data=data, files=files)``; JSON builders return the body dict. ``body_model``
+(v1 / openai kinds, from ``Route.body_model``) becomes the ``model`` field in either form. Files
+are given as bytes, a binary file object, or ``(filename, bytes_or_file[, content_type])``;
+reading paths from disk is the caller's business.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from dataclasses import dataclass, field
+from typing import IO, Any, Mapping, Sequence, Union
+
+from .chat import parse_usage
+from .errors import ConfigurationError
+from .types import Usage
+
+FileInput = Union[bytes, IO[bytes], tuple[str, Any], tuple[str, Any, str]]
+FilePart = tuple[str, tuple[str, Any, str]]
+
+TRANSCRIPTION_FORMATS = ("json", "text", "srt", "verbose_json", "vtt")
+SPEECH_FORMATS = {"mp3": "audio/mpeg", "opus": "audio/ogg", "aac": "audio/aac",
+                  "flac": "audio/flac", "wav": "audio/wav", "pcm": "audio/pcm"}
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratedImage:
+    url: str | None
+    b64_json: str | None
+    revised_prompt: str | None = None
+    content_filter_results: Mapping[str, Any] | None = None
+    prompt_filter_results: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ImageResult:
+    created: int
+    images: tuple[GeneratedImage, ...]
+    usage: Usage | None
+    raw: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Transcription:
+    text: str
+    language: str | None = None
+    duration: float | None = None
+    segments: tuple[Mapping[str, Any], ...] = ()
+    words: tuple[Mapping[str, Any], ...] = ()
+    usage: Usage | None = None
+    raw: Mapping[str, Any] | str = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechResult:
+    audio: bytes
+    content_type: str
+
+
+def _put(body: dict[str, Any], **values: Any) -> dict[str, Any]:
+    for k, v in values.items():
+        if v is not None:
+            body[k] = v
+    return body
+
+
+def _form_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def _file_part(field_name: str, value: FileInput, default_name: str) -> FilePart:
+    if isinstance(value, tuple):
+        filename = value[0]
+        content = value[1]
+        ctype = value[2] if len(value) > 2 else None
+    elif isinstance(value, (bytes, bytearray)):
+        filename, content, ctype = default_name, bytes(value), None
+    elif hasattr(value, "read"):
+        filename = str(getattr(value, "name", "") or default_name).replace("\\", "/")
+        filename = filename.rsplit("/", 1)[-1]
+        content, ctype = value, None
+    else:
+        raise ConfigurationError(
+            f"{field_name} must be bytes, a binary file object or (filename, bytes): got "
+            f"{type(value).__name__}",
+            setting=field_name,
+        )
+    if ctype is None:
+        ctype = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    return (field_name, (filename, content, ctype))
+
+
+# ------------------------------------------------------------------------------------- images
+
+
+def build_image_generation_body(
+    prompt: str,
+    *,
+    body_model: str | None = None,
+    n: int | None = None,
+    size: str | None = None,
+    quality: str | None = None,
+    style: str | None = None,
+    response_format: str | None = None,
+    user: str | None = None,
+    extra_body: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """JSON body for ``images/generations`` (dall-e-3: n=1; gpt-image-1 always returns b64)."""
+    if not prompt or not prompt.strip():
+        raise ConfigurationError("the image prompt is empty: describe the image", setting="prompt")
+    body: dict[str, Any] = {"model": body_model} if body_model else {}
+    body["prompt"] = prompt
+    _put(body, n=n, size=size, quality=quality, style=style, response_format=response_format,
+         user=user)
+    if extra_body:
+        body.update(extra_body)
+    return body
+
+
+def build_image_edit_form(
+    image: FileInput | list[FileInput],
+    prompt: str,
+    *,
+    mask: FileInput | None = None,
+    body_model: str | None = None,
+    n: int | None = None,
+    size: str | None = None,
+    quality: str | None = None,
+    response_format: str | None = None,
+    user: str | None = None,
+    extra_fields: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, str], list[FilePart]]:
+    """Multipart ``(data, files)`` for ``images/edits``; a list of images goes as ``image[]``."""
+    if not prompt or not prompt.strip():
+        raise ConfigurationError("the edit prompt is empty: say what to change", setting="prompt")
+    images = list(image) if isinstance(image, list) else [image]
+    field_name = "image[]" if len(images) > 1 else "image"
+    files = [_file_part(field_name, img, f"image{i}.png") for i, img in enumerate(images)]
+    if mask is not None:
+        files.append(_file_part("mask", mask, "mask.png"))
+    data = {"prompt": prompt}
+    if body_model:
+        data["model"] = body_model
+    for k, v in {"n": n, "size": size, "quality": quality, "response_format": response_format,
+                 "user": user, **(extra_fields or {})}.items():
+        if v is not None:
+            data[k] = _form_value(v)
+    return data, files
+
+
+def parse_images(data: Mapping[str, Any]) -> ImageResult:
+    """``images/generations`` or ``images/edits`` JSON into ``ImageResult``."""
+    images = tuple(
+        GeneratedImage(
+            url=item.get("url"),
+            b64_json=item.get("b64_json"),
+            revised_prompt=item.get("revised_prompt"),
+            content_filter_results=item.get("content_filter_results")
+            or item.get("content_filter_result"),
+            prompt_filter_results=item.get("prompt_filter_results"),
+        )
+        for item in data.get("data") or ()
+    )
+    return ImageResult(created=data.get("created") or 0, images=images,
+                       usage=_image_usage(data.get("usage")), raw=data)
+
+
+def _image_usage(u: Mapping[str, Any] | None) -> Usage | None:
+    if not u:
+        return None
+    if "input_tokens" in u:  # gpt-image-1 reports input/output tokens
+        i = u.get("input_tokens") or 0
+        o = u.get("output_tokens") or 0
+        return Usage(prompt_tokens=i, completion_tokens=o, total_tokens=u.get("total_tokens") or i + o,
+                     raw=u)
+    return parse_usage(u)
+
+
+# -------------------------------------------------------------------------------------- audio
+
+
+def _transcription_usage(u: Mapping[str, Any] | None) -> Usage | None:
+    # gpt-4o-transcribe reports tokens; whisper reports {"type": "duration", "seconds": N}
+    if not u or u.get("type") == "duration":
+        return None
+    return _image_usage(u)
+
+
+def build_speech_body(
+    input: str,
+    *,
+    voice: str,
+    body_model: str | None = None,
+    response_format: str | None = None,
+    speed: float | None = None,
+    instructions: str | None = None,
+    extra_body: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """JSON body for ``audio/speech`` (text to speech)."""
+    if not input:
+        raise ConfigurationError("the speech input text is empty", setting="input")
+    if response_format is not None and response_format not in SPEECH_FORMATS:
+        raise ConfigurationError(
+            f"response_format={response_format!r} is not a speech format: use one of "
+            f"{', '.join(SPEECH_FORMATS)}",
+            setting="response_format",
+        )
+    if speed is not None and not 0.25 <= speed <= 4.0:
+        raise ConfigurationError(f"speed={speed} must be between 0.25 and 4.0", setting="speed")
+    body: dict[str, Any] = {"model": body_model} if body_model else {}
+    body["input"] = input
+    body["voice"] = voice
+    _put(body, response_format=response_format, speed=speed, instructions=instructions)
+    if extra_body:
+        body.update(extra_body)
+    return body
+
+
+def parse_speech(content: bytes, headers: Mapping[str, str] | None = None,
+                 response_format: str | None = None) -> SpeechResult:
+    """The audio bytes and their content type (from the response, else from the format)."""
+    ctype = None
+    for k, v in (headers or {}).items():
+        if k.lower() == "content-type":
+            ctype = v.split(";", 1)[0].strip()
+    if not ctype or ctype == "application/octet-stream":
+        ctype = SPEECH_FORMATS.get(response_format or "mp3", ctype or "application/octet-stream")
+    return SpeechResult(audio=content, content_type=ctype)
+
+
+def build_transcription_form(
+    file: FileInput,
+    *,
+    body_model: str | None = None,
+    language: str | None = None,
+    prompt: str | None = None,
+    response_format: str | None = None,
+    temperature: float | None = None,
+    timestamp_granularities: Sequence[str] | None = None,
+    extra_fields: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, Any], list[FilePart]]:
+    """Multipart ``(data, files)`` for ``audio/transcriptions`` (and, without ``language``,
+    ``audio/translations``)."""
+    if response_format is not None and response_format not in TRANSCRIPTION_FORMATS:
+        raise ConfigurationError(
+            f"response_format={response_format!r} is not a transcription format: use one of "
+            f"{', '.join(TRANSCRIPTION_FORMATS)}",
+            setting="response_format",
+        )
+    data: dict[str, Any] = {}
+    if body_model:
+        data["model"] = body_model
+    for k, v in {"language": language, "prompt": prompt, "response_format": response_format,
+                 "temperature": temperature, **(extra_fields or {})}.items():
+        if v is not None:
+            data[k] = _form_value(v)
+    if timestamp_granularities:
+        data["timestamp_granularities[]"] = list(timestamp_granularities)
+    return data, [_file_part("file", file, "audio.wav")]
+
+
+def parse_transcription(body: Mapping[str, Any] | bytes | str) -> Transcription:
+    """A transcription / translation answer: JSON (``json``, ``verbose_json``) or plain text
+    (``text``, ``srt``, ``vtt``, whose text is returned as is)."""
+    if isinstance(body, (bytes, bytearray)):
+        body = bytes(body).decode("utf-8")
+    if isinstance(body, str):
+        return Transcription(text=body, raw=body)
+    duration = body.get("duration")
+    return Transcription(
+        text=body.get("text") or "",
+        language=body.get("language"),
+        duration=float(duration) if duration is not None else None,
+        segments=tuple(body.get("segments") or ()),
+        words=tuple(body.get("words") or ()),
+        usage=_transcription_usage(body.get("usage")),
+        raw=body,
+    )
+
+
+__all__ = [
+    "GeneratedImage", "ImageResult", "SpeechResult", "Transcription", "build_image_edit_form",
+    "build_image_generation_body", "build_speech_body", "build_transcription_form",
+    "parse_images", "parse_speech", "parse_transcription",
+]

@@ -1,0 +1,166 @@
+"""Model families: what each OpenAI model on Azure accepts and how large it is.
+
+``profile_for(model, deployment)`` never raises. It recognises OpenAI's spellings and Azure's
+(``gpt-35-turbo``, ``gpt-4o-2024-08-06``, ``gpt-4.1`` or ``gpt-41``), also inside deployment
+names such as ``prod-gpt-4o-mini``. The ``model`` argument wins over the deployment name; when
+neither is recognised the documented default applies (``UNKNOWN_FAMILY``): a chat model with a
+128k context window, tools, parallel tool calls, vision and json_schema, sampling parameters
+accepted and the ``system`` role. Unknown names therefore never block a call (LlamaIndex raises
+``Unknown model``); at worst Azure answers 400 and the diagnosis says what to change.
+
+Numbers are the published context windows / output limits of each family.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Literal
+
+UNKNOWN_FAMILY = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelProfile:
+    """Capabilities of one model family. ``name`` is the name that was recognised."""
+
+    name: str
+    family: str
+    reasoning: bool
+    chat: bool
+    context_window: int
+    max_output: int
+    supports_json_schema: bool
+    supports_tools: bool
+    supports_parallel_tool_calls: bool
+    supports_vision: bool
+    supports_temperature: bool
+    system_role: Literal["system", "developer"]
+
+
+def _chat(
+    family: str,
+    context: int,
+    output: int,
+    *,
+    json_schema: bool = True,
+    tools: bool = True,
+    parallel: bool = True,
+    vision: bool = True,
+) -> ModelProfile:
+    return ModelProfile("", family, False, True, context, output, json_schema, tools, parallel,
+                        vision, True, "system")
+
+
+def _reasoning(
+    family: str,
+    context: int,
+    output: int,
+    *,
+    json_schema: bool = True,
+    tools: bool = True,
+    parallel: bool = True,
+    vision: bool = True,
+) -> ModelProfile:
+    return ModelProfile("", family, True, True, context, output, json_schema, tools, parallel,
+                        vision, False, "developer")
+
+
+def _other(family: str, context: int = 0, output: int = 0) -> ModelProfile:
+    return ModelProfile("", family, False, False, context, output, False, False, False, False,
+                        False, "system")
+
+
+#: Default for names we do not recognise (documented in the module docstring).
+DEFAULT_PROFILE = _chat(UNKNOWN_FAMILY, 128_000, 16_384)
+
+# Ordered: the first pattern that matches wins, so specific names come before their prefixes.
+# Each pattern is matched against a normalised name (lower case, "gpt-3.5" -> "gpt-35") and must
+# sit between non-alphanumeric boundaries, so "gpt-4" does not match "gpt-4o".
+_TABLE: tuple[tuple[str, ModelProfile], ...] = (
+    # embeddings, images, audio first: their names contain chat family names (gpt-4o-mini-tts)
+    (r"text-embedding-3-large", _other("embeddings", 8191)),
+    (r"text-embedding-3-small", _other("embeddings", 8191)),
+    (r"text-embedding-ada-002|text-embedding-ada", _other("embeddings", 8191)),
+    (r"text-embedding[a-z0-9-]*", _other("embeddings", 8191)),
+    (r"dall-e-[23]|gpt-image-1(?:-mini)?|gpt-image[a-z0-9-]*", _other("image")),
+    (r"whisper(?:-1)?", _other("whisper")),
+    (r"gpt-4o(?:-mini)?-transcribe[a-z0-9-]*", _other("whisper")),
+    (r"tts-1-hd|tts-1|tts-hd|tts|gpt-4o-mini-tts[a-z0-9-]*", _other("tts")),
+    # legacy completions
+    (r"gpt-35-turbo-instruct|gpt-3-5-turbo-instruct|babbage-002|davinci-002",
+     _other("gpt-35-turbo-instruct", 4097, 4096)),
+    # gpt-3.5
+    (r"gpt-35-turbo-(?:0301|0613)", _chat("gpt-35-turbo", 4096, 4096, json_schema=False,
+                                          parallel=False, vision=False)),
+    (r"gpt-35-turbo-16k", _chat("gpt-35-turbo", 16_384, 4096, json_schema=False,
+                                parallel=False, vision=False)),
+    (r"gpt-35-turbo", _chat("gpt-35-turbo", 16_385, 4096, json_schema=False, vision=False)),
+    # gpt-4 family
+    (r"gpt-4-32k", _chat("gpt-4", 32_768, 8192, json_schema=False, parallel=False,
+                         vision=False)),
+    (r"gpt-4-turbo|gpt-4-(?:1106|0125)-preview|gpt-4-vision-preview|gpt-4-turbo-preview",
+     _chat("gpt-4-turbo", 128_000, 4096, json_schema=False)),
+    (r"gpt-4-(?:0314|0613)|gpt-4", _chat("gpt-4", 8192, 8192, json_schema=False,
+                                         parallel=False, vision=False)),
+    (r"gpt-4o-mini[a-z0-9-]*", _chat("gpt-4o-mini", 128_000, 16_384)),
+    (r"gpt-4o[a-z0-9-]*", _chat("gpt-4o", 128_000, 16_384)),
+    (r"gpt-4\.?1-mini", _chat("gpt-4.1-mini", 1_047_576, 32_768)),
+    (r"gpt-4\.?1-nano", _chat("gpt-4.1-nano", 1_047_576, 32_768)),
+    (r"gpt-4\.?1", _chat("gpt-4.1", 1_047_576, 32_768)),
+    (r"gpt-4\.?5(?:-preview)?", _chat("gpt-4.5", 128_000, 16_384)),
+    # gpt-5: reasoning, except the -chat variants
+    (r"gpt-5(?:\.?\d)?-chat[a-z0-9-]*", _chat("gpt-5-chat", 128_000, 16_384)),
+    (r"gpt-5(?:\.?\d)?(?:-mini|-nano|-pro|-codex)?[a-z0-9-]*", _reasoning("gpt-5", 400_000,
+                                                                          128_000)),
+    # o-series
+    (r"o1-preview", _reasoning("o1-preview", 128_000, 32_768, json_schema=False,
+                               tools=False, parallel=False, vision=False)),
+    (r"o1-mini", _reasoning("o1-mini", 128_000, 65_536, json_schema=False, tools=False,
+                            parallel=False, vision=False)),
+    (r"o1(?:-pro)?", _reasoning("o1", 200_000, 100_000, parallel=False)),
+    (r"o3-mini", _reasoning("o3-mini", 200_000, 100_000, vision=False)),
+    (r"o3(?:-pro|-deep-research)?", _reasoning("o3", 200_000, 100_000)),
+    (r"o4-mini(?:-deep-research)?", _reasoning("o4-mini", 200_000, 100_000)),
+    (r"codex-mini", _reasoning("codex-mini", 200_000, 100_000)),
+)
+
+_PATTERNS = tuple(
+    (re.compile(r"(?<![a-z0-9.])(?:" + pattern + r")(?![a-z0-9.])"), profile)
+    for pattern, profile in _TABLE
+)
+
+
+def _normalise(name: str) -> str:
+    n = name.strip().lower().replace("_", "-")
+    # strip provider prefixes ("azure/gpt-4o", "openai:gpt-4o")
+    for sep in ("/", ":"):
+        if sep in n:
+            n = n.rsplit(sep, 1)[-1]
+    return n.replace("gpt-3.5", "gpt-35").replace("gpt3.5", "gpt-35")
+
+
+@lru_cache(maxsize=512)
+def _match(name: str) -> ModelProfile | None:
+    n = _normalise(name)
+    if not n:
+        return None
+    for pattern, profile in _PATTERNS:
+        if pattern.search(n):
+            return replace(profile, name=name)
+    return None
+
+
+@lru_cache(maxsize=512)
+def profile_for(model: str | None, deployment: str | None = None) -> ModelProfile:
+    """The profile for ``model``, else for the deployment's name, else ``DEFAULT_PROFILE``."""
+    for candidate in (model, deployment):
+        if candidate:
+            found = _match(candidate)
+            if found is not None:
+                return found
+    return replace(DEFAULT_PROFILE, name=model or deployment or UNKNOWN_FAMILY)
+
+
+__all__ = ["DEFAULT_PROFILE", "ModelProfile", "UNKNOWN_FAMILY", "profile_for"]

@@ -1,0 +1,205 @@
+"""Retry decisions: (attempt, what happened, headers, elapsed, options) -> what to do next.
+
+Pure functions, no I/O and no clock of their own: both drivers ask :func:`decide` after every
+failed attempt and then sleep, fail over or raise as told. Waits come from the server when it
+says one (``retry-after-ms``, ``x-ms-retry-after-ms``, ``retry-after`` in seconds or as an HTTP
+date, then ``x-ratelimit-reset-requests/-tokens`` as ``"60"`` or ``"6m0s"``), otherwise from
+jittered exponential backoff.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import re
+import time
+from dataclasses import dataclass
+from typing import Callable, Literal, Mapping, Protocol
+
+#: Statuses worth another attempt: timeouts, conflicts (lock contention), throttling, server faults.
+RETRYABLE_STATUSES = frozenset({408, 409, 429})
+
+BACKOFF_INITIAL = 0.5
+BACKOFF_MAX = 8.0
+
+Action = Literal["retry", "failover", "fail"]
+Reason = Literal[
+    "retryable",  # retry / failover
+    "not_retryable",  # 4xx that another attempt cannot fix
+    "exhausted",  # max_retries used up
+    "wait_too_long",  # the server asked for longer than max_retry_wait
+    "deadline",  # the wait would pass the call's deadline
+    "refresh",  # 401 with a token: refresh the credential and replay once
+]
+
+
+class RetryOptions(Protocol):
+    """The fields of ``ClientOptions`` that retry decisions read."""
+
+    @property
+    def max_retries(self) -> int: ...
+    @property
+    def max_retry_wait(self) -> float: ...
+    @property
+    def deadline(self) -> float | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What the driver does next. ``wait`` is seconds to sleep before the next attempt."""
+
+    action: Action
+    wait: float = 0.0
+    reason: Reason = "retryable"
+    #: the wait the server asked for, if it named one (for error messages)
+    server_wait: float | None = None
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
+
+
+def parse_duration(value: str) -> float | None:
+    """Seconds from ``"60"``, ``"1.5"``, ``"6m0s"``, ``"20ms"``, ``"1h2m3.5s"``; None if unparsable."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return seconds if seconds >= 0 and seconds == seconds else None  # rejects NaN
+    pos = 0
+    total = 0.0
+    for m in _DURATION.finditer(value):
+        if m.start() != pos:
+            return None
+        pos = m.end()
+        n = float(m.group(1))
+        total += n * {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}[m.group(2)]
+    return total if pos == len(value) else None
+
+
+def _get(headers: Mapping[str, str], name: str) -> str | None:
+    value = headers.get(name)
+    if value is None and not hasattr(headers, "multi_items"):  # plain dicts: be case-insensitive
+        for k, v in headers.items():
+            if k.lower() == name:
+                return v
+    return value
+
+
+def server_wait(
+    headers: Mapping[str, str], *, status: int | None = None, now: float | None = None
+) -> float | None:
+    """The wait (seconds) the server asked for, or None when it named none.
+
+    ``retry-after-ms`` and ``retry-after`` both count (PTU 429s send both; Foundry sent
+    ``retry-after: 1`` with ``retry-after-ms: 0``): the longer one wins. The rate-limit reset
+    headers are only read on a 429 and only when no ``retry-after`` was given.
+    """
+    waits: list[float] = []
+    for name in ("retry-after-ms", "x-ms-retry-after-ms"):
+        raw = _get(headers, name)
+        if raw is not None:
+            try:
+                ms = float(raw)
+            except ValueError:
+                continue
+            if ms >= 0:
+                waits.append(ms / 1000.0)
+    raw = _get(headers, "retry-after")
+    if raw is not None:
+        seconds = parse_duration(raw)
+        if seconds is None:
+            try:
+                when = email.utils.parsedate_to_datetime(raw)
+            except (TypeError, ValueError, IndexError):
+                when = None
+            if when is not None:
+                seconds = max(0.0, when.timestamp() - (time.time() if now is None else now))
+        if seconds is not None:
+            waits.append(seconds)
+    if waits:
+        return max(waits)
+    if status == 429:
+        resets = [
+            s
+            for name in ("x-ratelimit-reset-requests", "x-ratelimit-reset-tokens")
+            if (raw := _get(headers, name)) is not None
+            and (s := parse_duration(raw)) is not None
+            and s > 0
+        ]
+        if resets:
+            return max(resets)
+    return None
+
+
+def backoff(attempt: int, rng: Callable[[], float] = random.random) -> float:
+    """Jittered exponential backoff for retry number ``attempt`` (1-based): 0.5 s, 1 s, 2 s... <= 8 s."""
+    base = min(BACKOFF_MAX, BACKOFF_INITIAL * (2.0 ** max(0, attempt - 1)))
+    return base * (1.0 - 0.25 * rng())  # up to 25 % shorter, so synchronized clients spread out
+
+
+def is_retryable_status(status: int) -> bool:
+    return status in RETRYABLE_STATUSES or status >= 500
+
+
+def decide(
+    attempt: int,
+    *,
+    status: int | None,
+    headers: Mapping[str, str] | None,
+    elapsed: float,
+    options: RetryOptions,
+    can_failover: bool = False,
+    token_refreshable: bool = False,
+    refreshed: bool = False,
+    rng: Callable[[], float] = random.random,
+    now: float | None = None,
+) -> Decision:
+    """Decide after failed attempt number ``attempt`` (1-based).
+
+    ``status`` None means no HTTP answer (connection error or timeout). ``can_failover`` says
+    another healthy target exists; ``token_refreshable`` that the credential can fetch a new token
+    (401 is replayed once, after ``invalidate()``); ``refreshed`` that this call already did so.
+    """
+    hdrs = headers or {}
+    if status is not None:
+        if status == 401:
+            if token_refreshable and not refreshed:
+                return Decision("retry", 0.0, "refresh")
+            return Decision("fail", reason="not_retryable")
+        should = _get(hdrs, "x-should-retry")
+        if should == "false":
+            return Decision("fail", reason="not_retryable")
+        if not is_retryable_status(status) and should != "true":
+            return Decision("fail", reason="not_retryable")
+    asked = server_wait(hdrs, status=status, now=now)
+    if asked is not None and asked > options.max_retry_wait:
+        if can_failover:
+            return Decision("failover", 0.0, server_wait=asked)
+        return Decision("fail", reason="wait_too_long", server_wait=asked)
+    if can_failover:
+        # Another region answers now; the same region would need a wait. Failovers are bounded by
+        # the number of targets, not by max_retries.
+        return Decision("failover", 0.0, server_wait=asked)
+    if attempt > options.max_retries:
+        return Decision("fail", reason="exhausted", server_wait=asked)
+    wait = asked if asked is not None else backoff(attempt, rng)
+    deadline = options.deadline
+    if deadline is not None and elapsed + wait >= deadline:
+        return Decision("fail", wait, reason="deadline", server_wait=asked)
+    return Decision("retry", wait, server_wait=asked)
+
+
+__all__ = [
+    "Decision",
+    "RETRYABLE_STATUSES",
+    "RetryOptions",
+    "backoff",
+    "decide",
+    "is_retryable_status",
+    "parse_duration",
+    "server_wait",
+]

@@ -1,0 +1,155 @@
+"""Several targets: weighted choice, failover, a circuit breaker per target.
+
+Pure logic with an injectable clock and RNG; the drivers ask :meth:`Router.pick` for the target
+of each attempt and report back with :meth:`Router.success` / :meth:`Router.failure`.
+
+Breaker per target: *closed* (normal) -> after ``failure_threshold`` consecutive faults (connection
+errors, timeouts, 5xx) *open* for ``cooldown`` seconds (not picked while another target is usable)
+-> *half-open*: one probe request at a time; a success closes it, a failure re-opens it.
+A 429 is backpressure, not a fault: it never trips the breaker, but the target is skipped until
+the wait the server asked for has passed.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable, Literal, Sequence
+
+State = Literal["closed", "open", "half_open"]
+
+
+@dataclass(slots=True)
+class _Health:
+    failures: int = 0
+    open_until: float = 0.0  # breaker open while clock() < open_until
+    probing: bool = False  # a half-open probe is in flight
+    blocked_until: float = 0.0  # 429: the server asked us to wait until then
+    tripped: bool = False  # breaker has opened at least once since the last success
+
+
+class Router:
+    """Chooses a target per attempt. Thread-safe; shared by every call of one client."""
+
+    def __init__(
+        self,
+        weights: Sequence[float],
+        *,
+        failure_threshold: int = 3,
+        cooldown: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        if not weights:
+            raise ValueError("Router needs at least one target")
+        self.weights = [max(0.0, float(w)) for w in weights]
+        self.failure_threshold = failure_threshold
+        self.cooldown = cooldown
+        self.clock = clock
+        self.rng = rng
+        self._health = [_Health() for _ in weights]
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self.weights)
+
+    def state(self, index: int) -> State:
+        """The breaker state of target ``index`` now."""
+        h = self._health[index]
+        if not h.tripped:
+            return "closed"
+        return "open" if self.clock() < h.open_until else "half_open"
+
+    def _usable(self, i: int, now: float) -> bool:
+        h = self._health[i]
+        if h.blocked_until > now:
+            return False
+        if not h.tripped:
+            return True
+        return now >= h.open_until and not h.probing
+
+    def pick(self, exclude: frozenset[int] | set[int] = frozenset()) -> int:
+        """Index of the target for the next attempt.
+
+        Weighted random among usable targets not in ``exclude``; when none is usable, the one that
+        becomes usable soonest (so a call still goes somewhere rather than failing without trying).
+        """
+        n = len(self.weights)
+        if n == 1:
+            return 0
+        with self._lock:
+            now = self.clock()
+            candidates = [i for i in range(n) if i not in exclude and self._usable(i, now)]
+            if not candidates:
+                pool = [i for i in range(n) if i not in exclude] or list(range(n))
+                choice = min(pool, key=lambda i: self._ready_at(i))
+            else:
+                choice = self._weighted(candidates)
+            h = self._health[choice]
+            if h.tripped and now >= h.open_until:
+                h.probing = True
+            return choice
+
+    def _ready_at(self, i: int) -> float:
+        h = self._health[i]
+        return max(h.blocked_until, h.open_until if h.tripped else 0.0)
+
+    def _weighted(self, candidates: list[int]) -> int:
+        total = sum(self.weights[i] for i in candidates)
+        if total <= 0:
+            return candidates[0]
+        x = self.rng() * total
+        for i in candidates:
+            x -= self.weights[i]
+            if x < 0:
+                return i
+        return candidates[-1]
+
+    def has_alternative(self, tried: set[int] | frozenset[int]) -> bool:
+        """Is there a usable target not yet tried in this call?"""
+        if len(self.weights) == 1:
+            return False
+        now = self.clock()
+        return any(i not in tried and self._usable(i, now) for i in range(len(self.weights)))
+
+    def success(self, index: int) -> None:
+        h = self._health[index]
+        if h.failures or h.tripped or h.probing:
+            with self._lock:
+                h.failures = 0
+                h.tripped = False
+                h.probing = False
+                h.open_until = 0.0
+
+    def failure(self, index: int) -> None:
+        """A fault (connection error, timeout, 5xx) on target ``index``."""
+        if len(self.weights) == 1 and self.failure_threshold > 0:
+            # one target: nowhere else to go, so a breaker would only refuse work
+            return
+        with self._lock:
+            h = self._health[index]
+            h.failures += 1
+            if h.probing or h.failures >= self.failure_threshold:
+                h.tripped = True
+                h.open_until = self.clock() + self.cooldown
+            h.probing = False
+
+    def throttled(self, index: int, wait: float | None) -> None:
+        """A 429 on target ``index``: skip it for ``wait`` seconds (backpressure, not a fault)."""
+        with self._lock:
+            h = self._health[index]
+            h.probing = False
+            if wait:
+                h.blocked_until = max(h.blocked_until, self.clock() + wait)
+
+    def release(self, index: int) -> None:
+        """An attempt ended with neither success nor fault (e.g. a 400): free the probe slot."""
+        h = self._health[index]
+        if h.probing:
+            with self._lock:
+                h.probing = False
+
+
+__all__ = ["Router", "State"]

@@ -1,0 +1,522 @@
+"""Tool / function schemas: conversion, the strict-mode rewrite, tool_choice, argument parsing.
+
+``to_openai_tool`` accepts the OpenAI tool form, a bare function dict (``name`` +
+``parameters``), a JSON schema with a ``title``, a Pydantic model class, a TypedDict class, or a
+Python function (type hints + Google / NumPy / Sphinx docstring for parameter descriptions;
+``Annotated[str, "description"]`` works too).
+
+``strict_schema`` is the rewrite Azure/OpenAI strict mode requires: every object gets
+``additionalProperties: false`` and lists all its properties as required; properties that were
+optional become nullable; ``default`` is removed (strict mode rejects it); ``$defs`` are rewritten
+the same way.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import json
+import re
+import typing
+from typing import Any, Callable, Mapping, Sequence
+
+from .errors import ConfigurationError
+
+_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_SCHEMA_MAPS = ("properties", "$defs", "definitions", "patternProperties", "dependentSchemas")
+_SCHEMA_ONE = ("items", "additionalItems", "not", "contains", "if", "then", "else",
+               "propertyNames", "unevaluatedItems")
+_SCHEMA_LISTS = ("anyOf", "allOf", "oneOf", "prefixItems")
+_ARG_SECTIONS = frozenset({"args", "arguments", "parameters", "params", "keyword args",
+                           "keyword arguments", "other parameters"})
+_GOOGLE_SECTION = re.compile(
+    r"^(args|arguments|parameters|params|keyword args|keyword arguments|other parameters|returns?"
+    r"|raises|yields?|examples?|notes?|attributes|see also|warns?|warnings?|references|todo)\s*:\s*$",
+    re.IGNORECASE,
+)
+_GOOGLE_PARAM = re.compile(r"^(\s+)\*{0,2}(\w+)\s*(?:\([^)]*\))?\s*:\s*(.*)$")
+_SPHINX_OTHER = re.compile(r"^:(returns?|raises?|rtype|type|yields?)\b")
+_SPHINX_PARAM = re.compile(r"^:param\s+(?:[^:]*\s)?\*{0,2}(\w+)\s*:\s*(.*)$")
+
+
+# ------------------------------------------------------------------------------- strict mode
+
+
+def _nullable(s: Any) -> Any:
+    if not isinstance(s, dict):
+        return s
+    t = s.get("type")
+    if isinstance(t, str):
+        if t == "null":
+            return s
+        out = {**s, "type": [t, "null"]}
+        if "enum" in s and None not in s["enum"]:
+            out["enum"] = [*s["enum"], None]
+        return out
+    if isinstance(t, list):
+        if "null" in t:
+            return s
+        out = {**s, "type": [*t, "null"]}
+        if "enum" in s and None not in s["enum"]:
+            out["enum"] = [*s["enum"], None]
+        return out
+    if "anyOf" in s:
+        if any(isinstance(x, dict) and x.get("type") == "null" for x in s["anyOf"]):
+            return s
+        return {**s, "anyOf": [*s["anyOf"], {"type": "null"}]}
+    inner = {k: v for k, v in s.items() if k != "description"}
+    out = {"anyOf": [inner, {"type": "null"}]}
+    if "description" in s:
+        out["description"] = s["description"]
+    return out
+
+
+def _strict(node: Any) -> Any:
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for k, v in node.items():
+        if k == "default":
+            continue
+        if k in _SCHEMA_MAPS and isinstance(v, dict):
+            out[k] = {name: _strict(s) for name, s in v.items()}
+        elif k in _SCHEMA_ONE and isinstance(v, dict):
+            out[k] = _strict(v)
+        elif k in _SCHEMA_LISTS and isinstance(v, list):
+            out[k] = [_strict(s) for s in v]
+        else:
+            out[k] = v
+    if out.get("type") == "object" or "properties" in out:
+        props: dict[str, Any] = out.get("properties") or {}
+        required = set(node.get("required") or ())
+        for name in props:
+            if name not in required:
+                props[name] = _nullable(props[name])
+        out["properties"] = props
+        out["required"] = list(props)
+        out["additionalProperties"] = False
+    return out
+
+
+def strict_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """The strict-mode rewrite of a JSON schema (a new dict; the input is left alone)."""
+    result: dict[str, Any] = _strict(dict(schema))
+    return result
+
+
+# -------------------------------------------------------------------------- docstrings, hints
+
+
+def parse_docstring(doc: str | None) -> tuple[str, dict[str, str]]:
+    """(description, {parameter: description}) from a Google, NumPy or Sphinx docstring."""
+    if not doc:
+        return "", {}
+    lines = inspect.cleandoc(doc).splitlines()
+    desc: list[str] = []
+    params: dict[str, str] = {}
+    in_desc = True
+    i, n = 0, len(lines)
+    while i < n:
+        line = lines[i]
+        s = line.strip()
+        sm = _SPHINX_PARAM.match(s)
+        if sm:
+            in_desc = False
+            name, text = sm.group(1), [sm.group(2)]
+            i += 1
+            while i < n and lines[i][:1] in (" ", "\t") and lines[i].strip():
+                text.append(lines[i].strip())
+                i += 1
+            params[name] = " ".join(text).strip()
+            continue
+        if _SPHINX_OTHER.match(s):
+            in_desc = False
+            i += 1
+            continue
+        if s and i + 1 < n and set(lines[i + 1].strip()) == {"-"}:  # NumPy section header
+            in_desc = False
+            section = s.lower()
+            i += 2
+            while i < n and not (lines[i].strip() and i + 1 < n
+                                 and set(lines[i + 1].strip()) == {"-"}):
+                entry = lines[i]
+                if section in _ARG_SECTIONS and entry.strip() and entry[:1] not in (" ", "\t"):
+                    names = entry.split(":", 1)[0]
+                    text = []
+                    i += 1
+                    while i < n and (lines[i][:1] in (" ", "\t") or not lines[i].strip()):
+                        if lines[i].strip():
+                            text.append(lines[i].strip())
+                        elif i + 1 < n and lines[i + 1][:1] not in (" ", "\t"):
+                            break
+                        i += 1
+                    for nm in names.split(","):
+                        params[nm.strip().lstrip("*")] = " ".join(text)
+                    continue
+                i += 1
+            continue
+        gm = _GOOGLE_SECTION.match(s)
+        if gm and line[:1] not in (" ", "\t"):
+            in_desc = False
+            section = gm.group(1).lower()
+            i += 1
+            current: str | None = None
+            base: int | None = None
+            while i < n and (not lines[i].strip() or lines[i][:1] in (" ", "\t")):
+                entry = lines[i]
+                if section in _ARG_SECTIONS and entry.strip():
+                    pm = _GOOGLE_PARAM.match(entry)
+                    if pm and (base is None or len(pm.group(1)) <= base):
+                        base = len(pm.group(1))
+                        current = pm.group(2)
+                        params[current] = pm.group(3).strip()
+                    elif current is not None:
+                        params[current] = (params[current] + " " + entry.strip()).strip()
+                i += 1
+            continue
+        if in_desc:
+            desc.append(line)
+        i += 1
+    return "\n".join(desc).strip(), params
+
+
+def _annotated_description(tp: Any) -> tuple[Any, str | None]:
+    if typing.get_origin(tp) is typing.Annotated:
+        args = typing.get_args(tp)
+        for meta in args[1:]:
+            if isinstance(meta, str):
+                return tp, meta
+    return tp, None
+
+
+def _drop_titles(schema: dict[str, Any]) -> dict[str, Any]:
+    """Remove pydantic's generated ``title`` from the top level and every property schema."""
+    schema.pop("title", None)
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            props = node.get("properties")
+            if isinstance(props, dict):
+                for p in props.values():
+                    if isinstance(p, dict):
+                        p.pop("title", None)
+            for k, v in node.items():
+                if k in _SCHEMA_MAPS and isinstance(v, dict):
+                    for sub in v.values():
+                        walk(sub)
+                elif k in _SCHEMA_ONE:
+                    walk(v)
+                elif k in _SCHEMA_LISTS and isinstance(v, list):
+                    for sub in v:
+                        walk(sub)
+
+    walk(schema)
+    return schema
+
+
+def _is_pydantic_model(obj: Any) -> bool:
+    try:
+        from pydantic import BaseModel
+    except ImportError:  # pragma: no cover - pydantic is a dependency
+        return False
+    return isinstance(obj, type) and issubclass(obj, BaseModel)
+
+
+def _is_typeddict(obj: Any) -> bool:
+    if not isinstance(obj, type):
+        return False
+    try:
+        import typing_extensions
+
+        return bool(typing_extensions.is_typeddict(obj))
+    except ImportError:  # pragma: no cover
+        return bool(typing.is_typeddict(obj))
+
+
+def _schema_error(name: str, exc: Exception) -> ConfigurationError:
+    return ConfigurationError(
+        f"cannot build a JSON schema for tool {name!r}: {exc}. Use JSON-serialisable parameter "
+        "types (str, int, float, bool, list, dict, Literal, Enum, pydantic models)",
+        setting="tools",
+    )
+
+
+def _class_schema(cls: type) -> tuple[str, str, dict[str, Any]]:
+    """(name, description, parameters schema) of a Pydantic model or TypedDict class."""
+    from pydantic import TypeAdapter
+
+    name = cls.__name__
+    doc_desc, doc_params = parse_docstring(cls.__doc__)
+    try:
+        if _is_pydantic_model(cls):
+            schema = dict(typing.cast(Any, cls).model_json_schema())
+        else:
+            schema = dict(TypeAdapter(cls).json_schema())
+    except Exception as exc:  # pydantic raises several types here
+        raise _schema_error(name, exc) from exc
+    # pydantic copies the whole docstring (Args section included): prefer its parsed summary
+    generated = schema.pop("description", None)
+    description = doc_desc if cls.__doc__ else (generated or "")
+    props = schema.get("properties") or {}
+    try:
+        hints = typing.get_type_hints(cls, include_extras=True)
+    except Exception:
+        hints = {}
+    for field_name, prop in props.items():
+        if isinstance(prop, dict) and "description" not in prop:
+            _, ann_desc = _annotated_description(hints.get(field_name))
+            text = doc_params.get(field_name) or ann_desc
+            if text:
+                prop["description"] = text
+    return name, description, _drop_titles(schema)
+
+
+def _function_schema(fn: Callable[..., Any]) -> tuple[str, str, dict[str, Any]]:
+    from pydantic import Field, create_model
+
+    name = getattr(fn, "__name__", None) or type(fn).__name__
+    description, doc_params = parse_docstring(inspect.getdoc(fn))
+    sig = inspect.signature(fn)
+    try:
+        hints = typing.get_type_hints(fn, include_extras=True)
+    except Exception:
+        hints = {}
+    fields: dict[str, Any] = {}
+    for i, p in enumerate(sig.parameters.values()):
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or p.name in ("self", "cls"):
+            continue
+        ann = hints.get(p.name, p.annotation if p.annotation is not p.empty else Any)
+        _, ann_desc = _annotated_description(ann)
+        default = ... if p.default is p.empty else p.default
+        # field names are neutral ("f0"...) with the parameter as alias: no clash with BaseModel
+        fields[f"f{i}"] = (ann, Field(default, alias=p.name,
+                                      description=doc_params.get(p.name) or ann_desc))
+    try:
+        model = create_model(f"{name}_args", **fields)
+        schema = dict(model.model_json_schema(by_alias=True))
+    except Exception as exc:
+        raise _schema_error(name, exc) from exc
+    schema.pop("description", None)
+    return name, description, _drop_titles(schema)
+
+
+def _check_name(name: str) -> str:
+    if not _NAME.match(name):
+        raise ConfigurationError(
+            f"tool name {name!r} is not allowed: use 1-64 letters, digits, '_' or '-'",
+            setting="tools",
+        )
+    return name
+
+
+def to_openai_tool(obj: Any, *, strict: bool | None = None) -> dict[str, Any]:
+    """``{"type": "function", "function": {...}}`` for a dict, model class, TypedDict or function.
+
+    ``strict=True`` adds ``"strict": true`` and rewrites the parameters with ``strict_schema``;
+    ``strict=False`` sets ``"strict": false``; ``None`` keeps what a dict said.
+    """
+    if isinstance(obj, Mapping):
+        if obj.get("type") == "function" and isinstance(obj.get("function"), Mapping):
+            function = copy.deepcopy(dict(obj["function"]))
+        elif "name" in obj and ("parameters" in obj or "description" in obj):
+            function = copy.deepcopy(dict(obj))
+        elif "title" in obj and ("properties" in obj or obj.get("type") == "object"):
+            schema = copy.deepcopy(dict(obj))
+            function = {"name": schema.pop("title")}
+            if "description" in schema:
+                function["description"] = schema.pop("description")
+            function["parameters"] = schema
+        else:
+            raise ConfigurationError(
+                "cannot read this dict as a tool: give {'type': 'function', 'function': {...}}, "
+                "{'name', 'description', 'parameters'}, or a JSON schema with a 'title'",
+                setting="tools",
+            )
+        function.setdefault("parameters", {"type": "object", "properties": {}})
+    elif isinstance(obj, type) and (_is_pydantic_model(obj) or _is_typeddict(obj)):
+        name, description, params = _class_schema(obj)
+        function = {"name": name, "description": description, "parameters": params}
+    elif callable(obj):
+        name, description, params = _function_schema(obj)
+        function = {"name": name, "description": description, "parameters": params}
+    else:
+        raise ConfigurationError(
+            f"cannot turn {type(obj).__name__} into a tool: pass a dict, a Pydantic model, a "
+            "TypedDict or a function",
+            setting="tools",
+        )
+    _check_name(str(function.get("name", "")))
+    if not function.get("description"):
+        function.pop("description", None)
+    if strict is not None:
+        function["strict"] = strict
+    if function.get("strict"):
+        function["parameters"] = strict_schema(function["parameters"])
+    return {"type": "function", "function": function}
+
+
+def normalize_tool_choice(choice: Any, tool_names: Sequence[str]) -> str | dict[str, Any] | None:
+    """Azure's ``tool_choice`` from the forms users write.
+
+    None -> None; "auto"/"none" unchanged; "any"/"required"/True -> "required"; False -> "none";
+    a bound tool's name -> ``{"type": "function", "function": {"name": ...}}``; a dict passes.
+    """
+    if choice is None:
+        return None
+    if choice is True:
+        return "required"
+    if choice is False:
+        return "none"
+    if isinstance(choice, Mapping):
+        return dict(choice)
+    if isinstance(choice, str):
+        low = choice.strip().lower()
+        if low in ("any", "required"):
+            return "required"
+        if low in ("auto", "none"):
+            return low
+        if choice in tool_names:
+            return {"type": "function", "function": {"name": choice}}
+        bound = ", ".join(repr(n) for n in tool_names) if tool_names else "none"
+        raise ConfigurationError(
+            f"tool_choice={choice!r} is not one of the bound tools ({bound}): pass one of their "
+            "names, or 'auto', 'none', 'required'",
+            setting="tool_choice",
+        )
+    raise ConfigurationError(
+        f"tool_choice of type {type(choice).__name__} is not understood: use 'auto', 'none', "
+        "'required', a tool name or a dict",
+        setting="tool_choice",
+    )
+
+
+# ------------------------------------------------------------------------- argument parsing
+
+
+def _close_partial(text: str) -> str | None:
+    """Close the strings and brackets a truncated JSON text left open, or None if malformed."""
+    stack: list[str] = []
+    in_string = False
+    escape = False
+    for ch in text:
+        if in_string:
+            if escape:
+                escape = False
+            elif ch == "\\":
+                escape = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "{[":
+            stack.append("}" if ch == "{" else "]")
+        elif ch in "}]":
+            if not stack or stack[-1] != ch:
+                return None
+            stack.pop()
+    if in_string:
+        if escape:
+            text = text[:-1]  # a dangling backslash cannot be completed
+        text += '"'
+    return text + "".join(reversed(stack))
+
+
+def parse_arguments(text: str | None) -> dict[str, Any]:
+    """Tool-call arguments as a dict. Lenient with partial JSON (as streamed so far): unclosed
+    strings, objects and arrays are closed, and a dangling key or comma is dropped. Raises
+    ``ValueError`` naming the problem when the text is not a JSON object."""
+    if text is None or not text.strip():
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        stripped = text.strip()
+        if not stripped.startswith("{"):
+            raise ValueError(f"tool arguments are not a JSON object: {_excerpt(text)}") from exc
+        value = _parse_partial(stripped)
+        if value is None:
+            raise ValueError(f"tool arguments are not valid JSON ({exc.msg} at position "
+                             f"{exc.pos}): {_excerpt(text)}") from exc
+    if not isinstance(value, dict):
+        raise ValueError(f"tool arguments must be a JSON object, got {type(value).__name__}: "
+                         f"{_excerpt(text)}")
+    return value
+
+
+def _parse_partial(text: str) -> Any:
+    # trim from the end until the closed-up text parses (bounded by the text's length)
+    for end in range(len(text), 0, -1):
+        candidate = text[:end].rstrip()
+        if candidate.endswith(","):
+            candidate = candidate[:-1]
+        closed = _close_partial(candidate)
+        if end == len(text) and (closed is None or closed == candidate):
+            return None  # mismatched brackets or trailing garbage: malformed, not truncated
+        if closed is None:
+            continue
+        try:
+            return json.loads(closed)
+        except json.JSONDecodeError:
+            continue
+    return None
+
+
+def _excerpt(text: str, limit: int = 120) -> str:
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+# --------------------------------------------------------------------------- response_format
+
+
+def _format_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "_", name)[:64] or "response"
+
+
+def response_format_for(
+    schema: Any, *, strict: bool = True, name: str | None = None
+) -> dict[str, Any]:
+    """A ``json_schema`` ``response_format`` from a Pydantic model, TypedDict or dict.
+
+    A dict may be a full response_format (returned as is), the inner ``{"name", "schema"}``
+    form, or a bare JSON schema (named by ``name``, else its ``title``, else ``"response"``).
+    """
+    description: str | None = None
+    if isinstance(schema, Mapping):
+        if schema.get("type") == "json_schema" and "json_schema" in schema:
+            return copy.deepcopy(dict(schema))
+        if "schema" in schema and "name" in schema:
+            body = copy.deepcopy(dict(schema["schema"]))
+            name = name or str(schema["name"])
+            description = schema.get("description")
+        else:
+            body = copy.deepcopy(dict(schema))
+            name = name or str(body.get("title") or "response")
+            description = body.pop("description", None)
+        body.pop("title", None)
+    elif isinstance(schema, type) and (_is_pydantic_model(schema) or _is_typeddict(schema)):
+        cls_name, description, body = _class_schema(schema)
+        name = name or cls_name
+    else:
+        raise ConfigurationError(
+            f"cannot build a response_format from {type(schema).__name__}: pass a Pydantic "
+            "model, a TypedDict or a JSON schema dict",
+            setting="response_format",
+        )
+    if body.get("type") != "object" and "properties" not in body:
+        raise ConfigurationError(
+            "a json_schema response_format must describe an object at the top level: wrap the "
+            "value in a model with one field",
+            setting="response_format",
+        )
+    inner: dict[str, Any] = {"name": _format_name(name)}
+    if description:
+        inner["description"] = description
+    inner["schema"] = strict_schema(body) if strict else body
+    inner["strict"] = strict
+    return {"type": "json_schema", "json_schema": inner}
+
+
+__all__ = [
+    "normalize_tool_choice", "parse_arguments", "parse_docstring", "response_format_for",
+    "strict_schema", "to_openai_tool",
+]

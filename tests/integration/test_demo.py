@@ -1,0 +1,261 @@
+"""``azoai demo`` end to end against the embedded emulator, and its failure reporting.
+
+The full demo runs once in-process (both frameworks) and once as ``python -m shared_core demo``
+in a subprocess; the assertions read the printed output like a user would.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from shared_core import demo
+from shared_core.data import load_corpus
+
+REPO = Path(__file__).resolve().parents[2]
+AZURE_ENV = (
+    "AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN", "AZURE_OPENAI_API_VERSION",
+    "OPENAI_API_VERSION", "AZURE_OPENAI_DEPLOYMENT", "AZURE_OPENAI_CHAT_DEPLOYMENT",
+    "AZURE_OPENAI_EMBEDDING_DEPLOYMENT", "AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_CLIENT_SECRET",
+    "AZURE_FEDERATED_TOKEN_FILE", "OPENAI_API_KEY",
+)  # fmt: skip
+
+
+def _clean_env(mp: pytest.MonkeyPatch) -> None:
+    for name in AZURE_ENV:
+        mp.delenv(name, raising=False)
+
+
+def _run(argv: list[str]) -> tuple[int, str]:
+    out = io.StringIO()
+    code = demo.main(argv, out=out)
+    return code, out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def demo_run() -> Iterator[tuple[int, str]]:
+    """One full run, both frameworks, against the emulator the demo starts itself."""
+    with pytest.MonkeyPatch.context() as mp:
+        _clean_env(mp)
+        yield _run([])
+
+
+@pytest.fixture(scope="module")
+def emulator_url() -> Iterator[str]:
+    from shared_core.emulator import server
+
+    handle = server.start_in_thread()
+    try:
+        yield str(handle.url)
+    finally:
+        handle.stop()
+
+
+def _section(output: str, framework: str) -> str:
+    """The part of the output printed for one framework."""
+    title = "== LangChain" if framework == "langchain" else "== LlamaIndex"
+    start = output.index(title)
+    end = output.find("\n== ", start + 1)
+    return output[start : end if end != -1 else len(output)]
+
+
+def _sources_after(section: str, question: str) -> list[str]:
+    after = section[section.index(f"Q: {question[:60]}") :]
+    line = next(ln for ln in after.splitlines() if ln.strip().startswith("sources:"))
+    return [s.strip() for s in line.split(":", 1)[1].split(",")]
+
+
+# ------------------------------------------------------------------------------ the happy path
+
+
+def test_demo_exits_zero_and_says_it_started_the_emulator(demo_run: tuple[int, str]) -> None:
+    code, output = demo_run
+    assert code == 0, output
+    assert re.search(r"Target: the local emulator, started in-process at http://127\.0\.0\.1:\d+", output)
+    assert "Traceback" not in output
+    assert "error" not in output.lower().replace("error: cannot", "")
+
+
+@pytest.mark.parametrize("framework", ["langchain", "llamaindex"])
+def test_rag_answers_cite_the_right_documents(demo_run: tuple[int, str], framework: str) -> None:
+    section = _section(demo_run[1], framework)
+    for question, expected in zip(demo.RAG_QUESTIONS, demo.RAG_EXPECTED_SOURCES):
+        sources = _sources_after(section, question)
+        assert expected in sources, (question, sources)
+    # The emulator answers with the best-matching context sentences: the facts must come through.
+    assert "$549" in section
+    assert "$49 per year" in section
+    assert "Blinking amber" in section or "blinking amber" in section
+
+
+@pytest.mark.parametrize("framework", ["langchain", "llamaindex"])
+def test_last_answer_is_streamed(demo_run: tuple[int, str], framework: str) -> None:
+    section = _section(demo_run[1], framework)
+    streamed = next(ln for ln in section.splitlines() if "A (streamed):" in ln)
+    assert "3-year limited warranty" in streamed
+
+
+@pytest.mark.parametrize("framework", ["langchain", "llamaindex"])
+def test_agent_shows_each_tool_call_and_its_result(demo_run: tuple[int, str], framework: str) -> None:
+    section = _section(demo_run[1], framework)
+    assert "tool call   convert_units(value=1200" in section
+    assert "from_unit='ft2', to_unit='m2')" in section
+    assert "tool result 1200 ft2 = 111.5 m2" in section
+    assert re.search(r"tool call   search_docs\(query='[^']+'\)", section)
+    assert re.search(r"tool result \[[\w.-]+\.md\]", section)  # passages come back with their names
+    agent = section[section.index("[3/4]") : section.index("[4/4]")]
+    answer = [ln for ln in agent.splitlines() if ln.startswith("  A: ")]
+    assert answer and "111.5 m2" in agent[agent.index("  A: ") :]
+
+
+@pytest.mark.parametrize("framework", ["langchain", "llamaindex"])
+def test_structured_output_prints_the_validated_object(demo_run: tuple[int, str], framework: str) -> None:
+    section = _section(demo_run[1], framework)
+    assert "-> Order (validated by Pydantic):" in section
+    for field, value in {
+        "customer_name": "'Dana Whitfield'", "city": "'Lyon'", "country": "'France'",
+        "hub_model": "'Verdant Hub Pro'", "hub_quantity": "3", "soilsense_4packs": "2", "express_shipping": "True",
+    }.items():  # fmt: skip
+        assert re.search(rf"^\s+{field}\s+= {re.escape(value)}$", section, re.M), field
+
+
+def test_every_step_prints_a_summary_line(demo_run: tuple[int, str]) -> None:
+    output = demo_run[1]
+    lines = [ln for ln in output.splitlines() if ln.startswith("  -> ") and " s | " in ln]
+    assert len(lines) == 8, lines
+    for ln in lines:
+        m = re.match(
+            r"  -> +\d+\.\d\d s \| tokens ([\d,]+ \([\d,]+ in \+ [\d,]+ out\)|n/a.*) \| (\d+) requests, (\d+) retries \| region (.+)$",
+            ln,
+        )
+        assert m, ln
+        assert int(m.group(2)) >= 1 and m.group(3) == "0"
+        assert "East US" in m.group(4), ln
+    table = output[output.index("== Summary") :]
+    rows = [ln for ln in table.splitlines() if re.match(r"  (langchain|llamaindex) ", ln)]
+    assert [r.split()[:3] for r in rows] == [
+        [fw, step, "ok"] for fw in ("langchain", "llamaindex") for step in ("index", "rag", "agent", "structured")
+    ]
+    assert re.search(r"total \d+\.\d\d s, \d+ requests, 0 retries", table)
+
+
+def test_embedding_progress_is_shown(demo_run: tuple[int, str]) -> None:
+    n = len(demo.chunk_corpus(load_corpus()))
+    steps = " ".join(str(min(i + demo.EMBED_BATCH, n)) for i in range(0, n, demo.EMBED_BATCH))
+    assert demo_run[1].count(f"embedding {n} chunks: {steps} done") == 2
+
+
+def test_subprocess_python_m_shared_core_demo() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in AZURE_ENV}
+    proc = subprocess.run(
+        [sys.executable, "-m", "shared_core", "demo", "--framework", "langchain"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "== LangChain" in proc.stdout and "== LlamaIndex" not in proc.stdout
+    assert "tool call   convert_units(" in proc.stdout
+    assert "-> Order (validated by Pydantic):" in proc.stdout
+    assert proc.stderr.strip() == "" or "Traceback" not in proc.stderr
+
+
+# ------------------------------------------------------------------------------------ failures
+
+
+@pytest.mark.allow_hosts(["127.0.0.1"])
+def test_plain_http_to_a_remote_host_is_diagnosed_not_traced(monkeypatch: pytest.MonkeyPatch) -> None:
+    _clean_env(monkeypatch)
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", "http://192.0.2.10")  # TEST-NET-1: never routed
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", "k" * 32)
+    code, output = _run(["--chat-deployment", "gpt-4o", "--embedding-deployment", "text-embedding-3-small"])
+    assert code != 0
+    err = next(ln for ln in output.splitlines() if ln.startswith("error"))
+    assert "ConfigurationError" in err and "http" in err.lower(), err
+    assert "https" in err, err  # the fix
+    assert "Traceback" not in output
+    assert "--verbose" in output
+
+
+def test_wrong_key_against_the_emulator_is_diagnosed(monkeypatch: pytest.MonkeyPatch, emulator_url: str) -> None:
+    _clean_env(monkeypatch)
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", emulator_url)
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", "not-the-emulator-key")
+    monkeypatch.setenv("AZURE_OPENAI_CHAT_DEPLOYMENT", "gpt-4o")
+    monkeypatch.setenv("AZURE_OPENAI_EMBEDDING_DEPLOYMENT", "text-embedding-3-small")
+    code, output = _run(["--framework", "langchain"])
+    assert code == 1
+    assert f"Target: {emulator_url}" in output
+    err = next(ln for ln in output.splitlines() if ln.startswith("error"))
+    assert err.startswith("error in langchain step 'index': AuthenticationError:"), err
+    assert "key" in err.lower()
+    assert "Traceback" not in output
+
+
+def test_verbose_adds_the_traceback(monkeypatch: pytest.MonkeyPatch, emulator_url: str) -> None:
+    _clean_env(monkeypatch)
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", emulator_url)
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", "not-the-emulator-key")
+    code, output = _run(["--framework", "llamaindex", "--chat-deployment", "gpt-4o",
+                         "--embedding-deployment", "text-embedding-3-small", "--verbose"])  # fmt: skip
+    assert code == 1
+    assert "AuthenticationError" in output
+    assert "Traceback (most recent call last)" in output
+
+
+def test_a_real_endpoint_without_deployments_names_the_missing_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    _clean_env(monkeypatch)
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", "https://my-resource.openai.azure.com")
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", "k" * 32)
+    code, output = _run([])
+    assert code == 1
+    assert "error: ConfigurationError: No chat deployment for the demo" in output
+    assert "--chat-deployment" in output and "AZURE_OPENAI_CHAT_DEPLOYMENT" in output
+
+
+def test_a_real_endpoint_without_credentials_says_how_to_authenticate(monkeypatch: pytest.MonkeyPatch) -> None:
+    _clean_env(monkeypatch)
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", "https://my-resource.openai.azure.com")
+    code, output = _run(["--chat-deployment", "chat", "--embedding-deployment", "embed"])
+    assert code == 1
+    assert "AZURE_OPENAI_API_KEY is not" in output and "--auth managed|workload|entra|cli" in output
+
+
+# ------------------------------------------------------------------------- the demo's own parts
+
+
+def test_corpus_is_shipped_and_chunked_within_bounds() -> None:
+    docs = load_corpus()
+    assert 30 <= len(docs) <= 40
+    assert {"pricing.md", "warranty.md", "led-codes.md"} <= {d.name for d in docs}
+    chunks = demo.chunk_corpus(docs)
+    assert {c.source for c in chunks} == {d.name for d in docs}
+    assert all(len(c.body) <= 360 or "\n" not in c.body for c in chunks)
+    pricing = [c for c in chunks if c.source == "pricing.md"]
+    assert pricing[0].title == "Prices (USD, before tax)"
+    assert "Verdant Hub Pro costs $549." in " ".join(c.body for c in pricing)
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [("3 * 549 + 2 * 139", "1925"), ("(2 + 3) * 4", "20"), ("1,200 / 10.7639", "111.484"), ("$549 * 3", "1647"),
+     ("2 ** 1000", "error: cannot evaluate '2 ** 1000': exponent too large"),
+     ("__import__('os')", "error: cannot evaluate \"__import__('os')\": unsupported expression element Call"),
+     ("1 / 0", "error: cannot evaluate '1 / 0': division by zero")],
+)  # fmt: skip
+def test_calculator(expression: str, expected: str) -> None:
+    assert demo.calculate(expression) == expected
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [((1200, "ft2", "m2"), "1200 ft2 = 111.5 m2"), ((2, "C", "F"), "2 C = 35.6 F"),
+     ((40, "km/h", "mph"), "40 km/h = 24.85 mph"), ((1, "kg", "m"), "error: cannot convert 'kg' to 'm'")],
+)  # fmt: skip
+def test_convert_units(args: tuple[float, str, str], expected: str) -> None:
+    assert demo.convert_units(*args) == expected

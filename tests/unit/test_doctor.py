@@ -1,0 +1,53 @@
+"""``azoai doctor``: what it prints (never a secret), exit codes, the ping and its diagnosis."""
+
+from __future__ import annotations
+
+import io
+
+import httpx
+import pytest
+
+from shared_core.doctor import main
+
+ENV = {"AZURE_OPENAI_ENDPOINT": "https://res.openai.azure.com", "AZURE_OPENAI_API_KEY": "sekrit-key",
+       "AZURE_OPENAI_DEPLOYMENT": "chat"}
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for k in ("AZURE_OPENAI_API_VERSION", "OPENAI_API_VERSION", "AZURE_OPENAI_AD_TOKEN"):
+        monkeypatch.delenv(k, raising=False)
+    for k, v in ENV.items():
+        monkeypatch.setenv(k, v)
+
+
+def run(*argv: str, http: httpx.Client | None = None) -> tuple[int, str]:
+    out = io.StringIO()
+    return main(list(argv), out=out, http_client=http), out.getvalue()
+
+
+def test_prints_resolution_without_secrets(env: None) -> None:
+    code, text = run()
+    assert code == 0
+    assert "chat call     : POST https://res.openai.azure.com/openai/deployments/chat/chat/completions?api-version=2024-10-21" in text
+    assert "endpoint kind : dated" in text and "auth          : api_key" in text
+    assert "sekrit-key" not in text
+
+
+def test_configuration_error_exit_2(env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    code, text = run("--api-version", "2024-13-99")
+    assert code == 2 and "configuration problem" in text and "setting: api_version" in text
+
+
+def test_ping_ok_and_failure_diagnosis(env: None) -> None:
+    ok = {"id": "c", "object": "chat.completion", "created": 1, "model": "gpt-4o-2024-08-06",
+          "choices": [{"index": 0, "message": {"role": "assistant", "content": "p"}, "finish_reason": "length"}]}
+    http = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(
+        200, json=ok, headers={"x-ms-region": "East US", "apim-request-id": "a1", "x-ratelimit-remaining-tokens": "99"})))
+    code, text = run("--ping", http=http)
+    assert code == 0 and "ping          : OK" in text and "East US" in text and "remaining-tokens=99" in text
+    body = {"error": {"code": "DeploymentNotFound", "message": "The API deployment for this resource does not exist."}}
+    http = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(404, json=body)))
+    code, text = run("--ping", http=http)
+    assert code == 1 and "FAILED (DeploymentNotFoundError)" in text and "not model name" in text
+    assert "sekrit-key" not in text

@@ -1,0 +1,103 @@
+"""Router: weighted choice, failover order, circuit breaker with a half-open probe, 429 blocks."""
+
+from __future__ import annotations
+
+from collections import Counter
+import random
+
+from shared_core.routing import Router
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_single_target_always_zero_and_never_trips() -> None:
+    r = Router([1.0])
+    for _ in range(10):
+        r.failure(0)
+    assert r.pick() == 0 and r.state(0) == "closed" and not r.has_alternative(set())
+
+
+def test_weighted_choice_follows_weights() -> None:
+    rnd = random.Random(7)
+    r = Router([3.0, 1.0], rng=rnd.random)
+    counts = Counter(r.pick() for _ in range(4000))
+    assert 2800 < counts[0] < 3200 and counts[0] + counts[1] == 4000
+
+
+def test_zero_weight_is_backup_only() -> None:
+    r = Router([1.0, 0.0], rng=lambda: 0.999)
+    assert {r.pick() for _ in range(20)} == {0}
+    assert r.pick(exclude={0}) == 1
+
+
+def test_exclude_gives_failover_order() -> None:
+    r = Router([1.0, 1.0, 1.0], rng=lambda: 0.0)
+    assert r.pick() == 0
+    assert r.pick(exclude={0}) == 1
+    assert r.pick(exclude={0, 1}) == 2
+    assert r.has_alternative({0, 1}) and not r.has_alternative({0, 1, 2})
+
+
+def test_breaker_opens_half_opens_and_closes() -> None:
+    clock = Clock()
+    r = Router([1.0, 1.0], failure_threshold=2, cooldown=30.0, clock=clock, rng=lambda: 0.0)
+    r.failure(0)
+    assert r.state(0) == "closed" and r.pick() == 0
+    r.failure(0)
+    assert r.state(0) == "open"
+    assert {r.pick() for _ in range(5)} == {1}
+    clock.t = 30.0
+    assert r.state(0) == "half_open"
+    assert r.pick() == 0  # the probe
+    assert r.pick() == 1  # only one probe in flight
+    r.success(0)
+    assert r.state(0) == "closed" and r.pick() == 0
+
+
+def test_failed_probe_reopens() -> None:
+    clock = Clock()
+    r = Router([1.0, 1.0], failure_threshold=1, cooldown=10.0, clock=clock, rng=lambda: 0.0)
+    r.failure(0)
+    clock.t = 10.0
+    assert r.pick() == 0
+    r.failure(0)
+    assert r.state(0) == "open"
+    clock.t = 19.0
+    assert r.pick() == 1
+    clock.t = 20.0
+    assert r.pick() == 0
+
+
+def test_all_open_picks_soonest_ready() -> None:
+    clock = Clock()
+    r = Router([1.0, 1.0], failure_threshold=1, cooldown=10.0, clock=clock)
+    r.failure(0)
+    clock.t = 5.0
+    r.failure(1)
+    assert r.pick() == 0
+
+
+def test_429_blocks_for_the_wait_without_tripping() -> None:
+    clock = Clock()
+    r = Router([1.0, 1.0], failure_threshold=1, clock=clock, rng=lambda: 0.0)
+    r.throttled(0, 4.0)
+    assert r.state(0) == "closed"
+    assert r.pick() == 1
+    clock.t = 4.0
+    assert r.pick() == 0
+
+
+def test_release_frees_probe_slot() -> None:
+    clock = Clock()
+    r = Router([1.0, 1.0], failure_threshold=1, cooldown=1.0, clock=clock, rng=lambda: 0.0)
+    r.failure(0)
+    clock.t = 1.0
+    assert r.pick() == 0
+    r.release(0)
+    assert r.pick() == 0

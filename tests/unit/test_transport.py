@@ -1,0 +1,401 @@
+"""The drivers on the wire (httpx.MockTransport): headers, retries, waits, deadline, 401 replay,
+failover, connection errors, streams. Time is a fake clock: nothing sleeps."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import uuid
+from typing import Any, Callable
+
+import httpx
+import pytest
+
+from shared_core.chat import parse_chat_chunk
+from shared_core.config import ClientOptions, Target, resolve_target
+from shared_core.errors import (
+    APIConnectionError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    DeploymentNotFoundError,
+    RateLimitError,
+    ServerError,
+    StreamError,
+)
+from shared_core.routing import Router
+from shared_core.transport import (
+    USER_AGENT,
+    Call,
+    Hooks,
+    astream_deltas,
+    asend_json,
+    safe_url,
+    send_json,
+    stream_deltas,
+)
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+class FakeTime:
+    """A clock that only moves when something sleeps (or a handler says so)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    async def asleep(self, seconds: float) -> None:
+        self.sleep(seconds)
+
+    def hooks(self) -> Hooks:
+        return Hooks(sleep=self.sleep, asleep=self.asleep, clock=self.clock, rng=lambda: 0.0)
+
+
+def tgt(name: str = "eastus", *, key: str = "key-one", **kw: Any) -> Target:
+    return resolve_target(azure_endpoint=f"https://{name}.openai.azure.com", deployment="chat",
+                          api_key=key, name=name, env={}, **kw)
+
+
+def body_fn(target: Target, route: Any) -> dict[str, Any]:
+    return {"messages": [{"role": "user", "content": "hi"}]}
+
+
+def make_call(targets: list[Target], t: FakeTime, **opts: Any) -> Call:
+    return Call(targets, Router([x.weight for x in targets], clock=t.clock, rng=lambda: 0.0),
+                ClientOptions(**opts), "chat/completions", body_fn, hooks=t.hooks())
+
+
+class Recorder:
+    def __init__(self, *responses: httpx.Response | Exception | Handler) -> None:
+        self.responses = list(responses)
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        r = self.responses.pop(0) if len(self.responses) > 1 else self.responses[0]
+        if isinstance(r, Exception):
+            raise r
+        if callable(r):
+            return r(request)
+        return r
+
+
+OK = {"id": "c1", "object": "chat.completion", "created": 1, "model": "gpt-4o",
+      "choices": [{"index": 0, "message": {"role": "assistant", "content": "hello"}, "finish_reason": "stop"}]}
+AZ = {"apim-request-id": "apim-1", "x-ms-region": "East US", "x-ms-deployment-name": "chat",
+      "content-type": "application/json"}
+
+
+def ok(**headers: str) -> httpx.Response:
+    return httpx.Response(200, json=OK, headers={**AZ, **headers})
+
+
+def err(status: int, body: dict[str, Any] | None = None, **headers: str) -> httpx.Response:
+    return httpx.Response(status, json=body or {"error": {"code": str(status), "message": "nope"}},
+                          headers=headers)
+
+
+def test_bytes_on_the_wire_and_meta() -> None:
+    t = FakeTime()
+    rec = Recorder(ok())
+    data, meta = send_json(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t))
+    (req,) = rec.requests
+    assert str(req.url) == "https://eastus.openai.azure.com/openai/deployments/chat/chat/completions?api-version=2024-10-21"
+    assert req.method == "POST"
+    assert req.headers["api-key"] == "key-one"
+    assert req.headers["user-agent"] == USER_AGENT
+    assert req.headers["content-type"] == "application/json"
+    assert uuid.UUID(req.headers["x-ms-client-request-id"]).version == 4
+    assert req.content == b'{"messages":[{"role":"user","content":"hi"}]}'
+    assert data == OK
+    assert (meta.status, meta.request_id, meta.region, meta.deployment, meta.attempts, meta.target) == (
+        200, "apim-1", "East US", "chat", 1, "eastus")
+    assert meta.client_request_id == req.headers["x-ms-client-request-id"]
+    assert meta.headers["x-ms-region"] == "East US"
+
+
+def test_retry_after_honoured_same_client_request_id() -> None:
+    t = FakeTime()
+    rec = Recorder(err(429, **{"retry-after-ms": "1500"}), err(503, **{"retry-after": "2"}), ok())
+    _, meta = send_json(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t))
+    assert t.sleeps == [1.5, 2.0]
+    assert meta.attempts == 3
+    ids = {r.headers["x-ms-client-request-id"] for r in rec.requests}
+    assert len(ids) == 1 and len(rec.requests) == 3
+    assert [r.content for r in rec.requests] == [rec.requests[0].content] * 3
+
+
+def test_backoff_without_server_wait() -> None:
+    t = FakeTime()
+    rec = Recorder(err(500), err(502), ok())
+    send_json(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t))
+    assert t.sleeps == [0.5, 1.0]
+
+
+def test_exhausted_retries_raise_typed_error_with_headers() -> None:
+    t = FakeTime()
+    rec = Recorder(err(500, **{"apim-request-id": "r-9", "x-ms-region": "West US"}))
+    with pytest.raises(ServerError) as ei:
+        send_json(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t, max_retries=2))
+    e = ei.value
+    assert len(rec.requests) == 3 and e.attempts == 3
+    assert (e.status, e.request_id, e.region, e.headers["x-ms-region"]) == (500, "r-9", "West US", "West US")
+    assert "after 3 attempts" in e.message
+
+
+@pytest.mark.parametrize("status", [400, 403, 404])
+def test_client_errors_not_retried(status: int) -> None:
+    t = FakeTime()
+    body = {"error": {"code": "DeploymentNotFound", "message": "The API deployment for this resource does not exist."}}
+    rec = Recorder(err(status, body))
+    with pytest.raises(Exception) as ei:
+        send_json(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t))
+    assert len(rec.requests) == 1 and t.sleeps == []
+    if status == 404:
+        assert isinstance(ei.value, DeploymentNotFoundError)
+        assert "Deployment 'chat' was not found on resource eastus.openai.azure.com" in str(ei.value)
+
+
+def test_daily_quota_wait_raises_at_once_naming_wait() -> None:
+    t = FakeTime()
+    rec = Recorder(err(429, {"error": {"code": "429", "message": "exceeded token rate limit"}}, **{"retry-after": "86400"}))
+    with pytest.raises(RateLimitError) as ei:
+        send_json(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t))
+    assert len(rec.requests) == 1 and t.sleeps == []
+    assert ei.value.retry_after == 86400.0
+    assert "86400 s" in str(ei.value) and "max_retry_wait=60" in str(ei.value)
+
+
+def test_deadline_covers_all_attempts() -> None:
+    t = FakeTime()
+    rec = Recorder(err(429, **{"retry-after": "4"}))
+    with pytest.raises(RateLimitError) as ei:
+        send_json(httpx.Client(transport=httpx.MockTransport(rec)),
+                  make_call([tgt()], t, deadline=10.0, max_retries=10))
+    assert t.sleeps == [4.0, 4.0] and len(rec.requests) == 3
+    assert "deadline (10 s)" in str(ei.value)
+
+
+def test_deadline_caps_the_attempt_timeout() -> None:
+    t = FakeTime()
+    seen: list[Any] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.extensions["timeout"])
+        t.now += 3.0
+        return err(500)
+
+    with pytest.raises(ServerError):
+        send_json(httpx.Client(transport=httpx.MockTransport(handler)),
+                  make_call([tgt()], t, deadline=5.0, timeout=60.0, max_retries=5))
+    assert seen[0]["read"] == 5.0
+    assert seen[1]["read"] == pytest.approx(1.5)
+
+
+def test_connection_errors_retried_then_typed() -> None:
+    t = FakeTime()
+    rec = Recorder(httpx.ConnectError("[Errno -2] Name or service not known"))
+    with pytest.raises(APIConnectionError) as ei:
+        send_json(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt(key="sekrit")], t))
+    e = ei.value
+    assert type(e) is APIConnectionError and e.attempts == 3 and len(rec.requests) == 3
+    assert e.url == "https://eastus.openai.azure.com/openai/deployments/chat/chat/completions"
+    assert "Name or service not known" in e.message and "HTTPS_PROXY" in e.message
+    assert "sekrit" not in e.message and "api-version" not in e.message
+
+
+def test_timeouts_become_api_timeout_error() -> None:
+    t = FakeTime()
+    rec = Recorder(httpx.ReadTimeout("timed out"))
+    with pytest.raises(APITimeoutError, match="timed out") as ei:
+        send_json(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t, max_retries=1))
+    assert ei.value.attempts == 2
+
+
+def test_401_refresh_and_replay_once_for_tokens() -> None:
+    tokens = (f"tok-{n}" for n in itertools.count(1))
+    target = resolve_target(azure_endpoint="https://r.openai.azure.com", deployment="chat",
+                            azure_ad_token_provider=lambda: next(tokens), env={})
+    t = FakeTime()
+    rec = Recorder(err(401), ok())
+    send_json(httpx.Client(transport=httpx.MockTransport(rec)), make_call([target], t))
+    assert [r.headers["authorization"] for r in rec.requests] == ["Bearer tok-1", "Bearer tok-2"]
+    assert t.sleeps == []
+    rec = Recorder(err(401))
+    with pytest.raises(AuthenticationError, match="Entra ID token"):
+        send_json(httpx.Client(transport=httpx.MockTransport(rec)), make_call([target], t))
+    assert [r.headers["authorization"] for r in rec.requests] == ["Bearer tok-3", "Bearer tok-4"]
+
+
+def test_401_with_key_not_replayed() -> None:
+    t = FakeTime()
+    rec = Recorder(err(401))
+    with pytest.raises(AuthenticationError, match="API key"):
+        send_json(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t))
+    assert len(rec.requests) == 1
+
+
+def test_failover_between_two_targets() -> None:
+    t = FakeTime()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host.startswith("eastus"):
+            return err(503)
+        return ok(**{"x-ms-region": "West US"})
+
+    rec = Recorder(handler)
+    a, b = tgt("eastus", key="ka"), tgt("westus", key="kb")
+    _, meta = send_json(httpx.Client(transport=httpx.MockTransport(rec)), make_call([a, b], t))
+    assert [r.url.host for r in rec.requests] == ["eastus.openai.azure.com", "westus.openai.azure.com"]
+    assert [r.headers["api-key"] for r in rec.requests] == ["ka", "kb"]
+    assert len({r.headers["x-ms-client-request-id"] for r in rec.requests}) == 1
+    assert t.sleeps == []
+    assert (meta.target, meta.region, meta.attempts) == ("westus", "West US", 2)
+
+
+def test_failover_on_connection_error_and_long_429() -> None:
+    t = FakeTime()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host.startswith("eastus"):
+            raise httpx.ConnectError("refused")
+        if request.url.host.startswith("westus"):
+            return err(429, **{"retry-after": "86400"})
+        return ok()
+
+    rec = Recorder(handler)
+    _, meta = send_json(httpx.Client(transport=httpx.MockTransport(rec)),
+                        make_call([tgt("eastus"), tgt("westus"), tgt("sweden")], t, max_retries=0))
+    assert meta.target == "sweden" and meta.attempts == 3 and t.sleeps == []
+
+
+def test_non_httpx_exception_propagates_unchanged() -> None:
+    t = FakeTime()
+    rec = Recorder(RuntimeError("bug"))
+    with pytest.raises(RuntimeError, match="bug"):
+        send_json(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t))
+
+
+def test_unsupported_protocol_not_retried() -> None:
+    t = FakeTime()
+    rec = Recorder(httpx.UnsupportedProtocol("Request URL has an unsupported protocol 'ftp://'."))
+    with pytest.raises(APIConnectionError, match="Check azure_endpoint"):
+        send_json(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t))
+    assert len(rec.requests) == 1
+
+
+def test_safe_url_drops_query_and_userinfo() -> None:
+    assert safe_url("https://u:p@gw.example.com:8443/openai/x?subscription-key=s") == "https://gw.example.com:8443/openai/x"
+
+
+# ---------------------------------------------------------------------------------- streams
+
+def sse(*objs: Any, done: bool = True) -> bytes:
+    out = b"".join(b"data: " + json.dumps(o).encode() + b"\n\n" for o in objs)
+    return out + (b"data: [DONE]\n\n" if done else b"")
+
+
+CHUNKS = [
+    {"choices": [], "created": 0, "id": "", "model": "", "object": "", "prompt_filter_results": []},
+    {"id": "c", "model": "m", "choices": [{"index": 0, "delta": {"role": "assistant", "content": "Hi"}, "finish_reason": None}]},
+    {"id": "c", "model": "m", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+]
+
+
+def stream_response(body: bytes | list[bytes], status: int = 200) -> httpx.Response:
+    parts = body if isinstance(body, list) else [body]
+    return httpx.Response(status, headers={"content-type": "text/event-stream", **AZ},
+                          stream=httpx.ByteStream(b"".join(parts)))
+
+
+def test_stream_retried_before_first_byte_then_deltas_with_meta() -> None:
+    t = FakeTime()
+    rec = Recorder(err(503, **{"retry-after": "1"}), stream_response(sse(*CHUNKS)))
+    deltas = list(stream_deltas(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t),
+                                parse_chat_chunk))
+    assert [d.content for d in deltas] == [None, "Hi", None]
+    assert deltas[0].meta is not None and deltas[0].meta.attempts == 2 and t.sleeps == [1.0]
+
+
+def test_stream_error_status_raised_before_anything_is_yielded() -> None:
+    t = FakeTime()
+    rec = Recorder(err(400, {"error": {"code": "content_filter", "message": "filtered",
+                                       "innererror": {"code": "ResponsibleAIPolicyViolation",
+                                                      "content_filter_result": {"hate": {"filtered": True, "severity": "high"}}}}}))
+    it = stream_deltas(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t), parse_chat_chunk)
+    with pytest.raises(BadRequestError, match=r"hate \(high\)"):
+        next(it)
+
+
+class CutStream(httpx.SyncByteStream):
+    def __init__(self, first: bytes) -> None:
+        self.first = first
+        self.closed = False
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        yield self.first
+        raise httpx.RemoteProtocolError("peer closed connection without sending complete message body")
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_stream_cut_midway_is_stream_error_and_response_closed() -> None:
+    t = FakeTime()
+    cut = CutStream(sse(*CHUNKS[:2], done=False))
+    rec = Recorder(httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=cut))
+    got = []
+    with pytest.raises(StreamError) as ei:
+        for d in stream_deltas(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t),
+                               parse_chat_chunk):
+            got.append(d)
+    assert len(got) == 2 and len(rec.requests) == 1  # no retry once bytes were yielded
+    assert "RemoteProtocolError" in str(ei.value) and "2 chunk(s) received, 2 character(s)" in str(ei.value)
+    assert cut.closed
+
+
+def test_stream_abandoned_early_closes_response() -> None:
+    t = FakeTime()
+    cut = CutStream(sse(*CHUNKS))
+    rec = Recorder(httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=cut))
+    it = stream_deltas(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t), parse_chat_chunk)
+    next(it)
+    it.close()  # type: ignore[attr-defined]
+    assert cut.closed
+
+
+# ---------------------------------------------------------------------------------- async
+
+async def test_async_driver_same_decisions() -> None:
+    t = FakeTime()
+    rec = Recorder(err(429, **{"retry-after": "3"}), err(401), ok())
+    tokens = iter(["a", "b", "c"])
+    target = resolve_target(azure_endpoint="https://r.openai.azure.com", deployment="chat",
+                            azure_ad_token_provider=lambda: next(tokens), env={})
+    async with httpx.AsyncClient(transport=httpx.MockTransport(rec)) as http:
+        data, meta = await asend_json(http, make_call([target], t))
+    assert data == OK and meta.attempts == 3 and t.sleeps == [3.0]
+    assert [r.headers["authorization"] for r in rec.requests] == ["Bearer a", "Bearer b", "Bearer c"]
+    assert len({r.headers["x-ms-client-request-id"] for r in rec.requests}) == 1
+
+
+async def test_async_stream_and_cut() -> None:
+    t = FakeTime()
+    rec = Recorder(stream_response(sse(*CHUNKS)))
+    async with httpx.AsyncClient(transport=httpx.MockTransport(rec)) as http:
+        deltas = [d async for d in astream_deltas(http, make_call([tgt()], t), parse_chat_chunk)]
+        assert [d.finish_reason for d in deltas] == [None, None, "stop"]
+        rec = Recorder(stream_response(sse(*CHUNKS, done=False)))
+        http2 = httpx.AsyncClient(transport=httpx.MockTransport(rec))
+        with pytest.raises(StreamError, match="ended before \\[DONE\\]"):
+            async for _ in astream_deltas(http2, make_call([tgt()], t), parse_chat_chunk):
+                pass
+        await http2.aclose()
