@@ -3,12 +3,42 @@
 Change ``from langchain_openai import AzureChatOpenAI, AzureOpenAIEmbeddings`` to
 ``from langchain_azoai import ...``: same fields, faster, Azure's quirks handled. Every exception
 raised is one of ``shared_core.errors``, re-exported here.
+
+The model classes are imported on first access (PEP 562), so ``import langchain_azoai`` costs
+almost nothing until a class is used.
 """
 
-from langchain_azoai.chat_models import AzureChatOpenAI
-from langchain_azoai.embeddings import AzureOpenAIEmbeddings
-from langchain_azoai.llms import AzureOpenAI
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from shared_core.errors import *  # noqa: F403
 from shared_core.errors import __all__ as _errors_all
 
+if TYPE_CHECKING:
+    from langchain_azoai.chat_models import AzureChatOpenAI
+    from langchain_azoai.embeddings import AzureOpenAIEmbeddings
+    from langchain_azoai.llms import AzureOpenAI
+
+_LAZY = {
+    "AzureChatOpenAI": "langchain_azoai.chat_models",
+    "AzureOpenAIEmbeddings": "langchain_azoai.embeddings",
+    "AzureOpenAI": "langchain_azoai.llms",
+}
+
 __all__ = ["AzureChatOpenAI", "AzureOpenAI", "AzureOpenAIEmbeddings", *_errors_all]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'langchain_azoai' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -8,6 +8,7 @@ validation of endpoints and credentials happens in ``shared_core``.
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, Union
 
@@ -20,6 +21,10 @@ if TYPE_CHECKING:
 _CLIENT_LOCK = threading.Lock()
 
 ApiKey = Union[SecretStr, Callable[[], str], Callable[[], Awaitable[str]]]
+
+
+def _env_deployment() -> str | None:
+    return os.environ.get("AZURE_OPENAI_DEPLOYMENT") or None
 
 
 def _secret(value: Any) -> Any:

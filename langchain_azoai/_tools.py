@@ -29,7 +29,7 @@ def to_wire_tool(tool: Any, *, strict: bool | None = None) -> dict[str, Any]:
     core = _core_tools()
     if isinstance(tool, (BaseTool, Runnable)):
         # LangChain's own objects: LangChain knows their schema; the core decides the rest.
-        tool = convert_to_openai_tool(tool)
+        tool = convert_to_openai_tool(tool)  # type: ignore[arg-type]
     result: dict[str, Any] = core.to_openai_tool(tool, strict=strict)
     return result
 

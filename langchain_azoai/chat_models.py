@@ -17,7 +17,7 @@ from typing import (
 )
 
 from langchain_core.language_models import LanguageModelInput
-from langchain_core.language_models.chat_models import BaseChatModel, LangSmithParams
+from langchain_core.language_models import BaseChatModel, LangSmithParams
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap, RunnablePassthrough
@@ -28,12 +28,13 @@ from typing_extensions import Self
 
 from langchain_azoai._convert import (
     DeltaConverter,
+    fast_copy,
     choice_to_message,
     messages_to_wire,
     model_name_with_version,
     token_usage_dict,
 )
-from langchain_azoai._fields import AzureConnectionFields
+from langchain_azoai._fields import AzureConnectionFields, _env_deployment
 from shared_core.errors import ConfigurationError
 from shared_core.models import profile_for
 from shared_core.types import ChatRequest
@@ -205,7 +206,7 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
         p = profile_for(self.model_name, self.deployment_name)
         if not p.chat:
             return None
-        return {  # type: ignore[return-value]
+        return {
             "max_input_tokens": p.context_window,
             "max_output_tokens": p.max_output,
             "text_inputs": True,
@@ -219,7 +220,8 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
         }
 
     def _deployment_for_core(self) -> str | None:
-        return self.deployment_name or None
+        # as upstream: without a deployment, the model name names the deployment
+        return self.deployment_name or _env_deployment() or self.model_name
 
     @classmethod
     def is_lc_serializable(cls) -> bool:
@@ -368,7 +370,8 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
             if "model" in kw:
                 model = kw.pop("model")
                 if model:
-                    call["model"] = model
+                    call["model"] = model  # routes to that deployment
+                    req.model = model  # and its family rules apply
             if "response_format" in kw:
                 rf = kw.pop("response_format")
                 if isinstance(rf, type) and issubclass(rf, BaseModel):
@@ -608,7 +611,8 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
             bind_kw: dict[str, Any] = {"ls_structured_output_format": ls_format}
             if not (self.disabled_params and "parallel_tool_calls" in self.disabled_params):
                 bind_kw["parallel_tool_calls"] = False
-            llm = self.bind_tools([schema], tool_choice=name, strict=strict, **bind_kw)
+            tools_: list[Any] = [schema]
+            llm = self.bind_tools(tools_, tool_choice=name, strict=strict, **bind_kw)
             if is_pydantic:
                 parser = PydanticToolsParser(tools=[schema], first_tool_only=True)  # type: ignore[list-item]
             else:
@@ -651,8 +655,17 @@ def _field_names(cls: type) -> set[str]:
     return cached
 
 
+_GEN_TEMPLATE = ChatGenerationChunk(message=AIMessageChunk(content=""))
+_GEN_SET = frozenset({"message"})
+
+
 def _gen_chunk(chunk: AIMessageChunk) -> ChatGenerationChunk:
-    return ChatGenerationChunk(message=chunk)
+    """Equal to ``ChatGenerationChunk(message=chunk)`` without re-validating the message."""
+    content = chunk.content
+    gen: ChatGenerationChunk = fast_copy(_GEN_TEMPLATE, _GEN_SET, {
+        "message": chunk, "text": content if isinstance(content, str) else chunk.text,
+        "generation_info": None})
+    return gen
 
 
 def _refusal_check(message: AIMessage) -> None:

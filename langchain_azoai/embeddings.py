@@ -16,7 +16,7 @@ from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_n
 from pydantic import ConfigDict, Field, model_validator
 from typing_extensions import Self
 
-from langchain_azoai._fields import AzureConnectionFields
+from langchain_azoai._fields import AzureConnectionFields, _env_deployment
 from shared_core.errors import ConfigurationError
 
 
@@ -95,7 +95,8 @@ class AzureOpenAIEmbeddings(AzureConnectionFields, Embeddings):
         return self
 
     def _deployment_for_core(self) -> str | None:
-        return self.deployment or None
+        # as upstream: without a deployment, the model name names the deployment
+        return self.deployment or _env_deployment() or self.model
 
     def _embed_kwargs(self, n: int) -> dict[str, Any]:
         kw: dict[str, Any] = {
@@ -144,7 +145,7 @@ class AzureOpenAIEmbeddings(AzureConnectionFields, Embeddings):
 def _progress_reporter(total: int) -> Callable[[int, int], None]:
     """A progress callback: tqdm when importable, else one rewritten line on stderr."""
     try:
-        from tqdm.auto import tqdm
+        from tqdm.auto import tqdm  # type: ignore[import-untyped,unused-ignore]
     except ImportError:
         tqdm = None
     if tqdm is not None:

@@ -11,12 +11,12 @@ from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_n
 from pydantic import ConfigDict, Field, model_validator
 
 from langchain_azoai._convert import token_usage_dict
-from langchain_azoai._fields import AzureConnectionFields
+from langchain_azoai._fields import AzureConnectionFields, _env_deployment
 from shared_core.types import CompletionRequest
 
 if TYPE_CHECKING:
     from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
-    from langchain_core.language_models.llms import LangSmithParams
+    from langchain_core.language_models import LangSmithParams
 
     from shared_core.types import ChatDelta
     from shared_core.types import ChatResult as CoreChatResult
@@ -108,7 +108,8 @@ class AzureOpenAI(AzureConnectionFields, BaseLLM):
         return params
 
     def _deployment_for_core(self) -> str | None:
-        return self.deployment_name or None
+        # as upstream: without a deployment, the model name names the deployment
+        return self.deployment_name or _env_deployment() or self.model_name
 
     def _request(self, prompt: str, stop: list[str] | None, stream: bool,
                  kwargs: dict[str, Any]) -> tuple[CompletionRequest, dict[str, Any]]:

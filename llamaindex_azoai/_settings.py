@@ -8,10 +8,12 @@ itself is created lazily, on the first call, so constructing (and importing) sta
 from __future__ import annotations
 
 import inspect
+import os
 from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
 
 from llama_index.core.bridge.pydantic import (
     BaseModel,
+    ConfigDict,
     Field,
     SecretStr,
     field_serializer,
@@ -32,6 +34,10 @@ def first_of(*values: Optional[str]) -> Optional[str]:
 
 class AzureConnection(BaseModel):
     """Endpoint, credentials and retry policy. Secrets and callables never serialise."""
+
+    # Build validators on first construction, not at import: keeps `from llamaindex_azoai import
+    # AzureOpenAI` cheap for applications that import it and configure it later.
+    model_config = ConfigDict(defer_build=True)
 
     azure_endpoint: Optional[str] = Field(
         default=None, description="https://RESOURCE.openai.azure.com/ (env AZURE_OPENAI_ENDPOINT)."
@@ -107,13 +113,20 @@ class AzureConnection(BaseModel):
         token_given = self.azure_ad_token or sync_provider or async_provider or self.credential
         if self.use_azure_ad and mode is None and not token_given:
             mode = "default"
+        api_key: Any = None if self.use_azure_ad else self.api_key
+        if api_key is None and mode is None and not token_given:
+            # The anchors (and their README) also take the key from OPENAI_API_KEY when neither
+            # Azure variable is set. Private until the core offers it (move to core).
+            env = os.environ
+            if not env.get("AZURE_OPENAI_API_KEY") and not env.get("AZURE_OPENAI_AD_TOKEN"):
+                api_key = env.get("OPENAI_API_KEY") or None
         return dict(
             azure_endpoint=None if self.api_base else self.azure_endpoint,
             resource_name=self.resource_name,
             base_url=self.api_base,
             deployment=deployment,
             api_version=self.api_version,
-            api_key=None if self.use_azure_ad else self.api_key,
+            api_key=api_key,
             azure_ad_token=self.azure_ad_token,
             azure_ad_token_provider=sync_provider,
             azure_ad_async_token_provider=async_provider,

@@ -40,6 +40,7 @@ from .responses import (
     ChatStreamState,
     CompletionStreamState,
     chat_response,
+    chat_to_completion,
     completion_response,
 )
 from .tools import single_tool_call, tool_choice_for, tool_selections, tool_specs
@@ -340,19 +341,14 @@ class AzureOpenAI(FunctionCallingLLM, AzureConnection):
     def _chat_result(self, result: ChatResult) -> ChatResponse:
         self._note_model(result.model)
         self._check_filtered(result.choices[0] if result.choices else None, result)
-        return chat_response(result)
+        return chat_response(result, str((self.audio_config or {}).get("format") or "wav"))
 
     def _completion_result(self, result: ChatResult) -> CompletionResponse:
         self._note_model(result.model)
         self._check_filtered(result.choices[0] if result.choices else None, result)
         return completion_response(result)
 
-    @staticmethod
-    def _to_completion(r: ChatResponse) -> CompletionResponse:
-        kw = {**r.message.additional_kwargs, **r.additional_kwargs}
-        return CompletionResponse.model_construct(
-            text=r.message.content or "", additional_kwargs=kw, raw=r.raw, logprobs=r.logprobs, delta=r.delta
-        )
+    _to_completion = staticmethod(chat_to_completion)
 
     @staticmethod
     def _prompt_messages(prompt: str) -> List[ChatMessage]:

@@ -1,7 +1,7 @@
 """The core's results (``ChatResult`` / ``ChatDelta``) -> LlamaIndex responses.
 
-Responses are built with ``model_construct``: every field comes from an already-parsed result, so
-re-validating each streamed chunk through pydantic would only cost time.
+Responses are built without pydantic validation: every field comes from an already-parsed result,
+so re-validating each streamed chunk would only cost time (it was the largest per-chunk cost).
 """
 
 from __future__ import annotations
@@ -25,20 +25,60 @@ from shared_core.types import ChatDelta, ChatResult, Choice, ResponseMeta, ToolC
 from .messages import ToolCallDict, tool_call_dict
 
 _ROLE_ASSISTANT = MessageRole.ASSISTANT
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _fast_factory(cls: Any) -> Any:
+    """A constructor equivalent to ``cls.model_construct(**all_fields)``, several times cheaper.
+
+    Only for models without private attributes or extras, given every field (checked once here,
+    so a LlamaIndex release that changes these models falls back to ``model_construct``).
+    """
+    if cls.__private_attributes__ or cls.model_config.get("extra") not in (None, "ignore"):
+        return lambda **fields: cls.model_construct(**fields)
+    names = frozenset(cls.model_fields)
+
+    def make(**fields: Any) -> Any:
+        obj = _new(cls)
+        _set(obj, "__dict__", fields)
+        _set(obj, "__pydantic_fields_set__", set(fields))
+        _set(obj, "__pydantic_extra__", None)
+        _set(obj, "__pydantic_private__", None)
+        return obj
+
+    probe = make(**{n: None for n in names})
+    if set(cls.model_construct().__dict__) - names or set(probe.__dict__) != names:  # pragma: no cover
+        return lambda **fields: cls.model_construct(**fields)
+    return make
+
+
+_chat_response = _fast_factory(ChatResponse)
+_completion_response = _fast_factory(CompletionResponse)
+_chat_message = _fast_factory(ChatMessage)
+_text_block = _fast_factory(TextBlock)
+_tool_call_block = _fast_factory(ToolCallBlock)
+_thinking_block = _fast_factory(ThinkingBlock)
 
 
 def _message(role: Any, blocks: list[Any], additional_kwargs: dict[str, Any]) -> ChatMessage:
-    return ChatMessage.model_construct(role=role, blocks=blocks, additional_kwargs=additional_kwargs)
+    return _chat_message(role=role, additional_kwargs=additional_kwargs, blocks=blocks)  # type: ignore[no-any-return]
 
 
 def _text(text: str) -> TextBlock:
-    return TextBlock.model_construct(text=text)
+    return _text_block(block_type="text", text=text)  # type: ignore[no-any-return]
+
+
+def _thinking(text: str) -> ThinkingBlock:
+    return _thinking_block(block_type="thinking", content=text, num_tokens=None, additional_information={})  # type: ignore[no-any-return]
 
 
 def _tool_block(tc: ToolCall) -> ToolCallBlock:
     # Arguments stay the model's raw JSON text, as the anchors keep them; parsing (lenient, for
     # partial JSON) happens in get_tool_calls_from_response.
-    return ToolCallBlock.model_construct(tool_call_id=tc.id, tool_name=tc.name, tool_kwargs=tc.arguments)
+    return _tool_call_block(  # type: ignore[no-any-return]
+        block_type="tool_call", tool_call_id=tc.id, tool_name=tc.name, tool_kwargs=tc.arguments
+    )
 
 
 def usage_kwargs(usage: Usage | None) -> dict[str, Any]:
@@ -79,9 +119,10 @@ def chat_logprobs(raw: Mapping[str, Any] | None) -> list[list[LogProb]] | None:
     for tok in raw["content"]:
         tops = tok.get("top_logprobs") or []
         if tops:
-            out.append(
-                [LogProb(token=t.get("token", ""), logprob=t.get("logprob", 0.0), bytes=t.get("bytes") or []) for t in tops]
-            )
+            out.append([
+                LogProb(token=t.get("token", ""), logprob=t.get("logprob", 0.0), bytes=t.get("bytes") or [])
+                for t in tops
+            ])
     return out
 
 
@@ -92,12 +133,12 @@ def completion_logprobs(raw: Mapping[str, Any] | None) -> list[list[LogProb]] | 
     return [[LogProb(token=t, logprob=v, bytes=[]) for t, v in d.items()] for d in raw["top_logprobs"] if d]
 
 
-def choice_message(choice: Choice) -> ChatMessage:
+def choice_message(choice: Choice, audio_format: str = "wav") -> ChatMessage:
     """The assistant message of one choice, with thinking, text, tool-call and audio blocks."""
     blocks: list[Any] = []
     kwargs: dict[str, Any] = {}
     if choice.reasoning_content:
-        blocks.append(ThinkingBlock.model_construct(content=choice.reasoning_content, num_tokens=None, additional_information={}))
+        blocks.append(_thinking(choice.reasoning_content))
     if choice.content:
         blocks.append(_text(choice.content))
     if choice.tool_calls:
@@ -110,7 +151,7 @@ def choice_message(choice: Choice) -> ChatMessage:
         if choice.audio.get("transcript"):
             kwargs["audio_transcript"] = choice.audio["transcript"]
         if choice.audio.get("data"):
-            blocks.append(AudioBlock(audio=choice.audio["data"].encode("ascii"), format="wav"))
+            blocks.append(AudioBlock(audio=choice.audio["data"].encode("ascii"), format=audio_format))
     if choice.annotations:
         kwargs["annotations"] = list(choice.annotations)
     role = choice.role or "assistant"
@@ -132,11 +173,11 @@ def response_kwargs(result: ChatResult, choice: Choice | None) -> dict[str, Any]
     return out
 
 
-def chat_response(result: ChatResult) -> ChatResponse:
+def chat_response(result: ChatResult, audio_format: str = "wav") -> ChatResponse:
     """A complete chat result -> ``ChatResponse`` (first choice; raw is the JSON body)."""
     choice = result.choices[0] if result.choices else None
-    message = choice_message(choice) if choice is not None else _message(_ROLE_ASSISTANT, [], {})
-    return ChatResponse.model_construct(
+    message = choice_message(choice, audio_format) if choice is not None else _message(_ROLE_ASSISTANT, [], {})
+    return _chat_response(  # type: ignore[no-any-return]
         message=message,
         raw=dict(result.raw),
         delta=None,
@@ -148,7 +189,7 @@ def chat_response(result: ChatResult) -> ChatResponse:
 def completion_response(result: ChatResult) -> CompletionResponse:
     """A legacy ``/completions`` result -> ``CompletionResponse``."""
     choice = result.choices[0] if result.choices else None
-    return CompletionResponse.model_construct(
+    return _completion_response(  # type: ignore[no-any-return]
         text=(choice.text or "") if choice is not None else "",
         raw=dict(result.raw),
         delta=None,
@@ -157,64 +198,52 @@ def completion_response(result: ChatResult) -> CompletionResponse:
     )
 
 
-class ToolCallAssembler:
-    """Merges streamed tool-call fragments by ``index`` (several per chunk are all kept).
-
-    Private stand-in while ``shared_core.stream.StreamAccumulator`` offers no incremental view of
-    the calls assembled so far ("move to core": an ``accumulator.tool_calls`` property).
-    """
-
-    __slots__ = ("_calls",)
-
-    def __init__(self) -> None:
-        self._calls: dict[int, list[str]] = {}
-
-    def add(self, deltas: tuple[Any, ...]) -> None:
-        for d in deltas:
-            cur = self._calls.get(d.index)
-            if cur is None:
-                self._calls[d.index] = [d.id or "", d.name or "", d.arguments or ""]
-                continue
-            if d.id and not cur[0]:
-                cur[0] = d.id
-            if d.name and d.name != cur[1]:  # some gateways repeat the full name on every fragment
-                cur[1] += d.name
-            if d.arguments:
-                cur[2] += d.arguments
-
-    @property
-    def calls(self) -> list[ToolCall]:
-        return [ToolCall(id=c[0], name=c[1], arguments=c[2]) for _, c in sorted(self._calls.items())]
+def chat_to_completion(r: ChatResponse) -> CompletionResponse:
+    """A chat response seen as a completion (text, merged additional_kwargs, raw, delta)."""
+    return _completion_response(  # type: ignore[no-any-return]
+        text=r.message.content or "",
+        additional_kwargs={**r.message.additional_kwargs, **r.additional_kwargs},
+        raw=r.raw,
+        logprobs=r.logprobs,
+        delta=r.delta,
+    )
 
 
 class ChatStreamState:
-    """Turns ``ChatDelta``s into cumulative ``ChatResponse``s (message so far + ``delta``)."""
+    """Turns ``ChatDelta``s into cumulative ``ChatResponse``s (message so far + ``delta``).
 
-    __slots__ = ("content", "reasoning", "tools", "role", "prompt_filter_results", "meta")
+    Tool-call fragments are merged by the core's ``StreamAccumulator`` (by index, several per
+    chunk included); the message shows choice 0, as the anchors do.
+    """
+
+    __slots__ = ("content", "reasoning", "calls", "role", "meta", "acc")
 
     def __init__(self) -> None:
+        from shared_core.stream import StreamAccumulator
+
         self.content = ""
         self.reasoning = ""
-        self.tools: ToolCallAssembler | None = None
+        self.calls: tuple[ToolCall, ...] = ()
         self.role: Any = _ROLE_ASSISTANT
-        self.prompt_filter_results: list[Any] = []
         self.meta: ResponseMeta | None = None
+        self.acc = StreamAccumulator()
 
     def feed(self, d: ChatDelta) -> ChatResponse:
-        text = d.content or ""
+        self.acc.add(d)
+        first = d.choice_index == 0
+        text = (d.content or "") if first else ""
         if text:
             self.content += text
         kwargs: dict[str, Any] = {}
         if d.meta is not None:
             self.meta = d.meta
             kwargs.update(meta_kwargs(d.meta))
-        if d.reasoning_content:
+        if d.reasoning_content and first:
             self.reasoning += d.reasoning_content
             kwargs["thinking_delta"] = d.reasoning_content
-        if d.tool_calls:
-            if self.tools is None:
-                self.tools = ToolCallAssembler()
-            self.tools.add(d.tool_calls)
+        if d.tool_calls and first:
+            choices = self.acc.result().choices
+            self.calls = choices[0].tool_calls if choices else ()
         if d.usage is not None:
             kwargs.update(usage_kwargs(d.usage))
         if d.finish_reason is not None:
@@ -222,21 +251,19 @@ class ChatStreamState:
         if d.content_filter_results:
             kwargs["content_filter_results"] = dict(d.content_filter_results)
         if d.prompt_filter_results:
-            self.prompt_filter_results.extend(d.prompt_filter_results)
             kwargs["prompt_filter_results"] = list(d.prompt_filter_results)
         if d.model:
             kwargs["model"] = d.model
 
         blocks: list[Any] = []
         if self.reasoning:
-            blocks.append(ThinkingBlock.model_construct(content=self.reasoning, num_tokens=None, additional_information={}))
+            blocks.append(_thinking(self.reasoning))
         blocks.append(_text(self.content))
         message_kwargs: dict[str, Any] = {}
-        if self.tools is not None:
-            calls = self.tools.calls
-            blocks.extend(_tool_block(tc) for tc in calls)
-            message_kwargs["tool_calls"] = [tool_call_dict(tc.id, tc.name, tc.arguments) for tc in calls]
-        return ChatResponse.model_construct(
+        if self.calls:
+            blocks.extend(_tool_block(tc) for tc in self.calls)
+            message_kwargs["tool_calls"] = [tool_call_dict(tc.id, tc.name, tc.arguments) for tc in self.calls]
+        return _chat_response(  # type: ignore[no-any-return]
             message=_message(self.role, blocks, message_kwargs),
             raw=d.raw,
             delta=text,
@@ -263,7 +290,7 @@ class CompletionStreamState:
             kwargs["content_filter_results"] = dict(d.content_filter_results)
         if d.prompt_filter_results:
             kwargs["prompt_filter_results"] = list(d.prompt_filter_results)
-        return CompletionResponse.model_construct(
+        return _completion_response(  # type: ignore[no-any-return]
             text=self.text, raw=d.raw, delta=delta, logprobs=None, additional_kwargs=kwargs
         )
 
@@ -271,7 +298,6 @@ class CompletionStreamState:
 __all__ = [
     "ChatStreamState",
     "CompletionStreamState",
-    "ToolCallAssembler",
     "ToolCallDict",
     "chat_response",
     "completion_response",

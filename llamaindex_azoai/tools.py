@@ -6,7 +6,6 @@ The schema rules (strict-mode rewrite, tool_choice forms, lenient argument parsi
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any, Sequence
 
 from llama_index.core.base.llms.types import ChatResponse, ToolCallBlock
@@ -93,6 +92,3 @@ def single_tool_call(response: ChatResponse) -> None:
     if isinstance(kw.get("tool_calls"), list) and kw["tool_calls"]:
         kw["tool_calls"] = kw["tool_calls"][:1]
 
-
-def dumps_arguments(kwargs: dict[str, Any]) -> str:
-    return json.dumps(kwargs, ensure_ascii=False)

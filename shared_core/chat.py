@@ -14,7 +14,8 @@ Body rules (``build_chat_body``):
   model, and newer models are documented with ``max_completion_tokens`` -- and ``max_tokens`` on
   older versions.
   ``max_tokens`` and ``max_completion_tokens`` are never both sent, whatever ``extra_body`` says.
-* ``reasoning_effort`` is dropped for non-reasoning models.
+* ``reasoning_effort`` is dropped for known non-reasoning families (kept for unknown names: the
+  caller may know the deployment is a reasoning model our table does not know yet).
 * ``stream_options: {"include_usage": true}`` when streaming with ``include_usage``, except on
   dated api-versions older than 2024-09-01-preview, which reject ``stream_options``.
 * ``parallel_tool_calls`` only when set explicitly, tools are present and the family supports it;
@@ -32,7 +33,7 @@ import json
 import logging
 from typing import Any, Mapping
 
-from .models import ModelProfile
+from .models import UNKNOWN_FAMILY, ModelProfile
 from .types import JSON, ChatDelta, ChatRequest, ChatResult, Choice, ResponseMeta, ToolCall, \
     ToolCallDelta, Usage
 
@@ -116,7 +117,10 @@ def build_chat_body(
         if req.top_logprobs is not None:
             body["top_logprobs"] = req.top_logprobs
         if req.reasoning_effort is not None:
-            log.debug("dropping reasoning_effort: %s is not a reasoning model", profile.name)
+            if profile.family == UNKNOWN_FAMILY:  # the caller may know better than our table
+                body["reasoning_effort"] = req.reasoning_effort
+            else:
+                log.debug("dropping reasoning_effort: %s is not a reasoning model", profile.name)
     if req.stop is not None:
         body["stop"] = req.stop
     if req.n is not None:

@@ -10,12 +10,10 @@ own on first use.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import threading
 import weakref
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from typing import Any, AsyncIterator, Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, Mapping, Sequence
 
 import httpx
 
@@ -23,14 +21,23 @@ from . import transport
 from .chat import build_chat_body, parse_chat, parse_chat_chunk
 from .completions import build_completion_body, parse_completion, parse_completion_chunk
 from .config import ClientOptions, Target, resolve_target
-from .embeddings import OnTooLong, build_embeddings_body, merge_pieces, parse_embeddings, plan_batches, \
-    split_long_inputs
+from .embeddings import (
+    OnTooLong,
+    build_embeddings_body,
+    merge_pieces,
+    parse_embeddings,
+    plan_batches,
+    split_long_inputs,
+)
 from .errors import APIStatusError, ConfigurationError
 from .models import profile_for
 from .routes import Route
 from .routing import Router
 from .transport import DEFAULT_HOOKS, BodyFn, Call, Hooks, RouteCache
 from .types import ChatDelta, ChatRequest, ChatResult, CompletionRequest, EmbeddingResult, ResponseMeta, Usage
+
+if TYPE_CHECKING:
+    import asyncio
 
 Progress = Callable[[int, int], None]
 _OPTION_FIELDS = frozenset(f.name for f in dataclasses.fields(ClientOptions))
@@ -98,6 +105,8 @@ class CoreClient:
     def _aclient(self) -> httpx.AsyncClient:
         if self._user_ahttp is not None:
             return self._user_ahttp
+        import asyncio
+
         loop = asyncio.get_running_loop()
         http = self._ahttp
         if http is None or http.is_closed or self._ahttp_loop is None or self._ahttp_loop() is not loop:
@@ -114,6 +123,8 @@ class CoreClient:
 
     async def aclose(self) -> None:
         """Close the clients this object created (never user-supplied ones)."""
+        import asyncio
+
         self.close()
         http, self._ahttp = self._ahttp, None
         loop = self._ahttp_loop() if self._ahttp_loop else None
@@ -205,7 +216,7 @@ class CoreClient:
                     timeout: float | httpx.Timeout | None = None,
                     headers: Mapping[str, str] | None = None) -> Iterator[ChatDelta]:
         """Streamed chat: deltas as they arrive (the first carries ``meta``). Fold them with
-        ``StreamAccumulator``. Retries happen only before the first byte."""
+        ``StreamAccumulator``. Retries and failover happen only before the first content delta."""
         if not req.stream:
             req = dataclasses.replace(req, stream=True)
         call = self._call("chat/completions", self._chat_body(req, model), deployment=model, timeout=timeout,
@@ -314,6 +325,8 @@ class CoreClient:
                 if progress is not None:
                     progress(done, total)
         else:
+            from concurrent.futures import ThreadPoolExecutor, as_completed
+
             with ThreadPoolExecutor(max_workers=min(max_concurrency, len(batches))) as pool:
                 futures = {pool.submit(run, k): k for k in range(len(batches))}
                 for future in as_completed(futures):
@@ -329,6 +342,8 @@ class CoreClient:
                      progress: Progress | None = None, timeout: float | httpx.Timeout | None = None,
                      headers: Mapping[str, str] | None = None) -> EmbeddingResult:
         """Async :meth:`embed`: at most ``max_concurrency`` requests in flight, order preserved."""
+        import asyncio
+
         sent, owners, batches = self._embed_plan(texts, batch_size, on_too_long)
         results: list[tuple[list[list[float]], Usage | None, str, ResponseMeta] | None] = [None] * len(batches)
         http = self._aclient()
@@ -417,7 +432,7 @@ def _embedding_result(
     any_usage = False
     model = ""
     meta: ResponseMeta | None = None
-    for batch, part in zip(batches, results):
+    for batch, part in zip(batches, results, strict=True):
         assert part is not None
         vecs, usage, part_model, meta = part
         if len(vecs) != len(batch):
@@ -426,7 +441,7 @@ def _embedding_result(
                 status=meta.status, headers=meta.headers, request_id=meta.request_id,
                 region=meta.region, attempts=meta.attempts,
             )
-        for i, vec in zip(batch, vecs):
+        for i, vec in zip(batch, vecs, strict=True):
             vectors[i] = vec
         if usage is not None:
             any_usage = True

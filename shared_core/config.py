@@ -196,7 +196,7 @@ class _Parsed:
 
 def _split_url(url: str, setting: str) -> tuple[str, str, str, dict[str, str], str | None]:
     """(scheme, netloc, path without trailing slash, extra query, api-version from the query)."""
-    raw = url.strip()
+    raw = url.strip().strip("\"'")  # quotes pasted from a .env file
     if "://" not in raw:
         raw = "https://" + raw
     parts = urlsplit(raw)
@@ -444,7 +444,8 @@ def _resolve_credential(
     from . import auth  # lazily: keeps import light, and auth imports azure-identity lazily
 
     key_is_provider = callable(api_key) and not isinstance(api_key, SecretStr)
-    key = api_key if key_is_provider else _secret(api_key)
+    # str / SecretStr are cleaned here; a provider or a key holder (AzureKeyCredential) goes as is
+    key = _secret(api_key) if isinstance(api_key, (str, SecretStr)) or api_key is None else api_key
     token = _secret(azure_ad_token)
     token_like = [n for n, v in (("azure_ad_token", token),
                                  ("azure_ad_token_provider", azure_ad_token_provider),
@@ -464,7 +465,7 @@ def _resolve_credential(
                 "an Entra ID token: pass api_key or set OPENAI_API_KEY",
                 setting=token_like[0] if token_like else "api_key",
             )
-        key = key or _secret(env.get("OPENAI_API_KEY"))
+        key = key if key is not None else _secret(env.get("OPENAI_API_KEY"))
         if key is None:
             raise ConfigurationError(
                 "no OpenAI API key for api.openai.com: pass api_key='sk-...' or set OPENAI_API_KEY",

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import argparse
 import ast
+import logging
 import math
 import operator
 import os
 import sys
+import textwrap
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -43,6 +45,8 @@ DEFAULT_API_VERSION = "2024-10-21"
 EMBED_BATCH = 16
 TOP_K = 3
 MAX_AGENT_TURNS = 6
+#: Why the index steps show no token count: both frameworks' embedding interfaces return bare vectors.
+EMBEDDINGS_TOKENS_NOTE = "embeddings return vectors only"
 
 RAG_QUESTIONS: tuple[str, ...] = (
     "How much does the Verdant Hub Pro cost, and what does Verdant Cloud Plus cost per year?",
@@ -120,20 +124,43 @@ class Console:
 
     def wrapped(self, prefix: str, text: str, width: int = 100) -> None:
         """Print ``text`` after ``prefix``, wrapping continuation lines under the text."""
-        import textwrap
-
         indent = " " * len(prefix)
-        paragraphs = text.strip().splitlines() or [""]
+        paragraphs = [p for p in text.strip().splitlines() if p.strip()] or [""]
         first = True
         for para in paragraphs:
-            lines = textwrap.wrap(para, width=width - len(prefix)) or [""]
-            for ln in lines:
+            wrapped = textwrap.wrap(para, width=width - len(prefix), break_long_words=False, break_on_hyphens=False)
+            for ln in wrapped or [""]:
                 self.line((prefix if first else indent) + ln)
                 first = False
+
+    def stream(self, prefix: str, width: int = 100) -> Callable[[str], None]:
+        """A writer for streamed tokens that wraps at word boundaries like :meth:`wrapped`."""
+        indent = " " * len(prefix)
+        self.write(prefix)
+        col = len(prefix)
+
+        def write(token: str) -> None:
+            nonlocal col
+            for i, piece in enumerate(token.split("\n")):
+                if i:
+                    self.write("\n" + indent)
+                    col = len(indent)
+                if piece.startswith(" ") and col + len(piece) > width and col > len(indent):
+                    self.write("\n" + indent)
+                    col = len(indent)
+                    piece = piece.lstrip(" ")
+                self.write(piece)
+                col += len(piece)
+
+        return write
 
     def section(self, title: str) -> None:
         self.line()
         self.line(f"== {title} " + "=" * max(3, 96 - len(title)))
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def _short(value: object, limit: int = 110) -> str:
@@ -151,7 +178,6 @@ class WireCounts:
     requests: int = 0
     call_ids: list[str] = field(default_factory=list)
     regions: list[str] = field(default_factory=list)
-    statuses: list[int] = field(default_factory=list)
 
     @property
     def retries(self) -> int:
@@ -162,12 +188,11 @@ class WireCounts:
 class WireMeter:
     """An ``httpx.Client`` whose event hooks count requests, retries and answering regions."""
 
-    def __init__(self, *, verify: bool = True) -> None:
+    def __init__(self) -> None:
         self.counts = WireCounts()
         self.client = httpx.Client(
             event_hooks={"request": [self._on_request], "response": [self._on_response]},
             timeout=httpx.Timeout(60.0, connect=10.0),
-            verify=verify,
         )
 
     def _on_request(self, request: httpx.Request) -> None:
@@ -177,7 +202,6 @@ class WireMeter:
             self.counts.call_ids.append(call_id)
 
     def _on_response(self, response: httpx.Response) -> None:
-        self.counts.statuses.append(response.status_code)
         region = response.headers.get("x-ms-region")
         if region:
             self.counts.regions.append(region)
@@ -218,7 +242,7 @@ class StepResult:
         if self.regions and self.region_source != "metadata":
             region += f" ({self.region_source})"
         return (
-            f"{self.seconds:5.2f} s | {tokens} | {self.requests} requests, {self.retries} retries"
+            f"{self.seconds:5.2f} s | {tokens} | {_plural(self.requests, 'request')}, {_plural(self.retries, 'retry', 'retries')}"
             f" | region {region}"
         )
 
@@ -268,7 +292,7 @@ class Runner:
             self.current = None
             wire = self.meter.take()
             regions, source = (
-                (tuple(step.regions), "metadata") if step.regions else (tuple(wire.regions), "x-ms-region header")
+                (tuple(step.regions), "metadata") if step.regions else (tuple(wire.regions), "header")
             )
             result = StepResult(
                 framework, name, seconds, step.prompt_tokens, step.completion_tokens,
@@ -444,7 +468,7 @@ def run_langchain(settings: DemoSettings, runner: Runner, chunks: Sequence[Chunk
 
     store = InMemoryVectorStore(embedding=embeddings)
     with runner.step(fw, 1, "index", "RAG: chunk, embed and index the corpus (AzureOpenAIEmbeddings + InMemoryVectorStore)") as st:
-        st.tokens_note = "LangChain's Embeddings API returns vectors only"
+        st.tokens_note = EMBEDDINGS_TOKENS_NOTE
         con.write(f"  embedding {len(chunks)} chunks:")
         for i in range(0, len(chunks), EMBED_BATCH):
             batch = chunks[i : i + EMBED_BATCH]
@@ -468,10 +492,10 @@ def run_langchain(settings: DemoSettings, runner: Runner, chunks: Sequence[Chunk
                 record(st, answer)
                 con.wrapped("  A: ", answer.text)
             else:
-                con.write("  A (streamed): ")
+                emit = con.stream("  A (streamed): ")
                 full: Any = None
                 for chunk in llm.stream(messages):
-                    con.write(chunk.text)
+                    emit(chunk.text)
                     full = chunk if full is None else full + chunk
                 con.line()
                 if full is not None:
@@ -528,7 +552,7 @@ def run_llamaindex(settings: DemoSettings, runner: Runner, chunks: Sequence[Chun
     Token usage and region are read the LlamaIndex way: from the ``LLMChatEndEvent`` of every chat
     call (instrumentation), so calls made inside ``structured_predict`` count too.
     """
-    from llama_index.core.instrumentation import get_dispatcher
+    from llama_index.core.instrumentation import get_dispatcher  # type: ignore[attr-defined]  # re-exported
     from llama_index.core.instrumentation.event_handlers import BaseEventHandler
     from llama_index.core.instrumentation.events import BaseEvent
     from llama_index.core.instrumentation.events.llm import LLMChatEndEvent
@@ -558,7 +582,7 @@ def run_llamaindex(settings: DemoSettings, runner: Runner, chunks: Sequence[Chun
 
 def _llamaindex_steps(settings: DemoSettings, runner: Runner, chunks: Sequence[Chunk]) -> None:
     from llama_index.core import ChatPromptTemplate, VectorStoreIndex
-    from llama_index.core.base.llms.types import ChatMessage, ChatResponse
+    from llama_index.core.base.llms.types import ChatMessage
     from llama_index.core.schema import TextNode
     from llama_index.core.tools import FunctionTool
 
@@ -577,7 +601,7 @@ def _llamaindex_steps(settings: DemoSettings, runner: Runner, chunks: Sequence[C
 
     nodes = [TextNode(text=c.text, metadata={"source": c.source, "title": c.title, "body": c.body}) for c in chunks]
     with runner.step(fw, 1, "index", "RAG: chunk, embed and index the corpus (AzureOpenAIEmbedding + VectorStoreIndex)") as st:
-        st.tokens_note = "LlamaIndex's embedding API returns vectors only"
+        st.tokens_note = EMBEDDINGS_TOKENS_NOTE
         con.write(f"  embedding {len(nodes)} chunks:")
         for i in range(0, len(nodes), EMBED_BATCH):
             batch = nodes[i : i + EMBED_BATCH]
@@ -604,10 +628,9 @@ def _llamaindex_steps(settings: DemoSettings, runner: Runner, chunks: Sequence[C
                 resp = llm.chat(messages)
                 con.wrapped("  A: ", resp.message.content or "")
             else:
-                con.write("  A (streamed): ")
-                last: ChatResponse | None = None
-                for last in llm.stream_chat(messages):
-                    con.write(last.delta or "")
+                emit = con.stream("  A (streamed): ")
+                for part in llm.stream_chat(messages):
+                    emit(part.delta or "")
                 con.line()
             con.line(f"     sources: {', '.join(unique_sources(hits))}")
 
@@ -672,7 +695,8 @@ def _parser() -> argparse.ArgumentParser:
             "AZURE_OPENAI_ENDPOINT is set."
         ),
     )
-    p.add_argument("--framework", choices=("langchain", "llamaindex", "both"), default="both")
+    p.add_argument("--framework", choices=("langchain", "llamaindex", "both"), default="both",
+                   help="which framework to run the steps through (default: both)")  # fmt: skip
     p.add_argument("--auth", choices=("key", "managed", "workload", "entra", "cli", "default"), default=None,
                    help="how to authenticate to a real resource: key (AZURE_OPENAI_API_KEY, the default), "
                         "managed identity, workload identity, entra (service principal from AZURE_TENANT_ID, "
@@ -750,12 +774,33 @@ def _azure_error(exc: BaseException) -> AzureOpenAIError | None:
 
 
 def _print_table(console: Console, results: Sequence[StepResult], total: float) -> None:
+    """One row per step, then totals; ``-`` marks a number the metadata did not carry."""
     console.section("Summary")
+    console.line(f"  {'framework':<11}{'step':<11}{'status':<7}{'time':>8}{'tokens':>9}{'requests':>10}{'retries':>9}  region")
+    notes: list[str] = []
     for r in results:
-        console.line(f"  {r.framework:<10} {r.name:<10} {'ok  ' if r.ok else 'FAIL'} {r.summary()}")
-    requests = sum(r.requests for r in results)
-    retries = sum(r.retries for r in results)
-    console.line(f"  total {total:.2f} s, {requests} requests, {retries} retries")
+        if r.prompt_tokens is None and r.completion_tokens is None:
+            tokens = "-"
+            if r.tokens_note not in notes:
+                notes.append(r.tokens_note)
+        else:
+            tokens = f"{(r.prompt_tokens or 0) + (r.completion_tokens or 0):,}"
+        region = ", ".join(sorted(set(r.regions))) or "-"
+        if r.regions and r.region_source != "metadata":
+            region += " (header)"
+        console.line(
+            f"  {r.framework:<11}{r.name:<11}{'ok' if r.ok else 'FAILED':<7}{r.seconds:>6.2f} s"
+            f"{tokens:>9}{r.requests:>10}{r.retries:>9}  {region}"
+        )
+    tokens_total = sum((r.prompt_tokens or 0) + (r.completion_tokens or 0) for r in results)
+    console.line(
+        f"  {'total':<29}{total:>6.2f} s{tokens_total:>9,}{sum(r.requests for r in results):>10}"
+        f"{sum(r.retries for r in results):>9}"
+    )
+    for note in notes:
+        console.line(f"  tokens -: {note}")
+    if any(r.regions and r.region_source != "metadata" for r in results):
+        console.line("  region (header): read from the x-ms-region response header, not the adapter's metadata")
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
@@ -765,6 +810,12 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     started = time.perf_counter()
     cleanups: list[Callable[[], None]] = []
     runner: Runner | None = None
+    if not args.verbose:
+        # azure-identity logs each failed credential to stderr; our error already says it, once.
+        identity_log = logging.getLogger("azure.identity")
+        level = identity_log.level
+        identity_log.setLevel(logging.CRITICAL)
+        cleanups.append(lambda: identity_log.setLevel(level))
     try:
         console.line("azoai demo: RAG, a tool-calling agent and structured output through LangChain and LlamaIndex")
         console.line()
@@ -799,14 +850,15 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
             failed = runner.results[-1]
             where = f" in {failed.framework} step '{failed.name}'"
         if err is not None:
-            console.line(f"error{where}: {type(err).__name__}: {err.message}")
+            headline, detail = type(err).__name__, err.message
         elif isinstance(exc, ImportError):
-            console.line(
-                f"error{where}: {exc}. The demo needs both frameworks and the emulator: "
-                'pip install "azoai[all]" (or use --framework to run one).'
-            )
+            headline = type(exc).__name__
+            detail = (f"{exc}. The demo needs both frameworks and the emulator: "
+                      'pip install "azoai[all]" (or use --framework to run one).')  # fmt: skip
         else:
-            console.line(f"error{where}: unexpected {type(exc).__name__}: {exc}")
+            headline, detail = f"unexpected {type(exc).__name__}", str(exc)
+        console.line(f"error{where}: {headline}")
+        console.wrapped("  ", detail)
         if args.verbose:
             console.line()
             console.write("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))

@@ -62,6 +62,9 @@ _PARAM_MIN_VERSION = {
     "store": "2024-12-01-preview",
     "developer": "2024-12-01-preview",
 }
+# "Your requests to X have exceeded rate limit" names neither limit: match the limit, not "requests"
+_TOKEN_LIMIT = re.compile(r"token rate limit|tokens per min|\btpm\b|tokens_per_minute|token limit")
+_REQUEST_LIMIT = re.compile(r"call rate limit|request rate limit|requests per min|\brpm\b|requests_per_minute")
 _CONTENT_FILTER_CODES = frozenset({"content_filter", "ResponsibleAIPolicyViolation", "ContentFiltered"})
 
 
@@ -427,9 +430,9 @@ def _rate_limit_message(
 ) -> str:
     tokens_left = _header(headers, "x-ratelimit-remaining-tokens")
     requests_left = _header(headers, "x-ratelimit-remaining-requests")
-    if "token" in low or tokens_left == "0":
+    if _TOKEN_LIMIT.search(low) or tokens_left == "0":
         which = "tokens-per-minute (TPM)"
-    elif "call rate" in low or "request" in low or requests_left == "0":
+    elif _REQUEST_LIMIT.search(low) or requests_left == "0":
         which = "requests-per-minute (RPM)"
     else:
         which = "rate"

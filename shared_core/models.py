@@ -163,4 +163,20 @@ def profile_for(model: str | None, deployment: str | None = None) -> ModelProfil
     return replace(DEFAULT_PROFILE, name=model or deployment or UNKNOWN_FAMILY)
 
 
-__all__ = ["DEFAULT_PROFILE", "ModelProfile", "UNKNOWN_FAMILY", "profile_for"]
+_EMBEDDING_DIMENSIONS = (("text-embedding-3-large", 3072), ("text-embedding-3-small", 1536),
+                         ("text-embedding-ada-002", 1536))
+
+
+def embedding_dimensions(model: str | None, deployment: str | None = None) -> int | None:
+    """Native vector size of an OpenAI embedding model (by model, else deployment name)."""
+    for candidate in (model, deployment):
+        if candidate:
+            n = _normalise(candidate)
+            for name, dims in _EMBEDDING_DIMENSIONS:
+                if name in n:
+                    return dims
+    return None
+
+
+__all__ = ["DEFAULT_PROFILE", "ModelProfile", "UNKNOWN_FAMILY", "embedding_dimensions",
+           "profile_for"]

@@ -9,12 +9,11 @@ jittered exponential backoff.
 
 from __future__ import annotations
 
-import email.utils
 import random
 import re
 import time
 from dataclasses import dataclass
-from typing import Callable, Literal, Mapping, Protocol
+from typing import TYPE_CHECKING, Callable, Literal, Mapping
 
 #: Statuses worth another attempt: timeouts, conflicts (lock contention), throttling, server faults.
 RETRYABLE_STATUSES = frozenset({408, 409, 429})
@@ -33,15 +32,18 @@ Reason = Literal[
 ]
 
 
-class RetryOptions(Protocol):
-    """The fields of ``ClientOptions`` that retry decisions read."""
+if TYPE_CHECKING:  # a Protocol class costs import time; only the type checker needs it
+    from typing import Protocol
 
-    @property
-    def max_retries(self) -> int: ...
-    @property
-    def max_retry_wait(self) -> float: ...
-    @property
-    def deadline(self) -> float | None: ...
+    class RetryOptions(Protocol):
+        """The fields of ``ClientOptions`` that retry decisions read."""
+
+        @property
+        def max_retries(self) -> int: ...
+        @property
+        def max_retry_wait(self) -> float: ...
+        @property
+        def deadline(self) -> float | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +57,7 @@ class Decision:
     server_wait: float | None = None
 
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
+_DURATION = r"(\d+(?:\.\d+)?)(ms|h|m|s)"  # compiled by re's cache on first use
 
 
 def parse_duration(value: str) -> float | None:
@@ -71,7 +73,7 @@ def parse_duration(value: str) -> float | None:
         return seconds if seconds >= 0 and seconds == seconds else None  # rejects NaN
     pos = 0
     total = 0.0
-    for m in _DURATION.finditer(value):
+    for m in re.finditer(_DURATION, value):
         if m.start() != pos:
             return None
         pos = m.end()
@@ -112,6 +114,8 @@ def server_wait(
     if raw is not None:
         seconds = parse_duration(raw)
         if seconds is None:
+            import email.utils  # HTTP dates are rare: not worth the import on every start
+
             try:
                 when = email.utils.parsedate_to_datetime(raw)
             except (TypeError, ValueError, IndexError):
@@ -151,7 +155,7 @@ def decide(
     status: int | None,
     headers: Mapping[str, str] | None,
     elapsed: float,
-    options: RetryOptions,
+    options: "RetryOptions",
     can_failover: bool = False,
     token_refreshable: bool = False,
     refreshed: bool = False,
@@ -196,7 +200,6 @@ def decide(
 __all__ = [
     "Decision",
     "RETRYABLE_STATUSES",
-    "RetryOptions",
     "backoff",
     "decide",
     "is_retryable_status",

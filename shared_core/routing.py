@@ -15,19 +15,20 @@ from __future__ import annotations
 import random
 import threading
 import time
-from dataclasses import dataclass
 from typing import Callable, Literal, Sequence
 
 State = Literal["closed", "open", "half_open"]
 
 
-@dataclass(slots=True)
 class _Health:
-    failures: int = 0
-    open_until: float = 0.0  # breaker open while clock() < open_until
-    probing: bool = False  # a half-open probe is in flight
-    blocked_until: float = 0.0  # 429: the server asked us to wait until then
-    tripped: bool = False  # breaker has opened at least once since the last success
+    __slots__ = ("failures", "open_until", "probing", "blocked_until", "tripped")
+
+    def __init__(self) -> None:
+        self.failures = 0
+        self.open_until = 0.0  # breaker open while clock() < open_until
+        self.probing = False  # a half-open probe is in flight
+        self.blocked_until = 0.0  # 429: the server asked us to wait until then
+        self.tripped = False  # breaker has opened at least once since the last success
 
 
 class Router:

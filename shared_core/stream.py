@@ -12,7 +12,6 @@ import dataclasses
 import json
 from typing import Any, Callable, Mapping
 
-from .diagnose import stream_error_from_event
 from .errors import StreamError
 from .sse import SSEDecoder, SSEEvent
 from .types import ChatDelta, ChatResult, Choice, ResponseMeta, ToolCall, Usage
@@ -96,6 +95,8 @@ class ChunkParser:
             if not isinstance(data, dict):
                 continue
             if kind == "error" or ("error" in data and not data.get("choices")):
+                from .diagnose import stream_error_from_event
+
                 raise stream_error_from_event(data, self._meta)
             delta = self._parse(data)
             self.chunks += 1

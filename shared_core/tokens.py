@@ -2,19 +2,23 @@
 
 ``estimate_tokens`` mimics o200k_base's pre-tokenizer and then BPE's behaviour on each piece:
 
-* a run of ASCII letters (plus an English contraction suffix such as ``'s``) is one token up to
-  8 letters, plus one per further 8
-  (common English words are single tokens; long and rare words split);
+* a run of ASCII letters (split at case changes, with an English contraction suffix such as
+  ``'s``) costs 1 token up to 6 letters, then a little more per length (1.45 at 8-10 letters,
+  len/6 beyond 13), as measured on English prose and Python source;
+* a symbol right before a word (``.get``, ``_name``, ``(self``) mostly merges with it in o200k
+  and costs 0.1-0.6; other symbols cost a token of their own;
 * a number is one token per 3 digits (o200k splits digits in groups of 3);
-* a run of other punctuation is one token per 3 characters;
+* a run of other symbols is 1 token up to 2 characters, then 0.45 per further character
+  (newlines right after it are free);
 * whitespace between words is free (it merges into the next word); a newline run or an
   indentation run of 2+ spaces is one token;
 * non-ASCII letters: CJK / kana / hangul about 0.6 token per character (o200k merges common
   pairs), other scripts (Cyrillic, Greek, Arabic, accented letters...) one token per 3 characters.
 
-Calibrated on sentences whose o200k counts are known (``tests/unit/test_tokens.py``): exact on
-plain English sentences, and within about 10-15% of o200k on English prose and code; rougher for
-other languages and for rare words. It is an estimate for budgeting and batching, never billing.
+Checked against tiktoken's o200k_base (``tests/unit/test_tokens.py``): exact on plain English
+sentences; on held-out English docs and Python source the median ratio is 1.00 and 95% of files
+are within 15%. Lists of names and e-mail addresses come out low (up to -25%), other languages
+and rare words are rougher. An estimate for budgeting and batching, never for billing.
 """
 
 from __future__ import annotations
@@ -23,12 +27,13 @@ import re
 from typing import Any, Iterable, Mapping
 
 _PIECE = re.compile(
-    r"[A-Za-z]+(?:'(?:s|t|re|ve|m|ll|d))?"  # ascii words (+ contraction)
-    r"|\d+"  # numbers
+    # ascii words split at case changes as o200k does (AzureChatOpenAI: Azure|Chat|Open|AI),
+    # with one leading symbol (.get, _name) and a contraction suffix
+    r"(?:[^\s\w]|_)?(?:[A-Z]*[a-z]+|[A-Z]+[a-z]*)(?:'(?:s|t|re|ve|m|ll|d))?"
+    r"|\d{1,3}"  # numbers, by three digits
     r"|[^\W\d_A-Za-z]+"  # non-ascii letters
-    r"|[^\w\s]+"  # punctuation runs
-    r"|_+"
-    r"|\s*\n\s*|[ \t]{2,}"  # newline runs, indentation
+    r"|(?:[^\w\s]|_)+[\r\n/]*"  # symbol runs (with the newlines right after them)
+    r"|\s*[\r\n]+|[ \t]{2,}"  # newline runs, indentation
 )
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
@@ -40,29 +45,53 @@ IMAGE_TOKENS_LOW = 85
 IMAGE_TOKENS_HIGH = 765
 
 
+# measured on English prose and Python: o200k tokens per ASCII word by length (longer: len/6)
+_WORD_COST = (0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.15, 1.45, 1.45, 1.45, 1.7, 1.7, 1.7)
+# a symbol before a word: these usually merge with it (.get, _name, (self), others rarely do
+_PREFIX_COST = {"_": 0.2, ".": 0.2, "(": 0.2, "\\": 0.1, "-": 0.4, "=": 0.5, "[": 0.4, "@": 0.4,
+                "&": 0.5, ":": 0.6}
+
+
+def _word(n: int) -> float:
+    return _WORD_COST[n] if n < len(_WORD_COST) else n / 6
+
+
+def _piece_cost(piece: str) -> float:
+    c = piece[0]
+    if c.isascii() and c.isalpha():
+        return _word(len(piece))
+    if c.isdigit() or c.isspace():
+        return 1.0
+    if c.isalpha():
+        n = len(piece)
+        cjk = len(_CJK.findall(piece))
+        return float(max(1, round(cjk * 0.6 + (n - cjk) / 3)))
+    if len(piece) > 1 and piece[1].isascii() and piece[1].isalpha():
+        return _PREFIX_COST.get(c, 1.0) + _word(len(piece) - 1)
+    n = len(piece.rstrip("\r\n/")) or 1
+    return 1.0 if n <= 2 else 1.0 + (n - 2) * 0.45
+
+
+# pieces repeat a lot (words, indentation): remember their cost; bounded, cleared when full
+_COSTS: dict[str, float] = {}
+_COSTS_MAX = 50_000
+
+
 def estimate_tokens(text: str) -> int:
     """Estimated o200k token count of ``text`` (see the module docstring for the method)."""
     if not text:
         return 0
-    total = 0
+    costs = _COSTS
+    total = 0.0
     for piece in _PIECE.findall(text):
-        c = piece[0]
-        n = len(piece)
-        if c.isascii():
-            if c.isalpha():
-                total += 1 + (n - 1) // 8
-            elif c.isdigit():
-                total += (n + 2) // 3
-            elif c in " \t\r\n":
-                total += 1
-            else:
-                total += (n + 2) // 3
-        elif c.isalpha():
-            cjk = len(_CJK.findall(piece))
-            total += max(1, round(cjk * 0.6 + (n - cjk) / 3))
-        else:
-            total += (n + 2) // 3
-    return total
+        cost = costs.get(piece)
+        if cost is None:
+            cost = _piece_cost(piece)
+            if len(costs) >= _COSTS_MAX:
+                costs.clear()
+            costs[piece] = cost
+        total += cost
+    return int(total + 0.5)
 
 
 def _content_tokens(content: Any) -> int:

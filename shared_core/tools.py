@@ -71,19 +71,41 @@ def _nullable(s: Any) -> Any:
     return out
 
 
-def _strict(node: Any) -> Any:
+def _resolve_ref(root: Mapping[str, Any], ref: str) -> Any:
+    if not ref.startswith("#/"):
+        return None
+    node: Any = root
+    for part in ref[2:].split("/"):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _strict(node: Any, root: Mapping[str, Any], inlining: frozenset[str]) -> Any:
     if not isinstance(node, dict):
         return node
+    ref = node.get("$ref")
+    if isinstance(ref, str) and any(k not in ("$ref", "default") for k in node):
+        # strict mode rejects keywords beside "$ref" (pydantic puts "description" there): inline
+        # the definition, as openai-python does; a recursive one keeps the bare "$ref"
+        target = _resolve_ref(root, ref)
+        if isinstance(target, dict) and ref not in inlining:
+            merged = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+            return _strict(merged, root, inlining | {ref})
+        node = {"$ref": ref}
+    elif isinstance(ref, str):
+        return {"$ref": ref}
     out: dict[str, Any] = {}
     for k, v in node.items():
         if k == "default":
             continue
         if k in _SCHEMA_MAPS and isinstance(v, dict):
-            out[k] = {name: _strict(s) for name, s in v.items()}
+            out[k] = {name: _strict(s, root, inlining) for name, s in v.items()}
         elif k in _SCHEMA_ONE and isinstance(v, dict):
-            out[k] = _strict(v)
+            out[k] = _strict(v, root, inlining)
         elif k in _SCHEMA_LISTS and isinstance(v, list):
-            out[k] = [_strict(s) for s in v]
+            out[k] = [_strict(s, root, inlining) for s in v]
         else:
             out[k] = v
     if out.get("type") == "object" or "properties" in out:
@@ -99,8 +121,13 @@ def _strict(node: Any) -> Any:
 
 
 def strict_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
-    """The strict-mode rewrite of a JSON schema (a new dict; the input is left alone)."""
-    result: dict[str, Any] = _strict(dict(schema))
+    """The strict-mode rewrite of a JSON schema (a new dict; the input is left alone).
+
+    Besides the rules in the module docstring, a ``$ref`` with sibling keywords (pydantic's
+    ``{"$ref": ..., "description": ...}``) is replaced by the inlined definition.
+    """
+    root = dict(schema)
+    result: dict[str, Any] = _strict(root, root, frozenset())
     return result
 
 
@@ -393,12 +420,14 @@ def normalize_tool_choice(choice: Any, tool_names: Sequence[str]) -> str | dict[
 # ------------------------------------------------------------------------- argument parsing
 
 
-def _close_partial(text: str) -> str | None:
-    """Close the strings and brackets a truncated JSON text left open, or None if malformed."""
+def _close_partial(text: str) -> tuple[str | None, list[int]]:
+    """(text with open strings and brackets closed, or None if malformed; positions of the
+    ``,`` ``{`` ``[`` outside strings, where a dangling tail can be cut)."""
     stack: list[str] = []
+    cuts: list[int] = []
     in_string = False
     escape = False
-    for ch in text:
+    for i, ch in enumerate(text):
         if in_string:
             if escape:
                 escape = False
@@ -410,15 +439,18 @@ def _close_partial(text: str) -> str | None:
             in_string = True
         elif ch in "{[":
             stack.append("}" if ch == "{" else "]")
+            cuts.append(i)
+        elif ch == ",":
+            cuts.append(i)
         elif ch in "}]":
             if not stack or stack[-1] != ch:
-                return None
+                return None, cuts
             stack.pop()
     if in_string:
         if escape:
             text = text[:-1]  # a dangling backslash cannot be completed
         text += '"'
-    return text + "".join(reversed(stack))
+    return text + "".join(reversed(stack)), cuts
 
 
 def parse_arguments(text: str | None) -> dict[str, Any]:
@@ -444,16 +476,20 @@ def parse_arguments(text: str | None) -> dict[str, Any]:
 
 
 def _parse_partial(text: str) -> Any:
-    # trim from the end until the closed-up text parses (bounded by the text's length)
-    for end in range(len(text), 0, -1):
-        candidate = text[:end].rstrip()
-        if candidate.endswith(","):
-            candidate = candidate[:-1]
-        closed = _close_partial(candidate)
-        if end == len(text) and (closed is None or closed == candidate):
-            return None  # mismatched brackets or trailing garbage: malformed, not truncated
+    closed, cuts = _close_partial(text)
+    if closed is None or closed == text:
+        return None  # mismatched brackets or trailing garbage: malformed, not truncated
+    try:
+        return json.loads(closed)
+    except json.JSONDecodeError:
+        pass
+    # a dangling key, literal or comma at the end: cut back to the last "," / "{" / "[" (a few
+    # tries, not one per character: this runs on every streamed fragment)
+    for pos in reversed(cuts):
+        candidate = text[:pos] if text[pos] == "," else text[: pos + 1]
+        closed, _ = _close_partial(candidate)
         if closed is None:
-            continue
+            return None
         try:
             return json.loads(closed)
         except json.JSONDecodeError:

@@ -8,15 +8,18 @@ replay, give up with which typed error). The drivers are short loops around it:
     send -> call.succeeded(response) | call.rejected(status, headers, body) | call.failed(exc)
     sleep as told, or the typed error propagates
 
-Streams are retried only before the first byte: the error status (with its body) is mapped
-before anything is yielded, then bytes go through the SSE parser.
+Streams are retried only before anything reached the caller: an error status (with its body) is
+mapped before the first delta; Azure's preamble (prompt-filter chunk, role delta) is held back
+until real content arrives, so an in-band error event or a cut connection right after it is
+still retried or failed over. After the first content delta, failures raise.
 """
 
 from __future__ import annotations
 
-import asyncio
+import base64
 import json
 import random
+import re
 import ssl
 import time
 import uuid
@@ -27,7 +30,6 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from .config import ClientOptions, Target
-from .diagnose import error_from_response
 from .errors import APIConnectionError, APIStatusError, APITimeoutError
 from .retry import decide
 from .routes import Route, build_route
@@ -41,7 +43,13 @@ USER_AGENT = f"azoai/{VERSION}"
 #: body builder: (target, route) -> JSON body (None for none); called once per target per call
 BodyFn = Callable[[Target, Route], "dict[str, Any] | None"]
 #: (target index, operation, deployment, method, suffix) -> (target, route, parsed URL)
-RouteCache = dict[tuple[int, str, "str | None", str, str], tuple[Target, Route, httpx.URL]]
+RouteCache = dict[tuple[int, str, "str | None", str, str], tuple[Target, Route, httpx.URL, dict[str, str]]]
+
+
+async def _asleep(seconds: float) -> None:
+    import asyncio  # already imported whenever a coroutine runs; not at import time (it costs 15+ ms)
+
+    await asyncio.sleep(seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +57,7 @@ class Hooks:
     """Time and randomness, injectable so tests never wait."""
 
     sleep: Callable[[float], None] = time.sleep
-    asleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    asleep: Callable[[float], Awaitable[None]] = _asleep
     clock: Callable[[], float] = time.monotonic
     rng: Callable[[], float] = random.random
 
@@ -61,6 +69,26 @@ DEFAULT_HOOKS = Hooks()
 class _Step:
     wait: float = 0.0
     refresh: bool = False
+    claims: str | None = None  # CAE claims challenge of a 401, decoded
+
+
+# patterns compiled by re's cache on first use (error paths only): nothing compiled at import
+_CLAIMS = r'claims="([^"]+)"'
+_RETRY_AFTER_TEXT = rb"(?i)retry after (\d{1,6}) seconds?"
+
+
+def claims_challenge(www_authenticate: str | None) -> str | None:
+    """The decoded ``claims`` of a CAE ``WWW-Authenticate: Bearer ... claims="<base64>"`` challenge."""
+    if not www_authenticate or "claims=" not in www_authenticate:
+        return None
+    m = re.search(_CLAIMS, www_authenticate)
+    if not m:
+        return None
+    raw = m.group(1)
+    try:
+        return base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("utf-8")
+    except (ValueError, UnicodeError):
+        return None
 
 
 def safe_url(url: str | httpx.URL) -> str:
@@ -118,7 +146,7 @@ class Call:
     __slots__ = (
         "targets", "router", "options", "operation", "body_fn", "method", "deployment", "suffix",
         "timeout", "extra_headers", "files", "params", "hooks", "client_request_id", "attempts",
-        "started", "tried", "refreshed", "index", "_failover", "_prepared", "_url", "routes",
+        "started", "tried", "refreshed", "index", "_failover", "_prepared", "_url", "routes", "sent_auth",
     )
 
     def __init__(
@@ -159,9 +187,10 @@ class Call:
         self.refreshed = False
         self.index = 0
         self._failover = False
-        self._prepared: dict[int, tuple[Route, httpx.URL, bytes | dict[str, Any] | None]] = {}
+        self._prepared: dict[int, tuple[Route, httpx.URL, dict[str, str], bytes | dict[str, Any] | None]] = {}
         self._url = ""
         self.routes = routes
+        self.sent_auth: str | None = None  # Authorization header of the last attempt (401 refresh)
 
     @property
     def target(self) -> Target:
@@ -186,7 +215,7 @@ class Call:
         prepared = self._prepared.get(self.index)
         if prepared is None:
             target = self.target
-            route, url = self._route(target)
+            route, url, base_headers = self._route(target)
             body = self.body_fn(target, route)
             payload: bytes | dict[str, Any] | None
             if body is None:
@@ -195,12 +224,12 @@ class Call:
                 payload = body  # form fields next to the files
             else:
                 payload = encode_json(body)
-            prepared = self._prepared[self.index] = (route, url, payload)
-        route, url, payload = prepared
-        headers = dict(route.headers)
+            prepared = self._prepared[self.index] = (route, url, base_headers, payload)
+        route, url, base_headers, payload = prepared
+        headers = base_headers.copy()
         headers.update(auth)
+        self.sent_auth = auth.get("Authorization") or auth.get("authorization")
         headers["x-ms-client-request-id"] = self.client_request_id
-        headers["user-agent"] = USER_AGENT
         if self.extra_headers:
             headers.update(self.extra_headers)
         self._url = route.url
@@ -215,22 +244,25 @@ class Call:
             content=payload if isinstance(payload, bytes) else None, timeout=timeout,
         )
 
-    def _route(self, target: Target) -> tuple[Route, httpx.URL]:
+    def _route(self, target: Target) -> tuple[Route, httpx.URL, dict[str, str]]:
         # Parsing a URL is a sixth of httpx's per-request cost: routes are cached per client.
         key = (self.index, self.operation, self.deployment, self.method, self.suffix)
         cache = self.routes
         if cache is not None:
             hit = cache.get(key)
             if hit is not None and hit[0] is target:
-                return hit[1], hit[2]
+                return hit[1], hit[2], hit[3]
         route = build_route(target, self.operation, deployment=self.deployment, method=self.method,
                             suffix=self.suffix)
         url = httpx.URL(route.url)
+        base = dict(route.headers)
+        if not any(k.lower() == "user-agent" for k in base):  # a user's own User-Agent wins
+            base["user-agent"] = USER_AGENT
         if cache is not None:
             if len(cache) >= 256:
                 cache.clear()
-            cache[key] = (target, route, url)
-        return route, url
+            cache[key] = (target, route, url, base)
+        return route, url, base
 
     def _attempt_timeout(self) -> float | httpx.Timeout | None:
         deadline = self.options.deadline
@@ -255,10 +287,16 @@ class Call:
         """An error status: the step to take, or raise the typed error."""
         target = self.target
         multi = len(self.targets) > 1
+        hint = headers
+        if status == 429 and body and b"etry after" in body:
+            # Azure TPM 429s have said "Please retry after N seconds" in the body only
+            m = re.search(_RETRY_AFTER_TEXT, body[:4000])
+            if m and "retry-after" not in headers and "retry-after-ms" not in headers:
+                hint = {**headers, "retry-after": m.group(1).decode()}
         decision = decide(
             self.attempts,
             status=status,
-            headers=headers,
+            headers=hint,
             elapsed=self.hooks.clock() - self.started,
             options=self.options,
             can_failover=multi and self.router.has_alternative(self.tried),
@@ -274,6 +312,8 @@ class Call:
             else:
                 self.router.release(self.index)
         if decision.action == "fail":
+            from .diagnose import error_from_response  # only on the error path: keeps imports light
+
             note = None
             if decision.reason == "wait_too_long":
                 note = (
@@ -285,19 +325,50 @@ class Call:
                     f"The next attempt would pass the call's deadline ({self.options.deadline:g} s),"
                     " so azoai gave up."
                 )
+            if self.deployment and self.deployment != target.deployment:
+                import dataclasses  # error path only: the diagnosis names the deployment really called
+
+                target = dataclasses.replace(target, deployment=self.deployment)
             raise error_from_response(
                 status, headers, body, target=target, attempts=self.attempts,
                 retry_after=decision.server_wait, note=note,
             )
         if decision.reason == "refresh":
             self.refreshed = True
-            return _Step(0.0, refresh=True)
+            return _Step(0.0, refresh=True, claims=claims_challenge(headers.get("www-authenticate")))
+        self._failover = decision.action == "failover"
+        return _Step(decision.wait)
+
+    def in_band(self, exc: APIStatusError) -> _Step:
+        """An error event inside a 200 stream, before anything was handed out: retry or fail
+        over like an error status, or raise ``exc`` (with this call's attempt count)."""
+        multi = len(self.targets) > 1
+        decision = decide(
+            self.attempts,
+            status=exc.status,
+            headers=exc.headers,
+            elapsed=self.hooks.clock() - self.started,
+            options=self.options,
+            can_failover=multi and self.router.has_alternative(self.tried),
+            rng=self.hooks.rng,
+        )
+        if multi:
+            if exc.status == 429:
+                self.router.throttled(self.index, decision.server_wait)
+            elif exc.status >= 500:
+                self.router.failure(self.index)
+            else:
+                self.router.release(self.index)
+        if decision.action == "fail":
+            exc.attempts = self.attempts
+            raise exc
         self._failover = decision.action == "failover"
         return _Step(decision.wait)
 
     def failed(self, exc: Exception) -> _Step:
         """No HTTP answer (connection error, timeout): the step to take, or raise the typed error."""
-        if not isinstance(exc, (httpx.TransportError, httpx.TimeoutException)) or isinstance(
+        # OSError: custom transports (ASGI apps, test doubles) may raise ConnectionError/TimeoutError raw
+        if not isinstance(exc, (httpx.TransportError, httpx.TimeoutException, OSError)) or isinstance(
             exc, (httpx.UnsupportedProtocol, httpx.InvalidURL)
         ):
             raise self._connection_error(exc, retryable=False) from exc
@@ -324,7 +395,7 @@ class Call:
         url = safe_url(self._url) if self._url else self.target.base
         tries = f" ({self.attempts} attempts)" if self.attempts > 1 else ""
         detail = str(exc) or type(exc).__name__
-        if isinstance(exc, httpx.TimeoutException):
+        if isinstance(exc, (httpx.TimeoutException, TimeoutError)):
             return APITimeoutError(
                 f"Request to {url} timed out{tries} ({type(exc).__name__}: {detail}). Raise timeout="
                 " (per attempt), check the network path to the endpoint, or add a failover target.",
@@ -352,8 +423,50 @@ class Call:
         )
 
 
-def _refresh(target: Target) -> None:
-    target.credential.invalidate()
+#: what a send or a body read may raise when the network (not our code) fails
+_NETWORK_ERRORS = (httpx.HTTPError, OSError)
+
+_HOLD_MAX = 64  # preamble deltas held at most (Azure sends 2)
+
+
+class _Held:
+    """Stream deltas held back until one says something (content, tool call, finish...)."""
+
+    __slots__ = ("deltas", "open")
+
+    def __init__(self) -> None:
+        self.deltas: list[ChatDelta] = []
+        self.open = True
+
+    def take(self, deltas: list[ChatDelta]) -> list[ChatDelta]:
+        """The deltas to hand out now (all of them once the stream has said something)."""
+        if not self.open:
+            return deltas
+        self.deltas.extend(deltas)
+        if len(self.deltas) > _HOLD_MAX or any(_says_something(d) for d in deltas):
+            return self.release()
+        return []
+
+    def release(self) -> list[ChatDelta]:
+        out, self.deltas, self.open = self.deltas, [], False
+        return out
+
+
+def _says_something(d: ChatDelta) -> bool:
+    return bool(d.content or d.tool_calls or d.refusal or d.reasoning_content or d.text or d.finish_reason
+                or d.usage)
+
+
+def _refresh(call: Call, target: Target, step: _Step) -> None:
+    """After a 401 with a token: drop it, so the replay fetches a new one."""
+    from .auth import BearerTokenCredential
+
+    cred = target.credential
+    if isinstance(cred, BearerTokenCredential):
+        # rejected_token: 20 concurrent 401s for one token cause one refetch, not 20
+        cred.invalidate(claims=step.claims, rejected_token=call.sent_auth)
+    else:
+        cred.invalidate()
 
 
 # ---------------------------------------------------------------------------------- sync driver
@@ -367,7 +480,7 @@ def send(http: httpx.Client, call: Call, *, stream: bool = False) -> tuple[httpx
         try:
             response = http.send(request, stream=stream)
         except Exception as exc:  # classified in Call.failed (non-httpx errors re-raised there)
-            if not isinstance(exc, httpx.HTTPError):
+            if not isinstance(exc, _NETWORK_ERRORS):
                 raise
             step = call.failed(exc)
         else:
@@ -382,7 +495,7 @@ def send(http: httpx.Client, call: Call, *, stream: bool = False) -> tuple[httpx
                 response.close()
             step = call.rejected(status, response.headers, body)
         if step.refresh:
-            _refresh(target)
+            _refresh(call, target, step)
         if step.wait > 0:
             call.hooks.sleep(step.wait)
 
@@ -394,22 +507,46 @@ def send_json(http: httpx.Client, call: Call) -> tuple[Any, ResponseMeta]:
 
 
 def stream_deltas(http: httpx.Client, call: Call, parse: ParseChunk) -> Iterator[ChatDelta]:
-    """A streamed call: deltas as they arrive. Closes the response when done or abandoned."""
-    response, meta = send(http, call, stream=True)
-    parser = ChunkParser(parse, meta)
-    try:
+    """A streamed call: deltas as they arrive. Closes the response when done or abandoned.
+
+    Azure's preamble (the prompt-filter chunk, the role delta) is held back until the stream says
+    something, so an error event inside the 200 or a cut connection before any content is retried
+    or fails over like an error status, instead of reaching the caller after deltas were yielded.
+    """
+    while True:
+        response, meta = send(http, call, stream=True)
+        parser = ChunkParser(parse, meta)
+        held = _Held()
+        step: _Step | None = None
         try:
-            for chunk in response.iter_bytes():
-                deltas = parser.feed(chunk)
-                if deltas:
-                    yield from deltas
-                if parser.done:
-                    break
-        except httpx.HTTPError as exc:
-            raise parser.cut(exc) from exc
-        yield from parser.finish()
-    finally:
-        response.close()
+            try:
+                for chunk in response.iter_bytes():
+                    try:
+                        deltas = parser.feed(chunk)
+                    except APIStatusError as exc:
+                        if not held.open:
+                            raise
+                        step = call.in_band(exc)
+                        break
+                    if deltas:
+                        out = held.take(deltas)
+                        if out:
+                            yield from out
+                    if parser.done:
+                        break
+            except _NETWORK_ERRORS as exc:
+                if not held.open:
+                    raise parser.cut(exc) from exc
+                step = call.failed(exc)  # cut before anything was handed out: a failed attempt
+            if step is None:
+                tail = parser.finish()
+                yield from held.release()
+                yield from tail
+                return
+        finally:
+            response.close()
+        if step.wait > 0:
+            call.hooks.sleep(step.wait)
 
 
 # --------------------------------------------------------------------------------- async driver
@@ -425,7 +562,7 @@ async def asend(
         try:
             response = await http.send(request, stream=stream)
         except Exception as exc:
-            if not isinstance(exc, httpx.HTTPError):
+            if not isinstance(exc, _NETWORK_ERRORS):
                 raise
             step = call.failed(exc)
         else:
@@ -440,7 +577,7 @@ async def asend(
                 await response.aclose()
             step = call.rejected(status, response.headers, body)
         if step.refresh:
-            _refresh(target)
+            _refresh(call, target, step)
         if step.wait > 0:
             await call.hooks.asleep(step.wait)
 
@@ -453,21 +590,41 @@ async def asend_json(http: httpx.AsyncClient, call: Call) -> tuple[Any, Response
 
 async def astream_deltas(http: httpx.AsyncClient, call: Call, parse: ParseChunk) -> AsyncIterator[ChatDelta]:
     """Async twin of :func:`stream_deltas`."""
-    response, meta = await asend(http, call, stream=True)
-    parser = ChunkParser(parse, meta)
-    try:
+    while True:
+        response, meta = await asend(http, call, stream=True)
+        parser = ChunkParser(parse, meta)
+        held = _Held()
+        step: _Step | None = None
         try:
-            async for chunk in response.aiter_bytes():
-                for delta in parser.feed(chunk):
+            try:
+                async for chunk in response.aiter_bytes():
+                    try:
+                        deltas = parser.feed(chunk)
+                    except APIStatusError as exc:
+                        if not held.open:
+                            raise
+                        step = call.in_band(exc)
+                        break
+                    if deltas:
+                        for delta in held.take(deltas):
+                            yield delta
+                    if parser.done:
+                        break
+            except _NETWORK_ERRORS as exc:
+                if not held.open:
+                    raise parser.cut(exc) from exc
+                step = call.failed(exc)  # cut before anything was handed out: a failed attempt
+            if step is None:
+                tail = parser.finish()
+                for delta in held.release():
                     yield delta
-                if parser.done:
-                    break
-        except httpx.HTTPError as exc:
-            raise parser.cut(exc) from exc
-        for delta in parser.finish():
-            yield delta
-    finally:
-        await response.aclose()
+                for delta in tail:
+                    yield delta
+                return
+        finally:
+            await response.aclose()
+        if step.wait > 0:
+            await call.hooks.asleep(step.wait)
 
 
 # ------------------------------------------------------------------------------------ helpers

@@ -20,6 +20,8 @@ Conventions (for whoever edits the README):
       ``DefaultAzureCredential``, the Azure CLI). It still runs with the same environment and the
       same network rule, and must construct its objects without raising; it must therefore not
       make a call that needs the identity (construction is lazy in azoai and azure-identity).
+      Such a block also sees what a workload-identity pod would: ``AZURE_TENANT_ID`` and
+      ``AZURE_CLIENT_ID`` (dummy GUIDs) and ``AZURE_FEDERATED_TOKEN_FILE`` (a dummy token file).
   ``<!-- readme-test: skip REASON -->``
       Not run at all (a shell transcript mislabelled as python, a fragment). REASON is required
       and shown as the skip reason; CI fails on skips, so use this only with the lead's consent.
@@ -34,6 +36,7 @@ import asyncio
 import inspect
 import os
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,7 +140,9 @@ def run_block(block: Block) -> dict[str, Any]:
 
 @pytest.mark.allow_hosts(["127.0.0.1"])
 @pytest.mark.parametrize("block", _params())
-def test_readme_block(block: Block | str | None, emulator_env: None) -> None:
+def test_readme_block(
+    block: Block | str | None, emulator_env: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     if isinstance(block, str):
         pytest.fail(block)
     if block is None:
@@ -146,6 +151,12 @@ def test_readme_block(block: Block | str | None, emulator_env: None) -> None:
         pytest.fail(f"README.md at {README} has no ```python block: nothing to check")
     if block.mode == "skip":
         pytest.skip(f"README.md line {block.line}: {block.reason}")
+    if block.mode == "construct-only":
+        token_file = tmp_path / "federated-token"
+        token_file.write_text("not-a-real-token")
+        monkeypatch.setenv("AZURE_TENANT_ID", "00000000-0000-0000-0000-000000000000")
+        monkeypatch.setenv("AZURE_CLIENT_ID", "11111111-1111-1111-1111-111111111111")
+        monkeypatch.setenv("AZURE_FEDERATED_TOKEN_FILE", str(token_file))
     try:
         run_block(block)
     except Exception as exc:
@@ -182,3 +193,10 @@ def test_top_level_await_blocks_run_in_an_event_loop() -> None:
     assert namespace["loop"].is_closed()  # it ran in a loop of its own, closed afterwards
     with pytest.raises(ZeroDivisionError):
         run_block(Block(1, "t", "run", "", "1 / 0\n"))
+
+
+def test_a_missing_readme_becomes_a_failing_case(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "README", tmp_path / "README.md")
+    assert [p.id for p in _params()] == ["README-missing"]
+    (tmp_path / "README.md").write_text("# Only prose\n\n```bash\nls\n```\n")
+    assert [p.id for p in _params()] == ["README-has-no-python-blocks"]

@@ -85,6 +85,7 @@ class EmulatorApp:
         self.seq += 1
         seq = self.seq
         ids = self._ids(seq)
+        req: Request | None = None
         try:
             req = await read_request(scope, receive)
             resp = await self.handle(req, seq, ids)
@@ -92,7 +93,7 @@ class EmulatorApp:
             await _abort(send)
             return
         except AzureError as err:
-            resp = self._error(err, ids, None, None)
+            resp = self._error(err, ids, req, None)
         except Exception:  # a bug must still look like Azure, never a traceback
             log.exception("emulator: unexpected error")
             resp = self._error(azure.server_error(500, ids[0]), ids, None, None)
@@ -242,28 +243,25 @@ class EmulatorApp:
         if dep.kind in ("chat", "reasoning", "completions"):
             headers["x-ms-rai-invoked"] = "true"
         headers["azureml-model-session"] = f"d{abs(hash(dep.model)) % 1000:03d}-20260101000000"
-        stream_events: list[JSON] | None = None
         result: JSON | None = None
+        # Azure's gateway admits (and charges) a request before the model validates it, so even
+        # a 400 carries x-ratelimit-* headers.
+        self._admit(dep, ops.estimate_tokens(op, body), headers, rl_op, version)
         if op == "chat/completions":
             plan = ops.chat_plan(body, dep, self.config, version, seq, now)
-            self._admit(dep, plan.estimate, headers, rl_op, version)
             if plan.stream:
-                stream_events = [e for e, _ in ops.chat_events(plan)]
-                flags = [f for _, f in ops.chat_events(plan)]
-                return self._stream(stream_events, flags, headers, decision.stream, ids)
+                pairs = list(ops.chat_events(plan))
+                return self._stream([e for e, _ in pairs], [f for _, f in pairs], headers, decision.stream, ids)
             result = ops.chat_json(plan)
         elif op == "completions":
-            full, events, estimate, stream = ops.completion_plan(body, dep, self.config, seq, now)
-            self._admit(dep, estimate, headers, rl_op, version)
+            full, events, _estimate, stream = ops.completion_plan(body, dep, self.config, seq, now)
             if stream:
                 flags = [bool(e.get("choices") and e["choices"][0].get("text")) for e in events]
                 return self._stream(events, flags, headers, decision.stream, ids)
             result = full
         elif op == "embeddings":
-            result, tokens = ops.embeddings_plan(body, dep)
-            self._admit(dep, tokens, headers, rl_op, version)
+            result, _tokens = ops.embeddings_plan(body, dep)
         elif op in ("images/generations", "images/edits"):
-            self._admit(dep, 0, headers, rl_op, version)
             source = None
             if op == "images/edits":
                 img = files.get("image") or files.get("image[]")
@@ -278,12 +276,10 @@ class EmulatorApp:
                     body["n"] = int(body["n"])
             result = ops.image_plan(body, dep, self.config, now, seq, self._store_blob, req.base_url, source)
         elif op == "audio/speech":
-            self._admit(dep, 0, headers, rl_op, version)
             audio, ctype = ops.speech_plan(body)
             self._count(dep)
             return Response(200, audio, headers, ctype)
         else:
-            self._admit(dep, 0, headers, rl_op, version)
             data, ctype = ops.transcription_plan(fields, files, op == "audio/translations")
             self._count(dep)
             return Response(200, data, headers, ctype)
@@ -358,7 +354,6 @@ class EmulatorApp:
         return self._models(req, rest)
 
     def _models(self, req: Request, rest: list[str]) -> Response:
-        now = int(self.config.clock())
         models: dict[str, JSON] = {}
         for d in self.config.deployments.values():
             caps = {"chat_completion": d.kind in ("chat", "reasoning"), "completion": d.kind == "completions",
@@ -372,7 +367,6 @@ class EmulatorApp:
                                                "status": "succeeded", "model": job["model"], "fine_tune": job["id"],
                                                "lifecycle_status": "generally-available",
                                                "capabilities": {"chat_completion": True, "inference": True, "fine_tune": False}}
-        del now
         if req.method != "GET":
             raise azure.resource_not_found()
         if rest:

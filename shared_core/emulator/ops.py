@@ -113,6 +113,27 @@ def _truncate(text: str, max_tokens: int | None, stop: Any) -> tuple[str, str]:
     return text, finish
 
 
+def estimate_tokens(op: str, body: JSON) -> int:
+    """The rate-limit charge Azure estimates at admission: prompt tokens + requested output (16 if unset)."""
+    try:
+        if op == "chat/completions":
+            msgs = [m for m in body.get("messages") or [] if isinstance(m, dict)]
+            out = body.get("max_completion_tokens") or body.get("max_tokens") or 16
+            return bh.count_message_tokens(msgs) + (out if isinstance(out, int) else 16)
+        if op == "completions":
+            p = body.get("prompt")
+            texts = [p] if isinstance(p, str) else [t for t in p or [] if isinstance(t, str)]
+            out = body.get("max_tokens") or 16
+            return sum(bh.count_tokens(t) for t in texts) + (out if isinstance(out, int) else 16)
+        if op == "embeddings":
+            raw = body.get("input")
+            texts = [raw] if isinstance(raw, str) else [t for t in raw or [] if isinstance(t, str)]
+            return sum(bh.count_tokens(t) for t in texts) or 1
+    except (TypeError, AttributeError):
+        pass
+    return 0
+
+
 # --- chat ------------------------------------------------------------------------------------
 
 @dataclass(slots=True)

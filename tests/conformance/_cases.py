@@ -28,7 +28,7 @@ def all_interactions() -> list[Interaction]:
     return load_interactions(default_root()) if recordings_present() else []
 
 
-def cases(*kinds: str, argname: str = "ix", where: Callable[[Interaction], bool] | None = None) -> Any:
+def cases(*kinds: str, argname: str = "ix", where: Callable[[Interaction], bool] | None = None) -> pytest.MarkDecorator:
     """``pytest.mark.parametrize`` over the interactions of ``kinds``, one test id each.
 
     Without the folder this yields one parameter that skips with :func:`missing_reason`, so
@@ -45,7 +45,7 @@ def cases(*kinds: str, argname: str = "ix", where: Callable[[Interaction], bool]
     return pytest.mark.parametrize(argname, params)
 
 
-def sample_cases(*kinds: str, argname: str = "ix", where: Callable[[Interaction], bool] | None = None) -> Any:
+def sample_cases(*kinds: str, argname: str = "ix", where: Callable[[Interaction], bool] | None = None) -> pytest.MarkDecorator:
     """Like :func:`cases`, but one interaction per (kind, route, host kind, status, file set).
 
     For the slower paths (async twins) where every shape matters but every copy does not.
@@ -58,4 +58,58 @@ def sample_cases(*kinds: str, argname: str = "ix", where: Callable[[Interaction]
             continue
         key = (ix.operation, ix.route, ix.host_kind, ix.status, ix.stream, ix.repo)
         seen.setdefault(key, ix)
+    return pytest.mark.parametrize(argname, [pytest.param(ix, id=ix.id) for ix in seen.values()])
+
+
+_SHAPES: dict[str, tuple[Any, ...]] = {}
+
+
+def response_shape(ix: Interaction) -> tuple[Any, ...]:
+    """What distinguishes one chat answer from another for an adapter's translation.
+
+    Route and host kind, source repo (its era and models), stream or not, status and error code,
+    number of choices, finish reason, tool calls (none / one / several), legacy function_call,
+    usage (with cached / reasoning tokens), prompt filters, refusal, empty text, image input.
+    """
+    cached = _SHAPES.get(ix.id)
+    if cached is None:
+        cached = _SHAPES[ix.id] = _shape(ix)
+    return cached
+
+
+def _shape(ix: Interaction) -> tuple[Any, ...]:
+    import json
+
+    from .expectations import expected_response, expected_stream
+
+    req = ix.request_json() or {}
+    if ix.status >= 400:
+        return ("error", ix.status, ix.json()["error"].get("code"), ix.repo, bool(req.get("stream")))
+    exp = expected_stream(ix.sse_json()) if ix.stream else expected_response(ix.json())
+    first = exp.first
+    usage = exp.usage or {}
+    return (
+        ix.stream, ix.route, ix.host_kind, ix.repo, len(exp.choices), first.finish_reason,
+        min(len(first.tool_calls), 2), first.legacy_function_call is not None, bool(exp.usage),
+        bool((usage.get("prompt_tokens_details") or {}).get("cached_tokens")),
+        bool((usage.get("completion_tokens_details") or {}).get("reasoning_tokens")),
+        bool(exp.prompt_filters), bool(first.refusal), bool(first.content),
+        "image_url" in json.dumps(req.get("messages", "")),
+    )
+
+
+def shape_cases(*kinds: str, argname: str = "ix", where: Callable[[Interaction], bool] | None = None) -> pytest.MarkDecorator:
+    """One interaction per :func:`response_shape` (all of them with ``AZOAI_CONFORMANCE_FULL=1``).
+
+    The core tests run every interaction; the adapters translate the core's results, so one
+    real answer of each shape covers them at a fraction of the time.
+    """
+    import os
+
+    if not recordings_present() or os.environ.get("AZOAI_CONFORMANCE_FULL") == "1":
+        return cases(*kinds, argname=argname, where=where)
+    seen: dict[tuple[Any, ...], Interaction] = {}
+    for ix in iter_kind(all_interactions(), *kinds):
+        if where is None or where(ix):
+            seen.setdefault(response_shape(ix), ix)
     return pytest.mark.parametrize(argname, [pytest.param(ix, id=ix.id) for ix in seen.values()])

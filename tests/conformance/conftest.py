@@ -23,6 +23,11 @@ _TEST_KINDS = {
     ("test_core_conformance", "test_chat_stream"): ("core", "stream"),
     ("test_core_conformance", "test_embeddings_response"): ("core", "embeddings"),
     ("test_core_conformance", "test_error_response"): ("core", "errors"),
+    ("test_client_conformance", "test_chat"): ("client", "chat"),
+    ("test_client_conformance", "test_stream_chat"): ("client", "stream"),
+    ("test_client_conformance", "test_embed"): ("client", "embeddings"),
+    ("test_client_conformance", "test_error"): ("client", "errors"),
+    ("test_client_conformance", "test_astream_chat"): ("client", "async samples"),
     ("test_langchain_conformance", "test_invoke"): ("langchain", "chat"),
     ("test_langchain_conformance", "test_stream"): ("langchain", "stream"),
     ("test_langchain_conformance", "test_error"): ("langchain", "errors"),
@@ -96,7 +101,7 @@ class _ConformanceReport:
             return
         per = self.per_kind()
         tr.write_sep("-", "conformance")
-        for suite in ("core", "langchain", "llamaindex"):
+        for suite in ("core", "client", "langchain", "llamaindex"):
             kinds = {k: c for (su, k), c in per.items() if su == suite}
             if not kinds:
                 continue

@@ -44,6 +44,10 @@ from urllib.parse import parse_qs, urlsplit
 import yaml
 
 __all__ = [
+    "iter_kind",
+    "kind_of",
+    "load_file",
+    "parse_sse",
     "CHAT",
     "COMPLETIONS",
     "EMBEDDINGS",
@@ -254,7 +258,7 @@ class _Binary(bytes):
 
 
 def _construct_ruby_binary(loader: yaml.SafeLoader, node: yaml.Node) -> bytes:
-    value = loader.construct_scalar(node)  # type: ignore[arg-type]
+    value = loader.construct_scalar(node)
     return _Binary(base64.b64decode("".join(str(value).split())))
 
 
@@ -264,7 +268,7 @@ def _construct_any(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any
         return loader.construct_scalar(node)
     if isinstance(node, yaml.SequenceNode):
         return loader.construct_sequence(node, deep=True)
-    return loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return loader.construct_mapping(node, deep=True)
 
 
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -303,6 +307,7 @@ def _from_vcrpy(it: Mapping[str, Any], rel: str, i: int, *, gz: bool) -> Interac
     rq, rs = it["request"], it["response"]
     req_headers = _headers(rq.get("headers"))
     resp_headers = _headers(rs.get("headers"))
+    req_body: bytes | None
     if "parsed_body" in rq:  # pydantic-ai's serializer
         req_body = _json_bytes(rq["parsed_body"])
     else:

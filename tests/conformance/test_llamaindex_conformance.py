@@ -13,10 +13,12 @@ import json
 from typing import Any
 
 import pytest
+from llama_index.core.base.llms.types import ChatMessage
 
+import llamaindex_azoai as li
 from shared_core import errors as E
 
-from ._cases import cases, sample_cases
+from ._cases import sample_cases, shape_cases
 from .expectations import (
     ResultExpectation,
     expected_error,
@@ -31,8 +33,6 @@ from .replay import Replay
 
 pytestmark = pytest.mark.conformance
 
-li = pytest.importorskip("llamaindex_azoai")
-from llama_index.core.base.llms.types import ChatMessage  # noqa: E402
 
 PROMPT = [ChatMessage(role="user", content="hi")]
 
@@ -131,7 +131,7 @@ def _check_streamed(llm: Any, responses: list[Any], ix: Interaction) -> None:
 # ---- sync: every interaction -------------------------------------------------------------------
 
 
-@cases("chat")
+@shape_cases("chat")
 def test_chat(ix: Interaction) -> None:
     rp = Replay(ix)
     llm = _llm(rp)
@@ -140,7 +140,7 @@ def test_chat(ix: Interaction) -> None:
     _check_chat(llm, resp, ix)
 
 
-@cases("chat-stream")
+@shape_cases("chat-stream")
 def test_stream_chat(ix: Interaction) -> None:
     rp = Replay(ix)
     llm = _llm(rp)
@@ -149,7 +149,7 @@ def test_stream_chat(ix: Interaction) -> None:
     _check_streamed(llm, responses, ix)
 
 
-@cases("error", where=_chat_error)
+@shape_cases("error", where=_chat_error)
 def test_error(ix: Interaction) -> None:
     rp = Replay(ix)
     llm = _llm(rp)

@@ -237,3 +237,80 @@ def test_parse_sse_handles_crlf_multiline_data_comments_and_event_names() -> Non
     body = b": keep-alive\r\nevent: response.created\r\ndata: {\"a\":\r\ndata: 1}\r\n\r\ndata: [DONE]"
     assert parse_sse(body) == [("response.created", '{"a":\n1}'), (None, "[DONE]")]
     assert json.loads(parse_sse(body)[0][1]) == {"a": 1}
+
+
+# ---- format corners the current folder does not hold (synthetic files) -----------------------
+
+
+def test_unknown_yaml_tags_keep_their_plain_data(tmp_path: Path) -> None:
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "c.yml").write_text(
+        "--- !ruby/hash-with-ivars:VCR::Cassette\n"
+        "http_interactions:\n"
+        "- request: !ruby/object:VCR::Request\n"
+        "    method: post\n"
+        "    uri: https://x.openai.azure.com/openai/deployments/d/embeddings?api-version=2024-10-21\n"
+        "    body: {encoding: UTF-8, string: '{\"input\":[\"a\"]}'}\n"
+        "    headers: {Api-Key: ['<KEY>']}\n"
+        "  response:\n"
+        "    status: {code: 200, message: OK}\n"
+        "    headers: {Content-Type: [application/json], X-Ms-Region: [East US]}\n"
+        "    body: {encoding: ASCII-8BIT, base64_string: eyJvYmplY3QiOiJsaXN0In0=}\n",
+        encoding="utf-8",
+    )
+    (ix,) = load_file(tmp_path / "r" / "c.yml", tmp_path)
+    assert (ix.format, ix.method, ix.operation, ix.route, ix.status) == ("ruby-vcr", "POST", "embeddings", "deployments", 200)
+    assert ix.json() == {"object": "list"}
+    assert ix.request_json() == {"input": ["a"]}
+    assert ix.response_headers == {"content-type": "application/json", "x-ms-region": "East US"}
+    assert ix.request_headers == {"api-key": "<KEY>"}
+    assert ix.id == "r:c#0"
+
+
+def test_vcrpy_gzip_body_and_binary_tag(tmp_path: Path) -> None:
+    import base64 as b64
+
+    body = gzip.compress(b'{"object":"chat.completion","choices":[]}')
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "c.yaml").write_text(
+        "interactions:\n"
+        "- request:\n"
+        "    body: null\n"
+        "    headers: {}\n"
+        "    method: POST\n"
+        "    uri: https://x.cognitiveservices.azure.com/openai/v1/chat/completions\n"
+        "  response:\n"
+        "    body:\n"
+        f"      string: !!binary |\n        {b64.b64encode(body).decode()}\n"
+        "    headers: {Content-Encoding: [gzip], Content-Type: [application/json]}\n"
+        "    status: {code: 200, message: OK}\n"
+        "version: 1\n",
+        encoding="utf-8",
+    )
+    (ix,) = load_file(tmp_path / "r" / "c.yaml", tmp_path)
+    assert ix.json()["object"] == "chat.completion"
+    assert (ix.host_kind, ix.route, ix.operation, ix.stream) == ("cognitiveservices", "v1", "chat/completions", False)
+    assert ix.request_body is None and ix.request_json() is None
+
+
+def test_test_proxy_base64_and_text_sse_bodies(tmp_path: Path) -> None:
+    import base64 as b64
+
+    (tmp_path / "r").mkdir()
+    entries = {
+        "Entries": [
+            {"RequestUri": "https://x.openai.azure.com/openai/deployments/d/chat/completions?api-version=2024-10-21",
+             "RequestMethod": "POST", "RequestHeaders": {}, "RequestBody": None, "StatusCode": 200,
+             "ResponseHeaders": {"Content-Type": "application/octet-stream"},
+             "ResponseBody": b64.b64encode(b"\x00\x01binary").decode()},
+            {"RequestUri": "https://x.openai.azure.com/openai/deployments/d/chat/completions?api-version=2024-10-21",
+             "RequestMethod": "POST", "RequestHeaders": {}, "RequestBody": "{\"stream\":true}", "StatusCode": 200,
+             "ResponseHeaders": {"Content-Type": "text/event-stream"},
+             "ResponseBody": "data: {\"choices\":[]}\n\ndata: [DONE]\n\n"},
+        ]
+    }
+    (tmp_path / "r" / "p.json").write_text(json.dumps(entries), encoding="utf-8")
+    binary, sse = load_file(tmp_path / "r" / "p.json", tmp_path)
+    assert binary.body == b"\x00\x01binary" and not binary.stream
+    assert sse.stream and sse.sse_json() == [{"choices": []}]
+    assert sse.request_json() == {"stream": True}

@@ -33,6 +33,18 @@ def _clean_env(mp: pytest.MonkeyPatch) -> None:
         mp.delenv(name, raising=False)
 
 
+def _error(output: str) -> str:
+    """The error report: the ``error...`` headline and its indented diagnosis, joined on one line."""
+    lines = output.splitlines()
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("error"))
+    block = [lines[start]]
+    for ln in lines[start + 1 :]:
+        if not ln.startswith("  "):
+            break
+        block.append(ln.strip())
+    return " ".join(block)
+
+
 def _run(argv: list[str]) -> tuple[int, str]:
     out = io.StringIO()
     code = demo.main(argv, out=out)
@@ -98,8 +110,11 @@ def test_rag_answers_cite_the_right_documents(demo_run: tuple[int, str], framewo
 @pytest.mark.parametrize("framework", ["langchain", "llamaindex"])
 def test_last_answer_is_streamed(demo_run: tuple[int, str], framework: str) -> None:
     section = _section(demo_run[1], framework)
-    streamed = next(ln for ln in section.splitlines() if "A (streamed):" in ln)
-    assert "3-year limited warranty" in streamed
+    lines = section.splitlines()
+    start = next(i for i, ln in enumerate(lines) if "A (streamed):" in ln)
+    answer = [lines[start]] + [ln for ln in lines[start + 1 :] if ln.startswith(" " * 16) and ln.strip()]
+    assert all(len(ln) <= 100 for ln in answer), answer  # wrapped while streaming
+    assert "3-year limited warranty" in " ".join(" ".join(answer).split())
 
 
 @pytest.mark.parametrize("framework", ["langchain", "llamaindex"])
@@ -132,7 +147,7 @@ def test_every_step_prints_a_summary_line(demo_run: tuple[int, str]) -> None:
     assert len(lines) == 8, lines
     for ln in lines:
         m = re.match(
-            r"  -> +\d+\.\d\d s \| tokens ([\d,]+ \([\d,]+ in \+ [\d,]+ out\)|n/a.*) \| (\d+) requests, (\d+) retries \| region (.+)$",
+            r"  -> +\d+\.\d\d s \| tokens ([\d,]+ \([\d,]+ in \+ [\d,]+ out\)|n/a.*) \| (\d+) requests?, (\d+) retr(?:y|ies) \| region (.+)$",
             ln,
         )
         assert m, ln
@@ -143,7 +158,14 @@ def test_every_step_prints_a_summary_line(demo_run: tuple[int, str]) -> None:
     assert [r.split()[:3] for r in rows] == [
         [fw, step, "ok"] for fw in ("langchain", "llamaindex") for step in ("index", "rag", "agent", "structured")
     ]
-    assert re.search(r"total \d+\.\d\d s, \d+ requests, 0 retries", table)
+    for row in rows:
+        m = re.match(r"  \w+ +\w+ +ok +\d+\.\d\d s +([\d,]+|-) +(\d+) +0  East US", row)
+        assert m, row
+        assert (m.group(1) == "-") == (" index " in row), row  # only embeddings lack token counts
+    total = re.search(r"^  total +\d+\.\d\d s +([\d,]+) +(\d+) +0$", table, re.M)
+    assert total, table
+    assert int(total.group(2)) == sum(int(re.split(r" +", r.strip())[6]) for r in rows)
+    assert table.count("tokens -: embeddings return vectors only") == 1
 
 
 def test_embedding_progress_is_shown(demo_run: tuple[int, str]) -> None:
@@ -175,7 +197,7 @@ def test_plain_http_to_a_remote_host_is_diagnosed_not_traced(monkeypatch: pytest
     monkeypatch.setenv("AZURE_OPENAI_API_KEY", "k" * 32)
     code, output = _run(["--chat-deployment", "gpt-4o", "--embedding-deployment", "text-embedding-3-small"])
     assert code != 0
-    err = next(ln for ln in output.splitlines() if ln.startswith("error"))
+    err = _error(output)
     assert "ConfigurationError" in err and "http" in err.lower(), err
     assert "https" in err, err  # the fix
     assert "Traceback" not in output
@@ -191,8 +213,8 @@ def test_wrong_key_against_the_emulator_is_diagnosed(monkeypatch: pytest.MonkeyP
     code, output = _run(["--framework", "langchain"])
     assert code == 1
     assert f"Target: {emulator_url}" in output
-    err = next(ln for ln in output.splitlines() if ln.startswith("error"))
-    assert err.startswith("error in langchain step 'index': AuthenticationError:"), err
+    err = _error(output)
+    assert err.startswith("error in langchain step 'index': AuthenticationError "), err
     assert "key" in err.lower()
     assert "Traceback" not in output
 
@@ -214,8 +236,9 @@ def test_a_real_endpoint_without_deployments_names_the_missing_setting(monkeypat
     monkeypatch.setenv("AZURE_OPENAI_API_KEY", "k" * 32)
     code, output = _run([])
     assert code == 1
-    assert "error: ConfigurationError: No chat deployment for the demo" in output
-    assert "--chat-deployment" in output and "AZURE_OPENAI_CHAT_DEPLOYMENT" in output
+    err = _error(output)
+    assert err.startswith("error: ConfigurationError No chat deployment for the demo"), err
+    assert "--chat-deployment" in err and "AZURE_OPENAI_CHAT_DEPLOYMENT" in err
 
 
 def test_a_real_endpoint_without_credentials_says_how_to_authenticate(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -223,7 +246,8 @@ def test_a_real_endpoint_without_credentials_says_how_to_authenticate(monkeypatc
     monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", "https://my-resource.openai.azure.com")
     code, output = _run(["--chat-deployment", "chat", "--embedding-deployment", "embed"])
     assert code == 1
-    assert "AZURE_OPENAI_API_KEY is not" in output and "--auth managed|workload|entra|cli" in output
+    err = _error(output)
+    assert "AZURE_OPENAI_API_KEY is not" in err and "--auth managed|workload|entra|cli" in err, err
 
 
 # ------------------------------------------------------------------------- the demo's own parts
@@ -259,3 +283,53 @@ def test_calculator(expression: str, expected: str) -> None:
 )  # fmt: skip
 def test_convert_units(args: tuple[float, str, str], expected: str) -> None:
     assert demo.convert_units(*args) == expected
+
+
+@pytest.mark.allow_hosts(["127.0.0.1"])
+def test_auth_mode_failure_is_a_diagnosis(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _clean_env(monkeypatch)
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", "https://my-resource.openai.azure.com")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no Azure CLI to be found
+    code, output = _run(["--auth", "cli", "--chat-deployment", "chat", "--embedding-deployment", "embed"])
+    assert code == 1
+    assert "Target: https://my-resource.openai.azure.com (from AZURE_OPENAI_ENDPOINT), auth: cli" in output
+    err = _error(output)
+    assert "TokenAcquisitionError" in err and "AzureCliCredential" in err and "az login" in err, err
+    assert "Traceback" not in output
+
+
+def test_retries_are_counted_in_the_step_summary(monkeypatch: pytest.MonkeyPatch) -> None:
+    from shared_core.emulator import server
+    from shared_core.emulator.config import EmulatorConfig, FaultSpec
+
+    # The first two requests are throttled with a short retry-after: the core retries them.
+    config = EmulatorConfig(faults=FaultSpec(burst_429=2, retry_after=0.01))
+    with server.start_in_thread(config=config) as handle:
+        _clean_env(monkeypatch)
+        monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", str(handle.url))
+        monkeypatch.setenv("AZURE_OPENAI_API_KEY", str(handle.api_key))
+        code, output = _run(["--framework", "langchain", "--chat-deployment", "gpt-4o",
+                             "--embedding-deployment", "text-embedding-3-small"])  # fmt: skip
+    assert code == 0, output
+    index_line = next(ln for ln in output.splitlines() if ln.startswith("  -> ") and "embeddings return vectors only" in ln)
+    n_batches = -(-len(demo.chunk_corpus(load_corpus())) // demo.EMBED_BATCH)
+    assert f"| {n_batches + 2} requests, 2 retries |" in index_line, index_line
+    assert re.search(r"^  total +[\d.]+ s +[\d,]+ +\d+ +2$", output, re.M)
+
+
+def test_emulator_flag_wins_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    _clean_env(monkeypatch)
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", "https://my-resource.openai.azure.com")
+    code, output = _run(["--emulator", "--framework", "llamaindex"])
+    assert code == 0, output
+    assert "Target: the local emulator, started in-process at http://127.0.0.1:" in output
+    assert "== LlamaIndex" in output and "== LangChain" not in output
+
+
+def test_help_lists_the_options(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        demo.main(["--help"])
+    assert exc.value.code == 0
+    text = capsys.readouterr().out
+    for option in ("--framework", "--auth", "--chat-deployment", "--embedding-deployment", "--emulator", "--verbose"):
+        assert option in text

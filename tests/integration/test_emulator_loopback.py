@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 from typing import Iterator
 
 import httpx
 import openai
 import pytest
 
-from shared_core.emulator.config import make_deployment
 from shared_core.emulator.server import EmulatorHandle, main, start_in_thread
 
 KEY = "azoai-emulator-key"
@@ -105,30 +106,61 @@ def test_stream_cut_and_stall_over_loopback(server: EmulatorHandle) -> None:
                 pass
 
 
-def test_bounded_load(server: EmulatorHandle) -> None:
-    """2,000 requests, 32 at a time, over loopback: only the configured faults fail."""
-    server.app.config.deployments["load"] = make_deployment("load", "gpt-4o-mini", tpm=0)
-    httpx.post(f"{server.url}/_emulator/faults", json={"deployment": "load", "error_every": 100}).raise_for_status()
+def test_bounded_load_against_cli_server() -> None:
+    """``azoai emulator`` in a subprocess; 2,000 requests over 16 keep-alive connections: only configured faults fail."""
+    cmd = [sys.executable, "-m", "shared_core.cli", "emulator", "--port", "0", "--log-level", "warning",
+           "--deployment", "load=gpt-4o-mini,tpm=0", "--faults", '{"error_every": 100}', "--region", "Norway East"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert "on http://127.0.0.1:" in first and "Norway East" in first
+        url = first.rsplit(" ", 1)[-1].strip()
 
-    async def run() -> list[int]:
-        sem = asyncio.Semaphore(32)
-        limits = httpx.Limits(max_connections=32, max_keepalive_connections=32)
-        async with httpx.AsyncClient(base_url=server.url, headers={"api-key": KEY}, limits=limits, timeout=30) as c:
-            async def one(i: int) -> int:
-                async with sem:
-                    r = await c.post("/openai/deployments/load/chat/completions?api-version=2024-10-21",
-                                     json={"messages": [{"role": "user", "content": f"What is {i} + 1?"}]})
-                    if r.status_code == 200:
-                        assert r.json()["choices"][0]["message"]["content"] == str(i + 1)
-                    return r.status_code
-            return await asyncio.gather(*(one(i) for i in range(2000)))
+        host, port = url[len("http://"):].split(":")
 
-    codes = asyncio.run(run())
-    assert codes.count(200) == 1980 and codes.count(500) == 20 and len(codes) == 2000
-    del server.app.config.deployments["load"]
+        async def connection(first: int, count: int) -> list[int]:
+            # A plain keep-alive HTTP/1.1 client: the load is on the server, not on a client library.
+            reader, writer = await asyncio.open_connection(host, int(port))
+            codes = []
+            try:
+                for i in range(first, first + count):
+                    body = json.dumps({"messages": [{"role": "user", "content": f"What is {i} + 1?"}]}).encode()
+                    writer.write(b"POST /openai/deployments/load/chat/completions?api-version=2024-10-21 HTTP/1.1\r\n"
+                                 b"Host: emu\r\napi-key: " + KEY.encode() + b"\r\ncontent-type: application/json\r\n"
+                                 b"content-length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+                    head = await reader.readuntil(b"\r\n\r\n")
+                    status = int(head.split(b" ", 2)[1])
+                    length = int(next(ln.split(b":")[1] for ln in head.split(b"\r\n") if ln.lower().startswith(b"content-length")))
+                    payload = json.loads(await reader.readexactly(length))
+                    if status == 200:
+                        assert payload["choices"][0]["message"]["content"] == str(i + 1)
+                    codes.append(status)
+            finally:
+                writer.close()
+            return codes
+
+        async def run() -> list[int]:
+            per = await asyncio.gather(*(connection(c * 125, 125) for c in range(16)))  # 16 concurrent x 125
+            return [code for codes in per for code in codes]
+
+        codes = asyncio.run(run())
+        assert len(codes) == 2000 and codes.count(200) == 1980 and codes.count(500) == 20
+    finally:
+        proc.terminate()
+        proc.wait(10)
 
 
 def test_cli_rejects_bad_deployment_spec(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--deployment", "=gpt-4o", "--port", "0"]) == 2
     err = capsys.readouterr().err
     assert "expected NAME=MODEL" in err and "--deployment" in err
+
+
+def test_two_instances_stand_for_two_regions(server: EmulatorHandle) -> None:
+    with start_in_thread(region="Sweden Central") as second:
+        assert second.port != server.port
+        regions = {httpx.get(f"{h.url}/_emulator/state").json()["region"] for h in (server, second)}
+        r = httpx.post(f"{second.url}/openai/v1/embeddings", headers={"api-key": KEY},
+                       json={"model": "text-embedding-3-small", "input": "x"})
+    assert regions == {"West Europe", "Sweden Central"} and r.headers["x-ms-region"] == "Sweden Central"

@@ -6,6 +6,8 @@ It stands in for the network only; everything of ours (core and adapter) runs fo
 from __future__ import annotations
 
 import json
+import struct
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -122,3 +124,18 @@ def model_kwargs(fake: FakeAzure, **kw: Any) -> dict[str, Any]:
             "http_client": fake.client(), "http_async_client": fake.aclient()}
     base.update(kw)
     return base
+
+
+def png(width: int = 4, height: int = 4) -> bytes:
+    """A tiny valid RGB PNG (no download)."""
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(
+            ">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+
+    raw = b"".join(b"\x00" + b"\x80\x40\x20" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0,
+                                                                  0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+

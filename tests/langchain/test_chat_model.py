@@ -315,3 +315,43 @@ def test_identifying_params_and_llm_type() -> None:
 
 
 _ = HumanMessage
+
+
+def test_stream_usage_can_be_turned_off() -> None:
+    fake = FakeAzure(lambda r: FakeAzure.stream(stream_chunks(["a"], usage=False)))
+    m = AzureChatOpenAI(**model_kwargs(fake, stream_usage=False))
+    chunks = list(m.stream("x"))
+    assert "stream_options" not in fake.body
+    assert not any(c.usage_metadata for c in chunks)
+    list(m.stream("x", stream_usage=True))
+    assert fake.body["stream_options"] == {"include_usage": True}
+
+
+def test_old_api_version_gets_no_stream_options() -> None:
+    fake = FakeAzure(lambda r: FakeAzure.stream(stream_chunks(["a"], usage=False)))
+    list(AzureChatOpenAI(**model_kwargs(fake, api_version="2024-02-01")).stream("x"))
+    assert "stream_options" not in fake.body  # that version rejects it (openai-python #1469)
+
+
+def test_per_call_model_override_applies_that_models_rules() -> None:
+    fake = FakeAzure()
+    m = AzureChatOpenAI(**model_kwargs(fake, model="gpt-4o", temperature=0.3))
+    m.invoke("x", model="o3-mini", max_tokens=9)
+    assert "/deployments/o3-mini/" in str(fake.last.url)
+    assert "temperature" not in fake.body and fake.body["max_completion_tokens"] == 9
+
+
+def test_include_response_headers() -> None:
+    fake = FakeAzure(auto(["a", "b"]))
+    m = AzureChatOpenAI(**model_kwargs(fake, include_response_headers=True))
+    assert m.invoke("x").response_metadata["headers"]["x-ms-region"] == "Sweden Central"
+    chunks = list(m.stream("x"))
+    assert sum(1 for c in chunks if "headers" in c.response_metadata) == 1
+
+
+def test_transport_settings_reach_the_core() -> None:
+    m = AzureChatOpenAI(azure_endpoint="https://r.openai.azure.com", api_key="k",
+                        azure_deployment="d", timeout=7, max_retries=5, deadline=30,
+                        max_retry_wait=2.5)
+    opts = m._client().options
+    assert (opts.timeout, opts.max_retries, opts.deadline, opts.max_retry_wait) == (7, 5, 30, 2.5)

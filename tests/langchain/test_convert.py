@@ -343,3 +343,24 @@ def test_stream_meta_on_first_chunk_only() -> None:
     assert total.response_metadata["request_id"] == "req-1"
     assert total.response_metadata["region"] == "Sweden Central"
     assert total.response_metadata["model_name"] == "m-0125"
+
+
+def test_fast_chunks_equal_validated_construction() -> None:
+    from langchain_core.outputs import ChatGenerationChunk
+
+    from langchain_azoai._convert import text_chunk
+    from langchain_azoai.chat_models import _gen_chunk
+
+    fast = text_chunk("héllo", "chatcmpl-1")
+    slow = AIMessageChunk(content="héllo", response_metadata={"model_provider": "openai"},
+                          id="chatcmpl-1")
+    assert fast == slow
+    assert fast.model_dump() == slow.model_dump()
+    assert fast.model_fields_set == slow.model_fields_set
+    fast.response_metadata["x"] = 1  # fresh containers: no sharing between chunks
+    assert text_chunk("a", None).response_metadata == {"model_provider": "openai"}
+    assert text_chunk("a", None).tool_call_chunks is not text_chunk("b", None).tool_call_chunks
+    gen = _gen_chunk(slow)
+    assert gen == ChatGenerationChunk(message=slow)
+    assert gen.text == "héllo"
+    assert (gen + _gen_chunk(text_chunk("!", "chatcmpl-1"))).text == "héllo!"

@@ -7,9 +7,7 @@ internet; here those fetches are answered with local files so nothing leaves the
 
 from __future__ import annotations
 
-import struct
 import types
-import zlib
 from typing import Any
 
 import pytest
@@ -20,20 +18,10 @@ from langchain_tests.integration_tests import (
 )
 
 from langchain_azoai import AzureChatOpenAI, AzureOpenAIEmbeddings
+from tests.langchain._wire import png as _png
 from tests.langchain.conftest import chat_deployment, embed_deployment, live_key
 
 pytestmark = pytest.mark.vcr
-
-
-def _png(width: int = 4, height: int = 4) -> bytes:
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(
-            ">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
-
-    raw = b"".join(b"\x00" + b"\x80\x40\x20" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0,
-                                                                  0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
 _PDF = (b"%PDF-1.1\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]"

@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from canned import ENDPOINT, KEY, Azure  # noqa: E402
+from li_canned import ENDPOINT, KEY, Azure  # noqa: E402
 
 _AZURE_ENV = (
     "AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN", "AZURE_OPENAI_API_VERSION",

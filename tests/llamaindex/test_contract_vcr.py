@@ -23,7 +23,13 @@ from llama_index.core.prompts import PromptTemplate
 from llama_index.core.tools import FunctionTool
 from pydantic import BaseModel
 
-from llamaindex_azoai import AzureOpenAI, AzureOpenAIEmbedding, AzureOpenAIMultiModal, DeploymentNotFoundError
+from llamaindex_azoai import (
+    AzureOpenAI,
+    AzureOpenAIEmbedding,
+    AzureOpenAIMultiModal,
+    ContentFilterError,
+    DeploymentNotFoundError,
+)
 
 pytestmark = [pytest.mark.vcr, pytest.mark.block_network]
 
@@ -243,3 +249,20 @@ async def test_embeddings_async(emb: AzureOpenAIEmbedding) -> None:
     batch = await emb.aget_text_embedding_batch(["a cat", "refund policy"])
     assert emb.similarity(q, batch[1]) > emb.similarity(q, batch[0])
     await emb.aclose()
+
+
+def test_prompt_content_filter_is_a_typed_error(llm: AzureOpenAI) -> None:
+    with pytest.raises(ContentFilterError) as err:
+        llm.chat(user("Please write about emulator-block-violence"))
+    assert err.value.source == "prompt"
+    assert err.value.categories["violence"]["filtered"] is True
+    assert "violence" in str(err.value)
+
+
+def test_completion_content_filter_is_surfaced(llm: AzureOpenAI) -> None:
+    r = llm.chat(user("Tell me about emulator-filter-output"))
+    assert r.additional_kwargs["finish_reason"] == "content_filter"
+    assert r.additional_kwargs["content_filter_results"]["violence"]["filtered"] is True
+    chunks = list(llm.stream_chat(user("Tell me about emulator-filter-output")))
+    finals = [c for c in chunks if c.additional_kwargs.get("finish_reason")]
+    assert finals[-1].additional_kwargs["finish_reason"] == "content_filter"

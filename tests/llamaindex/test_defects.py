@@ -9,6 +9,19 @@ from typing import Any
 
 import httpx
 import pytest
+from li_canned import (
+    ENDPOINT,
+    KEY,
+    SAFE,
+    Azure,
+    chat_body,
+    chunk,
+    embeddings_body,
+    prompt_filter_chunk,
+    text_stream,
+    tool_call,
+    usage_chunk,
+)
 from llama_index.core.base.llms.types import (
     CacheControl,
     CachePoint,
@@ -26,7 +39,6 @@ from llama_index.core.prompts import PromptTemplate
 from llama_index.core.schema import ImageDocument
 from pydantic import BaseModel
 
-from canned import ENDPOINT, KEY, SAFE, Azure, chat_body, chunk, embeddings_body, prompt_filter_chunk, text_stream, tool_call, usage_chunk
 from llamaindex_azoai import (
     AzureOpenAI,
     AzureOpenAIEmbedding,
@@ -83,7 +95,7 @@ def test_d3_missing_api_version_is_the_documented_ga_not_an_empty_string(make_ll
 
 def test_d3_malformed_api_version_fails_before_any_request(make_llm: Any, azure: Azure) -> None:
     azure.add_json(chat_body())
-    with pytest.raises(ConfigurationError, match=r"api_version='2024-13' is not an Azure OpenAI api-version") as err:
+    with pytest.raises(ConfigurationError, match=r"2024-13") as err:
         make_llm(api_version="2024-13").chat(user("x"))
     assert err.value.setting == "api_version"
     assert azure.requests == []
@@ -368,3 +380,36 @@ def test_d20_v1_route_and_gateway_base_urls(make_llm: Any, azure: Azure) -> None
     req = azure.requests[1]
     assert str(req.url) == "https://gw.contoso.example/aoai/openai/deployments/chat/chat/completions?api-version=2024-10-21"
     assert req.headers["ocp-apim-subscription-key"] == "apim"
+
+
+# Beyond the table: issues from §7 -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("model", "temperature_sent", "system_role", "token_key"),
+    [("o3-mini", False, "developer", "max_completion_tokens"), ("gpt-5-chat", True, "system", "max_completion_tokens"),
+     ("gpt-4o", True, "system", "max_tokens")],
+)
+def test_issue_20154_reasoning_rules_follow_capabilities(make_llm: Any, azure: Azure, model: str,
+                                                         temperature_sent: bool, system_role: str, token_key: str) -> None:
+    azure.add_json(chat_body())
+    make_llm(model=model, max_tokens=100).chat([ChatMessage(role="system", content="s"), *user("u")])
+    body = azure.body()
+    assert ("temperature" in body) is temperature_sent  # gpt-5-chat is not forced to 1.0, nor stripped
+    assert body["messages"][0]["role"] == system_role
+    assert body[token_key] == 100
+
+
+def test_issue_7640_8995_empty_choice_chunks_and_cut_streams(make_llm: Any, azure: Azure) -> None:
+    from llamaindex_azoai import StreamError
+
+    azure.add_sse([prompt_filter_chunk(), chunk({"content": "ok"}), chunk({}, finish_reason="stop"), usage_chunk()])
+    assert list(make_llm().stream_chat(user("x")))[-1].message.content == "ok"
+    cut = b"data: " + json.dumps(chunk({"content": "partial"})).encode() + b"\n\n"
+    azure.answers[:] = []
+    azure.add(lambda request: httpx.Response(200, headers={"content-type": "text/event-stream"}, content=cut))
+    got: list[str] = []
+    with pytest.raises(StreamError, match=r"(?i)stream"):
+        for c in make_llm().stream_chat(user("x")):
+            got.append(c.delta or "")
+    assert "".join(got) == "partial"

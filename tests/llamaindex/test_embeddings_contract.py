@@ -11,11 +11,11 @@ from typing import Any
 
 import httpx
 import pytest
+from li_canned import ENDPOINT, HEADERS, KEY, Azure
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.instrumentation.event_handlers import BaseEventHandler
 
-from canned import ENDPOINT, HEADERS, KEY, Azure, embeddings_body
 from llamaindex_azoai import AzureOpenAIEmbedding, ConfigurationError
 
 URL = f"{ENDPOINT}/openai/deployments/emb/embeddings?api-version=2024-10-21"
@@ -151,3 +151,23 @@ def test_token_provider_sends_bearer_per_request(make_embed: Any, azure: Azure) 
     req = azure.requests[0]
     assert req.headers["authorization"].startswith("Bearer tok-")
     assert "api-key" not in req.headers
+
+
+def test_long_batches_show_progress(make_embed: Any, azure: Azure, capsys: pytest.CaptureFixture[str]) -> None:
+    azure.add(_echo)
+    vectors = make_embed(embed_batch_size=5).get_text_embedding_batch([f"t{i}" for i in range(12)], show_progress=True)
+    assert len(vectors) == 12
+    err = capsys.readouterr().err
+    assert "Generating embeddings" in err and "12/12" in err
+
+
+def test_inputs_over_the_token_limit_fail_before_sending_or_are_split(make_embed: Any, azure: Azure) -> None:
+    azure.add(_echo)
+    long_text = "lorem ipsum dolor sit amet " * 3000  # well over 8191 tokens
+    with pytest.raises(ConfigurationError, match="on_too_long") as err:
+        make_embed().get_text_embedding(long_text)
+    assert azure.requests == []
+    assert "8191" in str(err.value)
+    vector = make_embed(on_too_long="split").get_text_embedding(long_text)
+    assert len(vector) == 2 and len(azure.requests) >= 1
+    assert all(len(json.loads(r.content)["input"]) >= 2 for r in azure.requests)

@@ -10,13 +10,24 @@ import pickle
 from typing import Any
 
 import pytest
+from li_canned import (
+    ENDPOINT,
+    KEY,
+    SAFE,
+    Azure,
+    chat_body,
+    chunk,
+    prompt_filter_chunk,
+    text_stream,
+    tool_call,
+    usage_chunk,
+)
 from llama_index.core.base.llms.types import (
     ChatMessage,
     ImageBlock,
     MessageRole,
     TextBlock,
     ThinkingBlock,
-    ToolCallBlock,
 )
 from llama_index.core.callbacks import CallbackManager, CBEventType, LlamaDebugHandler
 from llama_index.core.instrumentation import get_dispatcher
@@ -26,8 +37,7 @@ from llama_index.core.prompts import PromptTemplate
 from llama_index.core.tools import FunctionTool
 from pydantic import BaseModel
 
-from canned import ENDPOINT, KEY, SAFE, Azure, chat_body, chunk, prompt_filter_chunk, text_stream, tool_call, usage_chunk
-from llamaindex_azoai import AzureOpenAI, ContentFilterError
+from llamaindex_azoai import AzureOpenAI, ConfigurationError, ContentFilterError
 
 URL = f"{ENDPOINT}/openai/deployments/chat/chat/completions?api-version=2024-10-21"
 
@@ -381,6 +391,20 @@ def test_structured_predict_uses_native_json_schema(make_llm: Any, azure: Azure)
     assert "tools" not in azure.body()
 
 
+def test_structured_predict_emits_its_events(make_llm: Any, azure: Azure) -> None:
+    azure.add_json(chat_body('{"name": "Ada", "age": 36}'))
+    handler = _Events(names=[])
+    root = get_dispatcher()
+    root.add_event_handler(handler)
+    try:
+        make_llm(model="gpt-4o").structured_predict(Person, PromptTemplate("Who?"))
+    finally:
+        root.event_handlers.remove(handler)
+    names = handler.names
+    assert names.index("LLMStructuredPredictStartEvent") < names.index("LLMChatStartEvent")
+    assert names.index("LLMChatEndEvent") < names.index("LLMStructuredPredictEndEvent")
+
+
 async def test_astructured_predict_and_as_structured_llm(make_llm: Any, azure: Azure) -> None:
     azure.add_json(chat_body('{"name": "Ada", "age": 36}'))
     llm = make_llm(model="gpt-4o")
@@ -541,3 +565,53 @@ def test_pickle_round_trip_keeps_settings_and_works(make_llm: Any, azure: Azure)
     clone = pickle.loads(pickle.dumps(llm))
     assert clone.model == "gpt-4o" and clone.api_key.get_secret_value() == KEY
     assert "test-key" not in repr(clone)
+
+
+def test_httpx_timeout_and_deadline_round_trip_and_reach_the_request(make_llm: Any, azure: Azure) -> None:
+    import httpx
+
+    azure.add_json(chat_body())
+    llm = make_llm(timeout=httpx.Timeout(20.0, connect=2.0), deadline=90.0)
+    data = json.loads(llm.to_json())
+    assert data["timeout"] == {"connect": 2.0, "read": 20.0, "write": 20.0, "pool": 20.0}
+    clone = AzureOpenAI.from_dict(data, http_client=httpx.Client(transport=httpx.MockTransport(azure)), api_key=KEY)
+    assert clone.timeout == httpx.Timeout(20.0, connect=2.0) and clone.deadline == 90.0
+    clone.chat(user("x"))
+    sent = azure.requests[-1].extensions["timeout"]
+    assert sent["connect"] == pytest.approx(2.0) and sent["read"] <= 20.0
+
+
+def test_resource_name_and_auth_mode_are_passed_to_the_core(make_llm: Any, azure: Azure) -> None:
+    azure.add_json(chat_body())
+    make_llm(azure_endpoint=None, resource_name="contoso-east").chat(user("x"))
+    assert str(azure.requests[0].url).startswith("https://contoso-east.openai.azure.com/openai/deployments/chat/")
+    with pytest.raises(ConfigurationError, match="AZURE_OPENAI_API_KEY") as err:
+        make_llm(api_key=None, azure_auth_mode="api_key").chat(user("x"))
+    assert err.value.setting == "api_key"
+    assert len(azure.requests) == 1
+
+
+def test_missing_deployment_fails_at_construction_with_the_fix() -> None:
+    with pytest.raises(ConfigurationError, match="pass engine='<deployment name>'.*or set AZURE_OPENAI_DEPLOYMENT") as err:
+        AzureOpenAI(azure_endpoint=ENDPOINT, api_key=KEY)
+    assert err.value.setting == "engine"
+    assert isinstance(err.value, ValueError)  # what the anchor raised, so old handlers still catch it
+
+
+def test_audio_output_becomes_an_audio_block_and_is_referenced_in_history(make_llm: Any, azure: Azure) -> None:
+    import base64
+
+    body = chat_body(None)
+    wav = base64.b64encode(b"RIFF....WAVEfmt ").decode()
+    body["choices"][0]["message"]["audio"] = {"id": "audio_1", "data": wav, "transcript": "hi there", "expires_at": 1}
+    azure.add_json(body)
+    llm = make_llm(modalities=["text", "audio"], audio_config={"voice": "alloy", "format": "wav"})
+    r = llm.chat(user("say hi"))
+    sent = azure.body()
+    assert (sent["modalities"], sent["audio"]) == (["text", "audio"], {"voice": "alloy", "format": "wav"})
+    audio = [b for b in r.message.blocks if b.block_type == "audio"][0]
+    assert audio.format == "wav"
+    assert r.message.additional_kwargs["reference_audio_id"] == "audio_1"
+    assert r.message.additional_kwargs["audio_transcript"] == "hi there"
+    llm.chat([*user("say hi"), r.message, *user("again")])
+    assert azure.body()["messages"][1] == {"role": "assistant", "audio": {"id": "audio_1"}}

@@ -73,6 +73,11 @@ def test_older_families_keep_max_tokens_on_new_api_versions(model: str) -> None:
     assert body(req, api_version=None) == {"messages": [USER], "max_tokens": 10}
 
 
+def test_reasoning_effort_is_kept_for_unknown_names() -> None:
+    req = ChatRequest(messages=[USER], reasoning_effort="high")
+    assert body(req, "my-reasoner") == {"messages": [USER], "reasoning_effort": "high"}
+
+
 def test_o1_mini_takes_neither_system_nor_developer() -> None:
     req = ChatRequest(messages=[SYSTEM, USER], model="o1-mini")
     assert body(req)["messages"] == [{"role": "user", "content": "Be brief."}, USER]

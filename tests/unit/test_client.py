@@ -107,6 +107,8 @@ def test_errors_carry_meta_headers() -> None:
     with pytest.raises(DeploymentNotFoundError) as ei:
         c.chat(ChatRequest(messages=MSGS))
     assert ei.value.request_id == "apim-7" and ei.value.region == "Sweden Central"
+    with pytest.raises(DeploymentNotFoundError, match="Deployment 'gpt4o-typo' was not found"):
+        c.chat(ChatRequest(messages=MSGS), model="gpt4o-typo")
 
 
 def sse(*objs: Any) -> bytes:

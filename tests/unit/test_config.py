@@ -171,9 +171,12 @@ def test_endpoint_with_openai_path_is_not_doubled() -> None:
     assert t.base == "https://res.openai.azure.com/openai"
 
 
-def test_endpoint_without_scheme_gets_https() -> None:
+def test_endpoint_without_scheme_or_with_env_file_quotes() -> None:
     t = resolve(azure_endpoint="res.openai.azure.com", deployment="d", api_key=KEY)
     assert t.base == "https://res.openai.azure.com/openai"
+    q = resolve({"AZURE_OPENAI_ENDPOINT": '"https://res.openai.azure.com/"'}, deployment="d",
+                api_key=KEY)
+    assert q.base == "https://res.openai.azure.com/openai"
 
 
 @pytest.mark.parametrize(("endpoint", "cloud", "scope"), [
@@ -317,6 +320,17 @@ def test_explicit_key_wins_over_env_token() -> None:
     t = resolve({"AZURE_OPENAI_AD_TOKEN": "tok"}, azure_endpoint="https://r.openai.azure.com",
                 deployment="d", api_key=KEY)
     assert t.credential.headers() == {"api-key": KEY}
+
+
+def test_key_holder_and_key_provider_are_passed_to_auth() -> None:
+    class Holder:  # azure.core.credentials.AzureKeyCredential's shape
+        key = "held-key"
+
+    t = resolve(azure_endpoint="https://r.openai.azure.com", deployment="d", api_key=Holder())
+    assert t.credential.headers() == {"api-key": "held-key"}
+    p = resolve(azure_endpoint="https://r.openai.azure.com", deployment="d",
+                api_key=lambda: "tok-from-callable")
+    assert p.credential.headers() == {"Authorization": "Bearer tok-from-callable"}
 
 
 def test_auth_mode_key_picks_the_env_key_over_env_token() -> None:

@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from .core_fakes import TokenCred, target
 from shared_core.diagnose import (
     completion_filtered_error,
     error_from_response,
@@ -27,6 +26,8 @@ from shared_core.errors import (
     UnsupportedAPIVersionError,
 )
 from shared_core.types import Choice, ResponseMeta
+
+from .core_fakes import TokenCred, target
 
 H = {"apim-request-id": "req-123", "x-ms-region": "East US"}
 
@@ -152,6 +153,7 @@ def test_rate_limit_foundry_shape_with_wait() -> None:
     e = error_from_response(429, {"retry-after": "1", "retry-after-ms": "0"}, RATE_LIMIT, retry_after=1.0)
     assert type(e) is RateLimitError and e.retry_after == 1.0
     assert "wait 1 s" in e.message and "burst" in e.message
+    assert "the rate limit" in e.message  # "Your requests to ..." names neither tokens nor requests
 
 
 def test_rate_limit_tokens_daily_quota_with_note() -> None:
@@ -164,8 +166,11 @@ def test_rate_limit_tokens_daily_quota_with_note() -> None:
     assert "86400 s (~24.0 h)" in e.message and "max_retry_wait=60" in e.message
 
 
-def test_requests_limit_detected_from_headers() -> None:
+def test_requests_limit_detected_from_headers_and_message() -> None:
     e = error_from_response(429, {"x-ratelimit-remaining-requests": "0"}, {"error": {"code": "429", "message": "slow down"}})
+    assert "requests-per-minute (RPM)" in e.message
+    body = {"error": {"code": "429", "message": "Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded call rate limit of your current OpenAI S0 pricing tier. Please retry after 2 seconds."}}
+    e = error_from_response(429, {}, body)
     assert "requests-per-minute (RPM)" in e.message
 
 

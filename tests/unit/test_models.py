@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared_core.models import DEFAULT_PROFILE, profile_for
+from shared_core.models import DEFAULT_PROFILE, embedding_dimensions, profile_for
 
 
 @pytest.mark.parametrize(("name", "family", "reasoning", "context"), [
@@ -90,3 +90,10 @@ def test_unknown_names_get_the_documented_default_and_never_raise() -> None:
 def test_case_and_provider_prefix_do_not_matter() -> None:
     assert profile_for("Azure/GPT-4o").family == "gpt-4o"
     assert profile_for("openai:o3").family == "o3"
+
+
+def test_embedding_dimensions() -> None:
+    assert embedding_dimensions("text-embedding-3-large") == 3072
+    assert embedding_dimensions(None, "prod-text-embedding-3-small") == 1536
+    assert embedding_dimensions("text-embedding-ada-002") == 1536
+    assert embedding_dimensions("my-embedder") is None

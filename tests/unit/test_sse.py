@@ -173,6 +173,13 @@ def test_random_splits_decode_identically(
 ) -> None:
     raw = _encode(events, eol, bom)
     points = sorted({c % (len(raw) + 1) for c in cuts})
-    chunks = [raw[a:b] for a, b in zip([0, *points], [*points, len(raw)])]
+    chunks = [raw[a:b] for a, b in zip([0, *points], [*points, len(raw)], strict=True)]
     assert decode(*chunks) == _expected(events)
     assert decode(raw) == _expected(events)
+    # the fast path gives the same data, as plain strings for default-type events
+    d = SSEDecoder()
+    fast: list[str | SSEEvent] = []
+    for c in chunks:
+        fast += d.feed_data(c)
+    fast += d.flush_data()
+    assert fast == [e.data if e.event is None else e for e in _expected(events)]

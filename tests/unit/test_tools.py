@@ -161,6 +161,23 @@ def test_pydantic_model_strict() -> None:
     assert "default" not in str(params)
 
 
+class Node(BaseModel):
+    name: str
+    parent: Optional["Node"] = Field(None, description="The parent node")
+    home: Address = Field(description="Where it lives")
+
+
+def test_ref_with_siblings_is_inlined_and_recursion_stops() -> None:
+    params = to_openai_tool(Node, strict=True)["function"]["parameters"]
+    assert params["properties"]["home"] == {
+        "type": "object", "description": "Where it lives", "title": "Address",
+        "properties": {"street": {"type": "string"},
+                       "zip": {"anyOf": [{"type": "string"}, {"type": "null"}]}},
+        "required": ["street", "zip"], "additionalProperties": False}
+    assert params["properties"]["parent"] == {
+        "anyOf": [{"$ref": "#/$defs/Node"}, {"type": "null"}], "description": "The parent node"}
+
+
 def test_typeddict() -> None:
     fn = to_openai_tool(Movie)["function"]
     assert (fn["name"], fn["description"]) == ("Movie", "A movie.")
@@ -312,3 +329,46 @@ def test_parse_docstring_plain() -> None:
     assert parse_docstring("Just a summary.\n\nMore words.") == ("Just a summary.\n\nMore words.",
                                                                {})
     assert parse_docstring(None) == ("", {})
+
+
+# ------------------------------------------------------------------------- properties
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
+                                                                max_size=3),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.dictionaries(st.text(max_size=6), _json, max_size=4))
+def test_every_prefix_of_streamed_arguments_parses(args: dict[str, Any]) -> None:
+    import json
+
+    text = json.dumps(args)
+    assert parse_arguments(text) == args
+    for end in range(len(text)):
+        assert isinstance(parse_arguments(text[:end]), dict)  # lenient, never raises
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dictionaries(st.sampled_from(["a", "b", "c"]),
+                       st.sampled_from([{"type": "string"}, {"type": "integer", "default": 1},
+                                        {"type": "object", "properties": {
+                                            "x": {"type": "number"}}},
+                                        {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                                        {"$ref": "#/$defs/T"}]),
+                       max_size=3),
+       st.lists(st.sampled_from(["a", "b", "c"]), max_size=3, unique=True))
+def test_strict_schema_is_idempotent_and_complete(props: dict[str, Any],
+                                                  required: list[str]) -> None:
+    schema = {"type": "object", "properties": props,
+              "required": [r for r in required if r in props]}
+    once = strict_schema(schema)
+    assert strict_schema(once) == once
+    assert once["required"] == list(props) and once["additionalProperties"] is False
+    assert "default" not in str(once)

@@ -3,6 +3,7 @@ failover, connection errors, streams. Time is a fake clock: nothing sleeps."""
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import uuid
@@ -28,8 +29,8 @@ from shared_core.transport import (
     USER_AGENT,
     Call,
     Hooks,
-    astream_deltas,
     asend_json,
+    astream_deltas,
     safe_url,
     send_json,
     stream_deltas,
@@ -399,3 +400,153 @@ async def test_async_stream_and_cut() -> None:
             async for _ in astream_deltas(http2, make_call([tgt()], t), parse_chat_chunk):
                 pass
         await http2.aclose()
+
+
+def test_429_wait_from_message_when_no_header() -> None:
+    t = FakeTime()
+    body = {"error": {"code": "429", "message": "Requests to the ChatCompletions_Create Operation have exceeded token rate limit. Please retry after 7 seconds."}}
+    rec = Recorder(err(429, body), ok())
+    send_json(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t))
+    assert t.sleeps == [7.0]
+
+
+class AccessToken:
+    def __init__(self, token: str, expires_on: int) -> None:
+        self.token, self.expires_on = token, expires_on
+
+
+class FakeAzureCredential:
+    """Shaped like an azure-core TokenCredential (get_token(*scopes, claims=...))."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str | None]] = []
+
+    def get_token(self, *scopes: str, claims: str | None = None, **kw: Any) -> AccessToken:
+        self.calls.append((scopes[0], claims))
+        return AccessToken(f"az-{len(self.calls)}", 4_000_000_000)
+
+
+def test_401_cae_claims_challenge_passed_to_credential() -> None:
+    azcred = FakeAzureCredential()
+    target = resolve_target(azure_endpoint="https://r.openai.azure.com", deployment="chat", credential=azcred, env={})
+    claims = '{"access":{"nbf":{"essential":true,"value":"1700000000"}}}'
+    challenge = f'Bearer realm="", error="insufficient_claims", claims="{base64.b64encode(claims.encode()).decode()}"'
+    t = FakeTime()
+    rec = Recorder(err(401, **{"www-authenticate": challenge}), ok())
+    send_json(httpx.Client(transport=httpx.MockTransport(rec)), make_call([target], t))
+    assert [r.headers["authorization"] for r in rec.requests] == ["Bearer az-1", "Bearer az-2"]
+    assert azcred.calls == [("https://cognitiveservices.azure.com/.default", None),
+                            ("https://cognitiveservices.azure.com/.default", claims)]
+
+
+def test_default_headers_kept_user_agent_of_user_wins() -> None:
+    t = FakeTime()
+    rec = Recorder(ok())
+    target = tgt(default_headers={"User-Agent": "myapp/2", "x-team": "search"})
+    send_json(httpx.Client(transport=httpx.MockTransport(rec)), make_call([target], t))
+    req = rec.requests[0]
+    assert req.headers.get_list("user-agent") == ["myapp/2"] and req.headers["x-team"] == "search"
+
+
+IN_BAND_500 = {"error": {"message": "The server had an error while processing your request.", "type": "server_error"}}
+
+
+def test_in_band_error_after_preamble_is_retried_nothing_leaks() -> None:
+    t = FakeTime()
+    rec = Recorder(stream_response(sse(CHUNKS[0], IN_BAND_500)), stream_response(sse(*CHUNKS)))
+    deltas = list(stream_deltas(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t),
+                                parse_chat_chunk))
+    assert len(rec.requests) == 2 and t.sleeps == [0.5]
+    assert [d.content for d in deltas] == [None, "Hi", None]  # one preamble, from the good attempt
+    assert deltas[0].meta is not None and deltas[0].meta.attempts == 2
+
+
+def test_in_band_error_fails_over_to_next_target() -> None:
+    t = FakeTime()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host.startswith("eastus"):
+            return stream_response(sse(CHUNKS[0], IN_BAND_500))
+        return stream_response(sse(*CHUNKS))
+
+    rec = Recorder(handler)
+    deltas = list(stream_deltas(httpx.Client(transport=httpx.MockTransport(rec)),
+                                make_call([tgt("eastus"), tgt("westus")], t), parse_chat_chunk))
+    assert [r.url.host for r in rec.requests] == ["eastus.openai.azure.com", "westus.openai.azure.com"]
+    assert deltas[0].meta is not None and deltas[0].meta.target == "westus" and t.sleeps == []
+
+
+class Parts(httpx.SyncByteStream):
+    def __init__(self, *parts: bytes) -> None:
+        self.parts = parts
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        yield from self.parts
+
+
+def test_in_band_error_after_content_is_raised_not_retried() -> None:
+    t = FakeTime()
+    body = Parts(sse(CHUNKS[0], CHUNKS[1], done=False), sse(IN_BAND_500, done=False))
+    rec = Recorder(httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=body))
+    got = []
+    with pytest.raises(ServerError, match="inside a 200 stream"):
+        for d in stream_deltas(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t),
+                               parse_chat_chunk):
+            got.append(d.content)
+    assert len(rec.requests) == 1 and got == [None, "Hi"]
+
+
+async def test_async_in_band_content_filter_not_retried() -> None:
+    t = FakeTime()
+    cf = {"error": {"code": "content_filter", "message": "filtered", "innererror": {
+        "code": "ResponsibleAIPolicyViolation", "content_filter_result": {"violence": {"filtered": True, "severity": "high"}}}}}
+    rec = Recorder(stream_response(sse(CHUNKS[0], cf)), stream_response(sse(*CHUNKS)))
+    async with httpx.AsyncClient(transport=httpx.MockTransport(rec)) as http:
+        with pytest.raises(BadRequestError, match=r"violence \(high\)") as ei:
+            async for _ in astream_deltas(http, make_call([tgt()], t), parse_chat_chunk):
+                pass
+        assert len(rec.requests) == 1 and ei.value.attempts == 1
+        rec2 = Recorder(stream_response(sse(CHUNKS[0], IN_BAND_500)), stream_response(sse(*CHUNKS)))
+        http2 = httpx.AsyncClient(transport=httpx.MockTransport(rec2))
+        deltas = [d async for d in astream_deltas(http2, make_call([tgt()], t), parse_chat_chunk)]
+        await http2.aclose()
+    assert len(rec2.requests) == 2 and [d.content for d in deltas] == [None, "Hi", None]
+
+
+def test_raw_oserrors_from_custom_transports_are_network_errors() -> None:
+    t = FakeTime()
+    rec = Recorder(ConnectionResetError("closed without a response"))
+    with pytest.raises(APIConnectionError, match="ConnectionResetError: closed without a response") as ei:
+        send_json(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t, max_retries=1))
+    assert ei.value.attempts == 2 and type(ei.value) is APIConnectionError
+    rec = Recorder(TimeoutError("slow"))
+    with pytest.raises(APITimeoutError):
+        send_json(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t, max_retries=0))
+
+
+class RawCut(httpx.SyncByteStream):
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        yield sse(*CHUNKS[:2], done=False)
+        raise ConnectionResetError("peer reset")
+
+
+def test_raw_oserror_mid_stream_is_stream_error() -> None:
+    t = FakeTime()
+    rec = Recorder(httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=RawCut()))
+    with pytest.raises(StreamError, match="ConnectionResetError: peer reset"):
+        list(stream_deltas(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t), parse_chat_chunk))
+
+
+class CutAfterPreamble(httpx.SyncByteStream):
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        yield sse(CHUNKS[0], done=False)
+        raise httpx.RemoteProtocolError("peer closed connection")
+
+
+def test_cut_after_preamble_only_is_retried() -> None:
+    t = FakeTime()
+    rec = Recorder(httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=CutAfterPreamble()),
+                   stream_response(sse(*CHUNKS)))
+    deltas = list(stream_deltas(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t),
+                                parse_chat_chunk))
+    assert len(rec.requests) == 2 and [d.content for d in deltas] == [None, "Hi", None] and t.sleeps == [0.5]
