@@ -600,6 +600,12 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
         if method != "json_mode" and schema is None:
             raise ConfigurationError(
                 f"schema is required for method={method!r}.", setting="schema")
+        if method == "json_schema" and schema is not None and not profile_for(
+                self.model_name, self.deployment_name).supports_json_schema:
+            warnings.warn(
+                f"{self.model_name or self.deployment_name} does not support json_schema "
+                "structured outputs: using method='function_calling' instead.", stacklevel=2)
+            method = "function_calling"
         ls_format = {"kwargs": {"method": method, "strict": strict},
                      "schema": convert_to_json_schema(schema) if schema is not None else None}
         parser: Runnable[Any, Any]

@@ -229,7 +229,6 @@ class ChatStreamState:
         self.acc = StreamAccumulator()
 
     def feed(self, d: ChatDelta) -> ChatResponse:
-        self.acc.add(d)
         first = d.choice_index == 0
         text = (d.content or "") if first else ""
         if text:
@@ -242,6 +241,7 @@ class ChatStreamState:
             self.reasoning += d.reasoning_content
             kwargs["thinking_delta"] = d.reasoning_content
         if d.tool_calls and first:
+            self.acc.add(d)  # only tool-call fragments need assembling; text is joined here
             choices = self.acc.result().choices
             self.calls = choices[0].tool_calls if choices else ()
         if d.usage is not None:

@@ -82,9 +82,14 @@ def _stem(w: str) -> str:
 # --- embeddings -----------------------------------------------------------------------------
 
 def embed(text: str, dimensions: int) -> list[float]:
-    """Feature-hashed bag of words and bigrams, signed, L2-normalised. Deterministic."""
+    """Feature-hashed bag of content words and bigrams, signed, L2-normalised. Deterministic.
+
+    Stop words are left out (unless a text has nothing else): hashed in, they outweigh the few
+    content words of a question and retrieval picks passages by their grammar.
+    """
     vec = [0.0] * dimensions
-    toks = [_stem(w) for w in words(text)]
+    all_words = words(text)
+    toks = [_stem(w) for w in all_words if w not in _STOP] or [_stem(w) for w in all_words]
     feats = [(t, 1.0) for t in toks] + [(f"{a} {b}", 0.5) for a, b in zip(toks, toks[1:])]
     if not feats:
         feats = [("\x00empty", 1.0)]

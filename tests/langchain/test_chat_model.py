@@ -355,3 +355,13 @@ def test_transport_settings_reach_the_core() -> None:
                         max_retry_wait=2.5)
     opts = m._client().options
     assert (opts.timeout, opts.max_retries, opts.deadline, opts.max_retry_wait) == (7, 5, 30, 2.5)
+
+
+def test_json_schema_falls_back_to_function_calling_for_old_models() -> None:
+    fake = FakeAzure(lambda r: _tool_answer("GetWeather", '{"location": "Oslo"}'))
+    m = AzureChatOpenAI(**model_kwargs(fake, model="gpt-35-turbo"))
+    with pytest.warns(UserWarning, match="does not support json_schema"):
+        structured = m.with_structured_output(GetWeather)
+    assert structured.invoke("x") == GetWeather(location="Oslo")
+    assert "response_format" not in fake.body
+    assert fake.body["tool_choice"]["function"]["name"] == "GetWeather"

@@ -164,3 +164,17 @@ def test_content_filter_policy_against_emulator(llm: AzureChatOpenAI) -> None:
     assert total.response_metadata["content_filter_results"]["violence"]["filtered"] is True
     with pytest.raises(ContentFilterError):
         list(llm.stream("emulator-block-violence please"))
+
+
+def test_pickled_model_keeps_working(llm: AzureChatOpenAI,
+                                     embeddings: AzureOpenAIEmbeddings) -> None:
+    import pickle
+
+    first = llm.invoke("hello there")
+    embeddings.embed_query("warm up the client")
+    assert llm._core is not None
+    clone = pickle.loads(pickle.dumps(llm))
+    assert clone._core is None  # live connections are not pickled
+    assert clone.invoke("hello there").content == first.content
+    e2 = pickle.loads(pickle.dumps(embeddings))
+    assert e2.embed_query("abc") == embeddings.embed_query("abc")

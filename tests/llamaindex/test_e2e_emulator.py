@@ -100,3 +100,18 @@ async def test_in_process_asgi_transport(emulator: Any) -> None:
     assert "Say hi" in (r.message.content or "")
     assert r.additional_kwargs["total_tokens"] > 0
     await client.aclose()
+
+
+def test_issue_20433_one_llm_across_event_loops(settings: Any) -> None:
+    """asyncio.run() twice with one LLM (FastAPI workers, notebooks): no 'Event loop is closed'."""
+    import asyncio
+
+    from llama_index.core.llms import ChatMessage
+
+    llm, emb = settings
+    msgs = [ChatMessage(role="user", content="loop one")]
+    first = asyncio.run(llm.achat(msgs))
+    second = asyncio.run(llm.achat([ChatMessage(role="user", content="loop two")]))
+    assert "loop one" in (first.message.content or "") and "loop two" in (second.message.content or "")
+    assert len(asyncio.run(emb.aget_text_embedding_batch(["a", "b"]))) == 2
+    assert len(asyncio.run(emb.aget_text_embedding_batch(["c"]))) == 1

@@ -615,3 +615,19 @@ def test_audio_output_becomes_an_audio_block_and_is_referenced_in_history(make_l
     assert r.message.additional_kwargs["audio_transcript"] == "hi there"
     llm.chat([*user("say hi"), r.message, *user("again")])
     assert azure.body()["messages"][1] == {"role": "assistant", "audio": {"id": "audio_1"}}
+
+
+def test_everything_from_the_environment(azure: Azure, monkeypatch: pytest.MonkeyPatch) -> None:
+    import httpx
+
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", ENDPOINT)
+    monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
+    monkeypatch.setenv("OPENAI_API_VERSION", "2025-04-01-preview")
+    monkeypatch.setenv("AZURE_OPENAI_DEPLOYMENT", "env-dep")
+    azure.add_json(chat_body())
+    llm = AzureOpenAI(http_client=httpx.Client(transport=httpx.MockTransport(azure)))
+    llm.chat(user("x"))
+    req = azure.requests[0]
+    assert str(req.url) == f"{ENDPOINT}/openai/deployments/env-dep/chat/completions?api-version=2025-04-01-preview"
+    assert req.headers["api-key"] == KEY
+    assert llm.engine == "env-dep"
