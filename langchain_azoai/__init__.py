@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from shared_core.errors import *  # noqa: F403
-from shared_core.errors import __all__ as _errors_all
+from shared_core import errors as _errors
+from shared_core.errors import *  # noqa: F403  (every error, re-exported)
 
 if TYPE_CHECKING:
     from langchain_azoai.chat_models import AzureChatOpenAI
@@ -26,7 +26,12 @@ _LAZY = {
     "AzureOpenAI": "langchain_azoai.llms",
 }
 
-__all__ = ["AzureChatOpenAI", "AzureOpenAI", "AzureOpenAIEmbeddings", *_errors_all]
+__all__ = [
+    "AzureChatOpenAI",
+    "AzureOpenAI",
+    "AzureOpenAIEmbeddings",
+]
+__all__ += _errors.__all__
 
 
 def __getattr__(name: str) -> Any:

@@ -7,7 +7,8 @@ paths (plain string content, a streamed text delta) avoid any generic machinery.
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from langchain_core.messages import (
     AIMessage,
@@ -15,12 +16,16 @@ from langchain_core.messages import (
     BaseMessage,
     ChatMessage,
     FunctionMessage,
-    HumanMessage,
-    SystemMessage,
+    InvalidToolCall,
+    ToolCall,
+    ToolCallChunk,
     ToolMessage,
 )
-from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, UsageMetadata
-from langchain_core.messages import InvalidToolCall, ToolCall, ToolCallChunk
+from langchain_core.messages.ai import (
+    InputTokenDetails,
+    OutputTokenDetails,
+    UsageMetadata,
+)
 
 from shared_core.stream import merge_filter_results
 from shared_core.types import ChatDelta, ChatResult, Choice, ResponseMeta, Usage
@@ -240,7 +245,7 @@ def model_name_with_version(model: str | None, version: str) -> str | None:
     """Append ``model_version`` unless the service already returned it (defect B2)."""
     if not model or not version:
         return model
-    if model.endswith(version) or model.endswith(version.replace("-", "")):
+    if model.endswith((version, version.replace("-", ""))):
         return model
     return f"{model}-{version}"
 
@@ -363,8 +368,19 @@ class DeltaConverter:
     ``usage_metadata`` together on one final chunk, yielded by :meth:`finish`.
     """
 
-    __slots__ = ("_model_version", "_include_headers", "_meta_sent", "_finish", "_model",
-                 "_fingerprint", "_tier", "_cfr", "_last_cfr", "_usage", "_id")
+    __slots__ = (
+        "_cfr",
+        "_fingerprint",
+        "_finish",
+        "_id",
+        "_include_headers",
+        "_last_cfr",
+        "_meta_sent",
+        "_model",
+        "_model_version",
+        "_tier",
+        "_usage",
+    )
 
     def __init__(self, *, model_version: str = "", include_headers: bool = False) -> None:
         self._model_version = model_version

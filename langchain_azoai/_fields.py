@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, Union
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.utils import from_env, secret_from_env
 from pydantic import BaseModel, Field, PrivateAttr, SecretStr
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
 _CLIENT_LOCK = threading.Lock()
 
-ApiKey = Union[SecretStr, Callable[[], str], Callable[[], Awaitable[str]]]
+ApiKey = SecretStr | Callable[[], str] | Callable[[], Awaitable[str]]
 
 
 def _env_deployment() -> str | None:

@@ -8,7 +8,8 @@ choice, ``response_format``) is the core's decision (``shared_core.tools``).
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from langchain_core.utils.function_calling import convert_to_openai_tool
 

@@ -4,23 +4,27 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from typing import (
     TYPE_CHECKING,
     Any,
-    AsyncIterator,
-    Callable,
-    Iterator,
     Literal,
-    Mapping,
-    Sequence,
 )
 
-from langchain_core.language_models import LanguageModelInput
-from langchain_core.language_models import BaseChatModel, LangSmithParams
+from langchain_core.language_models import (
+    BaseChatModel,
+    LangSmithParams,
+    LanguageModelInput,
+)
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap, RunnablePassthrough
+from langchain_core.runnables import (
+    Runnable,
+    RunnableLambda,
+    RunnableMap,
+    RunnablePassthrough,
+)
 from langchain_core.utils import from_env
 from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_names
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -28,8 +32,8 @@ from typing_extensions import Self
 
 from langchain_azoai._convert import (
     DeltaConverter,
-    fast_copy,
     choice_to_message,
+    fast_copy,
     messages_to_wire,
     model_name_with_version,
     token_usage_dict,
@@ -529,9 +533,9 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
         tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool] | None = None,
     ) -> int:
         """Estimated prompt tokens for ``messages`` (and tool definitions), without tiktoken."""
-        from shared_core.tokens import estimate_message_tokens, estimate_tokens
-
         from langchain_core.messages import convert_to_messages
+
+        from shared_core.tokens import estimate_message_tokens, estimate_tokens
 
         n = estimate_message_tokens(messages_to_wire(convert_to_messages(messages)))
         if tools:
@@ -557,7 +561,11 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
         one), or a tool name. ``strict=True`` sends strict schemas. ``parallel_tool_calls`` is
         sent only when given.
         """
-        from langchain_azoai._tools import normalize_tool_choice, to_wire_tool, tool_names
+        from langchain_azoai._tools import (
+            normalize_tool_choice,
+            to_wire_tool,
+            tool_names,
+        )
 
         wire = [to_wire_tool(t, strict=strict) for t in tools]
         if tool_choice is not None and tool_choice is not False:
@@ -582,7 +590,10 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
         (a forced tool call) or ``"json_mode"`` (``{"type": "json_object"}``; no ``strict``).
         ``include_raw=True`` returns ``{"raw", "parsed", "parsing_error"}``.
         """
-        from langchain_core.output_parsers import JsonOutputKeyToolsParser, JsonOutputParser
+        from langchain_core.output_parsers import (
+            JsonOutputKeyToolsParser,
+            JsonOutputParser,
+        )
         from langchain_core.output_parsers.openai_tools import PydanticToolsParser
         from langchain_core.utils.function_calling import convert_to_json_schema
 
@@ -600,12 +611,18 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
         if method != "json_mode" and schema is None:
             raise ConfigurationError(
                 f"schema is required for method={method!r}.", setting="schema")
-        if method == "json_schema" and schema is not None and not profile_for(
-                self.model_name, self.deployment_name).supports_json_schema:
-            warnings.warn(
-                f"{self.model_name or self.deployment_name} does not support json_schema "
-                "structured outputs: using method='function_calling' instead.", stacklevel=2)
-            method = "function_calling"
+        if method == "json_schema" and schema is not None:
+            from shared_core.chat import json_schema_supported
+
+            target = self._client().targets[0]
+            if not json_schema_supported(profile_for(self.model_name, self.deployment_name),
+                                         target.kind, target.api_version):
+                warnings.warn(
+                    f"{self.model_name or self.deployment_name} on api-version "
+                    f"{target.api_version or target.kind} does not support json_schema structured "
+                    "outputs (it needs api-version 2024-08-01-preview or later, or 'v1'): using "
+                    "method='function_calling' instead.", stacklevel=2)
+                method = "function_calling"
         ls_format = {"kwargs": {"method": method, "strict": strict},
                      "schema": convert_to_json_schema(schema) if schema is not None else None}
         parser: Runnable[Any, Any]

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_names
@@ -105,8 +106,8 @@ class AzureOpenAIEmbeddings(AzureConnectionFields, Embeddings):
             "max_concurrency": self.max_concurrency,
             "on_too_long": "split" if self.check_embedding_ctx_length else "error",
         }
-        if self.model:
-            kw["model"] = self.model
+        # no ``model=`` here: for the core that names the deployment to call, and the deployment
+        # is already the target's (``model`` only stands in for it when none is set)
         if self.show_progress_bar:
             kw["progress"] = _progress_reporter(n)
         return kw

@@ -13,24 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from shared_core.errors import (
-    APIConnectionError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    AzureOpenAIError,
-    BadRequestError,
-    ConfigurationError,
-    ContentFilterError,
-    ContextLengthExceededError,
-    DeploymentNotFoundError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    ServerError,
-    StreamError,
-    UnsupportedAPIVersionError,
-)
+from shared_core import errors as _errors
+from shared_core.errors import *  # noqa: F403  (every error, re-exported)
 
 if TYPE_CHECKING:
     from .embeddings import AzureOpenAIEmbedding
@@ -56,23 +40,8 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "APIConnectionError",
-    "APIStatusError",
-    "APITimeoutError",
-    "AuthenticationError",
     "AzureOpenAI",
     "AzureOpenAIEmbedding",
-    "AzureOpenAIError",
     "AzureOpenAIMultiModal",
-    "BadRequestError",
-    "ConfigurationError",
-    "ContentFilterError",
-    "ContextLengthExceededError",
-    "DeploymentNotFoundError",
-    "NotFoundError",
-    "PermissionDeniedError",
-    "RateLimitError",
-    "ServerError",
-    "StreamError",
-    "UnsupportedAPIVersionError",
 ]
+__all__ += _errors.__all__

@@ -7,7 +7,6 @@ itself is created lazily, on the first call, so constructing (and importing) sta
 
 from __future__ import annotations
 
-import inspect
 import os
 from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
 
@@ -103,12 +102,10 @@ class AzureConnection(BaseModel):
         return value
 
     def _target_kwargs(self, deployment: Optional[str]) -> dict[str, Any]:
+        # an async provider in the sync slot (azure.identity.aio's get_bearer_token_provider) is
+        # routed to the async slot by the core (auth.ProviderSource)
         sync_provider = self.azure_ad_token_provider
         async_provider = self.azure_ad_async_token_provider
-        # An async provider passed where the anchors take a sync one (azure.identity.aio's
-        # get_bearer_token_provider) is routed to the async slot instead of being called blindly.
-        if sync_provider is not None and async_provider is None and inspect.iscoroutinefunction(sync_provider):
-            sync_provider, async_provider = None, sync_provider
         mode = self.azure_auth_mode
         token_given = self.azure_ad_token or sync_provider or async_provider or self.credential
         if self.use_azure_ad and mode is None and not token_given:

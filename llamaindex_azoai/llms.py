@@ -69,17 +69,6 @@ _COMPLETION_FIELDS = frozenset(
 )
 # LlamaIndex-internal kwargs that are not API parameters.
 _NOT_SENT = frozenset({"use_chat_completions", "formatted", "stream"})
-# Dated api-versions before this one reject response_format json_schema (Azure 400).
-_JSON_SCHEMA_MIN_VERSION = "2024-08-01"
-
-
-def _json_schema_supported(kind: str, api_version: Optional[str]) -> bool:
-    """Whether the target's api-version accepts ``response_format`` json_schema (move to core)."""
-    if kind != "dated":
-        return True
-    return bool(api_version) and str(api_version)[:10] >= _JSON_SCHEMA_MIN_VERSION
-
-
 class AzureOpenAI(FunctionCallingLLM, AzureConnection):
     """Azure OpenAI chat (and legacy completions) deployments for LlamaIndex.
 
@@ -541,10 +530,10 @@ class AzureOpenAI(FunctionCallingLLM, AzureConnection):
     def _should_use_structured_outputs(self) -> bool:
         if self.pydantic_program_mode != PydanticProgramMode.DEFAULT:
             return False
-        if not self._profile().supports_json_schema:
-            return False
+        from shared_core.chat import json_schema_supported
+
         target = self._client().targets[0]
-        return _json_schema_supported(target.kind, target.api_version)
+        return json_schema_supported(self._profile(), target.kind, target.api_version)
 
     def _prepare_schema(self, llm_kwargs: Optional[Dict[str, Any]], output_cls: Type["Model"]) -> Dict[str, Any]:
         from shared_core.tools import response_format_for

@@ -242,8 +242,7 @@ class ChatStreamState:
             kwargs["thinking_delta"] = d.reasoning_content
         if d.tool_calls and first:
             self.acc.add(d)  # only tool-call fragments need assembling; text is joined here
-            choices = self.acc.result().choices
-            self.calls = choices[0].tool_calls if choices else ()
+            self.calls = self.acc.tool_calls()
         if d.usage is not None:
             kwargs.update(usage_kwargs(d.usage))
         if d.finish_reason is not None:

@@ -11,26 +11,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .errors import (
-    APIConnectionError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    AzureOpenAIError,
-    BadRequestError,
-    ConfigurationError,
-    ConflictError,
-    ContentFilterError,
-    ContextLengthExceededError,
-    DeploymentNotFoundError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    ServerError,
-    StreamError,
-    UnprocessableEntityError,
-    UnsupportedAPIVersionError,
-)
+from . import errors as _errors
+from .errors import *  # noqa: F403  (every error class is public API)
 from .types import (
     DEPLOYMENT_OPERATIONS,
     ChatDelta,
@@ -141,24 +123,6 @@ __all__ = [
     "error_from_response",
     "completion_filtered_error",
     "stream_error_from_event",
-    # errors
-    "AzureOpenAIError",
-    "ConfigurationError",
-    "APIConnectionError",
-    "APITimeoutError",
-    "StreamError",
-    "APIStatusError",
-    "BadRequestError",
-    "ContentFilterError",
-    "UnsupportedAPIVersionError",
-    "ContextLengthExceededError",
-    "AuthenticationError",
-    "PermissionDeniedError",
-    "NotFoundError",
-    "DeploymentNotFoundError",
-    "ConflictError",
-    "UnprocessableEntityError",
-    "RateLimitError",
-    "ServerError",
     "__version__",
 ]
+__all__ += _errors.__all__

@@ -60,6 +60,23 @@ def modern_api(api_version: str | None) -> bool:
     return api_version[:10] >= "2024-09-01"
 
 
+#: dated api-versions before this one reject ``response_format`` json_schema (Azure 400)
+JSON_SCHEMA_MIN_VERSION = "2024-08-01"
+
+
+def json_schema_supported(profile: ModelProfile, target_kind: str, api_version: str | None) -> bool:
+    """Whether a call can use ``response_format`` json_schema: the model supports it and, on the
+    dated API, the api-version is 2024-08-01-preview or later (the v1 API and OpenAI always do).
+
+    Adapters fall back to a forced tool call when this is False, instead of meeting Azure's 400.
+    """
+    if not profile.supports_json_schema:
+        return False
+    if target_kind != "dated":
+        return True
+    return bool(api_version) and str(api_version)[:10] >= JSON_SCHEMA_MIN_VERSION
+
+
 def _uses_max_completion_tokens(profile: ModelProfile, api_version: str | None) -> bool:
     if profile.reasoning:
         return True

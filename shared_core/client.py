@@ -27,7 +27,7 @@ from .embeddings import (
     merge_pieces,
     parse_embeddings,
     plan_batches,
-    split_long_inputs,
+    split_long_inputs_counted,
 )
 from .errors import APIStatusError, ConfigurationError
 from .models import profile_for
@@ -288,10 +288,13 @@ class CoreClient:
                 "embed() takes a list of texts, not one string: wrap it, embed([text])", setting="texts"
             )
         owners: list[int] | None = None
+        counts: list[int] | None = None
         sent = list(texts)
         if on_too_long != "error":
-            sent, owners = split_long_inputs(sent, on_too_long=on_too_long)
-        batches = plan_batches(sent, max_inputs=batch_size, on_too_long=on_too_long)
+            sent, owners, counts = split_long_inputs_counted(sent, on_too_long=on_too_long)
+            if len(owners) == len(texts):
+                owners = None  # nothing was split: no merge step
+        batches = plan_batches(sent, max_inputs=batch_size, on_too_long=on_too_long, token_counts=counts)
         return sent, owners, batches
 
     def _embed_call(self, inputs: list[str], dimensions: int | None, model: str | None,

@@ -53,13 +53,15 @@ def plan_batches(
     max_tokens: int = 300_000,
     max_input_tokens: int = 8191,
     on_too_long: OnTooLong = "error",
+    token_counts: Sequence[int] | None = None,
 ) -> list[list[int]]:
     """Group input indices into requests of at most ``max_inputs`` inputs and ``max_tokens``
     estimated tokens, in input order.
 
     With ``on_too_long="error"`` an input estimated over ``max_input_tokens`` raises
     ``ConfigurationError`` naming its index; otherwise it is budgeted at ``max_input_tokens`` (the
-    caller has split or truncated it with ``split_long_inputs``).
+    caller has split or truncated it with ``split_long_inputs``). ``token_counts``, when the caller
+    already has them (``split_long_inputs_counted``), saves estimating every text twice.
     """
     _check_on_too_long(on_too_long)
     if max_inputs < 1:
@@ -68,7 +70,7 @@ def plan_batches(
     current: list[int] = []
     budget = 0
     for i, text in enumerate(texts):
-        n = estimate_tokens(text)
+        n = token_counts[i] if token_counts is not None else estimate_tokens(text)
         if n > max_input_tokens:
             if on_too_long == "error":
                 raise _too_long(i, n, max_input_tokens)
@@ -96,27 +98,42 @@ def split_long_inputs(
 ) -> tuple[list[str], list[int]]:
     """(texts to send, index of the original input for each): over-long inputs are split into
     consecutive pieces (``"split"``), cut (``"truncate"``), or rejected (``"error"``)."""
+    out, owners, _ = split_long_inputs_counted(
+        texts, max_input_tokens=max_input_tokens, on_too_long=on_too_long
+    )
+    return out, owners
+
+
+def split_long_inputs_counted(
+    texts: Sequence[str], *, max_input_tokens: int = 8191, on_too_long: OnTooLong = "error"
+) -> tuple[list[str], list[int], list[int]]:
+    """``split_long_inputs`` plus the estimated tokens of each text sent, for ``plan_batches``."""
     _check_on_too_long(on_too_long)
     out: list[str] = []
     owners: list[int] = []
+    counts: list[int] = []
     for i, text in enumerate(texts):
         n = estimate_tokens(text)
         if n <= max_input_tokens:
             out.append(text)
             owners.append(i)
+            counts.append(n)
         elif on_too_long == "error":
             raise _too_long(i, n, max_input_tokens)
         elif on_too_long == "truncate":
-            out.append(_truncate(text, max_input_tokens))
+            piece = _truncate(text, max_input_tokens)
+            out.append(piece)
             owners.append(i)
+            counts.append(estimate_tokens(piece))
         else:
             rest = text
             while rest:
                 piece = _truncate(rest, max_input_tokens)
                 out.append(piece)
                 owners.append(i)
+                counts.append(estimate_tokens(piece))
                 rest = rest[len(piece):]
-    return out, owners
+    return out, owners, counts
 
 
 def merge_pieces(
@@ -125,7 +142,9 @@ def merge_pieces(
 ) -> list[list[float]]:
     """One vector per original input: pieces averaged (weighted, e.g. by length) and normalised."""
     if len(owners) == count and all(o == i for i, o in enumerate(owners)):
-        return [list(v) for v in vectors]
+        # nothing was split: hand the vectors back as they are (copying 10k x 1536 floats is most
+        # of an embedding call's client CPU)
+        return [v if isinstance(v, list) else list(v) for v in vectors]
     sums: list[list[float] | None] = [None] * count
     for k, (vec, owner) in enumerate(zip(vectors, owners)):
         w = weights[k] if weights is not None else 1.0
@@ -187,5 +206,5 @@ def parse_embeddings(data: Mapping[str, Any]) -> tuple[list[list[float]], Usage 
 
 __all__ = [
     "build_embeddings_body", "merge_pieces", "parse_embeddings", "plan_batches",
-    "split_long_inputs",
+    "split_long_inputs", "split_long_inputs_counted",
 ]

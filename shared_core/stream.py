@@ -253,15 +253,17 @@ class StreamAccumulator:
         st = self._choices.get(0)
         return "".join(st.content) if st else ""
 
+    def tool_calls(self, choice: int = 0) -> tuple[ToolCall, ...]:
+        """The tool calls of one choice assembled so far (cheaper than ``result()`` per chunk)."""
+        st = self._choices.get(choice)
+        return _tool_calls(st) if st is not None else ()
+
     def result(self) -> ChatResult:
         """The assembled result, as a non-streamed call would have returned it."""
         choices = []
         for index in sorted(self._choices):
             st = self._choices[index]
-            calls = tuple(
-                ToolCall(id=slot[0] or "", name=slot[1] or "", arguments="".join(slot[2]), type=slot[3])
-                for _, slot in sorted(st.tools.items())
-            )
+            calls = _tool_calls(st)
             text = "".join(st.content)
             refusal = "".join(st.refusal) or None
             content = text if text or (st.seen_content and not calls and refusal is None) else None
@@ -291,6 +293,13 @@ class StreamAccumulator:
             raw={"object": "chat.completion", "streamed": True, "chunks": self.chunks},
             service_tier=self._service_tier,
         )
+
+
+def _tool_calls(st: _ChoiceState) -> tuple[ToolCall, ...]:
+    return tuple(
+        ToolCall(id=slot[0] or "", name=slot[1] or "", arguments="".join(slot[2]), type=slot[3])
+        for _, slot in sorted(st.tools.items())
+    )
 
 
 def _has_choice_payload(delta: ChatDelta, raw: Mapping[str, Any]) -> bool:

@@ -25,6 +25,7 @@ from .expectations import (
     expected_request_id,
     expected_response,
     expected_stream,
+    expected_vectors,
     prompt_filters,
     usage_tuple,
 )
@@ -205,3 +206,36 @@ def test_generate_keeps_every_choice(ix: Interaction) -> None:
     assert [g.message.content for g in gens] == [c.content or "" for c in exp.choices]
     assert [g.generation_info["finish_reason"] for g in gens] == [c.finish_reason for c in exp.choices]
     assert (result.llm_output or {})["token_usage"]["total_tokens"] == (exp.usage or {})["total_tokens"]
+
+
+# ---- embeddings ----------------------------------------------------------------------------------
+
+
+def _embeddings(rp: Replay) -> Any:
+    s = rp.settings()
+    return lc.AzureOpenAIEmbeddings(
+        azure_endpoint=s["azure_endpoint"],
+        azure_deployment=s["deployment"],
+        api_version=s["api_version"],
+        api_key=SecretStr("conformance-key"),
+        http_client=rp.client(),
+        http_async_client=rp.async_client(),
+        max_retries=0,
+    )
+
+
+@cases("embeddings")
+def test_embed_documents(ix: Interaction) -> None:
+    rp = Replay(ix)
+    vectors = _embeddings(rp).embed_documents(list(ix.request_json()["input"]))
+    rp.check_request()
+    assert vectors == expected_vectors(ix.json())
+
+
+@cases("error", where=lambda ix: ix.operation == "embeddings")
+def test_embed_error(ix: Interaction) -> None:
+    rp = Replay(ix)
+    with pytest.raises(E.APIStatusError) as info:
+        _embeddings(rp).embed_documents(list(ix.request_json()["input"]))
+    rp.check_request()
+    _check_error(info.value, ix)

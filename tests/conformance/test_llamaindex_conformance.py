@@ -18,13 +18,14 @@ from llama_index.core.base.llms.types import ChatMessage
 import llamaindex_azoai as li
 from shared_core import errors as E
 
-from ._cases import sample_cases, shape_cases
+from ._cases import cases, sample_cases, shape_cases
 from .expectations import (
     ResultExpectation,
     expected_error,
     expected_request_id,
     expected_response,
     expected_stream,
+    expected_vectors,
     prompt_filters,
     usage_tuple,
 )
@@ -189,5 +190,38 @@ async def test_aerror(ix: Interaction) -> None:
     rp = Replay(ix)
     with pytest.raises(E.APIStatusError) as info:
         await _llm(rp).achat(PROMPT)
+    rp.check_request()
+    _check_error(info.value, ix)
+
+
+# ---- embeddings ----------------------------------------------------------------------------------
+
+
+def _embedding(rp: Replay) -> Any:
+    s = rp.settings()
+    return li.AzureOpenAIEmbedding(
+        azure_deployment=s["deployment"],
+        azure_endpoint=s["azure_endpoint"],
+        api_version=s["api_version"],
+        api_key="conformance-key",
+        http_client=rp.client(),
+        async_http_client=rp.async_client(),
+        max_retries=0,
+    )
+
+
+@cases("embeddings")
+def test_text_embedding_batch(ix: Interaction) -> None:
+    rp = Replay(ix)
+    vectors = _embedding(rp).get_text_embedding_batch(list(ix.request_json()["input"]))
+    rp.check_request()
+    assert vectors == expected_vectors(ix.json())
+
+
+@cases("error", where=lambda ix: ix.operation == "embeddings")
+def test_embedding_error(ix: Interaction) -> None:
+    rp = Replay(ix)
+    with pytest.raises(E.APIStatusError) as info:
+        _embedding(rp).get_text_embedding_batch(list(ix.request_json()["input"]))
     rp.check_request()
     _check_error(info.value, ix)

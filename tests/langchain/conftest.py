@@ -103,11 +103,34 @@ def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
     return str(CASSETTES / request.module.__name__.rsplit(".", 1)[-1])
 
 
+class _GzPersister:
+    """langchain-tests' persister for our ``.yaml.gz`` cassettes only.
+
+    pytest-recording calls this hook for every VCR in the session, not only for tests below this
+    folder, so the LlamaIndex suite's plain ``.yaml`` cassettes must keep vcrpy's own persister.
+    """
+
+    def __init__(self) -> None:
+        from langchain_tests.conftest import CustomPersister
+        from vcr.persisters.filesystem import FilesystemPersister
+
+        self._gz, self._plain = CustomPersister(), FilesystemPersister
+
+    def _pick(self, path: Any) -> Any:
+        return self._gz if str(path).endswith(".yaml.gz") else self._plain
+
+    def load_cassette(self, cassette_path: Any, serializer: Any) -> Any:
+        return self._pick(cassette_path).load_cassette(cassette_path, serializer)
+
+    def save_cassette(self, cassette_path: Any, cassette_dict: Any, serializer: Any) -> None:
+        self._pick(cassette_path).save_cassette(cassette_path, cassette_dict, serializer)
+
+
 def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
-    from langchain_tests.conftest import CustomPersister, CustomSerializer
+    from langchain_tests.conftest import CustomSerializer
 
     vcr.register_matcher("azoai_body", _body_matcher)
-    vcr.register_persister(CustomPersister())
+    vcr.register_persister(_GzPersister())
     vcr.register_serializer("yaml.gz", CustomSerializer())
 
 

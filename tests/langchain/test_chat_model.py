@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 import pytest
+from langchain_core.caches import InMemoryCache
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.globals import set_llm_cache
-from langchain_core.caches import InMemoryCache
 from langchain_core.load import dumpd, dumps, load
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.rate_limiters import InMemoryRateLimiter
 from langchain_core.tools import tool
 from pydantic import BaseModel, Field
-from typing_extensions import Annotated, TypedDict
+from typing_extensions import TypedDict
 
 from langchain_azoai import AzureChatOpenAI, ConfigurationError, RateLimitError
-from tests.langchain._wire import FakeAzure, auto, chat_body, model_kwargs, stream_chunks
+from tests.langchain._wire import (
+    FakeAzure,
+    auto,
+    chat_body,
+    model_kwargs,
+    stream_chunks,
+)
 
 
 class GetWeather(BaseModel):
@@ -152,6 +158,17 @@ def test_structured_output_function_calling_and_json_mode() -> None:
     assert fake2.body["response_format"] == {"type": "json_object"}
     with pytest.raises(ConfigurationError, match="strict cannot be used with method='json_mode'"):
         m2.with_structured_output(GetWeather, method="json_mode", strict=True)
+
+
+def test_structured_output_falls_back_when_api_version_predates_json_schema() -> None:
+    # Azure answers 400 to json_schema before 2024-08-01-preview; fall back with a warning
+    fake = FakeAzure(lambda r: _tool_answer("GetWeather", '{"location": "Oslo"}'))
+    m = AzureChatOpenAI(**model_kwargs(fake, model="gpt-4o", api_version="2024-05-01-preview"))
+    with pytest.warns(UserWarning, match="needs api-version 2024-08-01-preview or later"):
+        structured = m.with_structured_output(GetWeather)
+    assert structured.invoke("x") == GetWeather(location="Oslo")
+    assert "response_format" not in fake.body
+    assert fake.body["tool_choice"] == {"type": "function", "function": {"name": "GetWeather"}}
 
 
 def test_structured_output_include_raw_and_parse_errors() -> None:
@@ -365,3 +382,18 @@ def test_json_schema_falls_back_to_function_calling_for_old_models() -> None:
     assert structured.invoke("x") == GetWeather(location="Oslo")
     assert "response_format" not in fake.body
     assert fake.body["tool_choice"]["function"]["name"] == "GetWeather"
+
+
+async def test_async_token_provider_only_works_sync_and_async() -> None:
+    # langchain-openai: invoke raises "Sync client is not available" in this setup
+    fake = FakeAzure()
+    calls: list[int] = []
+
+    async def token() -> str:
+        calls.append(1)
+        return "eyJhbGciOiJub25lIn0.eyJleHAiOjQxMDI0NDQ4MDB9."
+
+    m = AzureChatOpenAI(**model_kwargs(fake, api_key=None, azure_ad_async_token_provider=token))
+    assert (await m.ainvoke("x")).content == "Hello!"
+    assert fake.last.headers["authorization"].startswith("Bearer eyJ")
+    assert "api-key" not in fake.last.headers

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import langchain_openai
 import pytest
 from pydantic import SecretStr
 
-import langchain_openai
 from langchain_azoai import AzureChatOpenAI, AzureOpenAI, AzureOpenAIEmbeddings
 from shared_core.errors import ConfigurationError
 
@@ -116,3 +116,12 @@ def test_profile_from_core_models() -> None:
     p = AzureChatOpenAI(model="o3-mini").profile
     assert p is not None and p["reasoning_output"] is True
     assert AzureChatOpenAI(azure_deployment="prod-gpt-4o").profile["max_input_tokens"] == 128_000  # type: ignore[index]
+
+
+def test_every_core_error_is_re_exported() -> None:
+    import langchain_azoai
+    from shared_core import errors
+
+    for name in errors.__all__:
+        assert getattr(langchain_azoai, name) is getattr(errors, name)
+        assert name in langchain_azoai.__all__

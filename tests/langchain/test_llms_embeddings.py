@@ -107,6 +107,20 @@ def test_embeddings_batches_by_chunk_size_in_order() -> None:
     assert e.embed_documents([]) == []
 
 
+def test_embeddings_call_the_deployment_not_the_model() -> None:
+    fake = FakeAzure(_vectors)
+    e = AzureOpenAIEmbeddings(**model_kwargs(fake, azure_deployment="my-emb",
+                                             model="text-embedding-3-small", dimensions=2))
+    e.embed_documents(["a", "bb"])
+    assert fake.last.url.path == "/openai/deployments/my-emb/embeddings"
+    # without a deployment the model name stands in for it, as upstream
+    fake2 = FakeAzure(_vectors)
+    e2 = AzureOpenAIEmbeddings(**model_kwargs(fake2, azure_deployment=None,
+                                              model="text-embedding-3-small", dimensions=2))
+    e2.embed_query("a")
+    assert fake2.last.url.path == "/openai/deployments/text-embedding-3-small/embeddings"
+
+
 async def test_async_embeddings_respect_max_concurrency() -> None:
     in_flight = 0
     peak = 0

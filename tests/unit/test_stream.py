@@ -197,3 +197,20 @@ def test_real_recorded_tool_call_stream(recordings_dir: Path) -> None:
     assert [t.name for t in c.tool_calls] == ["get_current_temperature"]
     assert json.loads(c.tool_calls[0].arguments) == {"city": "San Francisco"}
     assert c.tool_calls[0].id.startswith("call_")
+
+
+def test_tool_calls_view_matches_result_while_streaming() -> None:
+    from shared_core.stream import StreamAccumulator
+    from shared_core.types import ChatDelta, ToolCallDelta
+
+    acc = StreamAccumulator()
+    assert acc.tool_calls() == ()
+    acc.add(ChatDelta(id="c", model="m", tool_calls=(
+        ToolCallDelta(index=0, id="call_a", name="add", arguments='{"a": '),
+        ToolCallDelta(index=1, id="call_b", name="mul", arguments='{"x"'),
+    )))
+    acc.add(ChatDelta(id="c", model="m", tool_calls=(ToolCallDelta(index=0, arguments="1}"),)))
+    calls = acc.tool_calls()
+    assert [(c.id, c.name, c.arguments) for c in calls] == [
+        ("call_a", "add", '{"a": 1}'), ("call_b", "mul", '{"x"')]
+    assert calls == acc.result().first.tool_calls
