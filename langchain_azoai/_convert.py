@@ -259,6 +259,8 @@ def meta_metadata(meta: ResponseMeta | None, include_headers: bool) -> dict[str,
         out["request_id"] = meta.request_id
     if meta.region:
         out["region"] = meta.region
+    if meta.target:  # the configured target (fallbacks: which one served)
+        out["azure_target"] = meta.target
     if meta.deployment:
         out["deployment"] = meta.deployment
     rl = meta.ratelimit

@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.utils import from_env, secret_from_env
-from pydantic import BaseModel, Field, PrivateAttr, SecretStr
+from pydantic import BaseModel, Field, PrivateAttr, SecretStr, field_validator
 
 if TYPE_CHECKING:
     from shared_core.client import CoreClient
@@ -26,6 +26,17 @@ ApiKey = SecretStr | Callable[[], str] | Callable[[], Awaitable[str]]
 
 def _env_deployment() -> str | None:
     return os.environ.get("AZURE_OPENAI_DEPLOYMENT") or None
+
+
+# the secret id each fallback's secret gets in dumpd: fallbacks[1].api_key ->
+# AZURE_OPENAI_FALLBACK_1_API_KEY (load it back with secrets_map= or secrets_from_env=True)
+_FALLBACK_SECRET_IDS = {"api_key": "API_KEY", "azure_ad_token": "AD_TOKEN",
+                        "client_secret": "CLIENT_SECRET"}
+
+
+def fallback_secret_id(index: int, setting: str) -> str:
+    """The ``dumpd`` secret id of ``fallbacks[index].<setting>``."""
+    return f"AZURE_OPENAI_FALLBACK_{index}_{_FALLBACK_SECRET_IDS[setting]}"
 
 
 def _secret(value: Any) -> Any:
@@ -94,12 +105,57 @@ class AzureConnectionFields(BaseModel):
     """A server-requested wait longer than this raises ``RateLimitError`` at once (default 60)."""
     default_headers: Mapping[str, str] | None = None
     default_query: Mapping[str, object] | None = None
+    fallbacks: list[dict[str, Any] | str] | None = None
+    """Other deployments to use when this one fails or is throttled: other regions, another
+    deployment on the same resource (PTU then pay-as-you-go), OpenAI as a last resort. Each is
+    an endpoint URL or a dict of the same settings (``azure_endpoint`` / ``base_url`` /
+    ``resource_name``, ``azure_deployment``, ``api_version``, ``api_key``, ``credential``,
+    ``name``, ``weight``, ...). Unsaid settings are inherited from this object, except that an API
+    key (and ``default_headers``) only go to the same resource; Entra ID credentials apply across
+    the same cloud. Failover happens inside one call, per attempt, before any token is streamed,
+    with a circuit breaker per target: unlike ``Runnable.with_fallbacks``, which re-runs the whole
+    runnable on another model after this one has given up (retries included)."""
+    load_balancing: Literal["priority", "weighted"] | None = None
+    """``"priority"`` (default): this deployment first, fallbacks in order when it fails or is
+    throttled. ``"weighted"``: spread calls over all of them by each one's ``weight``."""
     http_client: Any | None = Field(default=None, exclude=True)
     """Your own ``httpx.Client`` (never closed by us)."""
     http_async_client: Any | None = Field(default=None, exclude=True)
     """Your own ``httpx.AsyncClient`` (never closed by us)."""
 
     _core: Any = PrivateAttr(default=None)
+
+    @field_validator("fallbacks", mode="before")
+    @classmethod
+    def _hide_fallback_secrets(cls, value: Any) -> Any:
+        # secrets become SecretStr before anything can print them; the rest is judged by the core
+        if isinstance(value, (list, tuple)):
+            from shared_core.regions import hide_secrets
+
+            return [hide_secrets(v) for v in value]
+        return value
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        # "fallbacks" is listed so that LangChain leaves the secret markers to_json() puts inside
+        # it alone; the list itself is never replaced by one marker (see to_json)
+        return {"fallbacks": "AZURE_OPENAI_FALLBACKS"}
+
+    def to_json(self) -> Any:
+        """LangChain's serialization, with each fallback's secrets as secret markers
+        (``AZURE_OPENAI_FALLBACK_<i>_API_KEY``...) and its live objects (credentials) left out."""
+        data: Any = super().to_json()  # type: ignore[misc]  # Serializable's, next in the MRO
+        kwargs = data.get("kwargs") if isinstance(data, dict) else None
+        if isinstance(kwargs, dict) and self.fallbacks:
+            from shared_core.regions import public_settings
+
+            def marker(index: int) -> Callable[[str], dict[str, Any]]:
+                return lambda setting: {"lc": 1, "type": "secret",
+                                        "id": [fallback_secret_id(index, setting)]}
+
+            kwargs["fallbacks"] = [public_settings(f, secret=marker(i))
+                                   for i, f in enumerate(self.fallbacks)]
+        return data
 
     # ------------------------------------------------------------------ core client
 
@@ -155,9 +211,17 @@ class AzureConnectionFields(BaseModel):
             with _CLIENT_LOCK:
                 core = self._core
                 if core is None:
-                    from shared_core.client import CoreClient
+                    settings = self._core_settings()
+                    if self.fallbacks:
+                        from shared_core.regions import client_from_settings
 
-                    core = CoreClient.from_settings(**self._core_settings())
+                        core = client_from_settings(
+                            fallbacks=self.fallbacks,
+                            load_balancing=self.load_balancing or "priority", **settings)
+                    else:
+                        from shared_core.client import CoreClient
+
+                        core = CoreClient.from_settings(**settings)
                     self._core = core
         return core  # type: ignore[no-any-return]
 

@@ -8,7 +8,7 @@ itself is created lazily, on the first call, so constructing (and importing) sta
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Callable, Dict, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Literal, Optional, Union
 
 from llama_index.core.bridge.pydantic import (
     BaseModel,
@@ -79,6 +79,19 @@ class AzureConnection(BaseModel):
     timeout: Any = Field(default=60.0, description="Seconds per attempt, or an httpx.Timeout.")
     deadline: Optional[float] = Field(default=None, gt=0, description="Overall seconds for one call, all attempts.")
     max_retry_wait: float = Field(default=60.0, ge=0, description="Longest server-requested wait to honour.")
+    fallbacks: Optional[List[Union[Dict[str, Any], str]]] = Field(
+        default=None,
+        description="Other deployments to use when this one fails or is throttled (other regions, a "
+        "pay-as-you-go deployment behind a PTU, OpenAI as a last resort): endpoint URLs or dicts of the "
+        "same settings (azure_endpoint / api_base / resource_name, engine, api_version, api_key, "
+        "credential, name, weight...). Unsaid settings are inherited, except that an API key only goes "
+        "to the same resource; Entra ID credentials apply across the same cloud. Secrets never serialise.",
+    )
+    load_balancing: Literal["priority", "weighted"] = Field(
+        default="priority",
+        description="'priority': this deployment first, fallbacks in order on failure or 429; "
+        "'weighted': spread calls over all of them by each one's weight.",
+    )
     reuse_client: bool = Field(
         default=True,
         description="Kept for compatibility. One connection pool is always reused, and a client you pass "
@@ -91,6 +104,24 @@ class AzureConnection(BaseModel):
             return value
         as_dict = getattr(value, "as_dict", None)  # httpx.Timeout
         return as_dict() if callable(as_dict) else str(value)
+
+    @field_validator("fallbacks", mode="before")
+    @classmethod
+    def _hide_fallback_secrets(cls, value: Any) -> Any:
+        # secrets become SecretStr before anything can print them; the rest is judged by the core
+        if isinstance(value, (list, tuple)):
+            from shared_core.regions import hide_secrets
+
+            return [hide_secrets(v) for v in value]
+        return value
+
+    @field_serializer("fallbacks")
+    def _dump_fallbacks(self, value: Any) -> Any:
+        if not value:
+            return value
+        from shared_core.regions import public_settings
+
+        return [public_settings(f) for f in value]
 
     @field_validator("timeout", mode="before")
     @classmethod
@@ -141,14 +172,20 @@ class AzureConnection(BaseModel):
         from shared_core.client import CoreClient
         from shared_core.config import ClientOptions, resolve_target
 
-        target = resolve_target(**self._target_kwargs(deployment))
+        if self.fallbacks:
+            from shared_core.regions import resolve_targets
+
+            targets: Any = resolve_targets(self._target_kwargs(deployment), self.fallbacks,
+                                           load_balancing=self.load_balancing)
+        else:
+            targets = resolve_target(**self._target_kwargs(deployment))
         options = ClientOptions(
             timeout=self.timeout,
             max_retries=self.max_retries,
             deadline=self.deadline,
             max_retry_wait=self.max_retry_wait,
         )
-        return CoreClient(target, options=options, http_client=http_client, http_async_client=async_http_client)
+        return CoreClient(targets, options=options, http_client=http_client, http_async_client=async_http_client)
 
 
 def drop_unpicklable(state: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:

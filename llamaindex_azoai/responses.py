@@ -106,6 +106,8 @@ def meta_kwargs(meta: ResponseMeta | None) -> dict[str, Any]:
         out["request_id"] = meta.request_id
     if meta.region:
         out["region"] = meta.region
+    if meta.target:  # the configured target (fallbacks: which one served)
+        out["azure_target"] = meta.target
     if meta.attempts > 1:
         out["attempts"] = meta.attempts
     return out

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .auth import Credential, resolve_credential
     from .client import CoreClient
     from .config import ClientOptions, Target, resolve_target
+    from .regions import client_from_settings, resolve_targets
     from .diagnose import completion_filtered_error, error_from_response, stream_error_from_event
     from .models import ModelProfile, profile_for
     from .routes import Route, build_route
@@ -47,6 +48,8 @@ _LAZY: dict[str, str] = {
     "ClientOptions": "config",
     "Target": "config",
     "resolve_target": "config",
+    "resolve_targets": "regions",
+    "client_from_settings": "regions",
     "Credential": "auth",
     "resolve_credential": "auth",
     "error_from_response": "diagnose",
@@ -89,6 +92,8 @@ __all__ = [
     "ClientOptions",
     "Target",
     "resolve_target",
+    "resolve_targets",
+    "client_from_settings",
     "Credential",
     "resolve_credential",
     # neutral types

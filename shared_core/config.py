@@ -229,7 +229,9 @@ def _split_url(url: str, setting: str) -> tuple[str, str, str, dict[str, str], s
     return scheme, parts.netloc.lower(), path, query, version
 
 
-def _parse_endpoint(url: str, *, setting: str, is_base_url: bool) -> _Parsed:
+def parse_endpoint(url: str, *, setting: str, is_base_url: bool) -> _Parsed:
+    """Take an endpoint or base URL apart: kind, prefix, host, and any deployment, api-version and
+    query it carries (``regions.py`` uses it to compare fallbacks with the primary)."""
     scheme, netloc, path, query, version = _split_url(url, setting)
     origin = f"{scheme}://{netloc}"
     host = netloc.rsplit("@", 1)[-1]
@@ -304,11 +306,11 @@ def resolve_target(
                 setting="resource_name",
             )
         endpoint_setting = "resource_name"
-        parsed = _parse_endpoint(f"https://{resource_name.strip()}.openai.azure.com",
+        parsed = parse_endpoint(f"https://{resource_name.strip()}.openai.azure.com",
                                  setting=endpoint_setting, is_base_url=False)
     elif base_url:
         endpoint_setting = "base_url"
-        parsed = _parse_endpoint(base_url, setting=endpoint_setting, is_base_url=True)
+        parsed = parse_endpoint(base_url, setting=endpoint_setting, is_base_url=True)
     else:
         endpoint, source = _pick(azure_endpoint, environ, "AZURE_OPENAI_ENDPOINT")
         if endpoint is None:
@@ -318,7 +320,7 @@ def resolve_target(
                 setting="azure_endpoint",
             )
         endpoint_setting = "azure_endpoint" if source == "argument" else "AZURE_OPENAI_ENDPOINT"
-        parsed = _parse_endpoint(endpoint, setting=endpoint_setting, is_base_url=False)
+        parsed = parse_endpoint(endpoint, setting=endpoint_setting, is_base_url=False)
 
     # 2. which deployment and api-version; a URL that carries them must not contradict arguments
     arg_version = validate_api_version(api_version) if api_version else None

@@ -15,7 +15,7 @@ from typing import IO, Any, Mapping, Sequence, Union
 
 from .chat import parse_usage
 from .errors import ConfigurationError
-from .types import Usage
+from .types import ResponseMeta, Usage
 
 FileInput = Union[bytes, IO[bytes], tuple[str, Any], tuple[str, Any, str]]
 FilePart = tuple[str, tuple[str, Any, str]]
@@ -23,15 +23,42 @@ FilePart = tuple[str, tuple[str, Any, str]]
 TRANSCRIPTION_FORMATS = ("json", "text", "srt", "verbose_json", "vtt")
 SPEECH_FORMATS = {"mp3": "audio/mpeg", "opus": "audio/ogg", "aac": "audio/aac",
                   "flac": "audio/flac", "wav": "audio/wav", "pcm": "audio/pcm"}
+#: Voices of the tts / gpt-4o-mini-tts models (Azure and OpenAI).
+VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer",
+          "verse")
+#: Azure's upload limit for audio/transcriptions and audio/translations (25 MB).
+MAX_AUDIO_BYTES = 25 * 1024 * 1024
+#: Sizes, qualities and image counts per image model family (as Azure validates them).
+IMAGE_SIZES = {"dall-e-3": ("1024x1024", "1792x1024", "1024x1792"),
+               "dall-e-2": ("256x256", "512x512", "1024x1024"),
+               "gpt-image-1": ("1024x1024", "1536x1024", "1024x1536", "auto")}
+IMAGE_QUALITIES = {"dall-e-3": ("standard", "hd"), "dall-e-2": ("standard",),
+                   "gpt-image-1": ("low", "medium", "high", "auto")}
+IMAGE_STYLES = ("vivid", "natural")
+IMAGE_FORMATS = ("url", "b64_json")
 
 
 @dataclass(frozen=True, slots=True)
 class GeneratedImage:
     url: str | None
-    b64_json: str | None
+    b64_json: str | None = field(repr=False)
     revised_prompt: str | None = None
     content_filter_results: Mapping[str, Any] | None = None
     prompt_filter_results: Mapping[str, Any] | None = None
+
+    def image_bytes(self) -> bytes:
+        """The decoded image when it came as ``b64_json`` (for a URL, use
+        ``media_client.download_image``)."""
+        if self.b64_json is None:
+            raise ConfigurationError(
+                "this image came as a URL, not base64: download it with "
+                "shared_core.media_client.download_image(image), or ask for "
+                "response_format='b64_json'",
+                setting="response_format",
+            )
+        import base64
+
+        return base64.b64decode(self.b64_json)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +66,8 @@ class ImageResult:
     created: int
     images: tuple[GeneratedImage, ...]
     usage: Usage | None
-    raw: Mapping[str, Any]
+    raw: Mapping[str, Any] = field(repr=False)
+    meta: ResponseMeta | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,13 +78,15 @@ class Transcription:
     segments: tuple[Mapping[str, Any], ...] = ()
     words: tuple[Mapping[str, Any], ...] = ()
     usage: Usage | None = None
-    raw: Mapping[str, Any] | str = field(default_factory=dict)
+    raw: Mapping[str, Any] | str = field(default_factory=dict, repr=False)
+    meta: ResponseMeta | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class SpeechResult:
-    audio: bytes
+    audio: bytes = field(repr=False)
     content_type: str
+    meta: ResponseMeta | None = field(default=None, repr=False)
 
 
 def _put(body: dict[str, Any], **values: Any) -> dict[str, Any]:
@@ -92,6 +122,125 @@ def _file_part(field_name: str, value: FileInput, default_name: str) -> FilePart
     if ctype is None:
         ctype = mimetypes.guess_type(filename)[0] or "application/octet-stream"
     return (field_name, (filename, content, ctype))
+
+
+def read_file(field_name: str, value: FileInput, default_name: str) -> tuple[str, bytes, str]:
+    """A file input as ``(filename, bytes, content_type)``.
+
+    File objects are read once here: httpx would consume them on the first attempt, and a retry
+    would then upload an empty file.
+    """
+    _, (filename, content, ctype) = _file_part(field_name, value, default_name)
+    if hasattr(content, "read"):
+        content = content.read()
+    if isinstance(content, str):
+        raise ConfigurationError(
+            f"{field_name} {filename!r} was opened in text mode: open it with mode 'rb'",
+            setting=field_name,
+        )
+    if not isinstance(content, (bytes, bytearray, memoryview)):
+        raise ConfigurationError(
+            f"{field_name} must be bytes, a binary file object or (filename, bytes): got "
+            f"{type(content).__name__}",
+            setting=field_name,
+        )
+    return filename, bytes(content), ctype
+
+
+def check_audio_file(filename: str, content: bytes) -> None:
+    """Refuse an empty audio file or one over Azure's 25 MB upload limit, before sending it."""
+    if not content:
+        raise ConfigurationError(f"the audio file {filename!r} is empty", setting="file")
+    if len(content) > MAX_AUDIO_BYTES:
+        raise ConfigurationError(
+            f"the audio file {filename!r} is {len(content) / 1048576:.1f} MB; Azure accepts at "
+            "most 25 MB per request: split it into shorter pieces or compress it (e.g. mp3 or "
+            "opus at a lower bitrate)",
+            setting="file",
+        )
+
+
+def image_family(name: str | None) -> str | None:
+    """``dall-e-3``, ``dall-e-2`` or ``gpt-image-1`` when a model or deployment name says which
+    (``my-dalle3``, ``dall-e-3``, ``gpt-image-1``); else None (validation is left to Azure)."""
+    if not name:
+        return None
+    n = name.lower().replace("_", "-")
+    if "gpt-image" in n:
+        return "gpt-image-1"
+    squashed = n.replace("-", "")
+    if "dalle3" in squashed:
+        return "dall-e-3"
+    if "dalle2" in squashed:
+        return "dall-e-2"
+    return None
+
+
+def check_image_options(
+    family: str | None,
+    *,
+    n: int | None = None,
+    size: str | None = None,
+    quality: str | None = None,
+    style: str | None = None,
+    response_format: str | None = None,
+) -> None:
+    """Refuse options the image model is known not to take (``family`` from
+    :func:`image_family`; None checks only what holds for every model)."""
+    if n is not None and not 1 <= n <= 10:
+        raise ConfigurationError(f"n={n}: ask for between 1 and 10 images", setting="n")
+    if family == "dall-e-3" and n not in (None, 1):
+        raise ConfigurationError(
+            f"n={n}: dall-e-3 makes one image per request; send {n} requests instead",
+            setting="n",
+        )
+    if response_format is not None:
+        if response_format not in IMAGE_FORMATS:
+            raise ConfigurationError(
+                f"response_format={response_format!r} is not an image format: use 'url' or "
+                "'b64_json'",
+                setting="response_format",
+            )
+        if family == "gpt-image-1":
+            raise ConfigurationError(
+                "gpt-image-1 always returns base64 images and takes no response_format: leave "
+                "it unset",
+                setting="response_format",
+            )
+    if style is not None:
+        if style not in IMAGE_STYLES:
+            raise ConfigurationError(
+                f"style={style!r} is not an image style: use 'vivid' or 'natural'",
+                setting="style",
+            )
+        if family in ("dall-e-2", "gpt-image-1"):
+            raise ConfigurationError(
+                f"style is a dall-e-3 option; {family} does not take it: leave it unset",
+                setting="style",
+            )
+    if family is None:
+        return
+    if size is not None and size not in IMAGE_SIZES[family]:
+        raise ConfigurationError(
+            f"size={size!r} is not supported by {family}: use one of "
+            f"{', '.join(IMAGE_SIZES[family])}",
+            setting="size",
+        )
+    if quality is not None and quality not in IMAGE_QUALITIES[family]:
+        raise ConfigurationError(
+            f"quality={quality!r} is not supported by {family}: use one of "
+            f"{', '.join(IMAGE_QUALITIES[family])}",
+            setting="quality",
+        )
+
+
+def check_voice(voice: str) -> None:
+    """Refuse a voice the speech models do not have, naming the ones they do."""
+    if voice not in VOICES:
+        raise ConfigurationError(
+            f"voice={voice!r} is not a text-to-speech voice: use one of {', '.join(VOICES)}",
+            setting="voice",
+        )
 
 
 # ------------------------------------------------------------------------------------- images
@@ -152,7 +301,7 @@ def build_image_edit_form(
     return data, files
 
 
-def parse_images(data: Mapping[str, Any]) -> ImageResult:
+def parse_images(data: Mapping[str, Any], meta: ResponseMeta | None = None) -> ImageResult:
     """``images/generations`` or ``images/edits`` JSON into ``ImageResult``."""
     images = tuple(
         GeneratedImage(
@@ -166,7 +315,7 @@ def parse_images(data: Mapping[str, Any]) -> ImageResult:
         for item in data.get("data") or ()
     )
     return ImageResult(created=data.get("created") or 0, images=images,
-                       usage=_image_usage(data.get("usage")), raw=data)
+                       usage=_image_usage(data.get("usage")), raw=data, meta=meta)
 
 
 def _image_usage(u: Mapping[str, Any] | None) -> Usage | None:
@@ -221,7 +370,8 @@ def build_speech_body(
 
 
 def parse_speech(content: bytes, headers: Mapping[str, str] | None = None,
-                 response_format: str | None = None) -> SpeechResult:
+                 response_format: str | None = None,
+                 meta: ResponseMeta | None = None) -> SpeechResult:
     """The audio bytes and their content type (from the response, else from the format)."""
     ctype = None
     for k, v in (headers or {}).items():
@@ -229,7 +379,7 @@ def parse_speech(content: bytes, headers: Mapping[str, str] | None = None,
             ctype = v.split(";", 1)[0].strip()
     if not ctype or ctype == "application/octet-stream":
         ctype = SPEECH_FORMATS.get(response_format or "mp3", ctype or "application/octet-stream")
-    return SpeechResult(audio=content, content_type=ctype)
+    return SpeechResult(audio=content, content_type=ctype, meta=meta)
 
 
 def build_transcription_form(
@@ -251,6 +401,12 @@ def build_transcription_form(
             f"{', '.join(TRANSCRIPTION_FORMATS)}",
             setting="response_format",
         )
+    if timestamp_granularities and response_format != "verbose_json":
+        raise ConfigurationError(
+            "timestamp_granularities needs response_format='verbose_json' (the other formats "
+            "carry no timestamps)",
+            setting="timestamp_granularities",
+        )
     data: dict[str, Any] = {}
     if body_model:
         data["model"] = body_model
@@ -263,13 +419,14 @@ def build_transcription_form(
     return data, [_file_part("file", file, "audio.wav")]
 
 
-def parse_transcription(body: Mapping[str, Any] | bytes | str) -> Transcription:
+def parse_transcription(body: Mapping[str, Any] | bytes | str,
+                        meta: ResponseMeta | None = None) -> Transcription:
     """A transcription / translation answer: JSON (``json``, ``verbose_json``) or plain text
     (``text``, ``srt``, ``vtt``, whose text is returned as is)."""
     if isinstance(body, (bytes, bytearray)):
         body = bytes(body).decode("utf-8")
     if isinstance(body, str):
-        return Transcription(text=body, raw=body)
+        return Transcription(text=body, raw=body, meta=meta)
     duration = body.get("duration")
     return Transcription(
         text=body.get("text") or "",
@@ -279,11 +436,13 @@ def parse_transcription(body: Mapping[str, Any] | bytes | str) -> Transcription:
         words=tuple(body.get("words") or ()),
         usage=_transcription_usage(body.get("usage")),
         raw=body,
+        meta=meta,
     )
 
 
 __all__ = [
-    "GeneratedImage", "ImageResult", "SpeechResult", "Transcription", "build_image_edit_form",
-    "build_image_generation_body", "build_speech_body", "build_transcription_form",
-    "parse_images", "parse_speech", "parse_transcription",
+    "IMAGE_SIZES", "MAX_AUDIO_BYTES", "VOICES", "GeneratedImage", "ImageResult", "SpeechResult",
+    "Transcription", "build_image_edit_form", "build_image_generation_body", "build_speech_body",
+    "build_transcription_form", "check_audio_file", "check_image_options", "check_voice",
+    "image_family", "parse_images", "parse_speech", "parse_transcription", "read_file",
 ]

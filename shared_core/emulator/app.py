@@ -223,13 +223,14 @@ class EmulatorApp:
         if decision.latency_ms:
             await asyncio.sleep(decision.latency_ms / 1000)
         try:
-            return await self._run_op(req, op, dep, body, fields, files, version, seq, headers, decision, rl_op, ids)
+            return await self._run_op(req, op, dep, body, fields, files, version, seq, headers, decision, rl_op, ids,
+                                      v1=style == "v1")
         except AzureError as err:
             return self._error(err, ids, req, headers)
 
     async def _run_op(self, req: Request, op: str, dep: Deployment, body: JSON, fields: JSON, files: JSON,
                       version: str | None, seq: int, headers: dict[str, str], decision: Decision, rl_op: str,
-                      ids: tuple[str, str]) -> Response | StreamResponse:
+                      ids: tuple[str, str], *, v1: bool = False) -> Response | StreamResponse:
         if decision.kind == "close":
             raise _Abort()
         if decision.kind == "throttle":
@@ -249,6 +250,8 @@ class EmulatorApp:
         self._admit(dep, ops.estimate_tokens(op, body), headers, rl_op, version)
         if op == "chat/completions":
             plan = ops.chat_plan(body, dep, self.config, version, seq, now)
+            opts = body.get("stream_options")
+            plan.obfuscate = v1 and not (isinstance(opts, dict) and opts.get("include_obfuscation") is False)
             if plan.stream:
                 pairs = list(ops.chat_events(plan))
                 return self._stream([e for e, _ in pairs], [f for _, f in pairs], headers, decision.stream, ids)

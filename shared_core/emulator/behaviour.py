@@ -184,11 +184,10 @@ def compose_answer(messages: Sequence[JSON]) -> str:
             break
     if tail_tools:
         names = _tool_call_names(messages)
-        parts = []
-        for m in reversed(tail_tools):
-            name = names.get(str(m.get("tool_call_id")), "the tool")
-            parts.append(f"{name} returned {message_text(m).strip()}")
-        return "Based on the tool results: " + "; ".join(parts) + "."
+        question = last_user_text(messages)
+        parts = [tool_sentence(names.get(str(m.get("tool_call_id")), "the tool"), message_text(m), question)
+                 for m in reversed(tail_tools)]
+        return "Based on the tool results: " + " ".join(parts)
     context, question = gather_context(messages)
     if context:
         picked = best_sentences(context, question)
@@ -201,6 +200,57 @@ def compose_answer(messages: Sequence[JSON]) -> str:
         return "The provided context does not contain the answer."
     shown = " ".join(question.split()[:16])
     return f"This is a deterministic reply from the azoai emulator to: {shown}" if shown else "Hello from the azoai emulator."
+
+
+_TOOL_LABEL = re.compile(r"^\s*\[[^\]\n]{1,80}\]\s*")
+_TOOL_SUMMARY_WORDS = 30
+
+
+def tool_sentence(name: str, output: str, question: str) -> str:
+    """One sentence reporting a tool result: short results whole, long ones by their best sentence.
+
+    A short result (a number, a conversion, a status line) is quoted whole so its values survive;
+    a long one (retrieved passages) is cut to the sentence that best answers the question.
+    """
+    text = output.strip()
+    summary = _json_summary(text)
+    if summary is None:
+        flat = " ".join(_TOOL_LABEL.sub("", text).split())
+        sents = [_TOOL_LABEL.sub("", s) for s in sentences(text)]
+        if len(words(flat)) <= 25 and len(sents) <= 1:
+            summary = flat
+        else:
+            picked = best_sentences(text, question, k=1) or sents[:1] or [flat]
+            summary = _clip_words(_TOOL_LABEL.sub("", picked[0]), _TOOL_SUMMARY_WORDS)
+    if summary.endswith("..."):
+        return f"{name} returned {summary}"
+    summary = summary.rstrip(" .;:,") or "nothing"
+    return f"{name} returned {summary}."
+
+
+def _clip_words(text: str, limit: int) -> str:
+    parts = text.split()
+    return text if len(parts) <= limit else " ".join(parts[:limit]).rstrip(",;:") + "..."
+
+
+def _json_summary(text: str) -> str | None:
+    """'key value, key value' for a JSON object result (scalars only), 'N items: ...' for an array."""
+    if not text.startswith(("{", "[")):
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if isinstance(data, dict):
+        items = [f"{k} {json.dumps(v, ensure_ascii=False) if isinstance(v, (bool, type(None))) else v}"
+                 for k, v in data.items() if not isinstance(v, (dict, list))]
+        return _clip_words(", ".join(items[:6]), _TOOL_SUMMARY_WORDS) if items else None
+    if isinstance(data, list):
+        shown = ", ".join(str(v) for v in data[:5] if not isinstance(v, (dict, list)))
+        n = len(data)
+        head = f"{n} item{'s' if n != 1 else ''}"
+        return _clip_words(f"{head}: {shown}" if shown else head, _TOOL_SUMMARY_WORDS)
+    return None
 
 
 def _tool_call_names(messages: Sequence[JSON]) -> dict[str, str]:
@@ -367,10 +417,6 @@ def json_output(schema: JSON, messages: Sequence[JSON], *, strict: bool) -> Any:
     """A value for ``response_format: json_schema``, filled from the context and the question."""
     context, question = gather_context(messages)
     return synthesize(schema, _Filler(question, context or question), all_properties=True)
-
-
-def json_object_output(messages: Sequence[JSON]) -> JSON:
-    return {"answer": compose_answer(messages)}
 
 
 # --- tools ----------------------------------------------------------------------------------

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
-from . import azure, behaviour as bh, media
+from . import azure, json_mode, media
+from . import behaviour as bh
+from . import logprobs as lp
 from .config import Deployment, EmulatorConfig
 
 JSON = dict[str, Any]
@@ -157,6 +160,8 @@ class ChatPlan:
     stream: bool = False
     include_usage: bool = False
     extra: JSON = field(default_factory=dict)
+    top_logprobs: int | None = None  # None: logprobs not requested
+    obfuscate: bool = False  # v1 routes pad stream chunks with an ``obfuscation`` string
 
 
 def validate_chat(body: JSON, dep: Deployment, api_version: str | None) -> None:
@@ -194,6 +199,7 @@ def validate_chat(body: JSON, dep: Deployment, api_version: str | None) -> None:
     _int(body, "n", 1, 128)
     _int(body, "max_tokens", 1)
     _int(body, "max_completion_tokens", 1)
+    _check_chat_logprobs(body)
     tools = body.get("tools")
     if tools is not None:
         if not isinstance(tools, list):
@@ -229,6 +235,14 @@ def validate_chat(body: JSON, dep: Deployment, api_version: str | None) -> None:
             if "json" not in texts:
                 raise azure.bad_request("'messages' must contain the word 'json' in some form, to use 'response_format' of "
                                         "type 'json_object'.", param="messages")
+
+
+def _check_chat_logprobs(body: JSON) -> None:
+    want = body.get("logprobs")
+    if want is not None and not isinstance(want, bool):
+        raise azure.invalid_type("logprobs", "a boolean")
+    if _int(body, "top_logprobs", 0, 20) is not None and want is not True:
+        raise azure.invalid_value("logprobs", "Invalid value for 'logprobs': must be true when 'top_logprobs' is specified.")
 
 
 def chat_plan(body: JSON, dep: Deployment, cfg: EmulatorConfig, api_version: str | None, seq: int, now: int) -> ChatPlan:
@@ -269,7 +283,7 @@ def chat_plan(body: JSON, dep: Deployment, cfg: EmulatorConfig, api_version: str
             js = rf["json_schema"]
             text = json.dumps(bh.json_output(js.get("schema") or {}, msgs, strict=bool(js.get("strict"))), ensure_ascii=False)
         elif rf.get("type") == "json_object":
-            text = json.dumps(bh.json_object_output(msgs), ensure_ascii=False)
+            text = json.dumps(json_mode.json_object_output(msgs), ensure_ascii=False)
         else:
             text = bh.compose_answer(msgs)
         text, finish = _truncate(text, max_out, body.get("stop"))
@@ -291,6 +305,7 @@ def chat_plan(body: JSON, dep: Deployment, cfg: EmulatorConfig, api_version: str
         usage=_usage(prompt_tokens, completion_tokens + reasoning, reasoning),
         estimate=prompt_tokens + int(max_out or 16), stream=bool(body.get("stream")),
         include_usage=bool(stream_opts.get("include_usage")),
+        top_logprobs=int(body.get("top_logprobs") or 0) if body.get("logprobs") is True else None,
     )
 
 
@@ -306,7 +321,7 @@ def chat_json(p: ChatPlan) -> JSON:
     choices = []
     for c in p.choices:
         ch: JSON = {"content_filter_results": _choice_filter(c), "finish_reason": c.finish_reason, "index": c.index,
-                    "logprobs": None}
+                    "logprobs": _message_logprobs(p, c)}
         if not c.filtered:
             msg: JSON = {"annotations": [], "content": c.content, "refusal": None, "role": "assistant"}
             if c.tool_calls:
@@ -317,8 +332,26 @@ def chat_json(p: ChatPlan) -> JSON:
             "prompt_filter_results": azure.prompt_filter_results(), "system_fingerprint": p.fingerprint, "usage": p.usage}
 
 
+def _message_logprobs(p: ChatPlan, c: ChatChoice) -> JSON | None:
+    if p.top_logprobs is None or c.filtered or c.tool_calls or c.content is None:
+        return None
+    return lp.chat_logprobs(bh.split_tokens(c.content), p.top_logprobs)
+
+
 def chat_events(p: ChatPlan) -> Iterator[tuple[JSON, bool]]:
-    """Stream events in Azure's order; the flag marks content-bearing chunks (for stream faults)."""
+    """Stream events in Azure's order; the flag marks content-bearing chunks (for stream faults).
+
+    On v1 routes (``p.obfuscate``) every chunk after the prompt-filter one carries an
+    ``obfuscation`` string, as real v1 traffic does (its length varies to pad chunk sizes).
+    """
+    for i, (event, flag) in enumerate(_chat_events(p)):
+        if p.obfuscate and i > 0:
+            pad = bh.stable_id("", p.id, i, length=16)
+            event = dict(sorted({**event, "obfuscation": pad[: 1 + ord(pad[0]) % 15]}.items()))
+        yield event, flag
+
+
+def _chat_events(p: ChatPlan) -> Iterator[tuple[JSON, bool]]:
     yield {"choices": [], "created": 0, "id": "", "model": "", "object": "",
            "prompt_filter_results": azure.prompt_filter_results()}, False
     base: JSON = {"created": p.created, "id": p.id, "model": p.model, "object": "chat.completion.chunk",
@@ -326,9 +359,10 @@ def chat_events(p: ChatPlan) -> Iterator[tuple[JSON, bool]]:
     if p.include_usage:
         base["usage"] = None
 
-    def chunk(index: int, delta: JSON, finish: str | None = None, cfr: JSON | None = None) -> JSON:
+    def chunk(index: int, delta: JSON, finish: str | None = None, cfr: JSON | None = None,
+              logprobs: JSON | None = None) -> JSON:
         c = {"choices": [{"content_filter_results": cfr if cfr is not None else {}, "delta": delta, "finish_reason": finish,
-                          "index": index, "logprobs": None}]}
+                          "index": index, "logprobs": logprobs}]}
         c.update(base)
         return c
 
@@ -342,8 +376,13 @@ def chat_events(p: ChatPlan) -> Iterator[tuple[JSON, bool]]:
                     yield chunk(c.index, {"tool_calls": [{"function": {"arguments": piece}, "index": k}]}), True
         else:
             yield chunk(c.index, {"content": "", "refusal": None, "role": "assistant"}), False
+            prefix = ""
             for piece in bh.split_tokens(c.content or ""):
-                yield chunk(c.index, {"content": piece}, cfr=dict(SEVERITY4)), True
+                logprobs = None
+                if p.top_logprobs is not None:
+                    logprobs = {"content": [lp.chat_entry(prefix, piece, p.top_logprobs)], "refusal": None}
+                prefix += piece
+                yield chunk(c.index, {"content": piece}, cfr=dict(SEVERITY4), logprobs=logprobs), True
         yield chunk(c.index, {}, c.finish_reason, _choice_filter(c) if c.filtered else {}), False
     if p.include_usage:
         last = dict(base)
@@ -370,6 +409,7 @@ def completion_plan(body: JSON, dep: Deployment, cfg: EmulatorConfig, seq: int, 
     max_tokens = _int(body, "max_tokens", 0)
     max_tokens = 16 if max_tokens is None else max_tokens
     n = _int(body, "n", 1, 128) or 1
+    top = _int(body, "logprobs", 0, 5)
     category = _filter_trigger(prompts, cfg.prompt_filter_terms)
     if category:
         raise azure.prompt_filtered(category)
@@ -380,13 +420,21 @@ def completion_plan(body: JSON, dep: Deployment, cfg: EmulatorConfig, seq: int, 
                                 "for the completion). Please reduce your prompt; or completion length.",
                                 code="context_length_exceeded")
     choices: list[JSON] = []
+    pieces: dict[int, list[str]] = {}  # choice index -> its text's tokens (logprobs and stream agree)
     completion_tokens = 0
     for pi, p in enumerate(prompts):
         filtered = _filter_trigger([p], cfg.completion_filter_terms)
         text = bh.compose_answer([{"role": "user", "content": p}])
         text, finish = _truncate(" " + text, max_tokens, body.get("stop"))
+        toks = bh.split_tokens(text)
+        logprobs: JSON | None = None
         if body.get("echo"):
+            toks = bh.split_tokens(p) + toks
+            if top is not None:
+                logprobs = lp.completion_logprobs(toks, top, echo_pieces=len(toks) - len(bh.split_tokens(text)))
             text = p + text
+        elif top is not None:
+            logprobs = lp.completion_logprobs(toks, top, offset=len(p))
         for j in range(n):
             idx = pi * n + j
             if filtered:
@@ -394,7 +442,8 @@ def completion_plan(body: JSON, dep: Deployment, cfg: EmulatorConfig, seq: int, 
                                 "content_filter_results": azure.filtered_results(filtered, jailbreak=False, severity="high")})
                 continue
             completion_tokens += bh.count_tokens(text)
-            choices.append({"text": text, "index": idx, "finish_reason": finish, "logprobs": None,
+            pieces[idx] = toks
+            choices.append({"text": text, "index": idx, "finish_reason": finish, "logprobs": logprobs,
                             "content_filter_results": dict(SEVERITY4)})
     cid = bh.stable_id("cmpl-", cfg.seed, dep.name, seq, length=29)
     usage = {"completion_tokens": completion_tokens, "prompt_tokens": prompt_tokens,
@@ -405,9 +454,11 @@ def completion_plan(body: JSON, dep: Deployment, cfg: EmulatorConfig, seq: int, 
     events: list[JSON] = [{"choices": [], "created": 0, "id": "", "model": "", "object": "",
                            "prompt_filter_results": azure.prompt_filter_results(len(prompts))}]
     for c in choices:
-        for piece in bh.split_tokens(c["text"]):
+        full_lp = c["logprobs"]
+        for k, piece in enumerate(pieces.get(c["index"], [])):
+            piece_lp = None if full_lp is None else {key: vals[k:k + 1] for key, vals in full_lp.items()}
             events.append({"id": cid, "object": "text_completion", "created": now, "model": model,
-                           "choices": [{"text": piece, "index": c["index"], "finish_reason": None, "logprobs": None,
+                           "choices": [{"text": piece, "index": c["index"], "finish_reason": None, "logprobs": piece_lp,
                                         "content_filter_results": dict(SEVERITY4)}]})
         events.append({"id": cid, "object": "text_completion", "created": now, "model": model,
                        "choices": [{"text": "", "index": c["index"], "finish_reason": c["finish_reason"], "logprobs": None,

@@ -138,6 +138,37 @@ async def test_after_tool_results_the_model_answers(client: httpx.AsyncClient) -
     assert out["choices"][0]["message"]["content"] == "Based on the tool results: get_weather returned 18 degrees and sunny."
 
 
+async def test_answer_after_several_tool_results_is_one_short_sentence_each(client: httpx.AsyncClient) -> None:
+    passages = ("[overview.md] Verdant Hub is a smart greenhouse controller made by Loamwise Systems. It drives vents, "
+                "valves and fans from one box.\n[sizes.md] Verdant Hub Pro is made for greenhouses from 80 to 150 m2. "
+                "Verdant Hub Mini suits greenhouses up to 20 m2. " + "Filler sentence about nothing in particular. " * 20)
+    msgs = [{"role": "user", "content": "My greenhouse is 1200 ft2. Convert it to m2 and tell me which Verdant Hub "
+                                        "model suits a greenhouse of that size."},
+            {"role": "assistant", "content": None, "tool_calls": [
+                {"id": "c1", "type": "function", "function": {"name": "convert_units", "arguments": "{}"}},
+                {"id": "c2", "type": "function", "function": {"name": "search_docs", "arguments": "{}"}},
+                {"id": "c3", "type": "function", "function": {"name": "get_weather", "arguments": "{}"}}]},
+            {"role": "tool", "tool_call_id": "c1", "content": "1200 ft2 = 111.5 m2"},
+            {"role": "tool", "tool_call_id": "c2", "content": passages},
+            {"role": "tool", "tool_call_id": "c3", "content": json.dumps({"temp_c": 18, "sky": "sunny", "raw": {"x": 1}})}]
+    out = await chat(client, {"messages": msgs, "tools": [WEATHER]})
+    assert out["choices"][0]["message"]["content"] == (
+        "Based on the tool results: convert_units returned 1200 ft2 = 111.5 m2. "
+        "search_docs returned Verdant Hub Pro is made for greenhouses from 80 to 150 m2. "
+        "get_weather returned temp_c 18, sky sunny.")
+
+
+async def test_long_tool_result_without_sentences_is_cut_to_thirty_words(client: httpx.AsyncClient) -> None:
+    long_line = " ".join(f"w{i}" for i in range(100))
+    msgs = [{"role": "user", "content": "list things"},
+            {"role": "assistant", "content": None, "tool_calls": [
+                {"id": "c1", "type": "function", "function": {"name": "dump", "arguments": "{}"}}]},
+            {"role": "tool", "tool_call_id": "c1", "content": long_line}]
+    out = await chat(client, {"messages": msgs})
+    expected = "Based on the tool results: dump returned " + " ".join(f"w{i}" for i in range(30)) + "..."
+    assert out["choices"][0]["message"]["content"] == expected
+
+
 async def test_streamed_tool_calls_reassemble(client: httpx.AsyncClient) -> None:
     r = await client.post(CHAT.format("gpt-4o"), headers=H, json={
         "messages": [{"role": "user", "content": "What's the weather in Oslo in celsius?"}], "tools": [WEATHER], "stream": True})
@@ -164,10 +195,45 @@ async def test_json_schema_output_is_valid(client: httpx.AsyncClient) -> None:
     assert value["topic"] == "history" and "Eiffel Tower" in value["answer"]
 
 
-async def test_json_object_output(client: httpx.AsyncClient) -> None:
-    out = await chat(client, {"messages": [{"role": "user", "content": "Reply in json: what is 6 * 7?"}],
-                              "response_format": {"type": "json_object"}})
-    assert json.loads(out["choices"][0]["message"]["content"]) == {"answer": "42"}
+async def json_mode(client: httpx.AsyncClient, *messages: dict[str, Any]) -> Any:
+    out = await chat(client, {"messages": list(messages), "response_format": {"type": "json_object"}})
+    return json.loads(out["choices"][0]["message"]["content"])
+
+
+async def test_json_object_output_without_named_keys_is_an_answer(client: httpx.AsyncClient) -> None:
+    assert await json_mode(client, {"role": "user", "content": "Reply in json: what is 6 * 7?"}) == {"answer": "42"}
+
+
+async def test_json_object_takes_keys_and_list_shape_from_the_prompt(client: httpx.AsyncClient) -> None:
+    ask = {"role": "user", "content": "Return a JSON object with key 'random_ints' and a value of 10 random ints in [0-99]"}
+    value = await json_mode(client, ask)
+    assert list(value) == ["random_ints"] and len(value["random_ints"]) == 10
+    assert all(isinstance(v, int) and 0 <= v <= 99 for v in value["random_ints"])
+    assert len(set(value["random_ints"])) > 5  # spread over the range, not one value repeated
+    assert await json_mode(client, ask) == value  # deterministic
+    joke = await json_mode(client, {"role": "user", "content": "Tell me a joke about cats. Return the result as a JSON "
+                                    "with 'setup' and 'punchline' keys. Return nothing other than JSON."})
+    assert joke == {"setup": "Setup: Tell me a joke about cats", "punchline": "Punchline: Tell me a joke about cats"}
+    bare = await json_mode(client, {"role": "user", "content": "Tell me a joke as json with keys setup and punchline"})
+    assert list(bare) == ["setup", "punchline"] and all(isinstance(v, str) and v for v in bare.values())
+
+
+async def test_json_object_fills_named_fields_from_the_user_words(client: httpx.AsyncClient) -> None:
+    value = await json_mode(client, {"role": "user", "content": "Return json with the following fields: name, city and "
+                                     "age. My name is Alice, I live in Paris and I am 31."})
+    assert value == {"name": "Alice", "city": "Paris", "age": 31}
+    value = await json_mode(client, {"role": "user", "content": 'Describe Bob Smith, aged 42, as JSON shaped like '
+                                     '{"name": "Ann", "age": 30, "member": true}'})
+    assert value == {"name": "Bob Smith", "age": 42, "member": True}
+
+
+async def test_json_object_follows_a_schema_quoted_in_the_prompt(client: httpx.AsyncClient) -> None:
+    schema = {"properties": {"title": {"type": "string"}, "year": {"type": "integer"}}, "required": ["title", "year"]}
+    value = await json_mode(client, {"role": "system", "content": "Answer in JSON conforming to this schema: "
+                                     + json.dumps(schema)},
+                            {"role": "user", "content": "The Eiffel Tower was completed in 1889."})
+    jsonschema.validate(value, schema)
+    assert value["year"] == 1889
 
 
 async def test_reasoning_deployment_rejects_sampling_params(client: httpx.AsyncClient) -> None:
@@ -271,3 +337,60 @@ async def test_embeddings_bad_input(client: httpx.AsyncClient) -> None:
 async def test_embeddings_token_arrays(client: httpx.AsyncClient) -> None:
     r = await client.post("/openai/v1/embeddings", headers=H, json={"model": "text-embedding-3-small", "input": [[1, 2, 3], [4]]})
     assert r.status_code == 200 and [d["index"] for d in r.json()["data"]] == [0, 1]
+
+
+RETRIEVAL_DOCS = [
+    "The Eiffel Tower in Paris was completed in 1889 and is 330 metres tall.",
+    "Photosynthesis lets plants turn sunlight, water and carbon dioxide into sugar and oxygen.",
+    "The Python programming language was created by Guido van Rossum and first released in 1991.",
+    "Mount Everest, on the border of Nepal and China, is the highest mountain above sea level.",
+    "A sourdough starter is a fermented mix of flour and water that leavens bread.",
+    "The human heart pumps blood through the body with four chambers: two atria and two ventricles.",
+    "Jupiter is the largest planet in the solar system and has a giant storm called the Great Red Spot.",
+    "To reset the router, hold the recessed button on the back for ten seconds until the lights blink.",
+    "Our refund policy allows returns within 30 days of delivery with the original receipt.",
+    "Honeybees communicate the location of flowers to the hive with a waggle dance.",
+]
+RETRIEVAL_QUESTIONS = [
+    "How tall is the Eiffel Tower?", "How do plants make sugar from sunlight?", "Who created Python?",
+    "What is the highest mountain in the world?", "How does sourdough bread rise?",
+    "How many chambers does the heart have?", "Which planet is the largest?", "How can I reset my router?",
+    "Can I get a refund after delivery?", "How do bees tell each other where flowers are?",
+]
+
+
+@pytest.mark.parametrize("dimensions", [256, None])
+async def test_embeddings_rank_the_right_document_first(client: httpx.AsyncClient, dimensions: int | None) -> None:
+    body: dict[str, Any] = {"input": RETRIEVAL_DOCS + RETRIEVAL_QUESTIONS}
+    if dimensions:
+        body["dimensions"] = dimensions
+    vecs = [d["embedding"] for d in (await client.post(EMB, headers=H, json=body)).json()["data"]]
+    docs, questions = vecs[:10], vecs[10:]
+    hits = 0
+    for i, q in enumerate(questions):
+        scores = [sum(a * b for a, b in zip(q, d)) for d in docs]
+        hits += scores.index(max(scores)) == i
+    assert hits >= 9, f"only {hits}/10 questions ranked their document first"
+
+
+async def test_v1_stream_chunks_carry_obfuscation_and_dated_ones_do_not(client: httpx.AsyncClient) -> None:
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "What is 2 + 2?"}], "stream": True,
+            "stream_options": {"include_usage": True}}
+    v1 = [json.loads(e) for e in iter_sse((await client.post("/openai/v1/chat/completions", headers=H, json=body)).content)
+          if e != "[DONE]"]
+    assert "obfuscation" not in v1[0] and v1[0]["id"] == ""  # the prompt-filter chunk has none, as in real traffic
+    pads = [c["obfuscation"] for c in v1[1:]]
+    assert len(pads) == len(v1) - 1 and all(isinstance(p, str) and 1 <= len(p) <= 15 for p in pads)
+    assert len(set(map(len, pads))) > 1  # lengths vary: it pads chunk sizes
+    assert all(list(c) == sorted(c) for c in v1[1:])  # Azure's alphabetical key order
+    fresh = create_app(clock=ManualClock())
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=fresh), base_url="http://emu") as c2:
+        again = [json.loads(e) for e in iter_sse((await c2.post("/openai/v1/chat/completions", headers=H, json=body)).content)
+                 if e != "[DONE]"]
+    assert again == v1  # deterministic: a fresh emulator replays the same stream, pads included
+    dated = {k: v for k, v in body.items() if k != "model"}
+    r = await client.post(CHAT.format("gpt-4o"), headers=H, json=dated)
+    assert all("obfuscation" not in json.loads(e) for e in iter_sse(r.content) if e != "[DONE]")
+    off = {**body, "stream_options": {"include_usage": True, "include_obfuscation": False}}
+    r = await client.post("/openai/v1/chat/completions", headers=H, json=off)
+    assert all("obfuscation" not in json.loads(e) for e in iter_sse(r.content) if e != "[DONE]")

@@ -35,7 +35,7 @@ OPTIONAL_IN_RECORDING = {"obfuscation", "service_tier", "audio", "function_call"
                          "inner_error", "context", "refusal", "annotations",
                          "tool_calls"}  # the real model chose a tool where the emulator answered: a decision, not a shape
 #: Keys the emulator sends that older recordings lack (newer API versions add them).
-OPTIONAL_IN_EMULATOR = {"annotations", "refusal", "completion_tokens_details", "prompt_tokens_details", "jailbreak",
+OPTIONAL_IN_EMULATOR = {"obfuscation", "annotations", "refusal", "completion_tokens_details", "prompt_tokens_details", "jailbreak",
                         "protected_material_code", "protected_material_text", "usage", "system_fingerprint",
                         "logprobs", "content_filter_results", "prompt_filter_results", "type", "param"}
 AZURE_HEADERS = ("apim-request-id", "x-request-id", "x-ms-region", "x-ms-deployment-name", "x-ms-rai-invoked",
@@ -163,8 +163,10 @@ def test_emulator_matches_real_azure_shapes(recordings_dir: Path) -> None:
     assert cases, "no comparable recordings found"
     problems: list[str] = []
     counted: Counter[str] = Counter()
+    obfuscated = 0
 
     async def run() -> None:
+        nonlocal obfuscated
         for ix, kind in cases:
             url, body, headers, dep = _request(ix, kind)
             deps = {"o3-mini": make_deployment("o3-mini")}
@@ -189,6 +191,9 @@ def test_emulator_matches_real_azure_shapes(recordings_dir: Path) -> None:
                     role = _role(ch)
                     if role in real_by_role:
                         problems.extend(f"{where} {role}: {d}" for d in shape_diff(real_by_role[role], ch))
+                        if ix.route == "v1" and "obfuscation" in real_by_role[role] and "obfuscation" not in ch:
+                            problems.append(f"{where} {role}: obfuscation missing on a v1 stream chunk")
+                        obfuscated += ix.route == "v1" and "obfuscation" in ch
             else:
                 problems.extend(f"{where}: {d}" for d in shape_diff(ix.json(), r.json()))
             for h in AZURE_HEADERS:
@@ -200,4 +205,5 @@ def test_emulator_matches_real_azure_shapes(recordings_dir: Path) -> None:
     print(f"\nemulator fidelity: {sum(counted.values())} real interactions compared: {dict(sorted(counted.items()))}")
     assert not problems, "\n".join(problems[:40]) + f"\n... {len(problems)} problems"
     assert {"chat", "stream", "tools", "embeddings"} <= set(counted)
+    assert obfuscated > 0, "no v1 stream was compared for its obfuscation field"
     assert {"error:401", "error:DeploymentNotFound", "error:content_filter", "error:RateLimitReached"} <= set(counted)

@@ -1,0 +1,100 @@
+"""``AzureDallEAPIWrapper``: image generation (DALL-E 3, gpt-image-1) with the chat model's settings.
+
+Shaped like langchain-community's ``DallEAPIWrapper`` (``run(prompt) -> str`` of image URLs,
+joined by ``separator``), on the azoai core: the same connection fields, env vars, retries and
+typed errors as ``AzureChatOpenAI``. ``generate`` returns the full ``ImageResult`` (revised
+prompts, filter results, base64 data). Agents use it through ``AzureOpenAIImageTool``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import AliasChoices, ConfigDict, Field
+
+from langchain_azoai._fields import AzureConnectionFields
+from shared_core.media import ImageResult
+
+
+def image_text(result: ImageResult, separator: str) -> str:
+    """What a tool or ``run`` returns: each image's URL, or a ``data:`` URL for base64 images."""
+    out = []
+    for image in result.images:
+        if image.url:
+            out.append(image.url)
+        elif image.b64_json:
+            out.append("data:image/png;base64," + image.b64_json)
+    return separator.join(out)
+
+
+class AzureDallEAPIWrapper(AzureConnectionFields):
+    """Generate images with an Azure OpenAI image deployment.
+
+    Example:
+        ```python
+        from langchain_azoai.images import AzureDallEAPIWrapper
+
+        dalle = AzureDallEAPIWrapper(azure_deployment="dall-e-3", size="1792x1024")
+        url = dalle.run("a lighthouse at dusk, watercolour")
+        ```
+
+    ``size``, ``quality`` and ``style`` left as None use the model's defaults; values the
+    deployment's model cannot take (when its name says which model it is) raise
+    ``ConfigurationError`` before any request.
+    """
+
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True,
+                              protected_namespaces=())
+
+    deployment: str = Field(
+        default="dall-e-3",
+        validation_alias=AliasChoices("azure_deployment", "deployment_name", "deployment"),
+    )
+    """The image deployment (default ``dall-e-3``, the name the Azure portal suggests)."""
+    n: int = 1
+    """Images per request (dall-e-3 makes one)."""
+    size: str | None = None
+    """``1024x1024``, ``1792x1024``, ``1024x1792`` (dall-e-3); ``1536x1024``, ... (gpt-image-1)."""
+    quality: str | None = None
+    """``standard`` or ``hd`` (dall-e-3); ``low``, ``medium``, ``high`` (gpt-image-1)."""
+    style: str | None = None
+    """``vivid`` or ``natural`` (dall-e-3 only)."""
+    response_format: str | None = None
+    """``url`` (links valid for 24 hours) or ``b64_json``; gpt-image-1 always returns base64."""
+    separator: str = "\n"
+    """Between image URLs in ``run``'s answer."""
+    user: str | None = None
+
+    def _deployment_for_core(self) -> str | None:
+        return self.deployment
+
+    def _options(self, overrides: dict[str, Any]) -> dict[str, Any]:
+        kw: dict[str, Any] = {"n": self.n, "size": self.size, "quality": self.quality,
+                              "style": self.style, "response_format": self.response_format,
+                              "user": self.user}
+        kw.update(overrides)
+        return kw
+
+    def generate(self, prompt: str, **kwargs: Any) -> ImageResult:
+        """The full result: images (URL or base64), revised prompts, filter results, metadata.
+        ``kwargs`` override the fields for this call (``size=...``)."""
+        from shared_core.media_client import generate_image
+
+        return generate_image(self._client(), prompt, **self._options(kwargs))
+
+    async def agenerate(self, prompt: str, **kwargs: Any) -> ImageResult:
+        """Async :meth:`generate`."""
+        from shared_core.media_client import agenerate_image
+
+        return await agenerate_image(self._client(), prompt, **self._options(kwargs))
+
+    def run(self, query: str) -> str:
+        """The image URLs for ``query``, joined by ``separator`` (as ``DallEAPIWrapper.run``)."""
+        return image_text(self.generate(query), self.separator)
+
+    async def arun(self, query: str) -> str:
+        """Async :meth:`run`."""
+        return image_text(await self.agenerate(query), self.separator)
+
+
+__all__ = ["AzureDallEAPIWrapper"]

@@ -1,0 +1,171 @@
+"""Image generation for LlamaIndex: ``AzureOpenAIImageGeneration`` and ``AzureOpenAIImageToolSpec``.
+
+The tool spec gives agents a ``generate_image(prompt)`` ``FunctionTool`` (sync and async) that
+answers with the image URL, or with the saved file's path when ``save_dir`` is set (base64
+images, from gpt-image-1 or ``response_format="b64_json"``, are best saved: a data URL is long).
+Connection settings are the LLM's (``AzureConnection``): ``azure_endpoint``, ``api_key``,
+``api_version``, Entra ID, retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
+
+from llama_index.core.bridge.pydantic import Field, PrivateAttr
+from pydantic import AliasChoices
+from llama_index.core.tools.tool_spec.base import BaseToolSpec
+
+from ._settings import AzureConnection, drop_unpicklable
+
+if TYPE_CHECKING:
+    from shared_core.client import CoreClient
+    from shared_core.media import ImageResult
+
+
+class MediaConnection(AzureConnection):
+    """An ``AzureConnection`` bound to one deployment, with its core client made on first use."""
+
+    deployment: str = Field(
+        default="", validation_alias=AliasChoices("azure_deployment", "deployment_name", "deployment"),
+        description="The deployment to call.",
+    )
+
+    _core: Optional["CoreClient"] = PrivateAttr(default=None)
+    _http_client: Any = PrivateAttr(default=None)
+    _async_http_client: Any = PrivateAttr(default=None)
+
+    def __init__(self, *, http_client: Any = None, async_http_client: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._http_client = http_client
+        self._async_http_client = async_http_client
+
+    def _client(self) -> "CoreClient":
+        core = self._core
+        if core is None:
+            core = self._build_core(self.deployment, self._http_client, self._async_http_client)
+            self._core = core
+        return core
+
+    def close(self) -> None:
+        """Close our connection pools (never a client you passed in)."""
+        if self._core is not None:
+            self._core.close()
+
+    async def aclose(self) -> None:
+        """Async :meth:`close`."""
+        if self._core is not None:
+            await self._core.aclose()
+
+    def __getstate__(self) -> Dict[Any, Any]:
+        return drop_unpicklable(super().__getstate__(), ("_core", "_http_client", "_async_http_client"))
+
+
+class AzureOpenAIImageGeneration(MediaConnection):
+    """Generate images with an Azure OpenAI image deployment (dall-e-3, gpt-image-1).
+
+    Examples:
+        ```python
+        from llamaindex_azoai.images import AzureOpenAIImageGeneration
+
+        images = AzureOpenAIImageGeneration(azure_deployment="dall-e-3", size="1792x1024")
+        url = images.generate("a lighthouse at dusk").images[0].url
+        ```
+    """
+
+    deployment: str = Field(
+        default="dall-e-3", validation_alias=AliasChoices("azure_deployment", "deployment_name", "deployment"),
+        description="The image deployment (default dall-e-3).",
+    )
+    size: Optional[str] = Field(default=None, description="1024x1024, 1792x1024, 1024x1792 (dall-e-3).")
+    quality: Optional[str] = Field(default=None, description="standard or hd (dall-e-3); low/medium/high (gpt-image-1).")
+    style: Optional[str] = Field(default=None, description="vivid or natural (dall-e-3 only).")
+    response_format: Optional[str] = Field(default=None, description="url (valid 24 hours) or b64_json.")
+    n: Optional[int] = Field(default=None, description="Images per request (dall-e-3 makes one).")
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "AzureOpenAIImageGeneration"
+
+    def _options(self, overrides: Dict[str, Any]) -> Dict[str, Any]:
+        kw: Dict[str, Any] = {"n": self.n, "size": self.size, "quality": self.quality, "style": self.style,
+                              "response_format": self.response_format}
+        kw.update(overrides)
+        return kw
+
+    def generate(self, prompt: str, **kwargs: Any) -> "ImageResult":
+        """Images for ``prompt`` (``kwargs`` override the fields for this call)."""
+        from shared_core.media_client import generate_image
+
+        return generate_image(self._client(), prompt, **self._options(kwargs))
+
+    async def agenerate(self, prompt: str, **kwargs: Any) -> "ImageResult":
+        """Async :meth:`generate`."""
+        from shared_core.media_client import agenerate_image
+
+        return await agenerate_image(self._client(), prompt, **self._options(kwargs))
+
+
+def _image_file_name(result: "ImageResult", index: int) -> str:
+    return f"image-{result.created}-{index}.png"
+
+
+class AzureOpenAIImageToolSpec(BaseToolSpec):
+    """``generate_image`` as a LlamaIndex tool (``to_tool_list()``), sync and async.
+
+    Examples:
+        ```python
+        from llamaindex_azoai.images import AzureOpenAIImageToolSpec
+
+        tools = AzureOpenAIImageToolSpec(azure_deployment="dall-e-3").to_tool_list()
+        ```
+
+    Keyword arguments build an ``AzureOpenAIImageGeneration``; or pass one as ``generator``.
+    With ``save_dir``, images are saved there as PNG files and the tool answers with their paths.
+    """
+
+    spec_functions = [("generate_image", "agenerate_image")]
+
+    def __init__(self, generator: Optional[AzureOpenAIImageGeneration] = None, *,
+                 save_dir: Optional[str] = None, **kwargs: Any) -> None:
+        self.generator = generator if generator is not None else AzureOpenAIImageGeneration(**kwargs)
+        self.save_dir = save_dir
+
+    def _answer(self, result: "ImageResult", data: Optional[List[bytes]]) -> str:
+        if data is not None and self.save_dir is not None:
+            os.makedirs(self.save_dir, exist_ok=True)
+            paths = []
+            for i, content in enumerate(data):
+                path = os.path.join(self.save_dir, _image_file_name(result, i))
+                with open(path, "wb") as fh:
+                    fh.write(content)
+                paths.append(path)
+            return "\n".join(paths)
+        out = []
+        for image in result.images:
+            out.append(image.url or "data:image/png;base64," + (image.b64_json or ""))
+        return "\n".join(out)
+
+    def generate_image(self, prompt: str) -> str:
+        """Generate an image (draw a picture) from a detailed text description of it.
+        Returns the image's URL (or its file path when the tool saves images)."""
+        from shared_core.media_client import download_image
+
+        result = self.generator.generate(prompt)
+        data = [download_image(img) for img in result.images] if self.save_dir is not None else None
+        return self._answer(result, data)
+
+    async def agenerate_image(self, prompt: str) -> str:
+        """Generate an image (draw a picture) from a detailed text description of it.
+        Returns the image's URL (or its file path when the tool saves images)."""
+        from shared_core.media_client import adownload_image
+
+        result = await self.generator.agenerate(prompt)
+        data = None
+        if self.save_dir is not None:
+            data = [await adownload_image(img) for img in result.images]
+        return await asyncio.to_thread(self._answer, result, data)
+
+
+__all__ = ["AzureOpenAIImageGeneration", "AzureOpenAIImageToolSpec"]

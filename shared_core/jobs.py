@@ -1,0 +1,480 @@
+"""Files, batches and fine-tuning jobs over a ``CoreClient`` (the resource-level, undeployed APIs).
+
+Every call is planned into a ``MediaRequest`` (method, path suffix, body, parser) that the sync
+function sends with ``request_json`` and its async twin with ``arequest_json``. Waiting for a job
+polls with a bounded deadline; ``sleep`` / ``asleep`` and ``clock`` are injectable so tests never
+wait. Batch input files are checked line by line before upload, so a malformed line is reported
+with its number instead of as a failed batch a while later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Iterable, Mapping, TypeVar
+from urllib.parse import quote
+
+from .client import CoreClient
+from .errors import APITimeoutError, ConfigurationError
+from .media_client import FileLike, MediaRequest, load_file, unexpected_body
+from .types import ResponseMeta
+
+T = TypeVar("T")
+FILE_PURPOSES = ("batch", "fine-tune", "assistants", "evals", "vision", "user_data")
+BATCH_ENDPOINTS = ("/chat/completions", "/embeddings", "/v1/chat/completions", "/v1/embeddings")
+BATCH_DONE = frozenset({"completed", "failed", "expired", "cancelled"})
+FINE_TUNING_DONE = frozenset({"succeeded", "failed", "cancelled"})
+
+
+@dataclass(frozen=True, slots=True)
+class FileObject:
+    id: str
+    filename: str
+    purpose: str
+    bytes: int
+    status: str | None
+    created_at: int
+    raw: Mapping[str, Any] = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    id: str
+    status: str
+    endpoint: str
+    input_file_id: str
+    output_file_id: str | None
+    error_file_id: str | None
+    request_counts: Mapping[str, int]
+    raw: Mapping[str, Any] = field(repr=False)
+
+    @property
+    def done(self) -> bool:
+        """True once the batch can no longer change (completed, failed, expired, cancelled)."""
+        return self.status in BATCH_DONE
+
+
+@dataclass(frozen=True, slots=True)
+class FineTuningJob:
+    id: str
+    status: str
+    model: str
+    training_file: str
+    fine_tuned_model: str | None
+    raw: Mapping[str, Any] = field(repr=False)
+
+    @property
+    def done(self) -> bool:
+        """True once the job can no longer change (succeeded, failed, cancelled)."""
+        return self.status in FINE_TUNING_DONE
+
+
+# ------------------------------------------------------------------------------------ parsing
+
+
+def _object(data: Any, meta: ResponseMeta) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise unexpected_body("a JSON object", data, meta)
+    return data
+
+
+def _file_object(d: Mapping[str, Any]) -> FileObject:
+    return FileObject(id=str(d.get("id")), filename=str(d.get("filename") or ""),
+                      purpose=str(d.get("purpose") or ""), bytes=int(d.get("bytes") or 0),
+                      status=d.get("status"), created_at=int(d.get("created_at") or 0), raw=d)
+
+
+def _batch(d: Mapping[str, Any]) -> Batch:
+    return Batch(id=str(d.get("id")), status=str(d.get("status")), endpoint=str(d.get("endpoint") or ""),
+                 input_file_id=str(d.get("input_file_id") or ""), output_file_id=d.get("output_file_id"),
+                 error_file_id=d.get("error_file_id"), request_counts=dict(d.get("request_counts") or {}),
+                 raw=d)
+
+
+def _job(d: Mapping[str, Any]) -> FineTuningJob:
+    return FineTuningJob(id=str(d.get("id")), status=str(d.get("status")), model=str(d.get("model") or ""),
+                         training_file=str(d.get("training_file") or ""),
+                         fine_tuned_model=d.get("fine_tuned_model"), raw=d)
+
+
+def _one(parse: Callable[[Mapping[str, Any]], T]) -> Callable[[Any, ResponseMeta], T]:
+    return lambda data, meta: parse(_object(data, meta))
+
+
+def _many(parse: Callable[[Mapping[str, Any]], T]) -> Callable[[Any, ResponseMeta], list[T]]:
+    return lambda data, meta: [parse(d) for d in _object(data, meta).get("data") or ()]
+
+
+def _deleted(data: Any, meta: ResponseMeta) -> bool:
+    return bool(_object(data, meta).get("deleted"))
+
+
+def _content(data: Any, meta: ResponseMeta) -> bytes:
+    if isinstance(data, bytes):
+        return data
+    # a JSONL file of one line served as application/json arrives parsed: give the bytes back
+    return (json.dumps(data) + "\n").encode()
+
+
+def _id(kind: str, value: str) -> str:
+    if not value or not isinstance(value, str):
+        raise ConfigurationError(f"{kind} id is empty: pass the id Azure returned (e.g. "
+                                 f"{'file-abc123' if kind == 'file' else 'batch_abc123'})", setting=f"{kind}_id")
+    return "/" + quote(value, safe="")
+
+
+def _request(operation: str, finish: Callable[[Any, ResponseMeta], T], *, method: str = "GET",
+             suffix: str = "", body: Mapping[str, Any] | None = None, files: list[Any] | None = None,
+             params: Mapping[str, str] | None = None) -> MediaRequest[T]:
+    return MediaRequest(operation, body, files, None, None, None, finish, method=method, suffix=suffix,
+                        params=params)
+
+
+# -------------------------------------------------------------------------------------- files
+
+
+def check_batch_lines(content: bytes, *, endpoint: str | None = None) -> int:
+    """Check a batch input file (JSONL: one request per line); returns the number of requests."""
+    count = 0
+    seen: set[str] = set()
+    for number, line in enumerate(content.decode("utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError:
+            raise ConfigurationError(f"batch input line {number} is not valid JSON: write one JSON object "
+                                     "per line", setting="file") from None
+        missing = [k for k in ("custom_id", "method", "url", "body") if not isinstance(item, dict) or k not in item]
+        if missing:
+            raise ConfigurationError(f"batch input line {number} lacks {', '.join(missing)}: each line needs "
+                                     "custom_id, method, url and body", setting="file")
+        if item["custom_id"] in seen:
+            raise ConfigurationError(f"batch input line {number} repeats custom_id {item['custom_id']!r}: "
+                                     "custom_id must be unique in the file", setting="file")
+        seen.add(item["custom_id"])
+        if endpoint is not None and item["url"] != endpoint:
+            raise ConfigurationError(f"batch input line {number} has url {item['url']!r} but the batch is for "
+                                     f"{endpoint!r}: one endpoint per batch", setting="file")
+        count += 1
+    if not count:
+        raise ConfigurationError("the batch input file has no requests", setting="file")
+    return count
+
+
+def batch_lines(requests: Iterable[tuple[str, Mapping[str, Any]]], *, deployment: str,
+                url: str = "/chat/completions") -> bytes:
+    """A batch input file from ``(custom_id, body)`` pairs; ``deployment`` (a Global-Batch
+    deployment) goes in each body's ``model``."""
+    lines = [json.dumps({"custom_id": cid, "method": "POST", "url": url, "body": {"model": deployment, **body}})
+             for cid, body in requests]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def plan_upload_file(file: FileLike, *, purpose: str = "batch") -> MediaRequest[FileObject]:
+    """The multipart ``POST files`` request :func:`upload_file` sends."""
+    if purpose not in FILE_PURPOSES:
+        raise ConfigurationError(f"purpose={purpose!r} is not a file purpose: use one of "
+                                 f"{', '.join(FILE_PURPOSES)}", setting="purpose")
+    filename, content, ctype = load_file("file", file, "input.jsonl")
+    if purpose in ("batch", "fine-tune"):
+        if not filename.endswith(".jsonl"):
+            raise ConfigurationError(f"{purpose} files must be JSONL named *.jsonl: got {filename!r}; pass "
+                                     "(\"input.jsonl\", data)", setting="file")
+        if purpose == "batch":
+            check_batch_lines(content)
+    return _request("files", _one(_file_object), method="POST", body={"purpose": purpose},
+                    files=[("file", (filename, content, ctype))])
+
+
+def upload_file(client: CoreClient, file: FileLike, *, purpose: str = "batch") -> FileObject:
+    """Upload a file (a path, bytes with a name, or a binary file object)."""
+    return plan_upload_file(file, purpose=purpose).send(client)
+
+
+async def aupload_file(client: CoreClient, file: FileLike, *, purpose: str = "batch") -> FileObject:
+    """Async :func:`upload_file`."""
+    return await plan_upload_file(file, purpose=purpose).asend(client)
+
+
+def get_file(client: CoreClient, file_id: str) -> FileObject:
+    """The file's metadata."""
+    return _request("files", _one(_file_object), suffix=_id("file", file_id)).send(client)
+
+
+async def aget_file(client: CoreClient, file_id: str) -> FileObject:
+    """Async :func:`get_file`."""
+    return await _request("files", _one(_file_object), suffix=_id("file", file_id)).asend(client)
+
+
+def list_files(client: CoreClient, *, purpose: str | None = None) -> list[FileObject]:
+    """Uploaded files, optionally of one ``purpose``."""
+    params = {"purpose": purpose} if purpose else None
+    return _request("files", _many(_file_object), params=params).send(client)
+
+
+async def alist_files(client: CoreClient, *, purpose: str | None = None) -> list[FileObject]:
+    """Async :func:`list_files`."""
+    params = {"purpose": purpose} if purpose else None
+    return await _request("files", _many(_file_object), params=params).asend(client)
+
+
+def file_content(client: CoreClient, file_id: str) -> bytes:
+    """The file's bytes (a batch's output or error file: JSONL)."""
+    return _request("files", _content, suffix=_id("file", file_id) + "/content").send(client)
+
+
+async def afile_content(client: CoreClient, file_id: str) -> bytes:
+    """Async :func:`file_content`."""
+    return await _request("files", _content, suffix=_id("file", file_id) + "/content").asend(client)
+
+
+def delete_file(client: CoreClient, file_id: str) -> bool:
+    """Delete a file; True when Azure confirms."""
+    plan = _request("files", _deleted, method="DELETE",
+                    suffix=_id("file", file_id))
+    return plan.send(client)
+
+
+async def adelete_file(client: CoreClient, file_id: str) -> bool:
+    """Async :func:`delete_file`."""
+    plan = _request("files", _deleted, method="DELETE",
+                    suffix=_id("file", file_id))
+    return await plan.asend(client)
+
+
+# ------------------------------------------------------------------------------------ batches
+
+
+def plan_create_batch(input_file_id: str, *, endpoint: str = "/chat/completions",
+                      completion_window: str = "24h",
+                      metadata: Mapping[str, str] | None = None) -> MediaRequest[Batch]:
+    """The ``POST batches`` request :func:`create_batch` sends."""
+    _id("file", input_file_id)
+    if endpoint not in BATCH_ENDPOINTS:
+        raise ConfigurationError(f"endpoint={endpoint!r} cannot be batched: use one of "
+                                 f"{', '.join(BATCH_ENDPOINTS)}", setting="endpoint")
+    if completion_window != "24h":
+        raise ConfigurationError(f"completion_window={completion_window!r}: Azure batches take '24h' only",
+                                 setting="completion_window")
+    body: dict[str, Any] = {"input_file_id": input_file_id, "endpoint": endpoint,
+                            "completion_window": completion_window}
+    if metadata:
+        body["metadata"] = dict(metadata)
+    return _request("batches", _one(_batch), method="POST", body=body)
+
+
+def create_batch(client: CoreClient, input_file_id: str, *, endpoint: str = "/chat/completions",
+                 completion_window: str = "24h", metadata: Mapping[str, str] | None = None) -> Batch:
+    """Start a batch over an uploaded ``purpose="batch"`` file."""
+    return plan_create_batch(input_file_id, endpoint=endpoint, completion_window=completion_window,
+                             metadata=metadata).send(client)
+
+
+async def acreate_batch(client: CoreClient, input_file_id: str, *, endpoint: str = "/chat/completions",
+                        completion_window: str = "24h", metadata: Mapping[str, str] | None = None) -> Batch:
+    """Async :func:`create_batch`."""
+    return await plan_create_batch(input_file_id, endpoint=endpoint, completion_window=completion_window,
+                                   metadata=metadata).asend(client)
+
+
+def get_batch(client: CoreClient, batch_id: str) -> Batch:
+    """The batch's current state."""
+    return _request("batches", _one(_batch), suffix=_id("batch", batch_id)).send(client)
+
+
+async def aget_batch(client: CoreClient, batch_id: str) -> Batch:
+    """Async :func:`get_batch`."""
+    return await _request("batches", _one(_batch), suffix=_id("batch", batch_id)).asend(client)
+
+
+def list_batches(client: CoreClient) -> list[Batch]:
+    """The resource's batches."""
+    return _request("batches", _many(_batch)).send(client)
+
+
+async def alist_batches(client: CoreClient) -> list[Batch]:
+    """Async :func:`list_batches`."""
+    return await _request("batches", _many(_batch)).asend(client)
+
+
+def cancel_batch(client: CoreClient, batch_id: str) -> Batch:
+    """Ask Azure to stop the batch (it ends as ``cancelled``)."""
+    plan = _request("batches", _one(_batch), method="POST", suffix=_id("batch", batch_id) + "/cancel")
+    return plan.send(client)
+
+
+async def acancel_batch(client: CoreClient, batch_id: str) -> Batch:
+    """Async :func:`cancel_batch`."""
+    plan = _request("batches", _one(_batch), method="POST", suffix=_id("batch", batch_id) + "/cancel")
+    return await plan.asend(client)
+
+
+def parse_batch_output(content: bytes) -> dict[str, Mapping[str, Any]]:
+    """A batch output (or error) file: each line's ``response`` (or ``error``) by ``custom_id``."""
+    out: dict[str, Mapping[str, Any]] = {}
+    for line in content.decode("utf-8").splitlines():
+        if line.strip():
+            item = json.loads(line)
+            out[str(item.get("custom_id"))] = item.get("response") or {"error": item.get("error")}
+    return out
+
+
+# -------------------------------------------------------------------------------- fine-tuning
+
+
+def plan_create_fine_tuning_job(training_file: str, model: str, *, validation_file: str | None = None,
+                                hyperparameters: Mapping[str, Any] | None = None, suffix: str | None = None,
+                                seed: int | None = None) -> MediaRequest[FineTuningJob]:
+    """The ``POST fine_tuning/jobs`` request :func:`create_fine_tuning_job` sends."""
+    _id("file", training_file)
+    if not model:
+        raise ConfigurationError("model is empty: name the base model to fine-tune (e.g. 'gpt-4o-mini')",
+                                 setting="model")
+    body: dict[str, Any] = {"training_file": training_file, "model": model}
+    for key, value in (("validation_file", validation_file), ("suffix", suffix), ("seed", seed)):
+        if value is not None:
+            body[key] = value
+    if hyperparameters:
+        body["hyperparameters"] = dict(hyperparameters)
+    return _request("fine_tuning/jobs", _one(_job), method="POST", body=body)
+
+
+def create_fine_tuning_job(client: CoreClient, training_file: str, model: str, *,
+                           validation_file: str | None = None, hyperparameters: Mapping[str, Any] | None = None,
+                           suffix: str | None = None, seed: int | None = None) -> FineTuningJob:
+    """Start fine-tuning ``model`` on an uploaded ``purpose="fine-tune"`` file."""
+    return plan_create_fine_tuning_job(training_file, model, validation_file=validation_file,
+                                       hyperparameters=hyperparameters, suffix=suffix, seed=seed).send(client)
+
+
+async def acreate_fine_tuning_job(client: CoreClient, training_file: str, model: str, *,
+                                  validation_file: str | None = None,
+                                  hyperparameters: Mapping[str, Any] | None = None, suffix: str | None = None,
+                                  seed: int | None = None) -> FineTuningJob:
+    """Async :func:`create_fine_tuning_job`."""
+    return await plan_create_fine_tuning_job(training_file, model, validation_file=validation_file,
+                                             hyperparameters=hyperparameters, suffix=suffix,
+                                             seed=seed).asend(client)
+
+
+def get_fine_tuning_job(client: CoreClient, job_id: str) -> FineTuningJob:
+    """The job's current state."""
+    return _request("fine_tuning/jobs", _one(_job), suffix=_id("job", job_id)).send(client)
+
+
+async def aget_fine_tuning_job(client: CoreClient, job_id: str) -> FineTuningJob:
+    """Async :func:`get_fine_tuning_job`."""
+    return await _request("fine_tuning/jobs", _one(_job), suffix=_id("job", job_id)).asend(client)
+
+
+def cancel_fine_tuning_job(client: CoreClient, job_id: str) -> FineTuningJob:
+    """Stop the job (it ends as ``cancelled``)."""
+    plan = _request("fine_tuning/jobs", _one(_job), method="POST", suffix=_id("job", job_id) + "/cancel")
+    return plan.send(client)
+
+
+async def acancel_fine_tuning_job(client: CoreClient, job_id: str) -> FineTuningJob:
+    """Async :func:`cancel_fine_tuning_job`."""
+    plan = _request("fine_tuning/jobs", _one(_job), method="POST", suffix=_id("job", job_id) + "/cancel")
+    return await plan.asend(client)
+
+
+# -------------------------------------------------------------------------------------- waiting
+
+
+@dataclass(slots=True)
+class _Poll:
+    """When to look again, and when to give up: one decision for both waiting loops."""
+
+    what: str
+    timeout: float
+    interval: float
+    started: float
+
+    def next_wait(self, status: str, done: bool, now: float) -> float | None:
+        if done:
+            return None
+        left = self.timeout - (now - self.started)
+        if left <= 0:
+            raise APITimeoutError(
+                f"{self.what} is still {status!r} after {self.timeout:g} s of waiting; it keeps running on "
+                "Azure: wait again with a longer timeout, or cancel it")
+        return min(self.interval, left)
+
+
+def _poll(what: str, timeout: float, interval: float, clock: Callable[[], float]) -> _Poll:
+    if timeout <= 0 or interval <= 0:
+        raise ConfigurationError(f"timeout={timeout:g} and poll_interval={interval:g} must be positive",
+                                 setting="timeout")
+    return _Poll(what, timeout, interval, clock())
+
+
+def wait_for_batch(client: CoreClient, batch_id: str, *, timeout: float = 86400.0, poll_interval: float = 30.0,
+                   sleep: Callable[[float], None] = time.sleep,
+                   clock: Callable[[], float] = time.monotonic) -> Batch:
+    """Poll until the batch is done (completed, failed, expired, cancelled); ``APITimeoutError``
+    after ``timeout`` seconds (the batch is not cancelled)."""
+    poll = _poll(f"batch {batch_id}", timeout, poll_interval, clock)
+    while True:
+        batch = get_batch(client, batch_id)
+        wait = poll.next_wait(batch.status, batch.done, clock())
+        if wait is None:
+            return batch
+        sleep(wait)
+
+
+async def await_batch(client: CoreClient, batch_id: str, *, timeout: float = 86400.0,
+                      poll_interval: float = 30.0,
+                      asleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                      clock: Callable[[], float] = time.monotonic) -> Batch:
+    """Async :func:`wait_for_batch`."""
+    poll = _poll(f"batch {batch_id}", timeout, poll_interval, clock)
+    while True:
+        batch = await aget_batch(client, batch_id)
+        wait = poll.next_wait(batch.status, batch.done, clock())
+        if wait is None:
+            return batch
+        await asleep(wait)
+
+
+def wait_for_fine_tuning_job(client: CoreClient, job_id: str, *, timeout: float = 86400.0,
+                             poll_interval: float = 60.0, sleep: Callable[[float], None] = time.sleep,
+                             clock: Callable[[], float] = time.monotonic) -> FineTuningJob:
+    """Poll until the job is done (succeeded, failed, cancelled); ``APITimeoutError`` after
+    ``timeout`` seconds (the job is not cancelled)."""
+    poll = _poll(f"fine-tuning job {job_id}", timeout, poll_interval, clock)
+    while True:
+        job = get_fine_tuning_job(client, job_id)
+        wait = poll.next_wait(job.status, job.done, clock())
+        if wait is None:
+            return job
+        sleep(wait)
+
+
+async def await_fine_tuning_job(client: CoreClient, job_id: str, *, timeout: float = 86400.0,
+                                poll_interval: float = 60.0,
+                                asleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                                clock: Callable[[], float] = time.monotonic) -> FineTuningJob:
+    """Async :func:`wait_for_fine_tuning_job`."""
+    poll = _poll(f"fine-tuning job {job_id}", timeout, poll_interval, clock)
+    while True:
+        job = await aget_fine_tuning_job(client, job_id)
+        wait = poll.next_wait(job.status, job.done, clock())
+        if wait is None:
+            return job
+        await asleep(wait)
+
+
+__all__ = [
+    "BATCH_ENDPOINTS", "FILE_PURPOSES", "Batch", "FileObject", "FineTuningJob", "acancel_batch",
+    "acancel_fine_tuning_job", "acreate_batch", "acreate_fine_tuning_job", "adelete_file", "afile_content",
+    "aget_batch", "aget_file", "aget_fine_tuning_job", "alist_batches", "alist_files", "await_batch",
+    "await_fine_tuning_job", "aupload_file", "batch_lines", "cancel_batch", "cancel_fine_tuning_job",
+    "check_batch_lines", "create_batch", "create_fine_tuning_job", "delete_file", "file_content", "get_batch",
+    "get_file", "get_fine_tuning_job", "list_batches", "list_files", "parse_batch_output", "plan_create_batch",
+    "plan_create_fine_tuning_job", "plan_upload_file", "upload_file", "wait_for_batch",
+    "wait_for_fine_tuning_job",
+]
