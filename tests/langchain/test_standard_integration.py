@@ -11,7 +11,6 @@ import types
 from typing import Any
 
 import pytest
-from langchain_core.language_models import BaseChatModel
 from langchain_tests.integration_tests import (
     ChatModelIntegrationTests,
     EmbeddingsIntegrationTests,
@@ -95,15 +94,6 @@ class TestAzureChatOpenAIIntegration(ChatModelIntegrationTests):
     @property
     def supported_usage_metadata_details(self) -> dict[str, list[Any]]:
         return {"invoke": [], "stream": []}
-
-    @pytest.mark.xfail(
-        reason="emulator limitation, not ours: its json_object answer is always "
-        "{'answer': ...} (shared_core/emulator/behaviour.py json_object_output) and never takes "
-        "key names from the prompt; the json_object wire format is asserted in "
-        "test_structured_output.py",
-    )
-    def test_json_mode(self, model: BaseChatModel) -> None:
-        super().test_json_mode(model)
 
 
 class TestAzureOpenAIEmbeddingsIntegration(EmbeddingsIntegrationTests):
