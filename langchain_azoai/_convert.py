@@ -251,26 +251,8 @@ def model_name_with_version(model: str | None, version: str) -> str | None:
 
 
 def meta_metadata(meta: ResponseMeta | None, include_headers: bool) -> dict[str, Any]:
-    """Azure's response facts worth keeping: request id, region, deployment, limits."""
-    if meta is None:
-        return {}
-    out: dict[str, Any] = {}
-    if meta.request_id:
-        out["request_id"] = meta.request_id
-    if meta.region:
-        out["region"] = meta.region
-    if meta.target:  # the configured target (fallbacks: which one served)
-        out["azure_target"] = meta.target
-    if meta.deployment:
-        out["deployment"] = meta.deployment
-    rl = meta.ratelimit
-    if rl:
-        out["ratelimit"] = rl
-    if meta.attempts > 1:
-        out["attempts"] = meta.attempts
-    if include_headers:
-        out["headers"] = dict(meta.headers)
-    return out
+    """Azure's response facts worth keeping: request id, region, target, deployment, limits."""
+    return meta.facts(include_headers=include_headers) if meta is not None else {}
 
 
 def choice_to_message(

@@ -98,19 +98,8 @@ def usage_kwargs(usage: Usage | None) -> dict[str, Any]:
 
 
 def meta_kwargs(meta: ResponseMeta | None) -> dict[str, Any]:
-    """Azure's request id / region / attempts, for support tickets and logs."""
-    if meta is None:
-        return {}
-    out: dict[str, Any] = {}
-    if meta.request_id:
-        out["request_id"] = meta.request_id
-    if meta.region:
-        out["region"] = meta.region
-    if meta.target:  # the configured target (fallbacks: which one served)
-        out["azure_target"] = meta.target
-    if meta.attempts > 1:
-        out["attempts"] = meta.attempts
-    return out
+    """Azure's request id, region, serving target, deployment, rate limits and attempts."""
+    return meta.facts() if meta is not None else {}
 
 
 def chat_logprobs(raw: Mapping[str, Any] | None) -> list[list[LogProb]] | None:

@@ -58,6 +58,28 @@ class ResponseMeta:
     attempts: int = 1  # HTTP attempts this call took (retries + 1)
     target: str | None = None  # name of the target (region) that answered
 
+    def facts(self, *, include_headers: bool = False) -> dict[str, Any]:
+        """What both adapters put in their response metadata: ``request_id``, ``region``,
+        ``azure_target`` (which configured target served), ``deployment``, ``ratelimit`` and
+        ``attempts`` (when retried), each only when known; all ``headers`` on request."""
+        out: dict[str, Any] = {}
+        if self.request_id:
+            out["request_id"] = self.request_id
+        if self.region:
+            out["region"] = self.region
+        if self.target:
+            out["azure_target"] = self.target
+        if self.deployment:
+            out["deployment"] = self.deployment
+        rl = self.ratelimit
+        if rl:
+            out["ratelimit"] = rl
+        if self.attempts > 1:
+            out["attempts"] = self.attempts
+        if include_headers:
+            out["headers"] = dict(self.headers)
+        return out
+
     @property
     def ratelimit(self) -> dict[str, str]:
         """The ``x-ratelimit-*`` headers, prefix stripped."""

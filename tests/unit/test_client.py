@@ -333,3 +333,19 @@ def test_two_targets_failover_through_client() -> None:
     r = c.chat(ChatRequest(messages=MSGS))
     assert r.meta is not None and r.meta.target == "b" and r.meta.attempts == 2
     assert [q.url.host for q in wire.requests][-1] == "b.openai.azure.com"
+
+
+def test_response_meta_facts_are_what_adapters_report() -> None:
+    from shared_core.types import ResponseMeta
+
+    meta = ResponseMeta(
+        status=200,
+        headers={"x-ratelimit-remaining-tokens": "900", "apim-request-id": "r1", "x-ms-region": "East US"},
+        request_id="r1", region="East US", deployment="gpt-4o", attempts=2, target="eastus",
+    )
+    assert meta.facts() == {
+        "request_id": "r1", "region": "East US", "azure_target": "eastus", "deployment": "gpt-4o",
+        "ratelimit": {"remaining-tokens": "900"}, "attempts": 2,
+    }
+    assert meta.facts(include_headers=True)["headers"]["apim-request-id"] == "r1"
+    assert ResponseMeta(status=200, headers={}).facts() == {}
