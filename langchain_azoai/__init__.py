@@ -18,18 +18,31 @@ from shared_core.errors import *  # noqa: F403  (every error, re-exported)
 if TYPE_CHECKING:
     from langchain_azoai.chat_models import AzureChatOpenAI
     from langchain_azoai.embeddings import AzureOpenAIEmbeddings
+    from langchain_azoai.audio import AzureOpenAITextToSpeech, AzureOpenAIWhisperParser
+    from langchain_azoai.images import AzureDallEAPIWrapper
     from langchain_azoai.llms import AzureOpenAI
+    from langchain_azoai.tools import AzureOpenAIImageTool, AzureOpenAITextToSpeechTool
 
 _LAZY = {
     "AzureChatOpenAI": "langchain_azoai.chat_models",
     "AzureOpenAIEmbeddings": "langchain_azoai.embeddings",
     "AzureOpenAI": "langchain_azoai.llms",
+    "AzureDallEAPIWrapper": "langchain_azoai.images",
+    "AzureOpenAIWhisperParser": "langchain_azoai.audio",
+    "AzureOpenAITextToSpeech": "langchain_azoai.audio",
+    "AzureOpenAIImageTool": "langchain_azoai.tools",
+    "AzureOpenAITextToSpeechTool": "langchain_azoai.tools",
 }
 
 __all__ = [
     "AzureChatOpenAI",
+    "AzureDallEAPIWrapper",
     "AzureOpenAI",
     "AzureOpenAIEmbeddings",
+    "AzureOpenAIImageTool",
+    "AzureOpenAITextToSpeech",
+    "AzureOpenAITextToSpeechTool",
+    "AzureOpenAIWhisperParser",
 ]
 __all__ += _errors.__all__
 

@@ -16,17 +16,6 @@ from langchain_azoai._fields import AzureConnectionFields
 from shared_core.media import ImageResult
 
 
-def image_text(result: ImageResult, separator: str) -> str:
-    """What a tool or ``run`` returns: each image's URL, or a ``data:`` URL for base64 images."""
-    out = []
-    for image in result.images:
-        if image.url:
-            out.append(image.url)
-        elif image.b64_json:
-            out.append("data:image/png;base64," + image.b64_json)
-    return separator.join(out)
-
-
 class AzureDallEAPIWrapper(AzureConnectionFields):
     """Generate images with an Azure OpenAI image deployment.
 
@@ -90,11 +79,15 @@ class AzureDallEAPIWrapper(AzureConnectionFields):
 
     def run(self, query: str) -> str:
         """The image URLs for ``query``, joined by ``separator`` (as ``DallEAPIWrapper.run``)."""
-        return image_text(self.generate(query), self.separator)
+        from shared_core.media_client import image_answer
+
+        return image_answer(self.generate(query), separator=self.separator)
 
     async def arun(self, query: str) -> str:
         """Async :meth:`run`."""
-        return image_text(await self.agenerate(query), self.separator)
+        from shared_core.media_client import image_answer
+
+        return image_answer(await self.agenerate(query), separator=self.separator)
 
 
 __all__ = ["AzureDallEAPIWrapper"]

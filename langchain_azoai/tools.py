@@ -11,12 +11,15 @@ import asyncio
 import tempfile
 from typing import Literal
 
-from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
+from langchain_core.callbacks import (
+    AsyncCallbackManagerForToolRun,
+    CallbackManagerForToolRun,
+)
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, Field
 
 from langchain_azoai.audio import AzureOpenAITextToSpeech
-from langchain_azoai.images import AzureDallEAPIWrapper, image_text
+from langchain_azoai.images import AzureDallEAPIWrapper
 from shared_core.media import ImageResult, SpeechResult
 
 
@@ -49,16 +52,24 @@ class AzureOpenAIImageTool(BaseTool):
     args_schema: type[BaseModel] = _ImageInput
     response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
     api_wrapper: AzureDallEAPIWrapper = Field(default_factory=AzureDallEAPIWrapper)
+    save_dir: str | None = None
+    """Save the images as PNG files here and tell the model their paths (instead of URLs)."""
 
     def _run(self, prompt: str, run_manager: CallbackManagerForToolRun | None = None,
              ) -> tuple[str, ImageResult]:
+        from shared_core.media_client import image_answer, save_images
+
         result = self.api_wrapper.generate(prompt)
-        return image_text(result, self.api_wrapper.separator), result
+        paths = save_images(result, self.save_dir) if self.save_dir is not None else None
+        return image_answer(result, paths, self.api_wrapper.separator), result
 
     async def _arun(self, prompt: str, run_manager: AsyncCallbackManagerForToolRun | None = None,
                     ) -> tuple[str, ImageResult]:
+        from shared_core.media_client import asave_images, image_answer
+
         result = await self.api_wrapper.agenerate(prompt)
-        return image_text(result, self.api_wrapper.separator), result
+        paths = await asave_images(result, self.save_dir) if self.save_dir is not None else None
+        return image_answer(result, paths, self.api_wrapper.separator), result
 
 
 def _save(result: SpeechResult, suffix: str) -> str:

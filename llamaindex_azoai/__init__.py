@@ -19,12 +19,20 @@ from shared_core.errors import *  # noqa: F403  (every error, re-exported)
 if TYPE_CHECKING:
     from .embeddings import AzureOpenAIEmbedding
     from .llms import AzureOpenAI
+    from .audio import AzureOpenAIAudioToolSpec, AzureOpenAITextToSpeech
+    from .images import AzureOpenAIImageGeneration, AzureOpenAIImageToolSpec
     from .multi_modal_llms import AzureOpenAIMultiModal
+    from .readers import AzureOpenAIWhisperReader
 
 _LAZY = {
     "AzureOpenAI": "llms",
     "AzureOpenAIEmbedding": "embeddings",
     "AzureOpenAIMultiModal": "multi_modal_llms",
+    "AzureOpenAIImageGeneration": "images",
+    "AzureOpenAIImageToolSpec": "images",
+    "AzureOpenAITextToSpeech": "audio",
+    "AzureOpenAIAudioToolSpec": "audio",
+    "AzureOpenAIWhisperReader": "readers",
 }
 
 
@@ -41,7 +49,12 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "AzureOpenAI",
+    "AzureOpenAIAudioToolSpec",
     "AzureOpenAIEmbedding",
+    "AzureOpenAIImageGeneration",
+    "AzureOpenAIImageToolSpec",
     "AzureOpenAIMultiModal",
+    "AzureOpenAITextToSpeech",
+    "AzureOpenAIWhisperReader",
 ]
 __all__ += _errors.__all__

@@ -9,13 +9,11 @@ Connection settings are the LLM's (``AzureConnection``): ``azure_endpoint``, ``a
 
 from __future__ import annotations
 
-import asyncio
-import os
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, Optional
 
 from llama_index.core.bridge.pydantic import Field, PrivateAttr
-from pydantic import AliasChoices
 from llama_index.core.tools.tool_spec.base import BaseToolSpec
+from pydantic import AliasChoices
 
 from ._settings import AzureConnection, drop_unpicklable
 
@@ -79,7 +77,8 @@ class AzureOpenAIImageGeneration(MediaConnection):
         description="The image deployment (default dall-e-3).",
     )
     size: Optional[str] = Field(default=None, description="1024x1024, 1792x1024, 1024x1792 (dall-e-3).")
-    quality: Optional[str] = Field(default=None, description="standard or hd (dall-e-3); low/medium/high (gpt-image-1).")
+    quality: Optional[str] = Field(
+        default=None, description="standard or hd (dall-e-3); low, medium or high (gpt-image-1).")
     style: Optional[str] = Field(default=None, description="vivid or natural (dall-e-3 only).")
     response_format: Optional[str] = Field(default=None, description="url (valid 24 hours) or b64_json.")
     n: Optional[int] = Field(default=None, description="Images per request (dall-e-3 makes one).")
@@ -107,10 +106,6 @@ class AzureOpenAIImageGeneration(MediaConnection):
         return await agenerate_image(self._client(), prompt, **self._options(kwargs))
 
 
-def _image_file_name(result: "ImageResult", index: int) -> str:
-    return f"image-{result.created}-{index}.png"
-
-
 class AzureOpenAIImageToolSpec(BaseToolSpec):
     """``generate_image`` as a LlamaIndex tool (``to_tool_list()``), sync and async.
 
@@ -132,40 +127,23 @@ class AzureOpenAIImageToolSpec(BaseToolSpec):
         self.generator = generator if generator is not None else AzureOpenAIImageGeneration(**kwargs)
         self.save_dir = save_dir
 
-    def _answer(self, result: "ImageResult", data: Optional[List[bytes]]) -> str:
-        if data is not None and self.save_dir is not None:
-            os.makedirs(self.save_dir, exist_ok=True)
-            paths = []
-            for i, content in enumerate(data):
-                path = os.path.join(self.save_dir, _image_file_name(result, i))
-                with open(path, "wb") as fh:
-                    fh.write(content)
-                paths.append(path)
-            return "\n".join(paths)
-        out = []
-        for image in result.images:
-            out.append(image.url or "data:image/png;base64," + (image.b64_json or ""))
-        return "\n".join(out)
-
     def generate_image(self, prompt: str) -> str:
         """Generate an image (draw a picture) from a detailed text description of it.
         Returns the image's URL (or its file path when the tool saves images)."""
-        from shared_core.media_client import download_image
+        from shared_core.media_client import image_answer, save_images
 
         result = self.generator.generate(prompt)
-        data = [download_image(img) for img in result.images] if self.save_dir is not None else None
-        return self._answer(result, data)
+        paths = save_images(result, self.save_dir) if self.save_dir is not None else None
+        return image_answer(result, paths)
 
     async def agenerate_image(self, prompt: str) -> str:
         """Generate an image (draw a picture) from a detailed text description of it.
         Returns the image's URL (or its file path when the tool saves images)."""
-        from shared_core.media_client import adownload_image
+        from shared_core.media_client import asave_images, image_answer
 
         result = await self.generator.agenerate(prompt)
-        data = None
-        if self.save_dir is not None:
-            data = [await adownload_image(img) for img in result.images]
-        return await asyncio.to_thread(self._answer, result, data)
+        paths = await asave_images(result, self.save_dir) if self.save_dir is not None else None
+        return image_answer(result, paths)
 
 
 __all__ = ["AzureOpenAIImageGeneration", "AzureOpenAIImageToolSpec"]

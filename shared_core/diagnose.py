@@ -65,7 +65,10 @@ _PARAM_MIN_VERSION = {
 # "Your requests to X have exceeded rate limit" names neither limit: match the limit, not "requests"
 _TOKEN_LIMIT = re.compile(r"token rate limit|tokens per min|\btpm\b|tokens_per_minute|token limit")
 _REQUEST_LIMIT = re.compile(r"call rate limit|request rate limit|requests per min|\brpm\b|requests_per_minute")
-_CONTENT_FILTER_CODES = frozenset({"content_filter", "ResponsibleAIPolicyViolation", "ContentFiltered"})
+# "content_policy_violation": the images API's refusal (with ``inner_error``, underscored)
+_CONTENT_FILTER_CODES = frozenset(
+    {"content_filter", "ResponsibleAIPolicyViolation", "ContentFiltered", "content_policy_violation"}
+)
 
 
 def _parse_body(body: bytes | str | Mapping[str, Any] | None) -> Any:
@@ -173,7 +176,8 @@ def error_from_response(
     err = _error_obj(parsed)
     code = err.get("code")
     code = str(code) if code is not None else None
-    inner = err.get("innererror") if isinstance(err.get("innererror"), Mapping) else {}
+    inner_raw = err.get("innererror", err.get("inner_error"))  # the images API spells it inner_error
+    inner = inner_raw if isinstance(inner_raw, Mapping) else {}
     inner_code = inner.get("code") if isinstance(inner, Mapping) else None
     param = err.get("param") if isinstance(err.get("param"), str) else None
     azure_msg = _quote(str(err.get("message") or err.get("details") or ""))

@@ -30,6 +30,8 @@ FINE_TUNING_DONE = frozenset({"succeeded", "failed", "cancelled"})
 
 @dataclass(frozen=True, slots=True)
 class FileObject:
+    """An uploaded file (``raw``: Azure's whole answer)."""
+
     id: str
     filename: str
     purpose: str
@@ -41,6 +43,8 @@ class FileObject:
 
 @dataclass(frozen=True, slots=True)
 class Batch:
+    """A batch job's state; ``output_file_id`` holds the results once ``completed``."""
+
     id: str
     status: str
     endpoint: str
@@ -58,6 +62,8 @@ class Batch:
 
 @dataclass(frozen=True, slots=True)
 class FineTuningJob:
+    """A fine-tuning job's state; ``fine_tuned_model`` names the model to deploy once ``succeeded``."""
+
     id: str
     status: str
     model: str
@@ -173,8 +179,10 @@ def batch_lines(requests: Iterable[tuple[str, Mapping[str, Any]]], *, deployment
     return ("\n".join(lines) + "\n").encode()
 
 
-def plan_upload_file(file: FileLike, *, purpose: str = "batch") -> MediaRequest[FileObject]:
-    """The multipart ``POST files`` request :func:`upload_file` sends."""
+def plan_upload_file(file: FileLike, *, purpose: str = "batch",
+                     expires_after: int | None = None) -> MediaRequest[FileObject]:
+    """The multipart ``POST files`` request :func:`upload_file` sends. ``expires_after``
+    (seconds after upload, 1209600-2592000 on Azure) deletes the file then."""
     if purpose not in FILE_PURPOSES:
         raise ConfigurationError(f"purpose={purpose!r} is not a file purpose: use one of "
                                  f"{', '.join(FILE_PURPOSES)}", setting="purpose")
@@ -185,18 +193,24 @@ def plan_upload_file(file: FileLike, *, purpose: str = "batch") -> MediaRequest[
                                      "(\"input.jsonl\", data)", setting="file")
         if purpose == "batch":
             check_batch_lines(content)
-    return _request("files", _one(_file_object), method="POST", body={"purpose": purpose},
+    form: dict[str, Any] = {"purpose": purpose}
+    if expires_after is not None:
+        form["expires_after[anchor]"] = "created_at"
+        form["expires_after[seconds]"] = str(int(expires_after))
+    return _request("files", _one(_file_object), method="POST", body=form,
                     files=[("file", (filename, content, ctype))])
 
 
-def upload_file(client: CoreClient, file: FileLike, *, purpose: str = "batch") -> FileObject:
-    """Upload a file (a path, bytes with a name, or a binary file object)."""
-    return plan_upload_file(file, purpose=purpose).send(client)
+def upload_file(client: CoreClient, file: FileLike, *, purpose: str = "batch",
+                expires_after: int | None = None) -> FileObject:
+    """Upload a file (a path, ``(name, bytes)``, or a binary file object)."""
+    return plan_upload_file(file, purpose=purpose, expires_after=expires_after).send(client)
 
 
-async def aupload_file(client: CoreClient, file: FileLike, *, purpose: str = "batch") -> FileObject:
+async def aupload_file(client: CoreClient, file: FileLike, *, purpose: str = "batch",
+                       expires_after: int | None = None) -> FileObject:
     """Async :func:`upload_file`."""
-    return await plan_upload_file(file, purpose=purpose).asend(client)
+    return await plan_upload_file(file, purpose=purpose, expires_after=expires_after).asend(client)
 
 
 def get_file(client: CoreClient, file_id: str) -> FileObject:

@@ -23,9 +23,10 @@ FilePart = tuple[str, tuple[str, Any, str]]
 TRANSCRIPTION_FORMATS = ("json", "text", "srt", "verbose_json", "vtt")
 SPEECH_FORMATS = {"mp3": "audio/mpeg", "opus": "audio/ogg", "aac": "audio/aac",
                   "flac": "audio/flac", "wav": "audio/wav", "pcm": "audio/pcm"}
-#: Voices of the tts / gpt-4o-mini-tts models (Azure and OpenAI).
+#: Voices of the tts / gpt-4o-mini-tts models (Azure and OpenAI). A voice added later can be
+#: sent unchecked with ``extra_body={"voice": ...}``.
 VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer",
-          "verse")
+          "verse", "marin", "cedar")
 #: Azure's upload limit for audio/transcriptions and audio/translations (25 MB).
 MAX_AUDIO_BYTES = 25 * 1024 * 1024
 #: Sizes, qualities and image counts per image model family (as Azure validates them).
@@ -40,6 +41,8 @@ IMAGE_FORMATS = ("url", "b64_json")
 
 @dataclass(frozen=True, slots=True)
 class GeneratedImage:
+    """One image: a URL (valid 24 hours) or base64 PNG, with Azure's revised prompt and filter results."""
+
     url: str | None
     b64_json: str | None = field(repr=False)
     revised_prompt: str | None = None
@@ -63,6 +66,8 @@ class GeneratedImage:
 
 @dataclass(frozen=True, slots=True)
 class ImageResult:
+    """An ``images/generations`` or ``images/edits`` answer."""
+
     created: int
     images: tuple[GeneratedImage, ...]
     usage: Usage | None
@@ -72,6 +77,9 @@ class ImageResult:
 
 @dataclass(frozen=True, slots=True)
 class Transcription:
+    """A transcription or translation: the text (subtitles as they are for srt / vtt), plus
+    language, duration, segments and words with ``verbose_json``."""
+
     text: str
     language: str | None = None
     duration: float | None = None
@@ -84,6 +92,8 @@ class Transcription:
 
 @dataclass(frozen=True, slots=True)
 class SpeechResult:
+    """Synthesised speech: the audio bytes and their content type."""
+
     audio: bytes = field(repr=False)
     content_type: str
     meta: ResponseMeta | None = field(default=None, repr=False)
@@ -238,7 +248,8 @@ def check_voice(voice: str) -> None:
     """Refuse a voice the speech models do not have, naming the ones they do."""
     if voice not in VOICES:
         raise ConfigurationError(
-            f"voice={voice!r} is not a text-to-speech voice: use one of {', '.join(VOICES)}",
+            f"voice={voice!r} is not a text-to-speech voice: use one of {', '.join(VOICES)} (a voice "
+            "newer than this list: pass it unchecked as extra_body={'voice': ...})",
             setting="voice",
         )
 

@@ -15,7 +15,18 @@ from __future__ import annotations
 import inspect
 import os
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Concatenate, Generic, Mapping, ParamSpec, Sequence, TypeVar, Union
+from typing import (
+    Any,
+    Awaitable,
+    Callable,
+    Concatenate,
+    Generic,
+    Mapping,
+    ParamSpec,
+    Sequence,
+    TypeVar,
+    Union,
+)
 
 import httpx
 
@@ -280,6 +291,41 @@ async def adownload_image(image: GeneratedImage | str, *, http: httpx.AsyncClien
         return _downloaded(await own.get(target))
 
 
+def _write_images(images: Sequence[bytes], directory: str) -> list[str]:
+    import tempfile
+
+    os.makedirs(directory, exist_ok=True)
+    paths = []
+    for content in images:
+        # a fresh name per image: two calls in the same second must not overwrite each other
+        with tempfile.NamedTemporaryFile(prefix="image-", suffix=".png", dir=directory, delete=False) as fh:
+            fh.write(content)
+            paths.append(fh.name)
+    return paths
+
+
+def save_images(result: ImageResult, directory: str, *, http: httpx.Client | None = None) -> list[str]:
+    """Write each image of ``result`` to a new PNG file in ``directory``; returns the paths."""
+    return _write_images([download_image(img, http=http) for img in result.images], directory)
+
+
+async def asave_images(result: ImageResult, directory: str, *,
+                       http: httpx.AsyncClient | None = None) -> list[str]:
+    """Async :func:`save_images` (the files are written in a worker thread)."""
+    import asyncio
+
+    data = [await adownload_image(img, http=http) for img in result.images]
+    return await asyncio.to_thread(_write_images, data, directory)
+
+
+def image_answer(result: ImageResult, paths: Sequence[str] | None = None, separator: str = "\n") -> str:
+    """What a tool tells a model: the saved files' paths, else each URL (a ``data:`` URL for a
+    base64 image)."""
+    if paths is not None:
+        return separator.join(paths)
+    return separator.join(img.url or "data:image/png;base64," + (img.b64_json or "") for img in result.images)
+
+
 # -------------------------------------------------------------------------------------- audio
 
 
@@ -377,8 +423,8 @@ atranslate = _asending(
 
 
 __all__ = [
-    "MediaRequest", "adownload_image", "aedit_image", "agenerate_image", "aspeech", "atranscribe",
-    "atranslate", "download_image", "edit_image", "generate_image", "plan_image_edit",
-    "plan_image_generation", "plan_speech", "plan_transcription", "plan_translation", "speech",
-    "transcribe", "translate",
+    "MediaRequest", "adownload_image", "aedit_image", "agenerate_image", "asave_images", "aspeech",
+    "atranscribe", "atranslate", "download_image", "edit_image", "generate_image", "image_answer",
+    "load_file", "plan_image_edit", "plan_image_generation", "plan_speech", "plan_transcription",
+    "plan_translation", "save_images", "speech", "transcribe", "translate", "unexpected_body",
 ]

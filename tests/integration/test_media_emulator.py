@@ -66,6 +66,14 @@ def server() -> Iterator[EmulatorHandle]:
     handle.stop()
 
 
+@pytest.fixture(autouse=True)
+def _reset(request: pytest.FixtureRequest) -> None:
+    """Loopback tests start with fresh rate-limit windows (images: 60 RPM, 10 per 10 s)."""
+    if "server" in request.fixturenames:
+        handle = request.getfixturevalue("server")
+        httpx.post(f"{handle.url}/_emulator/reset").raise_for_status()
+
+
 def loopback(server: EmulatorHandle, deployment: str = "dall-e-3", api_version: str = "2024-10-21") -> CoreClient:
     return CoreClient.from_settings(azure_endpoint=server.url, api_key=server.api_key, deployment=deployment,
                                     api_version=api_version, max_retries=0)
@@ -163,7 +171,8 @@ def test_fine_tuning_lifecycle_loopback() -> None:
     try:
         client = CoreClient.from_settings(azure_endpoint=handle.url, api_key=handle.api_key, max_retries=0,
                                           api_version="2024-10-21", require_deployment=False)
-        example = json.dumps({"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]})
+        example = json.dumps({"messages": [{"role": "user", "content": "Hi"},
+                                           {"role": "assistant", "content": "Hello"}]})
         training = jobs.upload_file(client, ("train.jsonl", (example + "\n").encode() * 10), purpose="fine-tune")
         job = jobs.create_fine_tuning_job(client, training.id, "gpt-4o-mini", suffix="greeter")
         assert job.status == "pending"

@@ -31,6 +31,12 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _reset(emulator: Any) -> None:
+    """Each test starts with fresh rate-limit windows (images: 60 RPM, 10 per 10 s)."""
+    httpx.post(f"{emulator.url}/_emulator/reset").raise_for_status()
+
+
 @pytest.fixture
 def conn(emulator: Any) -> dict[str, Any]:
     return {"azure_endpoint": emulator.url, "api_key": emulator.api_key, "api_version": "2024-10-21",
@@ -45,7 +51,7 @@ def test_dalle_wrapper_run_and_generate(conn: dict[str, Any], emulator: Any) -> 
     full = dalle.generate("a lighthouse at dusk", response_format="b64_json")
     assert full.images[0].image_bytes().startswith(PNG_MAGIC)
     assert full.meta is not None and full.meta.deployment == "dall-e-3"
-    assert dalle.run("x", ) != url  # another prompt, another image
+    assert dalle.run("a harbour at dawn") != url  # another prompt, another image
 
 
 async def test_dalle_wrapper_async_b64_gives_a_data_url(conn: dict[str, Any]) -> None:
@@ -89,6 +95,14 @@ def test_image_tool_returns_url_and_artifact(conn: dict[str, Any], emulator: Any
     assert isinstance(msg.artifact, ImageResult) and msg.content == msg.artifact.images[0].url
     assert str(msg.content).startswith(emulator.url)
     assert str(tool.invoke("a red fox")).startswith(emulator.url)  # plain input: just the text
+
+
+async def test_image_tool_can_save_files(conn: dict[str, Any], tmp_path: Path) -> None:
+    tool = AzureOpenAIImageTool(api_wrapper=AzureDallEAPIWrapper(**conn, response_format="b64_json"),
+                                save_dir=str(tmp_path))
+    msg = await tool.ainvoke({"name": "generate_image", "args": {"prompt": "a fox"}, "id": "c9", "type": "tool_call"})
+    path = Path(str(msg.content))
+    assert path.parent == tmp_path and path.read_bytes() == msg.artifact.images[0].image_bytes()
 
 
 def _agent_turn(llm: Any, tools: dict[str, Any], question: str) -> tuple[AIMessage, list[ToolMessage], AIMessage]:

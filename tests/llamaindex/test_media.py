@@ -29,6 +29,12 @@ def emulator() -> Iterator[EmulatorHandle]:
     handle.stop()
 
 
+@pytest.fixture(autouse=True)
+def _reset(emulator: EmulatorHandle) -> None:
+    """Each test starts with fresh rate-limit windows (images: 60 RPM, 10 per 10 s)."""
+    httpx.post(f"{emulator.url}/_emulator/reset").raise_for_status()
+
+
 @pytest.fixture
 async def ahttp() -> AsyncIterator[httpx.AsyncClient]:
     # our own async client, closed on this loop (the core's default would outlive the test's loop)
@@ -61,7 +67,7 @@ async def test_image_tool_spec_saves_files(conn: dict[str, Any], tmp_path: Path,
     assert path.parent == tmp_path / "img" and path.suffix == ".png"
     assert path.read_bytes().startswith(PNG_MAGIC)
     sync_path = Path(spec.generate_image("a lighthouse"))
-    assert sync_path.read_bytes() == path.read_bytes()  # same prompt, same emulator image
+    assert sync_path != path and sync_path.read_bytes() == path.read_bytes()  # same prompt, same emulator image
 
 
 def test_generation_settings_and_errors(conn: dict[str, Any]) -> None:
@@ -97,7 +103,8 @@ async def test_audio_tool_spec(conn: dict[str, Any], tmp_path: Path, ahttp: http
     assert tool.metadata.name == "text_to_speech"
     path = Path(str((await tool.acall(text="good morning")).raw_output))
     assert path.parent == tmp_path and path.suffix == ".wav" and path.read_bytes()[:4] == b"RIFF"
-    assert Path(spec.text_to_speech("good morning")).read_bytes() == path.read_bytes()
+    second = Path(spec.text_to_speech("good morning"))
+    assert second != path and second.read_bytes() == path.read_bytes()
 
 
 def test_whisper_reader_round_trip(conn: dict[str, Any], tmp_path: Path) -> None:

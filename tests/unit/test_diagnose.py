@@ -214,3 +214,17 @@ def test_stream_error_events() -> None:
 def test_never_leaks_the_key(status: int) -> None:
     e = error_from_response(status, {}, {"error": {"message": "x"}}, target=target())
     assert "k-secret-123" not in str(e) and "k-secret-123" not in repr(e.headers)
+
+
+def test_image_content_policy_violation_is_a_content_filter_error() -> None:
+    from shared_core.diagnose import error_from_response
+    from shared_core.errors import ContentFilterError
+
+    body = {"error": {"code": "content_policy_violation", "message": "Your request was rejected as a result of our safety system.",
+                      "inner_error": {"code": "ResponsibleAIPolicyViolation",
+                                      "content_filter_results": {"violence": {"filtered": True, "severity": "high"},
+                                                                 "hate": {"filtered": False, "severity": "safe"}}}}}
+    err = error_from_response(400, {"apim-request-id": "r"}, body)
+    assert isinstance(err, ContentFilterError)
+    assert err.categories == {"violence": {"filtered": True, "severity": "high"}}
+    assert "violence" in str(err) and "high" in str(err)

@@ -78,6 +78,10 @@ def test_upload_file_wire() -> None:
     assert b'name="purpose"\r\n\r\nbatch\r\n' in body
     assert b'name="file"; filename="in.jsonl"' in body and LINES in body
     assert (uploaded.id, uploaded.bytes, uploaded.status) == ("file-in", len(LINES), "processed")
+    jobs.upload_file(wire.client(api_version="v1"), ("in.jsonl", LINES), expires_after=1209600)
+    assert str(wire.requests[1].url) == f"{ENDPOINT}/openai/v1/files"
+    assert b'name="expires_after[anchor]"\r\n\r\ncreated_at\r\n' in wire.bodies[1]
+    assert b'name="expires_after[seconds]"\r\n\r\n1209600\r\n' in wire.bodies[1]
 
 
 def test_upload_refuses_bad_input_before_sending() -> None:
@@ -148,7 +152,8 @@ def test_file_content_and_output_parsing() -> None:
            b'{"custom_id": "q2", "response": null, "error": {"code": "bad", "message": "x"}}\n')
     wire = Wire(httpx.Response(200, content=out, headers={"content-type": "application/octet-stream"}))
     content = jobs.file_content(wire.client(), "file-out")
-    assert content == out and str(wire.requests[0].url) == f"{ENDPOINT}/openai/files/file-out/content?api-version=2024-10-21"
+    assert content == out
+    assert str(wire.requests[0].url) == f"{ENDPOINT}/openai/files/file-out/content?api-version=2024-10-21"
     parsed = jobs.parse_batch_output(content)
     assert parsed["q1"]["status_code"] == 200 and parsed["q2"] == {"error": {"code": "bad", "message": "x"}}
 

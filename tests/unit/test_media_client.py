@@ -17,7 +17,7 @@ from shared_core import media_client as mc
 from shared_core.client import CoreClient
 from shared_core.config import ClientOptions, resolve_target
 from shared_core.errors import APIStatusError, BadRequestError, ConfigurationError
-from shared_core.media import GeneratedImage
+from shared_core.media import GeneratedImage, ImageResult
 from shared_core.transport import Hooks
 
 ENDPOINT = "https://res.openai.azure.com"
@@ -181,8 +181,8 @@ async def test_empty_prompt() -> None:
 
 def test_azure_refusal_is_a_typed_error() -> None:
     refusal = {"error": {"code": "content_policy_violation", "message": "Your request was rejected.",
-                         "inner_error": {"code": "ResponsibleAIPolicyViolation",
-                                         "content_filter_results": {"violence": {"filtered": True, "severity": "high"}}}}}
+                         "inner_error": {"code": "ResponsibleAIPolicyViolation", "content_filter_results": {
+                             "violence": {"filtered": True, "severity": "high"}}}}}
     wire = Wire(httpx.Response(400, json=refusal))
     with pytest.raises(BadRequestError) as e:
         mc.generate_image(wire.client(max_retries=0), "something violent")
@@ -248,11 +248,18 @@ def test_speech_errors() -> None:
         mc.speech(wire.client(deployment="tts"), "Hi", voice="robot")
     assert e.value.setting == "voice"
     assert str(e.value) == ("voice='robot' is not a text-to-speech voice: use one of alloy, ash, ballad, coral, "
-                            "echo, fable, nova, onyx, sage, shimmer, verse")
+                            "echo, fable, nova, onyx, sage, shimmer, verse, marin, cedar (a voice newer than this "
+                            "list: pass it unchecked as extra_body={'voice': ...})")
     with pytest.raises(ConfigurationError) as e:
         mc.speech(wire.client(deployment="tts"), "")
     assert (e.value.setting, str(e.value)) == ("input", "the speech input text is empty")
     assert wire.requests == []
+
+
+def test_extra_body_sends_a_voice_unchecked() -> None:
+    wire = Wire(httpx.Response(200, content=b"ID3", headers={"content-type": "audio/mpeg"}))
+    mc.speech(wire.client(deployment="tts"), "Hi", extra_body={"voice": "aurora"})
+    assert json.loads(wire.bodies[0]) == {"input": "Hi", "voice": "aurora"}
 
 
 def test_speech_answered_with_json_is_reported() -> None:
@@ -368,3 +375,34 @@ def test_plans_are_shared_by_sync_and_async() -> None:
     plan = mc.plan_transcription(client, ("a.wav", WAV), language="en")
     assert (plan.operation, dict(plan.body), plan.model) == ("audio/transcriptions", {"language": "en"}, None)
     assert plan.files == [("file", ("a.wav", WAV, WAV_TYPE))]
+
+
+def test_save_images_and_image_answer(tmp_path: Path) -> None:
+    b64 = GeneratedImage(url=None, b64_json=base64.b64encode(PNG).decode())
+    linked = GeneratedImage(url="https://dalleprod.blob.core.windows.net/private/y.png?sig=s", b64_json=None)
+    result = ImageResult(created=1, images=(b64, linked), usage=None, raw={})
+    http = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200, content=PNG + b"-2")))
+    paths = mc.save_images(result, str(tmp_path / "out"), http=http)
+    assert [Path(p).read_bytes() for p in paths] == [PNG, PNG + b"-2"]
+    assert all(Path(p).parent == tmp_path / "out" and p.endswith(".png") for p in paths) and paths[0] != paths[1]
+    assert mc.image_answer(result, paths) == "\n".join(paths)
+    assert mc.image_answer(result, separator=" | ") == (
+        f"data:image/png;base64,{b64.b64_json} | https://dalleprod.blob.core.windows.net/private/y.png?sig=s")
+
+
+async def test_asave_images(tmp_path: Path) -> None:
+    http = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200, content=PNG)))
+    result = ImageResult(created=1, images=(GeneratedImage(url="https://blob.example/z.png", b64_json=None),),
+                         usage=None, raw={})
+    (path,) = await mc.asave_images(result, str(tmp_path), http=http)
+    assert Path(path).read_bytes() == PNG
+
+
+def test_public_calls_show_their_parameters() -> None:
+    import inspect
+
+    sig = inspect.signature(mc.atranscribe)
+    assert list(sig.parameters)[:3] == ["client", "file", "language"] and sig.return_annotation == "Transcription"
+    assert mc.generate_image.__name__ == "generate_image" and inspect.iscoroutinefunction(mc.agenerate_image)
+    with pytest.raises(TypeError):
+        mc.generate_image(Wire().client(), "a fox", sise="1024x1024")  # type: ignore[call-arg]
