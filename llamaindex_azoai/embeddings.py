@@ -98,7 +98,8 @@ class AzureOpenAIEmbedding(BaseEmbedding, AzureConnection):
         if dimensions is None and "dimensions" in additional_kwargs:
             dimensions = additional_kwargs.pop("dimensions")
         kwargs.setdefault("model_name", model)
-        super().__init__(
+        # one dict: mypy checks the call against BaseEmbedding alone, not the AzureConnection mixin
+        fields: Dict[str, Any] = dict(
             mode=mode,
             model=model,
             embed_batch_size=embed_batch_size,
@@ -117,6 +118,7 @@ class AzureOpenAIEmbedding(BaseEmbedding, AzureConnection):
             num_workers=num_workers,
             **kwargs,
         )
+        super().__init__(**fields)
         if self.on_too_long not in ("error", "split", "truncate"):
             raise ConfigurationError(
                 f"on_too_long={self.on_too_long!r} is not one of 'error', 'split', 'truncate'",
@@ -164,7 +166,7 @@ class AzureOpenAIEmbedding(BaseEmbedding, AzureConnection):
         if self._semaphores is None:
             self._semaphores = weakref.WeakKeyDictionary()
         loop = asyncio.get_running_loop()
-        sem = self._semaphores.get(loop)
+        sem: Optional[asyncio.Semaphore] = self._semaphores.get(loop)
         if sem is None:
             sem = self._semaphores[loop] = asyncio.Semaphore(self.max_concurrency)
         return sem

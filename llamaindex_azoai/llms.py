@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 import re
-from typing import TYPE_CHECKING, Any, AsyncGenerator, Callable, Dict, Generator, List, Optional, Sequence, Type, Union
+from typing import TYPE_CHECKING, Any, AsyncGenerator, Callable, Dict, Generator, List, Optional, Sequence, Type, Union, cast
 
-import llama_index.core.instrumentation as instrument
+from llama_index_instrumentation import get_dispatcher
 from llama_index.core.base.llms.types import (
     ChatMessage,
     ChatResponse,
@@ -46,14 +46,14 @@ from .responses import (
 from .tools import single_tool_call, tool_choice_for, tool_selections, tool_specs
 
 if TYPE_CHECKING:
-    from llama_index.core.llms.llm import Model
+    from llama_index.core.types import Model
     from llama_index.core.prompts import PromptTemplate
     from llama_index.core.tools.types import BaseTool
 
     from shared_core.client import CoreClient
     from shared_core.models import ModelProfile
 
-dispatcher = instrument.get_dispatcher(__name__)
+dispatcher = get_dispatcher(__name__)
 
 # Per-call kwargs that are ChatRequest fields; anything else goes to the body as is.
 _REQUEST_FIELDS = frozenset(
@@ -489,7 +489,7 @@ class AzureOpenAI(FunctionCallingLLM, AzureConnection):
         verbose: bool = False,
         allow_parallel_tool_calls: bool = False,
         tool_required: bool = False,
-        tool_choice: Optional[Union[str, dict]] = None,
+        tool_choice: Optional[Union[str, Dict[str, Any]]] = None,
         strict: Optional[bool] = None,
         **kwargs: Any,
     ) -> Dict[str, Any]:
@@ -577,7 +577,8 @@ class AzureOpenAI(FunctionCallingLLM, AzureConnection):
             return result
         llm_kwargs = dict(llm_kwargs or {})
         llm_kwargs.setdefault("tool_choice", "required")
-        return super().structured_predict(output_cls, prompt, llm_kwargs=llm_kwargs, **prompt_args)
+        result = super().structured_predict(output_cls, prompt, llm_kwargs=llm_kwargs, **prompt_args)
+        return cast("Model", result)
 
     @dispatcher.span
     async def astructured_predict(
@@ -604,7 +605,8 @@ class AzureOpenAI(FunctionCallingLLM, AzureConnection):
             return result
         llm_kwargs = dict(llm_kwargs or {})
         llm_kwargs.setdefault("tool_choice", "required")
-        return await super().astructured_predict(output_cls, prompt, llm_kwargs=llm_kwargs, **prompt_args)
+        result = await super().astructured_predict(output_cls, prompt, llm_kwargs=llm_kwargs, **prompt_args)
+        return cast("Model", result)
 
     def _structured_stream_call(
         self,

@@ -1,4 +1,4 @@
-"""shared_core is typed throughout: ``mypy --strict`` (config in pyproject.toml) must stay clean."""
+"""Typed throughout: ``mypy --strict`` over all three packages (config in pyproject.toml) stays clean."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
-def test_shared_core_is_mypy_strict_clean() -> None:
+def test_packages_are_mypy_strict_clean() -> None:
     pytest.importorskip("mypy")
     proc = subprocess.run(
-        [sys.executable, "-m", "mypy", "--no-incremental", "shared_core"],
+        [sys.executable, "-m", "mypy", "--no-incremental"],
         cwd=REPO, capture_output=True, text=True, timeout=600,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
