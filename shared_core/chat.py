@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from .models import UNKNOWN_FAMILY, ModelProfile
 from .types import JSON, ChatDelta, ChatRequest, ChatResult, Choice, ResponseMeta, ToolCall, \
@@ -268,11 +268,18 @@ def _choice(c: Mapping[str, Any]) -> Choice:
 
 def parse_chat(data: Mapping[str, Any], meta: ResponseMeta | None) -> ChatResult:
     """A non-streamed chat completion into ``ChatResult`` (filtered choices included)."""
+    return result_of(data, meta, _choice)
+
+
+def result_of(
+    data: Mapping[str, Any], meta: ResponseMeta | None, choice: Callable[[Mapping[str, Any]], Choice]
+) -> ChatResult:
+    """The envelope shared by chat and legacy completions, each choice parsed by ``choice``."""
     return ChatResult(
         id=data.get("id") or "",
         model=data.get("model") or "",
         created=data.get("created") or 0,
-        choices=tuple(_choice(c) for c in data.get("choices") or ()),
+        choices=tuple(choice(c) for c in data.get("choices") or ()),
         usage=parse_usage(data.get("usage")),
         system_fingerprint=data.get("system_fingerprint"),
         prompt_filter_results=prompt_filter_results(data),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from .chat import modern_api, parse_usage, prompt_filter_results
+from .chat import modern_api, parse_usage, prompt_filter_results, result_of
 from .types import ChatDelta, ChatResult, Choice, CompletionRequest, ResponseMeta
 
 _FIELDS = ("max_tokens", "temperature", "top_p", "stop", "n", "logprobs", "echo", "seed",
@@ -55,17 +55,7 @@ def _choice(c: Mapping[str, Any]) -> Choice:
 
 def parse_completion(data: Mapping[str, Any], meta: ResponseMeta | None) -> ChatResult:
     """A ``text_completion`` response into ``ChatResult`` (text in ``Choice.text``)."""
-    return ChatResult(
-        id=data.get("id") or "",
-        model=data.get("model") or "",
-        created=data.get("created") or 0,
-        choices=tuple(_choice(c) for c in data.get("choices") or ()),
-        usage=parse_usage(data.get("usage")),
-        system_fingerprint=data.get("system_fingerprint"),
-        prompt_filter_results=prompt_filter_results(data),
-        meta=meta,
-        raw=data,
-    )
+    return result_of(data, meta, _choice)
 
 
 def parse_completion_chunk(data: Mapping[str, Any]) -> ChatDelta:
