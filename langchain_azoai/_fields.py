@@ -143,9 +143,16 @@ class AzureConnectionFields(BaseModel):
 
     def to_json(self) -> Any:
         """LangChain's serialization, with each fallback's secrets as secret markers
-        (``AZURE_OPENAI_FALLBACK_<i>_API_KEY``...) and its live objects (credentials) left out."""
+        (``AZURE_OPENAI_FALLBACK_<i>_API_KEY``...), live objects (credentials) left out, and
+        credential-like ``default_headers`` / ``default_query`` entries (APIM keys) left out."""
         data: Any = super().to_json()  # type: ignore[misc]  # Serializable's, next in the MRO
         kwargs = data.get("kwargs") if isinstance(data, dict) else None
+        if isinstance(kwargs, dict):
+            from shared_core.config import public_params
+
+            for name in ("default_headers", "default_query"):
+                if isinstance(kwargs.get(name), Mapping):
+                    kwargs[name] = public_params(kwargs[name])
         if isinstance(kwargs, dict) and self.fallbacks:
             from shared_core.regions import public_settings
 

@@ -98,6 +98,13 @@ class AzureConnection(BaseModel):
         "in is never closed.",
     )
 
+    @field_serializer("default_headers", "default_query")
+    def _dump_params(self, value: Optional[Dict[str, str]]) -> Optional[Dict[str, str]]:
+        # credential-like entries (APIM subscription keys, gateway tokens) never serialize
+        from shared_core.config import public_params
+
+        return public_params(value)
+
     @field_serializer("timeout")
     def _dump_timeout(self, value: Any) -> Any:
         if value is None or isinstance(value, (int, float)):

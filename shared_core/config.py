@@ -229,6 +229,20 @@ def _split_url(url: str, setting: str) -> tuple[str, str, str, dict[str, str], s
     return scheme, parts.netloc.lower(), path, query, version
 
 
+# names of headers and query parameters that carry credentials in front of Azure (APIM
+# subscription keys, gateway tokens, SAS signatures, Azure Functions keys)
+_SECRET_NAME = re.compile(r"(?i)(key|token|secret|passw|auth|signature|cookie|^sig$|^code$)")
+
+
+def public_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """``default_headers`` / ``default_query`` as they may be serialized: every entry whose name
+    looks like a credential (``Ocp-Apim-Subscription-Key``, ``x-gateway-token``, ``sig``...) is
+    left out, so ``dumpd`` / ``to_dict`` never write one. The caller passes them again on load."""
+    if params is None:
+        return None
+    return {k: v for k, v in params.items() if not _SECRET_NAME.search(str(k))}
+
+
 def parse_endpoint(url: str, *, setting: str, is_base_url: bool) -> _Parsed:
     """Take an endpoint or base URL apart: kind, prefix, host, and any deployment, api-version and
     query it carries (``regions.py`` uses it to compare fallbacks with the primary)."""

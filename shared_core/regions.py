@@ -45,7 +45,7 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
-from .config import Target, parse_endpoint, cloud_for_host, resolve_target
+from .config import Target, cloud_for_host, parse_endpoint, public_params, resolve_target
 from .errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -153,7 +153,8 @@ def public_settings(entry: Any, secret: Callable[[str], Any] | None = None) -> A
         if isinstance(value, (str, int, float, bool)):
             out[key] = value
         elif isinstance(value, Mapping) and all(isinstance(v, (str, int, float)) for v in value.values()):
-            out[key] = dict(value)
+            # default_headers / default_query: credential-like entries (APIM keys) left out
+            out[key] = public_params(value)
     return out
 
 

@@ -420,3 +420,14 @@ def test_client_options_defaults_and_validation() -> None:
     with pytest.raises(ConfigurationError) as e:
         ClientOptions(deadline=-5)
     assert e.value.setting == "deadline"
+
+
+def test_public_params_leave_out_credential_like_entries() -> None:
+    from shared_core.config import public_params
+
+    params = {"Ocp-Apim-Subscription-Key": "a", "x-gateway-token": "b", "X-Client-Secret": "c",
+              "sig": "d", "code": "e", "Proxy-Authorization": "f", "X-Team": "rag", "tier": "gold",
+              "signature": "g", "Cookie": "h"}
+    assert public_params(params) == {"X-Team": "rag", "tier": "gold"}
+    assert public_params(None) is None
+    assert public_params({}) == {}
