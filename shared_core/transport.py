@@ -23,6 +23,7 @@ import re
 import ssl
 import time
 import uuid
+import weakref
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from urllib.parse import urlsplit, urlunsplit
@@ -699,8 +700,38 @@ def new_async_client(options: ClientOptions) -> httpx.AsyncClient:
                 ) from None
         else:
             client: httpx.AsyncClient = HttpxAiohttpClient(**kwargs)
+            # an aiohttp session outliving its client (a dropped per-loop client, or interpreter
+            # exit without aclose()) would print "Unclosed client session" warnings
+            weakref.finalize(client, _close_aiohttp, getattr(client, "_transport", None))
             return client
     return httpx.AsyncClient(**kwargs)
+
+
+def _close_aiohttp(transport: Any) -> None:
+    """Close the aiohttp session of a client that was never ``aclose()``d, without its event loop
+    (closed by then: ``asyncio.run`` returned, or a test's loop ended).
+
+    ``detach()`` marks the session closed; the connector's ``close()`` coroutine is stepped once
+    by hand: with the loop closed it finishes in that step (nothing is left to wait for), which
+    marks the connector closed and releases its connections, so neither prints an "Unclosed"
+    warning. If the loop still runs elsewhere, the step starts the close there and we let go.
+    """
+    session = getattr(transport, "client", None)
+    if session is None or getattr(session, "closed", True):
+        return
+    connector = session.connector
+    session.detach()
+    if connector is None or connector.closed:
+        return
+    step = connector.close()
+    try:
+        step.send(None)
+    except StopIteration:
+        pass
+    except RuntimeError:  # the loop went away mid-close: nothing left to release
+        pass
+    finally:
+        step.close()
 
 
 __all__ = [
