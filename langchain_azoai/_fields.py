@@ -137,9 +137,16 @@ class AzureConnectionFields(BaseModel):
 
     @property
     def lc_secrets(self) -> dict[str, str]:
-        # "fallbacks" is listed so that LangChain leaves the secret markers to_json() puts inside
-        # it alone; the list itself is never replaced by one marker (see to_json)
-        return {"fallbacks": "AZURE_OPENAI_FALLBACKS"}
+        """The secret fields of every class built on these settings, and their env vars.
+
+        "fallbacks" is listed so that LangChain leaves the secret markers ``to_json()`` puts
+        inside it alone; the list itself is never replaced by one marker (see ``to_json``)."""
+        return {
+            "openai_api_key": "AZURE_OPENAI_API_KEY",
+            "azure_ad_token": "AZURE_OPENAI_AD_TOKEN",
+            "client_secret": "AZURE_CLIENT_SECRET",
+            "fallbacks": "AZURE_OPENAI_FALLBACKS",
+        }
 
     def to_json(self) -> Any:
         """LangChain's serialization, with each fallback's secrets as secret markers

@@ -237,14 +237,6 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
         return ["langchain_azoai", "chat_models"]
 
     @property
-    def lc_secrets(self) -> dict[str, str]:
-        return {
-            "openai_api_key": "AZURE_OPENAI_API_KEY",
-            "azure_ad_token": "AZURE_OPENAI_AD_TOKEN",
-            "client_secret": "AZURE_CLIENT_SECRET",
-        }
-
-    @property
     def lc_attributes(self) -> dict[str, Any]:
         return {
             "openai_api_type": self.openai_api_type,

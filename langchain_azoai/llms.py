@@ -85,14 +85,6 @@ class AzureOpenAI(AzureConnectionFields, BaseLLM):
         return ["langchain_azoai", "llms"]
 
     @property
-    def lc_secrets(self) -> dict[str, str]:
-        return {
-            "openai_api_key": "AZURE_OPENAI_API_KEY",
-            "azure_ad_token": "AZURE_OPENAI_AD_TOKEN",
-            "client_secret": "AZURE_CLIENT_SECRET",
-        }
-
-    @property
     def _llm_type(self) -> str:
         return "azure"
 
