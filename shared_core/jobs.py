@@ -426,18 +426,36 @@ def _poll(what: str, timeout: float, interval: float, clock: Callable[[], float]
     return _Poll(what, timeout, interval, clock())
 
 
+_Job = TypeVar("_Job", Batch, FineTuningJob)
+
+
+def _wait(get: Callable[[], _Job], poll: _Poll, sleep: Callable[[float], None],
+          clock: Callable[[], float]) -> _Job:
+    while True:
+        job = get()
+        wait = poll.next_wait(job.status, job.done, clock())
+        if wait is None:
+            return job
+        sleep(wait)
+
+
+async def _await(get: Callable[[], Awaitable[_Job]], poll: _Poll,
+                 asleep: Callable[[float], Awaitable[None]], clock: Callable[[], float]) -> _Job:
+    while True:
+        job = await get()
+        wait = poll.next_wait(job.status, job.done, clock())
+        if wait is None:
+            return job
+        await asleep(wait)
+
+
 def wait_for_batch(client: CoreClient, batch_id: str, *, timeout: float = 86400.0, poll_interval: float = 30.0,
                    sleep: Callable[[float], None] = time.sleep,
                    clock: Callable[[], float] = time.monotonic) -> Batch:
     """Poll until the batch is done (completed, failed, expired, cancelled); ``APITimeoutError``
     after ``timeout`` seconds (the batch is not cancelled)."""
     poll = _poll(f"batch {batch_id}", timeout, poll_interval, clock)
-    while True:
-        batch = get_batch(client, batch_id)
-        wait = poll.next_wait(batch.status, batch.done, clock())
-        if wait is None:
-            return batch
-        sleep(wait)
+    return _wait(lambda: get_batch(client, batch_id), poll, sleep, clock)
 
 
 async def await_batch(client: CoreClient, batch_id: str, *, timeout: float = 86400.0,
@@ -446,12 +464,7 @@ async def await_batch(client: CoreClient, batch_id: str, *, timeout: float = 864
                       clock: Callable[[], float] = time.monotonic) -> Batch:
     """Async :func:`wait_for_batch`."""
     poll = _poll(f"batch {batch_id}", timeout, poll_interval, clock)
-    while True:
-        batch = await aget_batch(client, batch_id)
-        wait = poll.next_wait(batch.status, batch.done, clock())
-        if wait is None:
-            return batch
-        await asleep(wait)
+    return await _await(lambda: aget_batch(client, batch_id), poll, asleep, clock)
 
 
 def wait_for_fine_tuning_job(client: CoreClient, job_id: str, *, timeout: float = 86400.0,
@@ -460,12 +473,7 @@ def wait_for_fine_tuning_job(client: CoreClient, job_id: str, *, timeout: float 
     """Poll until the job is done (succeeded, failed, cancelled); ``APITimeoutError`` after
     ``timeout`` seconds (the job is not cancelled)."""
     poll = _poll(f"fine-tuning job {job_id}", timeout, poll_interval, clock)
-    while True:
-        job = get_fine_tuning_job(client, job_id)
-        wait = poll.next_wait(job.status, job.done, clock())
-        if wait is None:
-            return job
-        sleep(wait)
+    return _wait(lambda: get_fine_tuning_job(client, job_id), poll, sleep, clock)
 
 
 async def await_fine_tuning_job(client: CoreClient, job_id: str, *, timeout: float = 86400.0,
@@ -474,12 +482,7 @@ async def await_fine_tuning_job(client: CoreClient, job_id: str, *, timeout: flo
                                 clock: Callable[[], float] = time.monotonic) -> FineTuningJob:
     """Async :func:`wait_for_fine_tuning_job`."""
     poll = _poll(f"fine-tuning job {job_id}", timeout, poll_interval, clock)
-    while True:
-        job = await aget_fine_tuning_job(client, job_id)
-        wait = poll.next_wait(job.status, job.done, clock())
-        if wait is None:
-            return job
-        await asleep(wait)
+    return await _await(lambda: aget_fine_tuning_job(client, job_id), poll, asleep, clock)
 
 
 __all__ = [
