@@ -39,7 +39,7 @@ async def _connection(host: str, port: int, count: int) -> int:
 
 
 def loopback(requests: int, connections: int) -> float:
-    cmd = [sys.executable, "-m", "shared_core.cli", "emulator", "--port", "0", "--log-level", "warning",
+    cmd = [sys.executable, "-m", "azoai_app.cli", "emulator", "--port", "0", "--log-level", "warning",
            "--deployment", "gpt-4o-mini=gpt-4o-mini,tpm=0"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     try:

@@ -27,7 +27,7 @@ from langchain_core.messages.ai import (
     UsageMetadata,
 )
 
-from shared_core.stream import merge_filter_results
+from shared_core.wire.stream import merge_filter_results
 from shared_core.types import ChatDelta, ChatResult, Choice, ResponseMeta, Usage
 from shared_core.types import ToolCall as CoreToolCall
 

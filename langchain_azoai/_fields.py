@@ -47,7 +47,7 @@ def _secret(value: Any) -> Any:
 
 
 class AzureConnectionFields(BaseModel):
-    """Endpoint, credential and transport settings (see ``shared_core.config.resolve_target``)."""
+    """Endpoint, credential and transport settings (see ``shared_core.connection.config.resolve_target``)."""
 
     azure_endpoint: str | None = Field(
         default_factory=from_env("AZURE_OPENAI_ENDPOINT", default=None)
@@ -130,7 +130,7 @@ class AzureConnectionFields(BaseModel):
     def _hide_fallback_secrets(cls, value: Any) -> Any:
         # secrets become SecretStr before anything can print them; the rest is judged by the core
         if isinstance(value, (list, tuple)):
-            from shared_core.regions import hide_secrets
+            from shared_core.connection.regions import hide_secrets
 
             return [hide_secrets(v) for v in value]
         return value
@@ -155,13 +155,13 @@ class AzureConnectionFields(BaseModel):
         data: Any = super().to_json()  # type: ignore[misc]  # Serializable's, next in the MRO
         kwargs = data.get("kwargs") if isinstance(data, dict) else None
         if isinstance(kwargs, dict):
-            from shared_core.config import public_params
+            from shared_core.connection.config import public_params
 
             for name in ("default_headers", "default_query"):
                 if isinstance(kwargs.get(name), Mapping):
                     kwargs[name] = public_params(kwargs[name])
         if isinstance(kwargs, dict) and self.fallbacks:
-            from shared_core.regions import public_settings
+            from shared_core.connection.regions import public_settings
 
             def marker(index: int) -> Callable[[str], dict[str, Any]]:
                 return lambda setting: {"lc": 1, "type": "secret",
@@ -227,7 +227,7 @@ class AzureConnectionFields(BaseModel):
                 if core is None:
                     settings = self._core_settings()
                     if self.fallbacks:
-                        from shared_core.regions import client_from_settings
+                        from shared_core.connection.regions import client_from_settings
 
                         core = client_from_settings(
                             fallbacks=self.fallbacks,

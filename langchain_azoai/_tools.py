@@ -2,7 +2,7 @@
 
 LangChain-specific inputs (``BaseTool``, runnables, TypedDicts with ``Annotated`` docs) are
 converted with langchain-core's own converter; everything after that (strict rewrite, tool
-choice, ``response_format``) is the core's decision (``shared_core.tools``).
+choice, ``response_format``) is the core's decision (``shared_core.wire.tools``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 
 
 def _core_tools() -> Any:
-    from shared_core import tools
+    from shared_core.wire import tools
 
     return tools
 

@@ -19,7 +19,7 @@ from langchain_core.documents import Document
 from pydantic import AliasChoices, ConfigDict, Field
 
 from langchain_azoai._fields import AzureConnectionFields
-from shared_core.media import SpeechResult, Transcription
+from shared_core.wire.media import SpeechResult, Transcription
 
 
 def _blob_file(blob: Blob) -> tuple[str, bytes, str]:
@@ -86,7 +86,7 @@ class AzureOpenAIWhisperParser(AzureConnectionFields, BaseBlobParser):
         return self.deployment_name
 
     def _plan(self, blob: Blob) -> Any:
-        from shared_core import media_client
+        from shared_core.services import media_client
 
         file = _blob_file(blob)
         if self.translate:
@@ -148,13 +148,13 @@ class AzureOpenAITextToSpeech(AzureConnectionFields):
 
     def speak(self, text: str, **kwargs: Any) -> SpeechResult:
         """The audio for ``text`` (bytes and content type); ``kwargs`` override the fields."""
-        from shared_core.media_client import speech
+        from shared_core.services.media_client import speech
 
         return speech(self._client(), text, **self._options(kwargs))
 
     async def aspeak(self, text: str, **kwargs: Any) -> SpeechResult:
         """Async :meth:`speak`."""
-        from shared_core.media_client import aspeech
+        from shared_core.services.media_client import aspeech
 
         return await aspeech(self._client(), text, **self._options(kwargs))
 

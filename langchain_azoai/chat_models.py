@@ -40,7 +40,7 @@ from langchain_azoai._convert import (
 )
 from langchain_azoai._fields import AzureConnectionFields, _env_deployment
 from shared_core.errors import ConfigurationError
-from shared_core.models import profile_for
+from shared_core.wire.models import profile_for
 from shared_core.types import ChatRequest
 
 if TYPE_CHECKING:
@@ -515,7 +515,7 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
 
     def get_num_tokens(self, text: str) -> int:
         """Estimated tokens in ``text`` (the core's documented estimate; no tiktoken)."""
-        from shared_core.tokens import estimate_tokens
+        from shared_core.wire.tokens import estimate_tokens
 
         return estimate_tokens(text)
 
@@ -527,7 +527,7 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
         """Estimated prompt tokens for ``messages`` (and tool definitions), without tiktoken."""
         from langchain_core.messages import convert_to_messages
 
-        from shared_core.tokens import estimate_message_tokens, estimate_tokens
+        from shared_core.wire.tokens import estimate_message_tokens, estimate_tokens
 
         n = estimate_message_tokens(messages_to_wire(convert_to_messages(messages)))
         if tools:
@@ -604,7 +604,7 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
             raise ConfigurationError(
                 f"schema is required for method={method!r}.", setting="schema")
         if method == "json_schema" and schema is not None:
-            from shared_core.chat import json_schema_supported
+            from shared_core.wire.chat import json_schema_supported
 
             target = self._client().targets[0]
             if not json_schema_supported(profile_for(self.model_name, self.deployment_name),

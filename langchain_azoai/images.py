@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import AliasChoices, ConfigDict, Field
 
 from langchain_azoai._fields import AzureConnectionFields
-from shared_core.media import ImageResult
+from shared_core.wire.media import ImageResult
 
 
 class AzureDallEAPIWrapper(AzureConnectionFields):
@@ -67,25 +67,25 @@ class AzureDallEAPIWrapper(AzureConnectionFields):
     def generate(self, prompt: str, **kwargs: Any) -> ImageResult:
         """The full result: images (URL or base64), revised prompts, filter results, metadata.
         ``kwargs`` override the fields for this call (``size=...``)."""
-        from shared_core.media_client import generate_image
+        from shared_core.services.media_client import generate_image
 
         return generate_image(self._client(), prompt, **self._options(kwargs))
 
     async def agenerate(self, prompt: str, **kwargs: Any) -> ImageResult:
         """Async :meth:`generate`."""
-        from shared_core.media_client import agenerate_image
+        from shared_core.services.media_client import agenerate_image
 
         return await agenerate_image(self._client(), prompt, **self._options(kwargs))
 
     def run(self, query: str) -> str:
         """The image URLs for ``query``, joined by ``separator`` (as ``DallEAPIWrapper.run``)."""
-        from shared_core.media_client import image_answer
+        from shared_core.services.media_client import image_answer
 
         return image_answer(self.generate(query), separator=self.separator)
 
     async def arun(self, query: str) -> str:
         """Async :meth:`run`."""
-        from shared_core.media_client import image_answer
+        from shared_core.services.media_client import image_answer
 
         return image_answer(await self.agenerate(query), separator=self.separator)
 

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from langchain_azoai.audio import AzureOpenAITextToSpeech
 from langchain_azoai.images import AzureDallEAPIWrapper
-from shared_core.media import ImageResult, SpeechResult
+from shared_core.wire.media import ImageResult, SpeechResult
 
 
 class _ImageInput(BaseModel):
@@ -57,7 +57,7 @@ class AzureOpenAIImageTool(BaseTool):
 
     def _run(self, prompt: str, run_manager: CallbackManagerForToolRun | None = None,
              ) -> tuple[str, ImageResult]:
-        from shared_core.media_client import image_answer, save_images
+        from shared_core.services.media_client import image_answer, save_images
 
         result = self.api_wrapper.generate(prompt)
         paths = save_images(result, self.save_dir) if self.save_dir is not None else None
@@ -65,7 +65,7 @@ class AzureOpenAIImageTool(BaseTool):
 
     async def _arun(self, prompt: str, run_manager: AsyncCallbackManagerForToolRun | None = None,
                     ) -> tuple[str, ImageResult]:
-        from shared_core.media_client import asave_images, image_answer
+        from shared_core.services.media_client import asave_images, image_answer
 
         result = await self.api_wrapper.agenerate(prompt)
         paths = await asave_images(result, self.save_dir) if self.save_dir is not None else None

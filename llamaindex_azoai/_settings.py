@@ -101,7 +101,7 @@ class AzureConnection(BaseModel):
     @field_serializer("default_headers", "default_query")
     def _dump_params(self, value: Optional[Dict[str, str]]) -> Optional[Dict[str, str]]:
         # credential-like entries (APIM subscription keys, gateway tokens) never serialize
-        from shared_core.config import public_params
+        from shared_core.connection.config import public_params
 
         return public_params(value)
 
@@ -117,7 +117,7 @@ class AzureConnection(BaseModel):
     def _hide_fallback_secrets(cls, value: Any) -> Any:
         # secrets become SecretStr before anything can print them; the rest is judged by the core
         if isinstance(value, (list, tuple)):
-            from shared_core.regions import hide_secrets
+            from shared_core.connection.regions import hide_secrets
 
             return [hide_secrets(v) for v in value]
         return value
@@ -126,7 +126,7 @@ class AzureConnection(BaseModel):
     def _dump_fallbacks(self, value: Any) -> Any:
         if not value:
             return value
-        from shared_core.regions import public_settings
+        from shared_core.connection.regions import public_settings
 
         return [public_settings(f) for f in value]
 
@@ -177,10 +177,10 @@ class AzureConnection(BaseModel):
 
     def _build_core(self, deployment: Optional[str], http_client: Any, async_http_client: Any) -> "CoreClient":
         from shared_core.client import CoreClient
-        from shared_core.config import ClientOptions, resolve_target
+        from shared_core.connection.config import ClientOptions, resolve_target
 
         if self.fallbacks:
-            from shared_core.regions import resolve_targets
+            from shared_core.connection.regions import resolve_targets
 
             targets: Any = resolve_targets(self._target_kwargs(deployment), self.fallbacks,
                                            load_balancing=self.load_balancing)

@@ -18,7 +18,7 @@ from pydantic import AliasChoices
 from .images import MediaConnection
 
 if TYPE_CHECKING:
-    from shared_core.media import SpeechResult
+    from shared_core.wire.media import SpeechResult
 
 
 class AzureOpenAITextToSpeech(MediaConnection):
@@ -55,13 +55,13 @@ class AzureOpenAITextToSpeech(MediaConnection):
 
     def speak(self, text: str, **kwargs: Any) -> "SpeechResult":
         """The audio for ``text`` (bytes and content type); ``kwargs`` override the fields."""
-        from shared_core.media_client import speech
+        from shared_core.services.media_client import speech
 
         return speech(self._client(), text, **self._options(kwargs))
 
     async def aspeak(self, text: str, **kwargs: Any) -> "SpeechResult":
         """Async :meth:`speak`."""
-        from shared_core.media_client import aspeech
+        from shared_core.services.media_client import aspeech
 
         return await aspeech(self._client(), text, **self._options(kwargs))
 

@@ -19,7 +19,7 @@ from ._settings import AzureConnection, drop_unpicklable
 
 if TYPE_CHECKING:
     from shared_core.client import CoreClient
-    from shared_core.media import ImageResult
+    from shared_core.wire.media import ImageResult
 
 
 class MediaConnection(AzureConnection):
@@ -95,13 +95,13 @@ class AzureOpenAIImageGeneration(MediaConnection):
 
     def generate(self, prompt: str, **kwargs: Any) -> "ImageResult":
         """Images for ``prompt`` (``kwargs`` override the fields for this call)."""
-        from shared_core.media_client import generate_image
+        from shared_core.services.media_client import generate_image
 
         return generate_image(self._client(), prompt, **self._options(kwargs))
 
     async def agenerate(self, prompt: str, **kwargs: Any) -> "ImageResult":
         """Async :meth:`generate`."""
-        from shared_core.media_client import agenerate_image
+        from shared_core.services.media_client import agenerate_image
 
         return await agenerate_image(self._client(), prompt, **self._options(kwargs))
 
@@ -130,7 +130,7 @@ class AzureOpenAIImageToolSpec(BaseToolSpec):
     def generate_image(self, prompt: str) -> str:
         """Generate an image (draw a picture) from a detailed text description of it.
         Returns the image's URL (or its file path when the tool saves images)."""
-        from shared_core.media_client import image_answer, save_images
+        from shared_core.services.media_client import image_answer, save_images
 
         result = self.generator.generate(prompt)
         paths = save_images(result, self.save_dir) if self.save_dir is not None else None
@@ -139,7 +139,7 @@ class AzureOpenAIImageToolSpec(BaseToolSpec):
     async def agenerate_image(self, prompt: str) -> str:
         """Generate an image (draw a picture) from a detailed text description of it.
         Returns the image's URL (or its file path when the tool saves images)."""
-        from shared_core.media_client import asave_images, image_answer
+        from shared_core.services.media_client import asave_images, image_answer
 
         result = await self.generator.agenerate(prompt)
         paths = await asave_images(result, self.save_dir) if self.save_dir is not None else None

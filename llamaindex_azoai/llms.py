@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from llama_index.core.tools.types import BaseTool
 
     from shared_core.client import CoreClient
-    from shared_core.models import ModelProfile
+    from shared_core.wire.models import ModelProfile
 
 dispatcher = get_dispatcher(__name__)
 
@@ -221,7 +221,7 @@ class AzureOpenAI(FunctionCallingLLM, AzureConnection):
     # -- metadata ----------------------------------------------------------------------------
 
     def _profile(self) -> "ModelProfile":
-        from shared_core.models import profile_for
+        from shared_core.wire.models import profile_for
 
         return profile_for(self.model or self._observed_model, self.engine)
 
@@ -304,7 +304,7 @@ class AzureOpenAI(FunctionCallingLLM, AzureConnection):
                 extra[key] = value
         if req.max_tokens is None:
             # Legacy /completions defaults to 16 tokens: give it the room the window leaves.
-            from shared_core.tokens import estimate_tokens
+            from shared_core.wire.tokens import estimate_tokens
 
             req.max_tokens = max(16, self.metadata.context_window - estimate_tokens(prompt))
         if extra:
@@ -313,13 +313,13 @@ class AzureOpenAI(FunctionCallingLLM, AzureConnection):
 
     def _check_filtered(self, choice: Optional[Choice], result: Any) -> None:
         if self.raise_on_content_filter and choice is not None and choice.finish_reason == "content_filter":
-            from shared_core.diagnose import completion_filtered_error
+            from shared_core.wire.diagnose import completion_filtered_error
 
             raise completion_filtered_error(choice, result.meta)
 
     def _check_filtered_delta(self, d: ChatDelta, meta: Any) -> None:
         if self.raise_on_content_filter and d.finish_reason == "content_filter":
-            from shared_core.diagnose import completion_filtered_error
+            from shared_core.wire.diagnose import completion_filtered_error
 
             choice = Choice(
                 index=d.choice_index, role="assistant", content=d.content, finish_reason=d.finish_reason,
@@ -530,13 +530,13 @@ class AzureOpenAI(FunctionCallingLLM, AzureConnection):
     def _should_use_structured_outputs(self) -> bool:
         if self.pydantic_program_mode != PydanticProgramMode.DEFAULT:
             return False
-        from shared_core.chat import json_schema_supported
+        from shared_core.wire.chat import json_schema_supported
 
         target = self._client().targets[0]
         return json_schema_supported(self._profile(), target.kind, target.api_version)
 
     def _prepare_schema(self, llm_kwargs: Optional[Dict[str, Any]], output_cls: Type["Model"]) -> Dict[str, Any]:
-        from shared_core.tools import response_format_for
+        from shared_core.wire.tools import response_format_for
 
         llm_kwargs = dict(llm_kwargs or {})
         llm_kwargs.pop("tool_choice", None)

@@ -20,8 +20,8 @@ from pydantic import AliasChoices
 from .images import MediaConnection
 
 if TYPE_CHECKING:
-    from shared_core.media import Transcription
-    from shared_core.media_client import MediaRequest
+    from shared_core.wire.media import Transcription
+    from shared_core.services.media_client import MediaRequest
 
 AudioFile = Union[str, Path, bytes]
 
@@ -59,7 +59,7 @@ class AzureOpenAIWhisperReader(BasePydanticReader, MediaConnection):
         return "AzureOpenAIWhisperReader"
 
     def _plan(self, file: AudioFile, file_name: Optional[str]) -> "MediaRequest[Transcription]":
-        from shared_core import media_client
+        from shared_core.services import media_client
 
         upload: Any = (file_name or "audio.wav", file) if isinstance(file, (bytes, bytearray)) else file
         if self.translate:

@@ -210,7 +210,7 @@ class ChatStreamState:
     __slots__ = ("content", "reasoning", "calls", "role", "meta", "acc")
 
     def __init__(self) -> None:
-        from shared_core.stream import StreamAccumulator
+        from shared_core.wire.stream import StreamAccumulator
 
         self.content = ""
         self.reasoning = ""

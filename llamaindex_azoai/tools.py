@@ -1,7 +1,7 @@
 """LlamaIndex tools <-> OpenAI tool specs and tool calls.
 
 The schema rules (strict-mode rewrite, tool_choice forms, lenient argument parsing) are the core's
-(``shared_core.tools``); this module only reads LlamaIndex objects and calls them.
+(``shared_core.wire.tools``); this module only reads LlamaIndex objects and calls them.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ JSON = dict[str, Any]
 
 def tool_specs(tools: Sequence["BaseTool"], *, strict: bool) -> list[JSON]:
     """OpenAI ``tools`` entries for LlamaIndex tools; ``strict`` rewrites each schema for strict mode."""
-    from shared_core.tools import strict_schema
+    from shared_core.wire.tools import strict_schema
 
     specs: list[JSON] = []
     for tool in tools:
@@ -34,7 +34,7 @@ def tool_specs(tools: Sequence["BaseTool"], *, strict: bool) -> list[JSON]:
 
 def tool_choice_for(choice: str | JSON | None, tool_required: bool, names: Sequence[str]) -> str | JSON | None:
     """``tool_required`` -> ``"required"``; a bare tool name -> the function form (core rules)."""
-    from shared_core.tools import normalize_tool_choice
+    from shared_core.wire.tools import normalize_tool_choice
 
     if choice is None:
         choice = "required" if tool_required else "auto"
@@ -47,7 +47,7 @@ def _arguments(raw: Any) -> dict[str, Any]:
         return raw
     if not raw:
         return {}
-    from shared_core.tools import parse_arguments
+    from shared_core.wire.tools import parse_arguments
 
     try:
         parsed = parse_arguments(str(raw))

@@ -11,9 +11,9 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from . import errors as _errors
-from .errors import *  # noqa: F403  (every error class is public API)
-from .types import (
+from shared_core import errors as _errors
+from shared_core.errors import *  # noqa: F403  (every error class is public API)
+from shared_core.types import (
     DEPLOYMENT_OPERATIONS,
     ChatDelta,
     ChatRequest,
@@ -30,46 +30,46 @@ from .types import (
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from .auth import Credential, resolve_credential
-    from .client import CoreClient
-    from .config import ClientOptions, Target, resolve_target
-    from .regions import client_from_settings, resolve_targets
-    from .diagnose import completion_filtered_error, error_from_response, stream_error_from_event
-    from .models import ModelProfile, profile_for
-    from .routes import Route, build_route
-    from .sse import SSEDecoder, SSEEvent
-    from .stream import ChunkParser, StreamAccumulator
-    from .tokens import estimate_message_tokens, estimate_tokens
-    from .tools import normalize_tool_choice, parse_arguments, response_format_for, strict_schema, to_openai_tool
+    from shared_core.connection.auth import Credential, resolve_credential
+    from shared_core.client import CoreClient
+    from shared_core.connection.config import ClientOptions, Target, resolve_target
+    from shared_core.connection.regions import client_from_settings, resolve_targets
+    from shared_core.wire.diagnose import completion_filtered_error, error_from_response, stream_error_from_event
+    from shared_core.wire.models import ModelProfile, profile_for
+    from shared_core.connection.routes import Route, build_route
+    from shared_core.wire.sse import SSEDecoder, SSEEvent
+    from shared_core.wire.stream import ChunkParser, StreamAccumulator
+    from shared_core.wire.tokens import estimate_message_tokens, estimate_tokens
+    from shared_core.wire.tools import normalize_tool_choice, parse_arguments, response_format_for, strict_schema, to_openai_tool
 
 #: public name -> module that defines it (imported on first access)
 _LAZY: dict[str, str] = {
     "CoreClient": "client",
-    "ClientOptions": "config",
-    "Target": "config",
-    "resolve_target": "config",
-    "resolve_targets": "regions",
-    "client_from_settings": "regions",
-    "Credential": "auth",
-    "resolve_credential": "auth",
-    "error_from_response": "diagnose",
-    "completion_filtered_error": "diagnose",
-    "stream_error_from_event": "diagnose",
-    "ModelProfile": "models",
-    "profile_for": "models",
-    "Route": "routes",
-    "build_route": "routes",
-    "SSEDecoder": "sse",
-    "SSEEvent": "sse",
-    "ChunkParser": "stream",
-    "StreamAccumulator": "stream",
-    "estimate_tokens": "tokens",
-    "estimate_message_tokens": "tokens",
-    "to_openai_tool": "tools",
-    "strict_schema": "tools",
-    "normalize_tool_choice": "tools",
-    "parse_arguments": "tools",
-    "response_format_for": "tools",
+    "ClientOptions": "connection.config",
+    "Target": "connection.config",
+    "resolve_target": "connection.config",
+    "resolve_targets": "connection.regions",
+    "client_from_settings": "connection.regions",
+    "Credential": "connection.auth",
+    "resolve_credential": "connection.auth",
+    "error_from_response": "wire.diagnose",
+    "completion_filtered_error": "wire.diagnose",
+    "stream_error_from_event": "wire.diagnose",
+    "ModelProfile": "wire.models",
+    "profile_for": "wire.models",
+    "Route": "connection.routes",
+    "build_route": "connection.routes",
+    "SSEDecoder": "wire.sse",
+    "SSEEvent": "wire.sse",
+    "ChunkParser": "wire.stream",
+    "StreamAccumulator": "wire.stream",
+    "estimate_tokens": "wire.tokens",
+    "estimate_message_tokens": "wire.tokens",
+    "to_openai_tool": "wire.tools",
+    "strict_schema": "wire.tools",
+    "normalize_tool_choice": "wire.tools",
+    "parse_arguments": "wire.tools",
+    "response_format_for": "wire.tools",
 }
 
 
@@ -77,7 +77,7 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'shared_core' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    value = getattr(importlib.import_module(f"shared_core.{module}"), name)
     globals()[name] = value  # later lookups skip __getattr__
     return value
 

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, Mappin
 
 import httpx
 
-from . import transport
-from .chat import build_chat_body, parse_chat, parse_chat_chunk
-from .completions import build_completion_body, parse_completion, parse_completion_chunk
-from .config import ClientOptions, Target, resolve_target
-from .embeddings import (
+from shared_core.policy import transport
+from shared_core.wire.chat import build_chat_body, parse_chat, parse_chat_chunk
+from shared_core.wire.completions import build_completion_body, parse_completion, parse_completion_chunk
+from shared_core.connection.config import ClientOptions, Target, resolve_target
+from shared_core.wire.embeddings import (
     OnTooLong,
     build_embeddings_body,
     merge_pieces,
@@ -29,12 +29,12 @@ from .embeddings import (
     plan_batches,
     split_long_inputs_counted,
 )
-from .errors import APIStatusError, ConfigurationError
-from .models import profile_for
-from .routes import Route
-from .routing import Router
-from .transport import DEFAULT_HOOKS, BodyFn, Call, Hooks, RouteCache
-from .types import ChatDelta, ChatRequest, ChatResult, CompletionRequest, EmbeddingResult, ResponseMeta, Usage
+from shared_core.errors import APIStatusError, ConfigurationError
+from shared_core.wire.models import profile_for
+from shared_core.connection.routes import Route
+from shared_core.policy.routing import Router
+from shared_core.policy.transport import DEFAULT_HOOKS, BodyFn, Call, Hooks, RouteCache
+from shared_core.types import ChatDelta, ChatRequest, ChatResult, CompletionRequest, EmbeddingResult, ResponseMeta, Usage
 
 if TYPE_CHECKING:
     import asyncio

@@ -158,7 +158,7 @@ class Interaction:
     def sse_events(self) -> list[tuple[str | None, str]]:
         """The SSE events of a streamed body as ``(event, data)``, ``[DONE]`` included.
 
-        A deliberately plain reading of the SSE format (independent of ``shared_core.sse``):
+        A deliberately plain reading of the SSE format (independent of ``shared_core.wire.sse``):
         events end at a blank line; ``data:`` lines are joined with ``\\n``; comments ignored.
         """
         return parse_sse(self.body)

@@ -84,7 +84,7 @@ def test_chat(ix: Interaction) -> None:
 
 @shape_cases("chat-stream")
 def test_stream_chat(ix: Interaction) -> None:
-    from shared_core.stream import StreamAccumulator
+    from shared_core.wire.stream import StreamAccumulator
 
     rp = Replay(ix)
     acc = StreamAccumulator()
@@ -100,7 +100,7 @@ def test_stream_chat(ix: Interaction) -> None:
 
 @sample_cases("chat-stream")
 async def test_astream_chat(ix: Interaction) -> None:
-    from shared_core.stream import StreamAccumulator
+    from shared_core.wire.stream import StreamAccumulator
 
     rp = Replay(ix)
     acc = StreamAccumulator()

@@ -2,7 +2,7 @@
 
 Expectations are computed here, straight from the raw JSON of each recording, without the
 core's help: the text, tool calls, finish reasons, usage and filter results it holds. Then the
-core's parsers (``shared_core.chat``, ``completions``, ``embeddings``), its SSE decoder and
+core's parsers (``shared_core.wire.chat``, ``completions``, ``embeddings``), its SSE decoder and
 stream parser/accumulator (``sse``, ``stream``) and its error mapping (``diagnose``, ``retry``)
 must produce exactly that. One test per interaction (id: ``repo:file-stem#index``).
 
@@ -74,9 +74,9 @@ def test_chat_response(ix: Interaction) -> None:
     data = ix.json()
     meta = _meta(ix)
     if ix.operation == COMPLETIONS:
-        from shared_core.completions import parse_completion as parse
+        from shared_core.wire.completions import parse_completion as parse
     else:
-        from shared_core.chat import parse_chat as parse
+        from shared_core.wire.chat import parse_chat as parse
     res: ChatResult = parse(data, meta)
     exp = expected_response(data)
 
@@ -125,13 +125,13 @@ def _chunkings(body: bytes, seed: str) -> Iterator[tuple[str, list[bytes]]]:
 
 @cases("chat-stream", "completions-stream")
 def test_chat_stream(ix: Interaction) -> None:
-    from shared_core.sse import SSEDecoder
-    from shared_core.stream import ChunkParser, StreamAccumulator
+    from shared_core.wire.sse import SSEDecoder
+    from shared_core.wire.stream import ChunkParser, StreamAccumulator
 
     if ix.operation == COMPLETIONS:
-        from shared_core.completions import parse_completion_chunk as parse_chunk
+        from shared_core.wire.completions import parse_completion_chunk as parse_chunk
     else:
-        from shared_core.chat import parse_chat_chunk as parse_chunk
+        from shared_core.wire.chat import parse_chat_chunk as parse_chunk
 
     reference = ix.sse_events()  # the plain reading in recordings.py
     raw_chunks = ix.sse_json()
@@ -207,7 +207,7 @@ def test_chat_stream(ix: Interaction) -> None:
 
 @cases("embeddings")
 def test_embeddings_response(ix: Interaction) -> None:
-    from shared_core.embeddings import parse_embeddings
+    from shared_core.wire.embeddings import parse_embeddings
 
     data = ix.json()
     vectors, usage = parse_embeddings(data)
@@ -228,8 +228,8 @@ def test_embeddings_response(ix: Interaction) -> None:
 
 @cases("error")
 def test_error_response(ix: Interaction) -> None:
-    from shared_core.diagnose import error_from_response
-    from shared_core.retry import server_wait
+    from shared_core.wire.diagnose import error_from_response
+    from shared_core.policy.retry import server_wait
 
     h = ix.response_headers
     err = ix.json()["error"]
@@ -275,8 +275,8 @@ def test_deployment_not_found_names_deployment_and_resource_when_the_target_is_k
     """With the target the call was made for, the 404 diagnosis names both (real 404 bodies)."""
     if not recordings_present():
         pytest.skip(missing_reason())
-    from shared_core.config import resolve_target
-    from shared_core.diagnose import error_from_response
+    from shared_core.connection.config import resolve_target
+    from shared_core.wire.diagnose import error_from_response
 
     checked = 0
     for ix in all_interactions():

@@ -46,8 +46,8 @@ def _parts(ix: Interaction) -> tuple[str, str | None, str | None]:
 # kind of the core: it is covered by the pasted-URL test below (which must refuse it clearly).
 @pytest.mark.parametrize("ix", _distinct_urls(routes=("deployments", "v1")))
 def test_core_rebuilds_the_recorded_url(ix: Interaction) -> None:
-    from shared_core.config import resolve_target
-    from shared_core.routes import build_route
+    from shared_core.connection.config import resolve_target
+    from shared_core.connection.routes import build_route
 
     endpoint, deployment, api_version = _parts(ix)
     body_model = (ix.request_json() or {}).get("model")
@@ -76,8 +76,8 @@ def test_pasted_request_url_is_taken_apart(ix: Interaction) -> None:
     deployment in the body), a ``ConfigurationError`` naming ``azure_endpoint`` is the right
     answer; silently building a different URL is not.
     """
-    from shared_core.config import resolve_target
-    from shared_core.routes import build_route
+    from shared_core.connection.config import resolve_target
+    from shared_core.connection.routes import build_route
 
     body_model = (ix.request_json() or {}).get("model")
     try:
@@ -95,8 +95,8 @@ def test_double_slash_from_the_java_sdk_is_the_same_route() -> None:
     """``https://host//openai/...`` (Java SDK) names the same deployment route as ``/openai``."""
     if not recordings_present():
         pytest.skip(missing_reason())
-    from shared_core.config import resolve_target
-    from shared_core.routes import build_route
+    from shared_core.connection.config import resolve_target
+    from shared_core.connection.routes import build_route
 
     (ix,) = [ix for ix in all_interactions() if ix.repo == "Azure__azure-sdk-for-java"]
     _, deployment, api_version = _parts(ix)

@@ -1,6 +1,6 @@
 """``azoai demo`` end to end against the embedded emulator, and its failure reporting.
 
-The full demo runs once in-process (both frameworks) and once as ``python -m shared_core demo``
+The full demo runs once in-process (both frameworks) and once as ``python -m azoai_app demo``
 in a subprocess; the assertions read the printed output like a user would.
 """
 
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from shared_core import demo
-from shared_core.data import load_corpus
+from azoai_app import demo
+from azoai_app.data import load_corpus
 
 REPO = Path(__file__).resolve().parents[2]
 AZURE_ENV = (
@@ -174,10 +174,10 @@ def test_embedding_progress_is_shown(demo_run: tuple[int, str]) -> None:
     assert demo_run[1].count(f"embedding {n} chunks: {steps} done") == 2
 
 
-def test_subprocess_python_m_shared_core_demo() -> None:
+def test_subprocess_python_m_azoai_app_demo() -> None:
     env = {k: v for k, v in os.environ.items() if k not in AZURE_ENV}
     proc = subprocess.run(
-        [sys.executable, "-m", "shared_core", "demo", "--framework", "langchain"],
+        [sys.executable, "-m", "azoai_app", "demo", "--framework", "langchain"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -108,7 +108,7 @@ def test_stream_cut_and_stall_over_loopback(server: EmulatorHandle) -> None:
 
 def test_bounded_load_against_cli_server() -> None:
     """``azoai emulator`` in a subprocess; 2,000 requests over 16 keep-alive connections: only configured faults fail."""
-    cmd = [sys.executable, "-m", "shared_core.cli", "emulator", "--port", "0", "--log-level", "warning",
+    cmd = [sys.executable, "-m", "azoai_app.cli", "emulator", "--port", "0", "--log-level", "warning",
            "--deployment", "load=gpt-4o-mini,tpm=0", "--faults", '{"error_every": 100}', "--region", "Norway East"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     try:

@@ -28,7 +28,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from shared_core.auth import (
+from shared_core.connection.auth import (
     BearerTokenCredential,
     TokenAcquisitionError,
     resolve_credential,

@@ -10,7 +10,7 @@ from typing import Iterator
 import httpx
 import pytest
 
-from shared_core import media_client as mc
+from shared_core.services import media_client as mc
 from shared_core.client import CoreClient
 from shared_core.emulator.app import create_app
 from shared_core.emulator.server import EmulatorHandle, start_in_thread
@@ -135,7 +135,7 @@ def test_loopback_errors_are_typed(server: EmulatorHandle) -> None:
 
 
 async def test_batch_lifecycle_in_process() -> None:
-    from shared_core import jobs
+    from shared_core.services import jobs
     from shared_core.emulator.config import ManualClock
 
     clock = ManualClock()
@@ -163,7 +163,7 @@ async def test_batch_lifecycle_in_process() -> None:
 
 
 def test_fine_tuning_lifecycle_loopback() -> None:
-    from shared_core import jobs
+    from shared_core.services import jobs
     from shared_core.emulator.config import ManualClock
 
     clock = ManualClock()

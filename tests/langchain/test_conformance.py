@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from langchain_azoai import AzureChatOpenAI
-from shared_core.sse import SSEDecoder
+from shared_core.wire.sse import SSEDecoder
 
 pytestmark = pytest.mark.conformance
 

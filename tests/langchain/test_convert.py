@@ -26,8 +26,8 @@ from langchain_azoai._convert import (
     model_name_with_version,
     usage_to_metadata,
 )
-from shared_core.chat import parse_chat, parse_chat_chunk
-from shared_core.sse import SSEDecoder
+from shared_core.wire.chat import parse_chat, parse_chat_chunk
+from shared_core.wire.sse import SSEDecoder
 from shared_core.types import ChatDelta, ResponseMeta, ToolCallDelta, Usage
 
 SAFE = {"filtered": False, "severity": "safe"}

@@ -19,7 +19,7 @@ from langchain_azoai.images import AzureDallEAPIWrapper
 from langchain_azoai.tools import AzureOpenAIImageTool, AzureOpenAITextToSpeechTool
 from shared_core.emulator.media import PNG_MAGIC, wav
 from shared_core.errors import ConfigurationError
-from shared_core.media import ImageResult, SpeechResult
+from shared_core.wire.media import ImageResult, SpeechResult
 
 _AZURE_ENV = ("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN", "AZURE_OPENAI_API_VERSION",
               "OPENAI_API_VERSION", "AZURE_OPENAI_DEPLOYMENT", "OPENAI_API_KEY", "OPENAI_PROXY")

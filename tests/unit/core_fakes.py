@@ -6,7 +6,7 @@ import base64
 import json
 from typing import Any, Literal
 
-from shared_core.config import Target
+from shared_core.connection.config import Target
 
 
 def fake_jwt(claims: dict[str, Any]) -> str:

@@ -18,7 +18,7 @@ import pytest
 from azure.core.credentials import AccessToken, AccessTokenInfo, AzureKeyCredential
 from pydantic import SecretStr
 
-from shared_core.auth import (
+from shared_core.connection.auth import (
     AUTH_MODES,
     ApiKeyCredential,
     BearerTokenCredential,
@@ -278,7 +278,7 @@ def test_missing_azure_identity_says_how_to_install(monkeypatch: pytest.MonkeyPa
 
 
 def test_importing_the_core_does_not_import_azure_identity() -> None:
-    code = "import sys, shared_core, shared_core.auth; print('azure.identity' in sys.modules)"
+    code = "import sys, shared_core, shared_core.connection.auth; print('azure.identity' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "False"
 
@@ -465,7 +465,7 @@ def test_failed_refresh_keeps_the_old_token_then_raises(caplog: pytest.LogCaptur
     first = bearer(cred)
     src.fail = RuntimeError("endpoint down")
     clock.now = T0 + 3400
-    with caplog.at_level(logging.WARNING, logger="shared_core.auth"):
+    with caplog.at_level(logging.WARNING, logger="shared_core.connection.auth"):
         assert bearer(cred) == first
     assert "token refresh failed, reusing the current token" in caplog.text
     assert len(src.calls) == 2

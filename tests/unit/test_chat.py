@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from shared_core.chat import build_chat_body, modern_api, parse_chat, parse_chat_chunk
-from shared_core.models import profile_for
+from shared_core.wire.chat import build_chat_body, modern_api, parse_chat, parse_chat_chunk
+from shared_core.wire.models import profile_for
 from shared_core.types import ChatRequest, ResponseMeta, ToolCall, ToolCallDelta, Usage
 
 SYSTEM = {"role": "system", "content": "Be brief."}

@@ -22,7 +22,7 @@ from shared_core import (
     StreamAccumulator,
     resolve_target,
 )
-from shared_core.transport import Hooks
+from shared_core.policy.transport import Hooks
 
 MSGS = [{"role": "system", "content": "be brief"}, {"role": "user", "content": "hi"}]
 OK = {"id": "c1", "object": "chat.completion", "created": 1, "model": "gpt-4o",

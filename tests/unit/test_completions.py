@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared_core.completions import build_completion_body, parse_completion, parse_completion_chunk
+from shared_core.wire.completions import build_completion_body, parse_completion, parse_completion_chunk
 from shared_core.types import CompletionRequest, Usage
 
 CFR = {"hate": {"filtered": False, "severity": "safe"},

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from shared_core.config import ClientOptions, Target, resolve_target
+from shared_core.connection.config import ClientOptions, Target, resolve_target
 from shared_core.errors import ConfigurationError
 
 KEY = "k-secret-123"
@@ -423,7 +423,7 @@ def test_client_options_defaults_and_validation() -> None:
 
 
 def test_public_params_leave_out_credential_like_entries() -> None:
-    from shared_core.config import public_params
+    from shared_core.connection.config import public_params
 
     params = {"Ocp-Apim-Subscription-Key": "a", "x-gateway-token": "b", "X-Client-Secret": "c",
               "sig": "d", "code": "e", "Proxy-Authorization": "f", "X-Team": "rag", "tier": "gold",

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from shared_core.diagnose import (
+from shared_core.wire.diagnose import (
     completion_filtered_error,
     error_from_response,
     stream_error_from_event,
@@ -217,7 +217,7 @@ def test_never_leaks_the_key(status: int) -> None:
 
 
 def test_image_content_policy_violation_is_a_content_filter_error() -> None:
-    from shared_core.diagnose import error_from_response
+    from shared_core.wire.diagnose import error_from_response
     from shared_core.errors import ContentFilterError
 
     body = {"error": {"code": "content_policy_violation", "message": "Your request was rejected as a result of our safety system.",

@@ -7,7 +7,7 @@ import io
 import httpx
 import pytest
 
-from shared_core.doctor import main
+from azoai_app.doctor import main
 
 ENV = {"AZURE_OPENAI_ENDPOINT": "https://res.openai.azure.com", "AZURE_OPENAI_API_KEY": "sekrit-key",
        "AZURE_OPENAI_DEPLOYMENT": "chat"}

@@ -8,7 +8,7 @@ import struct
 
 import pytest
 
-from shared_core.embeddings import (
+from shared_core.wire.embeddings import (
     build_embeddings_body,
     merge_pieces,
     parse_embeddings,
@@ -16,7 +16,7 @@ from shared_core.embeddings import (
     split_long_inputs,
 )
 from shared_core.errors import ConfigurationError
-from shared_core.tokens import estimate_tokens
+from shared_core.wire.tokens import estimate_tokens
 from shared_core.types import Usage
 
 

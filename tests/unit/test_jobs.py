@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from shared_core import jobs
+from shared_core.services import jobs
 from shared_core.client import CoreClient
 from shared_core.errors import APITimeoutError, ConfigurationError, NotFoundError
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from shared_core.errors import ConfigurationError
-from shared_core.media import (
+from shared_core.wire.media import (
     build_image_edit_form,
     build_image_generation_body,
     build_speech_body,

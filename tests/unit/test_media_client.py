@@ -13,12 +13,12 @@ from typing import Any, Callable
 import httpx
 import pytest
 
-from shared_core import media_client as mc
+from shared_core.services import media_client as mc
 from shared_core.client import CoreClient
-from shared_core.config import ClientOptions, resolve_target
+from shared_core.connection.config import ClientOptions, resolve_target
 from shared_core.errors import APIStatusError, BadRequestError, ConfigurationError
-from shared_core.media import GeneratedImage, ImageResult
-from shared_core.transport import Hooks
+from shared_core.wire.media import GeneratedImage, ImageResult
+from shared_core.policy.transport import Hooks
 
 ENDPOINT = "https://res.openai.azure.com"
 KEY = "k-secret-123"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared_core.models import DEFAULT_PROFILE, embedding_dimensions, profile_for
+from shared_core.wire.models import DEFAULT_PROFILE, embedding_dimensions, profile_for
 
 
 @pytest.mark.parametrize(("name", "family", "reasoning", "context"), [

@@ -10,16 +10,16 @@ import pytest
 from pydantic import SecretStr
 
 from shared_core.client import CoreClient
-from shared_core.config import resolve_target
+from shared_core.connection.config import resolve_target
 from shared_core.errors import ConfigurationError
-from shared_core.regions import (
+from shared_core.connection.regions import (
     client_from_settings,
     hide_secrets,
     normalize_fallback,
     public_settings,
     resolve_targets,
 )
-from shared_core.transport import Hooks
+from shared_core.policy.transport import Hooks
 from shared_core.types import ChatRequest
 
 EAST = "https://east.openai.azure.com/"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from shared_core.retry import Decision, backoff, decide, parse_duration, server_wait
+from shared_core.policy.retry import Decision, backoff, decide, parse_duration, server_wait
 
 
 @dataclass(frozen=True)

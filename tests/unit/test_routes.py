@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from shared_core.config import resolve_target
+from shared_core.connection.config import resolve_target
 from shared_core.errors import ConfigurationError
-from shared_core.routes import build_route
+from shared_core.connection.routes import build_route
 
 SCOPED = ["chat/completions", "completions", "embeddings", "audio/transcriptions",
           "audio/translations", "audio/speech", "images/generations", "images/edits"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 
-from shared_core.routing import Router
+from shared_core.policy.routing import Router
 
 
 class Clock:

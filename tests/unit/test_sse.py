@@ -8,7 +8,7 @@ from typing import AsyncIterator
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared_core.sse import SSEDecoder, SSEEvent, aiter_sse, iter_sse
+from shared_core.wire.sse import SSEDecoder, SSEEvent, aiter_sse, iter_sse
 
 
 def decode(*chunks: bytes) -> list[SSEEvent]:

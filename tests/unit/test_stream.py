@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 import yaml
 
-from shared_core.chat import parse_chat_chunk
-from shared_core.completions import parse_completion_chunk
+from shared_core.wire.chat import parse_chat_chunk
+from shared_core.wire.completions import parse_completion_chunk
 from shared_core.errors import ContentFilterError, RateLimitError, ServerError, StreamError
-from shared_core.stream import ChunkParser, StreamAccumulator
+from shared_core.wire.stream import ChunkParser, StreamAccumulator
 from shared_core.types import ChatDelta, ResponseMeta, ToolCall, ToolCallDelta, Usage
 
 PFR = [{"prompt_index": 0, "content_filter_results": {"hate": {"filtered": False, "severity": "safe"}}}]
@@ -200,7 +200,7 @@ def test_real_recorded_tool_call_stream(recordings_dir: Path) -> None:
 
 
 def test_tool_calls_view_matches_result_while_streaming() -> None:
-    from shared_core.stream import StreamAccumulator
+    from shared_core.wire.stream import StreamAccumulator
     from shared_core.types import ChatDelta, ToolCallDelta
 
     acc = StreamAccumulator()

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from shared_core.tokens import estimate_message_tokens, estimate_tokens
+from shared_core.wire.tokens import estimate_message_tokens, estimate_tokens
 
 REPO = Path(__file__).resolve().parents[2]
 

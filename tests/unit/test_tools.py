@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
 from shared_core.errors import ConfigurationError
-from shared_core.tools import (
+from shared_core.wire.tools import (
     normalize_tool_choice,
     parse_arguments,
     parse_docstring,

@@ -12,8 +12,8 @@ from typing import Any, Callable
 import httpx
 import pytest
 
-from shared_core.chat import parse_chat_chunk
-from shared_core.config import ClientOptions, Target, resolve_target
+from shared_core.wire.chat import parse_chat_chunk
+from shared_core.connection.config import ClientOptions, Target, resolve_target
 from shared_core.errors import (
     APIConnectionError,
     APITimeoutError,
@@ -24,8 +24,8 @@ from shared_core.errors import (
     ServerError,
     StreamError,
 )
-from shared_core.routing import Router
-from shared_core.transport import (
+from shared_core.policy.routing import Router
+from shared_core.policy.transport import (
     USER_AGENT,
     Call,
     Hooks,

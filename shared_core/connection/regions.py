@@ -45,11 +45,11 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
-from .config import Target, cloud_for_host, parse_endpoint, public_params, resolve_target
-from .errors import ConfigurationError
+from shared_core.connection.config import Target, cloud_for_host, parse_endpoint, public_params, resolve_target
+from shared_core.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from .client import CoreClient
+    from shared_core.client import CoreClient
 
 LoadBalancing = Literal["priority", "weighted"]
 LOAD_BALANCING: tuple[str, ...] = ("priority", "weighted")
@@ -310,8 +310,8 @@ def client_from_settings(
     """``CoreClient.from_settings`` with fallbacks: the primary's settings (``resolve_target`` and
     ``ClientOptions`` keyword arguments, ``http_client``, ``http_async_client``, ``env``) plus
     ``fallbacks`` and ``load_balancing``."""
-    from .client import CoreClient
-    from .config import ClientOptions
+    from shared_core.client import CoreClient
+    from shared_core.connection.config import ClientOptions
 
     option_names = {f.name for f in dataclasses.fields(ClientOptions)}
     http_client = settings.pop("http_client", None)

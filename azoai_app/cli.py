@@ -12,8 +12,8 @@ from typing import Callable, Sequence
 
 _COMMANDS: dict[str, tuple[str, str]] = {
     "emulator": ("shared_core.emulator.server", "serve the local Azure OpenAI emulator on 127.0.0.1"),
-    "demo": ("shared_core.demo", "RAG + tool-calling agent + structured output, through both frameworks"),
-    "doctor": ("shared_core.doctor", "check configuration, credentials and reachability, and explain"),
+    "demo": ("azoai_app.demo", "RAG + tool-calling agent + structured output, through both frameworks"),
+    "doctor": ("azoai_app.doctor", "check configuration, credentials and reachability, and explain"),
 }
 
 

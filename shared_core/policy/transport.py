@@ -30,13 +30,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from .config import ClientOptions, Target
-from .errors import APIConnectionError, APIStatusError, APITimeoutError
-from .retry import decide
-from .routes import Route, build_route
-from .routing import Router
-from .stream import ChunkParser, ParseChunk
-from .types import ChatDelta, ResponseMeta
+from shared_core.connection.config import ClientOptions, Target
+from shared_core.errors import APIConnectionError, APIStatusError, APITimeoutError
+from shared_core.policy.retry import decide
+from shared_core.connection.routes import Route, build_route
+from shared_core.policy.routing import Router
+from shared_core.wire.stream import ChunkParser, ParseChunk
+from shared_core.types import ChatDelta, ResponseMeta
 
 VERSION = "0.1.0"
 USER_AGENT = f"azoai/{VERSION}"
@@ -313,7 +313,7 @@ class Call:
             else:
                 self.router.release(self.index)
         if decision.action == "fail":
-            from .diagnose import error_from_response  # only on the error path: keeps imports light
+            from shared_core.wire.diagnose import error_from_response  # only on the error path: keeps imports light
 
             note = None
             if decision.reason == "wait_too_long":
@@ -460,7 +460,7 @@ def _says_something(d: ChatDelta) -> bool:
 
 def _refresh(call: Call, target: Target, step: _Step) -> None:
     """After a 401 with a token: drop it, so the replay fetches a new one."""
-    from .auth import BearerTokenCredential
+    from shared_core.connection.auth import BearerTokenCredential
 
     cred = target.credential
     if isinstance(cred, BearerTokenCredential):
@@ -691,7 +691,7 @@ def new_async_client(options: ClientOptions) -> httpx.AsyncClient:
             from httpx_aiohttp import HttpxAiohttpClient
         except ImportError:
             if options.use_aiohttp:
-                from .errors import ConfigurationError
+                from shared_core.errors import ConfigurationError
 
                 raise ConfigurationError(
                     "use_aiohttp=True but httpx-aiohttp is not installed: pip install 'azoai[aiohttp]'"

@@ -47,10 +47,10 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import httpx
 from pydantic import SecretStr
 
-from .errors import ConfigurationError
+from shared_core.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from .auth import Credential
+    from shared_core.connection.auth import Credential
 
 DEFAULT_API_VERSION = "2024-10-21"
 V1_VERSIONS = frozenset({"v1", "preview", "latest"})
@@ -457,7 +457,7 @@ def _resolve_credential(
     Arguments win over the environment. With ``azure_auth_mode`` the mode decides (``auth``
     validates it). For api.openai.com the key is ``OPENAI_API_KEY`` sent as a Bearer header.
     """
-    from . import auth  # lazily: keeps import light, and auth imports azure-identity lazily
+    from shared_core.connection import auth  # lazily: keeps import light; auth imports azure-identity lazily
 
     key_is_provider = callable(api_key) and not isinstance(api_key, SecretStr)
     # str / SecretStr are cleaned here; a provider or a key holder (AzureKeyCredential) goes as is

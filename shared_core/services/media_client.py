@@ -30,9 +30,9 @@ from typing import (
 
 import httpx
 
-from .client import CoreClient
-from .errors import APIStatusError, ConfigurationError
-from .media import (
+from shared_core.client import CoreClient
+from shared_core.errors import APIStatusError, ConfigurationError
+from shared_core.wire.media import (
     FileInput,
     GeneratedImage,
     ImageResult,
@@ -51,7 +51,7 @@ from .media import (
     parse_transcription,
     read_file,
 )
-from .types import ResponseMeta
+from shared_core.types import ResponseMeta
 
 T = TypeVar("T")
 P = ParamSpec("P")

@@ -14,7 +14,7 @@ import re
 from typing import TYPE_CHECKING, Any, Mapping
 from urllib.parse import urlsplit
 
-from .errors import (
+from shared_core.errors import (
     APIStatusError,
     AuthenticationError,
     AzureOpenAIError,
@@ -31,10 +31,10 @@ from .errors import (
     UnprocessableEntityError,
     UnsupportedAPIVersionError,
 )
-from .types import Choice, ResponseMeta
+from shared_core.types import Choice, ResponseMeta
 
 if TYPE_CHECKING:
-    from .config import Target
+    from shared_core.connection.config import Target
 
 ROLE = "Cognitive Services OpenAI User"
 GA_API_VERSION = "2024-10-21"

@@ -20,10 +20,10 @@ import sys
 from array import array
 from typing import Any, Literal, Mapping, Sequence
 
-from .chat import parse_usage
-from .errors import ConfigurationError
-from .tokens import estimate_tokens
-from .types import Usage
+from shared_core.wire.chat import parse_usage
+from shared_core.errors import ConfigurationError
+from shared_core.wire.tokens import estimate_tokens
+from shared_core.types import Usage
 
 OnTooLong = Literal["error", "split", "truncate"]
 _ON_TOO_LONG = ("error", "split", "truncate")

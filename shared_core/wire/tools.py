@@ -20,7 +20,7 @@ import re
 import typing
 from typing import Any, Callable, Mapping, Sequence
 
-from .errors import ConfigurationError
+from shared_core.errors import ConfigurationError
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _SCHEMA_MAPS = ("properties", "$defs", "definitions", "patternProperties", "dependentSchemas")

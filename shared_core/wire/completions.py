@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from .chat import modern_api, parse_usage, prompt_filter_results, result_of
-from .types import ChatDelta, ChatResult, Choice, CompletionRequest, ResponseMeta
+from shared_core.wire.chat import modern_api, parse_usage, prompt_filter_results, result_of
+from shared_core.types import ChatDelta, ChatResult, Choice, CompletionRequest, ResponseMeta
 
 _FIELDS = ("max_tokens", "temperature", "top_p", "stop", "n", "logprobs", "echo", "seed",
            "presence_penalty", "frequency_penalty", "best_of", "suffix", "user")

@@ -36,7 +36,7 @@ from typing import Any, Literal, TextIO
 import httpx
 from pydantic import BaseModel, Field
 
-from shared_core.data import CorpusDocument, load_corpus
+from azoai_app.data import CorpusDocument, load_corpus
 from shared_core.errors import AzureOpenAIError
 
 DEFAULT_CHAT_DEPLOYMENT = "gpt-4o"

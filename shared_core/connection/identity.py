@@ -28,7 +28,7 @@ from urllib.parse import urlparse
 
 from pydantic import SecretStr
 
-from .errors import ConfigurationError
+from shared_core.errors import ConfigurationError
 
 INSTALL_HINT = 'pip install "azoai[identity]"'
 

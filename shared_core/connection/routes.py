@@ -23,9 +23,9 @@ from types import MappingProxyType
 from typing import Mapping
 from urllib.parse import quote, urlencode
 
-from .config import Target
-from .errors import ConfigurationError
-from .types import DEPLOYMENT_OPERATIONS
+from shared_core.connection.config import Target
+from shared_core.errors import ConfigurationError
+from shared_core.types import DEPLOYMENT_OPERATIONS
 
 #: Operations sent as multipart/form-data (httpx sets the content-type with its boundary).
 MULTIPART_OPERATIONS: frozenset[str] = frozenset(

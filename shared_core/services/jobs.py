@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Iterable, Mapping, TypeVar
 from urllib.parse import quote
 
-from .client import CoreClient
-from .errors import APITimeoutError, ConfigurationError
-from .media_client import FileLike, MediaRequest, load_file, unexpected_body
-from .types import ResponseMeta
+from shared_core.client import CoreClient
+from shared_core.errors import APITimeoutError, ConfigurationError
+from shared_core.services.media_client import FileLike, MediaRequest, load_file, unexpected_body
+from shared_core.types import ResponseMeta
 
 T = TypeVar("T")
 FILE_PURPOSES = ("batch", "fine-tune", "assistants", "evals", "vision", "user_data")

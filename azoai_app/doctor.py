@@ -48,8 +48,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, http_c
     def say(line: str = "") -> None:
         print(line, file=stream)
 
-    from .config import resolve_target
-    from .errors import AzureOpenAIError, ConfigurationError
+    from shared_core.connection.config import resolve_target
+    from shared_core.errors import AzureOpenAIError, ConfigurationError
 
     settings = {k: v for k, v in vars(args).items()
                 if k in ("azure_endpoint", "base_url", "deployment", "api_version", "azure_auth_mode") and v}
@@ -62,8 +62,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, http_c
             say(f"  setting: {exc.setting}")
         return 2
 
-    from .models import profile_for
-    from .routes import build_route
+    from shared_core.wire.models import profile_for
+    from shared_core.connection.routes import build_route
 
     say(f"  endpoint kind : {target.kind}: {_KINDS[target.kind]}")
     say(f"  target        : {target.name} (cloud: {target.cloud})")
@@ -86,9 +86,9 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, http_c
         say("  (add --ping to make one tiny request)")
         return 0
 
-    from .client import CoreClient
-    from .config import ClientOptions
-    from .types import ChatRequest
+    from shared_core.client import CoreClient
+    from shared_core.connection.config import ClientOptions
+    from shared_core.types import ChatRequest
 
     client = CoreClient(target, options=ClientOptions(max_retries=0, timeout=args.timeout), http_client=http_client)
     req = ChatRequest(messages=[{"role": "user", "content": "ping"}], model=args.model, max_tokens=1)

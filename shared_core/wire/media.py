@@ -13,9 +13,9 @@ import mimetypes
 from dataclasses import dataclass, field
 from typing import IO, Any, Mapping, Sequence, Union
 
-from .chat import parse_usage
-from .errors import ConfigurationError
-from .types import ResponseMeta, Usage
+from shared_core.wire.chat import parse_usage
+from shared_core.errors import ConfigurationError
+from shared_core.types import ResponseMeta, Usage
 
 FileInput = Union[bytes, IO[bytes], tuple[str, Any], tuple[str, Any, str]]
 FilePart = tuple[str, tuple[str, Any, str]]
@@ -55,7 +55,7 @@ class GeneratedImage:
         if self.b64_json is None:
             raise ConfigurationError(
                 "this image came as a URL, not base64: download it with "
-                "shared_core.media_client.download_image(image), or ask for "
+                "shared_core.services.media_client.download_image(image), or ask for "
                 "response_format='b64_json'",
                 setting="response_format",
             )

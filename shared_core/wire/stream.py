@@ -12,9 +12,9 @@ import dataclasses
 import json
 from typing import Any, Callable, Mapping
 
-from .errors import StreamError
-from .sse import SSEDecoder, SSEEvent
-from .types import ChatDelta, ChatResult, Choice, ResponseMeta, ToolCall, Usage
+from shared_core.errors import StreamError
+from shared_core.wire.sse import SSEDecoder, SSEEvent
+from shared_core.types import ChatDelta, ChatResult, Choice, ResponseMeta, ToolCall, Usage
 
 ParseChunk = Callable[[dict[str, Any]], ChatDelta]
 _raw_decode = json.JSONDecoder().raw_decode
@@ -95,7 +95,7 @@ class ChunkParser:
             if not isinstance(data, dict):
                 continue
             if kind == "error" or ("error" in data and not data.get("choices")):
-                from .diagnose import stream_error_from_event
+                from shared_core.wire.diagnose import stream_error_from_event
 
                 raise stream_error_from_event(data, self._meta)
             delta = self._parse(data)

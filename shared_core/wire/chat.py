@@ -33,11 +33,11 @@ import json
 import logging
 from typing import Any, Callable, Mapping
 
-from .models import UNKNOWN_FAMILY, ModelProfile
-from .types import JSON, ChatDelta, ChatRequest, ChatResult, Choice, ResponseMeta, ToolCall, \
+from shared_core.wire.models import UNKNOWN_FAMILY, ModelProfile
+from shared_core.types import JSON, ChatDelta, ChatRequest, ChatResult, Choice, ResponseMeta, ToolCall, \
     ToolCallDelta, Usage
 
-log = logging.getLogger("shared_core.chat")
+log = logging.getLogger("shared_core.wire.chat")
 
 _REASONING_DROPS = ("temperature", "top_p", "presence_penalty", "frequency_penalty", "logprobs",
                     "top_logprobs", "logit_bias")

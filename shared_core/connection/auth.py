@@ -83,8 +83,8 @@ from typing import (
 
 from pydantic import SecretStr
 
-from .errors import AzureOpenAIError, ConfigurationError, TokenAcquisitionError
-from .identity import (
+from shared_core.errors import AzureOpenAIError, ConfigurationError, TokenAcquisitionError
+from shared_core.connection.identity import (
     IDENTITY_MODES,
     FetchedToken,
     NamedIdentitySource,

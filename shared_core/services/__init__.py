@@ -1,0 +1,1 @@
+"""Services built on ``CoreClient``: media (images, audio) and jobs (files, batches, fine-tuning)."""
