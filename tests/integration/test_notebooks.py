@@ -2,7 +2,7 @@
 
 The kernel is this interpreter: the test writes a throwaway kernel spec whose ``argv`` is
 ``sys.executable -m ipykernel_launcher`` into a temporary ``JUPYTER_PATH``, so a fresh virtualenv
-needs nothing beyond ``pip install -e ".[dev]"`` (ipykernel, nbclient, nbformat) and no
+needs nothing beyond ``pip install -r requirements-dev.txt`` (ipykernel, nbclient, nbformat) and no
 ``ipykernel install`` step, and a user-level ``python3`` kernel pointing elsewhere cannot be picked
 up by mistake.
 
@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-nbformat = pytest.importorskip("nbformat", reason="nbformat is in the dev extra: pip install -e '.[dev]'")
-nbclient = pytest.importorskip("nbclient", reason="nbclient is in the dev extra: pip install -e '.[dev]'")
+nbformat = pytest.importorskip("nbformat", reason="nbformat is in the dev toolchain: pip install -r requirements-dev.txt")
+nbclient = pytest.importorskip("nbclient", reason="nbclient is in the dev toolchain: pip install -r requirements-dev.txt")
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 NOTEBOOKS = sorted(EXAMPLES.glob("*.ipynb"))

@@ -44,25 +44,6 @@ _SCRUB_RESPONSE_HEADERS = {
 _DROP_RESPONSE_HEADERS = {"date", "content-length"}
 
 
-_UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-def _canonical_body(body: Any) -> str:
-    """JSON bodies compared by content, with UUIDs (LangChain's example tool-call ids) masked."""
-    if isinstance(body, bytes):
-        body = body.decode("utf-8", "replace")
-    text = body or ""
-    try:
-        text = json.dumps(json.loads(text), sort_keys=True)
-    except ValueError:
-        pass
-    return _UUID_RE.sub("<uuid>", text)
-
-
-def _body_matcher(r1: Any, r2: Any) -> None:
-    assert _canonical_body(r1.body) == _canonical_body(r2.body)
-
-
 def _before_record_request(request: Any) -> Any:
     request.uri = _HOST_RE.sub(_PLACEHOLDER_HOST, request.uri)
     return request
@@ -129,7 +110,6 @@ class _GzPersister:
 def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
     from langchain_tests.conftest import CustomSerializer
 
-    vcr.register_matcher("azoai_body", _body_matcher)
     vcr.register_persister(_GzPersister())
     vcr.register_serializer("yaml.gz", CustomSerializer())
 

@@ -324,7 +324,8 @@ def test_b14_json_schema_on_old_api_version_is_explained() -> None:
                       "is enabled only for api versions 2024-08-01-preview and later"}}
     fake = FakeAzure(lambda r: FakeAzure.json(body, status=400))
     m = AzureChatOpenAI(**model_kwargs(fake, api_version="2024-06-01"))
-    with pytest.raises(UnsupportedAPIVersionError) as info:
+    with pytest.raises(UnsupportedAPIVersionError) as info, \
+            pytest.warns(UserWarning, match="does not support json_schema structured outputs"):
         m.with_structured_output(Answer).invoke("q")
     assert info.value.needed is not None and info.value.needed >= "2024-08-01"
     assert "api_version" in str(info.value) or "api-version" in str(info.value)

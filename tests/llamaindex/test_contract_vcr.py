@@ -62,7 +62,7 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def vcr_config() -> dict[str, Any]:
     return {
-        "match_on": ["method", "path", "query", "body"],
+        "match_on": ["method", "path", "query", "azoai_body"],
         "before_record_request": _scrub_request,
         "before_record_response": _scrub_response,
         "decode_compressed_response": True,
