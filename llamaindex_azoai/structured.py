@@ -78,12 +78,6 @@ class StructuredOutputMixin(_Base):
             raise ValueError(f"The model refused to produce a {output_cls.__name__}: {refusal}")
         return output_cls.model_validate_json(response.message.content or "")
 
-    @staticmethod
-    def _tool_kwargs(llm_kwargs: dict[str, Any] | None) -> dict[str, Any]:
-        llm_kwargs = dict(llm_kwargs or {})
-        llm_kwargs.setdefault("tool_choice", "required")
-        return llm_kwargs
-
     def as_structured_llm(self, output_cls: type[BaseModel], **kwargs: Any) -> StructuredLLM:
         """A ``StructuredLLM`` answering with ``output_cls`` (a Pydantic model class)."""
         output_class(output_cls)
@@ -114,8 +108,8 @@ class StructuredOutputMixin(_Base):
             result = self._parse_structured(output_cls, response)
             dispatcher.event(LLMStructuredPredictEndEvent(output=result))
             return result
-        result = super().structured_predict(output_cls, prompt, llm_kwargs=self._tool_kwargs(llm_kwargs),
-                                            **prompt_args)
+        # FunctionCallingProgram forces the call itself (tool_required=True)
+        result = super().structured_predict(output_cls, prompt, llm_kwargs=llm_kwargs, **prompt_args)
         return cast("Model", result)
 
     @dispatcher.span
@@ -142,8 +136,7 @@ class StructuredOutputMixin(_Base):
             result = self._parse_structured(output_cls, response)
             dispatcher.event(LLMStructuredPredictEndEvent(output=result))
             return result
-        result = await super().astructured_predict(output_cls, prompt, llm_kwargs=self._tool_kwargs(llm_kwargs),
-                                                   **prompt_args)
+        result = await super().astructured_predict(output_cls, prompt, llm_kwargs=llm_kwargs, **prompt_args)
         return cast("Model", result)
 
     def _tool_stream_args(

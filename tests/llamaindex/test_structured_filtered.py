@@ -131,3 +131,17 @@ def test_plain_chat_on_a_filtered_completion_still_does_not_raise_by_default(mak
     assert r.additional_kwargs["finish_reason"] == "content_filter"
     # an agent that does not need a call sees none, and why
     assert make_llm().get_tool_calls_from_response(r, error_on_no_tool_call=False) == []
+
+
+def test_stream_structured_predict_tool_path_yields_the_object(make_llm: Any, azure: Azure) -> None:
+    pieces = ['{"name": "Ad', 'a", "age": 36}']
+    stream = [prompt_filter_chunk(), chunk({"role": "assistant", "tool_calls": [
+        {"index": 0, "id": "c1", "type": "function", "function": {"name": "Person", "arguments": ""}}]})]
+    stream += [chunk({"tool_calls": [{"index": 0, "function": {"arguments": p}}]}) for p in pieces]
+    stream.append(chunk({}, finish_reason="tool_calls", cfr=SAFE))
+    azure.add_sse(stream)
+    results = list(make_llm(api_version=TOOL_PATH).stream_structured_predict(Person, PROMPT, who="Ada"))
+    assert results[-1].model_dump() == {"name": "Ada", "age": 36}
+    body = azure.body()
+    assert [t["function"]["name"] for t in body["tools"]] == ["Person"]
+    assert body["messages"] == [{"role": "user", "content": "Describe Ada."}]
