@@ -12,7 +12,6 @@ import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from llama_index_instrumentation import get_dispatcher
 from llama_index.core.base.llms.types import (
     ChatMessage,
     ChatResponse,
@@ -52,8 +51,6 @@ if TYPE_CHECKING:
 
     from shared_core.client import CoreClient
     from shared_core.wire.models import ModelProfile
-
-dispatcher = get_dispatcher(__name__)
 
 
 class AzureOpenAI(StructuredOutputMixin, FunctionCallingLLM, AzureConnection):
