@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import tempfile
-from typing import TYPE_CHECKING, Any, Dict, Optional
+from typing import TYPE_CHECKING, Any
 
 from llama_index.core.bridge.pydantic import Field
 from llama_index.core.tools.tool_spec.base import BaseToolSpec
@@ -39,16 +39,16 @@ class AzureOpenAITextToSpeech(MediaConnection):
     )
     voice: str = Field(default="alloy", description="alloy, ash, ballad, coral, echo, fable, nova, onyx, sage, "
                        "shimmer or verse.")
-    response_format: Optional[str] = Field(default=None, description="mp3 (default), opus, aac, flac, wav, pcm.")
-    speed: Optional[float] = Field(default=None, description="0.25 to 4.0 (default 1).")
-    instructions: Optional[str] = Field(default=None, description="How to speak (gpt-4o-mini-tts only).")
+    response_format: str | None = Field(default=None, description="mp3 (default), opus, aac, flac, wav, pcm.")
+    speed: float | None = Field(default=None, description="0.25 to 4.0 (default 1).")
+    instructions: str | None = Field(default=None, description="How to speak (gpt-4o-mini-tts only).")
 
     @classmethod
     def class_name(cls) -> str:
         return "AzureOpenAITextToSpeech"
 
-    def _options(self, overrides: Dict[str, Any]) -> Dict[str, Any]:
-        kw: Dict[str, Any] = {"voice": self.voice, "response_format": self.response_format, "speed": self.speed,
+    def _options(self, overrides: dict[str, Any]) -> dict[str, Any]:
+        kw: dict[str, Any] = {"voice": self.voice, "response_format": self.response_format, "speed": self.speed,
                               "instructions": self.instructions}
         kw.update(overrides)
         return kw
@@ -79,7 +79,7 @@ class AzureOpenAIAudioToolSpec(BaseToolSpec):
 
     spec_functions = [("text_to_speech", "atext_to_speech")]
 
-    def __init__(self, speaker: Optional[AzureOpenAITextToSpeech] = None, *, save_dir: Optional[str] = None,
+    def __init__(self, speaker: AzureOpenAITextToSpeech | None = None, *, save_dir: str | None = None,
                  **kwargs: Any) -> None:
         self.speaker = speaker if speaker is not None else AzureOpenAITextToSpeech(**kwargs)
         self.save_dir = save_dir

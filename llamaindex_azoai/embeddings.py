@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding, Embedding
 from llama_index.core.bridge.pydantic import Field, PrivateAttr
@@ -54,9 +55,9 @@ class AzureOpenAIEmbedding(BaseEmbedding, AzureConnection):
     """
 
     model: str = Field(default="text-embedding-ada-002", description="Embedding model (any name).")
-    azure_deployment: Optional[str] = Field(default=None, description="The deployment name.")
-    dimensions: Optional[int] = Field(default=None, gt=0, description="Output dimensions (text-embedding-3).")
-    additional_kwargs: Dict[str, Any] = Field(default_factory=dict, description="Kept for compatibility.")
+    azure_deployment: str | None = Field(default=None, description="The deployment name.")
+    dimensions: int | None = Field(default=None, gt=0, description="Output dimensions (text-embedding-3).")
+    additional_kwargs: dict[str, Any] = Field(default_factory=dict, description="Kept for compatibility.")
     mode: str = Field(default="text_search", description="Kept for compatibility (legacy models only).")
     on_too_long: str = Field(
         default="error",
@@ -65,7 +66,7 @@ class AzureOpenAIEmbedding(BaseEmbedding, AzureConnection):
     )
     max_retries: int = Field(default=10, ge=0, description="Retries after the first attempt (one layer).")
 
-    _core: Optional["CoreClient"] = PrivateAttr(default=None)
+    _core: CoreClient | None = PrivateAttr(default=None)
     _http_client: Any = PrivateAttr(default=None)
     _async_http_client: Any = PrivateAttr(default=None)
     _semaphores: Any = PrivateAttr(default=None)
@@ -75,20 +76,20 @@ class AzureOpenAIEmbedding(BaseEmbedding, AzureConnection):
         mode: str = "text_search",
         model: str = "text-embedding-ada-002",
         embed_batch_size: int = DEFAULT_AZURE_EMBED_BATCH_SIZE,
-        dimensions: Optional[int] = None,
-        additional_kwargs: Optional[Dict[str, Any]] = None,
-        api_key: Optional[str] = None,
-        api_version: Optional[str] = None,
-        api_base: Optional[str] = None,
-        azure_endpoint: Optional[str] = None,
-        azure_deployment: Optional[str] = None,
-        azure_ad_token_provider: Optional[Callable[[], Any]] = None,
+        dimensions: int | None = None,
+        additional_kwargs: dict[str, Any] | None = None,
+        api_key: str | None = None,
+        api_version: str | None = None,
+        api_base: str | None = None,
+        azure_endpoint: str | None = None,
+        azure_deployment: str | None = None,
+        azure_ad_token_provider: Callable[[], Any] | None = None,
         use_azure_ad: bool = False,
-        deployment_name: Optional[str] = None,
+        deployment_name: str | None = None,
         max_retries: int = 10,
         reuse_client: bool = True,
-        callback_manager: Optional[CallbackManager] = None,
-        num_workers: Optional[int] = None,
+        callback_manager: CallbackManager | None = None,
+        num_workers: int | None = None,
         http_client: Any = None,
         async_http_client: Any = None,
         **kwargs: Any,
@@ -99,7 +100,7 @@ class AzureOpenAIEmbedding(BaseEmbedding, AzureConnection):
             dimensions = additional_kwargs.pop("dimensions")
         kwargs.setdefault("model_name", model)
         # one dict: mypy checks the call against BaseEmbedding alone, not the AzureConnection mixin
-        fields: Dict[str, Any] = dict(
+        fields: dict[str, Any] = dict(
             mode=mode,
             model=model,
             embed_batch_size=embed_batch_size,
@@ -152,7 +153,7 @@ class AzureOpenAIEmbedding(BaseEmbedding, AzureConnection):
         if self._core is not None:
             await self._core.aclose()
 
-    def __getstate__(self) -> Dict[Any, Any]:
+    def __getstate__(self) -> dict[Any, Any]:
         return drop_unpicklable(
             super().__getstate__(), ("_core", "_http_client", "_async_http_client", "_semaphores")
         )
@@ -166,12 +167,12 @@ class AzureOpenAIEmbedding(BaseEmbedding, AzureConnection):
         if self._semaphores is None:
             self._semaphores = weakref.WeakKeyDictionary()
         loop = asyncio.get_running_loop()
-        sem: Optional[asyncio.Semaphore] = self._semaphores.get(loop)
+        sem: asyncio.Semaphore | None = self._semaphores.get(loop)
         if sem is None:
             sem = self._semaphores[loop] = asyncio.Semaphore(self.max_concurrency)
         return sem
 
-    def _embed_kwargs(self) -> Dict[str, Any]:
+    def _embed_kwargs(self) -> dict[str, Any]:
         return dict(
             dimensions=self.dimensions,
             batch_size=self.embed_batch_size,
@@ -179,10 +180,10 @@ class AzureOpenAIEmbedding(BaseEmbedding, AzureConnection):
             on_too_long=self.on_too_long,
         )
 
-    def _embed(self, texts: List[str]) -> List[Embedding]:
+    def _embed(self, texts: list[str]) -> list[Embedding]:
         return self._client().embed(texts, **self._embed_kwargs()).vectors
 
-    async def _aembed(self, texts: List[str]) -> List[Embedding]:
+    async def _aembed(self, texts: list[str]) -> list[Embedding]:
         async with self._semaphore():
             result = await self._client().aembed(texts, **self._embed_kwargs())
         return result.vectors
@@ -199,8 +200,8 @@ class AzureOpenAIEmbedding(BaseEmbedding, AzureConnection):
     async def _aget_text_embedding(self, text: str) -> Embedding:
         return (await self._aembed([text]))[0]
 
-    def _get_text_embeddings(self, texts: List[str]) -> List[Embedding]:
+    def _get_text_embeddings(self, texts: list[str]) -> list[Embedding]:
         return self._embed(texts)
 
-    async def _aget_text_embeddings(self, texts: List[str]) -> List[Embedding]:
+    async def _aget_text_embeddings(self, texts: list[str]) -> list[Embedding]:
         return await self._aembed(texts)

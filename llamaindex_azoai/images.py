@@ -9,7 +9,7 @@ Connection settings are the LLM's (``AzureConnection``): ``azure_endpoint``, ``a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Optional
+from typing import TYPE_CHECKING, Any
 
 from llama_index.core.bridge.pydantic import Field, PrivateAttr
 from llama_index.core.tools.tool_spec.base import BaseToolSpec
@@ -30,7 +30,7 @@ class MediaConnection(AzureConnection):
         description="The deployment to call.",
     )
 
-    _core: Optional["CoreClient"] = PrivateAttr(default=None)
+    _core: CoreClient | None = PrivateAttr(default=None)
     _http_client: Any = PrivateAttr(default=None)
     _async_http_client: Any = PrivateAttr(default=None)
 
@@ -56,7 +56,7 @@ class MediaConnection(AzureConnection):
         if self._core is not None:
             await self._core.aclose()
 
-    def __getstate__(self) -> Dict[Any, Any]:
+    def __getstate__(self) -> dict[Any, Any]:
         return drop_unpicklable(super().__getstate__(), ("_core", "_http_client", "_async_http_client"))
 
 
@@ -76,19 +76,19 @@ class AzureOpenAIImageGeneration(MediaConnection):
         default="dall-e-3", validation_alias=AliasChoices("azure_deployment", "deployment_name", "deployment"),
         description="The image deployment (default dall-e-3).",
     )
-    size: Optional[str] = Field(default=None, description="1024x1024, 1792x1024, 1024x1792 (dall-e-3).")
-    quality: Optional[str] = Field(
+    size: str | None = Field(default=None, description="1024x1024, 1792x1024, 1024x1792 (dall-e-3).")
+    quality: str | None = Field(
         default=None, description="standard or hd (dall-e-3); low, medium or high (gpt-image-1).")
-    style: Optional[str] = Field(default=None, description="vivid or natural (dall-e-3 only).")
-    response_format: Optional[str] = Field(default=None, description="url (valid 24 hours) or b64_json.")
-    n: Optional[int] = Field(default=None, description="Images per request (dall-e-3 makes one).")
+    style: str | None = Field(default=None, description="vivid or natural (dall-e-3 only).")
+    response_format: str | None = Field(default=None, description="url (valid 24 hours) or b64_json.")
+    n: int | None = Field(default=None, description="Images per request (dall-e-3 makes one).")
 
     @classmethod
     def class_name(cls) -> str:
         return "AzureOpenAIImageGeneration"
 
-    def _options(self, overrides: Dict[str, Any]) -> Dict[str, Any]:
-        kw: Dict[str, Any] = {"n": self.n, "size": self.size, "quality": self.quality, "style": self.style,
+    def _options(self, overrides: dict[str, Any]) -> dict[str, Any]:
+        kw: dict[str, Any] = {"n": self.n, "size": self.size, "quality": self.quality, "style": self.style,
                               "response_format": self.response_format}
         kw.update(overrides)
         return kw
@@ -122,8 +122,8 @@ class AzureOpenAIImageToolSpec(BaseToolSpec):
 
     spec_functions = [("generate_image", "agenerate_image")]
 
-    def __init__(self, generator: Optional[AzureOpenAIImageGeneration] = None, *,
-                 save_dir: Optional[str] = None, **kwargs: Any) -> None:
+    def __init__(self, generator: AzureOpenAIImageGeneration | None = None, *,
+                 save_dir: str | None = None, **kwargs: Any) -> None:
         self.generator = generator if generator is not None else AzureOpenAIImageGeneration(**kwargs)
         self.save_dir = save_dir
 

@@ -9,10 +9,9 @@ httpx-native core (one retry layer, Entra ID done right, typed errors, usage on 
 from __future__ import annotations
 
 import os
-import re
-from typing import TYPE_CHECKING, Any, AsyncGenerator, Callable, Dict, Generator, List, Optional, Sequence, Type, Union, cast
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
-from llama_index_instrumentation import get_dispatcher
 from llama_index.core.base.llms.types import (
     ChatMessage,
     ChatResponse,
@@ -32,10 +31,11 @@ from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.types import BaseOutputParser, PydanticProgramMode
 
 from shared_core.errors import ConfigurationError
-from shared_core.types import ChatDelta, ChatRequest, ChatResult, Choice, CompletionRequest
+from shared_core.types import ChatDelta, ChatResult, Choice
 
 from ._settings import AzureConnection, drop_unpicklable, first_of
-from .messages import to_wire_messages
+from .inputs import achecked_messages, chat_messages, checked_messages, llm_tools, prompt_text, user_message
+from .request_builder import chat_request, completion_request
 from .responses import (
     ChatStreamState,
     CompletionStreamState,
@@ -43,33 +43,17 @@ from .responses import (
     chat_to_completion,
     completion_response,
 )
+from .structured import StructuredOutputMixin
 from .tools import single_tool_call, tool_choice_for, tool_selections, tool_specs
 
 if TYPE_CHECKING:
-    from llama_index.core.types import Model
-    from llama_index.core.prompts import PromptTemplate
     from llama_index.core.tools.types import BaseTool
 
     from shared_core.client import CoreClient
     from shared_core.wire.models import ModelProfile
 
-dispatcher = get_dispatcher(__name__)
 
-# Per-call kwargs that are ChatRequest fields; anything else goes to the body as is.
-_REQUEST_FIELDS = frozenset(
-    {
-        "temperature", "top_p", "max_tokens", "stop", "n", "seed", "presence_penalty", "frequency_penalty",
-        "logit_bias", "logprobs", "top_logprobs", "tools", "tool_choice", "parallel_tool_calls",
-        "response_format", "reasoning_effort", "user",
-    }
-)
-_COMPLETION_FIELDS = frozenset(
-    {"temperature", "top_p", "max_tokens", "stop", "n", "seed", "presence_penalty", "frequency_penalty",
-     "logprobs", "echo", "best_of", "suffix", "user"}
-)
-# LlamaIndex-internal kwargs that are not API parameters.
-_NOT_SENT = frozenset({"use_chat_completions", "formatted", "stream"})
-class AzureOpenAI(FunctionCallingLLM, AzureConnection):
+class AzureOpenAI(StructuredOutputMixin, FunctionCallingLLM, AzureConnection):
     """Azure OpenAI chat (and legacy completions) deployments for LlamaIndex.
 
     ``engine`` (or ``deployment_name`` / ``deployment_id`` / ``deployment`` / ``azure_deployment``,
@@ -94,18 +78,18 @@ class AzureOpenAI(FunctionCallingLLM, AzureConnection):
         ```
     """
 
-    model: Optional[str] = Field(default=None, description="The model behind the deployment (capabilities only).")
-    engine: Optional[str] = Field(default=None, description="The deployment name.")
-    azure_deployment: Optional[str] = Field(default=None, description="Alias of engine.")
+    model: str | None = Field(default=None, description="The model behind the deployment (capabilities only).")
+    engine: str | None = Field(default=None, description="The deployment name.")
+    azure_deployment: str | None = Field(default=None, description="Alias of engine.")
     temperature: float = Field(default=0.1, ge=0.0, le=2.0, description="Sampling temperature.")
-    max_tokens: Optional[int] = Field(default=None, gt=0, description="Most tokens to generate.")
-    logprobs: Optional[bool] = Field(default=None, description="Return token logprobs.")
+    max_tokens: int | None = Field(default=None, gt=0, description="Most tokens to generate.")
+    logprobs: bool | None = Field(default=None, description="Return token logprobs.")
     top_logprobs: int = Field(default=0, ge=0, le=20)
-    additional_kwargs: Dict[str, Any] = Field(default_factory=dict, description="Merged into every request body.")
+    additional_kwargs: dict[str, Any] = Field(default_factory=dict, description="Merged into every request body.")
     strict: bool = Field(default=False, description="Strict mode for tool schemas.")
-    reasoning_effort: Optional[str] = Field(default=None, description="none, minimal, low, medium, high, xhigh.")
-    modalities: Optional[List[str]] = Field(default=None)
-    audio_config: Optional[Dict[str, Any]] = Field(default=None)
+    reasoning_effort: str | None = Field(default=None, description="none, minimal, low, medium, high, xhigh.")
+    modalities: list[str] | None = Field(default=None)
+    audio_config: dict[str, Any] | None = Field(default=None)
     include_usage: bool = Field(default=True, description="Ask for token usage on streams.")
     raise_on_content_filter: bool = Field(
         default=False,
@@ -113,43 +97,43 @@ class AzureOpenAI(FunctionCallingLLM, AzureConnection):
         "'content_filter'). Off by default: the response then carries finish_reason and "
         "content_filter_results in additional_kwargs.",
     )
-    context_window: Optional[int] = Field(default=None, gt=0, description="Override of the context window.")
-    is_chat_model: Optional[bool] = Field(default=None, description="Override: chat vs legacy completions.")
-    is_function_calling_model: Optional[bool] = Field(default=None, description="Override: tool support.")
+    context_window: int | None = Field(default=None, gt=0, description="Override of the context window.")
+    is_chat_model: bool | None = Field(default=None, description="Override: chat vs legacy completions.")
+    is_function_calling_model: bool | None = Field(default=None, description="Override: tool support.")
 
-    _core: Optional["CoreClient"] = PrivateAttr(default=None)
+    _core: CoreClient | None = PrivateAttr(default=None)
     _http_client: Any = PrivateAttr(default=None)
     _async_http_client: Any = PrivateAttr(default=None)
-    _observed_model: Optional[str] = PrivateAttr(default=None)
+    _observed_model: str | None = PrivateAttr(default=None)
 
     def __init__(
         self,
-        model: Optional[str] = None,
-        engine: Optional[str] = None,
+        model: str | None = None,
+        engine: str | None = None,
         temperature: float = 0.1,
-        max_tokens: Optional[int] = None,
-        additional_kwargs: Optional[Dict[str, Any]] = None,
+        max_tokens: int | None = None,
+        additional_kwargs: dict[str, Any] | None = None,
         max_retries: int = 3,
         timeout: Any = 60.0,
         reuse_client: bool = True,
-        api_key: Optional[str] = None,
-        api_version: Optional[str] = None,
-        api_base: Optional[str] = None,
-        azure_endpoint: Optional[str] = None,
-        azure_deployment: Optional[str] = None,
-        azure_ad_token_provider: Optional[Callable[[], Any]] = None,
+        api_key: str | None = None,
+        api_version: str | None = None,
+        api_base: str | None = None,
+        azure_endpoint: str | None = None,
+        azure_deployment: str | None = None,
+        azure_ad_token_provider: Callable[[], Any] | None = None,
         use_azure_ad: bool = False,
-        callback_manager: Optional[CallbackManager] = None,
-        deployment_name: Optional[str] = None,
-        deployment_id: Optional[str] = None,
-        deployment: Optional[str] = None,
+        callback_manager: CallbackManager | None = None,
+        deployment_name: str | None = None,
+        deployment_id: str | None = None,
+        deployment: str | None = None,
         http_client: Any = None,
         async_http_client: Any = None,
-        system_prompt: Optional[str] = None,
-        messages_to_prompt: Optional[Callable[[Sequence[ChatMessage]], str]] = None,
-        completion_to_prompt: Optional[Callable[[str], str]] = None,
+        system_prompt: str | None = None,
+        messages_to_prompt: Callable[[Sequence[ChatMessage]], str] | None = None,
+        completion_to_prompt: Callable[[str], str] | None = None,
         pydantic_program_mode: PydanticProgramMode = PydanticProgramMode.DEFAULT,
-        output_parser: Optional[BaseOutputParser] = None,
+        output_parser: BaseOutputParser | None = None,
         **kwargs: Any,
     ) -> None:
         if "max_new_tokens" in kwargs:  # the anchors' deprecated spelling
@@ -197,7 +181,7 @@ class AzureOpenAI(FunctionCallingLLM, AzureConnection):
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def _client(self) -> "CoreClient":
+    def _client(self) -> CoreClient:
         core = self._core
         if core is None:
             core = self._build_core(self.engine, self._http_client, self._async_http_client)
@@ -215,12 +199,12 @@ class AzureOpenAI(FunctionCallingLLM, AzureConnection):
         if self._core is not None:
             await self._core.aclose()
 
-    def __getstate__(self) -> Dict[Any, Any]:
+    def __getstate__(self) -> dict[Any, Any]:
         return drop_unpicklable(super().__getstate__(), ("_core", "_http_client", "_async_http_client"))
 
     # -- metadata ----------------------------------------------------------------------------
 
-    def _profile(self) -> "ModelProfile":
+    def _profile(self) -> ModelProfile:
         from shared_core.wire.models import profile_for
 
         return profile_for(self.model or self._observed_model, self.engine)
@@ -241,11 +225,11 @@ class AzureOpenAI(FunctionCallingLLM, AzureConnection):
             system_role=MessageRole.SYSTEM,
         )
 
-    def _note_model(self, model: Optional[str]) -> None:
+    def _note_model(self, model: str | None) -> None:
         if model and self.model is None and self._observed_model is None:
             self._observed_model = model
 
-    def _use_chat(self, kwargs: Dict[str, Any]) -> bool:
+    def _use_chat(self, kwargs: dict[str, Any]) -> bool:
         flag = kwargs.pop("use_chat_completions", None)
         if flag is not None:
             return bool(flag)
@@ -253,65 +237,9 @@ class AzureOpenAI(FunctionCallingLLM, AzureConnection):
             return self.is_chat_model
         return self._profile().chat
 
-    # -- request building (translation only) -------------------------------------------------
+    # -- results -----------------------------------------------------------------------------
 
-    def _chat_request(self, messages: Sequence[ChatMessage], stream: bool, kwargs: Dict[str, Any]) -> ChatRequest:
-        req = ChatRequest(
-            messages=to_wire_messages(messages),
-            model=self.model or self._observed_model,
-            temperature=self.temperature,
-            max_tokens=self.max_tokens,
-            reasoning_effort=self.reasoning_effort,
-            stream=stream,
-            include_usage=self.include_usage,
-        )
-        if self.logprobs:
-            req.logprobs = True
-            req.top_logprobs = self.top_logprobs or None
-        extra: Dict[str, Any] = {}
-        if self.modalities is not None:
-            extra["modalities"] = self.modalities
-        if self.audio_config is not None:
-            extra["audio"] = self.audio_config
-        params = {**self.additional_kwargs, **kwargs} if self.additional_kwargs else kwargs
-        for key, value in params.items():
-            if key in _REQUEST_FIELDS:
-                setattr(req, key, value)
-            elif key == "max_completion_tokens":
-                req.max_tokens = value
-            elif key == "stream_options":
-                if isinstance(value, dict) and "include_usage" in value:
-                    req.include_usage = bool(value["include_usage"])
-            elif key not in _NOT_SENT:
-                extra[key] = value
-        if extra:
-            req.extra_body = extra
-        return req
-
-    def _completion_request(self, prompt: str, stream: bool, kwargs: Dict[str, Any]) -> CompletionRequest:
-        req = CompletionRequest(
-            prompt=prompt, model=self.model or self._observed_model, temperature=self.temperature,
-            max_tokens=self.max_tokens, stream=stream, include_usage=self.include_usage,
-        )
-        extra: Dict[str, Any] = {}
-        for key, value in {**self.additional_kwargs, **kwargs}.items():
-            if key in _COMPLETION_FIELDS:
-                setattr(req, key, value)
-            elif key == "stream_options":
-                if isinstance(value, dict) and "include_usage" in value:
-                    req.include_usage = bool(value["include_usage"])
-            elif key not in _NOT_SENT:
-                extra[key] = value
-        if req.max_tokens is None:
-            # Legacy /completions defaults to 16 tokens: give it the room the window leaves.
-            from shared_core.wire.tokens import estimate_tokens
-
-            req.max_tokens = max(16, self.metadata.context_window - estimate_tokens(prompt))
-        if extra:
-            req.extra_body = extra
-        return req
-
-    def _check_filtered(self, choice: Optional[Choice], result: Any) -> None:
+    def _check_filtered(self, choice: Choice | None, result: Any) -> None:
         if self.raise_on_content_filter and choice is not None and choice.finish_reason == "content_filter":
             from shared_core.wire.diagnose import completion_filtered_error
 
@@ -340,21 +268,24 @@ class AzureOpenAI(FunctionCallingLLM, AzureConnection):
     _to_completion = staticmethod(chat_to_completion)
 
     @staticmethod
-    def _prompt_messages(prompt: str) -> List[ChatMessage]:
-        return [ChatMessage(role=MessageRole.USER, content=prompt)]
+    def _prompt_messages(prompt: Any) -> list[ChatMessage]:
+        return [ChatMessage(role=MessageRole.USER, content=prompt_text(prompt))]
 
     # -- sync --------------------------------------------------------------------------------
 
     def _chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        return self._chat_result(self._client().chat(self._chat_request(messages, False, kwargs)))
+        req, opts = chat_request(self, messages, False, kwargs)
+        return self._chat_result(
+            self._client().chat(req, timeout=opts.timeout, headers=opts.headers, params=opts.params)
+        )
 
     def _stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
-        req = self._chat_request(messages, True, kwargs)
+        req, opts = chat_request(self, messages, True, kwargs)
         client = self._client()
 
         def gen() -> ChatResponseGen:
             state = ChatStreamState()
-            for d in client.stream_chat(req):
+            for d in client.stream_chat(req, timeout=opts.timeout, headers=opts.headers, params=opts.params):
                 if d.model:
                     self._note_model(d.model)
                 response = state.feed(d)
@@ -365,19 +296,23 @@ class AzureOpenAI(FunctionCallingLLM, AzureConnection):
         return gen()
 
     def _complete(self, prompt: str, **kwargs: Any) -> CompletionResponse:
-        return self._completion_result(self._client().complete(self._completion_request(prompt, False, kwargs)))
+        req, opts = completion_request(self, prompt_text(prompt), False, kwargs)
+        return self._completion_result(
+            self._client().complete(req, timeout=opts.timeout, headers=opts.headers, params=opts.params)
+        )
 
     def _stream_complete(self, prompt: str, **kwargs: Any) -> CompletionResponseGen:
-        req = self._completion_request(prompt, True, kwargs)
+        req, opts = completion_request(self, prompt_text(prompt), True, kwargs)
         client = self._client()
 
         def gen() -> CompletionResponseGen:
             state = CompletionStreamState()
-            for d in client.stream_complete(req):
+            for d in client.stream_complete(req, timeout=opts.timeout, headers=opts.headers, params=opts.params):
                 yield state.feed(d)
 
         return gen()
 
+    @checked_messages
     @llm_chat_callback()
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         if self._use_chat(kwargs):
@@ -386,6 +321,7 @@ class AzureOpenAI(FunctionCallingLLM, AzureConnection):
 
         return completion_to_chat_decorator(self._complete)(messages, **kwargs)
 
+    @checked_messages
     @llm_chat_callback()
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         if self._use_chat(kwargs):
@@ -410,15 +346,18 @@ class AzureOpenAI(FunctionCallingLLM, AzureConnection):
     # -- async -------------------------------------------------------------------------------
 
     async def _achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        return self._chat_result(await self._client().achat(self._chat_request(messages, False, kwargs)))
+        req, opts = chat_request(self, messages, False, kwargs)
+        return self._chat_result(
+            await self._client().achat(req, timeout=opts.timeout, headers=opts.headers, params=opts.params)
+        )
 
     async def _astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
-        req = self._chat_request(messages, True, kwargs)
+        req, opts = chat_request(self, messages, True, kwargs)
         client = self._client()
 
         async def gen() -> ChatResponseAsyncGen:
             state = ChatStreamState()
-            async for d in client.astream_chat(req):
+            async for d in client.astream_chat(req, timeout=opts.timeout, headers=opts.headers, params=opts.params):
                 if d.model:
                     self._note_model(d.model)
                 response = state.feed(d)
@@ -429,20 +368,23 @@ class AzureOpenAI(FunctionCallingLLM, AzureConnection):
         return gen()
 
     async def _acomplete(self, prompt: str, **kwargs: Any) -> CompletionResponse:
-        result = await self._client().acomplete(self._completion_request(prompt, False, kwargs))
+        req, opts = completion_request(self, prompt_text(prompt), False, kwargs)
+        result = await self._client().acomplete(req, timeout=opts.timeout, headers=opts.headers, params=opts.params)
         return self._completion_result(result)
 
     async def _astream_complete(self, prompt: str, **kwargs: Any) -> CompletionResponseAsyncGen:
-        req = self._completion_request(prompt, True, kwargs)
+        req, opts = completion_request(self, prompt_text(prompt), True, kwargs)
         client = self._client()
 
         async def gen() -> CompletionResponseAsyncGen:
             state = CompletionStreamState()
-            async for d in client.astream_complete(req):
+            async for d in client.astream_complete(req, timeout=opts.timeout, headers=opts.headers,
+                                                   params=opts.params):
                 yield state.feed(d)
 
         return gen()
 
+    @achecked_messages
     @llm_chat_callback()
     async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         if self._use_chat(kwargs):
@@ -451,6 +393,7 @@ class AzureOpenAI(FunctionCallingLLM, AzureConnection):
 
         return await acompletion_to_chat_decorator(self._acomplete)(messages, **kwargs)
 
+    @achecked_messages
     @llm_chat_callback()
     async def astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
         if self._use_chat(kwargs):
@@ -483,24 +426,27 @@ class AzureOpenAI(FunctionCallingLLM, AzureConnection):
 
     def _prepare_chat_with_tools(
         self,
-        tools: Sequence["BaseTool"],
-        user_msg: Optional[Union[str, ChatMessage]] = None,
-        chat_history: Optional[List[ChatMessage]] = None,
+        tools: Sequence[BaseTool],
+        user_msg: str | ChatMessage | None = None,
+        chat_history: list[ChatMessage] | None = None,
         verbose: bool = False,
         allow_parallel_tool_calls: bool = False,
         tool_required: bool = False,
-        tool_choice: Optional[Union[str, Dict[str, Any]]] = None,
-        strict: Optional[bool] = None,
+        tool_choice: str | dict[str, Any] | None = None,
+        strict: bool | None = None,
         **kwargs: Any,
-    ) -> Dict[str, Any]:
-        """The ``chat`` kwargs for a tool-calling turn."""
-        specs = tool_specs(tools, strict=self.strict if strict is None else strict)
-        if isinstance(user_msg, str):
-            user_msg = ChatMessage(role=MessageRole.USER, content=user_msg)
-        messages = list(chat_history or [])
-        if user_msg is not None:
-            messages.append(user_msg)
-        out: Dict[str, Any] = {"messages": messages, **kwargs}
+    ) -> dict[str, Any]:
+        """The ``chat`` kwargs for a tool-calling turn.
+
+        ``parallel_tool_calls`` carries ``allow_parallel_tool_calls`` (``False`` unless set) as the
+        anchor sends it; whether it reaches the body is the core's model-family rule (reasoning
+        models reject it, the anchor leaves it out for them too)."""
+        specs = tool_specs(llm_tools(tools), strict=self.strict if strict is None else strict)
+        messages = chat_messages(chat_history or [])
+        message = user_message(user_msg)
+        if message is not None:
+            messages.append(message)
+        out: dict[str, Any] = {"messages": messages, **kwargs}
         if specs:
             names = [s["function"]["name"] for s in specs if s.get("type") == "function"]
             out["tools"] = specs
@@ -511,7 +457,7 @@ class AzureOpenAI(FunctionCallingLLM, AzureConnection):
     def _validate_chat_with_tools_response(
         self,
         response: ChatResponse,
-        tools: Sequence["BaseTool"],
+        tools: Sequence[BaseTool],
         allow_parallel_tool_calls: bool = False,
         **kwargs: Any,
     ) -> ChatResponse:
@@ -521,134 +467,9 @@ class AzureOpenAI(FunctionCallingLLM, AzureConnection):
 
     def get_tool_calls_from_response(
         self, response: ChatResponse, error_on_no_tool_call: bool = True, **kwargs: Any
-    ) -> List[ToolSelection]:
-        """Every tool call in the response, arguments parsed leniently (partial JSON is fine)."""
+    ) -> list[ToolSelection]:
+        """Every tool call in the response, arguments parsed leniently (partial JSON is fine).
+
+        When a call is required (``error_on_no_tool_call``) and Azure's content filter stopped the
+        completion, raises ``ContentFilterError``: any call in it is cut short."""
         return tool_selections(response, error_on_no_tool_call=error_on_no_tool_call)
-
-    # -- structured output -------------------------------------------------------------------
-
-    def _should_use_structured_outputs(self) -> bool:
-        if self.pydantic_program_mode != PydanticProgramMode.DEFAULT:
-            return False
-        from shared_core.wire.chat import json_schema_supported
-
-        target = self._client().targets[0]
-        return json_schema_supported(self._profile(), target.kind, target.api_version)
-
-    def _prepare_schema(self, llm_kwargs: Optional[Dict[str, Any]], output_cls: Type["Model"]) -> Dict[str, Any]:
-        from shared_core.wire.tools import response_format_for
-
-        llm_kwargs = dict(llm_kwargs or {})
-        llm_kwargs.pop("tool_choice", None)
-        name = re.sub(r"[^a-zA-Z0-9_-]", "_", output_cls.__name__)[:64]
-        llm_kwargs["response_format"] = response_format_for(output_cls, strict=True, name=name)
-        return llm_kwargs
-
-    @staticmethod
-    def _parse_structured(output_cls: Type["Model"], response: ChatResponse) -> "Model":
-        refusal = response.message.additional_kwargs.get("refusal")
-        if refusal:
-            raise ValueError(f"The model refused to produce a {output_cls.__name__}: {refusal}")
-        return output_cls.model_validate_json(response.message.content or "")
-
-    @dispatcher.span
-    def structured_predict(
-        self,
-        output_cls: Type["Model"],
-        prompt: "PromptTemplate",
-        llm_kwargs: Optional[Dict[str, Any]] = None,
-        **prompt_args: Any,
-    ) -> "Model":
-        """Structured output through native ``json_schema`` where the deployment supports it,
-        else through a forced tool call."""
-        if self._should_use_structured_outputs():
-            from llama_index.core.instrumentation.events.llm import (
-                LLMStructuredPredictEndEvent,
-                LLMStructuredPredictStartEvent,
-            )
-
-            dispatcher.event(
-                LLMStructuredPredictStartEvent(output_cls=output_cls, template=prompt, template_args=prompt_args)
-            )
-            messages = self._extend_messages(prompt.format_messages(**prompt_args))
-            response = self.chat(messages, **self._prepare_schema(llm_kwargs, output_cls))
-            result = self._parse_structured(output_cls, response)
-            dispatcher.event(LLMStructuredPredictEndEvent(output=result))
-            return result
-        llm_kwargs = dict(llm_kwargs or {})
-        llm_kwargs.setdefault("tool_choice", "required")
-        result = super().structured_predict(output_cls, prompt, llm_kwargs=llm_kwargs, **prompt_args)
-        return cast("Model", result)
-
-    @dispatcher.span
-    async def astructured_predict(
-        self,
-        output_cls: Type["Model"],
-        prompt: "PromptTemplate",
-        llm_kwargs: Optional[Dict[str, Any]] = None,
-        **prompt_args: Any,
-    ) -> "Model":
-        """Async ``structured_predict``."""
-        if self._should_use_structured_outputs():
-            from llama_index.core.instrumentation.events.llm import (
-                LLMStructuredPredictEndEvent,
-                LLMStructuredPredictStartEvent,
-            )
-
-            dispatcher.event(
-                LLMStructuredPredictStartEvent(output_cls=output_cls, template=prompt, template_args=prompt_args)
-            )
-            messages = self._extend_messages(prompt.format_messages(**prompt_args))
-            response = await self.achat(messages, **self._prepare_schema(llm_kwargs, output_cls))
-            result = self._parse_structured(output_cls, response)
-            dispatcher.event(LLMStructuredPredictEndEvent(output=result))
-            return result
-        llm_kwargs = dict(llm_kwargs or {})
-        llm_kwargs.setdefault("tool_choice", "required")
-        result = await super().astructured_predict(output_cls, prompt, llm_kwargs=llm_kwargs, **prompt_args)
-        return cast("Model", result)
-
-    def _structured_stream_call(
-        self,
-        output_cls: Type["Model"],
-        prompt: "PromptTemplate",
-        llm_kwargs: Optional[Dict[str, Any]] = None,
-        **prompt_args: Any,
-    ) -> Generator[Any, None, None]:
-        if self._should_use_structured_outputs():
-            from llama_index.core.program.streaming_utils import process_streaming_content_incremental
-
-            messages = self._extend_messages(prompt.format_messages(**prompt_args))
-            curr = None
-            for response in self.stream_chat(messages, **self._prepare_schema(llm_kwargs, output_cls)):
-                curr = process_streaming_content_incremental(response, output_cls, curr)
-                yield curr
-            return
-        llm_kwargs = dict(llm_kwargs or {})
-        llm_kwargs.setdefault("tool_choice", "required")
-        yield from super()._structured_stream_call(output_cls, prompt, llm_kwargs, **prompt_args)
-
-    async def _structured_astream_call(
-        self,
-        output_cls: Type["Model"],
-        prompt: "PromptTemplate",
-        llm_kwargs: Optional[Dict[str, Any]] = None,
-        **prompt_args: Any,
-    ) -> AsyncGenerator[Any, None]:
-        if self._should_use_structured_outputs():
-            from llama_index.core.program.streaming_utils import process_streaming_content_incremental
-
-            messages = self._extend_messages(prompt.format_messages(**prompt_args))
-            schema_kwargs = self._prepare_schema(llm_kwargs, output_cls)
-
-            async def gen() -> AsyncGenerator[Any, None]:
-                curr = None
-                async for response in await self.astream_chat(messages, **schema_kwargs):
-                    curr = process_streaming_content_incremental(response, output_cls, curr)
-                    yield curr
-
-            return gen()
-        llm_kwargs = dict(llm_kwargs or {})
-        llm_kwargs.setdefault("tool_choice", "required")
-        return await super()._structured_astream_call(output_cls, prompt, llm_kwargs, **prompt_args)
-

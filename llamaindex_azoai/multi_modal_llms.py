@@ -9,7 +9,8 @@ so ``complete(prompt)`` still works wherever an LLM is expected.
 from __future__ import annotations
 
 import warnings
-from typing import Any, List, Optional, Sequence, Union
+from collections.abc import Sequence
+from typing import Any
 
 from llama_index.core.base.llms.types import (
     ChatMessage,
@@ -22,6 +23,7 @@ from llama_index.core.base.llms.types import (
 )
 from llama_index.core.llms.callbacks import llm_completion_callback
 
+from .inputs import prompt_text
 from .llms import AzureOpenAI
 
 
@@ -51,9 +53,9 @@ class AzureOpenAIMultiModal(AzureOpenAI):
         return "azure_openai_multi_modal_llm"
 
     def _image_messages(
-        self, prompt: str, image_documents: Optional[Sequence[Any]]
-    ) -> List[ChatMessage]:
-        blocks: List[Union[TextBlock, ImageBlock]] = [TextBlock(text=prompt)]
+        self, prompt: str, image_documents: Sequence[Any] | None
+    ) -> list[ChatMessage]:
+        blocks: list[TextBlock | ImageBlock] = [TextBlock(text=prompt_text(prompt))]
         blocks.extend(_image_block(d) for d in image_documents or ())
         return [ChatMessage(role=MessageRole.USER, blocks=blocks)]
 
@@ -61,7 +63,7 @@ class AzureOpenAIMultiModal(AzureOpenAI):
     def complete(
         self,
         prompt: str,
-        image_documents: Optional[Sequence[Any]] = None,
+        image_documents: Sequence[Any] | None = None,
         formatted: bool = False,
         **kwargs: Any,
     ) -> CompletionResponse:
@@ -72,7 +74,7 @@ class AzureOpenAIMultiModal(AzureOpenAI):
     def stream_complete(
         self,
         prompt: str,
-        image_documents: Optional[Sequence[Any]] = None,
+        image_documents: Sequence[Any] | None = None,
         formatted: bool = False,
         **kwargs: Any,
     ) -> CompletionResponseGen:
@@ -84,7 +86,7 @@ class AzureOpenAIMultiModal(AzureOpenAI):
     async def acomplete(
         self,
         prompt: str,
-        image_documents: Optional[Sequence[Any]] = None,
+        image_documents: Sequence[Any] | None = None,
         formatted: bool = False,
         **kwargs: Any,
     ) -> CompletionResponse:
@@ -95,7 +97,7 @@ class AzureOpenAIMultiModal(AzureOpenAI):
     async def astream_complete(
         self,
         prompt: str,
-        image_documents: Optional[Sequence[Any]] = None,
+        image_documents: Sequence[Any] | None = None,
         formatted: bool = False,
         **kwargs: Any,
     ) -> CompletionResponseAsyncGen:

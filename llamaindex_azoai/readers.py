@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Union
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from llama_index.core.bridge.pydantic import Field
 from llama_index.core.readers.base import BasePydanticReader
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from shared_core.wire.media import Transcription
     from shared_core.services.media_client import MediaRequest
 
-AudioFile = Union[str, Path, bytes]
+AudioFile = str | Path | bytes
 
 
 class AzureOpenAIWhisperReader(BasePydanticReader, MediaConnection):
@@ -48,17 +49,17 @@ class AzureOpenAIWhisperReader(BasePydanticReader, MediaConnection):
         default="whisper", validation_alias=AliasChoices("azure_deployment", "deployment_name", "deployment"),
         description="The transcription deployment (default whisper).",
     )
-    language: Optional[str] = Field(default=None, description="The audio's language (ISO-639-1, e.g. 'nl').")
-    prompt: Optional[str] = Field(default=None, description="Context or spellings to guide the model.")
-    response_format: Optional[str] = Field(default=None, description="json, text, srt, vtt or verbose_json.")
-    temperature: Optional[float] = Field(default=None)
+    language: str | None = Field(default=None, description="The audio's language (ISO-639-1, e.g. 'nl').")
+    prompt: str | None = Field(default=None, description="Context or spellings to guide the model.")
+    response_format: str | None = Field(default=None, description="json, text, srt, vtt or verbose_json.")
+    temperature: float | None = Field(default=None)
     translate: bool = Field(default=False, description="Translate the speech to English text instead.")
 
     @classmethod
     def class_name(cls) -> str:
         return "AzureOpenAIWhisperReader"
 
-    def _plan(self, file: AudioFile, file_name: Optional[str]) -> "MediaRequest[Transcription]":
+    def _plan(self, file: AudioFile, file_name: str | None) -> "MediaRequest[Transcription]":
         from shared_core.services import media_client
 
         upload: Any = (file_name or "audio.wav", file) if isinstance(file, (bytes, bytearray)) else file
@@ -69,8 +70,8 @@ class AzureOpenAIWhisperReader(BasePydanticReader, MediaConnection):
                                                response_format=self.response_format, temperature=self.temperature)
 
     @staticmethod
-    def _document(result: "Transcription", file: AudioFile, extra_info: Optional[Dict[str, Any]]) -> Document:
-        metadata: Dict[str, Any] = dict(extra_info or {})
+    def _document(result: "Transcription", file: AudioFile, extra_info: dict[str, Any] | None) -> Document:
+        metadata: dict[str, Any] = dict(extra_info or {})
         if not isinstance(file, (bytes, bytearray)):
             metadata.setdefault("file_name", os.path.basename(os.fspath(file)))
         if result.language:
@@ -79,19 +80,19 @@ class AzureOpenAIWhisperReader(BasePydanticReader, MediaConnection):
             metadata["duration"] = result.duration
         return Document(text=result.text, metadata=metadata)
 
-    def lazy_load_data(self, file: AudioFile, extra_info: Optional[Dict[str, Any]] = None,
-                       file_name: Optional[str] = None, **kwargs: Any) -> Iterable[Document]:
+    def lazy_load_data(self, file: AudioFile, extra_info: dict[str, Any] | None = None,
+                       file_name: str | None = None, **kwargs: Any) -> Iterable[Document]:
         """:meth:`load_data`, one ``Document`` at a time."""
         yield from self.load_data(file, extra_info, file_name)
 
-    def load_data(self, file: AudioFile, extra_info: Optional[Dict[str, Any]] = None,
-                  file_name: Optional[str] = None, **kwargs: Any) -> List[Document]:
+    def load_data(self, file: AudioFile, extra_info: dict[str, Any] | None = None,
+                  file_name: str | None = None, **kwargs: Any) -> list[Document]:
         """Transcribe ``file`` (a path or bytes): one ``Document``."""
         result = self._plan(file, file_name).send(self._client())
         return [self._document(result, file, extra_info)]
 
-    async def aload_data(self, file: AudioFile, extra_info: Optional[Dict[str, Any]] = None,
-                         file_name: Optional[str] = None, **kwargs: Any) -> List[Document]:
+    async def aload_data(self, file: AudioFile, extra_info: dict[str, Any] | None = None,
+                         file_name: str | None = None, **kwargs: Any) -> list[Document]:
         """Async :meth:`load_data` (the upload does not block the event loop)."""
         result = await self._plan(file, file_name).asend(self._client())
         return [self._document(result, file, extra_info)]

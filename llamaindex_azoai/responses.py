@@ -285,10 +285,24 @@ class CompletionStreamState:
         )
 
 
+def raise_if_filtered(response: ChatResponse, expected: str) -> None:
+    """Raise ``ContentFilterError`` when Azure's filter stopped the completion that should have held
+    ``expected`` (structured output, a required tool call): there is nothing to parse."""
+    kw = response.additional_kwargs
+    if kw.get("finish_reason") != "content_filter":
+        return
+    from shared_core.wire.filtered import filtered_output_error
+
+    error = filtered_output_error(kw["finish_reason"], kw.get("content_filter_results"), expected=expected, facts=kw)
+    if error is not None:
+        raise error
+
+
 __all__ = [
     "ChatStreamState",
     "CompletionStreamState",
     "ToolCallDict",
     "chat_response",
     "completion_response",
+    "raise_if_filtered",
 ]

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 JSON = dict[str, Any]
 
 
-def tool_specs(tools: Sequence["BaseTool"], *, strict: bool) -> list[JSON]:
+def tool_specs(tools: Sequence[BaseTool], *, strict: bool) -> list[JSON]:
     """OpenAI ``tools`` entries for LlamaIndex tools; ``strict`` rewrites each schema for strict mode."""
     from shared_core.wire.tools import strict_schema
 
@@ -57,7 +57,15 @@ def _arguments(raw: Any) -> dict[str, Any]:
 
 
 def tool_selections(response: ChatResponse, *, error_on_no_tool_call: bool) -> list[ToolSelection]:
-    """Every tool call in ``response`` (blocks first, then ``additional_kwargs["tool_calls"]``)."""
+    """Every tool call in ``response`` (blocks first, then ``additional_kwargs["tool_calls"]``).
+
+    With ``error_on_no_tool_call`` (the caller needs a call), a completion stopped by Azure's
+    content filter raises ``ContentFilterError``: a call in it is cut short, and "no tool call"
+    would hide why."""
+    if error_on_no_tool_call:
+        from .responses import raise_if_filtered
+
+        raise_if_filtered(response, "tool call")
     selections = [
         ToolSelection(tool_id=b.tool_call_id or "", tool_name=b.tool_name, tool_kwargs=_arguments(b.tool_kwargs))
         for b in response.message.blocks

@@ -192,45 +192,49 @@ class CoreClient:
         return body
 
     def chat(self, req: ChatRequest, *, model: str | None = None, timeout: float | httpx.Timeout | None = None,
-             headers: Mapping[str, str] | None = None) -> ChatResult:
+             headers: Mapping[str, str] | None = None,
+             params: Mapping[str, str] | None = None) -> ChatResult:
         """One chat completion (``req.stream`` is ignored: use :meth:`stream_chat`)."""
         if req.stream:
             req = dataclasses.replace(req, stream=False)
         call = self._call("chat/completions", self._chat_body(req, model), deployment=model, timeout=timeout,
-                          headers=headers)
+                          headers=headers, params=params)
         data, meta = transport.send_json(self._client(), call)
         return parse_chat(_json(data, meta), meta)
 
     async def achat(self, req: ChatRequest, *, model: str | None = None,
                     timeout: float | httpx.Timeout | None = None,
-                    headers: Mapping[str, str] | None = None) -> ChatResult:
+                    headers: Mapping[str, str] | None = None,
+                    params: Mapping[str, str] | None = None) -> ChatResult:
         """Async :meth:`chat`."""
         if req.stream:
             req = dataclasses.replace(req, stream=False)
         call = self._call("chat/completions", self._chat_body(req, model), deployment=model, timeout=timeout,
-                          headers=headers)
+                          headers=headers, params=params)
         data, meta = await transport.asend_json(self._aclient(), call)
         return parse_chat(_json(data, meta), meta)
 
     def stream_chat(self, req: ChatRequest, *, model: str | None = None,
                     timeout: float | httpx.Timeout | None = None,
-                    headers: Mapping[str, str] | None = None) -> Iterator[ChatDelta]:
+                    headers: Mapping[str, str] | None = None,
+                    params: Mapping[str, str] | None = None) -> Iterator[ChatDelta]:
         """Streamed chat: deltas as they arrive (the first carries ``meta``). Fold them with
         ``StreamAccumulator``. Retries and failover happen only before the first content delta."""
         if not req.stream:
             req = dataclasses.replace(req, stream=True)
         call = self._call("chat/completions", self._chat_body(req, model), deployment=model, timeout=timeout,
-                          headers=headers)
+                          headers=headers, params=params)
         return transport.stream_deltas(self._client(), call, parse_chat_chunk)
 
     def astream_chat(self, req: ChatRequest, *, model: str | None = None,
                      timeout: float | httpx.Timeout | None = None,
-                     headers: Mapping[str, str] | None = None) -> AsyncIterator[ChatDelta]:
+                     headers: Mapping[str, str] | None = None,
+                     params: Mapping[str, str] | None = None) -> AsyncIterator[ChatDelta]:
         """Async :meth:`stream_chat` (an async iterator; the request starts on first iteration)."""
         if not req.stream:
             req = dataclasses.replace(req, stream=True)
         call = self._call("chat/completions", self._chat_body(req, model), deployment=model, timeout=timeout,
-                          headers=headers)
+                          headers=headers, params=params)
         return self._astream(call, parse_chat_chunk)
 
     async def _astream(self, call: Call, parse: Callable[[dict[str, Any]], ChatDelta]) -> AsyncIterator[ChatDelta]:
@@ -239,44 +243,48 @@ class CoreClient:
 
     def complete(self, req: CompletionRequest, *, model: str | None = None,
                  timeout: float | httpx.Timeout | None = None,
-                 headers: Mapping[str, str] | None = None) -> ChatResult:
+                 headers: Mapping[str, str] | None = None,
+                 params: Mapping[str, str] | None = None) -> ChatResult:
         """Legacy ``/completions``: the text is in ``Choice.text``."""
         if req.stream:
             req = dataclasses.replace(req, stream=False)
         call = self._call("completions", self._completion_body(req), deployment=model, timeout=timeout,
-                          headers=headers)
+                          headers=headers, params=params)
         data, meta = transport.send_json(self._client(), call)
         return parse_completion(_json(data, meta), meta)
 
     async def acomplete(self, req: CompletionRequest, *, model: str | None = None,
                         timeout: float | httpx.Timeout | None = None,
-                        headers: Mapping[str, str] | None = None) -> ChatResult:
+                        headers: Mapping[str, str] | None = None,
+                        params: Mapping[str, str] | None = None) -> ChatResult:
         """Async :meth:`complete`."""
         if req.stream:
             req = dataclasses.replace(req, stream=False)
         call = self._call("completions", self._completion_body(req), deployment=model, timeout=timeout,
-                          headers=headers)
+                          headers=headers, params=params)
         data, meta = await transport.asend_json(self._aclient(), call)
         return parse_completion(_json(data, meta), meta)
 
     def stream_complete(self, req: CompletionRequest, *, model: str | None = None,
                         timeout: float | httpx.Timeout | None = None,
-                        headers: Mapping[str, str] | None = None) -> Iterator[ChatDelta]:
+                        headers: Mapping[str, str] | None = None,
+                        params: Mapping[str, str] | None = None) -> Iterator[ChatDelta]:
         """Streamed legacy completion (``ChatDelta.text``)."""
         if not req.stream:
             req = dataclasses.replace(req, stream=True)
         call = self._call("completions", self._completion_body(req), deployment=model, timeout=timeout,
-                          headers=headers)
+                          headers=headers, params=params)
         return transport.stream_deltas(self._client(), call, parse_completion_chunk)
 
     def astream_complete(self, req: CompletionRequest, *, model: str | None = None,
                          timeout: float | httpx.Timeout | None = None,
-                         headers: Mapping[str, str] | None = None) -> AsyncIterator[ChatDelta]:
+                         headers: Mapping[str, str] | None = None,
+                         params: Mapping[str, str] | None = None) -> AsyncIterator[ChatDelta]:
         """Async :meth:`stream_complete`."""
         if not req.stream:
             req = dataclasses.replace(req, stream=True)
         call = self._call("completions", self._completion_body(req), deployment=model, timeout=timeout,
-                          headers=headers)
+                          headers=headers, params=params)
         return self._astream(call, parse_completion_chunk)
 
     # -- embeddings ----------------------------------------------------------------------------

@@ -235,13 +235,16 @@ class Call:
             headers.update(self.extra_headers)
         self._url = route.url
         timeout = self._attempt_timeout()
+        if self.params:
+            # httpx's params= replaces the URL's query (api-version included): merge instead
+            url = url.copy_merge_params(self.params)
         if self.files is not None:
             return http.build_request(
-                route.method, url, headers=headers, params=self.params, files=self.files,
+                route.method, url, headers=headers, files=self.files,
                 data=payload if isinstance(payload, dict) else None, timeout=timeout,
             )
         return http.build_request(
-            route.method, url, headers=headers, params=self.params,
+            route.method, url, headers=headers,
             content=payload if isinstance(payload, bytes) else None, timeout=timeout,
         )
 
