@@ -60,6 +60,13 @@ def _stray_files() -> set[str] | None:
 _BEFORE: set[str] | None = None
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # langchain-tests' benchmark tests run once, untimed: the test run prints no benchmark tables
+    # (performance is measured in benchmarks/, side by side with the anchors)
+    if hasattr(config.option, "benchmark_disable"):
+        config.option.benchmark_disable = True
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     global _BEFORE
     _BEFORE = _stray_files()
