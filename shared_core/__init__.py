@@ -31,9 +31,9 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from shared_core.connection.auth import Credential, resolve_credential
-    from shared_core.client import CoreClient
     from shared_core.connection.config import ClientOptions, Target, resolve_target
-    from shared_core.connection.regions import client_from_settings, resolve_targets
+    from shared_core.client import CoreClient, client_from_settings
+    from shared_core.connection.regions import resolve_targets
     from shared_core.wire.diagnose import completion_filtered_error, error_from_response, stream_error_from_event
     from shared_core.wire.models import ModelProfile, profile_for
     from shared_core.connection.routes import Route, build_route
@@ -49,7 +49,7 @@ _LAZY: dict[str, str] = {
     "Target": "connection.config",
     "resolve_target": "connection.config",
     "resolve_targets": "connection.regions",
-    "client_from_settings": "connection.regions",
+    "client_from_settings": "client",
     "Credential": "connection.auth",
     "resolve_credential": "connection.auth",
     "error_from_response": "wire.diagnose",
