@@ -37,8 +37,8 @@ from shared_core.connection.routes import Route, build_route
 from shared_core.policy.routing import Router
 from shared_core.wire.stream import ChunkParser, ParseChunk
 from shared_core.types import ChatDelta, ResponseMeta
+from shared_core import __version__ as VERSION
 
-VERSION = "0.1.0"
 USER_AGENT = f"azoai/{VERSION}"
 
 #: body builder: (target, route) -> JSON body (None for none); called once per target per call
