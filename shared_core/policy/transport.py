@@ -694,7 +694,7 @@ def new_async_client(options: ClientOptions) -> httpx.AsyncClient:
                 from shared_core.errors import ConfigurationError
 
                 raise ConfigurationError(
-                    "use_aiohttp=True but httpx-aiohttp is not installed: pip install 'azoai[aiohttp]'"
+                    'use_aiohttp=True but httpx-aiohttp is not installed: pip install "azoai[aiohttp]"'
                     " (or leave use_aiohttp=None to use it only when available)",
                     setting="use_aiohttp",
                 ) from None
