@@ -14,6 +14,12 @@ retried, and the region that served them. Tokens and region come from the framew
 metadata when the adapter surfaces them; requests and retries are counted on the wire through an
 ``httpx.Client`` passed to the adapters (a retry is a second request carrying the same
 ``x-ms-client-request-id``). Failures print the diagnosis of our typed errors, not a traceback.
+
+Modules: ``command`` (the ``azoai demo`` command), ``settings`` (the target: emulator or resource),
+``content`` (questions, prompts and schemas), ``corpus`` (chunks and citations), ``tools`` (the
+agent's calculator and unit converter), ``steps`` (the wire meter and the step runner), ``report``
+(what is printed), ``with_langchain`` / ``with_llamaindex`` (the four steps through each framework,
+imported only when that framework runs).
 """
 
 from __future__ import annotations
