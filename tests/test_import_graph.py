@@ -125,7 +125,7 @@ def _absolute(module: str, package: str, spelled: str) -> str:
     """A ``_LAZY`` value: a dotted module, relative to the package when it is not one of ours."""
     if spelled.startswith("."):
         return package + spelled
-    return spelled if spelled.split(".")[0] in PACKAGES or spelled.split(".")[0] in sys.modules else f"{package}.{spelled}"
+    return spelled if spelled.split(".")[0] in PACKAGES else f"{package}.{spelled}"
 
 
 def imports_of(path: Path) -> Iterator[Import]:
