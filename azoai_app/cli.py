@@ -18,7 +18,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def _usage() -> str:
-    lines = ["usage: azoai <command> [options]", "", "commands:"]
+    lines = ["usage: azoai [--version] <command> [options]", "", "commands:"]
     lines += [f"  {name:<10} {help_}" for name, (_, help_) in _COMMANDS.items()]
     lines += ["", "Run 'azoai <command> --help' for a command's options."]
     return "\n".join(lines)
@@ -29,6 +29,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help"):
         print(_usage())
+        return 0
+    if args[0] in ("-V", "--version"):
+        # shared_core.__version__ is the distribution's version: pyproject.toml reads it from there.
+        from shared_core import __version__
+
+        print(f"azoai {__version__}")
         return 0
     name, rest = args[0], args[1:]
     if name not in _COMMANDS:

@@ -9,6 +9,7 @@ request id, or the diagnosis of the error.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from typing import Any, Sequence, TextIO
@@ -20,22 +21,49 @@ _KINDS = {
 }
 
 
+#: resolve_target keyword -> the doctor's flag (errors are reworded in the flags' spelling)
+FLAGS: dict[str, str] = {
+    "azure_endpoint": "--endpoint", "resource_name": "--resource-name", "base_url": "--base-url",
+    "deployment": "--deployment", "api_version": "--api-version", "api_key": "--api-key",
+    "azure_ad_token": "--azure-ad-token", "azure_auth_mode": "--auth-mode", "tenant_id": "--tenant-id",
+    "client_id": "--client-id", "client_secret": "--client-secret", "token_scope": "--token-scope",
+}  # fmt: skip
+SECRETS = ("api_key", "azure_ad_token", "client_secret")
+_KEYWORD = re.compile(r"\b(" + "|".join(FLAGS) + r")=(['\"]?)")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="azoai doctor",
         description="Check Azure OpenAI configuration, credentials and reachability, and explain problems."
-        " Arguments override the AZURE_OPENAI_* environment variables.",
+        " Arguments override the AZURE_OPENAI_* environment variables. A secret given as '-' is read"
+        " from standard input (it then stays out of the shell history and the process list).",
     )
     p.add_argument("--endpoint", dest="azure_endpoint", help="resource URL (AZURE_OPENAI_ENDPOINT)")
+    p.add_argument("--resource-name", dest="resource_name", help="resource name: https://NAME.openai.azure.com")
     p.add_argument("--base-url", dest="base_url", help="full URL prefix of a gateway in front of Azure")
     p.add_argument("--deployment", help="deployment name (AZURE_OPENAI_DEPLOYMENT)")
     p.add_argument("--api-version", dest="api_version", help="YYYY-MM-DD[-preview] or v1 (AZURE_OPENAI_API_VERSION)")
+    p.add_argument("--api-key", dest="api_key", metavar="KEY", help="API key (AZURE_OPENAI_API_KEY)")
+    p.add_argument("--azure-ad-token", dest="azure_ad_token", metavar="TOKEN",
+                   help="a Microsoft Entra ID access token (AZURE_OPENAI_AD_TOKEN)")  # fmt: skip
     p.add_argument("--auth-mode", dest="azure_auth_mode",
                    help="key, token, entra, managed, workload, default, cli or none")
+    p.add_argument("--tenant-id", dest="tenant_id", help="Entra tenant (AZURE_TENANT_ID), for --auth-mode entra")
+    p.add_argument("--client-id", dest="client_id",
+                   help="app or user-assigned identity client id (AZURE_CLIENT_ID)")  # fmt: skip
+    p.add_argument("--client-secret", dest="client_secret", metavar="SECRET",
+                   help="service principal secret (AZURE_CLIENT_SECRET), for --auth-mode entra")  # fmt: skip
+    p.add_argument("--token-scope", dest="token_scope", help="token scope (default: the endpoint's cloud)")
     p.add_argument("--model", help="model behind the deployment (for the model family's rules)")
     p.add_argument("--ping", action="store_true", help="make one tiny chat request (max_tokens=1)")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds for the ping (default 30)")
     return p
+
+
+def in_flags(text: str) -> str:
+    """A core message in the doctor's spelling: ``deployment='x'`` becomes ``--deployment 'x'``."""
+    return _KEYWORD.sub(lambda m: FLAGS[m.group(1)] + (" " + m.group(2) if m.group(2) else ""), text)
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, http_client: Any = None) -> int:
@@ -44,22 +72,28 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, http_c
     ``out`` and ``http_client`` (an ``httpx.Client``) are for tests and embedding."""
     stream = out if out is not None else sys.stdout
     args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    for name in SECRETS:
+        if getattr(args, name) == "-":
+            setattr(args, name, sys.stdin.readline().strip())
+    # (a secret shorter than 4 characters is a placeholder, and masking it would garble every word)
+    secrets = [v for v in (getattr(args, n) for n in SECRETS) if v and len(v) >= 4]
 
     def say(line: str = "") -> None:
+        for secret in secrets:  # whatever a message quotes, a secret given here is never shown
+            line = line.replace(secret, "***")
         print(line, file=stream)
 
     from shared_core.connection.config import resolve_target
     from shared_core.errors import AzureOpenAIError, ConfigurationError
 
-    settings = {k: v for k, v in vars(args).items()
-                if k in ("azure_endpoint", "base_url", "deployment", "api_version", "azure_auth_mode") and v}
+    settings = {k: v for k, v in vars(args).items() if k in FLAGS and v}
     say("azoai doctor")
     try:
         target = resolve_target(**settings)
     except ConfigurationError as exc:
-        say(f"  configuration problem: {exc.message}")
+        say(f"  configuration problem: {in_flags(exc.message)}")
         if exc.setting:
-            say(f"  setting: {exc.setting}")
+            say(f"  setting: {FLAGS.get(exc.setting, exc.setting)}")
         return 2
 
     from shared_core.wire.models import profile_for
@@ -75,7 +109,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, http_c
         if route.body_model:
             say(f"  body model    : {route.body_model}")
     except ConfigurationError as exc:
-        say(f"  chat call     : not possible: {exc.message}")
+        say(f"  chat call     : not possible: {in_flags(exc.message)}")
     cred = target.credential
     say(f"  auth          : {cred.kind}: {cred.describe()}")
     if cred.kind == "token":
@@ -97,7 +131,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, http_c
         result = client.chat(req)
     except AzureOpenAIError as exc:
         say(f"  ping          : FAILED ({type(exc).__name__})")
-        say(f"  diagnosis     : {exc.message}")
+        say(f"  diagnosis     : {in_flags(exc.message)}")
         _claims(cred, say)
         return 1
     finally:

@@ -10,10 +10,14 @@ almost nothing until a class is used.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from shared_core import errors as _errors
-from shared_core.errors import *  # noqa: F403  (every error, re-exported)
+from shared_core._lazy import lazy_exports, require
+
+require(__name__, {"langchain_core": "langchain-core"}, extra="langchain")
+
+from shared_core import errors as _errors  # noqa: E402  (after the check: a missing framework is named first)
+from shared_core.errors import *  # noqa: E402, F403  (every error, re-exported)
 
 if TYPE_CHECKING:
     from langchain_azoai.chat_models import AzureChatOpenAI
@@ -46,17 +50,4 @@ __all__ = [
 ]
 __all__ += _errors.__all__
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'langchain_azoai' has no attribute {name!r}")
-    from importlib import import_module
-
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals(), __all__)

@@ -227,7 +227,7 @@ class AzureConnectionFields(BaseModel):
                 if core is None:
                     settings = self._core_settings()
                     if self.fallbacks:
-                        from shared_core.connection.regions import client_from_settings
+                        from shared_core.client import client_from_settings
 
                         core = client_from_settings(
                             fallbacks=self.fallbacks,

@@ -11,10 +11,18 @@ Change one import line::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from shared_core import errors as _errors
-from shared_core.errors import *  # noqa: F403  (every error, re-exported)
+from shared_core._lazy import lazy_exports, require
+
+require(
+    __name__,
+    {"llama_index.core": "llama-index-core", "llama_index_instrumentation": "llama-index-core"},
+    extra="llamaindex",
+)
+
+from shared_core import errors as _errors  # noqa: E402  (after the check: a missing framework is named first)
+from shared_core.errors import *  # noqa: E402, F403  (every error, re-exported)
 
 if TYPE_CHECKING:
     from .embeddings import AzureOpenAIEmbedding
@@ -25,26 +33,15 @@ if TYPE_CHECKING:
     from .readers import AzureOpenAIWhisperReader
 
 _LAZY = {
-    "AzureOpenAI": "llms",
-    "AzureOpenAIEmbedding": "embeddings",
-    "AzureOpenAIMultiModal": "multi_modal_llms",
-    "AzureOpenAIImageGeneration": "images",
-    "AzureOpenAIImageToolSpec": "images",
-    "AzureOpenAITextToSpeech": "audio",
-    "AzureOpenAIAudioToolSpec": "audio",
-    "AzureOpenAIWhisperReader": "readers",
+    "AzureOpenAI": ".llms",
+    "AzureOpenAIEmbedding": ".embeddings",
+    "AzureOpenAIMultiModal": ".multi_modal_llms",
+    "AzureOpenAIImageGeneration": ".images",
+    "AzureOpenAIImageToolSpec": ".images",
+    "AzureOpenAITextToSpeech": ".audio",
+    "AzureOpenAIAudioToolSpec": ".audio",
+    "AzureOpenAIWhisperReader": ".readers",
 }
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'llamaindex_azoai' has no attribute {name!r}")
-    from importlib import import_module
-
-    value = getattr(import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
 
 
 __all__ = [
@@ -58,3 +55,5 @@ __all__ = [
     "AzureOpenAIWhisperReader",
 ]
 __all__ += _errors.__all__
+
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals(), __all__)

@@ -8,10 +8,10 @@ async client needs them.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from shared_core import errors as _errors
+from shared_core._lazy import lazy_exports
 from shared_core.errors import *  # noqa: F403  (every error class is public API)
 from shared_core.types import (
     DEPLOYMENT_OPERATIONS,
@@ -27,13 +27,14 @@ from shared_core.types import (
     Usage,
 )
 
+#: The distribution's version: pyproject.toml reads it from here (``attr: shared_core.__version__``).
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from shared_core.connection.auth import Credential, resolve_credential
-    from shared_core.client import CoreClient
     from shared_core.connection.config import ClientOptions, Target, resolve_target
-    from shared_core.connection.regions import client_from_settings, resolve_targets
+    from shared_core.client import CoreClient, client_from_settings
+    from shared_core.connection.regions import resolve_targets
     from shared_core.wire.diagnose import completion_filtered_error, error_from_response, stream_error_from_event
     from shared_core.wire.models import ModelProfile, profile_for
     from shared_core.connection.routes import Route, build_route
@@ -44,46 +45,33 @@ if TYPE_CHECKING:
 
 #: public name -> module that defines it (imported on first access)
 _LAZY: dict[str, str] = {
-    "CoreClient": "client",
-    "ClientOptions": "connection.config",
-    "Target": "connection.config",
-    "resolve_target": "connection.config",
-    "resolve_targets": "connection.regions",
-    "client_from_settings": "connection.regions",
-    "Credential": "connection.auth",
-    "resolve_credential": "connection.auth",
-    "error_from_response": "wire.diagnose",
-    "completion_filtered_error": "wire.diagnose",
-    "stream_error_from_event": "wire.diagnose",
-    "ModelProfile": "wire.models",
-    "profile_for": "wire.models",
-    "Route": "connection.routes",
-    "build_route": "connection.routes",
-    "SSEDecoder": "wire.sse",
-    "SSEEvent": "wire.sse",
-    "ChunkParser": "wire.stream",
-    "StreamAccumulator": "wire.stream",
-    "estimate_tokens": "wire.tokens",
-    "estimate_message_tokens": "wire.tokens",
-    "to_openai_tool": "wire.tools",
-    "strict_schema": "wire.tools",
-    "normalize_tool_choice": "wire.tools",
-    "parse_arguments": "wire.tools",
-    "response_format_for": "wire.tools",
+    "CoreClient": ".client",
+    "ClientOptions": ".connection.config",
+    "Target": ".connection.config",
+    "resolve_target": ".connection.config",
+    "resolve_targets": ".connection.regions",
+    "client_from_settings": ".client",
+    "Credential": ".connection.auth",
+    "resolve_credential": ".connection.auth",
+    "error_from_response": ".wire.diagnose",
+    "completion_filtered_error": ".wire.diagnose",
+    "stream_error_from_event": ".wire.diagnose",
+    "ModelProfile": ".wire.models",
+    "profile_for": ".wire.models",
+    "Route": ".connection.routes",
+    "build_route": ".connection.routes",
+    "SSEDecoder": ".wire.sse",
+    "SSEEvent": ".wire.sse",
+    "ChunkParser": ".wire.stream",
+    "StreamAccumulator": ".wire.stream",
+    "estimate_tokens": ".wire.tokens",
+    "estimate_message_tokens": ".wire.tokens",
+    "to_openai_tool": ".wire.tools",
+    "strict_schema": ".wire.tools",
+    "normalize_tool_choice": ".wire.tools",
+    "parse_arguments": ".wire.tools",
+    "response_format_for": ".wire.tools",
 }
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'shared_core' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"shared_core.{module}"), name)
-    globals()[name] = value  # later lookups skip __getattr__
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
 
 
 __all__ = [
@@ -131,3 +119,5 @@ __all__ = [
     "__version__",
 ]
 __all__ += _errors.__all__
+
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals(), __all__)

@@ -39,6 +39,8 @@ from shared_core.types import ChatDelta, ChatRequest, ChatResult, CompletionRequ
 if TYPE_CHECKING:
     import asyncio
 
+    from shared_core.connection.regions import Fallback
+
 Progress = Callable[[int, int], None]
 _OPTION_FIELDS = frozenset(f.name for f in dataclasses.fields(ClientOptions))
 
@@ -470,4 +472,24 @@ def _embedding_result(
     )
 
 
-__all__ = ["CoreClient"]
+def client_from_settings(
+    *,
+    fallbacks: Sequence[Fallback] | None = None,
+    load_balancing: str = "priority",
+    **settings: Any,
+) -> CoreClient:
+    """``CoreClient.from_settings`` with fallbacks: the primary's settings (``resolve_target`` and
+    ``ClientOptions`` keyword arguments, ``http_client``, ``http_async_client``, ``env``) plus
+    ``fallbacks`` and ``load_balancing``."""
+    from shared_core.connection.regions import resolve_targets
+
+    http_client = settings.pop("http_client", None)
+    http_async_client = settings.pop("http_async_client", None)
+    env = settings.pop("env", None)
+    options = ClientOptions(**{k: settings.pop(k) for k in list(settings) if k in _OPTION_FIELDS})
+    targets = resolve_targets(settings, fallbacks, load_balancing=load_balancing, env=env)
+    return CoreClient(targets, options=options, http_client=http_client,
+                      http_async_client=http_async_client)
+
+
+__all__ = ["CoreClient", "client_from_settings"]

@@ -1,7 +1,7 @@
 """A primary deployment plus fallbacks (other regions, OpenAI as a last resort) in one object.
 
 ``resolve_targets(primary, fallbacks)`` turns the adapters' settings into the ``Target`` tuple
-``CoreClient`` takes; ``client_from_settings`` builds the client. Validation happens here, before
+``CoreClient`` takes (``shared_core.client.client_from_settings`` builds the client). Validation happens here, before
 any request, and every error names ``fallbacks[i].<setting>`` and the fix.
 
 A fallback is a dict of the same settings as the primary (``azure_endpoint`` / ``resource_name`` /
@@ -40,16 +40,13 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
-from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, Sequence, Union
+from typing import Any, Callable, Literal, Mapping, Sequence, Union
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
 from shared_core.connection.config import Target, cloud_for_host, parse_endpoint, public_params, resolve_target
 from shared_core.errors import ConfigurationError
-
-if TYPE_CHECKING:
-    from shared_core.client import CoreClient
 
 LoadBalancing = Literal["priority", "weighted"]
 LOAD_BALANCING: tuple[str, ...] = ("priority", "weighted")
@@ -301,30 +298,8 @@ def resolve_targets(
     return tuple(targets)
 
 
-def client_from_settings(
-    *,
-    fallbacks: Sequence[Fallback] | None = None,
-    load_balancing: str = "priority",
-    **settings: Any,
-) -> CoreClient:
-    """``CoreClient.from_settings`` with fallbacks: the primary's settings (``resolve_target`` and
-    ``ClientOptions`` keyword arguments, ``http_client``, ``http_async_client``, ``env``) plus
-    ``fallbacks`` and ``load_balancing``."""
-    from shared_core.client import CoreClient
-    from shared_core.connection.config import ClientOptions
-
-    option_names = {f.name for f in dataclasses.fields(ClientOptions)}
-    http_client = settings.pop("http_client", None)
-    http_async_client = settings.pop("http_async_client", None)
-    env = settings.pop("env", None)
-    options = ClientOptions(**{k: settings.pop(k) for k in list(settings) if k in option_names})
-    targets = resolve_targets(settings, fallbacks, load_balancing=load_balancing, env=env)
-    return CoreClient(targets, options=options, http_client=http_client,
-                      http_async_client=http_async_client)
-
-
 __all__ = [
     "ALIASES", "Fallback", "LOAD_BALANCING", "LoadBalancing",
-    "SECRET_SETTINGS", "client_from_settings", "hide_secrets", "normalize_fallback",
+    "SECRET_SETTINGS", "hide_secrets", "normalize_fallback",
     "public_settings", "resolve_targets",
 ]

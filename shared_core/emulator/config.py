@@ -291,3 +291,11 @@ def deployments_from_args(specs: Sequence[str]) -> dict[str, Deployment]:
         d = parse_deployment_arg(s)
         out[d.name] = d
     return out
+
+
+__all__ = [
+    "DEFAULT_API_KEY", "DEFAULT_AUDIENCES", "DEFAULT_COMPLETION_TRIGGERS", "DEFAULT_PROMPT_TRIGGERS", "DEFAULT_REGION",
+    "Clock", "Deployment", "EmulatorConfig", "FaultSpec", "Kind", "ManualClock", "config_from_dict",
+    "default_deployments", "deployments_from_args", "infer_kind", "load_config_file", "make_deployment",
+    "parse_deployment_arg",
+]

@@ -162,3 +162,6 @@ def main(argv: Sequence[str]) -> int:
     config = uvicorn.Config(app, log_level=args.log_level, lifespan="on", timeout_graceful_shutdown=2)
     uvicorn.Server(config).run(sockets=[sock])
     return 0
+
+
+__all__ = ["HOST", "INSTALL_HINT", "EmulatorHandle", "build_parser", "config_from_args", "main", "start_in_thread"]

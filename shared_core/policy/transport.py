@@ -37,8 +37,8 @@ from shared_core.connection.routes import Route, build_route
 from shared_core.policy.routing import Router
 from shared_core.wire.stream import ChunkParser, ParseChunk
 from shared_core.types import ChatDelta, ResponseMeta
+from shared_core import __version__ as VERSION
 
-VERSION = "0.1.0"
 USER_AGENT = f"azoai/{VERSION}"
 
 #: body builder: (target, route) -> JSON body (None for none); called once per target per call
@@ -697,7 +697,7 @@ def new_async_client(options: ClientOptions) -> httpx.AsyncClient:
                 from shared_core.errors import ConfigurationError
 
                 raise ConfigurationError(
-                    "use_aiohttp=True but httpx-aiohttp is not installed: pip install 'azoai[aiohttp]'"
+                    'use_aiohttp=True but httpx-aiohttp is not installed: pip install "azoai[aiohttp]"'
                     " (or leave use_aiohttp=None to use it only when available)",
                     setting="use_aiohttp",
                 ) from None

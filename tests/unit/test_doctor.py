@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import httpx
 import pytest
@@ -36,7 +37,8 @@ def test_prints_resolution_without_secrets(env: None) -> None:
 
 def test_configuration_error_exit_2(env: None, monkeypatch: pytest.MonkeyPatch) -> None:
     code, text = run("--api-version", "2024-13-99")
-    assert code == 2 and "configuration problem" in text and "setting: api_version" in text
+    assert code == 2 and "configuration problem: --api-version '2024-13-99' is not an Azure OpenAI api-version" in text
+    assert "setting: --api-version" in text and "api_version" not in text
 
 
 def test_ping_ok_and_failure_diagnosis(env: None) -> None:
@@ -51,3 +53,97 @@ def test_ping_ok_and_failure_diagnosis(env: None) -> None:
     code, text = run("--ping", http=http)
     assert code == 1 and "FAILED (DeploymentNotFoundError)" in text and "not model name" in text
     assert "sekrit-key" not in text
+
+
+CLEAN = ("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN", "AZURE_OPENAI_DEPLOYMENT",
+         "AZURE_OPENAI_API_VERSION", "OPENAI_API_VERSION", "OPENAI_API_KEY", "AZURE_TENANT_ID", "AZURE_CLIENT_ID",
+         "AZURE_CLIENT_SECRET", "AZURE_FEDERATED_TOKEN_FILE")  # fmt: skip
+OK = {"id": "c", "object": "chat.completion", "created": 1, "model": "gpt-4o-2024-08-06",
+      "choices": [{"index": 0, "message": {"role": "assistant", "content": "p"}, "finish_reason": "length"}]}
+
+
+@pytest.fixture
+def no_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for k in CLEAN:
+        monkeypatch.delenv(k, raising=False)
+
+
+def _recording() -> tuple[httpx.Client, list[httpx.Request]]:
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json=OK, headers={"x-ms-region": "East US"})
+
+    return httpx.Client(transport=httpx.MockTransport(answer)), sent
+
+
+def test_every_setting_is_a_flag_and_the_ping_uses_them(no_env: None) -> None:
+    http, sent = _recording()
+    code, text = run("--endpoint", "https://res.openai.azure.com", "--deployment", "prod-4o",
+                     "--api-version", "2025-04-01-preview", "--api-key", "flag-key-123", "--ping", http=http)  # fmt: skip
+    assert code == 0, text
+    assert ("chat call     : POST https://res.openai.azure.com/openai/deployments/prod-4o/chat/completions"
+            "?api-version=2025-04-01-preview") in text  # fmt: skip
+    assert [str(r.url) for r in sent] == [
+        "https://res.openai.azure.com/openai/deployments/prod-4o/chat/completions?api-version=2025-04-01-preview"
+    ]
+    assert sent[0].headers["api-key"] == "flag-key-123" and "authorization" not in sent[0].headers
+    assert "flag-key-123" not in text
+
+
+def test_azure_ad_token_flag_is_sent_as_bearer_and_never_printed(no_env: None) -> None:
+    http, sent = _recording()
+    code, text = run("--endpoint", "https://res.openai.azure.com", "--deployment", "chat",
+                     "--azure-ad-token", "tok-abc.def", "--ping", http=http)  # fmt: skip
+    assert code == 0, text
+    assert "auth          : token: a static Entra ID token" in text
+    assert sent[0].headers["authorization"] == "Bearer tok-abc.def" and "api-key" not in sent[0].headers
+    assert "tok-abc.def" not in text
+
+
+def test_service_principal_flags(no_env: None) -> None:
+    code, text = run("--endpoint", "https://res.openai.azure.com", "--deployment", "chat", "--auth-mode", "entra",
+                     "--tenant-id", "t-1", "--client-id", "c-2", "--client-secret", "s3cr3t-value")  # fmt: skip
+    assert code == 0, text
+    assert "auth          : token: an Entra ID token from ClientSecretCredential (tenant t-1, client id c-2)" in text
+    assert "s3cr3t-value" not in text
+
+
+def test_hints_name_the_flags_not_python_keywords(no_env: None) -> None:
+    code, text = run("--deployment", "chat")
+    assert code == 2
+    assert "configuration problem: no Azure OpenAI endpoint: pass --endpoint 'https://<resource>.openai.azure.com/'" \
+           " (or --resource-name, or --base-url for a gateway) or set AZURE_OPENAI_ENDPOINT" in text
+    assert "setting: --endpoint" in text
+    code, text = run("--endpoint", "https://res.openai.azure.com", "--deployment", "chat", "--auth-mode", "entra")
+    assert code == 2
+    assert "pass --tenant-id;" in text and "pass --client-id;" in text and "pass --client-secret" in text
+    assert "setting: --tenant-id" in text
+    assert not re.search(r"\b(azure_endpoint|tenant_id|client_id|client_secret|azure_auth_mode|api_version)=", text)
+
+
+def test_a_secret_is_not_echoed_even_when_a_message_would_quote_it(no_env: None) -> None:
+    code, text = run("--endpoint", "http://sekrit-host.example.com", "--deployment", "chat",
+                     "--api-key", "sekrit-host")  # fmt: skip
+    assert code == 2 and "plain http" in text
+    assert "sekrit-host" not in text and "http://***.example.com" in text
+
+
+def test_a_secret_given_as_dash_is_read_from_stdin(no_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("key-from-stdin\n"))
+    http, sent = _recording()
+    code, text = run("--endpoint", "https://res.openai.azure.com", "--deployment", "chat", "--api-key", "-",
+                     "--ping", http=http)  # fmt: skip
+    assert code == 0, text
+    assert sent[0].headers["api-key"] == "key-from-stdin" and "key-from-stdin" not in text
+
+
+def test_help_lists_the_credential_flags(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    text = capsys.readouterr().out
+    for flag in ("--endpoint", "--deployment", "--api-version", "--api-key", "--azure-ad-token", "--auth-mode",
+                 "--tenant-id", "--client-id", "--client-secret", "--base-url", "--resource-name"):  # fmt: skip
+        assert flag in text, flag

@@ -9,11 +9,10 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from shared_core.client import CoreClient
+from shared_core.client import CoreClient, client_from_settings
 from shared_core.connection.config import resolve_target
 from shared_core.errors import ConfigurationError
 from shared_core.connection.regions import (
-    client_from_settings,
     hide_secrets,
     normalize_fallback,
     public_settings,
