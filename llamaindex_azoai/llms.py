@@ -34,7 +34,7 @@ from llama_index.core.types import BaseOutputParser, PydanticProgramMode
 from shared_core.errors import ConfigurationError
 from shared_core.types import ChatDelta, ChatRequest, ChatResult, Choice, CompletionRequest
 
-from ._settings import AzureConnection, drop_unpicklable, first_of
+from ._settings import AzureConnection, CoreClientOwner, first_of
 from .messages import to_wire_messages
 from .responses import (
     ChatStreamState,
@@ -69,7 +69,7 @@ _COMPLETION_FIELDS = frozenset(
 )
 # LlamaIndex-internal kwargs that are not API parameters.
 _NOT_SENT = frozenset({"use_chat_completions", "formatted", "stream"})
-class AzureOpenAI(FunctionCallingLLM, AzureConnection):
+class AzureOpenAI(CoreClientOwner, FunctionCallingLLM, AzureConnection):
     """Azure OpenAI chat (and legacy completions) deployments for LlamaIndex.
 
     ``engine`` (or ``deployment_name`` / ``deployment_id`` / ``deployment`` / ``azure_deployment``,
@@ -117,9 +117,6 @@ class AzureOpenAI(FunctionCallingLLM, AzureConnection):
     is_chat_model: Optional[bool] = Field(default=None, description="Override: chat vs legacy completions.")
     is_function_calling_model: Optional[bool] = Field(default=None, description="Override: tool support.")
 
-    _core: Optional["CoreClient"] = PrivateAttr(default=None)
-    _http_client: Any = PrivateAttr(default=None)
-    _async_http_client: Any = PrivateAttr(default=None)
     _observed_model: Optional[str] = PrivateAttr(default=None)
 
     def __init__(
@@ -197,26 +194,12 @@ class AzureOpenAI(FunctionCallingLLM, AzureConnection):
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def _client(self) -> "CoreClient":
-        core = self._core
-        if core is None:
-            core = self._build_core(self.engine, self._http_client, self._async_http_client)
-            self._core = core
-            if self.engine is None:  # resolved from AZURE_OPENAI_DEPLOYMENT
-                self.engine = core.targets[0].deployment
-        return core
+    def _core_deployment(self) -> Optional[str]:
+        return self.engine
 
-    def close(self) -> None:
-        """Close our connection pools (never a client you passed in)."""
-        if self._core is not None:
-            self._core.close()
-
-    async def aclose(self) -> None:
-        if self._core is not None:
-            await self._core.aclose()
-
-    def __getstate__(self) -> Dict[Any, Any]:
-        return drop_unpicklable(super().__getstate__(), ("_core", "_http_client", "_async_http_client"))
+    def _core_built(self, core: "CoreClient") -> None:
+        if self.engine is None:  # resolved from AZURE_OPENAI_DEPLOYMENT
+            self.engine = core.targets[0].deployment
 
     # -- metadata ----------------------------------------------------------------------------
 
