@@ -275,3 +275,31 @@ class AzureConnectionFields(BaseModel):
             state = dict(state)
             state["__pydantic_private__"] = {**private, "_core": None}
         return state
+
+
+class ClosesItsWrapper:
+    """``close()`` / ``aclose()`` and ``with`` / ``async with`` for the agent tools: they close
+    the connection object they hold as ``api_wrapper``."""
+
+    if TYPE_CHECKING:
+        api_wrapper: AzureConnectionFields
+
+    def close(self) -> None:
+        """Close the connections the wrapper opened (never an ``http_client`` you passed in)."""
+        self.api_wrapper.close()
+
+    async def aclose(self) -> None:
+        """Async :meth:`close`."""
+        await self.api_wrapper.aclose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
