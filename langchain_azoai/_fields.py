@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self
 from langchain_core.utils import from_env, secret_from_env
 from pydantic import BaseModel, Field, FieldSerializationInfo, PrivateAttr, SecretStr, field_serializer
 
-from shared_core.connection.redact import masked_setting
+from shared_core.connection.redact import masked_setting, scrub_exception
 from shared_core.connection.regions import FallbacksField
 
 if TYPE_CHECKING:
@@ -229,16 +229,20 @@ class AzureConnectionFields(BaseModel):
                 core = self._core
                 if core is None:
                     settings = self._core_settings()
-                    if self.fallbacks:
-                        from shared_core.connection.regions import client_from_settings
+                    try:
+                        if self.fallbacks:
+                            from shared_core.connection.regions import client_from_settings
 
-                        core = client_from_settings(
-                            fallbacks=self.fallbacks,
-                            load_balancing=self.load_balancing or "priority", **settings)
-                    else:
-                        from shared_core.client import CoreClient
+                            core = client_from_settings(
+                                fallbacks=self.fallbacks,
+                                load_balancing=self.load_balancing or "priority", **settings)
+                        else:
+                            from shared_core.client import CoreClient
 
-                        core = CoreClient.from_settings(**settings)
+                            core = CoreClient.from_settings(**settings)
+                    except Exception as exc:  # errors quote a pasted URL, query keys included
+                        scrub_exception(exc)
+                        raise
                     self._core = core
         return core  # type: ignore[no-any-return]
 

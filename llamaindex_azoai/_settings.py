@@ -21,7 +21,7 @@ from llama_index.core.bridge.pydantic import (
     field_validator,
 )
 
-from shared_core.connection.redact import masked_setting
+from shared_core.connection.redact import masked_setting, scrub_exception
 from shared_core.connection.regions import FallbacksField
 
 if TYPE_CHECKING:
@@ -231,7 +231,11 @@ class CoreClientOwner:
             with _CLIENT_LOCK:
                 core = self._core
                 if core is None:
-                    core = self._build_core(self._core_deployment(), self._http_client, self._async_http_client)
+                    try:
+                        core = self._build_core(self._core_deployment(), self._http_client, self._async_http_client)
+                    except Exception as exc:  # errors quote a pasted URL, query keys included
+                        scrub_exception(exc)
+                        raise
                     self._core = core
                     self._core_built(core)
         return core

@@ -126,6 +126,7 @@ class CoreClient:
         install_httpx_log_filter()
 
     @classmethod
+    @_scrubbed  # its errors may quote a pasted URL, query keys included
     def from_settings(cls, **kwargs: Any) -> "CoreClient":
         """``resolve_target(**)`` + ``ClientOptions(**)`` (+ ``http_client`` / ``http_async_client``)."""
         http_client = kwargs.pop("http_client", None)

@@ -392,3 +392,25 @@ async def test_adapters_raise_the_scrubbed_chain() -> None:
     with pytest.raises(APIConnectionError) as err:
         await _drain(await li.astream_chat([LIMessage(role="user", content="hi")]))
     assert_chain_hidden(err.value)
+
+
+@pytest.mark.parametrize("build", ["core", "langchain", "llamaindex"])
+def test_configuration_errors_quoting_a_pasted_url_mask_its_query_secrets(build: str) -> None:
+    from llama_index.core.llms import ChatMessage as LIMessage
+
+    from shared_core.errors import ConfigurationError
+
+    url = f"http://res.openai.azure.com/?sig=sas-{MARK}&tier=gold"
+    with pytest.raises(ConfigurationError) as err:
+        if build == "core":
+            CoreClient.from_settings(azure_endpoint=url, deployment="dep", api_key="k", env={})
+        elif build == "langchain":
+            langchain_azoai.AzureChatOpenAI(azure_endpoint=url, azure_deployment="dep", api_key="k").invoke("hi")
+        else:
+            llamaindex_azoai.AzureOpenAI(azure_endpoint=url, engine="dep", api_key="k").chat(
+                [LIMessage(role="user", content="hi")])
+    text = "".join(traceback.format_exception(err.value))
+    assert_hidden(text, "the configuration error")
+    assert str(err.value).startswith(
+        "azure_endpoint='http://res.openai.azure.com/?sig=**********&tier=gold' uses plain http to a "
+        "non-loopback host")
