@@ -11,10 +11,13 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from langchain_core.utils import from_env, secret_from_env
-from pydantic import BaseModel, Field, PrivateAttr, SecretStr, field_validator
+from pydantic import BaseModel, Field, FieldSerializationInfo, PrivateAttr, SecretStr, field_serializer
+
+from shared_core.connection.redact import masked_setting, scrub_exception
+from shared_core.connection.regions import FallbacksField
 
 if TYPE_CHECKING:
     from shared_core.client import CoreClient
@@ -105,7 +108,7 @@ class AzureConnectionFields(BaseModel):
     """A server-requested wait longer than this raises ``RateLimitError`` at once (default 60)."""
     default_headers: Mapping[str, str] | None = None
     default_query: Mapping[str, object] | None = None
-    fallbacks: list[dict[str, Any] | str] | None = None
+    fallbacks: FallbacksField = None
     """Other deployments to use when this one fails or is throttled: other regions, another
     deployment on the same resource (PTU then pay-as-you-go), OpenAI as a last resort. Each is
     an endpoint URL or a dict of the same settings (``azure_endpoint`` / ``base_url`` /
@@ -125,15 +128,15 @@ class AzureConnectionFields(BaseModel):
 
     _core: Any = PrivateAttr(default=None)
 
-    @field_validator("fallbacks", mode="before")
-    @classmethod
-    def _hide_fallback_secrets(cls, value: Any) -> Any:
-        # secrets become SecretStr before anything can print them; the rest is judged by the core
-        if isinstance(value, (list, tuple)):
-            from shared_core.connection.regions import hide_secrets
+    @field_serializer("default_headers", "default_query", "fallbacks")
+    def _dump_masked(self, value: Any, info: FieldSerializationInfo) -> Any:
+        # model_dump: credential-like headers / query entries (APIM keys) keep their names only
+        return masked_setting(info.field_name, value)
 
-            return [hide_secrets(v) for v in value]
-        return value
+    def __repr_args__(self) -> Any:
+        # repr / str, and the "repr" LangChain's dumpd writes for classes it cannot serialize
+        for name, value in super().__repr_args__():
+            yield name, masked_setting(name or "", value)
 
     @property
     def lc_secrets(self) -> dict[str, str]:
@@ -155,7 +158,7 @@ class AzureConnectionFields(BaseModel):
         data: Any = super().to_json()  # type: ignore[misc]  # Serializable's, next in the MRO
         kwargs = data.get("kwargs") if isinstance(data, dict) else None
         if isinstance(kwargs, dict):
-            from shared_core.connection.config import public_params
+            from shared_core.connection.redact import public_params
 
             for name in ("default_headers", "default_query"):
                 if isinstance(kwargs.get(name), Mapping):
@@ -226,18 +229,47 @@ class AzureConnectionFields(BaseModel):
                 core = self._core
                 if core is None:
                     settings = self._core_settings()
-                    if self.fallbacks:
-                        from shared_core.client import client_from_settings
+                    try:
+                        if self.fallbacks:
+                            from shared_core.client import client_from_settings
 
-                        core = client_from_settings(
-                            fallbacks=self.fallbacks,
-                            load_balancing=self.load_balancing or "priority", **settings)
-                    else:
-                        from shared_core.client import CoreClient
+                            core = client_from_settings(
+                                fallbacks=self.fallbacks,
+                                load_balancing=self.load_balancing or "priority", **settings)
+                        else:
+                            from shared_core.client import CoreClient
 
-                        core = CoreClient.from_settings(**settings)
+                            core = CoreClient.from_settings(**settings)
+                    except Exception as exc:  # errors quote a pasted URL, query keys included
+                        scrub_exception(exc)
+                        raise
                     self._core = core
         return core  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        """Close the connections this object opened (never an ``http_client`` you passed in).
+        A later call opens new ones; a dropped object closes them when it is collected."""
+        core = self._core
+        if core is not None:
+            core.close()
+
+    async def aclose(self) -> None:
+        """Async :meth:`close` (also closes the async connections)."""
+        core = self._core
+        if core is not None:
+            await core.aclose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
 
     def __getstate__(self) -> dict[Any, Any]:
         # The core client holds sockets and locks: rebuild it lazily after unpickling.
@@ -247,3 +279,31 @@ class AzureConnectionFields(BaseModel):
             state = dict(state)
             state["__pydantic_private__"] = {**private, "_core": None}
         return state
+
+
+class ClosesItsWrapper:
+    """``close()`` / ``aclose()`` and ``with`` / ``async with`` for the agent tools: they close
+    the connection object they hold as ``api_wrapper``."""
+
+    if TYPE_CHECKING:
+        api_wrapper: AzureConnectionFields
+
+    def close(self) -> None:
+        """Close the connections the wrapper opened (never an ``http_client`` you passed in)."""
+        self.api_wrapper.close()
+
+    async def aclose(self) -> None:
+        """Async :meth:`close`."""
+        await self.api_wrapper.aclose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

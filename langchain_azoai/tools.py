@@ -18,6 +18,7 @@ from langchain_core.callbacks import (
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, Field
 
+from langchain_azoai._fields import ClosesItsWrapper
 from langchain_azoai.audio import AzureOpenAITextToSpeech
 from langchain_azoai.images import AzureDallEAPIWrapper
 from shared_core.wire.media import ImageResult, SpeechResult
@@ -31,7 +32,7 @@ class _SpeechInput(BaseModel):
     text: str = Field(description="The text to read aloud.")
 
 
-class AzureOpenAIImageTool(BaseTool):
+class AzureOpenAIImageTool(ClosesItsWrapper, BaseTool):
     """Lets an agent draw images with an Azure OpenAI image deployment.
 
     Example:
@@ -78,7 +79,7 @@ def _save(result: SpeechResult, suffix: str) -> str:
         return fh.name
 
 
-class AzureOpenAITextToSpeechTool(BaseTool):
+class AzureOpenAITextToSpeechTool(ClosesItsWrapper, BaseTool):
     """Lets an agent speak: the audio is written to a temporary file whose path is returned
     (as langchain-community's Azure speech tools do). The caller owns and deletes the file."""
 

@@ -8,16 +8,21 @@ itself is created lazily, on the first call, so constructing (and importing) sta
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Literal, Optional, Union
+import threading
+from typing import TYPE_CHECKING, Any, Callable, Dict, Literal, Optional, Self, cast
 
 from llama_index.core.bridge.pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     SecretStr,
     field_serializer,
     field_validator,
 )
+
+from shared_core.connection.redact import masked_setting, scrub_exception
+from shared_core.connection.regions import FallbacksField
 
 if TYPE_CHECKING:
     from shared_core.client import CoreClient
@@ -79,7 +84,7 @@ class AzureConnection(BaseModel):
     timeout: Any = Field(default=60.0, description="Seconds per attempt, or an httpx.Timeout.")
     deadline: Optional[float] = Field(default=None, gt=0, description="Overall seconds for one call, all attempts.")
     max_retry_wait: float = Field(default=60.0, ge=0, description="Longest server-requested wait to honour.")
-    fallbacks: Optional[List[Union[Dict[str, Any], str]]] = Field(
+    fallbacks: FallbacksField = Field(
         default=None,
         description="Other deployments to use when this one fails or is throttled (other regions, a "
         "pay-as-you-go deployment behind a PTU, OpenAI as a last resort): endpoint URLs or dicts of the "
@@ -98,10 +103,20 @@ class AzureConnection(BaseModel):
         "in is never closed.",
     )
 
+    _core: Optional["CoreClient"] = PrivateAttr(default=None)
+    _http_client: Any = PrivateAttr(default=None)
+    _async_http_client: Any = PrivateAttr(default=None)
+
+    def __repr_args__(self) -> Any:
+        # repr / str (span handlers print the instance): credential-like headers / query entries
+        # (APIM keys, SAS signatures) keep their names only
+        for name, value in super().__repr_args__():
+            yield name, masked_setting(name or "", value)
+
     @field_serializer("default_headers", "default_query")
     def _dump_params(self, value: Optional[Dict[str, str]]) -> Optional[Dict[str, str]]:
         # credential-like entries (APIM subscription keys, gateway tokens) never serialize
-        from shared_core.connection.config import public_params
+        from shared_core.connection.redact import public_params
 
         return public_params(value)
 
@@ -111,16 +126,6 @@ class AzureConnection(BaseModel):
             return value
         as_dict = getattr(value, "as_dict", None)  # httpx.Timeout
         return as_dict() if callable(as_dict) else str(value)
-
-    @field_validator("fallbacks", mode="before")
-    @classmethod
-    def _hide_fallback_secrets(cls, value: Any) -> Any:
-        # secrets become SecretStr before anything can print them; the rest is judged by the core
-        if isinstance(value, (list, tuple)):
-            from shared_core.connection.regions import hide_secrets
-
-            return [hide_secrets(v) for v in value]
-        return value
 
     @field_serializer("fallbacks")
     def _dump_fallbacks(self, value: Any) -> Any:
@@ -193,6 +198,72 @@ class AzureConnection(BaseModel):
             max_retry_wait=self.max_retry_wait,
         )
         return CoreClient(targets, options=options, http_client=http_client, http_async_client=async_http_client)
+
+
+_CLIENT_LOCK = threading.Lock()
+#: live objects a pickled copy starts without: clients (re-created on first use), per-loop state
+_LIVE = ("_core", "_http_client", "_async_http_client", "_semaphores")
+
+
+class CoreClientOwner:
+    """The core client of an ``AzureConnection``: built once on first use (under a lock, so
+    threads racing to make the first call share one), closed by ``close()`` / ``aclose()`` or a
+    ``with`` block, or when the object is collected; never pickled. Listed first among the bases
+    so that its ``__getstate__`` runs before LlamaIndex's generic one."""
+
+    if TYPE_CHECKING:
+        _core: Optional[CoreClient]
+        _http_client: Any
+        _async_http_client: Any
+
+        def _build_core(self, deployment: Optional[str], http_client: Any, async_http_client: Any) -> CoreClient: ...
+
+    def _core_deployment(self) -> Optional[str]:
+        """The deployment this object calls; each class names its field."""
+        raise NotImplementedError
+
+    def _core_built(self, core: "CoreClient") -> None:
+        """Called once, under the lock, with the new client."""
+
+    def _client(self) -> "CoreClient":
+        core = self._core
+        if core is None:
+            with _CLIENT_LOCK:
+                core = self._core
+                if core is None:
+                    try:
+                        core = self._build_core(self._core_deployment(), self._http_client, self._async_http_client)
+                    except Exception as exc:  # errors quote a pasted URL, query keys included
+                        scrub_exception(exc)
+                        raise
+                    self._core = core
+                    self._core_built(core)
+        return core
+
+    def close(self) -> None:
+        """Close our connection pools (never a client you passed in)."""
+        if self._core is not None:
+            self._core.close()
+
+    async def aclose(self) -> None:
+        """Async :meth:`close`."""
+        if self._core is not None:
+            await self._core.aclose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def __getstate__(self) -> Dict[Any, Any]:
+        return drop_unpicklable(cast(Dict[str, Any], super().__getstate__()), _LIVE)
 
 
 def drop_unpicklable(state: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:

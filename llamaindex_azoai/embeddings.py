@@ -21,7 +21,7 @@ from llama_index.core.callbacks.base import CallbackManager
 
 from shared_core.errors import ConfigurationError
 
-from ._settings import AzureConnection, drop_unpicklable, first_of
+from ._settings import AzureConnection, CoreClientOwner, first_of
 
 if TYPE_CHECKING:
     from shared_core.client import CoreClient
@@ -33,7 +33,7 @@ DEFAULT_AZURE_EMBED_BATCH_SIZE = 256
 DEFAULT_MAX_CONCURRENCY = 4
 
 
-class AzureOpenAIEmbedding(BaseEmbedding, AzureConnection):
+class AzureOpenAIEmbedding(CoreClientOwner, BaseEmbedding, AzureConnection):
     """Azure OpenAI embeddings deployments for LlamaIndex.
 
     ``azure_deployment`` (alias ``deployment_name``) names the deployment; when omitted, ``model``
@@ -66,9 +66,6 @@ class AzureOpenAIEmbedding(BaseEmbedding, AzureConnection):
     )
     max_retries: int = Field(default=10, ge=0, description="Retries after the first attempt (one layer).")
 
-    _core: CoreClient | None = PrivateAttr(default=None)
-    _http_client: Any = PrivateAttr(default=None)
-    _async_http_client: Any = PrivateAttr(default=None)
     _semaphores: Any = PrivateAttr(default=None)
 
     def __init__(
@@ -137,26 +134,8 @@ class AzureOpenAIEmbedding(BaseEmbedding, AzureConnection):
         """The deployment that serves the calls (``azure_deployment``, else ``model``)."""
         return self.azure_deployment or self.model
 
-    def _client(self) -> "CoreClient":
-        core = self._core
-        if core is None:
-            core = self._build_core(self.deployment, self._http_client, self._async_http_client)
-            self._core = core
-        return core
-
-    def close(self) -> None:
-        """Close our connection pools (never a client you passed in)."""
-        if self._core is not None:
-            self._core.close()
-
-    async def aclose(self) -> None:
-        if self._core is not None:
-            await self._core.aclose()
-
-    def __getstate__(self) -> dict[Any, Any]:
-        return drop_unpicklable(
-            super().__getstate__(), ("_core", "_http_client", "_async_http_client", "_semaphores")
-        )
+    def _core_deployment(self) -> str | None:
+        return self.deployment
 
     @property
     def max_concurrency(self) -> int:

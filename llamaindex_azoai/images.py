@@ -11,18 +11,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from llama_index.core.bridge.pydantic import Field, PrivateAttr
+from llama_index.core.bridge.pydantic import Field
 from llama_index.core.tools.tool_spec.base import BaseToolSpec
 from pydantic import AliasChoices
 
-from ._settings import AzureConnection, drop_unpicklable
+from ._settings import AzureConnection, CoreClientOwner
 
 if TYPE_CHECKING:
     from shared_core.client import CoreClient
     from shared_core.wire.media import ImageResult
 
 
-class MediaConnection(AzureConnection):
+class MediaConnection(CoreClientOwner, AzureConnection):
     """An ``AzureConnection`` bound to one deployment, with its core client made on first use."""
 
     deployment: str = Field(
@@ -30,34 +30,13 @@ class MediaConnection(AzureConnection):
         description="The deployment to call.",
     )
 
-    _core: CoreClient | None = PrivateAttr(default=None)
-    _http_client: Any = PrivateAttr(default=None)
-    _async_http_client: Any = PrivateAttr(default=None)
-
     def __init__(self, *, http_client: Any = None, async_http_client: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._http_client = http_client
         self._async_http_client = async_http_client
 
-    def _client(self) -> "CoreClient":
-        core = self._core
-        if core is None:
-            core = self._build_core(self.deployment, self._http_client, self._async_http_client)
-            self._core = core
-        return core
-
-    def close(self) -> None:
-        """Close our connection pools (never a client you passed in)."""
-        if self._core is not None:
-            self._core.close()
-
-    async def aclose(self) -> None:
-        """Async :meth:`close`."""
-        if self._core is not None:
-            await self._core.aclose()
-
-    def __getstate__(self) -> dict[Any, Any]:
-        return drop_unpicklable(super().__getstate__(), ("_core", "_http_client", "_async_http_client"))
+    def _core_deployment(self) -> str | None:
+        return self.deployment
 
 
 class AzureOpenAIImageGeneration(MediaConnection):

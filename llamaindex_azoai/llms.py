@@ -33,7 +33,7 @@ from llama_index.core.types import BaseOutputParser, PydanticProgramMode
 from shared_core.errors import ConfigurationError
 from shared_core.types import ChatDelta, ChatResult, Choice
 
-from ._settings import AzureConnection, drop_unpicklable, first_of
+from ._settings import AzureConnection, CoreClientOwner, first_of
 from .inputs import achecked_messages, chat_messages, checked_messages, llm_tools, prompt_text, user_message
 from .request_builder import chat_request, completion_request
 from .responses import (
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from shared_core.wire.models import ModelProfile
 
 
-class AzureOpenAI(StructuredOutputMixin, FunctionCallingLLM, AzureConnection):
+class AzureOpenAI(StructuredOutputMixin, CoreClientOwner, FunctionCallingLLM, AzureConnection):
     """Azure OpenAI chat (and legacy completions) deployments for LlamaIndex.
 
     ``engine`` (or ``deployment_name`` / ``deployment_id`` / ``deployment`` / ``azure_deployment``,
@@ -101,9 +101,6 @@ class AzureOpenAI(StructuredOutputMixin, FunctionCallingLLM, AzureConnection):
     is_chat_model: bool | None = Field(default=None, description="Override: chat vs legacy completions.")
     is_function_calling_model: bool | None = Field(default=None, description="Override: tool support.")
 
-    _core: CoreClient | None = PrivateAttr(default=None)
-    _http_client: Any = PrivateAttr(default=None)
-    _async_http_client: Any = PrivateAttr(default=None)
     _observed_model: str | None = PrivateAttr(default=None)
 
     def __init__(
@@ -181,26 +178,12 @@ class AzureOpenAI(StructuredOutputMixin, FunctionCallingLLM, AzureConnection):
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def _client(self) -> CoreClient:
-        core = self._core
-        if core is None:
-            core = self._build_core(self.engine, self._http_client, self._async_http_client)
-            self._core = core
-            if self.engine is None:  # resolved from AZURE_OPENAI_DEPLOYMENT
-                self.engine = core.targets[0].deployment
-        return core
+    def _core_deployment(self) -> str | None:
+        return self.engine
 
-    def close(self) -> None:
-        """Close our connection pools (never a client you passed in)."""
-        if self._core is not None:
-            self._core.close()
-
-    async def aclose(self) -> None:
-        if self._core is not None:
-            await self._core.aclose()
-
-    def __getstate__(self) -> dict[Any, Any]:
-        return drop_unpicklable(super().__getstate__(), ("_core", "_http_client", "_async_http_client"))
+    def _core_built(self, core: "CoreClient") -> None:
+        if self.engine is None:  # resolved from AZURE_OPENAI_DEPLOYMENT
+            self.engine = core.targets[0].deployment
 
     # -- metadata ----------------------------------------------------------------------------
 

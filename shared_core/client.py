@@ -11,9 +11,11 @@ own on first use.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 import weakref
-from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterator, Mapping, Sequence
+from typing import (TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Mapping, ParamSpec,
+                    Sequence, TypeVar)
 
 import httpx
 
@@ -21,6 +23,7 @@ from shared_core.policy import transport
 from shared_core.wire.chat import build_chat_body, parse_chat, parse_chat_chunk
 from shared_core.wire.completions import build_completion_body, parse_completion, parse_completion_chunk
 from shared_core.connection.config import ClientOptions, Target, resolve_target
+from shared_core.connection.redact import install_httpx_log_filter, scrub_exception
 from shared_core.wire.embeddings import (
     OnTooLong,
     build_embeddings_body,
@@ -43,6 +46,50 @@ if TYPE_CHECKING:
 
 Progress = Callable[[int, int], None]
 _OPTION_FIELDS = frozenset(f.name for f in dataclasses.fields(ClientOptions))
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+# Exceptions leave the client scrubbed: httpx errors chained to ours carry the request, whose URL
+# holds default_query (APIM subscription keys, SAS signatures), and their messages may quote it.
+def _scrubbed(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+    @functools.wraps(fn)
+    def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:
+            scrub_exception(exc)
+            raise
+
+    return call
+
+
+def _ascrubbed(fn: Callable[_P, Awaitable[_R]]) -> Callable[_P, Coroutine[Any, Any, _R]]:
+    @functools.wraps(fn)
+    async def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return await fn(*args, **kwargs)
+        except Exception as exc:
+            scrub_exception(exc)
+            raise
+
+    return call
+
+
+def _scrubbed_iter(deltas: Iterator[ChatDelta]) -> Iterator[ChatDelta]:
+    try:
+        yield from deltas
+    except Exception as exc:
+        scrub_exception(exc)
+        raise
+
+
+def _close_quietly(http: httpx.Client) -> None:
+    """The finalizer of a client we made: its pooled sockets close now, not in the collector."""
+    try:
+        http.close()
+    except Exception:  # interpreter shutdown: nothing left to report to
+        pass
 
 
 class CoreClient:
@@ -70,6 +117,7 @@ class CoreClient:
         self._user_http = http_client
         self._user_ahttp = http_async_client
         self._http: httpx.Client | None = None
+        self._http_closer: weakref.finalize[Any, Any] | None = None
         self._ahttp: httpx.AsyncClient | None = None
         self._ahttp_loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
         self._lock = threading.Lock()
@@ -77,8 +125,10 @@ class CoreClient:
         self._router = Router(
             [t.weight for t in self.targets], clock=self._hooks.clock, rng=self._hooks.rng
         )
+        install_httpx_log_filter()
 
     @classmethod
+    @_scrubbed  # its errors may quote a pasted URL, query keys included
     def from_settings(cls, **kwargs: Any) -> "CoreClient":
         """``resolve_target(**)`` + ``ClientOptions(**)`` (+ ``http_client`` / ``http_async_client``)."""
         http_client = kwargs.pop("http_client", None)
@@ -101,7 +151,11 @@ class CoreClient:
             with self._lock:
                 http = self._http
                 if http is None or http.is_closed:
+                    if self._http_closer is not None:
+                        self._http_closer()
                     http = self._http = transport.new_client(self.options)
+                    # a dropped client (no close(), no with-block) closes its sockets when collected
+                    self._http_closer = weakref.finalize(self, _close_quietly, http)
         return http
 
     def _aclient(self) -> httpx.AsyncClient:
@@ -119,9 +173,10 @@ class CoreClient:
 
     def close(self) -> None:
         """Close the sync client this object created (never a user-supplied one)."""
-        http, self._http = self._http, None
-        if http is not None:
-            http.close()
+        self._http = None
+        closer, self._http_closer = self._http_closer, None
+        if closer is not None:
+            closer()
 
     async def aclose(self) -> None:
         """Close the clients this object created (never user-supplied ones)."""
@@ -193,6 +248,7 @@ class CoreClient:
 
         return body
 
+    @_scrubbed
     def chat(self, req: ChatRequest, *, model: str | None = None, timeout: float | httpx.Timeout | None = None,
              headers: Mapping[str, str] | None = None,
              params: Mapping[str, str] | None = None) -> ChatResult:
@@ -204,6 +260,7 @@ class CoreClient:
         data, meta = transport.send_json(self._client(), call)
         return parse_chat(_json(data, meta), meta)
 
+    @_ascrubbed
     async def achat(self, req: ChatRequest, *, model: str | None = None,
                     timeout: float | httpx.Timeout | None = None,
                     headers: Mapping[str, str] | None = None,
@@ -226,7 +283,7 @@ class CoreClient:
             req = dataclasses.replace(req, stream=True)
         call = self._call("chat/completions", self._chat_body(req, model), deployment=model, timeout=timeout,
                           headers=headers, params=params)
-        return transport.stream_deltas(self._client(), call, parse_chat_chunk)
+        return _scrubbed_iter(transport.stream_deltas(self._client(), call, parse_chat_chunk))
 
     def astream_chat(self, req: ChatRequest, *, model: str | None = None,
                      timeout: float | httpx.Timeout | None = None,
@@ -240,9 +297,14 @@ class CoreClient:
         return self._astream(call, parse_chat_chunk)
 
     async def _astream(self, call: Call, parse: Callable[[dict[str, Any]], ChatDelta]) -> AsyncIterator[ChatDelta]:
-        async for delta in transport.astream_deltas(self._aclient(), call, parse):
-            yield delta
+        try:
+            async for delta in transport.astream_deltas(self._aclient(), call, parse):
+                yield delta
+        except Exception as exc:
+            scrub_exception(exc)
+            raise
 
+    @_scrubbed
     def complete(self, req: CompletionRequest, *, model: str | None = None,
                  timeout: float | httpx.Timeout | None = None,
                  headers: Mapping[str, str] | None = None,
@@ -255,6 +317,7 @@ class CoreClient:
         data, meta = transport.send_json(self._client(), call)
         return parse_completion(_json(data, meta), meta)
 
+    @_ascrubbed
     async def acomplete(self, req: CompletionRequest, *, model: str | None = None,
                         timeout: float | httpx.Timeout | None = None,
                         headers: Mapping[str, str] | None = None,
@@ -276,7 +339,7 @@ class CoreClient:
             req = dataclasses.replace(req, stream=True)
         call = self._call("completions", self._completion_body(req), deployment=model, timeout=timeout,
                           headers=headers, params=params)
-        return transport.stream_deltas(self._client(), call, parse_completion_chunk)
+        return _scrubbed_iter(transport.stream_deltas(self._client(), call, parse_completion_chunk))
 
     def astream_complete(self, req: CompletionRequest, *, model: str | None = None,
                          timeout: float | httpx.Timeout | None = None,
@@ -314,6 +377,7 @@ class CoreClient:
 
         return self._call("embeddings", body, deployment=model, timeout=timeout, headers=headers)
 
+    @_scrubbed
     def embed(self, texts: Sequence[str], *, dimensions: int | None = None, model: str | None = None,
               batch_size: int = 2048, max_concurrency: int = 4, on_too_long: OnTooLong = "error",
               progress: Progress | None = None, timeout: float | httpx.Timeout | None = None,
@@ -350,6 +414,7 @@ class CoreClient:
                         progress(done, total)
         return _embedding_result(results, batches, owners, sent, len(texts))
 
+    @_ascrubbed
     async def aembed(self, texts: Sequence[str], *, dimensions: int | None = None, model: str | None = None,
                      batch_size: int = 2048, max_concurrency: int = 4, on_too_long: OnTooLong = "error",
                      progress: Progress | None = None, timeout: float | httpx.Timeout | None = None,
@@ -394,6 +459,7 @@ class CoreClient:
 
         return build
 
+    @_scrubbed
     def request_json(self, operation: str, body: Mapping[str, Any] | None = None, *, method: str = "POST",
                      files: Any = None, model: str | None = None, suffix: str = "",
                      params: Mapping[str, str] | None = None, timeout: float | httpx.Timeout | None = None,
@@ -405,6 +471,7 @@ class CoreClient:
         data, meta = transport.send_json(self._client(), call)
         return data, meta
 
+    @_ascrubbed
     async def arequest_json(self, operation: str, body: Mapping[str, Any] | None = None, *,
                             method: str = "POST", files: Any = None, model: str | None = None,
                             suffix: str = "", params: Mapping[str, str] | None = None,

@@ -40,13 +40,15 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import httpx
 from pydantic import SecretStr
 
+from shared_core.connection.redact import masked_setting, refuse_masked
+from shared_core.connection.redact import public_params as public_params  # its old home
 from shared_core.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -94,6 +96,12 @@ class Target:
     weight: float = 1.0
     default_headers: Mapping[str, str] = field(default_factory=dict)
     default_query: Mapping[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        # default_headers / default_query may hold APIM keys or SAS signatures: masked by name
+        shown = ", ".join(f"{f.name}={masked_setting(f.name, getattr(self, f.name))!r}"
+                          for f in fields(self))
+        return f"Target({shown})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,20 +235,6 @@ def _split_url(url: str, setting: str) -> tuple[str, str, str, dict[str, str], s
             query[k] = v
     path = re.sub(r"/{2,}", "/", unquote(parts.path)).rstrip("/")  # "//openai" (Java SDK)
     return scheme, parts.netloc.lower(), path, query, version
-
-
-# names of headers and query parameters that carry credentials in front of Azure (APIM
-# subscription keys, gateway tokens, SAS signatures, Azure Functions keys)
-_SECRET_NAME = re.compile(r"(?i)(key|token|secret|passw|auth|signature|cookie|^sig$|^code$)")
-
-
-def public_params(params: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """``default_headers`` / ``default_query`` as they may be serialized: every entry whose name
-    looks like a credential (``Ocp-Apim-Subscription-Key``, ``x-gateway-token``, ``sig``...) is
-    left out, so ``dumpd`` / ``to_dict`` never write one. The caller passes them again on load."""
-    if params is None:
-        return None
-    return {k: v for k, v in params.items() if not _SECRET_NAME.search(str(k))}
 
 
 def parse_endpoint(url: str, *, setting: str, is_base_url: bool) -> _Parsed:
@@ -426,6 +420,8 @@ def resolve_target(
                 setting="default_headers",
             )
     query = {**parsed.query, **dict(default_query or {})}
+    refuse_masked(headers, "default_headers")
+    refuse_masked(query, "default_query")
     if weight <= 0:
         raise ConfigurationError(f"weight={weight} must be > 0", setting="weight")
 

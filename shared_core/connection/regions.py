@@ -40,12 +40,13 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
-from typing import Any, Callable, Literal, Mapping, Sequence, Union
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Literal, Mapping, Sequence, Union
 from urllib.parse import urlsplit
 
-from pydantic import SecretStr
+from pydantic import BeforeValidator, SecretStr
 
-from shared_core.connection.config import Target, cloud_for_host, parse_endpoint, public_params, resolve_target
+from shared_core.connection.config import Target, cloud_for_host, parse_endpoint, resolve_target
+from shared_core.connection.redact import public_params
 from shared_core.errors import ConfigurationError
 
 LoadBalancing = Literal["priority", "weighted"]
@@ -131,6 +132,18 @@ def hide_secrets(entry: Any) -> Any:
         return entry
     return {k: SecretStr(v) if ALIASES.get(k, k) in SECRET_SETTINGS and isinstance(v, str) else v
             for k, v in entry.items()}
+
+
+def hide_fallback_secrets(value: Any) -> Any:
+    """The ``fallbacks`` validator of both adapters: each entry through :func:`hide_secrets`."""
+    if isinstance(value, (list, tuple)):
+        return [hide_secrets(v) for v in value]
+    return value
+
+
+#: the ``fallbacks`` field of both adapters: secrets become ``SecretStr`` before anything can
+#: print them; the rest is judged by the core when the client is built
+FallbacksField = Annotated[list[dict[str, Any] | str] | None, BeforeValidator(hide_fallback_secrets)]
 
 
 def public_settings(entry: Any, secret: Callable[[str], Any] | None = None) -> Any:
@@ -299,7 +312,7 @@ def resolve_targets(
 
 
 __all__ = [
-    "ALIASES", "Fallback", "LOAD_BALANCING", "LoadBalancing",
-    "SECRET_SETTINGS", "hide_secrets", "normalize_fallback",
+    "ALIASES", "Fallback", "FallbacksField", "LOAD_BALANCING", "LoadBalancing",
+    "SECRET_SETTINGS", "hide_fallback_secrets", "hide_secrets", "normalize_fallback",
     "public_settings", "resolve_targets",
 ]

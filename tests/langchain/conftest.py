@@ -12,8 +12,9 @@ Recording against a real Azure resource: set ``AZURE_OPENAI_ENDPOINT`` and
 ``AZURE_OPENAI_API_KEY`` (and ``AZOAI_TEST_CHAT_DEPLOYMENT`` / ``AZOAI_TEST_EMBED_DEPLOYMENT``
 if your deployment names differ) and run with ``--record-mode=rewrite``. Either way the
 request host is rewritten to a placeholder that says where it was recorded
-(``emulator.azoai.invalid`` or ``azure.azoai.invalid``), keys and tokens are replaced by
-``PLACEHOLDER``, and request ids and client ids in responses are zeroed before writing.
+(``emulator.azoai.invalid`` or ``azure.azoai.invalid``), credential-like headers and query
+parameters (keys, tokens, APIM subscription keys, SAS signatures) keep their names and show
+``**********``, and request ids and client ids in responses are zeroed before writing.
 """
 
 from __future__ import annotations
@@ -45,8 +46,10 @@ _DROP_RESPONSE_HEADERS = {"date", "content-length"}
 
 
 def _before_record_request(request: Any) -> Any:
+    from tests._cassettes import scrub_credentials
+
     request.uri = _HOST_RE.sub(_PLACEHOLDER_HOST, request.uri)
-    return request
+    return scrub_credentials(request)
 
 
 def _before_record_response(response: dict[str, Any]) -> dict[str, Any]:

@@ -321,15 +321,15 @@ def test_dumpd_has_no_secrets_and_round_trips(monkeypatch: pytest.MonkeyPatch) -
     assert back.model_dump() == m.model_dump()
 
 
-def test_dumpd_leaves_out_credential_headers_and_query() -> None:
+def test_dumpd_masks_credential_headers_and_query() -> None:
     m = AzureChatOpenAI(azure_endpoint="https://r.openai.azure.com", api_key="k",
                         azure_deployment="gpt-4o",
                         default_headers={"Ocp-Apim-Subscription-Key": "apim-secret-9", "X-Team": "rag"},
                         default_query={"sig": "sas-secret-9", "tier": "gold"})
     assert "secret-9" not in dumps(m)
     kwargs = dumpd(m)["kwargs"]
-    assert kwargs["default_headers"] == {"X-Team": "rag"}
-    assert kwargs["default_query"] == {"tier": "gold"}
+    assert kwargs["default_headers"] == {"Ocp-Apim-Subscription-Key": "**********", "X-Team": "rag"}
+    assert kwargs["default_query"] == {"sig": "**********", "tier": "gold"}
     assert m.default_headers == {"Ocp-Apim-Subscription-Key": "apim-secret-9", "X-Team": "rag"}
 
 

@@ -1,7 +1,8 @@
-"""Fixtures for the LlamaIndex adapter tests: a scripted Azure behind httpx.MockTransport."""
+"""Fixtures for the LlamaIndex adapter tests: a scripted Azure behind httpx.MockTransport, VCR settings."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -71,3 +72,41 @@ def emulator() -> Iterator[Any]:
     handle = start_in_thread()
     yield handle
     handle.stop()
+
+
+# -- VCR cassettes (test_contract_vcr.py) -----------------------------------------------------------
+
+RECORDED_HOST = "http://azure.invalid"
+_SCRUB_HEADERS = ("apim-request-id", "x-request-id", "x-ms-client-request-id", "set-cookie", "azureml-model-session")
+
+
+def _scrub_request(request: Any) -> Any:
+    from tests._cassettes import scrub_credentials
+
+    if "x-ms-client-request-id" in request.headers:
+        request.headers["x-ms-client-request-id"] = "SCRUBBED"
+    request.headers.pop("host", None)  # the loopback port changes every run
+    scheme_host = request.uri.split("/openai/", 1)
+    if len(scheme_host) == 2:
+        request.uri = f"{RECORDED_HOST}/openai/{scheme_host[1]}"
+    return scrub_credentials(request)
+
+
+def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+    headers = response.get("headers", {})
+    for name in list(headers):
+        if name.lower() in _SCRUB_HEADERS:
+            headers[name] = ["SCRUBBED"]
+    # where this cassette was recorded, so nobody mistakes emulator answers for Azure's
+    headers["x-azoai-recorded-against"] = ["azure" if os.environ.get("AZOAI_LI_ENDPOINT") else "azoai-emulator"]
+    return response
+
+
+@pytest.fixture(scope="module")
+def vcr_config() -> dict[str, Any]:
+    return {
+        "match_on": ["method", "path", "query", "azoai_body"],
+        "before_record_request": _scrub_request,
+        "before_record_response": _scrub_response,
+        "decode_compressed_response": True,
+    }

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 import pytest
 from llama_index.core.base.llms.types import ChatMessage, ImageBlock, TextBlock
@@ -34,41 +34,6 @@ from llamaindex_azoai import (
 pytestmark = [pytest.mark.vcr, pytest.mark.block_network]
 
 REPO = Path(__file__).resolve().parents[2]
-RECORDED_HOST = "http://azure.invalid"
-_SCRUB_HEADERS = ("apim-request-id", "x-request-id", "x-ms-client-request-id", "set-cookie", "azureml-model-session")
-
-
-def _scrub_request(request: Any) -> Any:
-    for name in ("api-key", "authorization", "x-ms-client-request-id", "ocp-apim-subscription-key"):
-        if name in request.headers:
-            request.headers[name] = "SCRUBBED"
-    request.headers.pop("host", None)  # the loopback port changes every run
-    scheme_host = request.uri.split("/openai/", 1)
-    if len(scheme_host) == 2:
-        request.uri = f"{RECORDED_HOST}/openai/{scheme_host[1]}"
-    return request
-
-
-def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
-    headers = response.get("headers", {})
-    for name in list(headers):
-        if name.lower() in _SCRUB_HEADERS:
-            headers[name] = ["SCRUBBED"]
-    # where this cassette was recorded, so nobody mistakes emulator answers for Azure's
-    headers["x-azoai-recorded-against"] = ["azure" if os.environ.get("AZOAI_LI_ENDPOINT") else "azoai-emulator"]
-    return response
-
-
-@pytest.fixture(scope="module")
-def vcr_config() -> dict[str, Any]:
-    return {
-        "match_on": ["method", "path", "query", "azoai_body"],
-        "before_record_request": _scrub_request,
-        "before_record_response": _scrub_response,
-        "decode_compressed_response": True,
-    }
-
-
 @pytest.fixture(scope="module")
 def vcr_cassette_dir() -> str:
     return str(REPO / "cassettes" / "llamaindex" / "test_contract_vcr")

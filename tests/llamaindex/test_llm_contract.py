@@ -552,14 +552,14 @@ def test_to_dict_has_no_secrets_and_from_dict_round_trips(make_llm: Any) -> None
     assert (clone.engine, clone.model, clone.api_version) == ("chat", "gpt-4o", "2024-10-21")
 
 
-def test_to_dict_leaves_out_credential_headers_but_sends_them(make_llm: Any, azure: Azure) -> None:
+def test_to_dict_masks_credential_headers_but_sends_them(make_llm: Any, azure: Azure) -> None:
     azure.add_json(chat_body("via the gateway"))
     llm = make_llm(default_headers={"Ocp-Apim-Subscription-Key": "apim-secret-9", "X-Team": "rag"},
                    default_query={"subscription-key": "q-secret-9", "tier": "gold"})
     text = json.dumps(llm.to_dict(), default=str) + llm.to_json()
     assert "apim-secret-9" not in text and "q-secret-9" not in text
-    assert llm.to_dict()["default_headers"] == {"X-Team": "rag"}
-    assert llm.to_dict()["default_query"] == {"tier": "gold"}
+    assert llm.to_dict()["default_headers"] == {"Ocp-Apim-Subscription-Key": "**********", "X-Team": "rag"}
+    assert llm.to_dict()["default_query"] == {"subscription-key": "**********", "tier": "gold"}
     llm.chat(user("hi"))  # the live object still sends them
     sent = azure.requests[-1]
     assert sent.headers["ocp-apim-subscription-key"] == "apim-secret-9"

@@ -422,12 +422,13 @@ def test_client_options_defaults_and_validation() -> None:
     assert e.value.setting == "deadline"
 
 
-def test_public_params_leave_out_credential_like_entries() -> None:
+def test_public_params_mask_credential_like_entries() -> None:
     from shared_core.connection.config import public_params
 
     params = {"Ocp-Apim-Subscription-Key": "a", "x-gateway-token": "b", "X-Client-Secret": "c",
               "sig": "d", "code": "e", "Proxy-Authorization": "f", "X-Team": "rag", "tier": "gold",
               "signature": "g", "Cookie": "h"}
-    assert public_params(params) == {"X-Team": "rag", "tier": "gold"}
+    masked = {k: "**********" for k in params if k not in ("X-Team", "tier")}
+    assert public_params(params) == {**masked, "X-Team": "rag", "tier": "gold"}
     assert public_params(None) is None
     assert public_params({}) == {}
