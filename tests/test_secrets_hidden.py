@@ -25,7 +25,7 @@ import pytest
 import langchain_azoai
 import llamaindex_azoai
 from shared_core.client import CoreClient
-from shared_core.connection.regions import client_from_settings
+from shared_core.client import client_from_settings
 from shared_core.types import ChatRequest
 
 MARK = "Zq9PLANTED"  # in every planted secret, and nowhere else

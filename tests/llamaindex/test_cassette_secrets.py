@@ -38,7 +38,11 @@ def test_recorded_cassette_masks_credential_headers_and_query(vcr_config: dict[s
                       default_headers={"Ocp-Apim-Subscription-Key": f"apim-{MARK}", "X-Team": "rag"},
                       default_query={"sig": f"sas-{MARK}", "subscription-key": f"q-{MARK}"},
                       http_client=httpx.Client(transport=httpx.MockTransport(answer)), max_retries=0)
-    with vcr.VCR(**vcr_config).use_cassette(str(path), record_mode="all"):
+    from tests.vcr_match import body_matcher
+
+    recorder = vcr.VCR(**vcr_config)
+    recorder.register_matcher("azoai_body", body_matcher)  # pytest-recording registers it for its own VCRs
+    with recorder.use_cassette(str(path), record_mode="all"):
         assert llm.chat([ChatMessage(role="user", content="hi")]).message.content == "hello"
     text = path.read_text()
     assert MARK in str(sent[0].url) and sent[0].headers["api-key"] == f"key-{MARK}"  # the wire had them
