@@ -26,13 +26,19 @@ def _is_typeddict(obj: Any) -> bool:
     return isinstance(obj, type) and bool(is_typeddict(obj))
 
 
+def _is_pydantic_v1(obj: Any) -> bool:
+    from pydantic.v1 import BaseModel as V1Model
+
+    return isinstance(obj, type) and issubclass(obj, V1Model)
+
+
 def lc_normalise(tool: Any) -> Any:
     """LangChain-only objects (``BaseTool``, runnables, TypedDicts with ``Annotated`` docs, on
     every Python) -> an OpenAI tool dict via langchain-core; anything else unchanged."""
     from langchain_core.runnables import Runnable
     from langchain_core.tools import BaseTool
 
-    if isinstance(tool, (BaseTool, Runnable)):
+    if isinstance(tool, (BaseTool, Runnable)) or _is_pydantic_v1(tool):
         return convert_to_openai_tool(tool)  # type: ignore[arg-type]
     if _is_typeddict(tool):
         try:
