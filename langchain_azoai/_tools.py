@@ -39,7 +39,7 @@ def lc_normalise(tool: Any) -> Any:
     from langchain_core.tools import BaseTool
 
     if isinstance(tool, (BaseTool, Runnable)) or _is_pydantic_v1(tool):
-        return convert_to_openai_tool(tool)  # type: ignore[arg-type]
+        return convert_to_openai_tool(tool)
     if _is_typeddict(tool):
         try:
             converted = convert_to_openai_tool(tool)

@@ -190,20 +190,31 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
         return self
 
     def _resolve_model_profile(self) -> ModelProfile | None:
-        p = profile_for(self.model_name, self.deployment_name)
-        if not p.chat:
+        """LangChain's model profile from the core's family table: by ``model``, else by the
+        deployment's name; None when neither names a chat model the table knows."""
+        p = profile_for(self.model_name, self.deployment_name or _env_deployment())
+        if not (p.known and p.chat):
             return None
         return {
+            "name": p.display_name,
             "max_input_tokens": p.context_window,
             "max_output_tokens": p.max_output,
             "text_inputs": True,
             "image_inputs": p.supports_vision,
             "image_url_inputs": p.supports_vision,
+            "pdf_inputs": p.supports_pdf_input,
+            "audio_inputs": p.supports_audio_input,
+            "video_inputs": False,
+            "text_outputs": True,
+            "image_outputs": False,
+            "audio_outputs": False,
+            "video_outputs": False,
+            "reasoning_output": p.reasoning,
             "tool_calling": p.supports_tools,
             "tool_choice": p.supports_tools,
+            "tool_call_streaming": p.supports_tools and p.supports_streaming,
             "structured_output": p.supports_json_schema,
-            "reasoning_output": p.reasoning,
-            "text_outputs": True,
+            "temperature": p.supports_temperature,
         }
 
     def _deployment_for_core(self) -> str | None:
