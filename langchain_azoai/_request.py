@@ -112,14 +112,20 @@ _TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
 }
 
 
+def check_option(name: str, value: Any) -> None:
+    """Raise ``ConfigurationError`` when a typed option has the wrong type (None: not set)."""
+    rule = _TYPES.get(name)
+    if rule is not None and value is not None and not rule[0](value):
+        raise ConfigurationError(
+            f"{name}={value!r} ({type(value).__name__}) is not valid: {name} must be "
+            f"{rule[1]}.", setting=name)
+
+
 def check_types(b: Build) -> None:
-    """Every typed per-call option has the type Azure needs (None means "not set")."""
+    """Every typed per-call option (and ``stop``) has the type Azure needs."""
+    check_option("stop", b.stop)
     for name, value in b.kw.items():
-        rule = _TYPES.get(name)
-        if rule is not None and value is not None and not rule[0](value):
-            raise ConfigurationError(
-                f"{name}={value!r} ({type(value).__name__}) is not valid: {name} must be "
-                f"{rule[1]}.", setting=name)
+        check_option(name, value)
 
 
 # ------------------------------------------------------------------ rules

@@ -298,6 +298,9 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
             params["ls_max_tokens"] = max_tokens
         ls_stop = stop or kwargs.get("stop") or self.stop
         if ls_stop:
+            from langchain_azoai._request import check_option
+
+            check_option("stop", ls_stop)
             params["ls_stop"] = [ls_stop] if isinstance(ls_stop, str) else list(ls_stop)
         return params
 
