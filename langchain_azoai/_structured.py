@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import AsyncIterator, Iterator
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.messages import BaseMessage
 from langchain_core.runnables import (
     Runnable,
+    RunnableGenerator,
     RunnableLambda,
     RunnableMap,
     RunnablePassthrough,
@@ -62,6 +64,21 @@ def check_filtered(message: Any) -> Any:
             finish_reason=rm.get("finish_reason"),
             content_filter_results=rm.get("content_filter_results")), None)
     return message
+
+
+def _gate(chunks: Iterator[Any]) -> Iterator[Any]:
+    for chunk in chunks:
+        yield check_filtered(chunk)
+
+
+async def _agate(chunks: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    async for chunk in chunks:
+        yield check_filtered(chunk)
+
+
+#: Passes messages (or streamed chunks, one by one: partial results keep streaming) to the
+#: parser; raises at the chunk that says the content filter stopped the completion.
+FILTER_GATE: Runnable[Any, Any] = RunnableGenerator(_gate, _agate)
 
 
 def _refusal_check(message: Any) -> None:
@@ -177,7 +194,7 @@ def with_structured_output(
             bind_kwargs["tools"] = [to_wire_tool(t, strict=strict) for t in tools]
         bound = llm.bind(**bind_kwargs)
         parser = _pydantic_parser(schema) if is_pydantic else JsonOutputParser()
-    parser = RunnableLambda(check_filtered) | parser
+    parser = FILTER_GATE | parser
     if not include_raw:
         return bound | parser
     parser_assign = RunnablePassthrough.assign(

@@ -334,3 +334,12 @@ def test_profile_from_deployment_then_none() -> None:
     assert AzureChatOpenAI(**model_kwargs(FakeAzure(), azure_deployment="prod")).profile is None
     assert AzureChatOpenAI(**model_kwargs(FakeAzure(), azure_deployment="text-davinci-003")
                            ).profile is None  # a completions model: no chat profile
+
+
+def test_structured_output_still_streams_partial_results() -> None:
+    # the content-filter check sits in front of the parser without buffering the stream
+    fake = FakeAzure(lambda r: FakeAzure.stream(stream_chunks(['{"na', 'me": "Al', 'ice"}'])))
+    parts = list(AzureChatOpenAI(**model_kwargs(fake)).with_structured_output(
+        {"title": "P", "type": "object", "properties": {"name": {"type": "string"}}},
+        method="json_mode").stream("q"))
+    assert parts[-1] == {"name": "Alice"} and len(parts) > 1
