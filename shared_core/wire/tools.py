@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import copy
 import inspect
-import json
 import re
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from shared_core.errors import ConfigurationError
+from shared_core.wire.tool_arguments import parse_arguments
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _SCHEMA_MAPS = ("properties", "$defs", "definitions", "patternProperties", "dependentSchemas")
@@ -509,90 +509,6 @@ def normalize_tool_choice(choice: Any, tool_names: Sequence[str]) -> str | dict[
         "'required', a tool name or a dict",
         setting="tool_choice",
     )
-
-
-# ------------------------------------------------------------------------- argument parsing
-
-
-def _close_partial(text: str) -> tuple[str | None, list[int]]:
-    """(text with open strings and brackets closed, or None if malformed; positions of the
-    ``,`` ``{`` ``[`` outside strings, where a dangling tail can be cut)."""
-    stack: list[str] = []
-    cuts: list[int] = []
-    in_string = False
-    escape = False
-    for i, ch in enumerate(text):
-        if in_string:
-            if escape:
-                escape = False
-            elif ch == "\\":
-                escape = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "{[":
-            stack.append("}" if ch == "{" else "]")
-            cuts.append(i)
-        elif ch == ",":
-            cuts.append(i)
-        elif ch in "}]":
-            if not stack or stack[-1] != ch:
-                return None, cuts
-            stack.pop()
-    if in_string:
-        if escape:
-            text = text[:-1]  # a dangling backslash cannot be completed
-        text += '"'
-    return text + "".join(reversed(stack)), cuts
-
-
-def parse_arguments(text: str | None) -> dict[str, Any]:
-    """Tool-call arguments as a dict. Lenient with partial JSON (as streamed so far): unclosed
-    strings, objects and arrays are closed, and a dangling key or comma is dropped. Raises
-    ``ValueError`` naming the problem when the text is not a JSON object."""
-    if text is None or not text.strip():
-        return {}
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        stripped = text.strip()
-        if not stripped.startswith("{"):
-            raise ValueError(f"tool arguments are not a JSON object: {_excerpt(text)}") from exc
-        value = _parse_partial(stripped)
-        if value is None:
-            raise ValueError(f"tool arguments are not valid JSON ({exc.msg} at position "
-                             f"{exc.pos}): {_excerpt(text)}") from exc
-    if not isinstance(value, dict):
-        raise ValueError(f"tool arguments must be a JSON object, got {type(value).__name__}: "
-                         f"{_excerpt(text)}")
-    return value
-
-
-def _parse_partial(text: str) -> Any:
-    closed, cuts = _close_partial(text)
-    if closed is None or closed == text:
-        return None  # mismatched brackets or trailing garbage: malformed, not truncated
-    try:
-        return json.loads(closed)
-    except json.JSONDecodeError:
-        pass
-    # a dangling key, literal or comma at the end: cut back to the last "," / "{" / "[" (a few
-    # tries, not one per character: this runs on every streamed fragment)
-    for pos in reversed(cuts):
-        candidate = text[:pos] if text[pos] == "," else text[: pos + 1]
-        closed, _ = _close_partial(candidate)
-        if closed is None:
-            return None
-        try:
-            return json.loads(closed)
-        except json.JSONDecodeError:
-            continue
-    return None
-
-
-def _excerpt(text: str, limit: int = 120) -> str:
-    return repr(text if len(text) <= limit else text[:limit] + "...")
 
 
 # --------------------------------------------------------------------------- response_format
