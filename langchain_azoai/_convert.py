@@ -509,8 +509,14 @@ def _chunk(delta: ChatDelta, rm: dict[str, Any] | None) -> AIMessageChunk | None
         return text_chunk(content, delta.id or None)
     if not (content or special or rm):
         return None
+    return _full_chunk(delta, rm)
+
+
+def _full_chunk(delta: ChatDelta, rm: dict[str, Any] | None) -> AIMessageChunk:
+    """A validated chunk with metadata, refusal / reasoning and tool-call chunks."""
     rm = rm or {}
     rm["model_provider"] = "openai"
+    content = delta.content
     if delta.tool_calls:
         return AIMessageChunk(
             content=content or "",

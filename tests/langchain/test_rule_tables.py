@@ -41,7 +41,8 @@ def _complexity(fn: Any) -> int:
 
 @pytest.mark.parametrize("fn", [AzureChatOpenAI._build_request, _convert.DeltaConverter.feed,
                                 *_request.RULES, *_convert._STATE_RULES,
-                                *_convert._METADATA_RULES])
+                                *_convert._METADATA_RULES, _convert._chunk,
+                                _convert._full_chunk])
 def test_every_rule_is_small(fn: Any) -> None:
     assert _complexity(fn) <= 10  # the if-ladders were 41 each
 

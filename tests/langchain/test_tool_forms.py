@@ -223,6 +223,16 @@ def test_wrongly_typed_call_option_is_a_typed_error(option: str, value: Any) -> 
     assert not fake.requests
 
 
+def test_wrongly_typed_option_on_the_legacy_completions_class() -> None:
+    from langchain_azoai import AzureOpenAI
+
+    fake = FakeAzure()
+    llm = AzureOpenAI(**model_kwargs(fake, azure_deployment="gpt-35-turbo-instruct"))
+    with pytest.raises(ConfigurationError) as info:
+        llm.invoke("hi", logit_bias="x")
+    assert info.value.setting == "logit_bias" and not fake.requests
+
+
 def test_well_typed_logit_bias_is_sent() -> None:
     fake = FakeAzure()
     AzureChatOpenAI(**model_kwargs(fake)).invoke("hi", logit_bias={50256: -100, "42": 5})
