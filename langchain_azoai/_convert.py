@@ -380,67 +380,16 @@ class DeltaConverter:
         self._id: str | None = None
 
     def feed(self, delta: ChatDelta) -> AIMessageChunk | None:
-        """Convert one delta; None when it only carried end-of-stream facts (kept for finish)."""
-        if delta.id and self._id is None:
-            self._id = delta.id
-        if delta.model:
-            self._model = delta.model
-        cfr = delta.content_filter_results
-        if cfr is not None and cfr is not self._last_cfr and cfr != self._last_cfr:
-            # Azure repeats the same verdicts on every chunk: only a change needs merging.
-            self._last_cfr = cfr
-            if self._cfr is None:
-                self._cfr = {}
-            merge_filter_results(self._cfr, cfr)
-        if delta.finish_reason is not None:
-            self._finish = delta.finish_reason
-        if delta.system_fingerprint:
-            self._fingerprint = delta.system_fingerprint
-        if delta.usage is not None and self._usage is None:
-            self._usage = delta.usage
-        raw = delta.raw
-        if raw:
-            tier = raw.get("service_tier")
-            if tier:
-                self._tier = tier
+        """Convert one delta; None when it only carried end-of-stream facts (kept for finish).
+
+        ``_STATE_RULES`` keep what belongs on the final chunk, ``_METADATA_RULES`` build the
+        response metadata this chunk carries, ``_chunk`` builds the message chunk."""
+        for note in _STATE_RULES:
+            note(self, delta)
         rm: dict[str, Any] | None = None
-        if not self._meta_sent and delta.meta is not None:
-            self._meta_sent = True
-            rm = meta_metadata(delta.meta, self._include_headers)
-        if delta.prompt_filter_results:
-            rm = rm or {}
-            rm["prompt_filter_results"] = [dict(p) for p in delta.prompt_filter_results]
-        if delta.logprobs:
-            rm = rm or {}
-            rm["logprobs"] = dict(delta.logprobs)
-        content = delta.content
-        if rm is None and content and not (delta.tool_calls or delta.refusal
-                                           or delta.reasoning_content):
-            # the hot path (a text delta): validation-free construction of a plain chunk
-            return text_chunk(content, delta.id or None)
-        if not (content or delta.tool_calls or delta.refusal or delta.reasoning_content or rm):
-            return None
-        rm = rm or {}
-        rm["model_provider"] = "openai"
-        additional: dict[str, Any] = {}
-        if delta.refusal:
-            additional["refusal"] = delta.refusal
-        if delta.reasoning_content:
-            additional["reasoning_content"] = delta.reasoning_content
-        if delta.tool_calls:
-            return AIMessageChunk(
-                content=content or "",
-                additional_kwargs=additional,
-                tool_call_chunks=[
-                    ToolCallChunk(type="tool_call_chunk", name=t.name, args=t.arguments,
-                                  id=t.id, index=t.index)
-                    for t in delta.tool_calls
-                ],
-                response_metadata=rm,
-                id=delta.id or None,
-            )
-        return AIMessageChunk(content=content or "", additional_kwargs=additional,
-                              response_metadata=rm, id=delta.id or None)
+        for add in _METADATA_RULES:
+            rm = add(self, delta, rm)
+        return _chunk(delta, rm)
 
     def finish(self) -> AIMessageChunk:
         """The one final chunk: finish reason, model, filter verdicts, usage."""
@@ -463,6 +412,125 @@ class DeltaConverter:
             id=self._id,
             chunk_position="last",
         )
+
+
+# ---------------------------------------------------------------- DeltaConverter's rules
+# Each rule reads one fact of a delta. State rules keep it for the final chunk; metadata rules
+# add it to this chunk's response metadata (``rm``, created on first use).
+
+
+def _note_id(conv: DeltaConverter, delta: ChatDelta) -> None:
+    if delta.id and conv._id is None:
+        conv._id = delta.id
+
+
+def _note_model(conv: DeltaConverter, delta: ChatDelta) -> None:
+    if delta.model:
+        conv._model = delta.model
+
+
+def _note_filter(conv: DeltaConverter, delta: ChatDelta) -> None:
+    cfr = delta.content_filter_results
+    if cfr is not None and cfr is not conv._last_cfr and cfr != conv._last_cfr:
+        # Azure repeats the same verdicts on every chunk: only a change needs merging.
+        conv._last_cfr = cfr
+        if conv._cfr is None:
+            conv._cfr = {}
+        merge_filter_results(conv._cfr, cfr)
+
+
+def _note_finish(conv: DeltaConverter, delta: ChatDelta) -> None:
+    if delta.finish_reason is not None:
+        conv._finish = delta.finish_reason
+
+
+def _note_fingerprint(conv: DeltaConverter, delta: ChatDelta) -> None:
+    if delta.system_fingerprint:
+        conv._fingerprint = delta.system_fingerprint
+
+
+def _note_usage(conv: DeltaConverter, delta: ChatDelta) -> None:
+    if delta.usage is not None and conv._usage is None:
+        conv._usage = delta.usage
+
+
+def _note_tier(conv: DeltaConverter, delta: ChatDelta) -> None:
+    tier = delta.raw.get("service_tier") if delta.raw else None
+    if tier:
+        conv._tier = tier
+
+
+def _meta_once(conv: DeltaConverter, delta: ChatDelta,
+               rm: dict[str, Any] | None) -> dict[str, Any] | None:
+    if conv._meta_sent or delta.meta is None:
+        return rm
+    conv._meta_sent = True
+    return {**(rm or {}), **meta_metadata(delta.meta, conv._include_headers)}
+
+
+def _meta_prompt_filter(conv: DeltaConverter, delta: ChatDelta,
+                        rm: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not delta.prompt_filter_results:
+        return rm
+    rm = rm or {}
+    rm["prompt_filter_results"] = [dict(p) for p in delta.prompt_filter_results]
+    return rm
+
+
+def _meta_logprobs(conv: DeltaConverter, delta: ChatDelta,
+                   rm: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not delta.logprobs:
+        return rm
+    rm = rm or {}
+    rm["logprobs"] = dict(delta.logprobs)
+    return rm
+
+
+_STATE_RULES = (_note_id, _note_model, _note_filter, _note_finish, _note_fingerprint,
+                _note_usage, _note_tier)
+_METADATA_RULES = (_meta_once, _meta_prompt_filter, _meta_logprobs)
+
+
+def _additional(delta: ChatDelta) -> dict[str, Any]:
+    additional: dict[str, Any] = {}
+    if delta.refusal:
+        additional["refusal"] = delta.refusal
+    if delta.reasoning_content:
+        additional["reasoning_content"] = delta.reasoning_content
+    return additional
+
+
+def _chunk(delta: ChatDelta, rm: dict[str, Any] | None) -> AIMessageChunk | None:
+    """The chunk for ``delta`` with metadata ``rm``; None when it carries nothing to show."""
+    content = delta.content
+    special = delta.tool_calls or delta.refusal or delta.reasoning_content
+    if rm is None and content and not special:
+        # the hot path (a text delta): validation-free construction of a plain chunk
+        return text_chunk(content, delta.id or None)
+    if not (content or special or rm):
+        return None
+    return _full_chunk(delta, rm)
+
+
+def _full_chunk(delta: ChatDelta, rm: dict[str, Any] | None) -> AIMessageChunk:
+    """A validated chunk with metadata, refusal / reasoning and tool-call chunks."""
+    rm = rm or {}
+    rm["model_provider"] = "openai"
+    content = delta.content
+    if delta.tool_calls:
+        return AIMessageChunk(
+            content=content or "",
+            additional_kwargs=_additional(delta),
+            tool_call_chunks=[
+                ToolCallChunk(type="tool_call_chunk", name=t.name, args=t.arguments,
+                              id=t.id, index=t.index)
+                for t in delta.tool_calls
+            ],
+            response_metadata=rm,
+            id=delta.id or None,
+        )
+    return AIMessageChunk(content=content or "", additional_kwargs=_additional(delta),
+                          response_metadata=rm, id=delta.id or None)
 
 
 def mapping_or_none(value: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
-from operator import itemgetter
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -19,12 +17,7 @@ from langchain_core.language_models import (
 )
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from langchain_core.runnables import (
-    Runnable,
-    RunnableLambda,
-    RunnableMap,
-    RunnablePassthrough,
-)
+from langchain_core.runnables import Runnable
 from langchain_core.utils import from_env
 from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_names
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -52,16 +45,6 @@ if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
 
     from shared_core.types import ChatResult as CoreChatResult
-
-# Per-call kwargs that map onto ChatRequest fields one to one.
-_REQ_FIELDS = (
-    "temperature", "top_p", "n", "seed", "presence_penalty", "frequency_penalty", "logit_bias",
-    "logprobs", "top_logprobs", "tools", "tool_choice", "parallel_tool_calls", "reasoning_effort",
-    "user",
-)
-# Responses-API-only settings: refused loudly rather than silently ignored.
-_RESPONSES_ONLY = ("include", "truncation", "context_management", "previous_response_id", "text")
-
 
 class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
     """Azure OpenAI chat model: a drop-in for ``langchain_openai.AzureChatOpenAI``.
@@ -207,20 +190,31 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
         return self
 
     def _resolve_model_profile(self) -> ModelProfile | None:
-        p = profile_for(self.model_name, self.deployment_name)
-        if not p.chat:
+        """LangChain's model profile from the core's family table: by ``model``, else by the
+        deployment's name; None when neither names a chat model the table knows."""
+        p = profile_for(self.model_name, self.deployment_name or _env_deployment())
+        if not (p.known and p.chat):
             return None
         return {
+            "name": p.display_name,
             "max_input_tokens": p.context_window,
             "max_output_tokens": p.max_output,
             "text_inputs": True,
             "image_inputs": p.supports_vision,
             "image_url_inputs": p.supports_vision,
+            "pdf_inputs": p.supports_pdf_input,
+            "audio_inputs": p.supports_audio_input,
+            "video_inputs": False,
+            "text_outputs": True,
+            "image_outputs": False,
+            "audio_outputs": False,
+            "video_outputs": False,
+            "reasoning_output": p.reasoning,
             "tool_calling": p.supports_tools,
             "tool_choice": p.supports_tools,
+            "tool_call_streaming": p.supports_tools and p.supports_streaming,
             "structured_output": p.supports_json_schema,
-            "reasoning_output": p.reasoning,
-            "text_outputs": True,
+            "temperature": p.supports_temperature,
         }
 
     def _deployment_for_core(self) -> str | None:
@@ -304,6 +298,9 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
             params["ls_max_tokens"] = max_tokens
         ls_stop = stop or kwargs.get("stop") or self.stop
         if ls_stop:
+            from langchain_azoai._request import check_option
+
+            check_option("stop", ls_stop)
             params["ls_stop"] = [ls_stop] if isinstance(ls_stop, str) else list(ls_stop)
         return params
 
@@ -313,100 +310,12 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
         self, messages: list[BaseMessage], stop: list[str] | None, stream: bool,
         kwargs: dict[str, Any],
     ) -> tuple[ChatRequest, dict[str, Any], Any]:
-        """Messages + settings + per-call kwargs -> (ChatRequest, call options, parse schema)."""
-        kw: dict[str, Any] = {**self.model_kwargs, **kwargs} if self.model_kwargs else dict(kwargs)
-        for name in _RESPONSES_ONLY:
-            if kw.get(name) is not None:
-                raise ConfigurationError(
-                    f"{name!r} is a Responses API parameter, not supported yet: remove it.",
-                    setting=name,
-                )
-        req = ChatRequest(messages=messages_to_wire(messages), model=self.model_name,
-                          stream=stream)
-        req.temperature = self.temperature
-        req.top_p = self.top_p
-        req.n = self.n
-        req.seed = self.seed
-        req.presence_penalty = self.presence_penalty
-        req.frequency_penalty = self.frequency_penalty
-        if self.logit_bias is not None:
-            req.logit_bias = {str(k): float(v) for k, v in self.logit_bias.items()}
-        req.logprobs = self.logprobs
-        req.top_logprobs = self.top_logprobs
-        req.max_tokens = self.max_tokens
-        req.reasoning_effort = self.reasoning_effort or (
-            self.reasoning.get("effort") if self.reasoning else None
-        )
-        req.stop = stop if stop is not None else (self.stop or None)
-        extra: dict[str, Any] = {}
-        if self.verbosity is not None:
-            extra["verbosity"] = self.verbosity
-        if self.service_tier is not None:
-            extra["service_tier"] = self.service_tier
-        if self.store is not None:
-            extra["store"] = self.store
-        if self.prompt_cache_options:
-            extra.update(self.prompt_cache_options)
-        call: dict[str, Any] = {}
-        schema: Any = None
-        if kw:
-            # One precedence for every per-call override: kwargs win over fields.
-            for name in _REQ_FIELDS:
-                if name in kw:
-                    setattr(req, name, kw.pop(name))
-            if req.logit_bias is not None:
-                req.logit_bias = {str(k): float(v) for k, v in req.logit_bias.items()}
-            for alias in ("max_tokens", "max_completion_tokens"):  # B1: one intent, one wire name
-                if alias in kw:
-                    req.max_tokens = kw.pop(alias)
-            if "stop" in kw:
-                val = kw.pop("stop")
-                if stop is None:
-                    req.stop = val
-            if "model" in kw:
-                model = kw.pop("model")
-                if model:
-                    call["model"] = model  # routes to that deployment
-                    req.model = model  # and its family rules apply
-            if "response_format" in kw:
-                rf = kw.pop("response_format")
-                if isinstance(rf, type) and issubclass(rf, BaseModel):
-                    schema = rf
-                req.response_format = self._response_format(rf)
-            kw.pop("strict", None)
-            kw.pop("ls_structured_output_format", None)
-            stream_usage = kw.pop("stream_usage", None)
-            stream_options = kw.pop("stream_options", None)
-            if stream_usage is None and isinstance(stream_options, dict):
-                stream_usage = stream_options.get("include_usage")
-            if stream_usage is not None:
-                req.include_usage = bool(stream_usage)
-            elif self.stream_usage is not None:
-                req.include_usage = self.stream_usage
-            if "extra_headers" in kw:
-                call["headers"] = kw.pop("extra_headers")
-            if "timeout" in kw:
-                call["timeout"] = kw.pop("timeout")
-            body_extra = kw.pop("extra_body", None)
-            extra.update(kw)  # anything else goes to the body, as upstream
-            if body_extra:
-                extra.update(body_extra)
-        elif self.stream_usage is not None:
-            req.include_usage = self.stream_usage
-        if self.extra_body:
-            extra = {**extra, **self.extra_body} if extra else dict(self.extra_body)
-        if isinstance(req.stop, list) and not req.stop:
-            req.stop = None
-        if extra:
-            req.extra_body = extra
-        return req, call, schema
+        """Messages + settings + per-call kwargs -> (ChatRequest, call options, parse schema).
 
-    def _response_format(self, rf: Any) -> dict[str, Any]:
-        if isinstance(rf, dict):
-            return rf
-        from langchain_azoai._tools import response_format_for
+        The rules live in ``langchain_azoai._request`` (one small function each)."""
+        from langchain_azoai._request import build_request
 
-        return response_format_for(rf, strict=True)
+        return build_request(self, messages_to_wire(messages), stop, stream, kwargs)
 
     # ------------------------------------------------------------------ results
 
@@ -422,8 +331,10 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
             msg = choice_to_message(choice, result, model_name=model_name,
                                     include_headers=self.include_response_headers)
             if schema is not None and choice.content and not choice.refusal:
+                from langchain_azoai._structured import validate_json
+
                 try:
-                    msg.additional_kwargs["parsed"] = _validate_json(schema, choice.content)
+                    msg.additional_kwargs["parsed"] = validate_json(schema, choice.content)
                 except ValueError:
                     msg.additional_kwargs["parsed"] = None
             generations.append(ChatGeneration(
@@ -582,84 +493,10 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
         (a forced tool call) or ``"json_mode"`` (``{"type": "json_object"}``; no ``strict``).
         ``include_raw=True`` returns ``{"raw", "parsed", "parsing_error"}``.
         """
-        from langchain_core.output_parsers import (
-            JsonOutputKeyToolsParser,
-            JsonOutputParser,
-        )
-        from langchain_core.output_parsers.openai_tools import PydanticToolsParser
-        from langchain_core.utils.function_calling import convert_to_json_schema
+        from langchain_azoai._structured import with_structured_output
 
-        if kwargs:
-            raise ConfigurationError(
-                f"with_structured_output got unexpected arguments {sorted(kwargs)}: accepted "
-                "are schema, method, include_raw, strict, tools.", setting=next(iter(kwargs)))
-        from langchain_core.utils.pydantic import is_basemodel_subclass
-
-        is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
-        if method == "json_mode" and strict is not None:
-            raise ConfigurationError(
-                "strict cannot be used with method='json_mode': use method='json_schema' for "
-                "strict schema adherence.", setting="strict")
-        if method != "json_mode" and schema is None:
-            raise ConfigurationError(
-                f"schema is required for method={method!r}.", setting="schema")
-        if method == "json_schema" and schema is not None:
-            from shared_core.wire.chat import json_schema_supported
-
-            target = self._client().targets[0]
-            if not json_schema_supported(profile_for(self.model_name, self.deployment_name),
-                                         target.kind, target.api_version):
-                warnings.warn(
-                    f"{self.model_name or self.deployment_name} on api-version "
-                    f"{target.api_version or target.kind} does not support json_schema structured "
-                    "outputs (it needs api-version 2024-08-01-preview or later, or 'v1'): using "
-                    "method='function_calling' instead.", stacklevel=2)
-                method = "function_calling"
-        ls_format = {"kwargs": {"method": method, "strict": strict},
-                     "schema": convert_to_json_schema(schema) if schema is not None else None}
-        parser: Runnable[Any, Any]
-        if method == "function_calling":
-            from langchain_azoai._tools import to_wire_tool
-
-            tool = to_wire_tool(schema, strict=strict)
-            name = tool["function"]["name"]
-            bind_kw: dict[str, Any] = {"ls_structured_output_format": ls_format}
-            if not (self.disabled_params and "parallel_tool_calls" in self.disabled_params):
-                bind_kw["parallel_tool_calls"] = False
-            tools_: list[Any] = [schema]
-            llm = self.bind_tools(tools_, tool_choice=name, strict=strict, **bind_kw)
-            if is_pydantic:
-                parser = PydanticToolsParser(tools=[schema], first_tool_only=True)  # type: ignore[list-item]
-            else:
-                parser = JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
-        elif method == "json_mode":
-            llm = self.bind(response_format={"type": "json_object"},
-                            ls_structured_output_format=ls_format)
-            parser = _pydantic_parser(schema) if is_pydantic else JsonOutputParser()
-        elif method == "json_schema":
-            from langchain_azoai._tools import response_format_for, to_wire_tool
-
-            rf = response_format_for(schema, strict=strict)
-            bind_kwargs: dict[str, Any] = {"response_format": rf,
-                                           "ls_structured_output_format": ls_format}
-            if tools:
-                bind_kwargs["tools"] = [to_wire_tool(t, strict=strict) for t in tools]
-            llm = self.bind(**bind_kwargs)
-            parser = _pydantic_parser(schema) if is_pydantic else JsonOutputParser()
-        else:
-            raise ConfigurationError(
-                f"method={method!r}: use 'json_schema', 'function_calling' or 'json_mode'.",
-                setting="method")
-        if not include_raw:
-            return llm | parser
-        parser_assign = RunnablePassthrough.assign(
-            parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
-        )
-        parser_none = RunnablePassthrough.assign(parsed=lambda _: None)
-        parser_with_fallback = parser_assign.with_fallbacks(
-            [parser_none], exception_key="parsing_error"
-        )
-        return RunnableMap(raw=llm) | parser_with_fallback
+        return with_structured_output(self, schema, method=method, include_raw=include_raw,
+                                      strict=strict, tools=tools, kwargs=kwargs)
 
 
 def _field_names(cls: type) -> set[str]:
@@ -681,31 +518,3 @@ def _gen_chunk(chunk: AIMessageChunk) -> ChatGenerationChunk:
         "message": chunk, "text": content if isinstance(content, str) else chunk.text,
         "generation_info": None})
     return gen
-
-
-def _refusal_check(message: AIMessage) -> None:
-    refusal = message.additional_kwargs.get("refusal")
-    if refusal:
-        from langchain_core.exceptions import OutputParserException
-
-        raise OutputParserException(f"The model refused to answer in the schema: {refusal}")
-
-
-def _message_text(message: Any) -> str:
-    if isinstance(message, BaseMessage):
-        _refusal_check(message)  # type: ignore[arg-type]
-        return message.text
-    return str(message)
-
-
-def _validate_json(schema: Any, text: str) -> Any:
-    if hasattr(schema, "model_validate_json"):
-        return schema.model_validate_json(text)
-    return schema.parse_obj(json.loads(text))  # pydantic.v1 models
-
-
-def _pydantic_parser(schema: Any) -> Runnable[Any, Any]:
-    def parse(message: Any) -> Any:
-        return _validate_json(schema, _message_text(message))
-
-    return RunnableLambda(parse)

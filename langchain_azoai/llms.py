@@ -110,6 +110,12 @@ class AzureOpenAI(AzureConnectionFields, BaseLLM):
     def _request(self, prompt: str, stop: list[str] | None, stream: bool,
                  kwargs: dict[str, Any]) -> tuple[CompletionRequest, dict[str, Any]]:
         kw = {**self.model_kwargs, **kwargs}
+        from langchain_azoai._request import check_option
+
+        check_option("stop", stop)
+        for name, value in kw.items():
+            if name != "logprobs":  # an integer (0-5) on /completions, a bool on chat
+                check_option(name, value)
         req = CompletionRequest(
             prompt=prompt, model=self.model_name, max_tokens=self.max_tokens,
             temperature=self.temperature, top_p=self.top_p, n=self.n, seed=self.seed,

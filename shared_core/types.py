@@ -220,7 +220,9 @@ class ChatRequest:
     top_logprobs: int | None = None
     tools: list[JSON] | None = None
     tool_choice: str | JSON | None = None
-    parallel_tool_calls: bool | None = None
+    parallel_tool_calls: bool | None = None  # the caller's explicit choice: sent with tools
+    # an adapter's own default (structured output's False): sent only where the family takes it
+    parallel_tool_calls_if_supported: bool | None = None
     response_format: JSON | None = None
     reasoning_effort: str | None = None
     user: str | None = None

@@ -18,8 +18,11 @@ Body rules (``build_chat_body``):
   caller may know the deployment is a reasoning model our table does not know yet).
 * ``stream_options: {"include_usage": true}`` when streaming with ``include_usage``, except on
   dated api-versions older than 2024-09-01-preview, which reject ``stream_options``.
-* ``parallel_tool_calls`` only when set explicitly, tools are present and the family supports it;
-  ``tool_choice`` only with tools.
+* ``parallel_tool_calls`` and ``tool_choice`` only with tools. An explicit
+  ``req.parallel_tool_calls`` is sent as given (a family that rejects it answers 400, raised
+  typed); an adapter's default (``req.parallel_tool_calls_if_supported``) only where
+  ``accepts_parallel_tool_calls`` says the family takes it (the o-series answer 400 even for
+  ``false``; sources in ``shared_core.wire.models``).
 * ``body_model`` (v1 / openai kinds) becomes ``model``; ``extra_body`` is merged last and wins.
 
 The body shares the caller's ``messages`` list (no copy) unless a role must be rewritten.
@@ -33,7 +36,7 @@ import json
 import logging
 from typing import Any, Callable, Mapping
 
-from shared_core.wire.models import UNKNOWN_FAMILY, ModelProfile
+from shared_core.wire.models import UNKNOWN_FAMILY, ModelProfile, accepts_parallel_tool_calls
 from shared_core.types import JSON, ChatDelta, ChatRequest, ChatResult, Choice, ResponseMeta, ToolCall, \
     ToolCallDelta, Usage
 
@@ -81,6 +84,15 @@ def _uses_max_completion_tokens(profile: ModelProfile, api_version: str | None) 
     if profile.reasoning:
         return True
     return profile.family not in _MAX_TOKENS_FAMILIES and modern_api(api_version)
+
+
+def _parallel_tool_calls(req: ChatRequest, profile: ModelProfile) -> bool | None:
+    if req.parallel_tool_calls is not None:
+        return req.parallel_tool_calls
+    if req.parallel_tool_calls_if_supported is not None and accepts_parallel_tool_calls(
+            profile, req.reasoning_effort):
+        return req.parallel_tool_calls_if_supported
+    return None
 
 
 def _rewrite_roles(messages: list[JSON], to: str) -> list[JSON]:
@@ -150,8 +162,9 @@ def build_chat_body(
         body["tools"] = req.tools
         if req.tool_choice is not None:
             body["tool_choice"] = req.tool_choice
-        if req.parallel_tool_calls is not None and profile.supports_parallel_tool_calls:
-            body["parallel_tool_calls"] = req.parallel_tool_calls
+        parallel = _parallel_tool_calls(req, profile)
+        if parallel is not None:
+            body["parallel_tool_calls"] = parallel
     if req.response_format is not None:
         body["response_format"] = req.response_format
     if req.stream:

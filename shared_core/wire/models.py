@@ -9,6 +9,17 @@ accepted and the ``system`` role. Unknown names therefore never block a call (Ll
 ``Unknown model``); at worst Azure answers 400 and the diagnosis says what to change.
 
 Numbers are the published context windows / output limits of each family.
+
+``parallel_tool_calls``: the o-series (o1, o3-mini, o3, o4-mini, codex-mini) reject the parameter
+with a 400 even when it is ``false`` ("Unsupported parameter: 'parallel_tool_calls' is not
+supported with this model."); Azure's reasoning-models page lists "Parallel Tool Calls" as
+unsupported for every o-series model and, for gpt-5, "not supported when ``reasoning_effort`` is
+``minimal``" (https://learn.microsoft.com/azure/ai-foundry/openai/how-to/reasoning; the 400 is
+quoted in langchain-ai/langchain#29704 for o3-mini and evalstate/fast-agent#279 for o4-mini).
+
+Pre-chat model names (``text-davinci-003``, ``davinci-002``, ``babbage-002``, ``text-curie-001``,
+``code-davinci-002``, ...) are completions-only (``chat=False``), like ``gpt-35-turbo-instruct``:
+adapters route them to ``/completions``.
 """
 
 from __future__ import annotations
@@ -37,6 +48,19 @@ class ModelProfile:
     supports_vision: bool
     supports_temperature: bool
     system_role: Literal["system", "developer"]
+    supports_pdf_input: bool = False
+    supports_audio_input: bool = False
+    supports_streaming: bool = True
+
+    @property
+    def known(self) -> bool:
+        """False for ``DEFAULT_PROFILE`` (neither name was recognised)."""
+        return self.family != UNKNOWN_FAMILY
+
+    @property
+    def display_name(self) -> str:
+        """The family as OpenAI spells it in prose: ``GPT-4o``, ``o3-mini``."""
+        return self.family.replace("gpt-35", "gpt-3.5").replace("gpt-", "GPT-", 1)
 
 
 def _chat(
@@ -50,7 +74,7 @@ def _chat(
     vision: bool = True,
 ) -> ModelProfile:
     return ModelProfile("", family, False, True, context, output, json_schema, tools, parallel,
-                        vision, True, "system")
+                        vision, True, "system", supports_pdf_input=vision)
 
 
 def _reasoning(
@@ -62,9 +86,11 @@ def _reasoning(
     tools: bool = True,
     parallel: bool = True,
     vision: bool = True,
+    streaming: bool = True,
 ) -> ModelProfile:
     return ModelProfile("", family, True, True, context, output, json_schema, tools, parallel,
-                        vision, False, "developer")
+                        vision, False, "developer", supports_pdf_input=vision,
+                        supports_streaming=streaming)
 
 
 def _other(family: str, context: int = 0, output: int = 0) -> ModelProfile:
@@ -89,8 +115,11 @@ _TABLE: tuple[tuple[str, ModelProfile], ...] = (
     (r"gpt-4o(?:-mini)?-transcribe[a-z0-9-]*", _other("whisper")),
     (r"tts-1-hd|tts-1|tts-hd|tts|gpt-4o-mini-tts[a-z0-9-]*", _other("tts")),
     # legacy completions
-    (r"gpt-35-turbo-instruct|gpt-3-5-turbo-instruct|babbage-002|davinci-002",
+    (r"gpt-35-turbo-instruct|gpt-3-5-turbo-instruct",
      _other("gpt-35-turbo-instruct", 4097, 4096)),
+    (r"babbage-002|davinci-002", _other("completions", 16_384, 4096)),
+    (r"text-(?:davinci|curie|babbage|ada)-00\d|code-(?:davinci|cushman)-00\d"
+     r"|^(?:davinci|curie|babbage|ada)$", _other("completions", 4097, 4096)),
     # gpt-3.5
     (r"gpt-35-turbo-(?:0301|0613)", _chat("gpt-35-turbo", 4096, 4096, json_schema=False,
                                           parallel=False, vision=False)),
@@ -120,10 +149,10 @@ _TABLE: tuple[tuple[str, ModelProfile], ...] = (
     (r"o1-mini", _reasoning("o1-mini", 128_000, 65_536, json_schema=False, tools=False,
                             parallel=False, vision=False)),
     (r"o1(?:-pro)?", _reasoning("o1", 200_000, 100_000, parallel=False)),
-    (r"o3-mini", _reasoning("o3-mini", 200_000, 100_000, vision=False)),
-    (r"o3(?:-pro|-deep-research)?", _reasoning("o3", 200_000, 100_000)),
-    (r"o4-mini(?:-deep-research)?", _reasoning("o4-mini", 200_000, 100_000)),
-    (r"codex-mini", _reasoning("codex-mini", 200_000, 100_000)),
+    (r"o3-mini", _reasoning("o3-mini", 200_000, 100_000, vision=False, parallel=False)),
+    (r"o3(?:-pro|-deep-research)?", _reasoning("o3", 200_000, 100_000, parallel=False)),
+    (r"o4-mini(?:-deep-research)?", _reasoning("o4-mini", 200_000, 100_000, parallel=False)),
+    (r"codex-mini", _reasoning("codex-mini", 200_000, 100_000, parallel=False)),
 )
 
 _PATTERNS = tuple(
@@ -163,6 +192,13 @@ def profile_for(model: str | None, deployment: str | None = None) -> ModelProfil
     return replace(DEFAULT_PROFILE, name=model or deployment or UNKNOWN_FAMILY)
 
 
+def accepts_parallel_tool_calls(profile: ModelProfile, reasoning_effort: str | None = None) -> bool:
+    """Whether the family takes ``parallel_tool_calls`` (sources in the module docstring)."""
+    if not profile.supports_parallel_tool_calls:
+        return False
+    return not (profile.reasoning and reasoning_effort == "minimal")
+
+
 _EMBEDDING_DIMENSIONS = (("text-embedding-3-large", 3072), ("text-embedding-3-small", 1536),
                          ("text-embedding-ada-002", 1536))
 
@@ -178,5 +214,5 @@ def embedding_dimensions(model: str | None, deployment: str | None = None) -> in
     return None
 
 
-__all__ = ["DEFAULT_PROFILE", "ModelProfile", "UNKNOWN_FAMILY", "embedding_dimensions",
-           "profile_for"]
+__all__ = ["DEFAULT_PROFILE", "ModelProfile", "UNKNOWN_FAMILY", "accepts_parallel_tool_calls",
+           "embedding_dimensions", "profile_for"]

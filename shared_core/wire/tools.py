@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import copy
 import inspect
-import json
 import re
 import typing
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from shared_core.errors import ConfigurationError
+from shared_core.wire.tool_arguments import parse_arguments
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _SCHEMA_MAPS = ("properties", "$defs", "definitions", "patternProperties", "dependentSchemas")
@@ -260,12 +261,19 @@ def _is_typeddict(obj: Any) -> bool:
         return bool(typing.is_typeddict(obj))
 
 
-def _schema_error(name: str, exc: Exception) -> ConfigurationError:
+def _schema_error(name: str, exc: Exception, setting: str = "tools") -> ConfigurationError:
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return ConfigurationError(
-        f"cannot build a JSON schema for tool {name!r}: {exc}. Use JSON-serialisable parameter "
-        "types (str, int, float, bool, list, dict, Literal, Enum, pydantic models)",
-        setting="tools",
+        f"cannot build a JSON schema for {name!r}: {first}. Use JSON-serialisable field types "
+        "(str, int, float, bool, list, dict, Literal, Enum, pydantic models), or give the field "
+        "its schema with pydantic's WithJsonSchema({...}) annotation",
+        setting=setting,
     )
+
+
+def schema_error(name: str, exc: Exception, setting: str = "schema") -> ConfigurationError:
+    """The typed error for a class whose JSON schema cannot be built (arbitrary-type fields)."""
+    return _schema_error(name, exc, setting)
 
 
 def _class_schema(cls: type) -> tuple[str, str, dict[str, Any]]:
@@ -281,9 +289,11 @@ def _class_schema(cls: type) -> tuple[str, str, dict[str, Any]]:
             schema = dict(TypeAdapter(cls).json_schema())
     except Exception as exc:  # pydantic raises several types here
         raise _schema_error(name, exc) from exc
-    # pydantic copies the whole docstring (Args section included): prefer its parsed summary
-    generated = schema.pop("description", None)
-    description = doc_desc if cls.__doc__ else (generated or "")
+    # pydantic copies the whole docstring (Args section included): prefer its parsed summary.
+    # Only the class's own docstring counts: a TypedDict without one would otherwise be
+    # described by ``dict``'s docstring.
+    schema.pop("description", None)
+    description = doc_desc if cls.__dict__.get("__doc__") else ""
     props = schema.get("properties") or {}
     try:
         hints = typing.get_type_hints(cls, include_extras=True)
@@ -336,30 +346,110 @@ def _check_name(name: str) -> str:
     return name
 
 
+#: JSON-schema ``type`` values: a dict with one of these is a schema, not a built-in tool
+_SCHEMA_TYPES = frozenset({"object", "array", "string", "number", "integer", "boolean", "null"})
+
+
+def is_builtin_tool(obj: Any) -> bool:
+    """A non-function tool dict (``{"type": "code_interpreter"}``, ``web_search_preview``...)
+    that goes on the wire as given."""
+    if not isinstance(obj, Mapping):
+        return False
+    kind = obj.get("type")
+    return isinstance(kind, str) and kind != "function" and kind not in _SCHEMA_TYPES
+
+
+def _from_openai(obj: Mapping[str, Any]) -> dict[str, Any] | None:
+    if obj.get("type") == "function" and isinstance(obj.get("function"), Mapping):
+        return dict(obj["function"])
+    return None
+
+
+def _from_anthropic(obj: Mapping[str, Any]) -> dict[str, Any] | None:
+    if "name" in obj and "input_schema" in obj:
+        out = {"name": obj["name"], "parameters": obj["input_schema"]}
+        if "description" in obj:
+            out["description"] = obj["description"]
+        return out
+    return None
+
+
+def _from_bedrock(obj: Mapping[str, Any]) -> dict[str, Any] | None:
+    spec = obj.get("toolSpec")
+    if isinstance(spec, Mapping) and "name" in spec:
+        out = {"name": spec["name"], "parameters": (spec.get("inputSchema") or {}).get("json")}
+        if "description" in spec:
+            out["description"] = spec["description"]
+        return out
+    return None
+
+
+def _from_flat(obj: Mapping[str, Any]) -> dict[str, Any] | None:
+    if "name" in obj:
+        return {k: v for k, v in obj.items() if k in ("name", "description", "parameters",
+                                                       "strict")}
+    return None
+
+
+def _from_json_schema(obj: Mapping[str, Any]) -> dict[str, Any] | None:
+    if "title" not in obj:
+        return None
+    schema = dict(obj)
+    out = {"name": schema.pop("title")}
+    if "description" in schema:
+        out["description"] = schema.pop("description")
+    if "properties" in schema or schema.get("type") == "object":
+        out["parameters"] = schema
+    return out
+
+
+#: The dict forms langchain-core's ``convert_to_openai_function`` reads, in its order: the first
+#: rule that answers wins (OpenAI tool, Anthropic ``input_schema``, Bedrock ``toolSpec``, the
+#: flat function, a JSON schema named by its ``title``).
+_DICT_RULES: tuple[Callable[[Mapping[str, Any]], dict[str, Any] | None], ...] = (
+    _from_openai, _from_anthropic, _from_bedrock, _from_flat, _from_json_schema,
+)
+
+
+def function_from_dict(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``function`` part of a tool given in any of the dict forms of ``_DICT_RULES``."""
+    for rule in _DICT_RULES:
+        function = rule(obj)
+        if function is not None:
+            return copy.deepcopy(function)
+    hint = (" (a JSON schema needs a top-level 'title': it names the tool)"
+            if "properties" in obj or "type" in obj else "")
+    raise ConfigurationError(
+        f"cannot read this dict as a tool{hint}: give {{'type': 'function', 'function': {{...}}}}, "
+        "{'name', 'description', 'parameters'}, {'name', 'description', 'input_schema'} or a "
+        "JSON schema with a 'title'",
+        setting="tools",
+    )
+
+
+def _inline_root_ref(schema: dict[str, Any]) -> dict[str, Any]:
+    """A schema whose root is ``{"$ref": "#/$defs/X", "$defs": ...}`` (pydantic's form for a
+    recursive model) with ``X`` inlined at the root and ``$defs`` kept, so the root is an object
+    (Azure requires it) and the recursion stays intact (``#/$defs/X`` still resolves)."""
+    ref = schema.get("$ref")
+    if not isinstance(ref, str):
+        return schema
+    target = _resolve_ref(schema, ref)
+    if not isinstance(target, dict):
+        return schema
+    inlined = {k: v for k, v in target.items() if k != "title"}
+    return {**inlined, **{k: v for k, v in schema.items() if k != "$ref"}}
+
+
 def to_openai_tool(obj: Any, *, strict: bool | None = None) -> dict[str, Any]:
     """``{"type": "function", "function": {...}}`` for a dict, model class, TypedDict or function.
 
-    ``strict=True`` adds ``"strict": true`` and rewrites the parameters with ``strict_schema``;
-    ``strict=False`` sets ``"strict": false``; ``None`` keeps what a dict said.
+    Dicts may be in any form of ``function_from_dict``. ``strict=True`` adds ``"strict": true``
+    and rewrites the parameters with ``strict_schema``; ``strict=False`` sets ``"strict": false``;
+    ``None`` keeps what a dict said.
     """
     if isinstance(obj, Mapping):
-        if obj.get("type") == "function" and isinstance(obj.get("function"), Mapping):
-            function = copy.deepcopy(dict(obj["function"]))
-        elif "name" in obj and ("parameters" in obj or "description" in obj):
-            function = copy.deepcopy(dict(obj))
-        elif "title" in obj and ("properties" in obj or obj.get("type") == "object"):
-            schema = copy.deepcopy(dict(obj))
-            function = {"name": schema.pop("title")}
-            if "description" in schema:
-                function["description"] = schema.pop("description")
-            function["parameters"] = schema
-        else:
-            raise ConfigurationError(
-                "cannot read this dict as a tool: give {'type': 'function', 'function': {...}}, "
-                "{'name', 'description', 'parameters'}, or a JSON schema with a 'title'",
-                setting="tools",
-            )
-        function.setdefault("parameters", {"type": "object", "properties": {}})
+        function = function_from_dict(obj)
     elif isinstance(obj, type) and (_is_pydantic_model(obj) or _is_typeddict(obj)):
         name, description, params = _class_schema(obj)
         function = {"name": name, "description": description, "parameters": params}
@@ -375,6 +465,10 @@ def to_openai_tool(obj: Any, *, strict: bool | None = None) -> dict[str, Any]:
     _check_name(str(function.get("name", "")))
     if not function.get("description"):
         function.pop("description", None)
+    if isinstance(function.get("parameters"), dict):
+        function["parameters"] = _inline_root_ref(function["parameters"])
+    elif "parameters" in function or strict:
+        function["parameters"] = {"type": "object", "properties": {}}
     if strict is not None:
         function["strict"] = strict
     if function.get("strict"):
@@ -417,91 +511,12 @@ def normalize_tool_choice(choice: Any, tool_names: Sequence[str]) -> str | dict[
     )
 
 
-# ------------------------------------------------------------------------- argument parsing
-
-
-def _close_partial(text: str) -> tuple[str | None, list[int]]:
-    """(text with open strings and brackets closed, or None if malformed; positions of the
-    ``,`` ``{`` ``[`` outside strings, where a dangling tail can be cut)."""
-    stack: list[str] = []
-    cuts: list[int] = []
-    in_string = False
-    escape = False
-    for i, ch in enumerate(text):
-        if in_string:
-            if escape:
-                escape = False
-            elif ch == "\\":
-                escape = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "{[":
-            stack.append("}" if ch == "{" else "]")
-            cuts.append(i)
-        elif ch == ",":
-            cuts.append(i)
-        elif ch in "}]":
-            if not stack or stack[-1] != ch:
-                return None, cuts
-            stack.pop()
-    if in_string:
-        if escape:
-            text = text[:-1]  # a dangling backslash cannot be completed
-        text += '"'
-    return text + "".join(reversed(stack)), cuts
-
-
-def parse_arguments(text: str | None) -> dict[str, Any]:
-    """Tool-call arguments as a dict. Lenient with partial JSON (as streamed so far): unclosed
-    strings, objects and arrays are closed, and a dangling key or comma is dropped. Raises
-    ``ValueError`` naming the problem when the text is not a JSON object."""
-    if text is None or not text.strip():
-        return {}
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        stripped = text.strip()
-        if not stripped.startswith("{"):
-            raise ValueError(f"tool arguments are not a JSON object: {_excerpt(text)}") from exc
-        value = _parse_partial(stripped)
-        if value is None:
-            raise ValueError(f"tool arguments are not valid JSON ({exc.msg} at position "
-                             f"{exc.pos}): {_excerpt(text)}") from exc
-    if not isinstance(value, dict):
-        raise ValueError(f"tool arguments must be a JSON object, got {type(value).__name__}: "
-                         f"{_excerpt(text)}")
-    return value
-
-
-def _parse_partial(text: str) -> Any:
-    closed, cuts = _close_partial(text)
-    if closed is None or closed == text:
-        return None  # mismatched brackets or trailing garbage: malformed, not truncated
-    try:
-        return json.loads(closed)
-    except json.JSONDecodeError:
-        pass
-    # a dangling key, literal or comma at the end: cut back to the last "," / "{" / "[" (a few
-    # tries, not one per character: this runs on every streamed fragment)
-    for pos in reversed(cuts):
-        candidate = text[:pos] if text[pos] == "," else text[: pos + 1]
-        closed, _ = _close_partial(candidate)
-        if closed is None:
-            return None
-        try:
-            return json.loads(closed)
-        except json.JSONDecodeError:
-            continue
-    return None
-
-
-def _excerpt(text: str, limit: int = 120) -> str:
-    return repr(text if len(text) <= limit else text[:limit] + "...")
-
-
 # --------------------------------------------------------------------------- response_format
+
+
+def _is_tool_dict(obj: Mapping[str, Any]) -> bool:
+    return any(rule(obj) is not None for rule in (_from_openai, _from_anthropic, _from_bedrock)) or (
+        "name" in obj and "parameters" in obj)
 
 
 def _format_name(name: str) -> str:
@@ -524,6 +539,15 @@ def response_format_for(
             body = copy.deepcopy(dict(schema["schema"]))
             name = name or str(schema["name"])
             description = schema.get("description")
+        elif _is_tool_dict(schema):
+            # a tool given as the schema (OpenAI, flat, Anthropic or Bedrock form): its
+            # parameters are the answer's schema, its name and description name the format
+            function = function_from_dict(schema)
+            params = function.get("parameters")
+            body = dict(params) if isinstance(params, Mapping) else {"type": "object",
+                                                                     "properties": {}}
+            name = name or str(function["name"])
+            description = function.get("description")
         else:
             body = copy.deepcopy(dict(schema))
             name = name or str(body.get("title") or "response")
@@ -538,6 +562,7 @@ def response_format_for(
             "model, a TypedDict or a JSON schema dict",
             setting="response_format",
         )
+    body = _inline_root_ref(body)
     if body.get("type") != "object" and "properties" not in body:
         raise ConfigurationError(
             "a json_schema response_format must describe an object at the top level: wrap the "
@@ -553,6 +578,6 @@ def response_format_for(
 
 
 __all__ = [
-    "normalize_tool_choice", "parse_arguments", "parse_docstring", "response_format_for",
-    "strict_schema", "to_openai_tool",
+    "function_from_dict", "is_builtin_tool", "normalize_tool_choice", "parse_arguments",
+    "parse_docstring", "response_format_for", "schema_error", "strict_schema", "to_openai_tool",
 ]

@@ -22,6 +22,10 @@ from .recordings import Interaction
 _DROP = frozenset({"content-encoding", "content-length", "transfer-encoding", "connection"})
 
 FALLBACK_ENDPOINT = "https://conformance.openai.azure.com"
+#: The ``model`` every adapter replay is given: never a deployment's name, and unknown to the
+#: model-family table, so the deployment's family rules still apply (the model is resolved first
+#: and falls back to the deployment's name when unknown).
+REPLAY_MODEL = "conformance-model-not-the-deployment"
 
 
 @dataclass
@@ -70,3 +74,16 @@ class Replay:
             assert req.url.path.endswith("/" + self.ix.operation)
         if self.ix.route in ("deployments", "v1") and self.ix.host_kind not in ("redacted", "none"):
             assert str(req.url) == self.ix.uri.replace("//openai/", "/openai/")
+
+    def check_deployment(self, deployment: str) -> None:
+        """The call went to ``deployment``, never to the ``model`` name (``REPLAY_MODEL``):
+        in the URL path on the dated route, in the body's ``model`` on the v1 route."""
+        import json
+
+        req = self.requests[0]
+        assert REPLAY_MODEL not in str(req.url)
+        if "/openai/v1/" in req.url.path:
+            assert json.loads(req.content)["model"] == deployment
+        else:
+            assert f"/openai/deployments/{deployment}/" in req.url.path, req.url.path
+        assert REPLAY_MODEL not in req.content.decode("utf-8", "replace")

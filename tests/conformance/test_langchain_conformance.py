@@ -30,7 +30,7 @@ from .expectations import (
     usage_tuple,
 )
 from .recordings import Interaction
-from .replay import Replay
+from .replay import REPLAY_MODEL, Replay
 
 pytestmark = pytest.mark.conformance
 
@@ -47,6 +47,7 @@ def _model(rp: Replay) -> Any:
     return lc.AzureChatOpenAI(
         azure_endpoint=s["azure_endpoint"],
         azure_deployment=s["deployment"],
+        model=REPLAY_MODEL,  # not the deployment: the URL must name the deployment
         api_version=s["api_version"],
         api_key=SecretStr("conformance-key"),
         http_client=rp.client(),
@@ -136,6 +137,7 @@ def test_invoke(ix: Interaction) -> None:
     rp = Replay(ix)
     msg = _model(rp).invoke(PROMPT)
     rp.check_request()
+    rp.check_deployment(rp.settings()["deployment"])
     _check_message(msg, expected_response(ix.json()), ix, streamed=False)
 
 
@@ -144,6 +146,7 @@ def test_stream(ix: Interaction) -> None:
     rp = Replay(ix)
     chunks = list(_model(rp).stream(PROMPT))
     rp.check_request()
+    rp.check_deployment(rp.settings()["deployment"])
     _check_stream_chunks(chunks, expected_stream(ix.sse_json()), ix)
 
 
@@ -158,6 +161,7 @@ def test_error(ix: Interaction) -> None:
         else:
             model.invoke(PROMPT)
     rp.check_request()
+    rp.check_deployment(rp.settings()["deployment"])
     _check_error(info.value, ix)
 
 
@@ -169,6 +173,7 @@ async def test_ainvoke(ix: Interaction) -> None:
     rp = Replay(ix)
     msg = await _model(rp).ainvoke(PROMPT)
     rp.check_request()
+    rp.check_deployment(rp.settings()["deployment"])
     _check_message(msg, expected_response(ix.json()), ix, streamed=False)
 
 
@@ -177,6 +182,7 @@ async def test_astream(ix: Interaction) -> None:
     rp = Replay(ix)
     chunks = [c async for c in _model(rp).astream(PROMPT)]
     rp.check_request()
+    rp.check_deployment(rp.settings()["deployment"])
     _check_stream_chunks(chunks, expected_stream(ix.sse_json()), ix)
 
 
@@ -186,6 +192,7 @@ async def test_aerror(ix: Interaction) -> None:
     with pytest.raises(E.APIStatusError) as info:
         await _model(rp).ainvoke(PROMPT)
     rp.check_request()
+    rp.check_deployment(rp.settings()["deployment"])
     _check_error(info.value, ix)
 
 
@@ -201,6 +208,7 @@ def test_generate_keeps_every_choice(ix: Interaction) -> None:
     rp = Replay(ix)
     result = _model(rp).generate([[HumanMessage("hi")]])
     rp.check_request()
+    rp.check_deployment(rp.settings()["deployment"])
     exp = expected_response(ix.json())
     gens = result.generations[0]
     assert [g.message.content for g in gens] == [c.content or "" for c in exp.choices]
@@ -216,6 +224,7 @@ def _embeddings(rp: Replay) -> Any:
     return lc.AzureOpenAIEmbeddings(
         azure_endpoint=s["azure_endpoint"],
         azure_deployment=s["deployment"],
+        model=REPLAY_MODEL,
         api_version=s["api_version"],
         api_key=SecretStr("conformance-key"),
         http_client=rp.client(),
@@ -229,6 +238,7 @@ def test_embed_documents(ix: Interaction) -> None:
     rp = Replay(ix)
     vectors = _embeddings(rp).embed_documents(list(ix.request_json()["input"]))
     rp.check_request()
+    rp.check_deployment(rp.settings()["deployment"])
     assert vectors == expected_vectors(ix.json())
 
 
@@ -238,4 +248,32 @@ def test_embed_error(ix: Interaction) -> None:
     with pytest.raises(E.APIStatusError) as info:
         _embeddings(rp).embed_documents(list(ix.request_json()["input"]))
     rp.check_request()
+    rp.check_deployment(rp.settings()["deployment"])
+    _check_error(info.value, ix)
+
+
+# ---- legacy completions ------------------------------------------------------------------------
+
+
+def _completions(rp: Replay) -> Any:
+    s = rp.settings()
+    return lc.AzureOpenAI(
+        azure_endpoint=s["azure_endpoint"],
+        azure_deployment=s["deployment"],
+        model=REPLAY_MODEL,
+        api_version=s["api_version"],
+        api_key=SecretStr("conformance-key"),
+        http_client=rp.client(),
+        http_async_client=rp.async_client(),
+        max_retries=0,
+    )
+
+
+@cases("error", where=lambda ix: ix.operation == "completions")
+def test_completions_error(ix: Interaction) -> None:
+    rp = Replay(ix)
+    with pytest.raises(E.APIStatusError) as info:
+        _completions(rp).invoke(ix.request_json().get("prompt") or "hi")
+    rp.check_request()
+    rp.check_deployment(rp.settings()["deployment"])
     _check_error(info.value, ix)

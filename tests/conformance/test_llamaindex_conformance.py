@@ -30,7 +30,7 @@ from .expectations import (
     usage_tuple,
 )
 from .recordings import Interaction
-from .replay import Replay
+from .replay import REPLAY_MODEL, Replay
 
 pytestmark = pytest.mark.conformance
 
@@ -46,6 +46,7 @@ def _llm(rp: Replay) -> Any:
     s = rp.settings()
     return li.AzureOpenAI(
         engine=s["deployment"],
+        model=REPLAY_MODEL,  # not the deployment: the URL must name the deployment
         azure_endpoint=s["azure_endpoint"],
         api_version=s["api_version"],
         api_key="conformance-key",
@@ -138,6 +139,7 @@ def test_chat(ix: Interaction) -> None:
     llm = _llm(rp)
     resp = llm.chat(PROMPT)
     rp.check_request()
+    rp.check_deployment(rp.settings()["deployment"])
     _check_chat(llm, resp, ix)
 
 
@@ -147,6 +149,7 @@ def test_stream_chat(ix: Interaction) -> None:
     llm = _llm(rp)
     responses = list(llm.stream_chat(PROMPT))
     rp.check_request()
+    rp.check_deployment(rp.settings()["deployment"])
     _check_streamed(llm, responses, ix)
 
 
@@ -161,6 +164,7 @@ def test_error(ix: Interaction) -> None:
         else:
             llm.chat(PROMPT)
     rp.check_request()
+    rp.check_deployment(rp.settings()["deployment"])
     _check_error(info.value, ix)
 
 
@@ -173,6 +177,7 @@ async def test_achat(ix: Interaction) -> None:
     llm = _llm(rp)
     resp = await llm.achat(PROMPT)
     rp.check_request()
+    rp.check_deployment(rp.settings()["deployment"])
     _check_chat(llm, resp, ix)
 
 
@@ -182,6 +187,7 @@ async def test_astream_chat(ix: Interaction) -> None:
     llm = _llm(rp)
     responses = [r async for r in await llm.astream_chat(PROMPT)]
     rp.check_request()
+    rp.check_deployment(rp.settings()["deployment"])
     _check_streamed(llm, responses, ix)
 
 
@@ -191,6 +197,7 @@ async def test_aerror(ix: Interaction) -> None:
     with pytest.raises(E.APIStatusError) as info:
         await _llm(rp).achat(PROMPT)
     rp.check_request()
+    rp.check_deployment(rp.settings()["deployment"])
     _check_error(info.value, ix)
 
 
@@ -201,6 +208,7 @@ def _embedding(rp: Replay) -> Any:
     s = rp.settings()
     return li.AzureOpenAIEmbedding(
         azure_deployment=s["deployment"],
+        model=REPLAY_MODEL,
         azure_endpoint=s["azure_endpoint"],
         api_version=s["api_version"],
         api_key="conformance-key",
@@ -215,6 +223,7 @@ def test_text_embedding_batch(ix: Interaction) -> None:
     rp = Replay(ix)
     vectors = _embedding(rp).get_text_embedding_batch(list(ix.request_json()["input"]))
     rp.check_request()
+    rp.check_deployment(rp.settings()["deployment"])
     assert vectors == expected_vectors(ix.json())
 
 
@@ -224,4 +233,5 @@ def test_embedding_error(ix: Interaction) -> None:
     with pytest.raises(E.APIStatusError) as info:
         _embedding(rp).get_text_embedding_batch(list(ix.request_json()["input"]))
     rp.check_request()
+    rp.check_deployment(rp.settings()["deployment"])
     _check_error(info.value, ix)

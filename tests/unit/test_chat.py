@@ -134,9 +134,34 @@ def test_tools_tool_choice_and_parallel_tool_calls() -> None:
     bare = ChatRequest(messages=[USER], model="gpt-4o", tool_choice="required",
                        parallel_tool_calls=False)
     assert body(bare) == {"messages": [USER]}
-    # o1 does not take parallel_tool_calls
-    o1 = ChatRequest(messages=[USER], model="o1", tools=[TOOL], parallel_tool_calls=False)
+    # o1 does not take parallel_tool_calls: an adapter's default is left out there
+    o1 = ChatRequest(messages=[USER], model="o1", tools=[TOOL],
+                     parallel_tool_calls_if_supported=False)
     assert "parallel_tool_calls" not in body(o1)
+
+
+@pytest.mark.parametrize("model", ["o1", "o3-mini", "o3", "o4-mini", "codex-mini"])
+def test_parallel_tool_calls_default_left_out_for_the_o_series(model: str) -> None:
+    # Azure's reasoning-models page: "Parallel Tool Calls" unsupported for every o-series model;
+    # o3-mini answers 400 "Unsupported parameter: 'parallel_tool_calls'" even for false
+    # (langchain-ai/langchain#29704)
+    default = ChatRequest(messages=[USER], model=model, tools=[TOOL],
+                          parallel_tool_calls_if_supported=False)
+    assert "parallel_tool_calls" not in body(default)
+    # the caller asked explicitly: sent, and Azure's 400 comes back typed
+    explicit = ChatRequest(messages=[USER], model=model, tools=[TOOL], parallel_tool_calls=False)
+    assert body(explicit)["parallel_tool_calls"] is False
+
+
+def test_parallel_tool_calls_default_kept_where_the_family_takes_it() -> None:
+    for model in ("gpt-4o", "gpt-4.1", "gpt-5", "some-unknown-deployment"):
+        req = ChatRequest(messages=[USER], model=model, tools=[TOOL],
+                          parallel_tool_calls_if_supported=False)
+        assert body(req)["parallel_tool_calls"] is False, model
+    # gpt-5 with reasoning_effort="minimal": "Parallel tool calls are not supported" (Azure docs)
+    minimal = ChatRequest(messages=[USER], model="gpt-5", tools=[TOOL], reasoning_effort="minimal",
+                          parallel_tool_calls_if_supported=False)
+    assert "parallel_tool_calls" not in body(minimal)
 
 
 def test_response_format_passthrough() -> None:
