@@ -9,8 +9,10 @@ identity auto-detected from ``AZURE_TENANT_ID`` + ``AZURE_CLIENT_ID`` + ``AZURE_
 
 from __future__ import annotations
 
+import threading
+import warnings
 from collections.abc import Mapping
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from pydantic import SecretStr
 
@@ -31,7 +33,12 @@ from shared_core.connection.token_sources import (
     StaticTokenSource,
     TokenProvider,
 )
+from shared_core.connection.spelling import CORE, Spelling
 from shared_core.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from shared_core.connection.config import Settings
+    from shared_core.connection.endpoints import Kind
 
 
 #: Every accepted ``azure_auth_mode`` (after aliases), in the order error messages list them.
@@ -62,9 +69,16 @@ def _need_scope(scope: str, what: str) -> str:
     return scope
 
 
+def _mode(sp: Spelling, mode: str) -> str:
+    """``azure_auth_mode="managed"`` as the user spells it."""
+    flag = sp.name("azure_auth_mode")
+    return f"{flag} {mode}" if sp.flags and flag.startswith("-") else f'{flag}="{mode}"'
+
+
 def _named(mode: str, *, scope: str, env: Mapping[str, str], tenant_id: str | None, client_id: str | None,
-           client_secret: str | SecretStr | None) -> BearerTokenCredential:
-    _need_scope(scope, f'azure_auth_mode="{mode}"')
+           client_secret: str | SecretStr | None, spelling: Spelling = CORE) -> BearerTokenCredential:
+    sp = spelling
+    _need_scope(scope, _mode(sp, mode))
     tenant = tenant_id or env.get("AZURE_TENANT_ID") or None
     client = client_id or env.get("AZURE_CLIENT_ID") or None
     secret: SecretStr | None = None
@@ -90,11 +104,13 @@ def _named(mode: str, *, scope: str, env: Mapping[str, str], tenant_id: str | No
             missing.append(("AZURE_FEDERATED_TOKEN_FILE", "AZURE_FEDERATED_TOKEN_FILE"))
     if missing:
         what = "; ".join(
-            f"set {var}" if arg == var else f"set {var} or pass {arg}=" for arg, var in missing
+            f"set {var}" if arg == var or not sp.has(arg) else f"set {var} or pass {sp.kw(arg)}"
+            for arg, var in missing
         )
+        first = missing[0][0]
         raise ConfigurationError(
-            f'azure_auth_mode="{mode}" ({IDENTITY_MODES[mode]}) is missing settings: {what}',
-            setting=missing[0][0],
+            f"{_mode(sp, mode)} ({IDENTITY_MODES[mode]}) is missing settings: {what}",
+            setting=sp.name(first) if sp.has(first) else missing[0][1],
         )
     named = NamedIdentitySource(
         mode,
@@ -108,14 +124,15 @@ def _named(mode: str, *, scope: str, env: Mapping[str, str], tenant_id: str | No
     return BearerTokenCredential(NamedSource(named), scope=scope)
 
 
-def _from_object(credential: Any, scope: str, key_style: KeyStyle) -> Credential:
+def _from_object(credential: Any, scope: str, key_style: KeyStyle, sp: Spelling = CORE) -> Credential:
     if isinstance(credential, (ApiKeyCredential, NoCredential, BearerTokenCredential)):
         return credential
     if isinstance(credential, (str, SecretStr)):
         raise ConfigurationError(
-            "credential= takes a credential object (e.g. azure.identity.DefaultAzureCredential()); "
-            "pass a key as api_key= and a token as azure_ad_token=",
-            setting="credential",
+            f"{sp.kw('credential')} takes a credential object (e.g. "
+            f"azure.identity.DefaultAzureCredential()); pass a key as {sp.kw('api_key')} and a token "
+            f"as {sp.kw('azure_ad_token')}",
+            setting=sp.name("credential"),
         )
     if is_token_credential(credential):
         return BearerTokenCredential(ObjectSource(credential), scope=_need_scope(scope, "credential="))
@@ -128,19 +145,19 @@ def _from_object(credential: Any, scope: str, key_style: KeyStyle) -> Credential
             ProviderSource(credential, setting="credential"), scope=_need_scope(scope, "credential=")
         )
     raise ConfigurationError(
-        f"credential= got a {type(credential).__name__}; pass an azure-identity credential "
+        f"{sp.kw('credential')} got a {type(credential).__name__}; pass an azure-identity credential "
         "(TokenCredential or AsyncTokenCredential), an AzureKeyCredential or a token provider callable",
-        setting="credential",
+        setting=sp.name("credential"),
     )
 
 
-def _canonical_mode(mode: str) -> str:
+def _canonical_mode(mode: str, sp: Spelling = CORE) -> str:
     norm = str(mode).strip().lower().replace("-", "_")
     norm = _MODE_ALIASES.get(norm, norm)
     if norm not in AUTH_MODES:
         raise ConfigurationError(
-            f"azure_auth_mode={mode!r} is not a known mode; use one of: {', '.join(AUTH_MODES)}",
-            setting="azure_auth_mode",
+            f"{sp.kw('azure_auth_mode', str(mode))} is not a known mode; use one of: {', '.join(AUTH_MODES)}",
+            setting=sp.name("azure_auth_mode"),
         )
     return norm
 
@@ -165,47 +182,52 @@ def resolve_credential(
     scope: str,
     env: Mapping[str, str],
     key_style: KeyStyle = "api-key",
+    spelling: Spelling = CORE,
 ) -> Credential:
     """Turn settings into one Credential (precedence in the module docstring).
 
     ``key_style="bearer"`` (an extension) sends an API key as ``Authorization: Bearer``.
     ``api_key`` may be a callable: it is then a bearer token provider (the OpenAI client style).
+    ``spelling`` names the settings in messages as the caller's users spell them.
     """
+    sp = spelling
     if credential is not None:
-        return _from_object(credential, scope, key_style)
+        return _from_object(credential, scope, key_style, sp)
     if azure_auth_mode is not None:
-        mode = _canonical_mode(azure_auth_mode)
+        mode = _canonical_mode(azure_auth_mode, sp)
         if mode == "none":
             return NoCredential()
         if mode == "key":
             key = api_key if api_key is not None else env.get("AZURE_OPENAI_API_KEY")
             if key is None or callable(key):
                 raise ConfigurationError(
-                    'azure_auth_mode="key" needs an API key: pass api_key= or set AZURE_OPENAI_API_KEY',
-                    setting="api_key",
+                    f"{_mode(sp, 'key')} needs an API key: pass {sp.kw('api_key')} or set "
+                    "AZURE_OPENAI_API_KEY",
+                    setting=sp.name("api_key"),
                 )
-            return ApiKeyCredential(key, style=key_style)
+            return ApiKeyCredential(key, style=key_style, setting=sp.name("api_key"))
         if mode == "token":
             if azure_ad_token_provider is not None or azure_ad_async_token_provider is not None:
                 return _providers(azure_ad_token_provider, azure_ad_async_token_provider, scope)
             token = azure_ad_token if azure_ad_token is not None else env.get("AZURE_OPENAI_AD_TOKEN")
             if token is None:
+                given = " or ".join(sp.choices("azure_ad_token", "azure_ad_token_provider"))
                 raise ConfigurationError(
-                    'azure_auth_mode="token" needs a token: pass azure_ad_token= or '
-                    "azure_ad_token_provider=, or set AZURE_OPENAI_AD_TOKEN",
-                    setting="azure_ad_token",
+                    f"{_mode(sp, 'token')} needs a token: "
+                    f"{f'pass {given}, or ' if given else ''}set AZURE_OPENAI_AD_TOKEN",
+                    setting=sp.name("azure_ad_token") if sp.has("azure_ad_token") else "AZURE_OPENAI_AD_TOKEN",
                 )
-            return BearerTokenCredential(StaticTokenSource(token), scope=scope)
+            return BearerTokenCredential(StaticTokenSource(token, setting=sp.name("azure_ad_token")), scope=scope)
         return _named(mode, scope=scope, env=env, tenant_id=tenant_id, client_id=client_id,
-                      client_secret=client_secret)
+                      client_secret=client_secret, spelling=sp)
     if azure_ad_token_provider is not None or azure_ad_async_token_provider is not None:
         return _providers(azure_ad_token_provider, azure_ad_async_token_provider, scope)
     if azure_ad_token is not None:
-        return BearerTokenCredential(StaticTokenSource(azure_ad_token), scope=scope)
+        return BearerTokenCredential(StaticTokenSource(azure_ad_token, setting=sp.name("azure_ad_token")), scope=scope)
     if api_key is not None:
         if callable(api_key) and not isinstance(api_key, SecretStr):
-            return BearerTokenCredential(ProviderSource(api_key, setting="api_key"), scope=scope)
-        return ApiKeyCredential(api_key, style=key_style)
+            return BearerTokenCredential(ProviderSource(api_key, setting=sp.name("api_key")), scope=scope)
+        return ApiKeyCredential(api_key, style=key_style, setting=sp.name("api_key"))
     if env.get("AZURE_OPENAI_AD_TOKEN"):
         return BearerTokenCredential(
             StaticTokenSource(env["AZURE_OPENAI_AD_TOKEN"], setting="AZURE_OPENAI_AD_TOKEN"), scope=scope
@@ -214,19 +236,131 @@ def resolve_credential(
         return ApiKeyCredential(env["AZURE_OPENAI_API_KEY"], style=key_style, setting="AZURE_OPENAI_API_KEY")
     if all(env.get(v) for v in _WORKLOAD_VARS):
         try:
-            return _named("workload", scope=scope, env=env, tenant_id=None, client_id=None, client_secret=None)
+            return _named("workload", scope=scope, env=env, tenant_id=None, client_id=None, client_secret=None,
+                          spelling=sp)
         except ConfigurationError as exc:
             raise ConfigurationError(
                 f"{', '.join(_WORKLOAD_VARS)} are set, so workload identity was selected, but: {exc} "
                 "(or pass api_key= / another credential)",
                 setting=exc.setting,
             ) from exc
-    raise ConfigurationError(
-        "no credential for Azure OpenAI: set AZURE_OPENAI_API_KEY (or pass api_key=), pass "
-        "azure_ad_token_provider= or credential= (an azure-identity credential), or choose "
-        f"azure_auth_mode= one of: {', '.join(AUTH_MODES)}",
-        setting="api_key",
+    raise no_credential(sp)
+
+
+def no_credential(sp: Spelling = CORE) -> ConfigurationError:
+    """The error for a configuration that names no way to authenticate."""
+    key = f" (or pass {sp.kw('api_key')})" if sp.has("api_key") else ""
+    ways = [f"set AZURE_OPENAI_API_KEY{key}"]
+    entra = sp.choices("azure_ad_token_provider", "credential")
+    if entra:
+        ways.append(f"pass {' or '.join(entra)} (Entra ID, e.g. an azure-identity credential)")
+    if sp.has("azure_auth_mode"):
+        ways.append(f"choose {sp.kw('azure_auth_mode')} one of: {', '.join(AUTH_MODES)}")
+    return ConfigurationError(
+        "no credential for Azure OpenAI: " + ", or ".join(ways),
+        setting=sp.name("api_key") if sp.has("api_key") else "AZURE_OPENAI_API_KEY",
     )
 
 
-__all__ = ["AUTH_MODES", "resolve_credential"]
+
+# ---------------------------------------------------------------------------------------------
+# which of the configured settings authenticates (``config.resolve_target``'s credential rule)
+
+_CONSUMED_ENV = ("AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN", "OPENAI_API_KEY")
+_TOKEN_SETTINGS = ("credential", "azure_ad_token_provider", "azure_ad_async_token_provider", "azure_ad_token")
+_warned: set[tuple[str, str, str]] = set()
+_warned_lock = threading.Lock()
+
+
+def _secret(value: str | SecretStr | None) -> SecretStr | None:
+    if value is None:
+        return None
+    if isinstance(value, SecretStr):
+        return value if value.get_secret_value() else None
+    return SecretStr(value) if value.strip() else None
+
+
+def _warn_key_ignored(key_from: str, token_from: str, where: str) -> None:
+    """Once per process per (key, token, endpoint): the key is not sent."""
+    with _warned_lock:
+        if (key_from, token_from, where) in _warned:
+            return
+        _warned.add((key_from, token_from, where))
+    warnings.warn(
+        f"both an API key ({key_from}) and an Entra ID token ({token_from}) are configured for "
+        f"{where}: the token is sent (Authorization: Bearer) and the key is not, as "
+        "langchain-openai and llama-index do. Remove one of them to silence this warning.",
+        UserWarning,
+        stacklevel=2,
+    )
+
+
+def choose_credential(
+    settings: Settings, *, kind: Kind, scope: str, env: Mapping[str, str], spelling: Spelling = CORE,
+    where: str = "this endpoint",
+) -> Credential:
+    """The credential of a target, then ``resolve_credential`` builds it.
+
+    Arguments win over the environment, except that an Entra ID token (``azure_ad_token``, a
+    token provider, ``credential``, or ``AZURE_OPENAI_AD_TOKEN``) wins over an API key from
+    anywhere: the openai SDK's ``AzureOpenAI`` sends ``Authorization: Bearer`` whenever it has a
+    token (``_prepare_options``), and langchain-openai drops the key when a token is set. The key
+    is then not sent, and ``warnings.warn`` says so once. With ``azure_auth_mode`` the mode
+    decides. For api.openai.com the key is ``OPENAI_API_KEY`` sent as a Bearer header.
+    """
+    s, sp = settings, spelling
+    api_key = s.api_key
+    key_is_provider = callable(api_key) and not isinstance(api_key, SecretStr)
+    # str / SecretStr are cleaned here; a provider or a key holder (AzureKeyCredential) goes as is
+    key = _secret(api_key) if isinstance(api_key, (str, SecretStr)) or api_key is None else api_key
+    token = _secret(s.azure_ad_token)
+    given = {"azure_ad_token": token, "azure_ad_token_provider": s.azure_ad_token_provider,
+             "azure_ad_async_token_provider": s.azure_ad_async_token_provider, "credential": s.credential}
+    token_like = [n for n in _TOKEN_SETTINGS if given[n] is not None]
+    if kind == "openai":
+        if token_like or key_is_provider:
+            what = sp.kw(token_like[0]) if token_like else f"a callable {sp.kw('api_key')}"
+            raise ConfigurationError(
+                f"{what} was given for api.openai.com, which takes an OpenAI API key (sk-...), not "
+                f"an Entra ID token: pass {sp.kw('api_key')} or set OPENAI_API_KEY",
+                setting=sp.name(token_like[0] if token_like else "api_key"),
+            )
+        key = key if key is not None else _secret(env.get("OPENAI_API_KEY"))
+        if key is None:
+            raise ConfigurationError(
+                f"no OpenAI API key for api.openai.com: pass {sp.kw('api_key', 'sk-...')} or set "
+                "OPENAI_API_KEY",
+                setting=sp.name("api_key"),
+            )
+        return resolve_credential(api_key=key, scope=scope, env={}, key_style="bearer", spelling=sp)
+    if s.azure_auth_mode is not None:
+        return resolve_credential(
+            api_key=key, azure_ad_token=token, azure_ad_token_provider=s.azure_ad_token_provider,
+            azure_ad_async_token_provider=s.azure_ad_async_token_provider, credential=s.credential,
+            azure_auth_mode=s.azure_auth_mode, tenant_id=s.tenant_id, client_id=s.client_id,
+            client_secret=s.client_secret, scope=scope, env=env, spelling=sp,
+        )
+    # the choice is made here: auth's own env fallback sees only the variable chosen, if any
+    auth_env = {k: v for k, v in env.items() if k not in _CONSUMED_ENV}
+    key_from = sp.kw("api_key")
+    if key is None and _secret(env.get("AZURE_OPENAI_API_KEY")) is not None:
+        key_from = "AZURE_OPENAI_API_KEY"
+    token_from = sp.kw(token_like[0]) if token_like else "AZURE_OPENAI_AD_TOKEN"
+    has_token = bool(token_like) or _secret(env.get("AZURE_OPENAI_AD_TOKEN")) is not None
+    has_key = key is not None or key_from == "AZURE_OPENAI_API_KEY"
+    if has_token and has_key:
+        _warn_key_ignored(key_from, token_from, where)
+        key = None
+    if not token_like and token_from in env and has_token:
+        auth_env[token_from] = env[token_from]
+    elif key is None and key_from in env and has_key and not has_token:
+        auth_env[key_from] = env[key_from]
+    return resolve_credential(
+        api_key=key, azure_ad_token=token, azure_ad_token_provider=s.azure_ad_token_provider,
+        azure_ad_async_token_provider=s.azure_ad_async_token_provider, credential=s.credential,
+        tenant_id=s.tenant_id, client_id=s.client_id, client_secret=s.client_secret, scope=scope,
+        env=auth_env, spelling=sp,
+    )
+
+
+__all__ = ["AUTH_MODES", "choose_credential", "no_credential", "resolve_credential"]
