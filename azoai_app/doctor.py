@@ -20,6 +20,13 @@ _KINDS = {
 }
 
 
+# the core's settings -> this command's flags: errors and hints name the flags
+CLI_SPELLING = {
+    "azure_endpoint": "--endpoint", "base_url": "--base-url", "deployment": "--deployment",
+    "api_version": "--api-version", "azure_auth_mode": "--auth-mode", "api_key": "--api-key",
+}
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="azoai doctor",
@@ -49,13 +56,13 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, http_c
         print(line, file=stream)
 
     from shared_core.connection.config import resolve_target
+    from shared_core.connection.spelling import Spelling
     from shared_core.errors import AzureOpenAIError, ConfigurationError
 
-    settings = {k: v for k, v in vars(args).items()
-                if k in ("azure_endpoint", "base_url", "deployment", "api_version", "azure_auth_mode") and v}
+    settings = {k: v for k, v in vars(args).items() if k in CLI_SPELLING and v}
     say("azoai doctor")
     try:
-        target = resolve_target(**settings)
+        target = resolve_target(**settings, spelling=Spelling(CLI_SPELLING, flags=True))
     except ConfigurationError as exc:
         say(f"  configuration problem: {exc.message}")
         if exc.setting:

@@ -38,7 +38,7 @@ from langchain_azoai._convert import (
     model_name_with_version,
     token_usage_dict,
 )
-from langchain_azoai._fields import AzureConnectionFields, _env_deployment
+from langchain_azoai._fields import AzureConnectionFields
 from shared_core.errors import ConfigurationError
 from shared_core.wire.models import profile_for
 from shared_core.types import ChatRequest
@@ -224,8 +224,11 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
         }
 
     def _deployment_for_core(self) -> str | None:
-        # as upstream: without a deployment, the model name names the deployment
-        return self.deployment_name or _env_deployment() or self.model_name
+        return self.deployment_name
+
+    def _default_deployment_for_core(self) -> str | None:
+        # as upstream: without a deployment (argument, pasted URL, env), the model names it
+        return self.model_name
 
     @classmethod
     def is_lc_serializable(cls) -> bool:

@@ -139,7 +139,9 @@ class AzureOpenAIEmbedding(BaseEmbedding, AzureConnection):
     def _client(self) -> "CoreClient":
         core = self._core
         if core is None:
-            core = self._build_core(self.deployment, self._http_client, self._async_http_client)
+            # the model names the deployment only when nothing else does (argument, pasted URL, env)
+            core = self._build_core(self.azure_deployment, self._http_client, self._async_http_client,
+                                    default_deployment=self.model)
             self._core = core
         return core
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import os
 import re
-from typing import TYPE_CHECKING, Any, AsyncGenerator, Callable, Dict, Generator, List, Optional, Sequence, Type, Union, cast
+from typing import (
+    TYPE_CHECKING, Any, AsyncGenerator, Callable, ClassVar, Dict, Generator, List, Mapping, Optional, Sequence, Type,
+    Union, cast,
+)
 
 from llama_index_instrumentation import get_dispatcher
 from llama_index.core.base.llms.types import (
@@ -31,7 +34,8 @@ from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.types import BaseOutputParser, PydanticProgramMode
 
-from shared_core.errors import ConfigurationError
+from shared_core.connection.config import deployment_in_endpoint, missing_deployment
+from shared_core.connection.spelling import Spelling
 from shared_core.types import ChatDelta, ChatRequest, ChatResult, Choice, CompletionRequest
 
 from ._settings import AzureConnection, drop_unpicklable, first_of
@@ -93,6 +97,8 @@ class AzureOpenAI(FunctionCallingLLM, AzureConnection):
         print(llm.complete("Paul Graham is "))
         ```
     """
+
+    SPELLING: ClassVar[Mapping[str, Optional[str]]] = {"deployment": "engine", "base_url": "api_base"}
 
     model: Optional[str] = Field(default=None, description="The model behind the deployment (capabilities only).")
     engine: Optional[str] = Field(default=None, description="The deployment name.")
@@ -158,12 +164,11 @@ class AzureOpenAI(FunctionCallingLLM, AzureConnection):
         kwargs.pop("async_openai_client", None)
         engine = first_of(engine, deployment_name, deployment_id, deployment, azure_deployment)
         if engine is None and not os.environ.get("AZURE_OPENAI_DEPLOYMENT"):
-            raise ConfigurationError(
-                "no deployment: pass engine='<deployment name>' (or deployment_name=, "
-                "azure_deployment=) or set AZURE_OPENAI_DEPLOYMENT. It is the name you gave the "
-                "deployment in Azure AI Foundry, which is not always the model name.",
-                setting="engine",
-            )
+            # a pasted request URL names the deployment (as in LangChain)
+            url = api_base or azure_endpoint or os.environ.get("AZURE_OPENAI_ENDPOINT")
+            engine = deployment_in_endpoint(url, is_base_url=bool(api_base))
+            if engine is None:
+                raise missing_deployment(Spelling(self.SPELLING))
         super().__init__(
             model=model,
             engine=engine,

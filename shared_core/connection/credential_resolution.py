@@ -295,6 +295,45 @@ def _warn_key_ignored(key_from: str, token_from: str, where: str) -> None:
     )
 
 
+def _openai_key(s: Settings, key: Any, token_like: list[str], scope: str, env: Mapping[str, str],
+                sp: Spelling) -> Credential:
+    """api.openai.com: an OpenAI key (argument, else ``OPENAI_API_KEY``) sent as a Bearer header."""
+    if token_like or (callable(s.api_key) and not isinstance(s.api_key, SecretStr)):
+        what = sp.kw(token_like[0]) if token_like else f"a callable {sp.kw('api_key')}"
+        raise ConfigurationError(
+            f"{what} was given for api.openai.com, which takes an OpenAI API key (sk-...), not "
+            f"an Entra ID token: pass {sp.kw('api_key')} or set OPENAI_API_KEY",
+            setting=sp.name(token_like[0] if token_like else "api_key"),
+        )
+    key = key if key is not None else _secret(env.get("OPENAI_API_KEY"))
+    if key is None:
+        raise ConfigurationError(
+            f"no OpenAI API key for api.openai.com: pass {sp.kw('api_key', 'sk-...')} or set "
+            "OPENAI_API_KEY",
+            setting=sp.name("api_key"),
+        )
+    return resolve_credential(api_key=key, scope=scope, env={}, key_style="bearer", spelling=sp)
+
+
+def _token_over_key(key: Any, token_like: list[str], env: Mapping[str, str], sp: Spelling,
+                    where: str) -> tuple[Any, dict[str, str]]:
+    """(the key still to send, the environment ``resolve_credential`` may read): a token from
+    anywhere beats a key from anywhere; among keys and among tokens an argument beats the
+    environment. Only the environment variable chosen stays visible, so auth cannot re-pick."""
+    auth_env = {k: v for k, v in env.items() if k not in _CONSUMED_ENV}
+    env_key = "AZURE_OPENAI_API_KEY" if _secret(env.get("AZURE_OPENAI_API_KEY")) is not None else None
+    env_token = "AZURE_OPENAI_AD_TOKEN" if _secret(env.get("AZURE_OPENAI_AD_TOKEN")) is not None else None
+    key_from = sp.kw("api_key") if key is not None else env_key
+    token_from = sp.kw(token_like[0]) if token_like else env_token
+    if key_from is not None and token_from is not None:
+        _warn_key_ignored(key_from, token_from, where)
+        key, key_from = None, None
+    for chosen in (key_from, token_from):
+        if chosen is not None and chosen in (env_key, env_token):
+            auth_env[chosen] = env[chosen]
+    return key, auth_env
+
+
 def choose_credential(
     settings: Settings, *, kind: Kind, scope: str, env: Mapping[str, str], spelling: Spelling = CORE,
     where: str = "this endpoint",
@@ -309,57 +348,22 @@ def choose_credential(
     decides. For api.openai.com the key is ``OPENAI_API_KEY`` sent as a Bearer header.
     """
     s, sp = settings, spelling
-    api_key = s.api_key
-    key_is_provider = callable(api_key) and not isinstance(api_key, SecretStr)
     # str / SecretStr are cleaned here; a provider or a key holder (AzureKeyCredential) goes as is
-    key = _secret(api_key) if isinstance(api_key, (str, SecretStr)) or api_key is None else api_key
+    key = _secret(s.api_key) if isinstance(s.api_key, (str, SecretStr)) or s.api_key is None else s.api_key
     token = _secret(s.azure_ad_token)
     given = {"azure_ad_token": token, "azure_ad_token_provider": s.azure_ad_token_provider,
              "azure_ad_async_token_provider": s.azure_ad_async_token_provider, "credential": s.credential}
     token_like = [n for n in _TOKEN_SETTINGS if given[n] is not None]
     if kind == "openai":
-        if token_like or key_is_provider:
-            what = sp.kw(token_like[0]) if token_like else f"a callable {sp.kw('api_key')}"
-            raise ConfigurationError(
-                f"{what} was given for api.openai.com, which takes an OpenAI API key (sk-...), not "
-                f"an Entra ID token: pass {sp.kw('api_key')} or set OPENAI_API_KEY",
-                setting=sp.name(token_like[0] if token_like else "api_key"),
-            )
-        key = key if key is not None else _secret(env.get("OPENAI_API_KEY"))
-        if key is None:
-            raise ConfigurationError(
-                f"no OpenAI API key for api.openai.com: pass {sp.kw('api_key', 'sk-...')} or set "
-                "OPENAI_API_KEY",
-                setting=sp.name("api_key"),
-            )
-        return resolve_credential(api_key=key, scope=scope, env={}, key_style="bearer", spelling=sp)
-    if s.azure_auth_mode is not None:
-        return resolve_credential(
-            api_key=key, azure_ad_token=token, azure_ad_token_provider=s.azure_ad_token_provider,
-            azure_ad_async_token_provider=s.azure_ad_async_token_provider, credential=s.credential,
-            azure_auth_mode=s.azure_auth_mode, tenant_id=s.tenant_id, client_id=s.client_id,
-            client_secret=s.client_secret, scope=scope, env=env, spelling=sp,
-        )
-    # the choice is made here: auth's own env fallback sees only the variable chosen, if any
-    auth_env = {k: v for k, v in env.items() if k not in _CONSUMED_ENV}
-    key_from = sp.kw("api_key")
-    if key is None and _secret(env.get("AZURE_OPENAI_API_KEY")) is not None:
-        key_from = "AZURE_OPENAI_API_KEY"
-    token_from = sp.kw(token_like[0]) if token_like else "AZURE_OPENAI_AD_TOKEN"
-    has_token = bool(token_like) or _secret(env.get("AZURE_OPENAI_AD_TOKEN")) is not None
-    has_key = key is not None or key_from == "AZURE_OPENAI_API_KEY"
-    if has_token and has_key:
-        _warn_key_ignored(key_from, token_from, where)
-        key = None
-    if not token_like and token_from in env and has_token:
-        auth_env[token_from] = env[token_from]
-    elif key is None and key_from in env and has_key and not has_token:
-        auth_env[key_from] = env[key_from]
+        return _openai_key(s, key, token_like, scope, env, sp)
+    auth_env: Mapping[str, str] = env
+    if s.azure_auth_mode is None:
+        key, auth_env = _token_over_key(key, token_like, env, sp, where)
     return resolve_credential(
         api_key=key, azure_ad_token=token, azure_ad_token_provider=s.azure_ad_token_provider,
         azure_ad_async_token_provider=s.azure_ad_async_token_provider, credential=s.credential,
-        tenant_id=s.tenant_id, client_id=s.client_id, client_secret=s.client_secret, scope=scope,
-        env=auth_env, spelling=sp,
+        azure_auth_mode=s.azure_auth_mode, tenant_id=s.tenant_id, client_id=s.client_id,
+        client_secret=s.client_secret, scope=scope, env=auth_env, spelling=sp,
     )
 
 

@@ -18,10 +18,14 @@ from pydantic import SecretStr
 from shared_core.connection.secret_values import clean_secret, decode_jwt_claims
 from shared_core.connection.token_cache import _TokenCache
 from shared_core.connection.token_sources import TokenSource
-from shared_core.errors import ConfigurationError
+from shared_core.errors import ConfigurationError, TokenAcquisitionError
 
 CredentialKind = Literal["api_key", "token", "none"]
 KeyStyle = Literal["api-key", "bearer"]
+# Entra ID tokens are validated with a clock skew allowance (Microsoft.IdentityModel's
+# TokenValidationParameters.DefaultClockSkew: 5 minutes); a static token is refused before sending
+# only once Azure would certainly refuse it.
+STATIC_TOKEN_SKEW = 300.0
 _CLAIMS_KEPT = ("aud", "iss", "tid", "appid", "azp", "oid", "idtyp", "scp", "roles", "exp", "nbf", "iat", "ver")
 
 
@@ -40,6 +44,10 @@ class Credential(Protocol):
     def describe(self) -> str: ...
 
     def last_token_claims(self) -> dict[str, Any] | None: ...
+
+
+def _utc(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 class ApiKeyCredential:
@@ -152,10 +160,39 @@ class BearerTokenCredential:
         self.clock: Callable[[], float] = clock or time.time
         self._cache = _TokenCache(source, scope, self)
 
+    @property
+    def refreshable(self) -> bool:
+        """Whether a refused token can be replaced (False for a static token: no 401 replay)."""
+        return bool(getattr(self.source, "refreshable", True))
+
+    def _expired_at(self) -> float | None:
+        """The expiry of a token that nothing can refresh, once it has passed; else None."""
+        expires_on = None if self.refreshable else getattr(self.source, "expires_on", None)
+        if isinstance(expires_on, (int, float)) and self.clock() >= expires_on:
+            return float(expires_on)
+        return None
+
+    def _refuse_expired(self) -> None:
+        # Past exp plus the validator's clock skew Azure would answer 401 whatever we do; before
+        # that the token is still sent (Azure may accept it) and a 401 names the expiry (describe).
+        expired = self._expired_at()
+        if expired is None or self.clock() < expired + STATIC_TOKEN_SKEW:
+            return
+        what = self.source.describe()
+        ago = int(self.clock() - expired) // 60
+        raise TokenAcquisitionError(
+            f"{what[0].upper()}{what[1:]} expired at {_utc(expired)} ({ago} min ago) and nothing "
+            f"can refresh it, so no request was sent: {self.source.what_to_do()}.",
+            credential=what,
+            setting=getattr(self.source, "setting", None),
+        )
+
     def headers(self) -> dict[str, str]:
+        self._refuse_expired()
         return {"Authorization": "Bearer " + self._cache.get()}
 
     async def aheaders(self) -> dict[str, str]:
+        self._refuse_expired()
         return {"Authorization": "Bearer " + await self._cache.aget()}
 
     def invalidate(self, *, claims: str | None = None, rejected_token: str | None = None) -> None:
@@ -170,6 +207,9 @@ class BearerTokenCredential:
         self._cache.invalidate(claims, rejected_token)
 
     def describe(self) -> str:
+        expired = self._expired_at()
+        if expired is not None:
+            return f"{self.source.describe()}, which expired at {_utc(expired)} and cannot be refreshed"
         return self.source.describe()
 
     def last_token_claims(self) -> dict[str, Any] | None:

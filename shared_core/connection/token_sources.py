@@ -113,10 +113,16 @@ class StaticTokenSource:
     """A token given once (``azure_ad_token``). It cannot be refreshed."""
 
     inline = True
+    refreshable = False  # a 401 is not replayed: the same token would go again
 
     def __init__(self, token: str | SecretStr, *, setting: str = "azure_ad_token") -> None:
         self.setting = setting
         self._token = _provider_token(token, setting, returned=False)
+
+    @property
+    def expires_on(self) -> float | None:
+        """The JWT's ``exp`` (epoch seconds), when the token is a JWT that says one."""
+        return self._token.expires_on
 
     @property
     def fetch(self) -> Callable[[str, str | None], FetchedToken]:
@@ -159,6 +165,7 @@ class ProviderSource:
     """
 
     inline = False
+    refreshable = True
 
     def __init__(
         self,
@@ -238,6 +245,7 @@ class ObjectSource:
     """An azure-core ``TokenCredential`` or ``AsyncTokenCredential`` passed in by the user."""
 
     inline = False
+    refreshable = True
 
     def __init__(self, credential: Any) -> None:
         self.credential = credential
@@ -284,6 +292,7 @@ class NamedSource:
     """A named azure-identity mode; the live object is built lazily and dropped on reset/pickle."""
 
     inline = False
+    refreshable = True
 
     def __init__(self, named: NamedIdentitySource) -> None:
         self.named = named

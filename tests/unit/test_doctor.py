@@ -36,7 +36,9 @@ def test_prints_resolution_without_secrets(env: None) -> None:
 
 def test_configuration_error_exit_2(env: None, monkeypatch: pytest.MonkeyPatch) -> None:
     code, text = run("--api-version", "2024-13-99")
-    assert code == 2 and "configuration problem" in text and "setting: api_version" in text
+    # CLI users are told the flag, not the keyword argument (issue 9 §3)
+    assert code == 2 and "setting: --api-version" in text
+    assert "configuration problem: --api-version 2024-13-99 is not an Azure OpenAI api-version" in text
 
 
 def test_ping_ok_and_failure_diagnosis(env: None) -> None:
@@ -51,3 +53,20 @@ def test_ping_ok_and_failure_diagnosis(env: None) -> None:
     code, text = run("--ping", http=http)
     assert code == 1 and "FAILED (DeploymentNotFoundError)" in text and "not model name" in text
     assert "sekrit-key" not in text
+
+
+@pytest.mark.parametrize(("argv", "unset", "setting", "fix"), [
+    ((), "AZURE_OPENAI_DEPLOYMENT", "--deployment", "pass --deployment <deployment name> or set AZURE_OPENAI_DEPLOYMENT"),
+    ((), "AZURE_OPENAI_ENDPOINT", "--endpoint",
+     "pass --endpoint https://<resource>.openai.azure.com/ (or --base-url for a gateway) or set AZURE_OPENAI_ENDPOINT"),
+    ((), "AZURE_OPENAI_API_KEY", "--api-key", "set AZURE_OPENAI_API_KEY (or pass --api-key), or choose --auth-mode"),
+    (("--endpoint", "https://x.openai.azure.com:443:444"), None, "--endpoint",
+     "--endpoint https://x.openai.azure.com:443:444 is not a valid endpoint URL"),
+])
+def test_configuration_errors_name_flags(env: None, monkeypatch: pytest.MonkeyPatch, argv: tuple[str, ...],
+                                         unset: str | None, setting: str, fix: str) -> None:
+    if unset:
+        monkeypatch.delenv(unset)
+    code, text = run(*argv)
+    assert code == 2 and f"setting: {setting}\n" in text and fix in text
+    assert "deployment=" not in text and "azure_endpoint=" not in text and "api_key=" not in text
