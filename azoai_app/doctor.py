@@ -11,19 +11,15 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from typing import Any, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, Sequence, TextIO
+
+if TYPE_CHECKING:
+    from shared_core.connection.spelling import Spelling
 
 _KINDS = {
     "dated": "Azure OpenAI, dated API (/openai/deployments/{deployment}/..., ?api-version=)",
     "v1": "Azure OpenAI, v1 API (/openai/v1/..., deployment in the body's model)",
     "openai": "OpenAI (api.openai.com)",
-}
-
-
-# the core's settings -> this command's flags: errors and hints name the flags
-CLI_SPELLING = {
-    "azure_endpoint": "--endpoint", "base_url": "--base-url", "deployment": "--deployment",
-    "api_version": "--api-version", "azure_auth_mode": "--auth-mode", "api_key": "--api-key",
 }
 
 
@@ -45,6 +41,17 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def cli_spelling(parser: argparse.ArgumentParser) -> Spelling:
+    """The core's settings -> this command's flags (``--endpoint`` for ``azure_endpoint``...), read
+    from the parser so that errors and hints name exactly the flags it has."""
+    from shared_core.connection.config import Settings
+    from shared_core.connection.spelling import Spelling
+
+    core = set(Settings.__dataclass_fields__)
+    return Spelling({a.dest: a.option_strings[-1] for a in parser._actions
+                     if a.dest in core and a.option_strings}, flags=True)
+
+
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, http_client: Any = None) -> int:
     """Run the doctor. Exit codes: 0 fine, 1 the ping failed, 2 the configuration is invalid.
 
@@ -56,13 +63,13 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, http_c
         print(line, file=stream)
 
     from shared_core.connection.config import resolve_target
-    from shared_core.connection.spelling import Spelling
     from shared_core.errors import AzureOpenAIError, ConfigurationError
 
-    settings = {k: v for k, v in vars(args).items() if k in CLI_SPELLING and v}
+    spelling = cli_spelling(_parser())
+    settings = {k: v for k, v in vars(args).items() if k in spelling.names and v}
     say("azoai doctor")
     try:
-        target = resolve_target(**settings, spelling=Spelling(CLI_SPELLING, flags=True))
+        target = resolve_target(**settings, spelling=spelling)
     except ConfigurationError as exc:
         say(f"  configuration problem: {exc.message}")
         if exc.setting:

@@ -179,3 +179,16 @@ def test_answers_still_parse_with_a_token() -> None:
     msg = AzureChatOpenAI(**settings(fake, "https://lc-token-only.openai.azure.com", azure_deployment="gpt-4o",
                                      azure_ad_token=TOKEN)).invoke("hi")
     assert msg.content == "fine" and fake.last.headers["authorization"] == f"Bearer {TOKEN}"
+
+
+def test_deployment_not_found_diagnosis_says_azure_deployment() -> None:
+    # Azure's 404 for an unknown deployment (recorded shape: error.code "DeploymentNotFound")
+    body = {"error": {"code": "DeploymentNotFound", "message": "The API deployment for this resource does not "
+                      "exist. If you created the deployment within the last 5 minutes, please wait a moment and "
+                      "try again."}}
+    fake = FakeAzure(lambda r: FakeAzure.json(body, status=404))
+    from shared_core.errors import DeploymentNotFoundError
+
+    with pytest.raises(DeploymentNotFoundError) as info:
+        AzureChatOpenAI(**settings(fake, "https://r.openai.azure.com", azure_deployment="nope", api_key=KEY)).invoke("x")
+    assert "set azure_deployment= / AZURE_OPENAI_DEPLOYMENT to a name listed under Deployments" in str(info.value)

@@ -154,3 +154,13 @@ def test_endpoint_with_two_ports_is_a_configuration_error(make_llm: Any, azure: 
     assert info.value.setting == "azure_endpoint"
     assert "is not a valid endpoint URL: its port '443:444' is not one number" in str(info.value)
     assert azure.requests == []
+
+
+def test_deployment_not_found_diagnosis_says_engine(make_llm: Any, azure: Azure) -> None:
+    from shared_core.errors import DeploymentNotFoundError
+
+    azure.add_json({"error": {"code": "DeploymentNotFound", "message": "The API deployment for this resource "
+                              "does not exist."}}, status=404)
+    with pytest.raises(DeploymentNotFoundError) as info:
+        make_llm(engine="nope").chat(user("x"))
+    assert "set engine= / AZURE_OPENAI_DEPLOYMENT to a name listed under Deployments" in str(info.value)
