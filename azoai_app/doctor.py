@@ -12,7 +12,10 @@ import argparse
 import re
 import sys
 import time
-from typing import Any, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, Sequence, TextIO
+
+if TYPE_CHECKING:
+    from shared_core.connection.spelling import Spelling
 
 _KINDS = {
     "dated": "Azure OpenAI, dated API (/openai/deployments/{deployment}/..., ?api-version=)",
@@ -21,15 +24,7 @@ _KINDS = {
 }
 
 
-#: resolve_target keyword -> the doctor's flag (errors are reworded in the flags' spelling)
-FLAGS: dict[str, str] = {
-    "azure_endpoint": "--endpoint", "resource_name": "--resource-name", "base_url": "--base-url",
-    "deployment": "--deployment", "api_version": "--api-version", "api_key": "--api-key",
-    "azure_ad_token": "--azure-ad-token", "azure_auth_mode": "--auth-mode", "tenant_id": "--tenant-id",
-    "client_id": "--client-id", "client_secret": "--client-secret", "token_scope": "--token-scope",
-}  # fmt: skip
 SECRETS = ("api_key", "azure_ad_token", "client_secret")
-_KEYWORD = re.compile(r"\b(" + "|".join(FLAGS) + r")=(['\"]?)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -61,9 +56,15 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def in_flags(text: str) -> str:
-    """A core message in the doctor's spelling: ``deployment='x'`` becomes ``--deployment 'x'``."""
-    return _KEYWORD.sub(lambda m: FLAGS[m.group(1)] + (" " + m.group(2) if m.group(2) else ""), text)
+def cli_spelling(parser: argparse.ArgumentParser) -> Spelling:
+    """The core's settings -> this command's flags (``--endpoint`` for ``azure_endpoint``...), read
+    from the parser so that errors and hints name exactly the flags it has."""
+    from shared_core.connection.config import Settings
+    from shared_core.connection.spelling import Spelling
+
+    core = set(Settings.__dataclass_fields__)
+    return Spelling({a.dest: a.option_strings[-1] for a in parser._actions
+                     if a.dest in core and a.option_strings}, flags=True)
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, http_client: Any = None) -> int:
@@ -86,14 +87,15 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, http_c
     from shared_core.connection.config import resolve_target
     from shared_core.errors import AzureOpenAIError, ConfigurationError
 
-    settings = {k: v for k, v in vars(args).items() if k in FLAGS and v}
+    spelling = cli_spelling(_parser())
+    settings = {k: v for k, v in vars(args).items() if k in spelling.names and v}
     say("azoai doctor")
     try:
-        target = resolve_target(**settings)
+        target = resolve_target(**settings, spelling=spelling)
     except ConfigurationError as exc:
-        say(f"  configuration problem: {in_flags(exc.message)}")
+        say(f"  configuration problem: {exc.message}")
         if exc.setting:
-            say(f"  setting: {FLAGS.get(exc.setting, exc.setting)}")
+            say(f"  setting: {exc.setting}")
         return 2
 
     from shared_core.wire.models import profile_for
@@ -109,7 +111,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, http_c
         if route.body_model:
             say(f"  body model    : {route.body_model}")
     except ConfigurationError as exc:
-        say(f"  chat call     : not possible: {in_flags(exc.message)}")
+        say(f"  chat call     : not possible: {exc.message}")
     cred = target.credential
     say(f"  auth          : {cred.kind}: {cred.describe()}")
     if cred.kind == "token":
@@ -131,7 +133,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, http_c
         result = client.chat(req)
     except AzureOpenAIError as exc:
         say(f"  ping          : FAILED ({type(exc).__name__})")
-        say(f"  diagnosis     : {in_flags(exc.message)}")
+        say(f"  diagnosis     : {exc.message}")
         _claims(cred, say)
         return 1
     finally:

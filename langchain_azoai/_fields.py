@@ -8,7 +8,6 @@ validation of endpoints and credentials happens in ``shared_core``.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, Self
@@ -19,6 +18,8 @@ from pydantic import BaseModel, Field, FieldSerializationInfo, PrivateAttr, Secr
 from shared_core.connection.redact import masked_setting, scrub_exception
 from shared_core.connection.regions import FallbacksField
 
+from shared_core.connection.spelling import Spelling
+
 if TYPE_CHECKING:
     from shared_core.client import CoreClient
 
@@ -27,8 +28,9 @@ _CLIENT_LOCK = threading.Lock()
 ApiKey = SecretStr | Callable[[], str] | Callable[[], Awaitable[str]]
 
 
-def _env_deployment() -> str | None:
-    return os.environ.get("AZURE_OPENAI_DEPLOYMENT") or None
+# how LangChain users spell the core's settings in error messages (every class here takes
+# azure_deployment=, none takes token_scope=)
+SPELLING = Spelling({"deployment": "azure_deployment", "token_scope": None})
 
 
 # the secret id each fallback's secret gets in dumpd: fallbacks[1].api_key ->
@@ -180,6 +182,10 @@ class AzureConnectionFields(BaseModel):
         """The deployment this object routes to; subclasses name their field."""
         raise NotImplementedError
 
+    def _default_deployment_for_core(self) -> str | None:
+        """The deployment when none is given, pasted or in the environment (the model name)."""
+        return None
+
     def _core_settings(self) -> dict[str, Any]:
         """Keyword arguments for ``CoreClient.from_settings``: values only, no decisions."""
         kw: dict[str, Any] = {
@@ -187,6 +193,8 @@ class AzureConnectionFields(BaseModel):
             "resource_name": self.resource_name,
             "base_url": self.openai_api_base,
             "deployment": self._deployment_for_core(),
+            "default_deployment": self._default_deployment_for_core(),
+            "spelling": SPELLING,
             "api_version": self.openai_api_version,
             "api_key": _secret(self.openai_api_key),
             "azure_ad_token": _secret(self.azure_ad_token),

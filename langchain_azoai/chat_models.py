@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import (
     TYPE_CHECKING,
@@ -31,7 +32,7 @@ from langchain_azoai._convert import (
     model_name_with_version,
     token_usage_dict,
 )
-from langchain_azoai._fields import AzureConnectionFields, _env_deployment
+from langchain_azoai._fields import AzureConnectionFields
 from shared_core.errors import ConfigurationError
 from shared_core.wire.models import profile_for
 from shared_core.types import ChatRequest
@@ -192,7 +193,7 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
     def _resolve_model_profile(self) -> ModelProfile | None:
         """LangChain's model profile from the core's family table: by ``model``, else by the
         deployment's name; None when neither names a chat model the table knows."""
-        p = profile_for(self.model_name, self.deployment_name or _env_deployment())
+        p = profile_for(self.model_name, self.deployment_name or os.environ.get("AZURE_OPENAI_DEPLOYMENT") or None)
         if not (p.known and p.chat):
             return None
         return {
@@ -218,8 +219,11 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
         }
 
     def _deployment_for_core(self) -> str | None:
-        # as upstream: without a deployment, the model name names the deployment
-        return self.deployment_name or _env_deployment() or self.model_name
+        return self.deployment_name
+
+    def _default_deployment_for_core(self) -> str | None:
+        # as upstream: without a deployment (argument, pasted URL, env), the model names it
+        return self.model_name
 
     @classmethod
     def is_lc_serializable(cls) -> bool:

@@ -17,7 +17,7 @@ from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_n
 from pydantic import ConfigDict, Field, model_validator
 from typing_extensions import Self
 
-from langchain_azoai._fields import AzureConnectionFields, _env_deployment
+from langchain_azoai._fields import AzureConnectionFields
 from shared_core.errors import ConfigurationError
 
 
@@ -96,8 +96,11 @@ class AzureOpenAIEmbeddings(AzureConnectionFields, Embeddings):
         return self
 
     def _deployment_for_core(self) -> str | None:
-        # as upstream: without a deployment, the model name names the deployment
-        return self.deployment or _env_deployment() or self.model
+        return self.deployment
+
+    def _default_deployment_for_core(self) -> str | None:
+        # as upstream: without a deployment (argument, pasted URL, env), the model names it
+        return self.model
 
     def _embed_kwargs(self, n: int) -> dict[str, Any]:
         kw: dict[str, Any] = {

@@ -12,7 +12,7 @@ from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_n
 from pydantic import ConfigDict, Field, model_validator
 
 from langchain_azoai._convert import token_usage_dict
-from langchain_azoai._fields import AzureConnectionFields, _env_deployment
+from langchain_azoai._fields import AzureConnectionFields
 from shared_core.types import CompletionRequest
 
 if TYPE_CHECKING:
@@ -104,8 +104,11 @@ class AzureOpenAI(AzureConnectionFields, BaseLLM):
         return params
 
     def _deployment_for_core(self) -> str | None:
-        # as upstream: without a deployment, the model name names the deployment
-        return self.deployment_name or _env_deployment() or self.model_name
+        return self.deployment_name
+
+    def _default_deployment_for_core(self) -> str | None:
+        # as upstream: without a deployment (argument, pasted URL, env), the model names it
+        return self.model_name
 
     def _request(self, prompt: str, stop: list[str] | None, stream: bool,
                  kwargs: dict[str, Any]) -> tuple[CompletionRequest, dict[str, Any]]:

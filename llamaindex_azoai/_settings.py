@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Dict, Literal, Optional, Self, cast
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, Literal, Mapping, Optional, Self, cast
 
 from llama_index.core.bridge.pydantic import (
     BaseModel,
@@ -23,6 +23,7 @@ from llama_index.core.bridge.pydantic import (
 
 from shared_core.connection.redact import masked_setting, scrub_exception
 from shared_core.connection.regions import FallbacksField
+from shared_core.connection.spelling import Spelling
 
 if TYPE_CHECKING:
     from shared_core.client import CoreClient
@@ -42,6 +43,8 @@ class AzureConnection(BaseModel):
     # Build validators on first construction, not at import: keeps `from llamaindex_azoai import
     # AzureOpenAI` cheap for applications that import it and configure it later.
     model_config = ConfigDict(defer_build=True)
+    #: how this class's users spell the core's settings in error messages (the LLM: ``engine``)
+    SPELLING: ClassVar[Mapping[str, Optional[str]]] = {"deployment": "azure_deployment", "base_url": "api_base"}
 
     azure_endpoint: Optional[str] = Field(
         default=None, description="https://RESOURCE.openai.azure.com/ (env AZURE_OPENAI_ENDPOINT)."
@@ -144,7 +147,7 @@ class AzureConnection(BaseModel):
             return httpx.Timeout(**value)
         return value
 
-    def _target_kwargs(self, deployment: Optional[str]) -> dict[str, Any]:
+    def _target_kwargs(self, deployment: Optional[str], default_deployment: Optional[str] = None) -> dict[str, Any]:
         # an async provider in the sync slot (azure.identity.aio's get_bearer_token_provider) is
         # routed to the async slot by the core (auth.ProviderSource)
         sync_provider = self.azure_ad_token_provider
@@ -178,19 +181,23 @@ class AzureConnection(BaseModel):
             token_scope=self.token_scope,
             default_headers=self.default_headers,
             default_query=self.default_query,
+            default_deployment=default_deployment,
+            spelling=Spelling(self.SPELLING),
         )
 
-    def _build_core(self, deployment: Optional[str], http_client: Any, async_http_client: Any) -> "CoreClient":
+    def _build_core(
+        self, deployment: Optional[str], http_client: Any, async_http_client: Any, default_deployment: Optional[str] = None
+    ) -> "CoreClient":
         from shared_core.client import CoreClient
         from shared_core.connection.config import ClientOptions, resolve_target
 
         if self.fallbacks:
             from shared_core.connection.regions import resolve_targets
 
-            targets: Any = resolve_targets(self._target_kwargs(deployment), self.fallbacks,
+            targets: Any = resolve_targets(self._target_kwargs(deployment, default_deployment), self.fallbacks,
                                            load_balancing=self.load_balancing)
         else:
-            targets = resolve_target(**self._target_kwargs(deployment))
+            targets = resolve_target(**self._target_kwargs(deployment, default_deployment))
         options = ClientOptions(
             timeout=self.timeout,
             max_retries=self.max_retries,
@@ -216,11 +223,18 @@ class CoreClientOwner:
         _http_client: Any
         _async_http_client: Any
 
-        def _build_core(self, deployment: Optional[str], http_client: Any, async_http_client: Any) -> CoreClient: ...
+        def _build_core(
+            self, deployment: Optional[str], http_client: Any, async_http_client: Any,
+            default_deployment: Optional[str] = None,
+        ) -> CoreClient: ...
 
     def _core_deployment(self) -> Optional[str]:
         """The deployment this object calls; each class names its field."""
         raise NotImplementedError
+
+    def _core_default_deployment(self) -> Optional[str]:
+        """The deployment to use only when nothing else names one (argument, pasted URL, env)."""
+        return None
 
     def _core_built(self, core: "CoreClient") -> None:
         """Called once, under the lock, with the new client."""
@@ -232,7 +246,8 @@ class CoreClientOwner:
                 core = self._core
                 if core is None:
                     try:
-                        core = self._build_core(self._core_deployment(), self._http_client, self._async_http_client)
+                        core = self._build_core(self._core_deployment(), self._http_client, self._async_http_client,
+                                                default_deployment=self._core_default_deployment())
                     except Exception as exc:  # errors quote a pasted URL, query keys included
                         scrub_exception(exc)
                         raise

@@ -135,7 +135,11 @@ class AzureOpenAIEmbedding(CoreClientOwner, BaseEmbedding, AzureConnection):
         return self.azure_deployment or self.model
 
     def _core_deployment(self) -> str | None:
-        return self.deployment
+        return self.azure_deployment
+
+    def _core_default_deployment(self) -> str | None:
+        # the model names the deployment only when nothing else does (argument, pasted URL, env)
+        return self.model
 
     @property
     def max_concurrency(self) -> int:

@@ -9,8 +9,8 @@ httpx-native core (one retry layer, Entra ID done right, typed errors, usage on 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from llama_index.core.base.llms.types import (
     ChatMessage,
@@ -30,6 +30,8 @@ from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.types import BaseOutputParser, PydanticProgramMode
 
+from shared_core.connection.config import deployment_in_endpoint, missing_deployment
+from shared_core.connection.spelling import Spelling
 from shared_core.errors import ConfigurationError
 from shared_core.types import ChatDelta, ChatResult, Choice
 
@@ -77,6 +79,8 @@ class AzureOpenAI(StructuredOutputMixin, CoreClientOwner, FunctionCallingLLM, Az
         print(llm.complete("Paul Graham is "))
         ```
     """
+
+    SPELLING: ClassVar[Mapping[str, str | None]] = {"deployment": "engine", "base_url": "api_base"}
 
     model: str | None = Field(default=None, description="The model behind the deployment (capabilities only).")
     engine: str | None = Field(default=None, description="The deployment name.")
@@ -139,12 +143,11 @@ class AzureOpenAI(StructuredOutputMixin, CoreClientOwner, FunctionCallingLLM, Az
         kwargs.pop("async_openai_client", None)
         engine = first_of(engine, deployment_name, deployment_id, deployment, azure_deployment)
         if engine is None and not os.environ.get("AZURE_OPENAI_DEPLOYMENT"):
-            raise ConfigurationError(
-                "no deployment: pass engine='<deployment name>' (or deployment_name=, "
-                "azure_deployment=) or set AZURE_OPENAI_DEPLOYMENT. It is the name you gave the "
-                "deployment in Azure AI Foundry, which is not always the model name.",
-                setting="engine",
-            )
+            # a pasted request URL names the deployment (as in LangChain)
+            url = api_base or azure_endpoint or os.environ.get("AZURE_OPENAI_ENDPOINT")
+            engine = deployment_in_endpoint(url, is_base_url=bool(api_base))
+            if engine is None:
+                raise missing_deployment(Spelling(self.SPELLING))
         super().__init__(
             model=model,
             engine=engine,

@@ -34,6 +34,16 @@ API (``/openai/v1/...``, deployment in the body's ``model``; ``preview``/``lates
 ``api-version``, ``v1`` is not). A URL that says ``/openai/v1`` selects v1 by itself, and then an
 api-version from the *environment* is ignored (a dated one given as an argument is refused).
 Query parameters of a pasted URL other than ``api-version`` become ``default_query``.
+
+Precedence for the deployment: the argument; else one a pasted URL names; else
+``AZURE_OPENAI_DEPLOYMENT``; else ``default_deployment`` (the adapters' model name, which names the
+deployment when nothing else does, as in langchain-openai). A pasted URL and an explicit argument
+that disagree are refused.
+
+``resolve_target`` runs ``RULES``, a table of small steps, each of which reads the settings and
+what earlier steps decided, and either records its decision or raises naming the fix. Messages
+name each setting through the caller's ``Spelling`` (``spelling.py``): the adapters and the CLI
+pass their own, so that a LangChain user reads ``azure_deployment=`` and a CLI user ``--deployment``.
 """
 
 from __future__ import annotations
@@ -41,44 +51,39 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping
-from urllib.parse import parse_qsl, unquote, urlsplit
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import httpx
 from pydantic import SecretStr
 
+from shared_core.connection.endpoints import (
+    CHINA_SCOPE,
+    OPENAI_BASE,
+    PUBLIC_SCOPE,
+    USGOV_SCOPE,
+    Cloud,
+    Kind,
+    _Parsed,
+    cloud_for_host,
+    deployment_in_endpoint,
+    is_loopback,
+    parse_endpoint,
+)
 from shared_core.connection.redact import masked_setting, refuse_masked
 from shared_core.connection.redact import public_params as public_params  # its old home
+from shared_core.connection.spelling import CORE, Spelling
 from shared_core.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from shared_core.connection.auth import Credential
+    from shared_core.connection.credentials import Credential
 
 DEFAULT_API_VERSION = "2024-10-21"
 V1_VERSIONS = frozenset({"v1", "preview", "latest"})
-PUBLIC_SCOPE = "https://cognitiveservices.azure.com/.default"
-USGOV_SCOPE = "https://cognitiveservices.azure.us/.default"
-CHINA_SCOPE = "https://cognitiveservices.azure.cn/.default"
-OPENAI_BASE = "https://api.openai.com/v1"
-
-Kind = Literal["dated", "v1", "openai"]
-Cloud = Literal["public", "usgov", "china", "custom"]
 
 _DATED = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(-preview)?$")
 _RESOURCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,62}$")
-_DEPLOYMENT_IN_PATH = re.compile(r"^(?P<prefix>.*?)/deployments/(?P<deployment>[^/]+)(?P<rest>/.*)?$")
-# a v1 prefix, optionally followed by a pasted operation path
-_V1_PATH = re.compile(
-    r"^(?P<head>.*/v1)(?:/(?:chat/completions|completions|embeddings|audio/[a-z]+|images/[a-z]+"
-    r"|files|batches|fine_tuning/jobs|models|responses)(?:/.*)?)?$"
-)
-_OPERATION_TAIL = re.compile(
-    r"/(?:chat/completions|completions|embeddings|audio/[a-z]+|images/[a-z]+|responses)$"
-)
-_PUBLIC_SUFFIXES = (".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com")
-_USGOV_SUFFIXES = (".openai.azure.us", ".cognitiveservices.azure.us", ".services.ai.azure.us")
-_CHINA_SUFFIXES = (".openai.azure.cn", ".cognitiveservices.azure.cn", ".services.ai.azure.cn")
 _AUTH_HEADERS = frozenset({"api-key", "authorization"})
+_ENDPOINT_SETTINGS = ("azure_endpoint", "resource_name", "base_url")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,11 +101,13 @@ class Target:
     weight: float = 1.0
     default_headers: Mapping[str, str] = field(default_factory=dict)
     default_query: Mapping[str, str] = field(default_factory=dict)
+    # how the user who configured it spells settings (for errors raised later, e.g. routes)
+    spelling: Spelling = field(default=CORE, compare=False, repr=False)
 
     def __repr__(self) -> str:
         # default_headers / default_query may hold APIM keys or SAS signatures: masked by name
-        shown = ", ".join(f"{f.name}={masked_setting(f.name, getattr(self, f.name))!r}"
-                          for f in fields(self))
+        shown = ", ".join(f"{f.name}={masked_setting(f.name, getattr(self, f.name))!r}" for f in fields(self)
+                          if f.repr)
         return f"Target({shown})"
 
 
@@ -139,26 +146,13 @@ class ClientOptions:
             )
 
 
-def is_loopback(host: str) -> bool:
-    """True for localhost / 127.0.0.0/8 / ::1 (the emulator may speak plain http there)."""
-    h = host.strip("[]").lower()
-    return h == "localhost" or h.endswith(".localhost") or h == "::1" or h.startswith("127.")
+def validate_api_version(
+    value: str, setting: str = "api_version", *, spelling: Spelling = CORE, subject: str | None = None
+) -> str:
+    """Return the stripped api-version or raise naming the accepted forms.
 
-
-def cloud_for_host(host: str) -> tuple[Cloud, str]:
-    """(cloud, default token scope) from the endpoint's host name."""
-    h = host.lower()
-    if h.endswith(_USGOV_SUFFIXES):
-        return "usgov", USGOV_SCOPE
-    if h.endswith(_CHINA_SUFFIXES):
-        return "china", CHINA_SCOPE
-    if h.endswith(_PUBLIC_SUFFIXES):
-        return "public", PUBLIC_SCOPE
-    return "custom", PUBLIC_SCOPE
-
-
-def validate_api_version(value: str, setting: str = "api_version") -> str:
-    """Return the stripped api-version or raise naming the accepted forms."""
+    ``subject`` replaces ``setting=value`` at the start of the message (a version found in a URL).
+    """
     v = value.strip()
     if v.lower() in V1_VERSIONS:
         return v.lower()
@@ -166,10 +160,21 @@ def validate_api_version(value: str, setting: str = "api_version") -> str:
     if m and 1 <= int(m.group(2)) <= 12 and 1 <= int(m.group(3)) <= 31:
         return v
     raise ConfigurationError(
-        f"{setting}={value!r} is not an Azure OpenAI api-version: use a dated version such as "
-        f"'{DEFAULT_API_VERSION}' or '2025-04-01-preview' (YYYY-MM-DD or YYYY-MM-DD-preview), or "
-        "'v1' for the v1 API (/openai/v1, no api-version)",
-        setting=setting,
+        f"{subject or spelling.kw(setting, value)} is not an Azure OpenAI api-version: use a dated "
+        f"version such as '{DEFAULT_API_VERSION}' or '2025-04-01-preview' (YYYY-MM-DD or "
+        "YYYY-MM-DD-preview), or 'v1' for the v1 API (/openai/v1, no api-version)",
+        setting=spelling.name(setting),
+    )
+
+
+def missing_deployment(spelling: Spelling = CORE) -> ConfigurationError:
+    """The error for a dated-API target without a deployment (adapters that check at construction
+    raise this one too, so the message is the same everywhere)."""
+    return ConfigurationError(
+        f"no deployment: pass {spelling.kw('deployment', '<deployment name>')} or set "
+        "AZURE_OPENAI_DEPLOYMENT. It is the name you gave the deployment in Azure AI Foundry "
+        "(under Deployments), which is not always the model name",
+        setting=spelling.name("deployment"),
     )
 
 
@@ -184,90 +189,249 @@ def _pick(arg: str | None, env: Mapping[str, str], *names: str) -> tuple[str | N
     return None, None
 
 
-def _secret(value: str | SecretStr | None) -> SecretStr | None:
-    if value is None:
-        return None
-    if isinstance(value, SecretStr):
-        return value if value.get_secret_value() else None
-    return SecretStr(value) if value.strip() else None
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """``resolve_target``'s arguments, as given (secrets included: never logged)."""
+
+    azure_endpoint: str | None = None
+    resource_name: str | None = None
+    base_url: str | None = None
+    deployment: str | None = None
+    default_deployment: str | None = None
+    api_version: str | None = None
+    api_key: str | SecretStr | Callable[[], Any] | None = None
+    azure_ad_token: str | SecretStr | None = None
+    azure_ad_token_provider: Any = None
+    azure_ad_async_token_provider: Any = None
+    credential: Any = None
+    azure_auth_mode: str | None = None
+    tenant_id: str | None = None
+    client_id: str | None = None
+    client_secret: str | SecretStr | None = None
+    token_scope: str | None = None
+    name: str | None = None
+    default_headers: Mapping[str, str] | None = None
+    default_query: Mapping[str, str] | None = None
+    weight: float = 1.0
+    require_deployment: bool = True
+
+    def __repr__(self) -> str:
+        return "Settings(...)"  # holds secrets
 
 
 @dataclass(slots=True)
-class _Parsed:
-    kind: Kind
-    base: str
-    host: str
-    deployment: str | None = None
+class Draft:
+    """What the rules have decided so far."""
+
+    settings: Settings
+    env: Mapping[str, str]
+    spelling: Spelling = CORE
+    endpoint_setting: str = "azure_endpoint"  # a setting name, or the environment variable
+    parsed: _Parsed | None = None
     api_version: str | None = None
-    query: dict[str, str] = field(default_factory=dict)
+    deployment: str | None = None
+    kind: Kind = "dated"
+    base: str = ""
+    cloud: Cloud = "custom"
+    token_scope: str = PUBLIC_SCOPE
+    default_headers: dict[str, str] = field(default_factory=dict)
+    default_query: dict[str, str] = field(default_factory=dict)
+    credential: Credential | None = None
+
+    @property
+    def endpoint(self) -> _Parsed:
+        assert self.parsed is not None, "the endpoint rule runs first"
+        return self.parsed
+
+    @property
+    def where(self) -> str:
+        """The endpoint's setting as the user spells it."""
+        return self.spelling.name(self.endpoint_setting)
+
+    def target(self) -> Target:
+        assert self.credential is not None, "the credential rule runs last"
+        return Target(
+            name=self.settings.name or self.endpoint.host, kind=self.kind, base=self.base,
+            deployment=self.deployment, api_version=self.api_version, cloud=self.cloud,
+            token_scope=self.token_scope, credential=self.credential,
+            weight=float(self.settings.weight), default_headers=self.default_headers,
+            default_query=self.default_query, spelling=self.spelling,
+        )
 
 
-def _split_url(url: str, setting: str) -> tuple[str, str, str, dict[str, str], str | None]:
-    """(scheme, netloc, path without trailing slash, extra query, api-version from the query)."""
-    raw = url.strip().strip("\"'")  # quotes pasted from a .env file
-    if "://" not in raw:
-        raw = "https://" + raw
-    parts = urlsplit(raw)
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(
-            f"{setting}={url!r} is not an http(s) URL: use e.g. "
-            "'https://my-resource.openai.azure.com/'",
-            setting=setting,
-        )
-    if scheme == "http" and not is_loopback(parts.hostname):
-        raise ConfigurationError(
-            f"{setting}={url!r} uses plain http to a non-loopback host: keys and tokens would travel "
-            "unencrypted. Use https:// (plain http is only allowed to localhost / 127.0.0.1, e.g. "
-            "the azoai emulator)",
-            setting=setting,
-        )
-    if parts.username or parts.password:
-        raise ConfigurationError(
-            f"{setting} contains user:password@: put the key in api_key instead", setting=setting
-        )
-    query: dict[str, str] = {}
-    version: str | None = None
-    for k, v in parse_qsl(parts.query, keep_blank_values=True):
-        if k.lower() == "api-version":
-            version = v
-        else:
-            query[k] = v
-    path = re.sub(r"/{2,}", "/", unquote(parts.path)).rstrip("/")  # "//openai" (Java SDK)
-    return scheme, parts.netloc.lower(), path, query, version
+Rule = Callable[[Draft], None]
 
 
-def parse_endpoint(url: str, *, setting: str, is_base_url: bool) -> _Parsed:
-    """Take an endpoint or base URL apart: kind, prefix, host, and any deployment, api-version and
-    query it carries (``regions.py`` uses it to compare fallbacks with the primary)."""
-    scheme, netloc, path, query, version = _split_url(url, setting)
-    origin = f"{scheme}://{netloc}"
-    host = netloc.rsplit("@", 1)[-1]
-    if host.split(":")[0] == "api.openai.com":
-        return _Parsed("openai", OPENAI_BASE, host, query=query, api_version=version)
-    m = _DEPLOYMENT_IN_PATH.match(path)
-    if m:
-        prefix = m.group("prefix")
-        if not is_base_url and not prefix.endswith("/openai"):
-            prefix += "/openai"
-        return _Parsed("dated", origin + prefix, host, deployment=m.group("deployment"),
-                       api_version=version, query=query)
-    v1 = _V1_PATH.match(path)
-    if v1 and (is_base_url or v1.group("head").endswith("/openai/v1")):
-        return _Parsed("v1", origin + v1.group("head"), host, api_version=version, query=query)
-    if not is_base_url and _OPERATION_TAIL.search(path):
-        hint = (" (that is Azure AI Foundry's model-inference route, which azoai does not speak)"
-                if path.startswith("/models/") else "")
+def rule_one_endpoint_setting(d: Draft) -> None:
+    """At most one of azure_endpoint / resource_name / base_url."""
+    sp = d.spelling
+    given = [n for n in _ENDPOINT_SETTINGS if getattr(d.settings, n)]
+    if len(given) > 1:
+        uses = {"azure_endpoint": "for a resource URL", "resource_name": "for its name",
+                "base_url": "for a gateway's full URL prefix"}
+        which = ", ".join(f"{sp.kw(n)} {uses[n]}" for n in _ENDPOINT_SETTINGS if sp.has(n))
         raise ConfigurationError(
-            f"{setting}={url!r} looks like a request URL, but not one of Azure OpenAI's{hint}: "
-            f"give the resource URL ({origin}/) with deployment='<name>', or paste a URL of the "
-            "form .../openai/deployments/<name>/chat/completions?api-version=... or "
-            ".../openai/v1/chat/completions",
-            setting=setting,
+            f"{' and '.join(sp.kw(n) for n in given)} were both given: pass only one ({which})",
+            setting=sp.name(given[1]),
         )
-    if is_base_url or path.endswith("/openai"):
-        return _Parsed("dated", origin + path, host, api_version=version, query=query)
-    return _Parsed("dated", origin + path + "/openai", host, api_version=version, query=query)
+
+
+def rule_endpoint(d: Draft) -> None:
+    """Parse the endpoint: resource_name, base_url, else azure_endpoint / AZURE_OPENAI_ENDPOINT."""
+    s, sp = d.settings, d.spelling
+    if s.resource_name:
+        if not _RESOURCE.match(s.resource_name.strip()):
+            raise ConfigurationError(
+                f"{sp.kw('resource_name', s.resource_name)} is not an Azure resource name (letters, "
+                f"digits, hyphens): for a full URL use {sp.kw('azure_endpoint')} instead",
+                setting=sp.name("resource_name"),
+            )
+        d.endpoint_setting = "resource_name"
+        url, is_base = f"https://{s.resource_name.strip()}.openai.azure.com", False
+    elif s.base_url:
+        d.endpoint_setting = "base_url"
+        url, is_base = s.base_url, True
+    else:
+        endpoint, source = _pick(s.azure_endpoint, d.env, "AZURE_OPENAI_ENDPOINT")
+        if endpoint is None:
+            others = sp.choices("resource_name", "base_url")
+            alt = f" (or {' or '.join(others)} for a gateway)" if others else ""
+            raise ConfigurationError(
+                "no Azure OpenAI endpoint: pass "
+                f"{sp.kw('azure_endpoint', 'https://<resource>.openai.azure.com/')}{alt} or set "
+                "AZURE_OPENAI_ENDPOINT",
+                setting=sp.name("azure_endpoint"),
+            )
+        d.endpoint_setting = "azure_endpoint" if source == "argument" else "AZURE_OPENAI_ENDPOINT"
+        url, is_base = endpoint, False
+    d.parsed = parse_endpoint(url, setting=d.endpoint_setting, is_base_url=is_base, spelling=sp)
+    d.kind, d.base = d.parsed.kind, d.parsed.base
+
+
+def rule_api_version(d: Draft) -> None:
+    """The URL's api-version, else the argument, else (dated API only) the environment's."""
+    s, sp, url = d.settings, d.spelling, d.endpoint
+    arg = validate_api_version(s.api_version, spelling=sp) if s.api_version else None
+    if url.api_version is not None:
+        found = validate_api_version(url.api_version, d.endpoint_setting, spelling=sp,
+                                     subject=f"the api-version {url.api_version!r} in {d.where}")
+        if arg and arg != found:
+            raise ConfigurationError(
+                f"{d.where} says api-version={found} but {sp.kw('api_version', arg)} was given: "
+                f"put only the resource URL (https://<resource>.openai.azure.com/) in {d.where} "
+                f"and the version in {sp.name('api_version')}",
+                setting=sp.name("api_version"),
+            )
+        d.api_version = found
+    elif arg:
+        d.api_version = arg
+    elif url.kind == "dated":
+        raw, source = _pick(None, d.env, "AZURE_OPENAI_API_VERSION", "OPENAI_API_VERSION")
+        d.api_version = validate_api_version(raw, source or "api_version", spelling=sp) if raw else None
+
+
+def rule_deployment(d: Draft) -> None:
+    """The argument; else the pasted URL's; else AZURE_OPENAI_DEPLOYMENT; else the default."""
+    s, sp, named = d.settings, d.spelling, d.endpoint.deployment
+    arg = s.deployment.strip() if s.deployment and s.deployment.strip() else None
+    if named is not None and arg and arg != named:
+        raise ConfigurationError(
+            f"{d.where} names deployment {named!r} but {sp.kw('deployment', arg)} was given: put "
+            f"only the resource URL in {d.where} and the deployment name in {sp.name('deployment')}",
+            setting=sp.name("deployment"),
+        )
+    default = s.default_deployment.strip() if s.default_deployment else None
+    d.deployment = named or _pick(arg, d.env, "AZURE_OPENAI_DEPLOYMENT")[0] or default or None
+
+
+def rule_api_generation(d: Draft) -> None:
+    """dated / v1 / openai, and the api-version each one sends."""
+    sp, version = d.spelling, d.api_version
+    if d.kind == "openai":
+        d.api_version = None
+    elif d.kind == "v1":
+        if version is not None and version not in V1_VERSIONS:
+            raise ConfigurationError(
+                f"{d.where} points at the v1 API (/openai/v1), which takes no dated api-version, "
+                f"but {sp.kw('api_version', version)} was given: drop {sp.name('api_version')} (or "
+                "pass 'v1' / 'preview'), or point at https://<resource>.openai.azure.com/ for the "
+                "dated API",
+                setting=sp.name("api_version"),
+            )
+        d.api_version = version if version in ("preview", "latest") else None
+    elif version in V1_VERSIONS:
+        if d.endpoint.deployment is not None:
+            raise ConfigurationError(
+                f"{sp.kw('api_version', version)} selects the v1 API, which has no /deployments/ "
+                f"path, but {d.where} is a deployment URL: give the resource URL only and pass the "
+                f"deployment name as {sp.kw('deployment')}",
+                setting=sp.name("api_version"),
+            )
+        d.kind, d.base = "v1", d.base + "/v1"
+        d.api_version = version if version in ("preview", "latest") else None
+    elif version is None:
+        d.api_version = DEFAULT_API_VERSION
+
+
+def rule_deployment_required(d: Draft) -> None:
+    """The dated API needs a deployment (v1 may name it per call)."""
+    if d.kind == "dated" and d.settings.require_deployment and not d.deployment:
+        raise missing_deployment(d.spelling)
+
+
+def rule_cloud_and_scope(d: Draft) -> None:
+    """The cloud from the host; the token scope from it unless token_scope says otherwise."""
+    d.cloud, d.token_scope = cloud_for_host(d.endpoint.host.split(":")[0])
+    given = d.settings.token_scope
+    if given:
+        d.token_scope = given.strip()
+        if not d.token_scope.startswith(("https://", "api://")):
+            raise ConfigurationError(
+                f"{d.spelling.kw('token_scope', given)} is not a scope: use e.g. '{PUBLIC_SCOPE}'",
+                setting=d.spelling.name("token_scope"),
+            )
+
+
+def rule_extras(d: Draft) -> None:
+    """default_headers never carry auth (that is the credential's job); the URL's query first."""
+    sp = d.spelling
+    d.default_headers = dict(d.settings.default_headers or {})
+    for h in d.default_headers:
+        if h.lower() in _AUTH_HEADERS:
+            token = " or ".join(sp.choices("azure_ad_token", "azure_ad_token_provider"))
+            raise ConfigurationError(
+                f"{sp.name('default_headers')} contains {h!r}: pass the key as {sp.kw('api_key')}"
+                f"{f' (or a token as {token})' if token else ''} so it is kept secret and sent right",
+                setting=sp.name("default_headers"),
+            )
+    d.default_query = {**d.endpoint.query, **dict(d.settings.default_query or {})}
+    refuse_masked(d.default_headers, sp.name("default_headers"))
+    refuse_masked(d.default_query, sp.name("default_query"))
+    if d.settings.weight <= 0:
+        raise ConfigurationError(f"weight={d.settings.weight} must be > 0", setting="weight")
+
+
+def rule_credential(d: Draft) -> None:
+    """Which credential (``credential_resolution.choose_credential``)."""
+    # lazily: keeps the import light; identity imports azure-identity lazily too
+    from shared_core.connection.credential_resolution import choose_credential
+
+    d.credential = choose_credential(d.settings, kind=d.kind, scope=d.token_scope, env=d.env,
+                                     spelling=d.spelling, where=d.base)
+
+
+#: The steps of ``resolve_target``, in order: (what it decides, rule).
+RULES: tuple[tuple[str, Rule], ...] = (
+    ("one endpoint setting", rule_one_endpoint_setting),
+    ("endpoint", rule_endpoint),
+    ("api-version", rule_api_version),
+    ("deployment", rule_deployment),
+    ("API generation", rule_api_generation),
+    ("deployment required", rule_deployment_required),
+    ("cloud and token scope", rule_cloud_and_scope),
+    ("headers, query, weight", rule_extras),
+    ("credential", rule_credential),
+)
 
 
 def resolve_target(
@@ -293,226 +457,34 @@ def resolve_target(
     weight: float = 1.0,
     env: Mapping[str, str] | None = None,
     require_deployment: bool = True,
+    default_deployment: str | None = None,
+    spelling: Spelling | None = None,
 ) -> Target:
-    """Resolve and validate one target. Raises ``ConfigurationError`` naming setting and fix."""
-    environ: Mapping[str, str] = os.environ if env is None else env
+    """Resolve and validate one target. Raises ``ConfigurationError`` naming setting and fix.
 
-    # 1. where: exactly one of azure_endpoint / resource_name / base_url, else the environment
-    given = [n for n, v in (("azure_endpoint", azure_endpoint), ("resource_name", resource_name),
-                            ("base_url", base_url)) if v]
-    if len(given) > 1:
-        raise ConfigurationError(
-            f"{' and '.join(given)} were both given: pass only one (azure_endpoint for a resource "
-            "URL, resource_name for its name, base_url for a gateway's full URL prefix)",
-            setting=given[1],
-        )
-    if resource_name:
-        if not _RESOURCE.match(resource_name.strip()):
-            raise ConfigurationError(
-                f"resource_name={resource_name!r} is not an Azure resource name (letters, digits, "
-                "hyphens): for a full URL use azure_endpoint instead",
-                setting="resource_name",
-            )
-        endpoint_setting = "resource_name"
-        parsed = parse_endpoint(f"https://{resource_name.strip()}.openai.azure.com",
-                                 setting=endpoint_setting, is_base_url=False)
-    elif base_url:
-        endpoint_setting = "base_url"
-        parsed = parse_endpoint(base_url, setting=endpoint_setting, is_base_url=True)
-    else:
-        endpoint, source = _pick(azure_endpoint, environ, "AZURE_OPENAI_ENDPOINT")
-        if endpoint is None:
-            raise ConfigurationError(
-                "no Azure OpenAI endpoint: pass azure_endpoint='https://<resource>.openai.azure.com/' "
-                "(or resource_name=, or base_url= for a gateway) or set AZURE_OPENAI_ENDPOINT",
-                setting="azure_endpoint",
-            )
-        endpoint_setting = "azure_endpoint" if source == "argument" else "AZURE_OPENAI_ENDPOINT"
-        parsed = parse_endpoint(endpoint, setting=endpoint_setting, is_base_url=False)
-
-    # 2. which deployment and api-version; a URL that carries them must not contradict arguments
-    arg_version = validate_api_version(api_version) if api_version else None
-    env_version_raw, env_version_src = _pick(None, environ, "AZURE_OPENAI_API_VERSION",
-                                             "OPENAI_API_VERSION")
-    if parsed.api_version is not None:
-        url_version = validate_api_version(parsed.api_version, setting=endpoint_setting)
-        if arg_version and arg_version != url_version:
-            raise ConfigurationError(
-                f"{endpoint_setting} says api-version={url_version} but api_version={arg_version!r} "
-                "was given: put only the resource URL (https://<resource>.openai.azure.com/) in "
-                f"{endpoint_setting} and the version in api_version",
-                setting="api_version",
-            )
-        version: str | None = url_version
-    elif arg_version:
-        version = arg_version
-    elif env_version_raw and parsed.kind == "dated":
-        version = validate_api_version(env_version_raw, setting=env_version_src or "api_version")
-    else:
-        version = None
-
-    dep_arg = deployment.strip() if deployment and deployment.strip() else None
-    if parsed.deployment is not None:
-        if dep_arg and dep_arg != parsed.deployment:
-            raise ConfigurationError(
-                f"{endpoint_setting} names deployment {parsed.deployment!r} but "
-                f"deployment={dep_arg!r} was given: put only the resource URL in "
-                f"{endpoint_setting} and the deployment name in deployment",
-                setting="deployment",
-            )
-        dep: str | None = parsed.deployment
-    else:
-        dep, _ = _pick(dep_arg, environ, "AZURE_OPENAI_DEPLOYMENT")
-
-    kind: Kind = parsed.kind
-    base = parsed.base
-    if kind == "openai":
-        version = None
-    elif kind == "v1":
-        if version is not None and version not in V1_VERSIONS:
-            raise ConfigurationError(
-                f"{endpoint_setting} points at the v1 API (/openai/v1), which takes no dated "
-                f"api-version, but api_version={version!r} was given: drop api_version (or pass "
-                "'v1' / 'preview'), or point at https://<resource>.openai.azure.com/ for the "
-                "dated API",
-                setting="api_version",
-            )
-        version = version if version in ("preview", "latest") else None
-    elif version in V1_VERSIONS:
-        if parsed.deployment is not None:
-            raise ConfigurationError(
-                f"api_version={version!r} selects the v1 API, which has no /deployments/ path, but "
-                f"{endpoint_setting} is a deployment URL: give the resource URL only and pass the "
-                "deployment name as deployment",
-                setting="api_version",
-            )
-        kind = "v1"
-        base = base + "/v1"
-        version = version if version in ("preview", "latest") else None
-    elif version is None:
-        version = DEFAULT_API_VERSION
-
-    if kind == "dated" and require_deployment and not dep:
-        raise ConfigurationError(
-            "no deployment: pass deployment='<name>' or set AZURE_OPENAI_DEPLOYMENT. It is the "
-            "deployment name shown under Deployments in Azure AI Foundry, which is not always the "
-            "model name",
-            setting="deployment",
-        )
-
-    # 3. cloud and token scope
-    cloud, scope = cloud_for_host(parsed.host.split(":")[0])
-    if token_scope:
-        scope = token_scope.strip()
-        if not scope.startswith(("https://", "api://")):
-            raise ConfigurationError(
-                f"token_scope={token_scope!r} is not a scope: use e.g. '{PUBLIC_SCOPE}'",
-                setting="token_scope",
-            )
-
-    # 4. extras: user headers never carry auth (that is the credential's job)
-    headers = dict(default_headers or {})
-    for h in headers:
-        if h.lower() in _AUTH_HEADERS:
-            raise ConfigurationError(
-                f"default_headers contains {h!r}: pass the key as api_key (or a token as "
-                "azure_ad_token / azure_ad_token_provider) so it is kept secret and sent right",
-                setting="default_headers",
-            )
-    query = {**parsed.query, **dict(default_query or {})}
-    refuse_masked(headers, "default_headers")
-    refuse_masked(query, "default_query")
-    if weight <= 0:
-        raise ConfigurationError(f"weight={weight} must be > 0", setting="weight")
-
-    cred = _resolve_credential(
-        kind=kind, api_key=api_key, azure_ad_token=azure_ad_token,
+    ``default_deployment`` names the deployment when nothing else does (module docstring);
+    ``spelling`` is how the caller's users spell the settings in messages (default: these names).
+    """
+    settings = Settings(
+        azure_endpoint=azure_endpoint, resource_name=resource_name, base_url=base_url,
+        deployment=deployment, default_deployment=default_deployment, api_version=api_version,
+        api_key=api_key, azure_ad_token=azure_ad_token,
         azure_ad_token_provider=azure_ad_token_provider,
         azure_ad_async_token_provider=azure_ad_async_token_provider, credential=credential,
         azure_auth_mode=azure_auth_mode, tenant_id=tenant_id, client_id=client_id,
-        client_secret=client_secret, scope=scope, env=environ,
+        client_secret=client_secret, token_scope=token_scope, name=name,
+        default_headers=default_headers, default_query=default_query, weight=weight,
+        require_deployment=require_deployment,
     )
-    return Target(
-        name=name or parsed.host, kind=kind, base=base, deployment=dep, api_version=version,
-        cloud=cloud, token_scope=scope, credential=cred, weight=float(weight),
-        default_headers=headers, default_query=query,
-    )
-
-
-_CONSUMED_ENV = ("AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN", "OPENAI_API_KEY")
-
-
-def _resolve_credential(
-    *, kind: Kind, api_key: Any, azure_ad_token: str | SecretStr | None,
-    azure_ad_token_provider: Any, azure_ad_async_token_provider: Any, credential: Any,
-    azure_auth_mode: str | None, tenant_id: str | None, client_id: str | None,
-    client_secret: str | SecretStr | None, scope: str, env: Mapping[str, str],
-) -> Credential:
-    """Refuse ambiguous auth (key and token both given), then ask ``auth.resolve_credential``.
-
-    Arguments win over the environment. With ``azure_auth_mode`` the mode decides (``auth``
-    validates it). For api.openai.com the key is ``OPENAI_API_KEY`` sent as a Bearer header.
-    """
-    from shared_core.connection import auth  # lazily: keeps import light; auth imports azure-identity lazily
-
-    key_is_provider = callable(api_key) and not isinstance(api_key, SecretStr)
-    # str / SecretStr are cleaned here; a provider or a key holder (AzureKeyCredential) goes as is
-    key = _secret(api_key) if isinstance(api_key, (str, SecretStr)) or api_key is None else api_key
-    token = _secret(azure_ad_token)
-    token_like = [n for n, v in (("azure_ad_token", token),
-                                 ("azure_ad_token_provider", azure_ad_token_provider),
-                                 ("azure_ad_async_token_provider", azure_ad_async_token_provider),
-                                 ("credential", credential)) if v is not None]
-    if key is not None and token_like:
-        raise ConfigurationError(
-            f"both api_key and {token_like[0]} were given: use one (a key is sent as the api-key "
-            "header, a token as Authorization: Bearer)",
-            setting="api_key",
-        )
-    if kind == "openai":
-        if token_like or key_is_provider:
-            what = token_like[0] if token_like else "a callable api_key"
-            raise ConfigurationError(
-                f"{what} was given for api.openai.com, which takes an OpenAI API key (sk-...), not "
-                "an Entra ID token: pass api_key or set OPENAI_API_KEY",
-                setting=token_like[0] if token_like else "api_key",
-            )
-        key = key if key is not None else _secret(env.get("OPENAI_API_KEY"))
-        if key is None:
-            raise ConfigurationError(
-                "no OpenAI API key for api.openai.com: pass api_key='sk-...' or set OPENAI_API_KEY",
-                setting="api_key",
-            )
-        return auth.resolve_credential(api_key=key, scope=scope, env={}, key_style="bearer")
-    if azure_auth_mode is not None:
-        return auth.resolve_credential(
-            api_key=key, azure_ad_token=token, azure_ad_token_provider=azure_ad_token_provider,
-            azure_ad_async_token_provider=azure_ad_async_token_provider, credential=credential,
-            azure_auth_mode=azure_auth_mode, tenant_id=tenant_id, client_id=client_id,
-            client_secret=client_secret, scope=scope, env=env,
-        )
-    if key is None and not token_like:
-        env_key = _secret(env.get("AZURE_OPENAI_API_KEY"))
-        env_token = _secret(env.get("AZURE_OPENAI_AD_TOKEN"))
-        if env_key is not None and env_token is not None:
-            raise ConfigurationError(
-                "both AZURE_OPENAI_API_KEY and AZURE_OPENAI_AD_TOKEN are set: unset one, or pass "
-                "azure_auth_mode='key' or 'token' to choose",
-                setting="AZURE_OPENAI_API_KEY",
-            )
-        key, token = env_key, env_token
-    # the choice is made: hide the consumed variables so auth's own env fallback cannot re-pick
-    auth_env = {k: v for k, v in env.items() if k not in _CONSUMED_ENV}
-    return auth.resolve_credential(
-        api_key=key, azure_ad_token=token, azure_ad_token_provider=azure_ad_token_provider,
-        azure_ad_async_token_provider=azure_ad_async_token_provider, credential=credential,
-        tenant_id=tenant_id, client_id=client_id, client_secret=client_secret, scope=scope,
-        env=auth_env,
-    )
+    draft = Draft(settings, os.environ if env is None else env, spelling or CORE)
+    for _, rule in RULES:
+        rule(draft)
+    return draft.target()
 
 
 __all__ = [
-    "CHINA_SCOPE", "ClientOptions", "DEFAULT_API_VERSION", "PUBLIC_SCOPE", "Target",
-    "USGOV_SCOPE", "V1_VERSIONS", "cloud_for_host", "is_loopback", "resolve_target",
-    "validate_api_version",
+    "CHINA_SCOPE", "ClientOptions", "DEFAULT_API_VERSION", "Draft", "OPENAI_BASE", "PUBLIC_SCOPE",
+    "RULES", "Settings", "Spelling", "Target", "USGOV_SCOPE", "V1_VERSIONS", "cloud_for_host",
+    "deployment_in_endpoint", "is_loopback", "missing_deployment", "parse_endpoint",
+    "public_params", "resolve_target", "validate_api_version",
 ]

@@ -78,11 +78,12 @@ def build_route(
     dep = deployment or target.deployment
     scoped = op in DEPLOYMENT_OPERATIONS
     if scoped and not dep:
+        sp = target.spelling
         raise ConfigurationError(
             f"{op} needs a deployment and none is configured for target {target.name!r}: pass "
-            "deployment='<name>' (or set AZURE_OPENAI_DEPLOYMENT); for api.openai.com it is the "
-            "model name",
-            setting="deployment",
+            f"{sp.kw('deployment', '<name>')} (or set AZURE_OPENAI_DEPLOYMENT); for api.openai.com "
+            "it is the model name",
+            setting=sp.name("deployment"),
         )
     if target.kind == "dated":
         if scoped:

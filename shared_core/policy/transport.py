@@ -304,7 +304,7 @@ class Call:
             elapsed=self.hooks.clock() - self.started,
             options=self.options,
             can_failover=multi and self.router.has_alternative(self.tried),
-            token_refreshable=target.credential.kind == "token",
+            token_refreshable=target.credential.kind == "token" and getattr(target.credential, "refreshable", True),
             refreshed=self.refreshed,
             rng=self.hooks.rng,
         )

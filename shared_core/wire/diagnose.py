@@ -274,7 +274,7 @@ def error_from_response(
         return BadRequestError(
             f"Unknown model {model!r}{where}. On the v1 API the body's 'model' must be the name of a"
             " deployment on this resource (the name chosen when deploying, not the model name);"
-            " check deployment= / AZURE_OPENAI_DEPLOYMENT. New deployments can take a few minutes"
+            f" check {_deployment_kw(target)} / AZURE_OPENAI_DEPLOYMENT. New deployments can take a few minutes"
             f" to become available.{said}{tail}"
             if model
             else f"Unknown model{where}. Use a deployment name of this resource as the model.{said}{tail}",
@@ -297,7 +297,7 @@ def error_from_response(
             on = f" on resource {host}" if host else ""
             return DeploymentNotFoundError(
                 f"Deployment {dep} was not found{on}. Azure routes by deployment name, not model name"
-                " (a deployment called 'chat' may run gpt-4o): set deployment= /"
+                f" (a deployment called 'chat' may run gpt-4o): set {_deployment_kw(target)} /"
                 " AZURE_OPENAI_DEPLOYMENT to a name listed under Deployments in Azure AI Foundry"
                 " (or `az cognitiveservices account deployment list`), and check the endpoint is the"
                 " resource that holds it. New deployments take a few minutes to become available."
@@ -363,6 +363,12 @@ def _claims_text(claims: Mapping[str, Any] | None) -> str:
         if claims.get(key):
             bits.append(f"{key}={claims[key]!s}")
     return ", ".join(bits)
+
+
+def _deployment_kw(target: "Target | None") -> str:
+    # in the spelling of the class the user configured (azure_deployment=, engine=, --deployment)
+    spelling = getattr(target, "spelling", None)
+    return spelling.kw("deployment") if spelling is not None else "deployment="
 
 
 def _auth_message(target: "Target | None", host: str | None) -> str:

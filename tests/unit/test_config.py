@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import warnings
 from typing import Any
 
 import pytest
@@ -293,33 +294,69 @@ def test_v1_does_not_require_a_deployment() -> None:
     assert t.kind == "v1" and t.deployment is None
 
 
-def test_both_key_and_token_arguments() -> None:
-    with pytest.raises(ConfigurationError) as e:
-        resolve(azure_endpoint="https://r.openai.azure.com", deployment="d", api_key=KEY,
-                azure_ad_token="tok")
-    assert e.value.setting == "api_key"
-    assert str(e.value).startswith("both api_key and azure_ad_token were given: use one")
+# An API key and an Entra ID token both configured: the anchors send the token. openai's
+# AzureOpenAI._prepare_options puts "Authorization: Bearer" whenever _get_azure_ad_token() gives one
+# (azure_ad_token, else AZURE_OPENAI_AD_TOKEN, else the provider) and api-key only otherwise;
+# langchain-openai's AzureChatOpenAI.validate_environment sets api_key=None when a token is set.
+KEY_AND_TOKEN = [
+    ("args", {}, {"api_key": KEY, "azure_ad_token": "tok"}, "api_key=", "azure_ad_token="),
+    ("env", {"AZURE_OPENAI_API_KEY": KEY, "AZURE_OPENAI_AD_TOKEN": "tok"}, {},
+     "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN"),
+    ("argkey-envtoken", {"AZURE_OPENAI_AD_TOKEN": "tok"}, {"api_key": KEY}, "api_key=",
+     "AZURE_OPENAI_AD_TOKEN"),
+    ("envkey-argtoken", {"AZURE_OPENAI_API_KEY": KEY}, {"azure_ad_token": "tok"},
+     "AZURE_OPENAI_API_KEY", "azure_ad_token="),
+]
 
 
-def test_both_key_and_provider_arguments() -> None:
-    with pytest.raises(ConfigurationError) as e:
-        resolve(azure_endpoint="https://r.openai.azure.com", deployment="d", api_key=KEY,
-                azure_ad_token_provider=lambda: "tok")
-    assert "both api_key and azure_ad_token_provider" in str(e.value)
+@pytest.mark.parametrize(("case", "env", "kw", "key_from", "token_from"), KEY_AND_TOKEN)
+def test_key_and_token_the_token_wins_with_one_warning(
+    case: str, env: dict[str, str], kw: dict[str, Any], key_from: str, token_from: str
+) -> None:
+    endpoint = f"https://both-{case}.openai.azure.com"
+    with pytest.warns(UserWarning) as caught:
+        t = resolve(env, azure_endpoint=endpoint, deployment="d", **kw)
+    assert t.credential.headers() == {"Authorization": "Bearer tok"}
+    assert len(caught) == 1
+    assert str(caught[0].message) == (
+        f"both an API key ({key_from}) and an Entra ID token ({token_from}) are configured for "
+        f"{endpoint}/openai: the token is sent (Authorization: Bearer) and the key is not, as "
+        "langchain-openai and llama-index do. Remove one of them to silence this warning.")
+    assert KEY not in str(caught[0].message) and "tok" not in str(caught[0].message).split(")")[-1]
+    # once per process per configuration
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        again = resolve(env, azure_endpoint=endpoint, deployment="d", **kw)
+    assert again.credential.headers() == {"Authorization": "Bearer tok"}
 
 
-def test_both_key_and_token_in_env() -> None:
-    with pytest.raises(ConfigurationError) as e:
-        resolve({"AZURE_OPENAI_API_KEY": KEY, "AZURE_OPENAI_AD_TOKEN": "tok"},
-                azure_endpoint="https://r.openai.azure.com", deployment="d")
-    assert e.value.setting == "AZURE_OPENAI_API_KEY"
-    assert "unset one" in str(e.value)
+def test_key_and_provider_the_provider_wins() -> None:
+    with pytest.warns(UserWarning, match=r"\(api_key=\) and an Entra ID token \(azure_ad_token_provider=\)"):
+        t = resolve(azure_endpoint="https://key-and-provider.openai.azure.com", deployment="d",
+                    api_key=KEY, azure_ad_token_provider=lambda: "from-provider")
+    assert t.credential.headers() == {"Authorization": "Bearer from-provider"}
 
 
-def test_explicit_key_wins_over_env_token() -> None:
-    t = resolve({"AZURE_OPENAI_AD_TOKEN": "tok"}, azure_endpoint="https://r.openai.azure.com",
-                deployment="d", api_key=KEY)
-    assert t.credential.headers() == {"api-key": KEY}
+def test_provider_argument_wins_over_env_token_and_env_key() -> None:
+    # among tokens an argument wins over the environment (and a provider can refresh)
+    with pytest.warns(UserWarning, match=r"\(AZURE_OPENAI_API_KEY\) and an Entra ID token \(azure_ad_token_provider=\)"):
+        t = resolve({"AZURE_OPENAI_AD_TOKEN": "env-tok", "AZURE_OPENAI_API_KEY": KEY},
+                    azure_endpoint="https://provider-over-env.openai.azure.com", deployment="d",
+                    azure_ad_token_provider=lambda: "from-provider")
+    assert t.credential.headers() == {"Authorization": "Bearer from-provider"}
+
+
+def test_a_key_alone_from_argument_or_env_warns_nothing() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        a = resolve({"AZURE_OPENAI_API_KEY": "env-key"}, azure_endpoint="https://r.openai.azure.com",
+                    deployment="d", api_key=KEY)
+        b = resolve({"AZURE_OPENAI_API_KEY": "env-key"}, azure_endpoint="https://r.openai.azure.com",
+                    deployment="d")
+        c = resolve({"AZURE_OPENAI_AD_TOKEN": "  "}, azure_endpoint="https://r.openai.azure.com",
+                    deployment="d", api_key=KEY)
+    assert a.credential.headers() == {"api-key": KEY} == c.credential.headers()
+    assert b.credential.headers() == {"api-key": "env-key"}
 
 
 def test_key_holder_and_key_provider_are_passed_to_auth() -> None:

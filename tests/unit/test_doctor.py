@@ -8,7 +8,7 @@ import re
 import httpx
 import pytest
 
-from azoai_app.doctor import main
+from azoai_app.doctor import _parser, cli_spelling, main
 
 ENV = {"AZURE_OPENAI_ENDPOINT": "https://res.openai.azure.com", "AZURE_OPENAI_API_KEY": "sekrit-key",
        "AZURE_OPENAI_DEPLOYMENT": "chat"}
@@ -37,8 +37,9 @@ def test_prints_resolution_without_secrets(env: None) -> None:
 
 def test_configuration_error_exit_2(env: None, monkeypatch: pytest.MonkeyPatch) -> None:
     code, text = run("--api-version", "2024-13-99")
-    assert code == 2 and "configuration problem: --api-version '2024-13-99' is not an Azure OpenAI api-version" in text
-    assert "setting: --api-version" in text and "api_version" not in text
+    # CLI users are told the flag, not the keyword argument (issue 9 §3)
+    assert code == 2 and "setting: --api-version" in text
+    assert "configuration problem: --api-version 2024-13-99 is not an Azure OpenAI api-version" in text
 
 
 def test_ping_ok_and_failure_diagnosis(env: None) -> None:
@@ -147,3 +148,33 @@ def test_help_lists_the_credential_flags(capsys: pytest.CaptureFixture[str]) -> 
     for flag in ("--endpoint", "--deployment", "--api-version", "--api-key", "--azure-ad-token", "--auth-mode",
                  "--tenant-id", "--client-id", "--client-secret", "--base-url", "--resource-name"):  # fmt: skip
         assert flag in text, flag
+
+
+@pytest.mark.parametrize(("argv", "unset", "setting", "fix"), [
+    ((), "AZURE_OPENAI_DEPLOYMENT", "--deployment", "pass --deployment <deployment name> or set AZURE_OPENAI_DEPLOYMENT"),
+    ((), "AZURE_OPENAI_ENDPOINT", "--endpoint",
+     "pass --endpoint https://<resource>.openai.azure.com/ (or --base-url for a gateway) or set AZURE_OPENAI_ENDPOINT"),
+    ((), "AZURE_OPENAI_API_KEY", None, "no credential for Azure OpenAI: set AZURE_OPENAI_API_KEY"),
+    (("--endpoint", "https://x.openai.azure.com:443:444"), None, "--endpoint",
+     "--endpoint https://x.openai.azure.com:443:444 is not a valid endpoint URL"),
+])
+def test_configuration_errors_name_flags(env: None, monkeypatch: pytest.MonkeyPatch, argv: tuple[str, ...],
+                                         unset: str | None, setting: str | None, fix: str) -> None:
+    if unset:
+        monkeypatch.delenv(unset)
+    code, text = run(*argv)
+    assert code == 2 and fix in text
+    if setting:
+        assert f"setting: {setting}\n" in text
+    assert "deployment=" not in text and "azure_endpoint=" not in text and "api_key=" not in text
+    # every flag a message names is one this command has
+    flags = {s for a in _parser()._actions for s in a.option_strings}
+    assert set(re.findall(r"--[a-z][a-z-]*", text)) <= flags
+
+
+def test_cli_spelling_maps_each_flag_to_its_setting() -> None:
+    names = dict(cli_spelling(_parser()).names)
+    assert {k: names[k] for k in ("azure_endpoint", "base_url", "deployment", "api_version", "azure_auth_mode")} == {
+        "azure_endpoint": "--endpoint", "base_url": "--base-url", "deployment": "--deployment",
+        "api_version": "--api-version", "azure_auth_mode": "--auth-mode"}
+    assert "model" not in names and "timeout" not in names  # doctor's own flags, not target settings

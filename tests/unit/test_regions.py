@@ -253,8 +253,6 @@ def test_client_from_settings_builds_options_and_targets() -> None:
          "name 'eastus' is already used"),
         ([{"azure_endpoint": WEST, "api_key": "k", "name": ""}], "fallbacks[0].name",
          "must be a non-empty string"),
-        ([{"azure_endpoint": WEST, "api_key": "k", "azure_ad_token": "t"}], "fallbacks[0].api_key",
-         "both api_key and azure_ad_token were given"),
     ],
 )
 def test_errors_name_the_fallback_and_setting(fallbacks: Any, setting: str, message: str) -> None:
