@@ -215,14 +215,14 @@ def test_llamaindex_threads_racing_to_the_first_call_share_one_client(
     builds: list[int] = []
     second_entered = threading.Event()
 
-    def build(self: Any, *args: Any) -> Any:
+    def build(self: Any, *args: Any, **kwargs: Any) -> Any:
         builds.append(threading.get_ident())
         if len(builds) == 1:
             # hold the first build open: without a lock a racing thread enters here too
             second_entered.wait(timeout=0.5)
         else:
             second_entered.set()
-        return original(self, *args)
+        return original(self, *args, **kwargs)
 
     monkeypatch.setattr(AzureConnection, "_build_core", build)
     obj = _llamaindex(name)

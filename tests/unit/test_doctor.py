@@ -114,8 +114,8 @@ def test_service_principal_flags(no_env: None) -> None:
 def test_hints_name_the_flags_not_python_keywords(no_env: None) -> None:
     code, text = run("--deployment", "chat")
     assert code == 2
-    assert "configuration problem: no Azure OpenAI endpoint: pass --endpoint 'https://<resource>.openai.azure.com/'" \
-           " (or --resource-name, or --base-url for a gateway) or set AZURE_OPENAI_ENDPOINT" in text
+    assert "configuration problem: no Azure OpenAI endpoint: pass --endpoint https://<resource>.openai.azure.com/" \
+           " (or --resource-name or --base-url for a gateway) or set AZURE_OPENAI_ENDPOINT" in text
     assert "setting: --endpoint" in text
     code, text = run("--endpoint", "https://res.openai.azure.com", "--deployment", "chat", "--auth-mode", "entra")
     assert code == 2
@@ -153,7 +153,8 @@ def test_help_lists_the_credential_flags(capsys: pytest.CaptureFixture[str]) -> 
 @pytest.mark.parametrize(("argv", "unset", "setting", "fix"), [
     ((), "AZURE_OPENAI_DEPLOYMENT", "--deployment", "pass --deployment <deployment name> or set AZURE_OPENAI_DEPLOYMENT"),
     ((), "AZURE_OPENAI_ENDPOINT", "--endpoint",
-     "pass --endpoint https://<resource>.openai.azure.com/ (or --base-url for a gateway) or set AZURE_OPENAI_ENDPOINT"),
+     "pass --endpoint https://<resource>.openai.azure.com/ (or --resource-name or --base-url for a gateway) "
+     "or set AZURE_OPENAI_ENDPOINT"),
     ((), "AZURE_OPENAI_API_KEY", None, "no credential for Azure OpenAI: set AZURE_OPENAI_API_KEY"),
     (("--endpoint", "https://x.openai.azure.com:443:444"), None, "--endpoint",
      "--endpoint https://x.openai.azure.com:443:444 is not a valid endpoint URL"),
