@@ -34,7 +34,8 @@ def real_cause(exc: BaseException) -> BaseException:
     """``exc``, or what it stands for when a transport mislabelled it: httpx-aiohttp raises
     ``httpx.ConnectTimeout`` from a ``ServerDisconnectedError`` (no time ran out)."""
     cause = exc.__cause__
-    if isinstance(exc, httpx.TimeoutException) and cause is not None and not isinstance(cause, TimeoutError):
+    if (isinstance(exc, httpx.TimeoutException) and cause is not None and not isinstance(cause, TimeoutError)
+            and type(cause).__module__.startswith("aiohttp")):
         return cause
     return exc
 
