@@ -9,7 +9,7 @@ Its async twin (``async_driver.py``) is the same loop with ``await``; neither de
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import httpx
 

@@ -209,3 +209,19 @@ async def test_limit_outlasting_retry_after_every_call_succeeds_with_defaults(
         results = await asyncio.gather(*(core.achat(REQ) for _ in range(12)), return_exceptions=True)
     assert [r.first.content for r in results if not isinstance(r, BaseException)] == ["hello"] * 12
     assert window.throttled >= 24 and time.monotonic() - started < 3.0
+
+
+@pytest.mark.parametrize("aiohttp", [False, True], ids=["httpx-pool", "aiohttp"])
+async def test_async_refused_connection_is_a_connection_error_not_a_timeout(aiohttp: bool) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on (bound, then released)
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    target = resolve_target(azure_endpoint=f"http://127.0.0.1:{port}", deployment="chat", api_key="k", env={})
+    async with CoreClient(target, options=ClientOptions(max_retries=0, use_aiohttp=aiohttp)) as core:
+        with pytest.raises(APIConnectionError) as ei:
+            await core.achat(REQ)
+    assert not isinstance(ei.value, APITimeoutError)
+    assert str(ei.value).startswith(f"Could not connect to http://127.0.0.1:{port}/openai/deployments/chat/")
+    assert "Raise timeout=" not in str(ei.value)

@@ -8,6 +8,7 @@ import logging
 import httpx
 import pytest
 
+from shared_core.errors import AuthenticationError
 from shared_core.policy.routing import Router
 from shared_core.policy.transport import send_json, stream_deltas
 from shared_core.wire.chat import parse_chat_chunk
@@ -80,7 +81,7 @@ def test_no_secret_in_any_record(caplog: pytest.LogCaptureFixture) -> None:
                  default_query={"subscription-key": "query-sekrit"})
     leaky = httpx.ConnectError("failed for https://gw.example.com/openai?subscription-key=query-sekrit&sig=sas-sekrit")
     rec = Recorder(leaky, err(401), err(429, **{"retry-after": "1"}), ok())
-    with pytest.raises(Exception):
+    with pytest.raises(AuthenticationError):
         send_json(httpx.Client(transport=httpx.MockTransport(rec)), shared_call([target], Router([1.0]), t))
     rec = Recorder(leaky, err(429, **{"retry-after": "1"}), ok())
     send_json(httpx.Client(transport=httpx.MockTransport(rec)), shared_call([target], Router([1.0]), t))

@@ -4,7 +4,8 @@ a stall; 429 waits grow and are bounded by time. Time is a fake clock: nothing s
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
