@@ -154,19 +154,19 @@ async def test_async_stall_mid_stream_is_a_stall(serve: Callable[[Behaviour], Se
     server = serve(stall_after_content)
     server.httpd.release = server.release  # type: ignore[attr-defined]
     got = []
-    async with client(server, timeout=0.3, use_aiohttp=aiohttp) as core:
+    async with client(server, timeout=1.0, use_aiohttp=aiohttp) as core:
         with pytest.raises(StreamError) as ei:
             async for d in core.astream_chat(REQ):
                 got.append(d.content)
     assert got == [None, "Hi"]
-    assert str(ei.value).startswith("The stream stalled: no data for 0.3 s after 2 chunk(s) received")
-    assert "timeout=0.3 s is the per-attempt read timeout" in str(ei.value)
+    assert str(ei.value).startswith("The stream stalled: no data for 1 s after 2 chunk(s) received")
+    assert "timeout=1 s is the per-attempt read timeout" in str(ei.value)
 
 
 def test_sync_stall_mid_stream_is_a_stall(serve: Callable[[Behaviour], Server]) -> None:
     server = serve(stall_after_content)
     server.httpd.release = server.release  # type: ignore[attr-defined]
-    with client(server, timeout=0.3) as core, pytest.raises(StreamError, match="^The stream stalled: no data for 0.3 s"):
+    with client(server, timeout=1.0) as core, pytest.raises(StreamError, match="^The stream stalled: no data for 1 s"):
         list(core.stream_chat(REQ))
 
 
@@ -180,7 +180,7 @@ class Window:
         self.lasts, self.ms = lasts, ms
         self.start: float | None = None
         self.lock = threading.Lock()
-        self.throttled = 0
+        self.throttled: dict[str, int] = {}  # 429s per call (x-ms-client-request-id)
 
     def __call__(self, h: BaseHTTPRequestHandler) -> None:
         with self.lock:
@@ -188,9 +188,11 @@ class Window:
             if self.start is None:
                 self.start = now
             limited = now - self.start < self.lasts
-            self.throttled += limited
+            if limited:
+                call = h.headers["x-ms-client-request-id"]
+                self.throttled[call] = self.throttled.get(call, 0) + 1
         if limited:
-            # retry-after-ms only: its rounded-up retry-after (1 s) would outlast this scaled-down window
+            # retry-after-ms only: its rounded-up retry-after (1 s) would be as long as this scaled-down window
             json_answer(h, 429, {"error": {"code": "429", "message": "Rate limit is exceeded."}},
                         **{"retry-after-ms": str(self.ms)})
         else:
@@ -201,14 +203,15 @@ async def test_limit_outlasting_retry_after_every_call_succeeds_with_defaults(
     serve: Callable[[Behaviour], Server]
 ) -> None:
     """Scaled-down lying retry-after (the full-scale run is benchmarks/reliability_retry_after.py):
-    retry-after-ms says 100 ms while the limit lasts 0.5 s; 12 concurrent calls, default settings."""
-    window = Window(lasts=0.5, ms=100)
+    retry-after-ms says 100 ms while the limit lasts 1 s; 12 concurrent calls, default settings."""
+    window = Window(lasts=1.0, ms=100)
     server = serve(window)
     started = time.monotonic()
     async with client(server) as core:
         results = await asyncio.gather(*(core.achat(REQ) for _ in range(12)), return_exceptions=True)
     assert [r.first.content for r in results if not isinstance(r, BaseException)] == ["hello"] * 12
-    assert window.throttled >= 24 and time.monotonic() - started < 3.0
+    # some call was throttled more often than max_retries=2 allows, and still got its answer
+    assert max(window.throttled.values()) >= 3 and time.monotonic() - started < 10.0
 
 
 @pytest.mark.parametrize("aiohttp", [False, True], ids=["httpx-pool", "aiohttp"])
