@@ -274,3 +274,13 @@ def test_interleaved_calls_success_started_before_a_fault_does_not_reset_the_bre
     assert c.begin().name == "eastus"
     c.rejected(503, {}, b"")
     assert router.state(0) == "open"
+
+
+def test_stall_names_the_deadline_when_it_set_the_read_timeout() -> None:
+    t = FakeTime()
+    rec = Recorder(failing_stream(sse(*CHUNKS[:2], done=False), httpx.ReadTimeout("timed out")))
+    with pytest.raises(StreamError) as ei:
+        list(stream_deltas(httpx.Client(transport=httpx.MockTransport(rec)),
+                           shared_call([tgt()], Router([1.0]), t, timeout=60.0, deadline=5.0), parse_chat_chunk))
+    assert str(ei.value).startswith("The stream stalled: no data for 5 s after 2 chunk(s)")
+    assert "The read timeout (5 s) was what was left of the call's deadline=." in str(ei.value)
