@@ -5,6 +5,10 @@ failed attempt and then sleep, fail over or raise as told. Waits come from the s
 says one (``retry-after-ms``, ``x-ms-retry-after-ms``, ``retry-after`` in seconds or as an HTTP
 date, then ``x-ratelimit-reset-requests/-tokens`` as ``"60"`` or ``"6m0s"``), otherwise from
 jittered exponential backoff.
+
+Throttling (429) is bounded by time, not by count: Azure's advised wait can be shorter than the
+limit really lasts, so a call that is throttled again after waiting as told waits longer each
+time (:func:`throttle_wait`), and keeps retrying while its 429 waits fit in ``max_retry_wait``.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ RETRYABLE_STATUSES = frozenset({408, 409, 429})
 
 BACKOFF_INITIAL = 0.5
 BACKOFF_MAX = 8.0
+#: a wait grown after repeated 429s never exceeds this (unless the server itself asks for more)
+THROTTLE_WAIT_MAX = 30.0
 
 Action = Literal["retry", "failover", "fail"]
 Reason = Literal[
@@ -27,6 +33,7 @@ Reason = Literal[
     "not_retryable",  # 4xx that another attempt cannot fix
     "exhausted",  # max_retries used up
     "wait_too_long",  # the server asked for longer than max_retry_wait
+    "throttled_too_long",  # 429 waits of this call would pass max_retry_wait in total
     "deadline",  # the wait would pass the call's deadline
     "refresh",  # 401 with a token: refresh the credential and replay once
 ]
@@ -96,11 +103,13 @@ def server_wait(
 ) -> float | None:
     """The wait (seconds) the server asked for, or None when it named none.
 
-    ``retry-after-ms`` and ``retry-after`` both count (PTU 429s send both; Foundry sent
-    ``retry-after: 1`` with ``retry-after-ms: 0``): the longer one wins. The rate-limit reset
-    headers are only read on a 429 and only when no ``retry-after`` was given.
+    ``retry-after-ms`` is the precise wait and ``retry-after`` the same rounded up to whole
+    seconds (PTU 429s send both): when they agree, the precise one wins, so a 30 ms wait costs
+    30 ms, not a second. When they disagree (Foundry sent ``retry-after: 1`` with
+    ``retry-after-ms: 0``) the longer one is the safe reading. The rate-limit reset headers are
+    only read on a 429 and only when no ``retry-after`` was given.
     """
-    waits: list[float] = []
+    precise: float | None = None
     for name in ("retry-after-ms", "x-ms-retry-after-ms"):
         raw = _get(headers, name)
         if raw is not None:
@@ -108,8 +117,10 @@ def server_wait(
                 ms = float(raw)
             except ValueError:
                 continue
-            if ms >= 0:
-                waits.append(ms / 1000.0)
+            if ms >= 0 and ms == ms:
+                precise = ms / 1000.0
+                break
+    rounded: float | None = None
     raw = _get(headers, "retry-after")
     if raw is not None:
         seconds = parse_duration(raw)
@@ -122,10 +133,11 @@ def server_wait(
                 when = None
             if when is not None:
                 seconds = max(0.0, when.timestamp() - (time.time() if now is None else now))
-        if seconds is not None:
-            waits.append(seconds)
-    if waits:
-        return max(waits)
+        rounded = seconds
+    if precise is not None and rounded is not None:
+        return precise if rounded - 1.0 < precise <= rounded else max(precise, rounded)
+    if precise is not None or rounded is not None:
+        return precise if precise is not None else rounded
     if status == 429:
         resets = [
             s
@@ -145,6 +157,22 @@ def backoff(attempt: int, rng: Callable[[], float] = random.random) -> float:
     return base * (1.0 - 0.25 * rng())  # up to 25 % shorter, so synchronized clients spread out
 
 
+def throttle_wait(
+    asked: float | None, previous: float | None, attempt: int, rng: Callable[[], float] = random.random
+) -> float:
+    """The wait before retrying a 429. ``previous`` is the wait before the attempt that was just
+    throttled again (None on the call's first 429).
+
+    The first 429 waits what the server asked (or backs off). Throttled again after that wait,
+    the server's advice proved too short: the wait doubles (jittered, at most
+    ``THROTTLE_WAIT_MAX``) and never falls below what the server asks now.
+    """
+    if previous is None:
+        return asked if asked is not None else backoff(attempt, rng)
+    grown = min(THROTTLE_WAIT_MAX, 2.0 * max(previous, BACKOFF_INITIAL)) * (1.0 - 0.25 * rng())
+    return max(grown, asked or 0.0)
+
+
 def is_retryable_status(status: int) -> bool:
     return status in RETRYABLE_STATUSES or status >= 500
 
@@ -161,12 +189,17 @@ def decide(
     refreshed: bool = False,
     rng: Callable[[], float] = random.random,
     now: float | None = None,
+    throttled: float = 0.0,
+    previous_throttle_wait: float | None = None,
 ) -> Decision:
-    """Decide after failed attempt number ``attempt`` (1-based).
+    """Decide after failed attempt number ``attempt`` (1-based; 429s are not counted in it).
 
     ``status`` None means no HTTP answer (connection error or timeout). ``can_failover`` says
     another healthy target exists; ``token_refreshable`` that the credential can fetch a new token
     (401 is replayed once, after ``invalidate()``); ``refreshed`` that this call already did so.
+    ``throttled`` is the time this call already waited on 429s, ``previous_throttle_wait`` the
+    last of those waits: 429s are retried while their waits fit in ``max_retry_wait``, however
+    many it takes (``max_retries=0`` still turns every retry off).
     """
     hdrs = headers or {}
     if status is not None:
@@ -188,9 +221,17 @@ def decide(
         # Another region answers now; the same region would need a wait. Failovers are bounded by
         # the number of targets, not by max_retries.
         return Decision("failover", 0.0, server_wait=asked)
-    if attempt > options.max_retries:
+    if options.max_retries == 0 or (attempt > options.max_retries and status != 429):
         return Decision("fail", reason="exhausted", server_wait=asked)
-    wait = asked if asked is not None else backoff(attempt, rng)
+    if status == 429:
+        wait = throttle_wait(asked, previous_throttle_wait, attempt, rng)
+        budget = options.max_retry_wait - throttled
+        if wait > budget:
+            if budget <= 0 or (asked is not None and asked > budget):
+                return Decision("fail", reason="throttled_too_long", server_wait=asked)
+            wait = budget  # the grown part is a guess: the last try may wait less
+    else:
+        wait = asked if asked is not None else backoff(attempt, rng)
     deadline = options.deadline
     if deadline is not None and elapsed + wait >= deadline:
         return Decision("fail", wait, reason="deadline", server_wait=asked)
@@ -205,4 +246,5 @@ __all__ = [
     "is_retryable_status",
     "parse_duration",
     "server_wait",
+    "throttle_wait",
 ]

@@ -8,6 +8,11 @@ errors, timeouts, 5xx) *open* for ``cooldown`` seconds (not picked while another
 -> *half-open*: one probe request at a time; a success closes it, a failure re-opens it.
 A 429 is backpressure, not a fault: it never trips the breaker, but the target is skipped until
 the wait the server asked for has passed.
+
+Under concurrency, a success only speaks for the target's state when its request started after
+the target's last fault: each fault bumps the target's epoch, a request notes the epoch it started
+in (:meth:`Router.epoch`), and a success from an older epoch is ignored. Otherwise the slow
+successes of requests sent before a region began failing would keep its breaker closed.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ State = Literal["closed", "open", "half_open"]
 
 
 class _Health:
-    __slots__ = ("failures", "open_until", "probing", "blocked_until", "tripped")
+    __slots__ = ("failures", "open_until", "probing", "blocked_until", "tripped", "epoch")
 
     def __init__(self) -> None:
         self.failures = 0
@@ -29,6 +34,7 @@ class _Health:
         self.probing = False  # a half-open probe is in flight
         self.blocked_until = 0.0  # 429: the server asked us to wait until then
         self.tripped = False  # breaker has opened at least once since the last success
+        self.epoch = 0  # faults so far: a success from a request sent before the last one is stale
 
 
 class Router:
@@ -115,27 +121,40 @@ class Router:
         now = self.clock()
         return any(i not in tried and self._usable(i, now) for i in range(len(self.weights)))
 
-    def success(self, index: int) -> None:
+    def epoch(self, index: int) -> int:
+        """The fault epoch of target ``index`` now: pass it back to :meth:`success`."""
+        return self._health[index].epoch
+
+    def success(self, index: int, epoch: int | None = None) -> None:
+        """A success on target ``index``; ``epoch`` is :meth:`epoch` when its request started
+        (a success of a request older than the target's last fault changes nothing)."""
         h = self._health[index]
         if h.failures or h.tripped or h.probing:
             with self._lock:
+                if epoch is not None and epoch != h.epoch:
+                    return
                 h.failures = 0
                 h.tripped = False
                 h.probing = False
                 h.open_until = 0.0
 
-    def failure(self, index: int) -> None:
-        """A fault (connection error, timeout, 5xx) on target ``index``."""
+    def failure(self, index: int) -> bool:
+        """A fault (connection error, timeout, 5xx, a stream failing before its first token) on
+        target ``index``. True when this fault opened the breaker."""
         if len(self.weights) == 1 and self.failure_threshold > 0:
             # one target: nowhere else to go, so a breaker would only refuse work
-            return
+            return False
         with self._lock:
             h = self._health[index]
             h.failures += 1
+            h.epoch += 1
+            opened = False
             if h.probing or h.failures >= self.failure_threshold:
+                opened = not h.tripped or self.clock() >= h.open_until
                 h.tripped = True
                 h.open_until = self.clock() + self.cooldown
             h.probing = False
+            return opened
 
     def throttled(self, index: int, wait: float | None) -> None:
         """A 429 on target ``index``: skip it for ``wait`` seconds (backpressure, not a fault)."""

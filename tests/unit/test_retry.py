@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from shared_core.policy.retry import Decision, backoff, decide, parse_duration, server_wait
+from shared_core.policy.retry import Decision, backoff, decide, parse_duration, server_wait, throttle_wait
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,36 @@ def test_x_should_retry_overrides() -> None:
 
 def test_retry_after_honoured_and_exhaustion() -> None:
     assert go(1, 429, {"retry-after": "3"}) == Decision("retry", 3.0, server_wait=3.0)
-    assert go(3, 429, {"retry-after": "3"}) == Decision("fail", reason="exhausted", server_wait=3.0)
+    assert go(3, 503, {"retry-after": "3"}) == Decision("fail", reason="exhausted", server_wait=3.0)
+    assert go(1, 429, {"retry-after": "3"}, opts=Opts(max_retries=0)).reason == "exhausted"
+
+
+def test_precise_retry_after_ms_wins_over_rounded_retry_after() -> None:
+    # retry-after is retry-after-ms rounded up to whole seconds: a 30 ms wait must not cost 1 s
+    assert server_wait({"retry-after": "1", "retry-after-ms": "30"}) == 0.03
+    assert server_wait({"retry-after": "2", "retry-after-ms": "1500"}) == 1.5
+    assert server_wait({"retry-after": "3", "x-ms-retry-after-ms": "3000"}) == 3.0
+    assert go(1, 429, {"retry-after": "1", "retry-after-ms": "30"}).wait == 0.03
+    # disagreeing pair (Foundry, REPORT.md: retry-after 1 with retry-after-ms 0): the longer is safe
+    assert server_wait({"retry-after": "5", "retry-after-ms": "100"}) == 5.0
+
+
+def test_429_retried_beyond_max_retries_within_max_retry_wait() -> None:
+    # throttled again after waiting as told: the wait doubles (rng half: 12.5 % jitter off)
+    d = go(5, 429, {"retry-after": "1"}, throttled=3.0, previous_throttle_wait=2.0)
+    assert d == Decision("retry", 3.5, server_wait=1.0)
+    assert throttle_wait(1.0, None, 1, half) == 1.0
+    assert throttle_wait(None, None, 1, half) == backoff(1, half)
+    assert throttle_wait(0.0, 0.0, 3, lambda: 0.0) == 1.0  # grows from the backoff floor
+    assert throttle_wait(1.0, 30.0, 9, lambda: 0.0) == 30.0  # capped
+    assert throttle_wait(45.0, 30.0, 9, lambda: 0.0) == 45.0  # never below what the server asks
+    # the budget: 429 waits of one call stop at max_retry_wait; the last grown wait is clipped
+    assert go(9, 429, {"retry-after": "1"}, throttled=58.0, previous_throttle_wait=16.0) == Decision(
+        "retry", 2.0, server_wait=1.0)
+    assert go(9, 429, {"retry-after": "1"}, throttled=60.0, previous_throttle_wait=2.0).reason == (
+        "throttled_too_long")
+    assert go(9, 429, {"retry-after": "3"}, throttled=58.0, previous_throttle_wait=2.0).reason == (
+        "throttled_too_long")
 
 
 def test_wait_beyond_max_retry_wait_fails_at_once_or_fails_over() -> None:

@@ -101,3 +101,36 @@ def test_release_frees_probe_slot() -> None:
     assert r.pick() == 0
     r.release(0)
     assert r.pick() == 0
+
+
+def test_success_of_a_request_older_than_the_last_fault_is_ignored() -> None:
+    """Concurrency: slow successes of requests sent before a target began failing must not keep
+    its breaker closed (issue 13 §3: a 50 %-failing primary kept most first attempts)."""
+    clock = Clock()
+    r = Router([1.0, 1.0], failure_threshold=2, cooldown=30.0, clock=clock, rng=lambda: 0.0)
+    early = r.epoch(0)  # request A starts
+    r.failure(0)  # request B (sent later) fails
+    r.success(0, early)  # A succeeds: it says nothing of the target since B's fault
+    assert r.failure(0) is True  # C fails: two faults in a row, the breaker opens
+    assert r.state(0) == "open" and r.pick() == 1
+
+
+def test_success_of_a_request_after_the_last_fault_resets() -> None:
+    clock = Clock()
+    r = Router([1.0, 1.0], failure_threshold=2, cooldown=30.0, clock=clock, rng=lambda: 0.0)
+    r.failure(0)
+    r.success(0, r.epoch(0))
+    assert r.failure(0) is False and r.state(0) == "closed"
+
+
+def test_stale_success_does_not_close_a_half_open_breaker() -> None:
+    clock = Clock()
+    r = Router([1.0, 1.0], failure_threshold=1, cooldown=10.0, clock=clock, rng=lambda: 0.0)
+    early = r.epoch(0)
+    r.failure(0)
+    clock.t = 10.0
+    assert r.pick() == 0 and r.state(0) == "half_open"  # the probe
+    r.success(0, early)  # a request from before the trip answers late
+    assert r.pick() == 1  # still half-open with its probe in flight
+    r.success(0, r.epoch(0))  # the probe succeeds
+    assert r.state(0) == "closed"

@@ -177,11 +177,12 @@ def test_daily_quota_wait_raises_at_once_naming_wait() -> None:
 
 def test_deadline_covers_all_attempts() -> None:
     t = FakeTime()
-    rec = Recorder(err(429, **{"retry-after": "4"}))
+    rec = Recorder(err(429, **{"retry-after": "2"}))
     with pytest.raises(RateLimitError) as ei:
         send_json(httpx.Client(transport=httpx.MockTransport(rec)),
                   make_call([tgt()], t, deadline=10.0, max_retries=10))
-    assert t.sleeps == [4.0, 4.0] and len(rec.requests) == 3
+    # throttled again after the advised 2 s: the wait doubles; a third wait (8 s) would pass 10 s
+    assert t.sleeps == [2.0, 4.0] and len(rec.requests) == 3
     assert "deadline (10 s)" in str(ei.value)
 
 

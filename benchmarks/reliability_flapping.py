@@ -1,0 +1,118 @@
+"""Reliability: a flapping region (issue 13 §3). How many first attempts still go to it?
+
+Two loopback "regions": the primary answers 503 to half of its requests (at random, after 20 ms),
+the secondary always 200. 200 calls through one ``CoreClient`` with the secondary as fallback:
+async (20 in flight at a time) and sync (one after the other). Counted: first attempts that went to the
+primary (a breaker that sees every fault keeps them away), and calls lost.
+
+    python benchmarks/reliability_flapping.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from shared_core import ChatRequest
+from shared_core.client import CoreClient
+from shared_core.connection.regions import resolve_targets
+
+CALLS = 200
+IN_FLIGHT = 20  # async calls in flight at once
+CHAT = json.dumps({"id": "c", "object": "chat.completion", "created": 1, "model": "gpt-4o", "choices": [
+    {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "Hi."}}]}).encode()
+FAULT = json.dumps({"error": {"code": "ServiceUnavailable", "message": "The service is busy."}}).encode()
+
+
+class Region:
+    def __init__(self, fail_rate: float, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.lock = threading.Lock()
+        self.seen: list[str] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("content-length") or 0))
+                with outer.lock:
+                    outer.seen.append(self.headers["x-ms-client-request-id"])
+                    fail = outer.rng.random() < fail_rate
+                time.sleep(0.02)
+                body = FAULT if fail else CHAT
+                self.send_response(503 if fail else 200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def scenario(mode: str) -> dict[str, Any]:
+    primary, secondary = Region(0.5, seed=1), Region(0.0, seed=2)
+    targets = resolve_targets(
+        {"azure_endpoint": primary.url, "api_key": "k", "deployment": "gpt-4o", "name": "primary"},
+        [{"azure_endpoint": secondary.url, "api_key": "k", "name": "secondary"}],
+    )
+    req = ChatRequest(messages=[{"role": "user", "content": "hi"}])
+    client = CoreClient(targets)
+    results: list[Any]
+    try:
+        if mode == "async":
+            async def one(gate: asyncio.Semaphore) -> Any:
+                async with gate:
+                    return await client.achat(req)
+
+            async def go() -> list[Any]:
+                gate = asyncio.Semaphore(IN_FLIGHT)
+                async with client:
+                    return await asyncio.gather(*(one(gate) for _ in range(CALLS)), return_exceptions=True)
+
+            results = asyncio.run(go())
+        else:
+            results = []
+            for _ in range(CALLS):
+                try:
+                    results.append(client.chat(req))
+                except Exception as exc:  # counted as lost
+                    results.append(exc)
+            client.close()
+    finally:
+        primary.stop()
+        secondary.stop()
+    first_to_primary = len(set(primary.seen))  # a call's id appears once per attempt; first attempts
+    lost = sum(isinstance(r, BaseException) for r in results)
+    return {"mode": mode, "first_to_primary": first_to_primary, "lost": lost}
+
+
+def main() -> None:
+    print(f"\nFlapping primary (503 on half of its requests), {CALLS} calls, fallback to a healthy region\n")
+    print("| mode | first attempts to the primary | calls lost |")
+    print("|---|---|---|")
+    for mode in ("async", "sync"):
+        r = scenario(mode)
+        print(f"| {r['mode']} | {r['first_to_primary']} of {CALLS} | {r['lost']} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""The async driver: the sync driver's loop with ``await`` (same :class:`Call`, same decisions)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+
+from shared_core.policy.call import Call
+from shared_core.policy.faults import NETWORK_ERRORS
+from shared_core.policy.streaming import StreamAttempt
+from shared_core.policy.sync_driver import refresh
+from shared_core.types import ChatDelta, ResponseMeta
+from shared_core.wire.stream import ParseChunk
+
+
+async def asend(
+    http: httpx.AsyncClient, call: Call, *, stream: bool = False
+) -> tuple[httpx.Response, ResponseMeta]:
+    """Async twin of :func:`~shared_core.policy.sync_driver.send`."""
+    while True:
+        target = call.begin()
+        request = call.request(http, await target.credential.aheaders())
+        try:
+            response = await http.send(request, stream=stream)
+        except Exception as exc:
+            if not isinstance(exc, NETWORK_ERRORS):
+                raise
+            step = call.failed(exc)
+        else:
+            status = response.status_code
+            if status < 400:
+                return response, call.succeeded(response, stream=stream)
+            try:
+                body = await response.aread()
+            except httpx.HTTPError:
+                body = b""
+            finally:
+                await response.aclose()
+            step = call.rejected(status, response.headers, body)
+        if step.refresh:
+            refresh(call, target, step)
+        if step.wait > 0:
+            await call.hooks.asleep(step.wait)
+
+
+async def astream_deltas(http: httpx.AsyncClient, call: Call, parse: ParseChunk) -> AsyncIterator[ChatDelta]:
+    """Async twin of :func:`~shared_core.policy.sync_driver.stream_deltas`."""
+    while True:
+        response, meta = await asend(http, call, stream=True)
+        attempt = StreamAttempt(call, parse, meta)
+        try:
+            try:
+                async for chunk in response.aiter_bytes():
+                    for delta in attempt.feed(chunk):
+                        yield delta
+                    if attempt.stop:
+                        break
+            except NETWORK_ERRORS as exc:
+                attempt.failed(exc)
+            if attempt.step is None:
+                out = attempt.end()
+                if attempt.step is None:
+                    for delta in out:
+                        yield delta
+                    return
+        finally:
+            attempt.close()
+            await response.aclose()
+        if attempt.step.wait > 0:
+            await call.hooks.asleep(attempt.step.wait)
+
+
+__all__ = ["asend", "astream_deltas"]

@@ -1,0 +1,515 @@
+"""One logical call across all its attempts: the sans-I/O state both drivers obey.
+
+:class:`Call` decides which target, which headers and body, how long this attempt may take, and
+what a failure means (retry after N s, fail over, refresh the token and replay, give up with which
+typed error). It tells the router (circuit breakers) of every outcome, and it logs every retry,
+failover and wait on the ``shared_core.policy`` logger: INFO for each retry or failover with its
+reason, target (name, host, deployment: never a key, token or query string) and wait, DEBUG for
+the details of each attempt.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import random
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from shared_core.connection.config import ClientOptions, Target
+from shared_core.connection.routes import Route, build_route
+from shared_core.errors import APIConnectionError, APIStatusError, APITimeoutError, AzureOpenAIError, StreamError
+from shared_core.policy import faults
+from shared_core.policy.retry import Decision, decide
+from shared_core.policy.routing import Router
+from shared_core import __version__ as VERSION
+from shared_core.types import ResponseMeta
+
+#: retries, failovers, waits and breaker changes (a child of ``shared_core``, like every library logger)
+log = logging.getLogger("shared_core.policy")
+
+USER_AGENT = f"azoai/{VERSION}"
+
+#: body builder: (target, route) -> JSON body (None for none); called once per target per call
+BodyFn = Callable[[Target, Route], "dict[str, Any] | None"]
+#: (target index, operation, deployment, method, suffix) -> (target, route, parsed URL)
+RouteCache = dict[tuple[int, str, "str | None", str, str], tuple[Target, Route, httpx.URL, dict[str, str]]]
+
+
+async def _asleep(seconds: float) -> None:
+    import asyncio  # already imported whenever a coroutine runs; not at import time (it costs 15+ ms)
+
+    await asyncio.sleep(seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class Hooks:
+    """Time and randomness, injectable so tests never wait."""
+
+    sleep: Callable[[float], None] = time.sleep
+    asleep: Callable[[float], Awaitable[None]] = _asleep
+    clock: Callable[[], float] = time.monotonic
+    rng: Callable[[], float] = random.random
+
+
+DEFAULT_HOOKS = Hooks()
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """What the driver does before the next attempt."""
+
+    wait: float = 0.0
+    refresh: bool = False
+    claims: str | None = None  # CAE claims challenge of a 401, decoded
+
+
+# patterns compiled by re's cache on first use (error paths only): nothing compiled at import
+_CLAIMS = r'claims="([^"]+)"'
+_RETRY_AFTER_TEXT = rb"(?i)retry after (\d{1,6}) seconds?"
+
+
+def claims_challenge(www_authenticate: str | None) -> str | None:
+    """The decoded ``claims`` of a CAE ``WWW-Authenticate: Bearer ... claims="<base64>"`` challenge."""
+    if not www_authenticate or "claims=" not in www_authenticate:
+        return None
+    m = re.search(_CLAIMS, www_authenticate)
+    if not m:
+        return None
+    raw = m.group(1)
+    try:
+        return base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("utf-8")
+    except (ValueError, UnicodeError):
+        return None
+
+
+def safe_url(url: str | httpx.URL) -> str:
+    """The URL without query or userinfo: what error messages may show (gateway keys hide there)."""
+    parts = urlsplit(str(url))
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def meta_from(response: httpx.Response, *, client_request_id: str, attempts: int, target: str) -> ResponseMeta:
+    """``ResponseMeta`` for a response: ids, region, deployment, all headers."""
+    h = response.headers
+    return ResponseMeta(
+        status=response.status_code,
+        headers=h,
+        request_id=h.get("apim-request-id") or h.get("x-request-id"),
+        client_request_id=client_request_id,
+        region=h.get("x-ms-region"),
+        deployment=h.get("x-ms-deployment-name"),
+        attempts=attempts,
+        target=target,
+    )
+
+
+def _min_timeout(timeout: float | httpx.Timeout | None, limit: float) -> httpx.Timeout:
+    if timeout is None:
+        return httpx.Timeout(limit)
+    if isinstance(timeout, httpx.Timeout):
+
+        def cap(value: float | None) -> float:
+            return limit if value is None else min(value, limit)
+
+        return httpx.Timeout(
+            connect=cap(timeout.connect), read=cap(timeout.read), write=cap(timeout.write), pool=cap(timeout.pool)
+        )
+    return httpx.Timeout(min(timeout, limit))
+
+
+_DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+
+def encode_json(body: Any) -> bytes:
+    """Compact UTF-8 JSON, as the wire wants it."""
+    try:
+        return _DUMPS(body).encode()
+    except ValueError as exc:  # NaN / inf
+        raise ValueError(f"the request body is not valid JSON: {exc}") from None
+
+
+def where(target: Target, deployment: str | None = None) -> str:
+    """A target as logs and messages name it: name, host, deployment (never a secret)."""
+    parts = urlsplit(target.base)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    dep = deployment or target.deployment
+    return f"{target.name} ({host}, deployment {dep})" if dep else f"{target.name} ({host})"
+
+
+def _status_reason(status: int, asked: float | None) -> str:
+    said = f", server asked {asked:.3g} s" if asked is not None else ""
+    return f"HTTP {status}{' rate limited' if status == 429 else ''}{said}"
+
+
+class Call:
+    """One logical call across all its attempts (sans-I/O; shared by both drivers)."""
+
+    __slots__ = (
+        "targets", "router", "options", "operation", "body_fn", "method", "deployment", "suffix",
+        "timeout", "extra_headers", "files", "params", "hooks", "client_request_id", "attempts",
+        "started", "tried", "refreshed", "index", "_failover", "_prepared", "_url", "routes", "sent_auth",
+        "epoch", "reported", "throttles", "throttled", "throttle_wait", "read_timeout", "deadline_capped",
+        "_why", "_previous",
+    )
+
+    def __init__(
+        self,
+        targets: Sequence[Target],
+        router: Router,
+        options: ClientOptions,
+        operation: str,
+        body_fn: BodyFn,
+        *,
+        method: str = "POST",
+        deployment: str | None = None,
+        suffix: str = "",
+        timeout: float | httpx.Timeout | None = None,
+        headers: Mapping[str, str] | None = None,
+        files: Any = None,
+        params: Mapping[str, str] | None = None,
+        hooks: Hooks = DEFAULT_HOOKS,
+        routes: RouteCache | None = None,
+    ) -> None:
+        self.targets = targets
+        self.router = router
+        self.options = options
+        self.operation = operation
+        self.body_fn = body_fn
+        self.method = method
+        self.deployment = deployment
+        self.suffix = suffix
+        self.timeout = options.timeout if timeout is None else timeout
+        self.extra_headers = headers
+        self.files = files
+        self.params = params
+        self.hooks = hooks
+        self.client_request_id = str(uuid.uuid4())
+        self.attempts = 0
+        self.started = hooks.clock()
+        self.tried: set[int] = set()
+        self.refreshed = False
+        self.index = 0
+        self._failover = False
+        self._prepared: dict[int, tuple[Route, httpx.URL, dict[str, str], bytes | dict[str, Any] | None]] = {}
+        self._url = ""
+        self.routes = routes
+        self.sent_auth: str | None = None  # Authorization header of the last attempt (401 refresh)
+        self.epoch = 0  # the router's fault epoch of the target when this attempt started
+        self.reported = True  # the router heard of this attempt's outcome
+        self.throttles = 0  # 429 answers so far (they do not count against max_retries)
+        self.throttled = 0.0  # seconds waited on 429s so far
+        self.throttle_wait: float | None = None  # the last of those waits
+        self.read_timeout: float | None = None  # of the current attempt (stall messages)
+        self.deadline_capped = False  # ... and whether the deadline, not timeout=, set it
+        self._why = ""  # why the last attempt failed over (logged once the next target is known)
+        self._previous = 0
+
+    @property
+    def target(self) -> Target:
+        return self.targets[self.index]
+
+    @property
+    def multi(self) -> bool:
+        return len(self.targets) > 1
+
+    def begin(self) -> Target:
+        """Choose the target of the next attempt (checking the deadline first)."""
+        if self.attempts and self.options.deadline is not None:
+            if self.hooks.clock() - self.started >= self.options.deadline:
+                raise self._deadline_error(None)
+        failover = self._failover
+        self._previous = self.index
+        if len(self.targets) == 1:
+            self.index = 0
+        else:
+            self.index = self.router.pick(self.tried if failover else frozenset())
+            self.epoch = self.router.epoch(self.index)
+            self.reported = False
+        self._failover = False
+        self.attempts += 1
+        self.tried.add(self.index)
+        target = self.targets[self.index]
+        if failover:
+            log.info(
+                "failing over %s from %s to %s (attempt %d): %s", self.operation,
+                where(self.targets[self._previous], self.deployment), where(target, self.deployment),
+                self.attempts, self._why,
+            )
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("attempt %d of %s to %s, x-ms-client-request-id %s", self.attempts, self.operation,
+                      where(target, self.deployment), self.client_request_id)
+        return target
+
+    def request(self, http: httpx.Client | httpx.AsyncClient, auth: Mapping[str, str]) -> httpx.Request:
+        """The ``httpx.Request`` of this attempt, with the credential's ``auth`` headers."""
+        prepared = self._prepared.get(self.index)
+        if prepared is None:
+            target = self.target
+            route, url, base_headers = self._route(target)
+            body = self.body_fn(target, route)
+            payload: bytes | dict[str, Any] | None
+            if body is None:
+                payload = None
+            elif self.files is not None:
+                payload = body  # form fields next to the files
+            else:
+                payload = encode_json(body)
+            prepared = self._prepared[self.index] = (route, url, base_headers, payload)
+        route, url, base_headers, payload = prepared
+        headers = base_headers.copy()
+        headers.update(auth)
+        self.sent_auth = auth.get("Authorization") or auth.get("authorization")
+        headers["x-ms-client-request-id"] = self.client_request_id
+        if self.extra_headers:
+            headers.update(self.extra_headers)
+        self._url = route.url
+        timeout = self._attempt_timeout()
+        if self.params:
+            # httpx's params= replaces the URL's query (api-version included): merge instead
+            url = url.copy_merge_params(self.params)
+        if self.files is not None:
+            return http.build_request(
+                route.method, url, headers=headers, files=self.files,
+                data=payload if isinstance(payload, dict) else None, timeout=timeout,
+            )
+        return http.build_request(
+            route.method, url, headers=headers,
+            content=payload if isinstance(payload, bytes) else None, timeout=timeout,
+        )
+
+    def _route(self, target: Target) -> tuple[Route, httpx.URL, dict[str, str]]:
+        # Parsing a URL is a sixth of httpx's per-request cost: routes are cached per client.
+        key = (self.index, self.operation, self.deployment, self.method, self.suffix)
+        cache = self.routes
+        if cache is not None:
+            hit = cache.get(key)
+            if hit is not None and hit[0] is target:
+                return hit[1], hit[2], hit[3]
+        route = build_route(target, self.operation, deployment=self.deployment, method=self.method,
+                            suffix=self.suffix)
+        url = httpx.URL(route.url)
+        base = dict(route.headers)
+        if not any(k.lower() == "user-agent" for k in base):  # a user's own User-Agent wins
+            base["user-agent"] = USER_AGENT
+        if cache is not None:
+            if len(cache) >= 256:
+                cache.clear()
+            cache[key] = (target, route, url, base)
+        return route, url, base
+
+    def _attempt_timeout(self) -> float | httpx.Timeout | None:
+        deadline = self.options.deadline
+        self.read_timeout = faults.read_timeout_of(self.timeout)
+        self.deadline_capped = False
+        if deadline is None:
+            return self.timeout
+        remaining = deadline - (self.hooks.clock() - self.started)
+        if remaining <= 0:
+            raise self._deadline_error(None)
+        if self.read_timeout is None or remaining < self.read_timeout:
+            self.read_timeout, self.deadline_capped = remaining, True
+        return _min_timeout(self.timeout, remaining)
+
+    # -- outcomes ------------------------------------------------------------------------------
+
+    def succeeded(self, response: httpx.Response, *, stream: bool = False) -> ResponseMeta:
+        """A non-error answer; returns its metadata. The breaker hears of it now, or for a stream
+        only once the stream delivered something (:meth:`delivered`): a 200 that stalls, is cut
+        or carries an error event before its first token is a fault of its target."""
+        if not stream:
+            self.delivered()
+        return meta_from(
+            response, client_request_id=self.client_request_id, attempts=self.attempts, target=self.target.name
+        )
+
+    def delivered(self) -> None:
+        """The attempt succeeded (a stream: its first real delta, or its end): the breaker hears of it."""
+        if not self.reported:
+            self.reported = True
+            self.router.success(self.index, self.epoch)
+
+    def abandoned(self) -> None:
+        """The caller stopped reading a stream before it said anything: neither success nor fault."""
+        if not self.reported:
+            self.reported = True
+            self.router.release(self.index)
+
+    def _fault(self) -> None:
+        if not self.multi:
+            return
+        self.reported = True
+        if self.router.failure(self.index):
+            log.info("circuit breaker of %s opened for %g s after repeated faults",
+                     where(self.target, self.deployment), self.router.cooldown)
+
+    def _report(self, status: int | None, server_wait: float | None) -> None:
+        """Tell the router what an error answer (or its absence, ``status`` None) says of the target."""
+        if not self.multi:
+            return
+        if status is None or status >= 500 or status == 408:
+            self._fault()
+            return
+        self.reported = True
+        if status == 429:
+            self.router.throttled(self.index, server_wait)
+        else:
+            self.router.release(self.index)
+
+    def _decide(self, status: int | None, headers: Mapping[str, str] | None, *, token: bool = False) -> Decision:
+        decision = decide(
+            self.attempts - self.throttles,
+            status=status,
+            headers=headers,
+            elapsed=self.hooks.clock() - self.started,
+            options=self.options,
+            can_failover=self.multi and self.router.has_alternative(self.tried),
+            token_refreshable=token,
+            refreshed=self.refreshed,
+            rng=self.hooks.rng,
+            throttled=self.throttled,
+            previous_throttle_wait=self.throttle_wait,
+        )
+        if status == 429:
+            self.throttles += 1
+            if decision.action == "retry":
+                self.throttled += decision.wait
+                self.throttle_wait = decision.wait
+        if decision.action == "fail" and log.isEnabledFor(logging.DEBUG):
+            log.debug("giving up %s on %s after %d attempt(s): %s", self.operation,
+                      where(self.target, self.deployment), self.attempts, decision.reason)
+        return decision
+
+    def _next(self, decision: Decision, why: str) -> Step:
+        """The step of a retry or failover decision, logged."""
+        if decision.action == "failover":
+            self._failover = True
+            self._why = why  # logged by begin(), which knows the next target
+            return Step(0.0)
+        log.info("retrying %s on %s in %.3g s (attempt %d failed: %s)", self.operation,
+                 where(self.target, self.deployment), decision.wait, self.attempts, why)
+        return Step(decision.wait)
+
+    def rejected(self, status: int, headers: Mapping[str, str], body: bytes) -> Step:
+        """An error status: the step to take, or raise the typed error."""
+        target = self.target
+        hint = headers
+        if status == 429 and body and b"etry after" in body:
+            # Azure TPM 429s have said "Please retry after N seconds" in the body only
+            m = re.search(_RETRY_AFTER_TEXT, body[:4000])
+            if m and "retry-after" not in headers and "retry-after-ms" not in headers:
+                hint = {**headers, "retry-after": m.group(1).decode()}
+        # a static token cannot be refreshed: its 401 is final (the diagnosis names its expiry)
+        refreshable = target.credential.kind == "token" and getattr(target.credential, "refreshable", True)
+        decision = self._decide(status, hint, token=refreshable)
+        self._report(status, decision.server_wait)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("HTTP %d from %s: apim-request-id %s, x-ms-region %s, server wait %s", status,
+                      where(target, self.deployment), headers.get("apim-request-id") or headers.get("x-request-id"),
+                      headers.get("x-ms-region"), decision.server_wait)
+        if decision.action == "fail":
+            from shared_core.wire.diagnose import error_from_response  # only on the error path: keeps imports light
+
+            note = None
+            if decision.reason == "wait_too_long":
+                note = (
+                    f"That is longer than max_retry_wait={self.options.max_retry_wait:g} s, so azoai did"
+                    " not wait: raise max_retry_wait, or configure another target to fail over to."
+                )
+            elif decision.reason == "throttled_too_long":
+                note = (
+                    f"azoai already waited {self.throttled:.3g} s on 429s in this call ({self.throttles}"
+                    f" throttled attempts); max_retry_wait={self.options.max_retry_wait:g} s is the most"
+                    " one call waits on throttling: raise max_retry_wait, lower the load, or configure"
+                    " another target to fail over to."
+                )
+            elif decision.reason == "deadline":
+                note = (
+                    f"The next attempt would pass the call's deadline ({self.options.deadline:g} s),"
+                    " so azoai gave up."
+                )
+            if self.deployment and self.deployment != target.deployment:
+                import dataclasses  # error path only: the diagnosis names the deployment really called
+
+                target = dataclasses.replace(target, deployment=self.deployment)
+            raise error_from_response(
+                status, headers, body, target=target, attempts=self.attempts,
+                retry_after=decision.server_wait, note=note,
+            )
+        if decision.reason == "refresh":
+            self.refreshed = True
+            log.info("replaying %s on %s with a new token (HTTP 401; attempt %d)", self.operation,
+                     where(target, self.deployment), self.attempts)
+            return Step(0.0, refresh=True, claims=claims_challenge(headers.get("www-authenticate")))
+        return self._next(decision, _status_reason(status, decision.server_wait))
+
+    def in_band(self, exc: AzureOpenAIError) -> Step:
+        """A failure inside a 200 stream before anything was handed out (an error event, a body
+        that is not SSE, an end before ``[DONE]``): retry or fail over like an error status (an
+        event without a known status like a server fault), or raise ``exc``."""
+        status = exc.status if isinstance(exc, APIStatusError) else None
+        headers = exc.headers if isinstance(exc, APIStatusError) else None
+        decision = self._decide(status, headers)
+        self._report(status, decision.server_wait)
+        if decision.action == "fail":
+            if isinstance(exc, APIStatusError):
+                exc.attempts = self.attempts
+            raise exc
+        if isinstance(exc, APIStatusError):
+            why = f"error event in the stream: {_status_reason(exc.status, decision.server_wait)}, code {exc.code}"
+        else:
+            why = f"stream failed before its first token: {faults.scrub(str(exc))[:200]}"
+        return self._next(decision, why)
+
+    def failed(self, exc: Exception, *, stream_error: StreamError | None = None) -> Step:
+        """No HTTP answer (connection error, timeout), or a stream that stalled or was cut before
+        its first token (``stream_error``, raised if no attempt is left): the step to take, or
+        raise the typed error."""
+        # OSError: custom transports (ASGI apps, test doubles) may raise ConnectionError/TimeoutError raw
+        if not isinstance(exc, (httpx.TransportError, httpx.TimeoutException, OSError)):
+            raise self._connection_error(exc, kind="invalid") from exc
+        kind = faults.kind_of(exc)
+        if kind == "invalid":
+            raise self._connection_error(exc, kind="invalid") from exc
+        self._fault()
+        decision = self._decide(None, None)
+        if decision.action == "fail":
+            if stream_error is not None:
+                raise stream_error from exc
+            if decision.reason == "deadline":
+                raise self._deadline_error(exc) from exc
+            raise self._connection_error(exc) from exc
+        if stream_error is not None:
+            why = str(stream_error).split(". ", 1)[0]
+        else:
+            why = {"timeout": "timed out", "dropped": "connection dropped", "connect": "could not connect"}[kind]
+            why = f"{why} ({faults.describe(exc)})"
+        return self._next(decision, why)
+
+    def _here(self) -> str:
+        return safe_url(self._url) if self._url else safe_url(self.target.base)
+
+    def _connection_error(self, exc: Exception, *, kind: faults.Kind | None = None) -> APIConnectionError:
+        return faults.connection_error(exc, url=self._here(), attempts=self.attempts, kind=kind)
+
+    def _deadline_error(self, exc: Exception | None) -> APITimeoutError:
+        return faults.deadline_error(exc, url=self._here(), attempts=self.attempts, deadline=self.options.deadline)
+
+
+__all__ = [
+    "BodyFn", "Call", "DEFAULT_HOOKS", "Hooks", "RouteCache", "Step", "USER_AGENT", "VERSION", "claims_challenge",
+    "encode_json", "log", "meta_from", "safe_url", "where",
+]
