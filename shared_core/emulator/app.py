@@ -281,11 +281,11 @@ class EmulatorApp:
                     body["n"] = int(body["n"])
             result = ops_media.image_plan(body, dep, self.config, now, seq, self._store_blob, req.base_url, source)
         elif op == "audio/speech":
-            audio, ctype = ops_media.speech_plan(body)
+            audio, ctype = ops_media.speech_plan(body, dep, self.config)
             self._count(dep)
             return Response(200, audio, headers, ctype)
         else:
-            data, ctype = ops_media.transcription_plan(fields, files, op == "audio/translations")
+            data, ctype = ops_media.transcription_plan(fields, files, op == "audio/translations", dep, self.config)
             self._count(dep)
             return Response(200, data, headers, ctype)
         self._count(dep)

@@ -34,6 +34,7 @@ class ModelSpec:
     dimensions: int | None = None  # embeddings: native size
     dimensions_option: bool = False  # embeddings: ``dimensions`` accepted
     retired: bool = False  # Azure answers every call with an error (Learn: model-retirements)
+    retired_since: str = ""  # retirement date; a retired legacy default keeps being served until defaults switch
     router: bool = False  # model-router: the response names the model that served it
 
 
@@ -51,14 +52,18 @@ def _reasoning(family: str, version: str, context: int, output: int, **kw: objec
     return replace(base, **kw)  # type: ignore[arg-type]
 
 
-# Longest prefix wins (``gpt-4o-mini`` before ``gpt-4o``).
+# Longest prefix wins (``gpt-4o-mini`` before ``gpt-4o``). Retirement dates: anchors-2026-12.md
+# ("Deprecations", from Learn model-retirements); ``retired=True`` makes every call fail as on Azure,
+# except for the emulator's legacy default deployments (gpt-4o, o3-mini, dall-e-3), still served.
 CATALOG: dict[str, ModelSpec] = {
     # chat
-    "gpt-4o": _chat("gpt-4o", "2024-11-20", 128_000, 16_384),
+    "gpt-4o": _chat("gpt-4o", "2024-11-20", 128_000, 16_384, retired_since="2026-10-01"),
     "gpt-4o-mini": _chat("gpt-4o-mini", "2024-07-18", 128_000, 16_384),
-    "gpt-4.1": _chat("gpt-4.1", "2025-04-14", 1_047_576, 32_768),
-    "gpt-4.1-mini": _chat("gpt-4.1-mini", "2025-04-14", 1_047_576, 32_768),
-    "gpt-4.1-nano": _chat("gpt-4.1-nano", "2025-04-14", 1_047_576, 32_768),
+    "gpt-4.1": _chat("gpt-4.1", "2025-04-14", 1_047_576, 32_768, retired=True, retired_since="2026-10-14"),
+    "gpt-4.1-mini": _chat("gpt-4.1-mini", "2025-04-14", 1_047_576, 32_768, retired=True,
+                          retired_since="2026-10-14"),
+    "gpt-4.1-nano": _chat("gpt-4.1-nano", "2025-04-14", 1_047_576, 32_768, retired=True,
+                          retired_since="2026-10-14"),
     "gpt-35-turbo": _chat("gpt-35-turbo", "0125", 16_385, 4_096, vision=False),
     "gpt-35-turbo-0301": _chat("gpt-35-turbo", "0301", 4_096, 4_096, vision=False, retired=True),
     "gpt-35-turbo-0613": _chat("gpt-35-turbo", "0613", 4_096, 4_096, vision=False, retired=True),
@@ -67,18 +72,23 @@ CATALOG: dict[str, ModelSpec] = {
     "gpt-4-32k": _chat("gpt-4-32k", "0613", 32_768, 8_192, vision=False, retired=True),
     "gpt-4.5-preview": _chat("gpt-4.5-preview", "2025-02-27", 128_000, 16_384, retired=True),
     # reasoning
-    "o1": _reasoning("o1", "2024-12-17", 200_000, 100_000, sampling="none", parallel_tool_calls=False),
+    "o1": _reasoning("o1", "2024-12-17", 200_000, 100_000, sampling="none", parallel_tool_calls=False, retired=True,
+                     retired_since="2026-09-16"),
     "o1-mini": _reasoning("o1-mini", "2024-09-12", 128_000, 65_536, sampling="none", parallel_tool_calls=False,
                           vision=False, retired=True),
     "o1-preview": _reasoning("o1-preview", "2024-09-12", 128_000, 32_768, sampling="none",
                              parallel_tool_calls=False, vision=False, retired=True),
     "o3-mini": _reasoning("o3-mini", "2025-01-31", 200_000, 100_000, sampling="none", parallel_tool_calls=False,
-                          vision=False),
+                          vision=False, retired_since="2026-10-01"),
     "o3": _reasoning("o3", "2025-04-16", 200_000, 100_000, parallel_tool_calls=False),
-    "o4-mini": _reasoning("o4-mini", "2025-04-16", 200_000, 100_000, parallel_tool_calls=False),
+    "o4-mini": _reasoning("o4-mini", "2025-04-16", 200_000, 100_000, parallel_tool_calls=False, retired=True,
+                          retired_since="2026-10-16"),
     "gpt-5": _reasoning("gpt-5", "2025-08-07", 400_000, 128_000, efforts=_GPT5_EFFORTS),
     "gpt-5-mini": _reasoning("gpt-5-mini", "2025-08-07", 400_000, 128_000, efforts=_GPT5_EFFORTS),
     "gpt-5-nano": _reasoning("gpt-5-nano", "2025-08-07", 400_000, 128_000, efforts=_GPT5_EFFORTS),
+    "gpt-5.1": _reasoning("gpt-5.1", "2025-11-13", 400_000, 128_000, efforts=_GPT5_EFFORTS),
+    # served today: x-ms-served-model "gpt-5.2-2025-12-11" in real traffic (azure-recordings/REPORT.md §2)
+    "gpt-5.2": _reasoning("gpt-5.2", "2025-12-11", 400_000, 128_000, efforts=_GPT5_EFFORTS),
     # model-router 2025-11-18 (GA): context window of its smallest model, reasoning_effort honoured.
     "model-router": _chat("model-router", "2025-11-18", 200_000, 32_768, router=True, efforts=_GPT5_EFFORTS),
     # legacy completions
@@ -91,7 +101,7 @@ CATALOG: dict[str, ModelSpec] = {
     "text-embedding-3-large": ModelSpec("text-embedding-3-large", "1", 8_191, 0, dimensions=3072, dimensions_option=True),
     "text-embedding-ada-002": ModelSpec("text-embedding-ada-002", "2", 8_191, 0, dimensions=1536),
     # images and audio
-    "dall-e-3": ModelSpec("dall-e-3", "3.0"),
+    "dall-e-3": ModelSpec("dall-e-3", "3.0", retired_since="2026-03-04"),
     "dall-e-2": ModelSpec("dall-e-2", "2.0", retired=True),
     "gpt-image-1": ModelSpec("gpt-image-1", "2025-04-15"),
     "gpt-image-1-mini": ModelSpec("gpt-image-1-mini", "2025-10-06"),

@@ -106,10 +106,18 @@ def make_deployment(name: str, model: str | None = None, **options: Any) -> Depl
     return Deployment(name, model, kind, tpm, rpm, int(dims) if dims is not None else None, version)
 
 
+#: Deployments the README, demo and tests use today (several are models Azure has retired; the switch
+#: of defaults to current models is a later change).
+LEGACY_DEFAULTS = ("gpt-4o", "gpt-4o-mini", "o3-mini", "gpt-35-turbo-instruct", "text-embedding-3-small", "dall-e-3",
+                   "whisper", "tts")
+#: Models Azure serves today (anchors-2026-12.md; Learn models-sold-directly-by-azure), also deployed by default.
+CURRENT_MODELS = ("gpt-5.2", "gpt-5-mini", "model-router", "text-embedding-3-large", "gpt-image-1", "gpt-4o-transcribe",
+                  "gpt-4o-mini-tts")
+
+
 def default_deployments() -> dict[str, Deployment]:
     """The default set, each named after its model."""
-    names = ["gpt-4o", "gpt-4o-mini", "o3-mini", "gpt-35-turbo-instruct", "text-embedding-3-small", "dall-e-3", "whisper", "tts"]
-    return {n: make_deployment(n) for n in names}
+    return {n: make_deployment(n) for n in LEGACY_DEFAULTS + CURRENT_MODELS}
 
 
 def parse_deployment_arg(spec: str) -> Deployment:

@@ -42,22 +42,6 @@ def fingerprint(dep: Deployment) -> str:
     return "fp_" + bh.stable_id("", dep.model, dep.model_version, length=10).lower()
 
 
-def _check_unknown(body: JSON, known: frozenset[str]) -> None:
-    for key in body:
-        if key not in known:
-            raise azure.unrecognized_argument(key)
-
-
-def _num(body: JSON, name: str, lo: float, hi: float) -> None:
-    v = body.get(name)
-    if v is None:
-        return
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise azure.invalid_type(name, "a number")
-    if not lo <= v <= hi:
-        raise azure.invalid_value(name, f"Invalid '{name}': {v} is out of range ({lo} to {hi}).")
-
-
 def _filter_trigger(texts: list[str], terms: dict[str, str]) -> str | None:
     joined = "\n".join(texts).lower()
     for term, category in terms.items():

@@ -94,7 +94,7 @@ def rule(id: str, op: str, *, what: str, status: int = 400, code: str | None, pa
 
 def load() -> list[Rule]:
     """Import every rule module (registering its rules) and return the table."""
-    from . import rules_chat, rules_content, rules_other, rules_schema  # noqa: F401
+    from . import rules_chat, rules_content, rules_media, rules_other, rules_schema  # noqa: F401
 
     return RULES
 

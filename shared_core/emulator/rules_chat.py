@@ -110,7 +110,7 @@ def _stream_options(ctx: Ctx) -> None:
 
 # --- numeric ranges ------------------------------------------------------------------------
 
-_NUMBERS = {"temperature": (0.0, 2.0), "top_p": (0.0, 1.0), "presence_penalty": (-2.0, 2.0), "frequency_penalty": (-2.0, 2.0)}
+_NUMBERS = {"temperature": (0, 2), "top_p": (0, 1), "presence_penalty": (-2, 2), "frequency_penalty": (-2, 2)}
 _INTEGERS = {"n": (1, 128), "max_tokens": (1, None), "max_completion_tokens": (1, None), "top_logprobs": (0, 20)}
 
 
@@ -220,7 +220,7 @@ def _tool_name_length(ctx: Ctx) -> None:
 
 
 @rule("chat.tool_choice", "chat", stage=40, what="`tool_choice` only with `tools`; 'none'/'auto'/'required' or a "
-      "named tool that is in `tools`", code="invalid_value", param="tool_choice", message="Invalid value for "
+      "named tool that is in `tools`", code=None, param="tool_choice", message="Invalid value for "
       "'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.",
       source="OpenAI chat reference (tool_choice), passed through by Azure")
 def _tool_choice(ctx: Ctx) -> None:
