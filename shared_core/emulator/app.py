@@ -265,7 +265,7 @@ class EmulatorApp:
                 return self._stream(events, flags, headers, decision.stream, ids)
             result = full
         elif op == "embeddings":
-            result, _tokens = ops_media.embeddings_plan(body, dep, self.config)
+            result, _tokens = ops_media.embeddings_plan(body, dep, self.config, version, "v1" if v1 else "dated")
         elif op in ("images/generations", "images/edits"):
             source = None
             if op == "images/edits":

@@ -15,8 +15,9 @@ JSON = dict[str, Any]
 
 # --- embeddings ------------------------------------------------------------------------------
 
-def embeddings_plan(body: JSON, dep: Deployment, cfg: EmulatorConfig) -> tuple[JSON, int]:
-    ctx = rules.Ctx("embeddings", body, dep, None, "dated", cfg)
+def embeddings_plan(body: JSON, dep: Deployment, cfg: EmulatorConfig, api_version: str | None = None,
+                    style: str = "dated") -> tuple[JSON, int]:
+    ctx = rules.Ctx("embeddings", body, dep, api_version, style, cfg)
     rules.run("embeddings", ctx)
     inputs: list[str] = ctx.scratch["inputs"]
     counts = [bh.count_tokens(s) for s in inputs]
