@@ -27,10 +27,13 @@ LIMITATIONS: tuple[tuple[str, str], ...] = (
      "changes over time (e.g. `pattern`, `format`, `minimum` are accepted today)."),
     ("Unknown models", "A deployment of a model missing from the catalog is served as a permissive 128k chat model "
      "(or its configured kind)."),
-    ("api-version gating", "Only features with a public Azure answer are gated (json_schema, parallel_tool_calls); other "
-     "fields are accepted on every dated api-version."),
-    ("Images and audio", "Size/quality/style/voice/format checks run inline in `ops_media.py` (not yet rows of this "
-     "table): values outside Azure's enums are refused, model-specific combinations are not."),
+    ("api-version gating", "Gated on dated api-versions only where Azure's refusal is on record: json_schema "
+     "before 2024-08-01-preview, parallel_tool_calls on 2024-05-01-preview and older. Learn's changelog dates other "
+     "fields (stream_options, max_completion_tokens: 2024-09-01-preview; embeddings dimensions/encoding_format: "
+     "2024-03-01-preview), but real traffic shows stream_options accepted on 2024-08-01-preview and encoding_format on "
+     "2023-05-15, so they are accepted on every dated api-version."),
+    ("Images and audio", "Enum values (size per model, quality, style, voice, formats) are refused as Azure does; "
+     "model-specific combinations beyond size (e.g. `style` or `response_format: url` on gpt-image-1) are accepted."),
     ("Files and batches", "Purpose, `.jsonl` shape and batch endpoints are checked inline in `jobs.py`; batch lines are "
      "answered by the chat and embeddings rules above."),
 )

@@ -46,36 +46,20 @@ def _unknown(ctx: Ctx) -> None:
             raise azure.unrecognized_argument(key)
 
 
-#: Fields a dated api-version accepts only from the version that added them (Learn api-version-deprecation:
-#: "Changes between 2024-09-01-preview and 2024-08-01-preview: max_completion_tokens added ... parallel_tool_calls
-#: added ... stream_options & include_usage added"); GA 2024-10-21 has them all.
-VERSIONED_FIELDS = {"max_completion_tokens": "2024-09-01", "stream_options": "2024-09-01"}
-LEARN_VERSIONS = "Learn openai/api-version-deprecation (\"Changes between 2024-09-01-preview and 2024-08-01-preview\")"
 UNRECOGNIZED_VERSIONED = ("Unrecognized request argument supplied: {name}. Please contact us through an Azure support "
                           "request at: https://go.microsoft.com/fwlink/?linkid=2213926 for further questions.")
 
 
-def unrecognized_for_version(name: str) -> azure.AzureError:
-    return azure.bad_request(UNRECOGNIZED_VERSIONED.format(name=name))
-
-
-@rule("chat.api_version.fields", "chat", stage=10,
-      what="`max_completion_tokens`, `stream_options` on a dated api-version older than 2024-09-01-preview "
-      "(2024-08-01-preview, 2024-06-01, ...)", code=None, param=None, message=UNRECOGNIZED_VERSIONED,
-      source=LEARN_VERSIONS + "; message shape of " + ISSUE_29545)
-def _versioned_fields(ctx: Ctx) -> None:
-    for name, since in VERSIONED_FIELDS.items():
-        if name in ctx.body and ctx.version_before(since):
-            raise unrecognized_for_version(name)
-
-
+# Learn's changelog says parallel_tool_calls (like stream_options) arrived in 2024-09-01-preview, but real
+# traffic shows stream_options accepted on 2024-08-01-preview; so only the api-versions with a recorded
+# refusal (2024-05-01-preview and older) are gated.
 @rule("chat.api_version.parallel_tool_calls", "chat", stage=10,
-      what="`parallel_tool_calls` on a dated api-version older than 2024-09-01-preview", code=None, param=None,
-      message=UNRECOGNIZED_VERSIONED.format(name="parallel_tool_calls"),
-      source=ISSUE_29545 + " (on 2024-05-01-preview); " + LEARN_VERSIONS)
+      what="`parallel_tool_calls` on a dated api-version before 2024-06-01 (2024-05-01-preview and older)", code=None,
+      param=None, message=UNRECOGNIZED_VERSIONED.format(name="parallel_tool_calls"),
+      source=ISSUE_29545 + " (on 2024-05-01-preview)")
 def _ptc_version(ctx: Ctx) -> None:
-    if "parallel_tool_calls" in ctx.body and ctx.version_before("2024-09-01"):
-        raise unrecognized_for_version("parallel_tool_calls")
+    if "parallel_tool_calls" in ctx.body and ctx.version_before("2024-06-01"):
+        raise azure.bad_request(UNRECOGNIZED_VERSIONED.format(name="parallel_tool_calls"))
 
 
 @rule("chat.messages.required", "chat", stage=20, what="`messages` present, an array, not empty",

@@ -152,20 +152,6 @@ def embedding_inputs(raw: Any) -> list[str]:
     return out
 
 
-@rule("embeddings.api_version.fields", "embeddings", stage=10, what="`dimensions` / `encoding_format` on a dated "
-      "api-version older than 2024-03-01-preview", code=None, param=None, message="Unrecognized request argument "
-      "supplied: {name}. Please contact us through an Azure support request at: "
-      "https://go.microsoft.com/fwlink/?linkid=2213926 for further questions.",
-      source="Learn openai/api-version-deprecation (\"Embeddings encoding_format and dimensions parameters [Added in "
-      "2024-03-01-preview]\"); message shape of issue Azure/azure-rest-api-specs#29545")
-def _embedding_versions(ctx: Ctx) -> None:
-    for name in ("dimensions", "encoding_format"):
-        if name in ctx.body and ctx.version_before("2024-03-01"):
-            raise azure.bad_request(f"Unrecognized request argument supplied: {name}. Please contact us through an Azure "
-                                    "support request at: https://go.microsoft.com/fwlink/?linkid=2213926 for further "
-                                    "questions.")
-
-
 @rule("embeddings.input", "embeddings", stage=20, what="`input` present: a string, an array of strings, or token-id "
       "arrays, none empty", code="missing_required_parameter", param="input", message="Missing required parameter: "
       "'input'. / '$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.",
