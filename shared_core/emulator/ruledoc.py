@@ -34,8 +34,9 @@ LIMITATIONS: tuple[tuple[str, str], ...] = (
      "2023-05-15, so they are accepted on every dated api-version."),
     ("Images and audio", "Enum values (size per model, quality, style, voice, formats) are refused as Azure does; "
      "model-specific combinations beyond size (e.g. `style` or `response_format: url` on gpt-image-1) are accepted."),
-    ("Files and batches", "Purpose, `.jsonl` shape and batch endpoints are checked inline in `jobs.py`; batch lines are "
-     "answered by the chat and embeddings rules above."),
+    ("Files and batches", "Checks that depend on stored state (the input file exists and has purpose `batch`) stay in "
+     "`jobs.py` (404 `NotFound`, 400 `invalid_value`); each batch line is answered by the chat and embeddings rules "
+     "above. File size limits and `expires_after` are not checked."),
 )
 
 

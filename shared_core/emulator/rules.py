@@ -19,7 +19,7 @@ from .config import Deployment, EmulatorConfig
 JSON = dict[str, Any]
 
 #: Operations a rule can apply to (``route``: before the body is read, every scoped operation).
-OPS = ("route", "chat", "completions", "embeddings", "images", "speech", "transcription")
+OPS = ("route", "chat", "completions", "embeddings", "images", "speech", "transcription", "files", "batches")
 
 
 @dataclass(slots=True)
@@ -94,7 +94,7 @@ def rule(id: str, op: str, *, what: str, status: int = 400, code: str | None, pa
 
 def load() -> list[Rule]:
     """Import every rule module (registering its rules) and return the table."""
-    from . import rules_chat, rules_content, rules_media, rules_other, rules_schema  # noqa: F401
+    from . import rules_chat, rules_content, rules_jobs, rules_media, rules_other, rules_schema  # noqa: F401
 
     return RULES
 

@@ -247,6 +247,14 @@ CASES: dict[str, tuple[str, str, dict[str, Any], dict[str, Any], str | None]] = 
                                       {"__file__": ("a.wav", b"RIFF"), "response_format": "docx"},
                                       err("invalid_value", "response_format", "Invalid value: 'docx'. Supported values "
                                           "are: 'json', 'text', 'srt', 'verbose_json', and 'vtt'."), None),
+    "files.purpose": ("files", "", {"__file__": ("in.jsonl", b"{}"), "purpose": "training"},
+                      err("invalid_value", "purpose", "Invalid value for 'purpose': 'training'. Supported values are: "
+                          "fine-tune, batch, assistants, evals, vision, user_data."), None),
+    "files.jsonl": ("files", "", {"__file__": ("in.txt", b"{}"), "purpose": "batch"},
+                    err("invalid_value", "file", "Invalid file format for batch. Only .jsonl files are supported."), None),
+    "batches.fields": ("batches", "", {"input_file_id": "file-x", "endpoint": "/completions", "completion_window": "24h"},
+                       err("invalid_value", "endpoint", "Invalid value for 'endpoint': '/completions'. Supported values "
+                           "are: '/chat/completions' and '/embeddings'."), None),
     "embeddings.unknown_parameter": ("embeddings", "text-embedding-3-small", {"input": "hi", "foo": 1},
                                      err(None, None, "Unrecognized request argument supplied: foo"), None),
     "embeddings.input": ("embeddings", "text-embedding-3-small", {},
@@ -290,10 +298,15 @@ async def test_fields_real_azure_accepted_on_older_api_versions_stay_accepted(cl
 
 async def post(client: httpx.AsyncClient, style: str, op: str, dep: str, body: dict[str, Any],
                version: str | None = None) -> httpx.Response:
+    unscoped = op in ("files", "batches")  # no deployment: /openai/{op} and /openai/v1/{op}
     if "__file__" in body:  # multipart operations: the model goes in a form field on v1
-        fields = {k: v for k, v in body.items() if k != "__file__"} | ({"model": dep} if style == "v1" else {})
-        url = f"/openai/v1/{op}" if style == "v1" else f"/openai/deployments/{dep}/{op}?api-version=2024-10-21"
+        fields = {k: v for k, v in body.items() if k != "__file__"} | ({"model": dep} if style == "v1" and dep else {})
+        url = f"/openai/v1/{op}" if style == "v1" else \
+            f"/openai/{op}?api-version=2024-10-21" if unscoped else f"/openai/deployments/{dep}/{op}?api-version=2024-10-21"
         return await client.post(url, data=fields, files={"file": body["__file__"]}, headers=H)
+    if unscoped:
+        url = f"/openai/v1/{op}" if style == "v1" else f"/openai/{op}?api-version=2024-10-21"
+        return await client.post(url, json=body, headers=H)
     if style == "v1":
         return await client.post(f"/openai/v1/{op}", json=body | {"model": dep}, headers=H)
     return await client.post(f"/openai/deployments/{dep}/{op}?api-version={version or '2024-10-21'}", json=body, headers=H)
