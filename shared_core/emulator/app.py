@@ -18,7 +18,7 @@ import uuid
 from dataclasses import replace
 from typing import Any, AsyncIterator, Iterable
 
-from . import azure, ops
+from . import azure, ops, ops_media, rules
 from .azure import AzureError
 from .config import Deployment, EmulatorConfig, FaultSpec, config_from_dict
 from .faults import Decision, FaultState
@@ -214,9 +214,10 @@ class EmulatorApp:
                 m = body.get("model")
                 deployment = m if isinstance(m, str) else None
         dep = self._resolve_deployment(deployment, style)
-        op_name, kinds, rl_op = SCOPED_OPS[op]
-        if dep.kind not in kinds:
-            raise azure.operation_not_supported(op_name, dep.model)
+        _op_name, _kinds, rl_op = SCOPED_OPS[op]
+        route = rules.Ctx("route", body, dep, version, style, self.config, req.base_url)
+        route.scratch["path"] = op
+        rules.run("route", route)
         headers = self._base_headers(req, ids)
         headers["x-ms-deployment-name"] = dep.name
         decision = self.faults.decide(dep.name)
@@ -249,7 +250,8 @@ class EmulatorApp:
         # a 400 carries x-ratelimit-* headers.
         self._admit(dep, ops.estimate_tokens(op, body), headers, rl_op, version)
         if op == "chat/completions":
-            plan = ops.chat_plan(body, dep, self.config, version, seq, now)
+            plan = ops.chat_plan(body, dep, self.config, version, seq, now, style="v1" if v1 else "dated",
+                                 base_url=req.base_url)
             opts = body.get("stream_options")
             plan.obfuscate = v1 and not (isinstance(opts, dict) and opts.get("include_obfuscation") is False)
             if plan.stream:
@@ -263,7 +265,7 @@ class EmulatorApp:
                 return self._stream(events, flags, headers, decision.stream, ids)
             result = full
         elif op == "embeddings":
-            result, _tokens = ops.embeddings_plan(body, dep)
+            result, _tokens = ops_media.embeddings_plan(body, dep, self.config, version, "v1" if v1 else "dated")
         elif op in ("images/generations", "images/edits"):
             source = None
             if op == "images/edits":
@@ -277,13 +279,13 @@ class EmulatorApp:
                 body = {k: v for k, v in fields.items() if k != "model"}
                 if "n" in body:
                     body["n"] = int(body["n"])
-            result = ops.image_plan(body, dep, self.config, now, seq, self._store_blob, req.base_url, source)
+            result = ops_media.image_plan(body, dep, self.config, now, seq, self._store_blob, req.base_url, source)
         elif op == "audio/speech":
-            audio, ctype = ops.speech_plan(body)
+            audio, ctype = ops_media.speech_plan(body, dep, self.config)
             self._count(dep)
             return Response(200, audio, headers, ctype)
         else:
-            data, ctype = ops.transcription_plan(fields, files, op == "audio/translations")
+            data, ctype = ops_media.transcription_plan(fields, files, op == "audio/translations", dep, self.config)
             self._count(dep)
             return Response(200, data, headers, ctype)
         self._count(dep)
@@ -386,7 +388,7 @@ class EmulatorApp:
             return 404, azure.deployment_not_found().body
         try:
             if url.endswith("/embeddings"):
-                return 200, ops.embeddings_plan({k: v for k, v in body.items() if k != "model"} | {"model": name}, dep)[0]
+                return 200, ops_media.embeddings_plan(body, dep, self.config)[0]
             self.seq += 1
             plan = ops.chat_plan(body | {"stream": False}, dep, self.config, None, self.seq, int(self.config.clock()))
             return 200, ops.chat_json(plan)

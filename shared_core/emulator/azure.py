@@ -229,3 +229,16 @@ BASE_HEADERS: tuple[tuple[str, str], ...] = (
     ("strict-transport-security", "max-age=31536000; includeSubDomains; preload"),
     ("x-content-type-options", "nosniff"),
 )
+
+
+def azure_bad_request(message: str) -> AzureError:
+    """The Azure-native 400 (``{"error": {"code": "BadRequest", "message": ...}}``) of Azure's own front end."""
+    return AzureError(400, {"error": {"code": "BadRequest", "message": message}})
+
+
+def unknown_parameter(path: str) -> AzureError:
+    return bad_request(f"Unknown parameter: '{path}'.", param=path, code="unknown_parameter")
+
+
+def unsupported_value(name: str, message: str) -> AzureError:
+    return bad_request(message, param=name, code="unsupported_value")

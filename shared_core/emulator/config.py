@@ -16,6 +16,7 @@ from typing import Any, Callable, Literal, Mapping, Sequence
 from pydantic import SecretStr
 
 from ..errors import ConfigurationError
+from .catalog import CATALOG
 
 #: The key the emulator accepts when none is configured (printed at start-up; not a secret).
 DEFAULT_API_KEY = "azoai-emulator-key"
@@ -80,19 +81,6 @@ def infer_kind(model: str) -> Kind:
     return "chat"
 
 
-_NATIVE_DIMENSIONS = {"text-embedding-3-large": 3072, "text-embedding-3-small": 1536, "text-embedding-ada-002": 1536}
-_MODEL_VERSIONS = {
-    "gpt-4o": "2024-11-20",
-    "gpt-4o-mini": "2024-07-18",
-    "o3-mini": "2025-01-31",
-    "gpt-35-turbo-instruct": "0914",
-    "text-embedding-3-small": "1",
-    "dall-e-3": "3.0",
-    "whisper": "001",
-    "tts": "001",
-}
-
-
 def make_deployment(name: str, model: str | None = None, **options: Any) -> Deployment:
     """Build a deployment, inferring kind, dimensions and version from the model name."""
     model = model or name
@@ -105,11 +93,11 @@ def make_deployment(name: str, model: str | None = None, **options: Any) -> Depl
     default_tpm = 0 if kind in ("images", "transcription", "speech") else 1_000_000
     dims = options.pop("dimensions", None)
     if dims is None and kind == "embeddings":
-        dims = _NATIVE_DIMENSIONS.get(model, 1536)
+        dims = (CATALOG[model].dimensions if model in CATALOG else None) or 1536
     tpm = int(options.pop("tpm", default_tpm))
     rpm_raw = options.pop("rpm", None)
     rpm = int(rpm_raw) if rpm_raw is not None else (60 if kind in ("images", "transcription", "speech") else None)
-    version = str(options.pop("model_version", _MODEL_VERSIONS.get(model, "1")))
+    version = str(options.pop("model_version", CATALOG[model].version if model in CATALOG else "1"))
     if options:
         raise ConfigurationError(
             f"deployment {name!r}: unknown option(s) {sorted(options)}; use kind, tpm, rpm, dimensions, model_version",
@@ -118,10 +106,18 @@ def make_deployment(name: str, model: str | None = None, **options: Any) -> Depl
     return Deployment(name, model, kind, tpm, rpm, int(dims) if dims is not None else None, version)
 
 
+#: Deployments the README, demo and tests use today (several are models Azure has retired; the switch
+#: of defaults to current models is a later change).
+LEGACY_DEFAULTS = ("gpt-4o", "gpt-4o-mini", "o3-mini", "gpt-35-turbo-instruct", "text-embedding-3-small", "dall-e-3",
+                   "whisper", "tts")
+#: Models Azure serves today (anchors-2026-12.md; Learn models-sold-directly-by-azure), also deployed by default.
+CURRENT_MODELS = ("gpt-5.2", "gpt-5-mini", "model-router", "text-embedding-3-large", "gpt-image-1", "gpt-4o-transcribe",
+                  "gpt-4o-mini-tts")
+
+
 def default_deployments() -> dict[str, Deployment]:
     """The default set, each named after its model."""
-    names = ["gpt-4o", "gpt-4o-mini", "o3-mini", "gpt-35-turbo-instruct", "text-embedding-3-small", "dall-e-3", "whisper", "tts"]
-    return {n: make_deployment(n) for n in names}
+    return {n: make_deployment(n) for n in LEGACY_DEFAULTS + CURRENT_MODELS}
 
 
 def parse_deployment_arg(spec: str) -> Deployment:
@@ -220,6 +216,8 @@ class EmulatorConfig:
     deployment_faults: dict[str, FaultSpec] = field(default_factory=dict)
     seed: int = 0
     job_seconds: float = 2.0  # clock seconds a batch or fine-tuning job takes to finish
+    #: Hosts whose image URLs count as downloadable (the emulator fetches nothing; see rules_content).
+    image_url_hosts: tuple[str, ...] = ()
     clock: Clock = time.time
 
     def with_(self, **changes: Any) -> EmulatorConfig:
@@ -259,7 +257,7 @@ def config_from_dict(data: Mapping[str, Any], base: EmulatorConfig | None = None
     """Apply a JSON-shaped mapping (see :func:`load_config_file`) over ``base``."""
     cfg = base or EmulatorConfig()
     known = {"deployments", "api_keys", "token_audiences", "region", "prompt_filter_terms",
-             "completion_filter_terms", "faults", "deployment_faults", "seed", "job_seconds"}
+             "completion_filter_terms", "faults", "deployment_faults", "seed", "job_seconds", "image_url_hosts"}
     unknown = set(data) - known
     if unknown:
         raise ConfigurationError(f"unknown emulator config key(s) {sorted(unknown)}; known: {sorted(known)}", setting="config")
@@ -274,6 +272,8 @@ def config_from_dict(data: Mapping[str, Any], base: EmulatorConfig | None = None
         changes["api_keys"] = tuple(SecretStr(str(k)) for k in data["api_keys"])
     if "token_audiences" in data:
         changes["token_audiences"] = tuple(str(a) for a in data["token_audiences"])
+    if "image_url_hosts" in data:
+        changes["image_url_hosts"] = tuple(str(h) for h in data["image_url_hosts"])
     for key in ("region", "prompt_filter_terms", "completion_filter_terms", "seed", "job_seconds"):
         if key in data:
             changes[key] = data[key]

@@ -12,17 +12,17 @@ import json
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from . import azure
+from . import azure, rules
 from .behaviour import stable_id
-from .config import EmulatorConfig
+from .config import Deployment, EmulatorConfig
 from .wire import Request, Response, json_response
 
 JSON = dict[str, Any]
 #: Runs one batch line: (url, body) -> (status, response body).
 LineRunner = Callable[[str, JSON], tuple[int, JSON]]
 
-FILE_PURPOSES = ("fine-tune", "batch", "assistants", "evals", "vision", "user_data")
-BATCH_ENDPOINTS = ("/chat/completions", "/embeddings", "/v1/chat/completions", "/v1/embeddings")
+#: Unscoped routes have no deployment; rules see this placeholder.
+NO_DEPLOYMENT = Deployment("-", "-", "chat")
 
 
 @dataclass(slots=True)
@@ -54,27 +54,10 @@ class JobStore:
 
     def create_file(self, req: Request) -> Response:
         fields, files = req.form()
-        purpose = fields.get("purpose")
-        if not purpose:
-            raise azure.missing_parameter("purpose")
-        if purpose not in FILE_PURPOSES:
-            raise azure.invalid_value("purpose", f"Invalid value for 'purpose': '{purpose}'. Supported values are: "
-                                      f"{', '.join(FILE_PURPOSES)}.")
-        up = files.get("file")
-        if up is None:
-            raise azure.missing_parameter("file")
-        if purpose in ("batch", "fine-tune"):
-            if not up.filename.endswith(".jsonl"):
-                raise azure.invalid_value("file", f"Invalid file format for {purpose}. Only .jsonl files are supported.")
-            for i, line in enumerate(up.data.decode("utf-8", "replace").splitlines(), 1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except ValueError:
-                    raise azure.invalid_value("file", f"Invalid file format: line {i} is not valid JSON.") from None
-                if purpose == "batch" and not (isinstance(obj, dict) and {"custom_id", "method", "url", "body"} <= set(obj)):
-                    raise azure.invalid_value("file", f"Invalid batch input: line {i} needs custom_id, method, url and body.")
+        ctx = rules.Ctx("files", fields, NO_DEPLOYMENT, None, "dated", self.config)
+        ctx.scratch["files"] = files
+        rules.run("files", ctx)
+        purpose, up = fields["purpose"], files["file"]
         fid = self._id("file-")
         meta = self._file_meta(fid, purpose, up.filename, up.data)
         self.files[fid] = StoredFile(meta, up.data)
@@ -130,14 +113,7 @@ class JobStore:
         raise azure.resource_not_found()
 
     def _create_batch(self, body: JSON) -> Response:
-        for key in ("input_file_id", "endpoint", "completion_window"):
-            if not body.get(key):
-                raise azure.missing_parameter(key)
-        if body["endpoint"] not in BATCH_ENDPOINTS:
-            raise azure.invalid_value("endpoint", f"Invalid value for 'endpoint': '{body['endpoint']}'. Supported values "
-                                      "are: '/chat/completions' and '/embeddings'.")
-        if body["completion_window"] != "24h":
-            raise azure.invalid_value("completion_window", "Invalid value for 'completion_window': only '24h' is supported.")
+        rules.run("batches", rules.Ctx("batches", body, NO_DEPLOYMENT, None, "dated", self.config))
         f = self.files.get(body["input_file_id"])
         if f is None:
             raise azure.not_found("File", body["input_file_id"])

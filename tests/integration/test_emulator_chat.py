@@ -186,7 +186,8 @@ async def test_json_schema_output_is_valid(client: httpx.AsyncClient) -> None:
         "topic": {"type": "string", "enum": ["history", "science"]}, "tags": {"type": "array", "items": {"type": "string"}},
         "source": {"$ref": "#/$defs/Source"}},
         "required": ["answer", "year", "confidence", "topic", "tags", "source"], "additionalProperties": False,
-        "$defs": {"Source": {"type": "object", "properties": {"title": {"type": "string"}}, "required": ["title"]}}}
+        "$defs": {"Source": {"type": "object", "properties": {"title": {"type": "string"}}, "required": ["title"],
+                                  "additionalProperties": False}}}
     out = await chat(client, {"messages": [{"role": "system", "content": RAG_SYSTEM},
                                            {"role": "user", "content": "In which year was the Eiffel Tower completed? history"}],
                               "response_format": {"type": "json_schema", "json_schema": {"name": "a", "strict": True, "schema": schema}}})

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -176,7 +177,9 @@ def test_emulator_matches_real_azure_shapes(recordings_dir: Path) -> None:
                     k = "chat"
                 deps[dep] = make_deployment(dep, dep, kind=k)
             faults = FaultSpec(burst_429=1) if kind in ("error:RateLimitReached", "error:429") else FaultSpec()
-            app = create_app(clock=ManualClock(), deployments=deps, faults=faults)
+            # Azure downloaded the image URLs of a recorded 200; the emulator fetches nothing, so it is told so.
+            hosts = tuple(re.findall(r'"url":\s*"https?://([^/"]+)', json.dumps(body))) if ix.status == 200 else ()
+            app = create_app(clock=ManualClock(), deployments=deps, faults=faults, image_url_hosts=hosts)
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://emu") as c:
                 r = await c.post(url, json=body, headers=headers)
             where = f"{ix.id} [{kind}]"

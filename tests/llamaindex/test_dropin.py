@@ -22,9 +22,11 @@ def example_emulator() -> Iterator[Any]:
     from shared_core.emulator.app import create_app
     from shared_core.emulator.server import start_in_thread
 
+    # The docs' deployments name gpt-35-turbo-16k, which Azure retired (2025-04-30) and answers with
+    # errors; behind the same deployment names the emulator serves a current model.
     app = create_app(overrides={"deployments": {
-        "simon-llm": "gpt-35-turbo-16k",
-        "my-custom-llm": "gpt-35-turbo-16k",
+        "simon-llm": "gpt-4o-mini",
+        "my-custom-llm": "gpt-4o-mini",
         "AZURE_AZURE_OPENAI_DEPLOYMENT_NAME": "gpt-4o",
         "my-gpt-4o": "gpt-4o",
         "gpt-4-vision-preview": "gpt-4o",

@@ -1,0 +1,126 @@
+"""What each model behind a deployment accepts and how large it is, as Azure serves it.
+
+The emulator's own table (it imports nothing of the client, whose model table it checks). Sources:
+context windows, output limits and versions from Azure's model pages (Learn ``foundry-models/
+concepts/models-sold-directly-by-azure``); parameter support from the 400s Azure answers, quoted
+in ``docs/emulator-rules.md``. Lookup is by longest matching prefix of the model name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal
+
+#: ``any``: temperature/top_p accepted; ``default_only``: only the default 1 (o3, o4-mini, gpt-5,
+#: answered with ``unsupported_value``); ``none``: refused outright (o1, o3-mini: ``unsupported_parameter``).
+Sampling = Literal["any", "default_only", "none"]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpec:
+    """Limits and capabilities of one model family."""
+
+    family: str
+    version: str = "1"
+    context_window: int = 128_000
+    max_output: int = 16_384
+    reasoning: bool = False
+    sampling: Sampling = "any"
+    penalties: bool = True  # presence/frequency penalties and logit_bias
+    logprobs: bool = True
+    parallel_tool_calls: bool = True
+    vision: bool = True
+    efforts: tuple[str, ...] = ()  # accepted reasoning_effort values; () = parameter not accepted
+    dimensions: int | None = None  # embeddings: native size
+    dimensions_option: bool = False  # embeddings: ``dimensions`` accepted
+    retired: bool = False  # Azure answers every call with an error (Learn: model-retirements)
+    retired_since: str = ""  # retirement date; a retired legacy default keeps being served until defaults switch
+    router: bool = False  # model-router: the response names the model that served it
+
+
+_O_EFFORTS = ("low", "medium", "high")
+_GPT5_EFFORTS = ("minimal", "low", "medium", "high")
+
+
+def _chat(family: str, version: str, context: int, output: int, **kw: object) -> ModelSpec:
+    return replace(ModelSpec(family, version, context, output), **kw)  # type: ignore[arg-type]
+
+
+def _reasoning(family: str, version: str, context: int, output: int, **kw: object) -> ModelSpec:
+    base = ModelSpec(family, version, context, output, reasoning=True, sampling="default_only", penalties=False,
+                     logprobs=False, efforts=_O_EFFORTS)
+    return replace(base, **kw)  # type: ignore[arg-type]
+
+
+# Longest prefix wins (``gpt-4o-mini`` before ``gpt-4o``). Retirement dates: anchors-2026-12.md
+# ("Deprecations", from Learn model-retirements); ``retired=True`` makes every call fail as on Azure,
+# except for the emulator's legacy default deployments (gpt-4o, o3-mini, dall-e-3), still served.
+CATALOG: dict[str, ModelSpec] = {
+    # chat
+    "gpt-4o": _chat("gpt-4o", "2024-11-20", 128_000, 16_384, retired_since="2026-10-01"),
+    "gpt-4o-mini": _chat("gpt-4o-mini", "2024-07-18", 128_000, 16_384),
+    "gpt-4.1": _chat("gpt-4.1", "2025-04-14", 1_047_576, 32_768, retired=True, retired_since="2026-10-14"),
+    "gpt-4.1-mini": _chat("gpt-4.1-mini", "2025-04-14", 1_047_576, 32_768, retired=True,
+                          retired_since="2026-10-14"),
+    "gpt-4.1-nano": _chat("gpt-4.1-nano", "2025-04-14", 1_047_576, 32_768, retired=True,
+                          retired_since="2026-10-14"),
+    "gpt-35-turbo": _chat("gpt-35-turbo", "0125", 16_385, 4_096, vision=False),
+    "gpt-35-turbo-0301": _chat("gpt-35-turbo", "0301", 4_096, 4_096, vision=False, retired=True, retired_since="2025-02-13"),
+    "gpt-35-turbo-0613": _chat("gpt-35-turbo", "0613", 4_096, 4_096, vision=False, retired=True, retired_since="2025-02-13"),
+    "gpt-35-turbo-16k": _chat("gpt-35-turbo-16k", "0613", 16_384, 4_096, vision=False, retired=True, retired_since="2025-04-30"),
+    "gpt-4": _chat("gpt-4", "0613", 8_192, 8_192, vision=False, retired=True, retired_since="2025-06-06"),
+    "gpt-4-32k": _chat("gpt-4-32k", "0613", 32_768, 8_192, vision=False, retired=True, retired_since="2025-06-06"),
+    "gpt-4.5-preview": _chat("gpt-4.5-preview", "2025-02-27", 128_000, 16_384, retired=True, retired_since="2025-07-14"),
+    # reasoning
+    "o1": _reasoning("o1", "2024-12-17", 200_000, 100_000, sampling="none", parallel_tool_calls=False, retired=True,
+                     retired_since="2026-09-16"),
+    "o1-mini": _reasoning("o1-mini", "2024-09-12", 128_000, 65_536, sampling="none", parallel_tool_calls=False,
+                          vision=False, retired=True),
+    "o1-preview": _reasoning("o1-preview", "2024-09-12", 128_000, 32_768, sampling="none",
+                             parallel_tool_calls=False, vision=False, retired=True, retired_since="2025-07-28"),
+    "o3-mini": _reasoning("o3-mini", "2025-01-31", 200_000, 100_000, sampling="none", parallel_tool_calls=False,
+                          vision=False, retired_since="2026-10-01"),
+    "o3": _reasoning("o3", "2025-04-16", 200_000, 100_000, parallel_tool_calls=False),
+    "o4-mini": _reasoning("o4-mini", "2025-04-16", 200_000, 100_000, parallel_tool_calls=False, retired=True,
+                          retired_since="2026-10-16"),
+    "gpt-5": _reasoning("gpt-5", "2025-08-07", 400_000, 128_000, efforts=_GPT5_EFFORTS),
+    "gpt-5-mini": _reasoning("gpt-5-mini", "2025-08-07", 400_000, 128_000, efforts=_GPT5_EFFORTS),
+    "gpt-5-nano": _reasoning("gpt-5-nano", "2025-08-07", 400_000, 128_000, efforts=_GPT5_EFFORTS),
+    "gpt-5.1": _reasoning("gpt-5.1", "2025-11-13", 400_000, 128_000, efforts=_GPT5_EFFORTS),
+    # served today: x-ms-served-model "gpt-5.2-2025-12-11" in real traffic (azure-recordings/REPORT.md §2)
+    "gpt-5.2": _reasoning("gpt-5.2", "2025-12-11", 400_000, 128_000, efforts=_GPT5_EFFORTS),
+    # model-router 2025-11-18 (GA): context window of its smallest model, reasoning_effort honoured.
+    "model-router": _chat("model-router", "2025-11-18", 200_000, 32_768, router=True, efforts=_GPT5_EFFORTS),
+    # legacy completions
+    "gpt-35-turbo-instruct": _chat("gpt-35-turbo-instruct", "0914", 4_097, 4_096, vision=False),
+    "davinci-002": _chat("davinci-002", "1", 16_384, 4_096, vision=False, retired=True, retired_since="2025-01-27"),
+    "babbage-002": _chat("babbage-002", "1", 16_384, 4_096, vision=False, retired=True, retired_since="2025-01-27"),
+    "text-davinci-003": _chat("text-davinci-003", "1", 4_097, 4_096, vision=False, retired=True, retired_since="2024-06-14"),
+    # embeddings: 8,191 tokens per input
+    "text-embedding-3-small": ModelSpec("text-embedding-3-small", "1", 8_191, 0, dimensions=1536, dimensions_option=True),
+    "text-embedding-3-large": ModelSpec("text-embedding-3-large", "1", 8_191, 0, dimensions=3072, dimensions_option=True),
+    "text-embedding-ada-002": ModelSpec("text-embedding-ada-002", "2", 8_191, 0, dimensions=1536),
+    # images and audio
+    "dall-e-3": ModelSpec("dall-e-3", "3.0", retired_since="2026-03-04"),
+    "dall-e-2": ModelSpec("dall-e-2", "2.0", retired=True, retired_since="2025-01-27"),
+    "gpt-image-1": ModelSpec("gpt-image-1", "2025-04-15"),
+    "whisper": ModelSpec("whisper", "001"),
+    "gpt-4o-transcribe": ModelSpec("gpt-4o-transcribe", "2025-03-20"),
+    "gpt-4o-mini-transcribe": ModelSpec("gpt-4o-mini-transcribe", "2025-03-20"),
+    "tts": ModelSpec("tts", "001"),
+    "tts-hd": ModelSpec("tts-hd", "001"),
+    "gpt-4o-mini-tts": ModelSpec("gpt-4o-mini-tts", "2025-03-20"),
+}
+
+#: Models that serve a request when the router picks them (``model-router``), by request shape.
+ROUTER_PICKS = {"light": ("gpt-4.1-mini", "2025-04-14"), "reasoning": ("gpt-5-mini", "2025-08-07")}
+
+
+def spec_for(model: str) -> ModelSpec:
+    """The spec of ``model`` (longest known prefix), or a permissive 128k chat spec."""
+    m = model.lower()
+    best = ""
+    for name in CATALOG:
+        if (m == name or m.startswith(name + "-")) and len(name) > len(best):
+            best = name
+    return CATALOG[best] if best else ModelSpec(model)
