@@ -69,11 +69,7 @@ RULES: list[Rule] = []
 
 #: Rules kept but switched off until a client bug that makes our own test-suite send exactly this
 #: request is fixed (each id names the test that fails; docs/emulator-rules.md lists them).
-PENDING_CLIENT_FIXES: dict[str, str] = {
-    "chat.api_version.parallel_tool_calls": "langchain_azoai's with_structured_output on api_version 2024-05-01-preview "
-    "falls back to a forced tool call and sends parallel_tool_calls=False, which that api-version refuses "
-    "(tests/langchain/test_dropin.py::test_structured_output[langchain_azoai])",
-}
+PENDING_CLIENT_FIXES: dict[str, str] = {}
 
 
 def rule(id: str, op: str, *, what: str, status: int = 400, code: str | None, param: str | None, message: str,

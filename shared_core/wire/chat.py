@@ -22,7 +22,8 @@ Body rules (``build_chat_body``):
   ``req.parallel_tool_calls`` is sent as given (a family that rejects it answers 400, raised
   typed); an adapter's default (``req.parallel_tool_calls_if_supported``) only where
   ``accepts_parallel_tool_calls`` says the family takes it (the o-series answer 400 even for
-  ``false``; sources in ``shared_core.wire.models``).
+  ``false``; sources in ``shared_core.wire.models``) and the api-version knows the parameter
+  (2024-06-01 and later; 2024-05-01-preview refuses it).
 * ``body_model`` (v1 / openai kinds) becomes ``model``; ``extra_body`` is merged last and wins.
 
 The body shares the caller's ``messages`` list (no copy) unless a role must be rewritten.
@@ -86,11 +87,20 @@ def _uses_max_completion_tokens(profile: ModelProfile, api_version: str | None) 
     return profile.family not in _MAX_TOKENS_FAMILIES and modern_api(api_version)
 
 
-def _parallel_tool_calls(req: ChatRequest, profile: ModelProfile) -> bool | None:
+#: the first dated api-version that knows ``parallel_tool_calls``: 2024-05-01-preview answers 400
+#: "Unrecognized request argument supplied: parallel_tool_calls" (Azure/azure-rest-api-specs#29545)
+PARALLEL_TOOL_CALLS_MIN_VERSION = "2024-06-01"
+
+
+def _api_takes_parallel_tool_calls(api_version: str | None) -> bool:
+    return modern_api(api_version) or str(api_version)[:10] >= PARALLEL_TOOL_CALLS_MIN_VERSION
+
+
+def _parallel_tool_calls(req: ChatRequest, profile: ModelProfile, api_version: str | None) -> bool | None:
     if req.parallel_tool_calls is not None:
         return req.parallel_tool_calls
-    if req.parallel_tool_calls_if_supported is not None and accepts_parallel_tool_calls(
-            profile, req.reasoning_effort):
+    if (req.parallel_tool_calls_if_supported is not None and _api_takes_parallel_tool_calls(api_version)
+            and accepts_parallel_tool_calls(profile, req.reasoning_effort)):
         return req.parallel_tool_calls_if_supported
     return None
 
@@ -162,7 +172,7 @@ def build_chat_body(
         body["tools"] = req.tools
         if req.tool_choice is not None:
             body["tool_choice"] = req.tool_choice
-        parallel = _parallel_tool_calls(req, profile)
+        parallel = _parallel_tool_calls(req, profile, api_version)
         if parallel is not None:
             body["parallel_tool_calls"] = parallel
     if req.response_format is not None:

@@ -164,6 +164,20 @@ def test_parallel_tool_calls_default_kept_where_the_family_takes_it() -> None:
     assert "parallel_tool_calls" not in body(minimal)
 
 
+def test_parallel_tool_calls_default_left_out_on_api_versions_that_refuse_it() -> None:
+    # 2024-05-01-preview answers 400 "Unrecognized request argument supplied: parallel_tool_calls"
+    # (Azure/azure-rest-api-specs#29545, Azure's answer quoted); 2024-06-01 GA and later know it
+    req = ChatRequest(messages=[USER], model="gpt-4o", tools=[TOOL], parallel_tool_calls_if_supported=False)
+    old = build_chat_body(req, profile=profile_for("gpt-4o"), body_model=None, api_version="2024-05-01-preview")
+    assert "parallel_tool_calls" not in old
+    for version in ("2024-06-01", "2024-10-21", None):
+        new = build_chat_body(req, profile=profile_for("gpt-4o"), body_model=None, api_version=version)
+        assert new["parallel_tool_calls"] is False, version
+    explicit = ChatRequest(messages=[USER], model="gpt-4o", tools=[TOOL], parallel_tool_calls=False)
+    sent = build_chat_body(explicit, profile=profile_for("gpt-4o"), body_model=None, api_version="2024-05-01-preview")
+    assert sent["parallel_tool_calls"] is False  # asked for: sent, and Azure's 400 comes back typed
+
+
 def test_response_format_passthrough() -> None:
     rf = {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object"}}}
     req = ChatRequest(messages=[USER], model="gpt-4o", response_format=rf)
