@@ -22,7 +22,7 @@ from typing import Any, Literal, Mapping, Sequence
 
 from shared_core.wire.chat import parse_usage
 from shared_core.errors import ConfigurationError
-from shared_core.wire.tokens import estimate_tokens
+from shared_core.wire.tokens import estimate_tokens, token_pieces
 from shared_core.types import Usage
 
 OnTooLong = Literal["error", "split", "truncate"]
@@ -85,12 +85,6 @@ def plan_batches(
     return batches
 
 
-def _truncate(text: str, limit: int) -> str:
-    n = estimate_tokens(text)
-    while n > limit and len(text) > 1:
-        text = text[: max(1, int(len(text) * limit / n * 0.95))]
-        n = estimate_tokens(text)
-    return text
 
 
 def split_long_inputs(
@@ -121,18 +115,16 @@ def split_long_inputs_counted(
         elif on_too_long == "error":
             raise _too_long(i, n, max_input_tokens)
         elif on_too_long == "truncate":
-            piece = _truncate(text, max_input_tokens)
+            piece, n = next(token_pieces(text, max_input_tokens))
             out.append(piece)
             owners.append(i)
-            counts.append(estimate_tokens(piece))
+            counts.append(n)
         else:
-            rest = text
-            while rest:
-                piece = _truncate(rest, max_input_tokens)
+            # one pass (re-estimating the rest after each cut was quadratic: 4 MB took 18 s)
+            for piece, n in token_pieces(text, max_input_tokens):
                 out.append(piece)
                 owners.append(i)
-                counts.append(estimate_tokens(piece))
-                rest = rest[len(piece):]
+                counts.append(n)
     return out, owners, counts
 
 
