@@ -113,6 +113,7 @@ def meta_from(response: httpx.Response, *, client_request_id: str, attempts: int
         deployment=h.get("x-ms-deployment-name"),
         attempts=attempts,
         target=target,
+        url=safe_url(response.request.url),
     )
 
 
@@ -486,7 +487,7 @@ def send(http: httpx.Client, call: Call, *, stream: bool = False) -> tuple[httpx
             step = call.failed(exc)
         else:
             status = response.status_code
-            if status < 400:
+            if status < 300:  # a redirect that was not followed is no answer (diagnose: redirect)
                 return response, call.succeeded(response)
             try:
                 body = response.read()
@@ -505,6 +506,12 @@ def send_json(http: httpx.Client, call: Call) -> tuple[Any, ResponseMeta]:
     """A non-streamed call: the parsed JSON (or raw bytes for non-JSON answers) and metadata."""
     response, meta = send(http, call)
     return decode_body(response, meta), meta
+
+
+def send_answer(http: httpx.Client, call: Call) -> tuple[dict[str, Any], ResponseMeta]:
+    """A call whose answer must be a JSON object (chat, completions, embeddings): see :func:`answer_object`."""
+    response, meta = send(http, call)
+    return answer_object(response, meta), meta
 
 
 def stream_deltas(http: httpx.Client, call: Call, parse: ParseChunk) -> Iterator[ChatDelta]:
@@ -568,7 +575,7 @@ async def asend(
             step = call.failed(exc)
         else:
             status = response.status_code
-            if status < 400:
+            if status < 300:  # a redirect that was not followed is no answer (diagnose: redirect)
                 return response, call.succeeded(response)
             try:
                 body = await response.aread()
@@ -587,6 +594,12 @@ async def asend_json(http: httpx.AsyncClient, call: Call) -> tuple[Any, Response
     """Async twin of :func:`send_json`."""
     response, meta = await asend(http, call)
     return decode_body(response, meta), meta
+
+
+async def asend_answer(http: httpx.AsyncClient, call: Call) -> tuple[dict[str, Any], ResponseMeta]:
+    """Async twin of :func:`send_answer`."""
+    response, meta = await asend(http, call)
+    return answer_object(response, meta), meta
 
 
 async def astream_deltas(http: httpx.AsyncClient, call: Call, parse: ParseChunk) -> AsyncIterator[ChatDelta]:
@@ -640,15 +653,32 @@ def decode_body(response: httpx.Response, meta: ResponseMeta) -> Any:
     if "json" in ctype or (not ctype and content[:1] in (b"{", b"[")):
         try:
             return json.loads(content)
-        except ValueError:
-            raise APIStatusError(
-                f"Azure answered HTTP {response.status_code} with a body that is not valid JSON"
-                f" ({content[:200]!r}). A proxy or gateway in front of Azure may be rewriting"
-                " answers: check base_url / azure_endpoint.",
-                status=response.status_code, headers=meta.headers, request_id=meta.request_id,
-                region=meta.region, deployment=meta.deployment, attempts=meta.attempts,
-            ) from None
+        except (ValueError, RecursionError) as exc:
+            from shared_core.wire.diagnose import unexpected_answer  # error path only
+
+            raise unexpected_answer(_not_json(exc), meta, raw=content, expected="JSON") from None
     return content
+
+
+def answer_object(response: httpx.Response, meta: ResponseMeta) -> dict[str, Any]:
+    """The JSON object of an operation's answer. No body (a 204 too), a body that is not JSON or
+    not an object, or JSON nested too deep to parse raise ``UnexpectedResponseError``."""
+    content = response.content
+    try:
+        data = json.loads(content) if content else None
+    except (ValueError, RecursionError) as exc:
+        problem = _not_json(exc)
+    else:
+        if type(data) is dict:
+            return data
+        problem = "the body is empty" if not content else f"the body is JSON {type(data).__name__}, not an object"
+    from shared_core.wire.diagnose import unexpected_answer  # error path only
+
+    raise unexpected_answer(problem, meta, raw=content, expected="a JSON object")
+
+
+def _not_json(exc: Exception) -> str:
+    return "the body is JSON nested too deeply to parse" if isinstance(exc, RecursionError) else "the body is not JSON"
 
 
 def ssl_verify(verify: bool | str) -> bool | ssl.SSLContext:
@@ -736,6 +766,6 @@ def _close_aiohttp(transport: Any) -> None:
 
 __all__ = [
     "BodyFn", "Call", "DEFAULT_HOOKS", "Hooks", "USER_AGENT", "asend", "asend_json", "astream_deltas",
-    "decode_body", "encode_json", "meta_from", "new_async_client", "new_client", "safe_url", "send",
-    "send_json", "stream_deltas",
+    "answer_object", "asend_answer", "decode_body", "encode_json", "meta_from", "new_async_client", "new_client",
+    "safe_url", "send", "send_answer", "send_json", "stream_deltas",
 ]

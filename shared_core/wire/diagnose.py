@@ -21,13 +21,14 @@ from shared_core.errors import (
     UnexpectedStreamEventError,
 )
 from shared_core.types import Choice, ResponseMeta
-from shared_core.wire.diagnose_rules import GA_API_VERSION, ROLE, first_rule
+from shared_core.wire.diagnose_rules import first_rule
 from shared_core.wire.error_body import (
     Answer,
     context as _context,
     describe_categories,
     error_obj as _error_obj,
     filtered as _filtered,
+    header as _header,
     quote as _quote,
 )
 
@@ -99,18 +100,27 @@ _STREAM_CODE_STATUS = {
 }
 
 
+def _named_status(err: Mapping[str, Any]) -> int | None:
+    """The HTTP status an error object stands for: its ``status``, a status-like ``code`` ("429",
+    the gateway's "401"), a code Azure sends with one status, or a server-error ``type``."""
+    raw_status = err.get("status")
+    if isinstance(raw_status, int) or (isinstance(raw_status, str) and raw_status.isdigit()):
+        return int(raw_status)
+    code = str(err.get("code")) if err.get("code") is not None else None
+    if code is not None:
+        if code in _STREAM_CODE_STATUS:
+            return _STREAM_CODE_STATUS[code]
+        if len(code) == 3 and code.isdigit() and "400" <= code < "600":
+            return int(code)
+    if err.get("type") in ("server_error", "internal_error"):
+        return 500
+    return None
+
+
 def stream_error_from_event(data: Mapping[str, Any], meta: ResponseMeta | None) -> AzureOpenAIError:
     """An ``{"error": ...}`` event inside a 200 stream, as the matching typed error."""
     err = _error_obj(data)
-    status: int | None = None
-    raw_status = err.get("status")
-    if isinstance(raw_status, int) or (isinstance(raw_status, str) and raw_status.isdigit()):
-        status = int(raw_status)
-    code = str(err.get("code")) if err.get("code") is not None else None
-    if status is None and code is not None:
-        status = _STREAM_CODE_STATUS.get(code)
-    if status is None and err.get("type") in ("server_error", "internal_error"):
-        status = 500
+    status = _named_status(err)
     if status is None:
         msg = _quote(str(err.get("message") or data))
         return StreamError(
@@ -128,9 +138,115 @@ def stream_error_from_event(data: Mapping[str, Any], meta: ResponseMeta | None) 
     return exc
 
 
+def _source(meta: ResponseMeta | None) -> str:
+    """`` from <url without query>`` (or the target's name), for messages."""
+    if meta is None:
+        return ""
+    if meta.url:
+        return f" from {meta.url}"
+    return f" from target {meta.target}" if meta.target else ""
+
+
+def answer_error(data: Mapping[str, Any], meta: ResponseMeta | None) -> APIStatusError:
+    """An ``{"error": ...}`` object where an answer was expected (gateways and API Management
+    policies send them with 200): diagnosed as the status its code names (``RateLimitError`` for
+    ``"429"``...), else ``UnexpectedResponseError`` quoting it."""
+    err = _error_obj(data)
+    named = _named_status(err)
+    actual = meta.status if meta else 200
+    src = _source(meta)
+    if named is None:
+        note = f"(The answer came{src}.)" if src else None
+    else:
+        note = (
+            f"(This error came with HTTP {actual}{src}: a gateway or API Management policy between"
+            " the client and Azure may have replaced its status.)"
+        )
+    exc = error_from_response(
+        named or actual, meta.headers if meta else {}, dict(data), attempts=meta.attempts if meta else 1,
+        note=note,
+    )
+    if isinstance(exc, UnexpectedResponseError) and meta is not None:
+        exc.url = meta.url
+        exc.content_type = _header(meta.headers, "content-type")
+    return exc
+
+
+def _excerpt(raw: bytes | str | None, body: Any) -> str:
+    if raw is not None:
+        text = raw[:400].decode("utf-8", "replace") if isinstance(raw, bytes) else raw[:400]
+    else:
+        try:
+            text = json.dumps(body, ensure_ascii=False, default=repr)[:400]
+        except (ValueError, TypeError, RecursionError):
+            text = f"<{type(body).__name__}>"
+    return _quote(text, 200)
+
+
+def unexpected_answer(
+    problem: str | Exception,
+    meta: ResponseMeta | None,
+    *,
+    body: Any = None,
+    raw: bytes | str | None = None,
+    expected: str = "an answer",
+    received: str | None = None,
+) -> UnexpectedResponseError:
+    """A success answer that is not ``expected`` (``problem`` says why), as the typed error naming
+    what came back (status, content-type, the start of the body: ``raw`` bytes, else ``body``
+    re-encoded) and from where (the URL without its query, which may hold keys). With ``received``
+    (what a stream had delivered) it is a stream event: ``UnexpectedStreamEventError``."""
+    if isinstance(problem, (str, ValueError)):
+        what = str(problem)
+    else:  # a parser's own error on a shape nobody checked for
+        what = f"reading it failed ({type(problem).__name__}: {problem})"
+    status = meta.status if meta else 200
+    headers: Mapping[str, str] = meta.headers if meta else {}
+    ctype = _header(headers, "content-type")
+    excerpt = _excerpt(raw, body)
+    src = _source(meta)
+    came = (f"content-type {ctype!r}" if ctype else "no content-type") + (
+        f" and the body {excerpt!r}" if excerpt else " and an empty body"
+    )
+    cls: type[UnexpectedResponseError]
+    if received is not None:
+        cls = UnexpectedStreamEventError
+        msg = (
+            f"Azure sent a stream event (HTTP {status}{src}) that is not {expected}: {what}. The"
+            f" event was {excerpt!r}, after {received}. A proxy or gateway between the client and"
+            " Azure may be rewriting the stream: check azure_endpoint / base_url, or retry the call."
+        )
+    else:
+        cls = UnexpectedResponseError
+        msg = (
+            f"Azure answered HTTP {status}{src}, but not with {expected}: {what}. It came with {came}."
+            " A proxy, gateway or API Management policy between the client and Azure may be"
+            " rewriting answers: check that azure_endpoint / base_url point at the resource (or at a"
+            " gateway that passes Azure's answers through), or retry the call."
+        )
+    rid = meta.request_id if meta else None
+    region = meta.region if meta else None
+    attempts = meta.attempts if meta else 1
+    return cls(
+        msg + _context(status, rid, region, attempts),
+        url=meta.url if meta else None,
+        content_type=ctype,
+        excerpt=excerpt,
+        status=status,
+        body=body if body is not None else raw,
+        headers=dict(headers.items()),
+        request_id=rid,
+        region=region,
+        deployment=meta.deployment if meta else None,
+        attempts=attempts,
+    )
+
+
 __all__ = [
+    "answer_error",
     "completion_filtered_error",
     "describe_categories",
     "error_from_response",
     "stream_error_from_event",
+    "unexpected_answer",
 ]

@@ -12,7 +12,8 @@ import dataclasses
 import json
 from typing import Any, Callable, Mapping
 
-from shared_core.errors import StreamError
+from shared_core.errors import StreamError, UnexpectedResponseError
+from shared_core.wire.shape import ShapeError, kind as kind_of
 from shared_core.wire.sse import SSEDecoder, SSEEvent
 from shared_core.types import ChatDelta, ChatResult, Choice, ResponseMeta, ToolCall, Usage
 
@@ -25,12 +26,13 @@ _SEVERITY = {"safe": 0, "low": 1, "medium": 2, "high": 3}
 class ChunkParser:
     """Bytes of one stream in, :class:`ChatDelta` out. One instance per stream."""
 
-    __slots__ = ("_decoder", "_parse", "_meta", "done", "chunks", "_chars", "_tool_frags", "_finish")
+    __slots__ = ("_decoder", "_parse", "_meta", "_where", "done", "chunks", "_chars", "_tool_frags", "_finish")
 
     def __init__(self, parse: ParseChunk, meta: ResponseMeta | None = None) -> None:
         self._decoder = SSEDecoder()
         self._parse = parse
         self._meta = meta  # attached to the first delta only, then dropped
+        self._where = meta  # kept for error messages
         self.done = False
         self.chunks = 0
         self._chars = 0
@@ -84,21 +86,22 @@ class ChunkParser:
                 data, end = _raw_decode(raw)
                 if end != len(raw):
                     data = json.loads(raw)
-            except ValueError:
+            except (ValueError, RecursionError):
                 try:
                     data = json.loads(raw)
-                except ValueError:
-                    raise StreamError(
-                        f"Azure sent a stream event that is not JSON ({raw[:200]!r}) after"
-                        f" {self.received()}. A proxy may be rewriting the stream."
-                    ) from None
-            if not isinstance(data, dict):
-                continue
+                except (ValueError, RecursionError) as exc:
+                    problem = "it is JSON nested too deeply" if isinstance(exc, RecursionError) else "it is not JSON"
+                    raise self._unexpected(problem, raw) from None
+            if type(data) is not dict:
+                raise self._unexpected(f"it is {kind_of(data)}, not a JSON object", raw)
             if kind == "error" or ("error" in data and not data.get("choices")):
                 from shared_core.wire.diagnose import stream_error_from_event
 
                 raise stream_error_from_event(data, self._meta)
-            delta = self._parse(data)
+            try:
+                delta = self._parse(data)
+            except (ShapeError, AttributeError, TypeError, KeyError, IndexError) as exc:
+                raise self._unexpected(exc, raw) from None
             self.chunks += 1
             if delta.content:
                 self._chars += len(delta.content)
@@ -113,6 +116,13 @@ class ChunkParser:
                 self._meta = None
             out.append(delta)
         return out
+
+
+    def _unexpected(self, problem: str | Exception, raw: str) -> UnexpectedResponseError:
+        from shared_core.wire.diagnose import unexpected_answer  # error path only
+
+        return unexpected_answer(problem, self._where, raw=raw, expected="a chunk of the answer",
+                                 received=self.received())
 
 
 _CUT_ADVICE = (
