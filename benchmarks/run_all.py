@@ -18,8 +18,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["bench_core.py", "bench_langchain.py", "bench_llamaindex.py", "bench_emulator.py"]
-QUICK_FLAG = {"bench_core.py": "--quick", "bench_llamaindex.py": "--quick"}
+SCRIPTS = ["bench_core.py", "bench_langchain.py", "bench_llamaindex.py", "bench_emulator.py",
+           "bench_embedding_split.py"]
+QUICK_FLAG = {"bench_core.py": "--quick", "bench_llamaindex.py": "--quick", "bench_embedding_split.py": "--quick"}
 
 
 def main() -> int:

@@ -184,6 +184,12 @@ def _count(value: Any, field: str) -> int:
     raise wrong(field, value, "a whole number")
 
 
+def _object(value: Any, field: str) -> Mapping[str, Any]:
+    if type(value) is dict or isinstance(value, Mapping):
+        return value
+    raise wrong(field, value, "an object")
+
+
 def parse_usage(u: Mapping[str, Any] | None) -> Usage | None:
     """``Usage`` from a usage object (chat, completions, embeddings), or None.
 
@@ -191,26 +197,33 @@ def parse_usage(u: Mapping[str, Any] | None) -> Usage | None:
     """
     if not u:
         return None
-    if not isinstance(u, Mapping):
-        raise wrong("usage", u, "an object")
-    prompt = _count(u.get("prompt_tokens") or 0, "usage.prompt_tokens")
-    completion = _count(u.get("completion_tokens") or 0, "usage.completion_tokens")
-    ptd = u.get("prompt_tokens_details") or {}
-    ctd = u.get("completion_tokens_details") or {}
-    if not isinstance(ptd, Mapping):
-        raise wrong("usage.prompt_tokens_details", ptd, "an object")
-    if not isinstance(ctd, Mapping):
-        raise wrong("usage.completion_tokens_details", ctd, "an object")
+    u = _object(u, "usage")
+    prompt = u.get("prompt_tokens") or 0
+    completion = u.get("completion_tokens") or 0
+    total = u.get("total_tokens") or 0
+    ptd = _object(u.get("prompt_tokens_details") or {}, "usage.prompt_tokens_details")
+    ctd = _object(u.get("completion_tokens_details") or {}, "usage.completion_tokens_details")
+    cached = ptd.get("cached_tokens") or 0
+    reasoning = ctd.get("reasoning_tokens") or 0
+    audio_in = ptd.get("audio_tokens") or u.get("audio_prompt_tokens") or 0
+    audio_out = ctd.get("audio_tokens") or 0
+    if not (type(prompt) is type(completion) is type(total) is type(cached) is type(reasoning)
+            is type(audio_in) is type(audio_out) is int):
+        prompt = _count(prompt, "usage.prompt_tokens")
+        completion = _count(completion, "usage.completion_tokens")
+        total = _count(total, "usage.total_tokens")
+        cached = _count(cached, "usage.prompt_tokens_details.cached_tokens")
+        reasoning = _count(reasoning, "usage.completion_tokens_details.reasoning_tokens")
+        audio_in = _count(audio_in, "usage.prompt_tokens_details.audio_tokens")
+        audio_out = _count(audio_out, "usage.completion_tokens_details.audio_tokens")
     return Usage(
         prompt_tokens=prompt,
         completion_tokens=completion,
-        total_tokens=_count(u.get("total_tokens") or prompt + completion, "usage.total_tokens"),
-        cached_tokens=_count(ptd.get("cached_tokens") or 0, "usage.prompt_tokens_details.cached_tokens"),
-        reasoning_tokens=_count(ctd.get("reasoning_tokens") or 0,
-                                "usage.completion_tokens_details.reasoning_tokens"),
-        audio_input_tokens=_count(ptd.get("audio_tokens") or u.get("audio_prompt_tokens") or 0,
-                                  "usage.prompt_tokens_details.audio_tokens"),
-        audio_output_tokens=_count(ctd.get("audio_tokens") or 0, "usage.completion_tokens_details.audio_tokens"),
+        total_tokens=total or prompt + completion,
+        cached_tokens=cached,
+        reasoning_tokens=reasoning,
+        audio_input_tokens=audio_in,
+        audio_output_tokens=audio_out,
         raw=u,
     )
 

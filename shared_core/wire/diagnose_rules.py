@@ -244,8 +244,10 @@ def redirect(a: Answer) -> APIStatusError:
     sign-in page does. It is not followed (it would resend the credentials elsewhere)."""
     loc = safe_location(a.headers)
     to = f" to {loc}" if loc else ""
+    host = a.host
+    who = f"The endpoint {host}" if host else "The endpoint"
     return UnexpectedResponseError(
-        f"The endpoint answered with a redirect (HTTP {a.status}){to}, which azoai does not follow:"
+        f"{who} answered with a redirect (HTTP {a.status}){to}, which azoai does not follow:"
         " Azure OpenAI does not redirect API calls, so something in between did (an http:// URL,"
         " a proxy or a sign-in page). Set azure_endpoint / base_url to the resource's own https://"
         f" endpoint, or to the gateway URL that serves the API.{a.said}{a.tail}",
