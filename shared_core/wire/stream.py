@@ -19,6 +19,7 @@ from shared_core.types import ChatDelta, ChatResult, Choice, ResponseMeta, ToolC
 
 ParseChunk = Callable[[dict[str, Any]], ChatDelta]
 _raw_decode = json.JSONDecoder().raw_decode
+_HEAD_MAX = 4096  # bytes of a body without events kept to quote it
 
 _SEVERITY = {"safe": 0, "low": 1, "medium": 2, "high": 3}
 
@@ -26,13 +27,15 @@ _SEVERITY = {"safe": 0, "low": 1, "medium": 2, "high": 3}
 class ChunkParser:
     """Bytes of one stream in, :class:`ChatDelta` out. One instance per stream."""
 
-    __slots__ = ("_decoder", "_parse", "_meta", "_where", "done", "chunks", "_chars", "_tool_frags", "_finish")
+    __slots__ = ("_decoder", "_parse", "_meta", "_where", "_head", "done", "chunks", "_chars", "_tool_frags",
+                 "_finish")
 
     def __init__(self, parse: ParseChunk, meta: ResponseMeta | None = None) -> None:
         self._decoder = SSEDecoder()
         self._parse = parse
         self._meta = meta  # attached to the first delta only, then dropped
         self._where = meta  # kept for error messages
+        self._head: bytes | None = b""  # the body's start until the first event (None after it)
         self.done = False
         self.chunks = 0
         self._chars = 0
@@ -43,15 +46,23 @@ class ChunkParser:
         """Parse a network chunk. Raises the typed error of an in-band ``error`` event."""
         if self.done:
             return []
+        if self._head is not None and len(self._head) < _HEAD_MAX:
+            self._head += data[:_HEAD_MAX]
         events = self._decoder.feed_data(data)
         if not events:
             return []
+        self._head = None
         return self._events(events)
 
     def finish(self) -> list[ChatDelta]:
         """The body ended: parse what is left; raise :class:`StreamError` if ``[DONE]`` never came."""
-        out = [] if self.done else self._events(self._decoder.flush_data())
+        events = [] if self.done else self._decoder.flush_data()
+        if events:
+            self._head = None
+        out = self._events(events) if events else []
         if not self.done:
+            if self._head is not None:
+                raise self._not_a_stream(self._head)
             raise StreamError(f"The stream ended before [DONE]: {self.received()}. {_CUT_ADVICE}")
         return out
 
@@ -117,6 +128,19 @@ class ChunkParser:
             out.append(delta)
         return out
 
+
+    def _not_a_stream(self, head: bytes) -> Exception:
+        """A 200 whose body held no event at all: a gateway's JSON error, an HTML page, nothing."""
+        from shared_core.wire.diagnose import answer_error, unexpected_answer  # error path only
+
+        try:
+            data = json.loads(head)
+        except (ValueError, RecursionError):
+            data = None
+        if type(data) is dict and data.get("error"):
+            return answer_error(data, self._where)
+        problem = "the body is empty" if not head else "the body holds no server-sent event ('data:' line)"
+        return unexpected_answer(problem, self._where, raw=head, expected="an event stream")
 
     def _unexpected(self, problem: str | Exception, raw: str) -> UnexpectedResponseError:
         from shared_core.wire.diagnose import unexpected_answer  # error path only
