@@ -5,6 +5,11 @@ Every error body shape Azure is known to send is handled (see ``azure-recordings
 ``{"error": {"code": "401", ...}}`` of the API gateway, v1's ``unknown_model`` with ``details``,
 and non-JSON bodies from proxies. Messages never contain a secret: they quote Azure's message,
 the resource host, the deployment, and (for tokens) the unverified ``aud``/``tid`` claims only.
+
+The decision is a table of small rules (``diagnose_rules.RULES``, over the answer read once:
+``error_body.Answer``). Success answers that are not answers (empty, not JSON, mistyped fields,
+an error object sent with 200) become ``UnexpectedResponseError`` here too (``unexpected_answer``,
+``answer_error``), naming what came back and the URL it came from (without its query).
 """
 
 from __future__ import annotations
