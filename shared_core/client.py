@@ -32,7 +32,7 @@ from shared_core.wire.embeddings import (
     plan_batches,
     split_long_inputs_counted,
 )
-from shared_core.errors import APIStatusError, ConfigurationError
+from shared_core.errors import ConfigurationError
 from shared_core.wire.models import profile_for
 from shared_core.connection.routes import Route
 from shared_core.policy.routing import Router
@@ -257,8 +257,8 @@ class CoreClient:
             req = dataclasses.replace(req, stream=False)
         call = self._call("chat/completions", self._chat_body(req, model), deployment=model, timeout=timeout,
                           headers=headers, params=params)
-        data, meta = transport.send_json(self._client(), call)
-        return parse_chat(_json(data, meta), meta)
+        data, meta = transport.send_answer(self._client(), call)
+        return parse_chat(data, meta)
 
     @_ascrubbed
     async def achat(self, req: ChatRequest, *, model: str | None = None,
@@ -270,8 +270,8 @@ class CoreClient:
             req = dataclasses.replace(req, stream=False)
         call = self._call("chat/completions", self._chat_body(req, model), deployment=model, timeout=timeout,
                           headers=headers, params=params)
-        data, meta = await transport.asend_json(self._aclient(), call)
-        return parse_chat(_json(data, meta), meta)
+        data, meta = await transport.asend_answer(self._aclient(), call)
+        return parse_chat(data, meta)
 
     def stream_chat(self, req: ChatRequest, *, model: str | None = None,
                     timeout: float | httpx.Timeout | None = None,
@@ -314,8 +314,8 @@ class CoreClient:
             req = dataclasses.replace(req, stream=False)
         call = self._call("completions", self._completion_body(req), deployment=model, timeout=timeout,
                           headers=headers, params=params)
-        data, meta = transport.send_json(self._client(), call)
-        return parse_completion(_json(data, meta), meta)
+        data, meta = transport.send_answer(self._client(), call)
+        return parse_completion(data, meta)
 
     @_ascrubbed
     async def acomplete(self, req: CompletionRequest, *, model: str | None = None,
@@ -327,8 +327,8 @@ class CoreClient:
             req = dataclasses.replace(req, stream=False)
         call = self._call("completions", self._completion_body(req), deployment=model, timeout=timeout,
                           headers=headers, params=params)
-        data, meta = await transport.asend_json(self._aclient(), call)
-        return parse_completion(_json(data, meta), meta)
+        data, meta = await transport.asend_answer(self._aclient(), call)
+        return parse_completion(data, meta)
 
     def stream_complete(self, req: CompletionRequest, *, model: str | None = None,
                         timeout: float | httpx.Timeout | None = None,
@@ -391,8 +391,8 @@ class CoreClient:
 
         def run(k: int) -> tuple[list[list[float]], Usage | None, str, ResponseMeta]:
             call = self._embed_call([sent[i] for i in batches[k]], dimensions, model, timeout, headers)
-            data, meta = transport.send_json(http, call)
-            return _embedding_part(_json(data, meta), meta)
+            data, meta = transport.send_answer(http, call)
+            return _embedding_part(data, meta)
 
         done = 0
         if len(batches) <= 1 or max_concurrency <= 1:
@@ -433,8 +433,8 @@ class CoreClient:
             nonlocal done
             async with gate:
                 call = self._embed_call([sent[i] for i in batches[k]], dimensions, model, timeout, headers)
-                data, meta = await transport.asend_json(http, call)
-                results[k] = _embedding_part(_json(data, meta), meta)
+                data, meta = await transport.asend_answer(http, call)
+                results[k] = _embedding_part(data, meta)
             done += len(batches[k])
             if progress is not None:
                 progress(done, total)
@@ -484,19 +484,8 @@ class CoreClient:
         return data, meta
 
 
-def _json(data: Any, meta: ResponseMeta) -> dict[str, Any]:
-    if isinstance(data, dict):
-        return data
-    raise APIStatusError(
-        f"Azure answered HTTP {meta.status} with a {type(data).__name__} body where a JSON object was"
-        " expected; a proxy or gateway may be rewriting answers: check base_url / azure_endpoint.",
-        status=meta.status, headers=meta.headers, request_id=meta.request_id, region=meta.region,
-        deployment=meta.deployment, attempts=meta.attempts,
-    )
-
-
 def _embedding_part(data: dict[str, Any], meta: ResponseMeta) -> tuple[list[list[float]], Usage | None, str, ResponseMeta]:
-    vectors, usage = parse_embeddings(data)
+    vectors, usage = parse_embeddings(data, meta)
     return vectors, usage, str(data.get("model") or ""), meta
 
 
@@ -516,11 +505,10 @@ def _embedding_result(
         assert part is not None
         vecs, usage, part_model, meta = part
         if len(vecs) != len(batch):
-            raise APIStatusError(
-                f"Azure returned {len(vecs)} embeddings for {len(batch)} inputs; retry the call.",
-                status=meta.status, headers=meta.headers, request_id=meta.request_id,
-                region=meta.region, attempts=meta.attempts,
-            )
+            from shared_core.wire.diagnose import unexpected_answer  # error path only
+
+            raise unexpected_answer(f"it holds {len(vecs)} embeddings for {len(batch)} inputs", meta,
+                                    expected="one embedding per input")
         for i, vec in zip(batch, vecs, strict=True):
             vectors[i] = vec
         if usage is not None:

@@ -161,6 +161,34 @@ class ServerError(APIStatusError):
     """5xx."""
 
 
+class UnexpectedResponseError(APIStatusError):
+    """An answer that is not what the operation returns: a success status whose body is empty, not
+    JSON, of the wrong shape or types, or an error object (as gateways and APIM policies send), or
+    a redirect that was not followed. Usually something between the client and Azure rewrote it.
+
+    ``url`` is where it came from (no query string), ``content_type`` and ``excerpt`` (the start of
+    the body) what came back.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str | None = None,
+        content_type: str | None = None,
+        excerpt: str | None = None,
+        **kw: Any,
+    ) -> None:
+        super().__init__(message, **kw)
+        self.url = url
+        self.content_type = content_type
+        self.excerpt = excerpt
+
+
+class UnexpectedStreamEventError(UnexpectedResponseError, StreamError):
+    """A stream event that is not a chunk of the answer (not JSON, or of the wrong shape)."""
+
+
 __all__ = [
     "APIConnectionError",
     "APIStatusError",
@@ -179,6 +207,8 @@ __all__ = [
     "ServerError",
     "StreamError",
     "TokenAcquisitionError",
+    "UnexpectedResponseError",
+    "UnexpectedStreamEventError",
     "UnprocessableEntityError",
     "UnsupportedAPIVersionError",
 ]

@@ -57,6 +57,7 @@ class ResponseMeta:
     deployment: str | None = None  # x-ms-deployment-name
     attempts: int = 1  # HTTP attempts this call took (retries + 1)
     target: str | None = None  # name of the target (region) that answered
+    url: str | None = None  # the request URL without its query (which may hold keys), for messages
 
     def facts(self, *, include_headers: bool = False) -> dict[str, Any]:
         """What both adapters put in their response metadata: ``request_id``, ``region``,

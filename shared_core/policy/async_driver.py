@@ -29,7 +29,7 @@ async def asend(
             step = call.failed(exc)
         else:
             status = response.status_code
-            if status < 400:
+            if status < 300:  # a redirect that was not followed is no answer (diagnose: redirect)
                 return response, call.succeeded(response, stream=stream)
             try:
                 body = await response.aread()

@@ -112,6 +112,7 @@ def meta_from(response: httpx.Response, *, client_request_id: str, attempts: int
         deployment=h.get("x-ms-deployment-name"),
         attempts=attempts,
         target=target,
+        url=safe_url(response.request.url),
     )
 
 

@@ -46,7 +46,7 @@ def send(http: httpx.Client, call: Call, *, stream: bool = False) -> tuple[httpx
             step = call.failed(exc)
         else:
             status = response.status_code
-            if status < 400:
+            if status < 300:  # a redirect that was not followed is no answer (diagnose: redirect)
                 return response, call.succeeded(response, stream=stream)
             try:
                 body = response.read()

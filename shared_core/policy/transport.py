@@ -48,6 +48,18 @@ async def asend_json(http: httpx.AsyncClient, call: Call) -> tuple[Any, Response
     return decode_body(response, meta), meta
 
 
+def send_answer(http: httpx.Client, call: Call) -> tuple[dict[str, Any], ResponseMeta]:
+    """A call whose answer must be a JSON object (chat, completions, embeddings): see :func:`answer_object`."""
+    response, meta = send(http, call)
+    return answer_object(response, meta), meta
+
+
+async def asend_answer(http: httpx.AsyncClient, call: Call) -> tuple[dict[str, Any], ResponseMeta]:
+    """Async twin of :func:`send_answer`."""
+    response, meta = await asend(http, call)
+    return answer_object(response, meta), meta
+
+
 # ------------------------------------------------------------------------------------ helpers
 
 
@@ -60,15 +72,32 @@ def decode_body(response: httpx.Response, meta: ResponseMeta) -> Any:
     if "json" in ctype or (not ctype and content[:1] in (b"{", b"[")):
         try:
             return json.loads(content)
-        except ValueError:
-            raise APIStatusError(
-                f"Azure answered HTTP {response.status_code} with a body that is not valid JSON"
-                f" ({content[:200]!r}). A proxy or gateway in front of Azure may be rewriting"
-                " answers: check base_url / azure_endpoint.",
-                status=response.status_code, headers=meta.headers, request_id=meta.request_id,
-                region=meta.region, deployment=meta.deployment, attempts=meta.attempts,
-            ) from None
+        except (ValueError, RecursionError) as exc:
+            from shared_core.wire.diagnose import unexpected_answer  # error path only
+
+            raise unexpected_answer(_not_json(exc), meta, raw=content, expected="JSON") from None
     return content
+
+
+def answer_object(response: httpx.Response, meta: ResponseMeta) -> dict[str, Any]:
+    """The JSON object of an operation's answer. No body (a 204 too), a body that is not JSON or
+    not an object, or JSON nested too deep to parse raise ``UnexpectedResponseError``."""
+    content = response.content
+    try:
+        data = json.loads(content) if content else None
+    except (ValueError, RecursionError) as exc:
+        problem = _not_json(exc)
+    else:
+        if type(data) is dict:
+            return data
+        problem = "the body is empty" if not content else f"the body is JSON {type(data).__name__}, not an object"
+    from shared_core.wire.diagnose import unexpected_answer  # error path only
+
+    raise unexpected_answer(problem, meta, raw=content, expected="a JSON object")
+
+
+def _not_json(exc: Exception) -> str:
+    return "the body is JSON nested too deeply to parse" if isinstance(exc, RecursionError) else "the body is not JSON"
 
 
 def ssl_verify(verify: bool | str) -> bool | ssl.SSLContext:
@@ -155,7 +184,7 @@ def _close_aiohttp(transport: Any) -> None:
 
 
 __all__ = [
-    "BodyFn", "Call", "DEFAULT_HOOKS", "Hooks", "RouteCache", "USER_AGENT", "VERSION", "asend", "asend_json",
-    "astream_deltas", "claims_challenge", "decode_body", "encode_json", "meta_from", "new_async_client",
-    "new_client", "safe_url", "send", "send_json", "stream_deltas",
+    "BodyFn", "Call", "DEFAULT_HOOKS", "Hooks", "RouteCache", "USER_AGENT", "VERSION", "answer_object", "asend",
+    "asend_answer", "asend_json", "astream_deltas", "claims_challenge", "decode_body", "encode_json", "meta_from",
+    "new_async_client", "new_client", "safe_url", "send", "send_answer", "send_json", "stream_deltas",
 ]

@@ -38,6 +38,7 @@ import logging
 from typing import Any, Callable, Mapping
 
 from shared_core.wire.models import UNKNOWN_FAMILY, ModelProfile, accepts_parallel_tool_calls
+from shared_core.wire.shape import ShapeError, opt_str, wrong
 from shared_core.types import JSON, ChatDelta, ChatRequest, ChatResult, Choice, ResponseMeta, ToolCall, \
     ToolCallDelta, Usage
 
@@ -195,24 +196,57 @@ def build_chat_body(
 
 
 # ---------------------------------------------------------------------------------- parsing
+# Every field the parsers index or hand on is type-checked (one type() test): a wrong one raises
+# ShapeError, which the caller turns into UnexpectedResponseError naming where the answer came from.
+
+def _count(value: Any, field: str) -> int:
+    if type(value) is int:
+        return value
+    if type(value) is float and value.is_integer():
+        return int(value)
+    raise wrong(field, value, "a whole number")
+
+
+def _object(value: Any, field: str) -> Mapping[str, Any]:
+    if type(value) is dict or isinstance(value, Mapping):
+        return value
+    raise wrong(field, value, "an object")
 
 
 def parse_usage(u: Mapping[str, Any] | None) -> Usage | None:
-    """``Usage`` from a usage object (chat, completions, embeddings), or None."""
+    """``Usage`` from a usage object (chat, completions, embeddings), or None.
+
+    Raises ``ShapeError`` when it is not an object of token counts.
+    """
     if not u:
         return None
+    u = _object(u, "usage")
     prompt = u.get("prompt_tokens") or 0
     completion = u.get("completion_tokens") or 0
-    ptd = u.get("prompt_tokens_details") or {}
-    ctd = u.get("completion_tokens_details") or {}
+    total = u.get("total_tokens") or 0
+    ptd = _object(u.get("prompt_tokens_details") or {}, "usage.prompt_tokens_details")
+    ctd = _object(u.get("completion_tokens_details") or {}, "usage.completion_tokens_details")
+    cached = ptd.get("cached_tokens") or 0
+    reasoning = ctd.get("reasoning_tokens") or 0
+    audio_in = ptd.get("audio_tokens") or u.get("audio_prompt_tokens") or 0
+    audio_out = ctd.get("audio_tokens") or 0
+    if not (type(prompt) is type(completion) is type(total) is type(cached) is type(reasoning)
+            is type(audio_in) is type(audio_out) is int):
+        prompt = _count(prompt, "usage.prompt_tokens")
+        completion = _count(completion, "usage.completion_tokens")
+        total = _count(total, "usage.total_tokens")
+        cached = _count(cached, "usage.prompt_tokens_details.cached_tokens")
+        reasoning = _count(reasoning, "usage.completion_tokens_details.reasoning_tokens")
+        audio_in = _count(audio_in, "usage.prompt_tokens_details.audio_tokens")
+        audio_out = _count(audio_out, "usage.completion_tokens_details.audio_tokens")
     return Usage(
         prompt_tokens=prompt,
         completion_tokens=completion,
-        total_tokens=u.get("total_tokens") or prompt + completion,
-        cached_tokens=ptd.get("cached_tokens") or 0,
-        reasoning_tokens=ctd.get("reasoning_tokens") or 0,
-        audio_input_tokens=ptd.get("audio_tokens") or u.get("audio_prompt_tokens") or 0,
-        audio_output_tokens=ctd.get("audio_tokens") or 0,
+        total_tokens=total or prompt + completion,
+        cached_tokens=cached,
+        reasoning_tokens=reasoning,
+        audio_input_tokens=audio_in,
+        audio_output_tokens=audio_out,
         raw=u,
     )
 
@@ -228,8 +262,12 @@ def prompt_filter_results(data: Mapping[str, Any]) -> tuple[Mapping[str, Any], .
         pfr = data.get("prompt_annotations")
     if not pfr:
         return ()
+    if type(pfr) is not list:
+        raise wrong("prompt_filter_results", pfr, "a list")
     out: list[Mapping[str, Any]] = []
     for entry in pfr:
+        if type(entry) is not dict:
+            raise wrong("prompt_filter_results[]", entry, "an object")
         if "content_filter_result" in entry and "content_filter_results" not in entry:
             fixed = {k: v for k, v in entry.items() if k != "content_filter_result"}
             fixed["content_filter_results"] = entry["content_filter_result"]
@@ -244,44 +282,70 @@ def _arguments_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
+def _tool_call(tc: Any) -> ToolCall:
+    if type(tc) is not dict:
+        raise wrong("message.tool_calls[]", tc, "an object")
+    fn = tc.get("function") or {}
+    if type(fn) is not dict:
+        raise wrong("message.tool_calls[].function", fn, "an object")
+    return ToolCall(
+        id=opt_str(tc, "id", "message.tool_calls[]") or "",
+        name=opt_str(fn, "name", "message.tool_calls[].function") or "",
+        arguments=_arguments_text(fn.get("arguments")),
+        type=opt_str(tc, "type", "message.tool_calls[]") or "function",
+    )
+
+
 def _tool_calls(msg: Mapping[str, Any], index: int) -> tuple[ToolCall, ...]:
     raw = msg.get("tool_calls")
     if raw:
-        return tuple(
-            ToolCall(
-                id=tc.get("id") or "",
-                name=(tc.get("function") or {}).get("name") or "",
-                arguments=_arguments_text((tc.get("function") or {}).get("arguments")),
-                type=tc.get("type") or "function",
-            )
-            for tc in raw
-        )
+        if type(raw) is not list:
+            raise wrong("message.tool_calls", raw, "a list")
+        return tuple(_tool_call(tc) for tc in raw)
     fc = msg.get("function_call")
     if fc:
-        return (ToolCall(id=LEGACY_FUNCTION_CALL_ID.format(index=index), name=fc.get("name") or "",
+        if type(fc) is not dict:
+            raise wrong("message.function_call", fc, "an object")
+        return (ToolCall(id=LEGACY_FUNCTION_CALL_ID.format(index=index),
+                         name=opt_str(fc, "name", "message.function_call") or "",
                          arguments=_arguments_text(fc.get("arguments"))),)
     return ()
 
 
-def _choice(c: Mapping[str, Any]) -> Choice:
+def choice_index(c: Any, where: str) -> int:
+    """The ``index`` of a choice object (0 when absent); ShapeError when ``c`` is not an object."""
+    if type(c) is not dict:
+        raise wrong(where, c, "an object")
     index = c.get("index") or 0
+    if type(index) is not int:
+        raise wrong(f"{where}.index", index, "a number")
+    return index
+
+
+def _choice(c: Mapping[str, Any]) -> Choice:
+    index = choice_index(c, "choices[]")
     msg = c.get("message")
     cfr = c.get("content_filter_results")
     if cfr is None:
         cfr = c.get("content_filter_result")
+    finish = opt_str(c, "finish_reason", "choices[]")
     if msg is None:  # Azure's filtered completion: no message key at all
-        return Choice(index=index, role=None, content=None, finish_reason=c.get("finish_reason"),
+        return Choice(index=index, role=None, content=None, finish_reason=finish,
                       content_filter_results=cfr, logprobs=c.get("logprobs"))
+    if type(msg) is not dict:
+        raise wrong("choices[].message", msg, "an object")
     annotations = msg.get("annotations")
-    reasoning = msg.get("reasoning_content")
+    if annotations and type(annotations) is not list:
+        raise wrong("message.annotations", annotations, "a list")
+    reasoning = opt_str(msg, "reasoning_content", "message")
     return Choice(
         index=index,
-        role=msg.get("role"),
-        content=msg.get("content"),
-        finish_reason=c.get("finish_reason"),
+        role=opt_str(msg, "role", "message"),
+        content=opt_str(msg, "content", "message"),
+        finish_reason=finish,
         tool_calls=_tool_calls(msg, index),
-        refusal=msg.get("refusal"),
-        reasoning_content=reasoning if reasoning is not None else msg.get("reasoning"),
+        refusal=opt_str(msg, "refusal", "message"),
+        reasoning_content=reasoning if reasoning is not None else opt_str(msg, "reasoning", "message"),
         content_filter_results=cfr,
         logprobs=c.get("logprobs"),
         audio=msg.get("audio"),
@@ -290,59 +354,95 @@ def _choice(c: Mapping[str, Any]) -> Choice:
 
 
 def parse_chat(data: Mapping[str, Any], meta: ResponseMeta | None) -> ChatResult:
-    """A non-streamed chat completion into ``ChatResult`` (filtered choices included)."""
+    """A non-streamed chat completion into ``ChatResult`` (filtered choices included).
+
+    An answer without choices, with mistyped fields, or carrying ``{"error": ...}`` (gateways send
+    them with 200) raises the typed error (``UnexpectedResponseError`` or the diagnosed one).
+    """
     return result_of(data, meta, _choice)
 
 
 def result_of(
-    data: Mapping[str, Any], meta: ResponseMeta | None, choice: Callable[[Mapping[str, Any]], Choice]
+    data: Mapping[str, Any], meta: ResponseMeta | None, choice: Callable[[Mapping[str, Any]], Choice],
+    what: str = "a chat completion",
 ) -> ChatResult:
     """The envelope shared by chat and legacy completions, each choice parsed by ``choice``."""
-    return ChatResult(
-        id=data.get("id") or "",
-        model=data.get("model") or "",
-        created=data.get("created") or 0,
-        choices=tuple(choice(c) for c in data.get("choices") or ()),
-        usage=parse_usage(data.get("usage")),
-        system_fingerprint=data.get("system_fingerprint"),
-        prompt_filter_results=prompt_filter_results(data),
-        meta=meta,
-        raw=data,
-        service_tier=data.get("service_tier"),
-    )
+    try:
+        choices = data.get("choices")
+        if type(choices) is not list or not choices:
+            if data.get("error"):
+                from shared_core.wire.diagnose import answer_error  # error path only
+
+                raise answer_error(data, meta)
+            if choices is None:
+                raise ShapeError("'choices' is missing")
+            raise ShapeError("'choices' is empty") if choices == [] else wrong("choices", choices, "a list")
+        return ChatResult(
+            id=data.get("id") or "",
+            model=data.get("model") or "",
+            created=data.get("created") or 0,
+            choices=tuple(choice(c) for c in choices),
+            usage=parse_usage(data.get("usage")),
+            system_fingerprint=data.get("system_fingerprint"),
+            prompt_filter_results=prompt_filter_results(data),
+            meta=meta,
+            raw=data,
+            service_tier=data.get("service_tier"),
+        )
+    except (ShapeError, AttributeError, TypeError, KeyError, IndexError) as exc:
+        from shared_core.wire.diagnose import unexpected_answer  # error path only
+
+        raise unexpected_answer(exc, meta, body=data, expected=what) from None
 
 
 def _tool_call_deltas(delta: Mapping[str, Any], index: int) -> tuple[ToolCallDelta, ...]:
     raw = delta.get("tool_calls")
     if raw:
+        if type(raw) is not list:
+            raise wrong("delta.tool_calls", raw, "a list")
         out = []
         for i, tc in enumerate(raw):
+            if type(tc) is not dict:
+                raise wrong("delta.tool_calls[]", tc, "an object")
+            tc_index = tc.get("index", i)
+            if type(tc_index) is not int:
+                raise wrong("delta.tool_calls[].index", tc_index, "a number")
             fn = tc.get("function")
             if fn:
+                if type(fn) is not dict:
+                    raise wrong("delta.tool_calls[].function", fn, "an object")
                 args = fn.get("arguments")
                 out.append(ToolCallDelta(
-                    index=tc.get("index", i), id=tc.get("id"), name=fn.get("name"),
+                    index=tc_index, id=opt_str(tc, "id", "delta.tool_calls[]"),
+                    name=opt_str(fn, "name", "delta.tool_calls[].function"),
                     arguments=args if args is None or isinstance(args, str) else json.dumps(args),
                 ))
             else:
-                out.append(ToolCallDelta(index=tc.get("index", i), id=tc.get("id")))
+                out.append(ToolCallDelta(index=tc_index, id=opt_str(tc, "id", "delta.tool_calls[]")))
         return tuple(out)
     fc = delta.get("function_call")
     if fc:
-        name = fc.get("name")
+        if type(fc) is not dict:
+            raise wrong("delta.function_call", fc, "an object")
+        name = opt_str(fc, "name", "delta.function_call")
         return (ToolCallDelta(
             index=0, id=LEGACY_FUNCTION_CALL_ID.format(index=index) if name else None, name=name,
-            arguments=fc.get("arguments"),
+            arguments=opt_str(fc, "arguments", "delta.function_call"),
         ),)
     return ()
 
 
 def parse_chat_chunk(data: Mapping[str, Any]) -> ChatDelta:
-    """One streamed chunk into ``ChatDelta`` (first choice; empty-choices chunks kept)."""
+    """One streamed chunk into ``ChatDelta`` (first choice; empty-choices chunks kept).
+
+    Mistyped fields raise ``ShapeError`` (the stream parser reports it with where it came from).
+    """
     choices = data.get("choices")
     usage = data.get("usage")
     pfr = data.get("prompt_filter_results") or data.get("prompt_annotations")
     if not choices:
+        if choices is not None and type(choices) is not list:
+            raise wrong("choices", choices, "a list")
         return ChatDelta(
             id=data.get("id") or "",
             model=data.get("model") or "",
@@ -351,24 +451,38 @@ def parse_chat_chunk(data: Mapping[str, Any]) -> ChatDelta:
             system_fingerprint=data.get("system_fingerprint"),
             raw=data,
         )
+    if type(choices) is not list:
+        raise wrong("choices", choices, "a list")
     c = choices[0]
-    index = c.get("index") or 0
+    index = choice_index(c, "choices[0]")
     delta = c.get("delta") or {}
+    if type(delta) is not dict:
+        raise wrong("choices[0].delta", delta, "an object")
+    content = delta.get("content")
+    if content is not None and type(content) is not str:
+        raise wrong("delta.content", content, "a string")
+    finish = c.get("finish_reason")
+    if finish is not None and type(finish) is not str:
+        raise wrong("choices[0].finish_reason", finish, "a string")
     cfr = c.get("content_filter_results")
     if cfr is None:
         cfr = c.get("content_filter_result")
     reasoning = delta.get("reasoning_content")
+    if reasoning is None:
+        reasoning = delta.get("reasoning")
+    if reasoning is not None and type(reasoning) is not str:
+        raise wrong("delta.reasoning_content", reasoning, "a string")
     return ChatDelta(
         id=data.get("id") or "",
         model=data.get("model") or "",
         choice_index=index,
         role=delta.get("role"),
-        content=delta.get("content"),
-        refusal=delta.get("refusal"),
-        reasoning_content=reasoning if reasoning is not None else delta.get("reasoning"),
+        content=content,
+        refusal=opt_str(delta, "refusal", "delta") if "refusal" in delta else None,
+        reasoning_content=reasoning,
         tool_calls=_tool_call_deltas(delta, index)
         if "tool_calls" in delta or "function_call" in delta else (),
-        finish_reason=c.get("finish_reason"),
+        finish_reason=finish,
         content_filter_results=cfr,
         prompt_filter_results=prompt_filter_results(data) if pfr else (),
         logprobs=c.get("logprobs"),

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from shared_core.wire.chat import modern_api, parse_usage, prompt_filter_results, result_of
+from shared_core.wire.chat import choice_index, modern_api, parse_usage, prompt_filter_results, result_of
+from shared_core.wire.shape import opt_str, wrong
 from shared_core.types import ChatDelta, ChatResult, Choice, CompletionRequest, ResponseMeta
 
 _FIELDS = ("max_tokens", "temperature", "top_p", "stop", "n", "logprobs", "echo", "seed",
@@ -39,31 +40,40 @@ def build_completion_body(
 
 
 def _choice(c: Mapping[str, Any]) -> Choice:
+    index = choice_index(c, "choices[]")
     cfr = c.get("content_filter_results")
     if cfr is None:
         cfr = c.get("content_filter_result")
     return Choice(
-        index=c.get("index") or 0,
+        index=index,
         role=None,
         content=None,
-        finish_reason=c.get("finish_reason"),
+        finish_reason=opt_str(c, "finish_reason", "choices[]"),
         content_filter_results=cfr,
         logprobs=c.get("logprobs"),
-        text=c.get("text"),
+        text=opt_str(c, "text", "choices[]"),
     )
 
 
 def parse_completion(data: Mapping[str, Any], meta: ResponseMeta | None) -> ChatResult:
-    """A ``text_completion`` response into ``ChatResult`` (text in ``Choice.text``)."""
-    return result_of(data, meta, _choice)
+    """A ``text_completion`` response into ``ChatResult`` (text in ``Choice.text``).
+
+    Malformed answers raise as for chat (``chat.parse_chat``).
+    """
+    return result_of(data, meta, _choice, "a text completion")
 
 
 def parse_completion_chunk(data: Mapping[str, Any]) -> ChatDelta:
-    """One streamed ``text_completion`` chunk (first choice; empty-choices chunks kept)."""
+    """One streamed ``text_completion`` chunk (first choice; empty-choices chunks kept).
+
+    Mistyped fields raise ``ShapeError`` (the stream parser reports it with where it came from).
+    """
     choices = data.get("choices")
     usage = data.get("usage")
     has_pfr = "prompt_filter_results" in data or "prompt_annotations" in data
     if not choices:
+        if choices is not None and type(choices) is not list:
+            raise wrong("choices", choices, "a list")
         return ChatDelta(
             id=data.get("id") or "",
             model=data.get("model") or "",
@@ -71,16 +81,19 @@ def parse_completion_chunk(data: Mapping[str, Any]) -> ChatDelta:
             usage=parse_usage(usage) if usage else None,
             raw=data,
         )
+    if type(choices) is not list:
+        raise wrong("choices", choices, "a list")
     c = choices[0]
+    index = choice_index(c, "choices[0]")
     cfr = c.get("content_filter_results")
     if cfr is None:
         cfr = c.get("content_filter_result")
     return ChatDelta(
         id=data.get("id") or "",
         model=data.get("model") or "",
-        choice_index=c.get("index") or 0,
-        text=c.get("text"),
-        finish_reason=c.get("finish_reason"),
+        choice_index=index,
+        text=opt_str(c, "text", "choices[0]"),
+        finish_reason=opt_str(c, "finish_reason", "choices[0]"),
         content_filter_results=cfr,
         prompt_filter_results=prompt_filter_results(data) if has_pfr else (),
         logprobs=c.get("logprobs"),

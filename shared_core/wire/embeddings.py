@@ -22,8 +22,9 @@ from typing import Any, Literal, Mapping, Sequence
 
 from shared_core.wire.chat import parse_usage
 from shared_core.errors import ConfigurationError
-from shared_core.wire.tokens import estimate_tokens
-from shared_core.types import Usage
+from shared_core.wire.tokens import estimate_tokens, token_pieces
+from shared_core.types import ResponseMeta, Usage
+from shared_core.wire.shape import ShapeError, kind, wrong
 
 OnTooLong = Literal["error", "split", "truncate"]
 _ON_TOO_LONG = ("error", "split", "truncate")
@@ -85,12 +86,6 @@ def plan_batches(
     return batches
 
 
-def _truncate(text: str, limit: int) -> str:
-    n = estimate_tokens(text)
-    while n > limit and len(text) > 1:
-        text = text[: max(1, int(len(text) * limit / n * 0.95))]
-        n = estimate_tokens(text)
-    return text
 
 
 def split_long_inputs(
@@ -121,18 +116,16 @@ def split_long_inputs_counted(
         elif on_too_long == "error":
             raise _too_long(i, n, max_input_tokens)
         elif on_too_long == "truncate":
-            piece = _truncate(text, max_input_tokens)
+            piece, n = next(token_pieces(text, max_input_tokens))
             out.append(piece)
             owners.append(i)
-            counts.append(estimate_tokens(piece))
+            counts.append(n)
         else:
-            rest = text
-            while rest:
-                piece = _truncate(rest, max_input_tokens)
+            # one pass (re-estimating the rest after each cut was quadratic: 4 MB took 18 s)
+            for piece, n in token_pieces(text, max_input_tokens):
                 out.append(piece)
                 owners.append(i)
-                counts.append(estimate_tokens(piece))
-                rest = rest[len(piece):]
+                counts.append(n)
     return out, owners, counts
 
 
@@ -183,25 +176,64 @@ def build_embeddings_body(
     return body
 
 
-def _vector(embedding: Any) -> list[float]:
+def _vector(embedding: Any, pos: int) -> list[float]:
     if isinstance(embedding, str):
-        floats = array("f", base64.b64decode(embedding))
+        try:
+            floats = array("f", base64.b64decode(embedding))
+        except ValueError:  # bad base64, or a byte count that is not float32s
+            raise ShapeError(
+                f"'data[{pos}].embedding' is a string that is not base64 of float32 values"
+            ) from None
         if _BIG_ENDIAN:
             floats.byteswap()
-        return floats.tolist()
-    return embedding if isinstance(embedding, list) else list(embedding)
+        vector = floats.tolist()
+    elif type(embedding) is list:
+        vector = embedding
+    else:
+        raise wrong(f"data[{pos}].embedding", embedding, "a list of numbers or base64")
+    # the first value stands for the rest: checking all of them would cost more than the parsing
+    if not vector or type(vector[0]) not in (float, int):
+        what = "empty" if not vector else f"a list whose first value is {kind(vector[0])}"
+        raise ShapeError(f"'data[{pos}].embedding' is {what}, not a vector of numbers")
+    return vector
 
 
-def parse_embeddings(data: Mapping[str, Any]) -> tuple[list[list[float]], Usage | None]:
-    """Vectors in input order (sorted by ``index`` when Azure did not keep order), and usage."""
-    items = data.get("data") or []
-    vectors = [_vector(item["embedding"]) for item in items]
-    for pos, item in enumerate(items):
-        if item.get("index", pos) != pos:
-            order = sorted(range(len(items)), key=lambda k: items[k].get("index", k))
-            vectors = [vectors[k] for k in order]
-            break
-    return vectors, parse_usage(data.get("usage"))
+def parse_embeddings(
+    data: Mapping[str, Any], meta: ResponseMeta | None = None
+) -> tuple[list[list[float]], Usage | None]:
+    """Vectors in input order (sorted by ``index`` when Azure did not keep order), and usage.
+
+    An answer without a ``data`` list of vectors, or carrying ``{"error": ...}`` (gateways send
+    them with 200), raises the typed error (``UnexpectedResponseError`` or the diagnosed one).
+    """
+    try:
+        items = data.get("data")
+        if type(items) is not list:
+            if data.get("error"):
+                from shared_core.wire.diagnose import answer_error  # error path only
+
+                raise answer_error(data, meta)
+            raise ShapeError("'data' is missing") if items is None else wrong("data", items, "a list")
+        vectors = []
+        for pos, item in enumerate(items):
+            if type(item) is not dict:
+                raise wrong(f"data[{pos}]", item, "an object")
+            if "embedding" not in item:
+                raise ShapeError(f"'data[{pos}].embedding' is missing")
+            vectors.append(_vector(item["embedding"], pos))
+        for pos, item in enumerate(items):
+            index = item.get("index", pos)
+            if index != pos:
+                if type(index) is not int:
+                    raise wrong(f"data[{pos}].index", index, "a number")
+                order = sorted(range(len(items)), key=lambda k: items[k].get("index", k))
+                vectors = [vectors[k] for k in order]
+                break
+        return vectors, parse_usage(data.get("usage"))
+    except (ShapeError, AttributeError, TypeError, KeyError, IndexError) as exc:
+        from shared_core.wire.diagnose import unexpected_answer  # error path only
+
+        raise unexpected_answer(exc, meta, body=data, expected="an embeddings answer") from None
 
 
 __all__ = [

@@ -12,12 +12,14 @@ import dataclasses
 import json
 from typing import Any, Callable, Mapping
 
-from shared_core.errors import StreamError
+from shared_core.errors import StreamError, UnexpectedResponseError
+from shared_core.wire.shape import ShapeError, kind as kind_of
 from shared_core.wire.sse import SSEDecoder, SSEEvent
 from shared_core.types import ChatDelta, ChatResult, Choice, ResponseMeta, ToolCall, Usage
 
 ParseChunk = Callable[[dict[str, Any]], ChatDelta]
 _raw_decode = json.JSONDecoder().raw_decode
+_HEAD_MAX = 4096  # bytes of a body without events kept to quote it
 
 _SEVERITY = {"safe": 0, "low": 1, "medium": 2, "high": 3}
 
@@ -25,12 +27,15 @@ _SEVERITY = {"safe": 0, "low": 1, "medium": 2, "high": 3}
 class ChunkParser:
     """Bytes of one stream in, :class:`ChatDelta` out. One instance per stream."""
 
-    __slots__ = ("_decoder", "_parse", "_meta", "done", "chunks", "_chars", "_tool_frags", "_finish")
+    __slots__ = ("_decoder", "_parse", "_meta", "_where", "_head", "done", "chunks", "_chars", "_tool_frags",
+                 "_finish")
 
     def __init__(self, parse: ParseChunk, meta: ResponseMeta | None = None) -> None:
         self._decoder = SSEDecoder()
         self._parse = parse
         self._meta = meta  # attached to the first delta only, then dropped
+        self._where = meta  # kept for error messages
+        self._head: bytes | None = b""  # the body's start until the first event (None after it)
         self.done = False
         self.chunks = 0
         self._chars = 0
@@ -41,15 +46,23 @@ class ChunkParser:
         """Parse a network chunk. Raises the typed error of an in-band ``error`` event."""
         if self.done:
             return []
+        if self._head is not None and len(self._head) < _HEAD_MAX:
+            self._head += data[:_HEAD_MAX]
         events = self._decoder.feed_data(data)
         if not events:
             return []
+        self._head = None
         return self._events(events)
 
     def finish(self) -> list[ChatDelta]:
         """The body ended: parse what is left; raise :class:`StreamError` if ``[DONE]`` never came."""
-        out = [] if self.done else self._events(self._decoder.flush_data())
+        events = [] if self.done else self._decoder.flush_data()
+        if events:
+            self._head = None
+        out = self._events(events) if events else []
         if not self.done:
+            if self._head is not None:
+                raise self._not_a_stream(self._head)
             raise StreamError(f"The stream ended before [DONE]: {self.received()}. {_CUT_ADVICE}")
         return out
 
@@ -84,21 +97,22 @@ class ChunkParser:
                 data, end = _raw_decode(raw)
                 if end != len(raw):
                     data = json.loads(raw)
-            except ValueError:
+            except (ValueError, RecursionError):
                 try:
                     data = json.loads(raw)
-                except ValueError:
-                    raise StreamError(
-                        f"Azure sent a stream event that is not JSON ({raw[:200]!r}) after"
-                        f" {self.received()}. A proxy may be rewriting the stream."
-                    ) from None
-            if not isinstance(data, dict):
-                continue
+                except (ValueError, RecursionError) as exc:
+                    problem = "it is JSON nested too deeply" if isinstance(exc, RecursionError) else "it is not JSON"
+                    raise self._unexpected(problem, raw) from None
+            if type(data) is not dict:
+                raise self._unexpected(f"it is {kind_of(data)}, not a JSON object", raw)
             if kind == "error" or ("error" in data and not data.get("choices")):
                 from shared_core.wire.diagnose import stream_error_from_event
 
                 raise stream_error_from_event(data, self._meta)
-            delta = self._parse(data)
+            try:
+                delta = self._parse(data)
+            except (ShapeError, AttributeError, TypeError, KeyError, IndexError) as exc:
+                raise self._unexpected(exc, raw) from None
             self.chunks += 1
             if delta.content:
                 self._chars += len(delta.content)
@@ -113,6 +127,26 @@ class ChunkParser:
                 self._meta = None
             out.append(delta)
         return out
+
+
+    def _not_a_stream(self, head: bytes) -> Exception:
+        """A 200 whose body held no event at all: a gateway's JSON error, an HTML page, nothing."""
+        from shared_core.wire.diagnose import answer_error, unexpected_answer  # error path only
+
+        try:
+            data = json.loads(head)
+        except (ValueError, RecursionError):
+            data = None
+        if type(data) is dict and data.get("error"):
+            return answer_error(data, self._where)
+        problem = "the body is empty" if not head else "the body holds no server-sent event ('data:' line)"
+        return unexpected_answer(problem, self._where, raw=head, expected="an event stream")
+
+    def _unexpected(self, problem: str | Exception, raw: str) -> UnexpectedResponseError:
+        from shared_core.wire.diagnose import unexpected_answer  # error path only
+
+        return unexpected_answer(problem, self._where, raw=raw, expected="a chunk of the answer",
+                                 received=self.received())
 
 
 _CUT_ADVICE = (

@@ -24,7 +24,7 @@ and rare words are rougher. An estimate for budgeting and batching, never for bi
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 _PIECE = re.compile(
     # ascii words split at case changes as o200k does (AzureChatOpenAI: Azure|Chat|Open|AI),
@@ -94,6 +94,60 @@ def estimate_tokens(text: str) -> int:
     return int(total + 0.5)
 
 
+def token_pieces(text: str, limit: int) -> Iterator[tuple[str, int]]:
+    """Consecutive pieces of ``text`` (joined, they give ``text`` back), each estimated at most
+    ``limit`` tokens, with that estimate; as few pieces as the estimate allows.
+
+    One pass over ``text`` (linear): pieces are cut at the pre-tokenizer's boundaries, so each
+    piece's estimate is the sum of its pieces' costs as ``estimate_tokens`` would count them. Only
+    a single pre-token over the limit on its own (a 50 kB "word") is cut inside, by length.
+    """
+    if limit < 1:
+        raise ValueError(f"limit={limit} must be >= 1")
+    costs = _COSTS
+    start = 0
+    total = 0.0
+    over = limit + 0.5  # estimate_tokens rounds: int(total + 0.5) <= limit while total < limit + 0.5
+    for m in _PIECE.finditer(text):
+        piece = m.group()
+        cost = costs.get(piece)
+        if cost is None:
+            cost = _piece_cost(piece)
+            if len(costs) >= _COSTS_MAX:
+                costs.clear()
+            costs[piece] = cost
+        if total + cost < over:
+            total += cost
+            continue
+        cut = m.start()
+        if total > 0:
+            yield text[start:cut], int(total + 0.5)
+            start, total = cut, 0.0
+        if cost < over:
+            total = cost
+            continue
+        yield from _cut_long(text[start:m.end()], limit)
+        start, total = m.end(), 0.0
+    if start < len(text):
+        yield text[start:], int(total + 0.5)
+
+
+def _cut_long(text: str, limit: int) -> Iterator[tuple[str, int]]:
+    """A run the tokenizer sees as one piece over ``limit``, cut by length (each cut estimated)."""
+    step = max(1, int(len(text) * limit / max(estimate_tokens(text), 1) * 0.95))
+    pos = 0
+    while pos < len(text):
+        size = step
+        chunk = text[pos:pos + size]
+        n = estimate_tokens(chunk)
+        while n > limit and size > 1:
+            size = max(1, int(size * limit / n * 0.95))
+            chunk = text[pos:pos + size]
+            n = estimate_tokens(chunk)
+        yield chunk, n
+        pos += size
+
+
 def _content_tokens(content: Any) -> int:
     if content is None:
         return 0
@@ -135,4 +189,4 @@ def estimate_message_tokens(messages: Iterable[Mapping[str, Any]]) -> int:
     return total
 
 
-__all__ = ["estimate_message_tokens", "estimate_tokens"]
+__all__ = ["estimate_message_tokens", "estimate_tokens", "token_pieces"]

@@ -25,6 +25,10 @@ def body(req: ChatRequest, model: str | None = None, *, deployment: str | None =
 # ------------------------------------------------------------------------------------ build
 
 
+#: a well-formed choice, for tests about other fields (an answer without choices is an error)
+OK_CHOICE = [{"index": 0, "message": {"role": "assistant", "content": "ok"}}]
+
+
 def test_non_reasoning_model_keeps_sampling_and_max_tokens() -> None:
     req = ChatRequest(messages=[SYSTEM, USER], model="gpt-4o", temperature=0.2, top_p=0.9,
                       max_tokens=50, presence_penalty=0.1, frequency_penalty=0.3, seed=7,
@@ -246,7 +250,7 @@ def test_parse_a_full_azure_response() -> None:
 
 
 def test_usage_details_cached_reasoning_audio() -> None:
-    data = {"id": "c", "model": "o3-mini", "created": 1, "choices": [],
+    data = {"id": "c", "model": "o3-mini", "created": 1, "choices": OK_CHOICE,
             "usage": {"prompt_tokens": 2000, "completion_tokens": 900, "total_tokens": 2900,
                       "prompt_tokens_details": {"cached_tokens": 1024, "audio_tokens": 5},
                       "completion_tokens_details": {"reasoning_tokens": 832, "audio_tokens": 7}}}
@@ -298,11 +302,11 @@ def test_legacy_function_call_becomes_a_tool_call() -> None:
 
 
 def test_prompt_annotations_2023_and_singular_content_filter_result() -> None:
-    old = {"id": "c", "model": "gpt-35-turbo", "created": 1, "choices": [],
+    old = {"id": "c", "model": "gpt-35-turbo", "created": 1, "choices": OK_CHOICE,
            "prompt_annotations": [{"prompt_index": 0, "content_filter_results": CFR_SAFE}]}
     assert parse_chat(old, None).prompt_filter_results == (
         {"prompt_index": 0, "content_filter_results": CFR_SAFE},)
-    vision = {"id": "c", "model": "gpt-4o", "created": 1, "choices": [],
+    vision = {"id": "c", "model": "gpt-4o", "created": 1, "choices": OK_CHOICE,
               "prompt_filter_results": [
                   {"prompt_index": 1, "content_filter_result": {
                       **CFR_SAFE, "custom_blocklists": {"filtered": False, "details": []}}},
