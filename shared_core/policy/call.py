@@ -112,8 +112,15 @@ def meta_from(response: httpx.Response, *, client_request_id: str, attempts: int
         deployment=h.get("x-ms-deployment-name"),
         attempts=attempts,
         target=target,
-        url=safe_url(response.request.url),
+        url=_request_url(response),
     )
+
+
+def _request_url(response: httpx.Response) -> str | None:
+    try:
+        return safe_url(response.request.url)
+    except RuntimeError:  # a response made without its request (a custom transport's): no URL to name
+        return None
 
 
 def _min_timeout(timeout: float | httpx.Timeout | None, limit: float) -> httpx.Timeout:
