@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 _COMMANDS: dict[str, tuple[str, str]] = {
     "emulator": ("shared_core.emulator.server", "serve the local Azure OpenAI emulator on 127.0.0.1"),
@@ -41,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"azoai: unknown command {name!r}\n\n{_usage()}", file=sys.stderr)
         return 2
     module = importlib.import_module(_COMMANDS[name][0])
-    run: Callable[[list[str]], int] = getattr(module, "main")
+    run: Callable[[list[str]], int] = module.main
     return run(rest)
 
 

@@ -9,10 +9,10 @@ request id, or the diagnosis of the error.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
-from typing import TYPE_CHECKING, Any, Sequence, TextIO
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from shared_core.connection.spelling import Spelling
@@ -42,8 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--api-key", dest="api_key", metavar="KEY", help="API key (AZURE_OPENAI_API_KEY)")
     p.add_argument("--azure-ad-token", dest="azure_ad_token", metavar="TOKEN",
                    help="a Microsoft Entra ID access token (AZURE_OPENAI_AD_TOKEN)")  # fmt: skip
-    p.add_argument("--auth-mode", dest="azure_auth_mode",
-                   help="key, token, entra, managed, workload, default, cli or none")
+    p.add_argument(
+        "--auth-mode", dest="azure_auth_mode", help="key, token, entra, managed, workload, default, cli or none"
+    )
     p.add_argument("--tenant-id", dest="tenant_id", help="Entra tenant (AZURE_TENANT_ID), for --auth-mode entra")
     p.add_argument("--client-id", dest="client_id",
                    help="app or user-assigned identity client id (AZURE_CLIENT_ID)")  # fmt: skip
@@ -63,8 +64,9 @@ def cli_spelling(parser: argparse.ArgumentParser) -> Spelling:
     from shared_core.connection.spelling import Spelling
 
     core = set(Settings.__dataclass_fields__)
-    return Spelling({a.dest: a.option_strings[-1] for a in parser._actions
-                     if a.dest in core and a.option_strings}, flags=True)
+    return Spelling(
+        {a.dest: a.option_strings[-1] for a in parser._actions if a.dest in core and a.option_strings}, flags=True
+    )
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, http_client: Any = None) -> int:
@@ -98,8 +100,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, http_c
             say(f"  setting: {exc.setting}")
         return 2
 
-    from shared_core.wire.models import profile_for
     from shared_core.connection.routes import build_route
+    from shared_core.wire.models import profile_for
 
     say(f"  endpoint kind : {target.kind}: {_KINDS[target.kind]}")
     say(f"  target        : {target.name} (cloud: {target.cloud})")

@@ -32,7 +32,8 @@ import tempfile
 import threading
 import time
 from array import array
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 
@@ -63,35 +64,92 @@ AZURE_HEADERS = {
     "x-ms-rai-invoked": "true",
     "strict-transport-security": "max-age=31536000; includeSubDomains; preload",
 }
-CHAT = json.dumps({
-    "id": "chatcmpl-AbC123", "object": "chat.completion", "created": 1737000000, "model": "gpt-4o-mini-2024-07-18",
-    "system_fingerprint": "fp_f97eff32c5", "prompt_filter_results": PFR,
-    "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None, "content_filter_results": FILTERS,
-                 "message": {"role": "assistant", "refusal": None, "annotations": [],
-                             "content": "Prince Hamlet seeks revenge on his uncle Claudius, who murdered Hamlet's "
-                                        "father to seize the throne. His hesitation and feigned madness lead to a "
-                                        "tragic chain of deaths, including his own."}}],
-    "usage": {"prompt_tokens": 27, "completion_tokens": 41, "total_tokens": 68,
-              "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
-              "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0}},
-}).encode()
+CHAT = json.dumps(
+    {
+        "id": "chatcmpl-AbC123",
+        "object": "chat.completion",
+        "created": 1737000000,
+        "model": "gpt-4o-mini-2024-07-18",
+        "system_fingerprint": "fp_f97eff32c5",
+        "prompt_filter_results": PFR,
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "logprobs": None,
+                "content_filter_results": FILTERS,
+                "message": {
+                    "role": "assistant",
+                    "refusal": None,
+                    "annotations": [],
+                    "content": "Prince Hamlet seeks revenge on his uncle Claudius, who murdered Hamlet's "
+                    "father to seize the throne. His hesitation and feigned madness lead to a "
+                    "tragic chain of deaths, including his own.",
+                },
+            }
+        ],
+        "usage": {
+            "prompt_tokens": 27,
+            "completion_tokens": 41,
+            "total_tokens": 68,
+            "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+            "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0},
+        },
+    }
+).encode()
 STREAM_CHUNKS = 200
 
 
 def _stream_body() -> bytes:
     events = [{"choices": [], "created": 0, "id": "", "model": "", "object": "", "prompt_filter_results": PFR}]
-    base = {"id": "chatcmpl-AbC123", "object": "chat.completion.chunk", "created": 1737000000,
-            "model": "gpt-4o-mini-2024-07-18", "system_fingerprint": "fp_f97eff32c5"}
-    events.append({**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": "", "refusal": None},
-                                        "finish_reason": None, "logprobs": None, "content_filter_results": {}}]})
+    base = {
+        "id": "chatcmpl-AbC123",
+        "object": "chat.completion.chunk",
+        "created": 1737000000,
+        "model": "gpt-4o-mini-2024-07-18",
+        "system_fingerprint": "fp_f97eff32c5",
+    }
+    events.append(
+        {
+            **base,
+            "choices": [
+                {
+                    "index": 0,
+                    "delta": {"role": "assistant", "content": "", "refusal": None},
+                    "finish_reason": None,
+                    "logprobs": None,
+                    "content_filter_results": {},
+                }
+            ],
+        }
+    )
     for i in range(STREAM_CHUNKS - 4):
-        events.append({**base, "obfuscation": "x" * (i % 7), "choices": [{
-            "index": 0, "delta": {"content": f" tok{i}"}, "finish_reason": None, "logprobs": None,
-            "content_filter_results": FILTERS}]})
-    events.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop", "logprobs": None,
-                                        "content_filter_results": {}}]})
-    events.append({**base, "choices": [], "usage": {"prompt_tokens": 27, "completion_tokens": 196,
-                                                    "total_tokens": 223}})
+        events.append(
+            {
+                **base,
+                "obfuscation": "x" * (i % 7),
+                "choices": [
+                    {
+                        "index": 0,
+                        "delta": {"content": f" tok{i}"},
+                        "finish_reason": None,
+                        "logprobs": None,
+                        "content_filter_results": FILTERS,
+                    }
+                ],
+            }
+        )
+    events.append(
+        {
+            **base,
+            "choices": [
+                {"index": 0, "delta": {}, "finish_reason": "stop", "logprobs": None, "content_filter_results": {}}
+            ],
+        }
+    )
+    events.append(
+        {**base, "choices": [], "usage": {"prompt_tokens": 27, "completion_tokens": 196, "total_tokens": 223}}
+    )
     return b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events) + b"data: [DONE]\n\n"
 
 
@@ -102,16 +160,26 @@ STREAM_EVENTS = [e + b"\n\n" for e in STREAM.split(b"\n\n") if e]  # one event p
 class _Events(httpx.SyncByteStream):
     def __iter__(self) -> Any:
         return iter(STREAM_EVENTS)
+
+
 EMBED_INPUTS = [f"document number {i} about retrieval and embeddings" for i in range(16)]
 EMBED_DIMS = 1536
 
 
 def _embed_body() -> bytes:
     vec = struct.pack(f"<{EMBED_DIMS}f", *[((i * 37) % 101) / 101.0 for i in range(EMBED_DIMS)])
-    data = [{"object": "embedding", "index": i, "embedding": base64.b64encode(vec).decode()}
-            for i in range(len(EMBED_INPUTS))]
-    return json.dumps({"object": "list", "model": "text-embedding-3-small", "data": data,
-                       "usage": {"prompt_tokens": 128, "total_tokens": 128}}).encode()
+    data = [
+        {"object": "embedding", "index": i, "embedding": base64.b64encode(vec).decode()}
+        for i in range(len(EMBED_INPUTS))
+    ]
+    return json.dumps(
+        {
+            "object": "list",
+            "model": "text-embedding-3-small",
+            "data": data,
+            "usage": {"prompt_tokens": 128, "total_tokens": 128},
+        }
+    ).encode()
 
 
 EMBED = _embed_body()
@@ -144,8 +212,9 @@ def floor_ops() -> dict[str, Callable[[], Any]]:
     http = mock_client()
 
     def chat() -> Any:
-        r = http.post(CHAT_URL, content=json.dumps({"messages": MESSAGES, "max_tokens": 100}).encode(),
-                      headers=FLOOR_HEADERS)
+        r = http.post(
+            CHAT_URL, content=json.dumps({"messages": MESSAGES, "max_tokens": 100}).encode(), headers=FLOOR_HEADERS
+        )
         return json.loads(r.content)
 
     def streamer(user: str) -> Callable[[], Any]:
@@ -161,8 +230,11 @@ def floor_ops() -> dict[str, Callable[[], Any]]:
         return stream
 
     def embed() -> Any:
-        r = http.post(EMBED_URL, content=json.dumps({"input": EMBED_INPUTS, "encoding_format": "base64"}).encode(),
-                      headers=FLOOR_HEADERS)
+        r = http.post(
+            EMBED_URL,
+            content=json.dumps({"input": EMBED_INPUTS, "encoding_format": "base64"}).encode(),
+            headers=FLOOR_HEADERS,
+        )
         data = json.loads(r.content)
         return [array("f", base64.b64decode(d["embedding"])).tolist() for d in data["data"]]
 
@@ -170,10 +242,16 @@ def floor_ops() -> dict[str, Callable[[], Any]]:
 
 
 def core_ops() -> dict[str, Callable[[], Any]]:
-    target = resolve_target(azure_endpoint=ENDPOINT, deployment=DEPLOYMENT, api_key="bench-key",
-                            api_version=API_VERSION, env={})
-    etarget = resolve_target(azure_endpoint=ENDPOINT, deployment="text-embedding-3-small", api_key="bench-key",
-                             api_version=API_VERSION, env={})
+    target = resolve_target(
+        azure_endpoint=ENDPOINT, deployment=DEPLOYMENT, api_key="bench-key", api_version=API_VERSION, env={}
+    )
+    etarget = resolve_target(
+        azure_endpoint=ENDPOINT,
+        deployment="text-embedding-3-small",
+        api_key="bench-key",
+        api_version=API_VERSION,
+        env={},
+    )
     http = mock_client()
     client = CoreClient(target, http_client=http)
     eclient = CoreClient(etarget, http_client=http)
@@ -187,8 +265,12 @@ def core_ops() -> dict[str, Callable[[], Any]]:
     def embed() -> Any:
         return eclient.embed(EMBED_INPUTS)
 
-    return {"chat": chat, "stream": lambda: list(client.stream_chat(sreq)),
-            "stream_split": lambda: list(client.stream_chat(sreq_split)), "embed": embed}
+    return {
+        "chat": chat,
+        "stream": lambda: list(client.stream_chat(sreq)),
+        "stream_split": lambda: list(client.stream_chat(sreq_split)),
+        "embed": embed,
+    }
 
 
 def openai_ops() -> dict[str, Callable[[], Any]] | None:
@@ -196,16 +278,23 @@ def openai_ops() -> dict[str, Callable[[], Any]] | None:
         import openai
     except ImportError:
         return None
-    client = openai.AzureOpenAI(azure_endpoint=ENDPOINT, api_key="bench-key", api_version=API_VERSION,
-                                max_retries=0, http_client=mock_client())
+    client = openai.AzureOpenAI(
+        azure_endpoint=ENDPOINT, api_key="bench-key", api_version=API_VERSION, max_retries=0, http_client=mock_client()
+    )
 
     def chat() -> Any:
         return client.chat.completions.create(model=DEPLOYMENT, messages=MESSAGES, max_tokens=100)  # type: ignore[arg-type]
 
     def streamer(user: str) -> Callable[[], Any]:
         def stream() -> Any:
-            return list(client.chat.completions.create(model=DEPLOYMENT, messages=MESSAGES, stream=True,  # type: ignore[arg-type]
-                                                       user=user))
+            return list(
+                client.chat.completions.create(
+                    model=DEPLOYMENT,
+                    messages=MESSAGES,
+                    stream=True,  # type: ignore[arg-type]
+                    user=user,
+                )
+            )
 
         return stream
 
@@ -243,8 +332,10 @@ def bench_calls(quick: bool) -> None:
     print("   stream: 200 chunks in one read; stream 1/read: one event per network read")
     print(f"{'':22} {'chat (us)':>10} {'stream/chunk':>13} {'stream 1/read':>14} {'embed 16x1536':>14}")
     for name, r in results.items():
-        print(f"{name:22} {r['chat'] * 1e6:10.0f} {r['stream'] / STREAM_CHUNKS * 1e6:13.1f}"
-              f" {r['stream_split'] / STREAM_CHUNKS * 1e6:14.1f} {r['embed'] * 1e6:14.0f}")
+        print(
+            f"{name:22} {r['chat'] * 1e6:10.0f} {r['stream'] / STREAM_CHUNKS * 1e6:13.1f}"
+            f" {r['stream_split'] / STREAM_CHUNKS * 1e6:14.1f} {r['embed'] * 1e6:14.0f}"
+        )
     core = results["shared_core"]
 
     def ratios(a: dict[str, float], b: dict[str, float]) -> str:
@@ -268,8 +359,9 @@ _ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} |
 def _import_once(stmt: str) -> float:
     code = f"import time; t = time.perf_counter(); {stmt}; print((time.perf_counter() - t) * 1000)"
     cwd = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60,
-                         cwd=cwd, env=_ENV)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60, cwd=cwd, env=_ENV
+    )
     return float(out.stdout.strip())
 
 
@@ -291,11 +383,14 @@ def bench_imports(quick: bool) -> None:
     print(f"\n2. import time, fresh subprocess (min / median of {runs}, interleaved)")
     for k, v in samples.items():
         print(f"  {k:36} {min(v):7.1f} / {statistics.median(v):7.1f} ms")
-    print(f"  CoreClient over httpx (min): {res['from shared_core import CoreClient'] - res['import httpx']:+.1f} ms"
-          f"; import shared_core: {res['import shared_core']:.1f} ms (target < 50 ms over httpx)")
+    print(
+        f"  CoreClient over httpx (min): {res['from shared_core import CoreClient'] - res['import httpx']:+.1f} ms"
+        f"; import shared_core: {res['import shared_core']:.1f} ms (target < 50 ms over httpx)"
+    )
 
 
 # ------------------------------------------------------------------------------ async concurrency
+
 
 async def _app(scope: dict[str, Any], receive: Callable[[], Any], send: Callable[[Any], Any]) -> None:
     if scope["type"] == "lifespan":
@@ -322,8 +417,9 @@ class LoopbackServer:
     def __init__(self) -> None:
         import uvicorn
 
-        self.server = uvicorn.Server(uvicorn.Config(_app, host="127.0.0.1", port=0, log_level="warning",
-                                                    lifespan="on", access_log=False))
+        self.server = uvicorn.Server(
+            uvicorn.Config(_app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", access_log=False)
+        )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> str:
@@ -366,15 +462,18 @@ def bench_async(quick: bool) -> None:
         url = f"{base}/openai/deployments/{DEPLOYMENT}/chat/completions?api-version={API_VERSION}"
         body = json.dumps({"messages": MESSAGES, "max_tokens": 100}).encode()
         limits = httpx.Limits(max_connections=100, max_keepalive_connections=50)
-        target = resolve_target(azure_endpoint=base, deployment=DEPLOYMENT, api_key="bench-key",
-                                api_version=API_VERSION, env={})
+        target = resolve_target(
+            azure_endpoint=base, deployment=DEPLOYMENT, api_key="bench-key", api_version=API_VERSION, env={}
+        )
         req = ChatRequest(messages=MESSAGES, model="gpt-4o-mini", max_tokens=100)
 
         async def raw(client_factory: Callable[[], httpx.AsyncClient]) -> tuple[float, float]:
             async with client_factory() as http:
+
                 async def call() -> Any:
                     r = await http.post(url, content=body, headers=FLOOR_HEADERS)
                     return json.loads(r.content)
+
                 return await _run_concurrent(call, total, in_flight)
 
         async def core(use_aiohttp: bool) -> tuple[float, float]:

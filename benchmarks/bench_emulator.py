@@ -26,8 +26,10 @@ async def _connection(host: str, port: int, count: int) -> int:
     reader, writer = await asyncio.open_connection(host, port)
     ok = 0
     body = json.dumps({"messages": [{"role": "user", "content": "What is 2 + 2?"}]}).encode()
-    req = (b"POST " + PATH + b" HTTP/1.1\r\nHost: emu\r\napi-key: " + KEY + b"\r\ncontent-type: application/json\r\n"
-           b"content-length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    req = (
+        b"POST " + PATH + b" HTTP/1.1\r\nHost: emu\r\napi-key: " + KEY + b"\r\ncontent-type: application/json\r\n"
+        b"content-length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+    )
     for _ in range(count):
         writer.write(req)
         head = await reader.readuntil(b"\r\n\r\n")
@@ -39,13 +41,23 @@ async def _connection(host: str, port: int, count: int) -> int:
 
 
 def loopback(requests: int, connections: int) -> float:
-    cmd = [sys.executable, "-m", "azoai_app.cli", "emulator", "--port", "0", "--log-level", "warning",
-           "--deployment", "gpt-4o-mini=gpt-4o-mini,tpm=0"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "azoai_app.cli",
+        "emulator",
+        "--port",
+        "0",
+        "--log-level",
+        "warning",
+        "--deployment",
+        "gpt-4o-mini=gpt-4o-mini,tpm=0",
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None
         url = proc.stdout.readline().rsplit(" ", 1)[-1].strip()
-        host, port = url[len("http://"):].split(":")
+        host, port = url[len("http://") :].split(":")
         per = requests // connections
 
         async def run() -> int:
@@ -65,8 +77,9 @@ def in_process(requests: int) -> float:
     app = create_app(overrides={"deployments": {"gpt-4o-mini": {"model": "gpt-4o-mini", "tpm": 0}}})
 
     async def run() -> float:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://emu",
-                                     headers={"api-key": KEY.decode()}) as c:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://emu", headers={"api-key": KEY.decode()}
+        ) as c:
             start = time.perf_counter()
             for _ in range(requests):
                 r = await c.post(PATH.decode(), json={"messages": [{"role": "user", "content": "What is 2 + 2?"}]})
@@ -83,8 +96,10 @@ def main() -> None:
     a = p.parse_args()
     lb = loopback(a.requests, a.connections)
     ip = in_process(min(a.requests, 2000))
-    print(f"emulator chat/completions over loopback: {lb:,.0f} req/s ({a.connections} keep-alive connections, "
-          f"{a.requests} requests)")
+    print(
+        f"emulator chat/completions over loopback: {lb:,.0f} req/s ({a.connections} keep-alive connections, "
+        f"{a.requests} requests)"
+    )
     print(f"emulator chat/completions in-process (httpx.ASGITransport, sequential): {ip:,.0f} req/s")
     print(f"ratio loopback / in-process: {lb / ip:.2f}")
 

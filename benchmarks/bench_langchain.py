@@ -32,42 +32,94 @@ N_TEXTS = 10_000
 DIMS = 1536
 SAFE = {"filtered": False, "severity": "safe"}
 CFR = {"hate": SAFE, "self_harm": SAFE, "sexual": SAFE, "violence": SAFE}
-HEADERS = {"content-type": "application/json", "apim-request-id": "5d7c0b9c-1",
-           "x-ms-region": "Sweden Central", "x-ratelimit-remaining-tokens": "9000",
-           "x-ratelimit-remaining-requests": "99"}
+HEADERS = {
+    "content-type": "application/json",
+    "apim-request-id": "5d7c0b9c-1",
+    "x-ms-region": "Sweden Central",
+    "x-ratelimit-remaining-tokens": "9000",
+    "x-ratelimit-remaining-requests": "99",
+}
 ENDPOINT = "https://bench.openai.azure.com"
 
-CHAT = json.dumps({
-    "id": "chatcmpl-1", "object": "chat.completion", "created": 1700000000,
-    "model": "gpt-4o-2024-11-20", "system_fingerprint": "fp_1",
-    "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": CFR}],
-    "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
-                 "message": {"role": "assistant", "content": "J'adore la programmation."},
-                 "content_filter_results": CFR}],
-    "usage": {"prompt_tokens": 28, "completion_tokens": 6, "total_tokens": 34,
-              "prompt_tokens_details": {"cached_tokens": 0},
-              "completion_tokens_details": {"reasoning_tokens": 0}},
-}).encode()
+CHAT = json.dumps(
+    {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 1700000000,
+        "model": "gpt-4o-2024-11-20",
+        "system_fingerprint": "fp_1",
+        "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": CFR}],
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "logprobs": None,
+                "message": {"role": "assistant", "content": "J'adore la programmation."},
+                "content_filter_results": CFR,
+            }
+        ],
+        "usage": {
+            "prompt_tokens": 28,
+            "completion_tokens": 6,
+            "total_tokens": 34,
+            "prompt_tokens_details": {"cached_tokens": 0},
+            "completion_tokens_details": {"reasoning_tokens": 0},
+        },
+    }
+).encode()
 
 
 def _stream_body(n: int) -> bytes:
-    base = {"id": "chatcmpl-s", "object": "chat.completion.chunk", "created": 1700000000,
-            "model": "gpt-4o-2024-11-20", "system_fingerprint": "fp_1"}
-    events: list[dict[str, Any]] = [{"id": "", "object": "", "created": 0, "model": "",
-                                     "choices": [], "prompt_filter_results": [
-                                         {"prompt_index": 0, "content_filter_results": CFR}]}]
-    events.append({**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
-                                        "finish_reason": None, "content_filter_results": {}}]})
+    base = {
+        "id": "chatcmpl-s",
+        "object": "chat.completion.chunk",
+        "created": 1700000000,
+        "model": "gpt-4o-2024-11-20",
+        "system_fingerprint": "fp_1",
+    }
+    events: list[dict[str, Any]] = [
+        {
+            "id": "",
+            "object": "",
+            "created": 0,
+            "model": "",
+            "choices": [],
+            "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": CFR}],
+        }
+    ]
+    events.append(
+        {
+            **base,
+            "choices": [
+                {
+                    "index": 0,
+                    "delta": {"role": "assistant", "content": ""},
+                    "finish_reason": None,
+                    "content_filter_results": {},
+                }
+            ],
+        }
+    )
     for i in range(n):
-        events.append({**base, "choices": [{"index": 0, "delta": {"content": f" w{i}"},
-                                            "finish_reason": None, "logprobs": None,
-                                            "content_filter_results": CFR}]})
-    events.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop",
-                                        "content_filter_results": CFR}]})
-    events.append({**base, "choices": [], "usage": {"prompt_tokens": 5, "completion_tokens": n,
-                                                    "total_tokens": 5 + n}})
-    return b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events) + (
-        b"data: [DONE]\n\n")
+        events.append(
+            {
+                **base,
+                "choices": [
+                    {
+                        "index": 0,
+                        "delta": {"content": f" w{i}"},
+                        "finish_reason": None,
+                        "logprobs": None,
+                        "content_filter_results": CFR,
+                    }
+                ],
+            }
+        )
+    events.append(
+        {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop", "content_filter_results": CFR}]}
+    )
+    events.append({**base, "choices": [], "usage": {"prompt_tokens": 5, "completion_tokens": n, "total_tokens": 5 + n}})
+    return b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events) + (b"data: [DONE]\n\n")
 
 
 STREAM = _stream_body(N_CHUNKS)
@@ -79,9 +131,9 @@ def _embeddings_body(n: int) -> bytes:
     body = _EMB_CACHE.get(n)
     if body is None:
         data = [{"object": "embedding", "index": i, "embedding": _VECTOR} for i in range(n)]
-        body = _EMB_CACHE[n] = json.dumps({"object": "list", "data": data, "model": "emb",
-                                           "usage": {"prompt_tokens": n, "total_tokens": n}}
-                                          ).encode()
+        body = _EMB_CACHE[n] = json.dumps(
+            {"object": "list", "data": data, "model": "emb", "usage": {"prompt_tokens": n, "total_tokens": n}}
+        ).encode()
     return body
 
 
@@ -91,8 +143,7 @@ def handler(request: httpx.Request) -> httpx.Response:
         n = len(json.loads(request.content)["input"])
         return httpx.Response(200, content=_embeddings_body(n), headers=HEADERS)
     if b'"stream":true' in request.content.replace(b" ", b""):
-        return httpx.Response(200, content=STREAM,
-                              headers={**HEADERS, "content-type": "text/event-stream"})
+        return httpx.Response(200, content=STREAM, headers={**HEADERS, "content-type": "text/event-stream"})
     return httpx.Response(200, content=CHAT, headers=HEADERS)
 
 
@@ -101,14 +152,24 @@ async def ahandler(request: httpx.Request) -> httpx.Response:
 
 
 def clients() -> dict[str, Any]:
-    return {"http_client": httpx.Client(transport=httpx.MockTransport(handler)),
-            "http_async_client": httpx.AsyncClient(transport=httpx.MockTransport(ahandler))}
+    return {
+        "http_client": httpx.Client(transport=httpx.MockTransport(handler)),
+        "http_async_client": httpx.AsyncClient(transport=httpx.MockTransport(ahandler)),
+    }
 
 
-COMMON = {"azure_endpoint": ENDPOINT, "api_key": "bench-key", "azure_deployment": "gpt-4o",
-          "api_version": "2024-10-21", "model": "gpt-4o", "max_retries": 0}
-MESSAGES = [("system", "You are a helpful translator. Translate the user sentence to French."),
-            ("human", "I love programming.")]
+COMMON = {
+    "azure_endpoint": ENDPOINT,
+    "api_key": "bench-key",
+    "azure_deployment": "gpt-4o",
+    "api_version": "2024-10-21",
+    "model": "gpt-4o",
+    "max_retries": 0,
+}
+MESSAGES = [
+    ("system", "You are a helpful translator. Translate the user sentence to French."),
+    ("human", "I love programming."),
+]
 
 
 # ------------------------------------------------------------------ the limit
@@ -127,18 +188,18 @@ def limit_model() -> Any:
         def _llm_type(self) -> str:
             return "bare"
 
-        def _generate(self, messages: Any, stop: Any = None, run_manager: Any = None,
-                      **kw: Any) -> ChatResult:
+        def _generate(self, messages: Any, stop: Any = None, run_manager: Any = None, **kw: Any) -> ChatResult:
             body = {"messages": [{"role": m.type, "content": m.content} for m in messages]}
             data = json.loads(http.post(url, json=body, headers={"api-key": "k"}).content)
             choice = data["choices"][0]
-            return ChatResult(generations=[ChatGeneration(message=AIMessage(
-                content=choice["message"]["content"], id=data["id"]))])
+            return ChatResult(
+                generations=[ChatGeneration(message=AIMessage(content=choice["message"]["content"], id=data["id"]))]
+            )
 
-        def _stream(self, messages: Any, stop: Any = None, run_manager: Any = None,
-                    **kw: Any) -> Iterator[ChatGenerationChunk]:
-            body = {"messages": [{"role": m.type, "content": m.content} for m in messages],
-                    "stream": True}
+        def _stream(
+            self, messages: Any, stop: Any = None, run_manager: Any = None, **kw: Any
+        ) -> Iterator[ChatGenerationChunk]:
+            body = {"messages": [{"role": m.type, "content": m.content} for m in messages], "stream": True}
             with http.stream("POST", url, json=body, headers={"api-key": "k"}) as r:
                 for line in r.iter_lines():
                     if not line.startswith("data: ") or line == "data: [DONE]":
@@ -202,8 +263,7 @@ def bench_embeddings() -> dict[str, float]:
     texts = [f"document number {i} about topic {i % 97}" for i in range(N_TEXTS)]
     emb = {**COMMON, "azure_deployment": "emb", "model": "text-embedding-3-small"}
     # the anchor tokenises with tiktoken (downloads a file) unless told not to: offline here
-    anchor = langchain_openai.AzureOpenAIEmbeddings(**emb, **clients(),
-                                                    check_embedding_ctx_length=False)
+    anchor = langchain_openai.AzureOpenAIEmbeddings(**emb, **clients(), check_embedding_ctx_length=False)
     ours = langchain_azoai.AzureOpenAIEmbeddings(**emb, **clients())
     out = {}
     for name, e in (("anchor", anchor), ("ours", ours)):
@@ -218,7 +278,7 @@ def bench_embeddings() -> dict[str, float]:
     start = time.process_time()
     result: list[list[float]] = []
     for i in range(0, N_TEXTS, 2048):
-        data = json.loads(http.post(url, json={"input": texts[i:i + 2048]}).content)
+        data = json.loads(http.post(url, json={"input": texts[i : i + 2048]}).content)
         for d in data["data"]:
             raw = base64.b64decode(d["embedding"])
             result.append(list(struct.unpack(f"<{len(raw) // 4}f", raw)))
@@ -263,20 +323,23 @@ print(base, added)
 
 
 def _run(code: str) -> list[float]:
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, timeout=120)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     return [float(x) for x in out.stdout.split()]
 
 
 def bench_construct() -> dict[str, tuple[float, float]]:
-    return {name: tuple(statistics.median(r[i] for r in runs) for i in (0, 1))  # type: ignore[misc]
-            for name, module in (("anchor", "langchain_openai"), ("ours", "langchain_azoai"))
-            for runs in [[_run(_CONSTRUCT.format(module=module)) for _ in range(3)]]}
+    return {
+        name: tuple(statistics.median(r[i] for r in runs) for i in (0, 1))  # type: ignore[misc]
+        for name, module in (("anchor", "langchain_openai"), ("ours", "langchain_azoai"))
+        for runs in [[_run(_CONSTRUCT.format(module=module)) for _ in range(3)]]
+    }
 
 
 def bench_import(code: str) -> dict[str, float]:
-    return {name: statistics.median(_run(code.format(module=module))[1] for _ in range(5))
-            for name, module in (("anchor", "langchain_openai"), ("ours", "langchain_azoai"))}
+    return {
+        name: statistics.median(_run(code.format(module=module))[1] for _ in range(5))
+        for name, module in (("anchor", "langchain_openai"), ("ours", "langchain_azoai"))
+    }
 
 
 # ------------------------------------------------------------------ report
@@ -296,20 +359,29 @@ def main() -> None:
     imp_cls = bench_import(_IMPORT_CLASSES)
     rows = [
         ("per invoke (CPU)", inv["anchor"], inv["ours"], inv["limit"], "<= 1/3"),
-        (f"per streamed chunk (CPU, {N_CHUNKS}-chunk stream)", st["anchor"], st["ours"],
-         st["limit"], "<= 1/4"),
-        (f"embed {N_TEXTS:,} texts (CPU, {DIMS} dims)", emb["anchor"], emb["ours"],
-         emb["limit"], "<= 1/2"),
-        ("construct chat model, first in process", con["anchor"][0], con["ours"][0], None,
-         "< 1 ms"),
+        (f"per streamed chunk (CPU, {N_CHUNKS}-chunk stream)", st["anchor"], st["ours"], st["limit"], "<= 1/4"),
+        (f"embed {N_TEXTS:,} texts (CPU, {DIMS} dims)", emb["anchor"], emb["ours"], emb["limit"], "<= 1/2"),
+        ("construct chat model, first in process", con["anchor"][0], con["ours"][0], None, "< 1 ms"),
         ("construct chat model, after", con["anchor"][1], con["ours"][1], None, ""),
-        ("`import <pkg>` added over `import langchain_core.language_models`", imp["anchor"],
-         imp["ours"], None, "< 100 ms"),
-        ("`from <pkg> import` the 3 classes, over BaseChatModel+BaseLLM+Embeddings+httpx",
-         imp_cls["anchor"], imp_cls["ours"], None, ""),
+        (
+            "`import <pkg>` added over `import langchain_core.language_models`",
+            imp["anchor"],
+            imp["ours"],
+            None,
+            "< 100 ms",
+        ),
+        (
+            "`from <pkg> import` the 3 classes, over BaseChatModel+BaseLLM+Embeddings+httpx",
+            imp_cls["anchor"],
+            imp_cls["ours"],
+            None,
+            "",
+        ),
     ]
-    print("| operation | anchor (langchain-openai) | ours (langchain_azoai) | limit | "
-          "ours / anchor | ours / limit | target |")
+    print(
+        "| operation | anchor (langchain-openai) | ours (langchain_azoai) | limit | "
+        "ours / anchor | ours / limit | target |"
+    )
     print("|---|---|---|---|---|---|---|")
     for name, a, o, lim, target in rows:
         lim_s = _us(lim) if lim is not None else "-"

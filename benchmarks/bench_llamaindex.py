@@ -30,7 +30,8 @@ import subprocess
 import sys
 import time
 from array import array
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 
@@ -53,30 +54,86 @@ HEADERS = {
 JSON_HEADERS = {**HEADERS, "content-type": "application/json"}
 SSE_HEADERS = {**HEADERS, "content-type": "text/event-stream"}
 
-CHAT_BODY = json.dumps({
-    "id": "chatcmpl-AbC", "object": "chat.completion", "created": 1730000000, "model": "gpt-4o-2024-08-06",
-    "system_fingerprint": "fp_1", "prompt_filter_results": PFR,
-    "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None, "content_filter_results": FILTERS,
-                 "message": {"role": "assistant", "refusal": None,
-                             "content": "Hamlet, prince of Denmark, seeks revenge on his uncle Claudius, who "
-                                        "murdered his father. His hesitation ends in tragedy for nearly everyone."}}],
-    "usage": {"prompt_tokens": 31, "completion_tokens": 29, "total_tokens": 60},
-}).encode()
+CHAT_BODY = json.dumps(
+    {
+        "id": "chatcmpl-AbC",
+        "object": "chat.completion",
+        "created": 1730000000,
+        "model": "gpt-4o-2024-08-06",
+        "system_fingerprint": "fp_1",
+        "prompt_filter_results": PFR,
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "logprobs": None,
+                "content_filter_results": FILTERS,
+                "message": {
+                    "role": "assistant",
+                    "refusal": None,
+                    "content": "Hamlet, prince of Denmark, seeks revenge on his uncle Claudius, who "
+                    "murdered his father. His hesitation ends in tragedy for nearly everyone.",
+                },
+            }
+        ],
+        "usage": {"prompt_tokens": 31, "completion_tokens": 29, "total_tokens": 60},
+    }
+).encode()
 
 
 def _sse(n_chunks: int) -> bytes:
     events = [{"id": "", "object": "", "created": 0, "model": "", "choices": [], "prompt_filter_results": PFR}]
-    base = {"id": "chatcmpl-AbC", "object": "chat.completion.chunk", "created": 1730000000,
-            "model": "gpt-4o-2024-08-06", "system_fingerprint": "fp_1"}
-    events.append({**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
-                                        "finish_reason": None, "logprobs": None, "content_filter_results": {}}]})
+    base = {
+        "id": "chatcmpl-AbC",
+        "object": "chat.completion.chunk",
+        "created": 1730000000,
+        "model": "gpt-4o-2024-08-06",
+        "system_fingerprint": "fp_1",
+    }
+    events.append(
+        {
+            **base,
+            "choices": [
+                {
+                    "index": 0,
+                    "delta": {"role": "assistant", "content": ""},
+                    "finish_reason": None,
+                    "logprobs": None,
+                    "content_filter_results": {},
+                }
+            ],
+        }
+    )
     for i in range(n_chunks):
-        events.append({**base, "choices": [{"index": 0, "delta": {"content": f" word{i}"}, "finish_reason": None,
-                                            "logprobs": None, "content_filter_results": FILTERS}]})
-    events.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop", "logprobs": None,
-                                        "content_filter_results": FILTERS}]})
-    events.append({**base, "choices": [], "usage": {"prompt_tokens": 31, "completion_tokens": n_chunks,
-                                                    "total_tokens": 31 + n_chunks}})
+        events.append(
+            {
+                **base,
+                "choices": [
+                    {
+                        "index": 0,
+                        "delta": {"content": f" word{i}"},
+                        "finish_reason": None,
+                        "logprobs": None,
+                        "content_filter_results": FILTERS,
+                    }
+                ],
+            }
+        )
+    events.append(
+        {
+            **base,
+            "choices": [
+                {"index": 0, "delta": {}, "finish_reason": "stop", "logprobs": None, "content_filter_results": FILTERS}
+            ],
+        }
+    )
+    events.append(
+        {
+            **base,
+            "choices": [],
+            "usage": {"prompt_tokens": 31, "completion_tokens": n_chunks, "total_tokens": 31 + n_chunks},
+        }
+    )
     return b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events) + b"data: [DONE]\n\n"
 
 
@@ -95,9 +152,14 @@ class CannedAzure:
         if body is None:
             vec = array("f", [((i * 37) % 100) / 100.0 for i in range(DIMS)])
             emb: Any = base64.b64encode(vec.tobytes()).decode() if b64 else [float(x) for x in vec]
-            body = json.dumps({"object": "list", "model": "text-embedding-3-small",
-                               "data": [{"object": "embedding", "index": i, "embedding": emb} for i in range(n)],
-                               "usage": {"prompt_tokens": n * 4, "total_tokens": n * 4}}).encode()
+            body = json.dumps(
+                {
+                    "object": "list",
+                    "model": "text-embedding-3-small",
+                    "data": [{"object": "embedding", "index": i, "embedding": emb} for i in range(n)],
+                    "usage": {"prompt_tokens": n * 4, "total_tokens": n * 4},
+                }
+            ).encode()
             self._embeddings[key] = body
         return body
 
@@ -120,15 +182,29 @@ class CannedAzure:
 def make_anchor_llm(transport: httpx.MockTransport) -> Any:
     from llama_index.llms.azure_openai import AzureOpenAI
 
-    return AzureOpenAI(engine="chat", model="gpt-4o", api_key=KEY, azure_endpoint=ENDPOINT, api_version=API_VERSION,
-                       http_client=httpx.Client(transport=transport), max_retries=0)
+    return AzureOpenAI(
+        engine="chat",
+        model="gpt-4o",
+        api_key=KEY,
+        azure_endpoint=ENDPOINT,
+        api_version=API_VERSION,
+        http_client=httpx.Client(transport=transport),
+        max_retries=0,
+    )
 
 
 def make_our_llm(transport: httpx.MockTransport) -> Any:
     from llamaindex_azoai import AzureOpenAI
 
-    return AzureOpenAI(engine="chat", model="gpt-4o", api_key=KEY, azure_endpoint=ENDPOINT, api_version=API_VERSION,
-                       http_client=httpx.Client(transport=transport), max_retries=0)
+    return AzureOpenAI(
+        engine="chat",
+        model="gpt-4o",
+        api_key=KEY,
+        azure_endpoint=ENDPOINT,
+        api_version=API_VERSION,
+        http_client=httpx.Client(transport=transport),
+        max_retries=0,
+    )
 
 
 def make_limit_llm(transport: httpx.MockTransport) -> Any:
@@ -181,8 +257,9 @@ def make_limit_embed(transport: httpx.MockTransport, batch: int | None) -> Any:
 
     class BareEmbedding(BaseEmbedding):
         def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-            data = json.loads(http.post(url, json={"input": texts, "encoding_format": "base64"},
-                                        headers={"api-key": KEY}).content)
+            data = json.loads(
+                http.post(url, json={"input": texts, "encoding_format": "base64"}, headers={"api-key": KEY}).content
+            )
             return [array("f", base64.b64decode(item["embedding"])).tolist() for item in data["data"]]
 
         def _get_text_embedding(self, text: str) -> list[float]:
@@ -200,18 +277,32 @@ def make_anchor_embed(transport: httpx.MockTransport, batch: int | None) -> Any:
     from llama_index.embeddings.azure_openai import AzureOpenAIEmbedding
 
     kw = {} if batch is None else {"embed_batch_size": batch}
-    return AzureOpenAIEmbedding(azure_deployment="emb", model="text-embedding-3-small", api_key=KEY,
-                                azure_endpoint=ENDPOINT, api_version=API_VERSION,
-                                http_client=httpx.Client(transport=transport), max_retries=0, **kw)
+    return AzureOpenAIEmbedding(
+        azure_deployment="emb",
+        model="text-embedding-3-small",
+        api_key=KEY,
+        azure_endpoint=ENDPOINT,
+        api_version=API_VERSION,
+        http_client=httpx.Client(transport=transport),
+        max_retries=0,
+        **kw,
+    )
 
 
 def make_our_embed(transport: httpx.MockTransport, batch: int | None) -> Any:
     from llamaindex_azoai import AzureOpenAIEmbedding
 
     kw = {} if batch is None else {"embed_batch_size": batch}
-    return AzureOpenAIEmbedding(azure_deployment="emb", model="text-embedding-3-small", api_key=KEY,
-                                azure_endpoint=ENDPOINT, api_version=API_VERSION,
-                                http_client=httpx.Client(transport=transport), max_retries=0, **kw)
+    return AzureOpenAIEmbedding(
+        azure_deployment="emb",
+        model="text-embedding-3-small",
+        api_key=KEY,
+        azure_endpoint=ENDPOINT,
+        api_version=API_VERSION,
+        http_client=httpx.Client(transport=transport),
+        max_retries=0,
+        **kw,
+    )
 
 
 # -- measuring --------------------------------------------------------------------------------------
@@ -230,15 +321,17 @@ def cpu(fn: Callable[[], Any], repeat: int) -> float:
 def bench_chat(repeat: int) -> dict[str, float]:
     from llama_index.core.llms import ChatMessage
 
-    messages = [ChatMessage(role="system", content="You are a helpful assistant."),
-                ChatMessage(role="user", content="Summarise the plot of Hamlet in two sentences.")]
+    messages = [
+        ChatMessage(role="system", content="You are a helpful assistant."),
+        ChatMessage(role="user", content="Summarise the plot of Hamlet in two sentences."),
+    ]
     out = {}
     for name, make in (("anchor", make_anchor_llm), ("ours", make_our_llm), ("limit", make_limit_llm)):
         llm = make(httpx.MockTransport(CannedAzure(1)))
         if name == "limit":
-            out[name] = cpu(lambda: llm.chat(messages[1:]), repeat)
+            out[name] = cpu(lambda llm=llm: llm.chat(messages[1:]), repeat)
         else:
-            out[name] = cpu(lambda: llm.chat(messages), repeat)
+            out[name] = cpu(lambda llm=llm: llm.chat(messages), repeat)
     return out
 
 
@@ -250,7 +343,7 @@ def bench_stream(repeat: int, n_chunks: int) -> dict[str, float]:
     for name, make in (("anchor", make_anchor_llm), ("ours", make_our_llm), ("limit", make_limit_llm)):
         llm = make(httpx.MockTransport(CannedAzure(n_chunks)))
 
-        def run() -> None:
+        def run(llm: Any = llm) -> None:
             for _ in llm.stream_chat(messages):
                 pass
 
@@ -259,7 +352,9 @@ def bench_stream(repeat: int, n_chunks: int) -> dict[str, float]:
 
 
 def bench_embed(n_texts: int, batch: int | None) -> dict[str, float]:
-    texts = [f"Document {i}: the quick brown fox jumps over the lazy dog near river bank {i % 97}." for i in range(n_texts)]
+    texts = [
+        f"Document {i}: the quick brown fox jumps over the lazy dog near river bank {i % 97}." for i in range(n_texts)
+    ]
     out = {}
     makers = {"anchor": make_anchor_embed, "ours": make_our_embed, "limit": make_limit_embed}
     for name, make in makers.items():
@@ -273,7 +368,7 @@ def bench_embed(n_texts: int, batch: int | None) -> dict[str, float]:
 
 _IMPORTS = {
     "anchor": "from llama_index.llms.azure_openai import AzureOpenAI; "
-              "from llama_index.embeddings.azure_openai import AzureOpenAIEmbedding",
+    "from llama_index.embeddings.azure_openai import AzureOpenAIEmbedding",
     "ours": "import llamaindex_azoai",
     "ours (classes)": "from llamaindex_azoai import AzureOpenAI, AzureOpenAIEmbedding",
     "limit": "import httpx",
@@ -282,12 +377,16 @@ _IMPORTS = {
 
 def import_cost(stmt: str, runs: int) -> float:
     """Median seconds ``stmt`` adds after ``import llama_index.core.llms`` in a fresh interpreter."""
-    code = ("import time, llama_index.core.llms; t = time.perf_counter(); " + stmt +
-            "; print(time.perf_counter() - t)")
+    code = "import time, llama_index.core.llms; t = time.perf_counter(); " + stmt + "; print(time.perf_counter() - t)"
     samples = []
     for _ in range(runs):
-        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                             cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        res = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+        )
         samples.append(float(res.stdout.strip().splitlines()[-1]))
     return statistics.median(samples)
 
@@ -312,23 +411,41 @@ def main() -> None:
 
     rows: list[tuple[str, dict[str, float], str]] = []
     rows.append(("CPU per `chat()`", bench_chat(repeat), "<= 1/3"))
-    rows.append((f"CPU per streamed chunk ({n_chunks}-chunk `stream_chat`)", bench_stream(stream_repeat, n_chunks), "<= 1/4"))
+    rows.append(
+        (f"CPU per streamed chunk ({n_chunks}-chunk `stream_chat`)", bench_stream(stream_repeat, n_chunks), "<= 1/4")
+    )
     rows.append((f"CPU to embed {n_texts:,} texts, embed_batch_size=100 for all", bench_embed(n_texts, 100), "<= 1/2"))
-    rows.append((f"CPU to embed {n_texts:,} texts, each class's default batch size", bench_embed(n_texts, None), "<= 1/2"))
+    rows.append(
+        (f"CPU to embed {n_texts:,} texts, each class's default batch size", bench_embed(n_texts, None), "<= 1/2")
+    )
     imports = {k: import_cost(v, import_runs) for k, v in _IMPORTS.items()}
-    rows.append(("import added over `import llama_index.core.llms`",
-                 {"anchor": imports["anchor"], "ours": imports["ours"], "limit": imports["limit"]}, "< 100 ms"))
-    rows.append(("  same, with the classes loaded",
-                 {"anchor": imports["anchor"], "ours": imports["ours (classes)"], "limit": imports["limit"]}, "< 100 ms"))
+    rows.append(
+        (
+            "import added over `import llama_index.core.llms`",
+            {"anchor": imports["anchor"], "ours": imports["ours"], "limit": imports["limit"]},
+            "< 100 ms",
+        )
+    )
+    rows.append(
+        (
+            "  same, with the classes loaded",
+            {"anchor": imports["anchor"], "ours": imports["ours (classes)"], "limit": imports["limit"]},
+            "< 100 ms",
+        )
+    )
 
     print("| operation | anchor | ours | limit | ours/anchor | ours/limit | target |")
     print("|---|---|---|---|---|---|---|")
     for label, r, target in rows:
-        print(f"| {label} | {fmt_time(r['anchor'])} | {fmt_time(r['ours'])} | {fmt_time(r['limit'])} | "
-              f"{r['ours'] / r['anchor']:.2f} | {r['ours'] / r['limit']:.2f} | {target} |")
+        print(
+            f"| {label} | {fmt_time(r['anchor'])} | {fmt_time(r['ours'])} | {fmt_time(r['limit'])} | "
+            f"{r['ours'] / r['anchor']:.2f} | {r['ours'] / r['limit']:.2f} | {target} |"
+        )
     print()
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; CPU = time.process_time(); "
-          "imports = median wall time in fresh interpreters.")
+    print(
+        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; CPU = time.process_time(); "
+        "imports = median wall time in fresh interpreters."
+    )
 
 
 if __name__ == "__main__":

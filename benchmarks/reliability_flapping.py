@@ -24,8 +24,15 @@ from shared_core.connection.regions import resolve_targets
 
 CALLS = 200
 IN_FLIGHT = 20  # async calls in flight at once
-CHAT = json.dumps({"id": "c", "object": "chat.completion", "created": 1, "model": "gpt-4o", "choices": [
-    {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "Hi."}}]}).encode()
+CHAT = json.dumps(
+    {
+        "id": "c",
+        "object": "chat.completion",
+        "created": 1,
+        "model": "gpt-4o",
+        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "Hi."}}],
+    }
+).encode()
 FAULT = json.dumps({"error": {"code": "ServiceUnavailable", "message": "The service is busy."}}).encode()
 
 
@@ -79,6 +86,7 @@ def scenario(mode: str) -> dict[str, Any]:
     results: list[Any]
     try:
         if mode == "async":
+
             async def one(gate: asyncio.Semaphore) -> Any:
                 async with gate:
                     return await client.achat(req)

@@ -14,8 +14,8 @@ import json
 import threading
 import time
 import warnings
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 warnings.filterwarnings("ignore")
@@ -23,15 +23,27 @@ warnings.filterwarnings("ignore")
 CALLS = 60
 LIMIT_SECONDS = 5.0
 RETRY_AFTER_MS = 1000
-CHAT = json.dumps({
-    "id": "chatcmpl-1", "object": "chat.completion", "created": 1700000000, "model": "gpt-4o-2024-11-20",
-    "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "Hi."}}],
-    "usage": {"prompt_tokens": 8, "completion_tokens": 2, "total_tokens": 10},
-}).encode()
-THROTTLED = json.dumps({"error": {"code": "429", "message": (
-    "Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have"
-    " exceeded call rate limit of your current AIServices S0 pricing tier. Please retry after 1 second."
-)}}).encode()
+CHAT = json.dumps(
+    {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 1700000000,
+        "model": "gpt-4o-2024-11-20",
+        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "Hi."}}],
+        "usage": {"prompt_tokens": 8, "completion_tokens": 2, "total_tokens": 10},
+    }
+).encode()
+THROTTLED = json.dumps(
+    {
+        "error": {
+            "code": "429",
+            "message": (
+                "Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have"
+                " exceeded call rate limit of your current AIServices S0 pricing tier. Please retry after 1 second."
+            ),
+        }
+    }
+).encode()
 
 
 class LyingServer:
@@ -88,15 +100,13 @@ class LyingServer:
 def azoai(url: str) -> Any:
     from langchain_azoai import AzureChatOpenAI
 
-    return AzureChatOpenAI(azure_endpoint=url, api_key="bench-key", azure_deployment="gpt-4o",
-                           api_version="2024-10-21")
+    return AzureChatOpenAI(azure_endpoint=url, api_key="bench-key", azure_deployment="gpt-4o", api_version="2024-10-21")
 
 
 def anchor(url: str) -> Any:
     from langchain_openai import AzureChatOpenAI
 
-    return AzureChatOpenAI(azure_endpoint=url, api_key="bench-key", azure_deployment="gpt-4o",
-                           api_version="2024-10-21")
+    return AzureChatOpenAI(azure_endpoint=url, api_key="bench-key", azure_deployment="gpt-4o", api_version="2024-10-21")
 
 
 def run(name: str, make: Callable[[str], Any]) -> dict[str, Any]:
@@ -110,19 +120,29 @@ def run(name: str, make: Callable[[str], Any]) -> dict[str, Any]:
         server.stop()
     errors = [r for r in results if isinstance(r, BaseException)]
     kinds = sorted({type(e).__name__ for e in errors})
-    return {"client": name, "served": CALLS - len(errors), "lost": len(errors), "429s": server.throttled,
-            "wall": wall, "errors": ", ".join(kinds) or "-"}
+    return {
+        "client": name,
+        "served": CALLS - len(errors),
+        "lost": len(errors),
+        "429s": server.throttled,
+        "wall": wall,
+        "errors": ", ".join(kinds) or "-",
+    }
 
 
 def main() -> None:
     rows = [run("langchain_azoai.AzureChatOpenAI", azoai), run("langchain_openai.AzureChatOpenAI", anchor)]
-    print(f"\nLying retry-after: 429 'retry-after: 1' while the limit lasts {LIMIT_SECONDS:g} s;"
-          f" {CALLS} concurrent calls, default settings\n")
+    print(
+        f"\nLying retry-after: 429 'retry-after: 1' while the limit lasts {LIMIT_SECONDS:g} s;"
+        f" {CALLS} concurrent calls, default settings\n"
+    )
     print("| client | served | lost | 429s received | 429s per call | wall time | errors |")
     print("|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['client']} | {r['served']}/{CALLS} | {r['lost']} | {r['429s']} | {r['429s'] / CALLS:.1f}"
-              f" | {r['wall']:.1f} s | {r['errors']} |")
+        print(
+            f"| {r['client']} | {r['served']}/{CALLS} | {r['lost']} | {r['429s']} | {r['429s'] / CALLS:.1f}"
+            f" | {r['wall']:.1f} s | {r['errors']} |"
+        )
     print(f"\nideal wall time: {LIMIT_SECONDS:g} s (the limit) plus one round trip")
 
 

@@ -18,8 +18,15 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["bench_core.py", "bench_langchain.py", "bench_llamaindex.py", "bench_emulator.py",
-           "reliability_retry_after.py", "reliability_flapping.py", "bench_embedding_split.py"]
+SCRIPTS = [
+    "bench_core.py",
+    "bench_langchain.py",
+    "bench_llamaindex.py",
+    "bench_emulator.py",
+    "reliability_retry_after.py",
+    "reliability_flapping.py",
+    "bench_embedding_split.py",
+]
 QUICK_FLAG = {"bench_core.py": "--quick", "bench_llamaindex.py": "--quick", "bench_embedding_split.py": "--quick"}
 
 

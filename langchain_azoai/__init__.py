@@ -20,9 +20,9 @@ from shared_core import errors as _errors  # noqa: E402  (after the check: a mis
 from shared_core.errors import *  # noqa: E402, F403  (every error, re-exported)
 
 if TYPE_CHECKING:
+    from langchain_azoai.audio import AzureOpenAITextToSpeech, AzureOpenAIWhisperParser
     from langchain_azoai.chat_models import AzureChatOpenAI
     from langchain_azoai.embeddings import AzureOpenAIEmbeddings
-    from langchain_azoai.audio import AzureOpenAITextToSpeech, AzureOpenAIWhisperParser
     from langchain_azoai.images import AzureDallEAPIWrapper
     from langchain_azoai.llms import AzureOpenAI
     from langchain_azoai.tools import AzureOpenAIImageTool, AzureOpenAITextToSpeechTool

@@ -27,12 +27,13 @@ from langchain_core.messages.ai import (
     UsageMetadata,
 )
 
-from shared_core.wire.stream import merge_filter_results
 from shared_core.types import ChatDelta, ChatResult, Choice, ResponseMeta, Usage
 from shared_core.types import ToolCall as CoreToolCall
+from shared_core.wire.stream import merge_filter_results
 
-_DROP_BLOCKS = frozenset({"tool_use", "thinking", "reasoning_content", "reasoning", "tool_call",
-                          "function_call", "code_interpreter_call"})
+_DROP_BLOCKS = frozenset(
+    {"tool_use", "thinking", "reasoning_content", "reasoning", "tool_call", "function_call", "code_interpreter_call"}
+)
 _DATA_TYPES = frozenset({"image", "file", "audio", "video"})
 
 
@@ -110,12 +111,9 @@ def message_to_wire(message: BaseMessage) -> dict[str, Any]:
     """Convert one LangChain message to an OpenAI chat wire dict."""
     mtype = message.type
     content = message.content
-    if mtype == "ai" and isinstance(content, list) and (
-        message.response_metadata.get("output_version") == "v1"
-    ):
+    if mtype == "ai" and isinstance(content, list) and (message.response_metadata.get("output_version") == "v1"):
         content = [
-            {"type": "text", "text": b["text"]} if isinstance(b, dict) and b.get("type") == "text"
-            else b
+            {"type": "text", "text": b["text"]} if isinstance(b, dict) and b.get("type") == "text" else b
             for b in content
         ]
     if isinstance(content, list):
@@ -138,8 +136,7 @@ def message_to_wire(message: BaseMessage) -> dict[str, Any]:
             # Only the id goes back to the service on later turns.
             out["audio"] = {"id": audio["id"]} if "id" in audio else audio
     elif mtype == "system":
-        out = {"role": message.additional_kwargs.get("__openai_role__", "system"),
-               "content": content}
+        out = {"role": message.additional_kwargs.get("__openai_role__", "system"), "content": content}
     elif mtype == "tool":
         assert isinstance(message, ToolMessage)
         return {"role": "tool", "tool_call_id": message.tool_call_id, "content": content}
@@ -220,22 +217,30 @@ def split_tool_calls(
     invalid: list[InvalidToolCall] = []
     raw: list[dict[str, Any]] = []
     for tc in calls:
-        raw.append({"id": tc.id, "type": tc.type,
-                    "function": {"name": tc.name, "arguments": tc.arguments}})
+        raw.append({"id": tc.id, "type": tc.type, "function": {"name": tc.name, "arguments": tc.arguments}})
         try:
             args = json.loads(tc.arguments or "{}", strict=False)
         except json.JSONDecodeError as exc:
-            invalid.append(InvalidToolCall(
-                type="invalid_tool_call", name=tc.name, args=tc.arguments, id=tc.id,
-                error=f"Function {tc.name} arguments are not valid JSON: {exc}",
-            ))
+            invalid.append(
+                InvalidToolCall(
+                    type="invalid_tool_call",
+                    name=tc.name,
+                    args=tc.arguments,
+                    id=tc.id,
+                    error=f"Function {tc.name} arguments are not valid JSON: {exc}",
+                )
+            )
             continue
         if not isinstance(args, dict):
-            invalid.append(InvalidToolCall(
-                type="invalid_tool_call", name=tc.name, args=tc.arguments, id=tc.id,
-                error=f"Function {tc.name} arguments must be a JSON object, got "
-                      f"{type(args).__name__}",
-            ))
+            invalid.append(
+                InvalidToolCall(
+                    type="invalid_tool_call",
+                    name=tc.name,
+                    args=tc.arguments,
+                    id=tc.id,
+                    error=f"Function {tc.name} arguments must be a JSON object, got {type(args).__name__}",
+                )
+            )
             continue
         valid.append(ToolCall(type="tool_call", name=tc.name, args=args, id=tc.id))
     return valid, invalid, raw
@@ -293,9 +298,7 @@ def choice_to_message(
     if choice.annotations:
         rm["annotations"] = [dict(a) for a in choice.annotations]
     rm.update(meta_metadata(result.meta, include_headers))
-    usage_md = (
-        usage_to_metadata(result.usage, result.service_tier) if result.usage is not None else None
-    )
+    usage_md = usage_to_metadata(result.usage, result.service_tier) if result.usage is not None else None
     return AIMessage(
         content=choice.content or "",
         additional_kwargs=additional,
@@ -334,11 +337,19 @@ _CHUNK_SET = frozenset({"content", "response_metadata", "id"})
 def text_chunk(content: str, id_: str | None) -> AIMessageChunk:
     """Equal to ``AIMessageChunk(content=content, response_metadata={"model_provider":
     "openai"}, id=id_)``, at a third of the cost."""
-    chunk: AIMessageChunk = fast_copy(_CHUNK_TEMPLATE, _CHUNK_SET, {
-        "content": content, "id": id_, "response_metadata": {"model_provider": "openai"},
-        "additional_kwargs": {}, "tool_calls": [], "invalid_tool_calls": [],
-        "tool_call_chunks": [],
-    })
+    chunk: AIMessageChunk = fast_copy(
+        _CHUNK_TEMPLATE,
+        _CHUNK_SET,
+        {
+            "content": content,
+            "id": id_,
+            "response_metadata": {"model_provider": "openai"},
+            "additional_kwargs": {},
+            "tool_calls": [],
+            "invalid_tool_calls": [],
+            "tool_call_chunks": [],
+        },
+    )
     return chunk
 
 
@@ -405,9 +416,7 @@ class DeltaConverter:
             rm["content_filter_results"] = self._cfr
         return AIMessageChunk(
             content="",
-            usage_metadata=(
-                usage_to_metadata(self._usage, self._tier) if self._usage is not None else None
-            ),
+            usage_metadata=(usage_to_metadata(self._usage, self._tier) if self._usage is not None else None),
             response_metadata=rm,
             id=self._id,
             chunk_position="last",
@@ -460,16 +469,14 @@ def _note_tier(conv: DeltaConverter, delta: ChatDelta) -> None:
         conv._tier = tier
 
 
-def _meta_once(conv: DeltaConverter, delta: ChatDelta,
-               rm: dict[str, Any] | None) -> dict[str, Any] | None:
+def _meta_once(conv: DeltaConverter, delta: ChatDelta, rm: dict[str, Any] | None) -> dict[str, Any] | None:
     if conv._meta_sent or delta.meta is None:
         return rm
     conv._meta_sent = True
     return {**(rm or {}), **meta_metadata(delta.meta, conv._include_headers)}
 
 
-def _meta_prompt_filter(conv: DeltaConverter, delta: ChatDelta,
-                        rm: dict[str, Any] | None) -> dict[str, Any] | None:
+def _meta_prompt_filter(conv: DeltaConverter, delta: ChatDelta, rm: dict[str, Any] | None) -> dict[str, Any] | None:
     if not delta.prompt_filter_results:
         return rm
     rm = rm or {}
@@ -477,8 +484,7 @@ def _meta_prompt_filter(conv: DeltaConverter, delta: ChatDelta,
     return rm
 
 
-def _meta_logprobs(conv: DeltaConverter, delta: ChatDelta,
-                   rm: dict[str, Any] | None) -> dict[str, Any] | None:
+def _meta_logprobs(conv: DeltaConverter, delta: ChatDelta, rm: dict[str, Any] | None) -> dict[str, Any] | None:
     if not delta.logprobs:
         return rm
     rm = rm or {}
@@ -486,8 +492,7 @@ def _meta_logprobs(conv: DeltaConverter, delta: ChatDelta,
     return rm
 
 
-_STATE_RULES = (_note_id, _note_model, _note_filter, _note_finish, _note_fingerprint,
-                _note_usage, _note_tier)
+_STATE_RULES = (_note_id, _note_model, _note_filter, _note_finish, _note_fingerprint, _note_usage, _note_tier)
 _METADATA_RULES = (_meta_once, _meta_prompt_filter, _meta_logprobs)
 
 
@@ -522,15 +527,15 @@ def _full_chunk(delta: ChatDelta, rm: dict[str, Any] | None) -> AIMessageChunk:
             content=content or "",
             additional_kwargs=_additional(delta),
             tool_call_chunks=[
-                ToolCallChunk(type="tool_call_chunk", name=t.name, args=t.arguments,
-                              id=t.id, index=t.index)
+                ToolCallChunk(type="tool_call_chunk", name=t.name, args=t.arguments, id=t.id, index=t.index)
                 for t in delta.tool_calls
             ],
             response_metadata=rm,
             id=delta.id or None,
         )
-    return AIMessageChunk(content=content or "", additional_kwargs=_additional(delta),
-                          response_metadata=rm, id=delta.id or None)
+    return AIMessageChunk(
+        content=content or "", additional_kwargs=_additional(delta), response_metadata=rm, id=delta.id or None
+    )
 
 
 def mapping_or_none(value: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -17,7 +17,6 @@ from pydantic import BaseModel, Field, FieldSerializationInfo, PrivateAttr, Secr
 
 from shared_core.connection.redact import masked_setting, scrub_exception
 from shared_core.connection.regions import FallbacksField
-
 from shared_core.connection.spelling import Spelling
 
 if TYPE_CHECKING:
@@ -35,8 +34,7 @@ SPELLING = Spelling({"deployment": "azure_deployment", "token_scope": None})
 
 # the secret id each fallback's secret gets in dumpd: fallbacks[1].api_key ->
 # AZURE_OPENAI_FALLBACK_1_API_KEY (load it back with secrets_map= or secrets_from_env=True)
-_FALLBACK_SECRET_IDS = {"api_key": "API_KEY", "azure_ad_token": "AD_TOKEN",
-                        "client_secret": "CLIENT_SECRET"}
+_FALLBACK_SECRET_IDS = {"api_key": "API_KEY", "azure_ad_token": "AD_TOKEN", "client_secret": "CLIENT_SECRET"}
 
 
 def fallback_secret_id(index: int, setting: str) -> str:
@@ -54,9 +52,7 @@ def _secret(value: Any) -> Any:
 class AzureConnectionFields(BaseModel):
     """Endpoint, credential and transport settings (see ``shared_core.connection.config.resolve_target``)."""
 
-    azure_endpoint: str | None = Field(
-        default_factory=from_env("AZURE_OPENAI_ENDPOINT", default=None)
-    )
+    azure_endpoint: str | None = Field(default_factory=from_env("AZURE_OPENAI_ENDPOINT", default=None))
     """``https://<resource>.openai.azure.com/`` (env ``AZURE_OPENAI_ENDPOINT``). A pasted full
     URL (with ``/openai/deployments/...`` or ``/openai/v1``) is taken apart by the core."""
     resource_name: str | None = None
@@ -75,16 +71,12 @@ class AzureConnectionFields(BaseModel):
     )
     """Key (env ``AZURE_OPENAI_API_KEY``, then ``OPENAI_API_KEY``), or a sync/async callable
     returning one."""
-    azure_ad_token: SecretStr | None = Field(
-        default_factory=secret_from_env("AZURE_OPENAI_AD_TOKEN", default=None)
-    )
+    azure_ad_token: SecretStr | None = Field(default_factory=secret_from_env("AZURE_OPENAI_AD_TOKEN", default=None))
     """A static Entra ID token (env ``AZURE_OPENAI_AD_TOKEN``); expires after about an hour:
     prefer ``credential`` or a token provider."""
     azure_ad_token_provider: Callable[[], str] | None = Field(default=None, exclude=True)
     """Sync callable returning a bearer token; cached by the core until near expiry."""
-    azure_ad_async_token_provider: Callable[[], Awaitable[str]] | None = Field(
-        default=None, exclude=True
-    )
+    azure_ad_async_token_provider: Callable[[], Awaitable[str]] | None = Field(default=None, exclude=True)
     """Async callable returning a bearer token, used by async calls."""
     credential: Any | None = Field(default=None, alias="azure_credential", exclude=True)
     """An ``azure.core`` ``TokenCredential`` (e.g. ``DefaultAzureCredential()``)."""
@@ -98,9 +90,7 @@ class AzureConnectionFields(BaseModel):
     """Legacy; accepted for compatibility, not sent to Azure."""
     openai_proxy: str | None = Field(default_factory=from_env("OPENAI_PROXY", default=None))
     """HTTP proxy URL for our own clients (honoured, unlike langchain-openai's Azure classes)."""
-    request_timeout: float | tuple[float, float] | Any | None = Field(
-        default=None, alias="timeout"
-    )
+    request_timeout: float | tuple[float, float] | Any | None = Field(default=None, alias="timeout")
     """Per-attempt timeout in seconds (or an ``httpx.Timeout``); default 60 s."""
     max_retries: int | None = None
     """Retries after the first attempt (default 2): connection errors, 408, 409, 429, 5xx."""
@@ -169,11 +159,9 @@ class AzureConnectionFields(BaseModel):
             from shared_core.connection.regions import public_settings
 
             def marker(index: int) -> Callable[[str], dict[str, Any]]:
-                return lambda setting: {"lc": 1, "type": "secret",
-                                        "id": [fallback_secret_id(index, setting)]}
+                return lambda setting: {"lc": 1, "type": "secret", "id": [fallback_secret_id(index, setting)]}
 
-            kwargs["fallbacks"] = [public_settings(f, secret=marker(i))
-                                   for i, f in enumerate(self.fallbacks)]
+            kwargs["fallbacks"] = [public_settings(f, secret=marker(i)) for i, f in enumerate(self.fallbacks)]
         return data
 
     # ------------------------------------------------------------------ core client
@@ -206,9 +194,7 @@ class AzureConnectionFields(BaseModel):
             "client_id": self.client_id,
             "client_secret": _secret(self.client_secret),
             "default_headers": dict(self.default_headers) if self.default_headers else None,
-            "default_query": (
-                {k: str(v) for k, v in self.default_query.items()} if self.default_query else None
-            ),
+            "default_query": ({k: str(v) for k, v in self.default_query.items()} if self.default_query else None),
             "http_client": self.http_client,
             "http_async_client": self.http_async_client,
         }
@@ -242,8 +228,8 @@ class AzureConnectionFields(BaseModel):
                             from shared_core.client import client_from_settings
 
                             core = client_from_settings(
-                                fallbacks=self.fallbacks,
-                                load_balancing=self.load_balancing or "priority", **settings)
+                                fallbacks=self.fallbacks, load_balancing=self.load_balancing or "priority", **settings
+                            )
                         else:
                             from shared_core.client import CoreClient
 

@@ -24,13 +24,34 @@ if TYPE_CHECKING:
 
 #: Per-call kwargs that map onto ChatRequest fields one to one.
 REQ_FIELDS = (
-    "temperature", "top_p", "n", "seed", "presence_penalty", "frequency_penalty", "logit_bias",
-    "logprobs", "top_logprobs", "tools", "tool_choice", "parallel_tool_calls",
-    "parallel_tool_calls_if_supported", "reasoning_effort", "user",
+    "temperature",
+    "top_p",
+    "n",
+    "seed",
+    "presence_penalty",
+    "frequency_penalty",
+    "logit_bias",
+    "logprobs",
+    "top_logprobs",
+    "tools",
+    "tool_choice",
+    "parallel_tool_calls",
+    "parallel_tool_calls_if_supported",
+    "reasoning_effort",
+    "user",
 )
 #: Model fields copied to the request as they are.
-_FIELD_COPY = ("temperature", "top_p", "n", "seed", "presence_penalty", "frequency_penalty",
-               "logprobs", "top_logprobs", "max_tokens")
+_FIELD_COPY = (
+    "temperature",
+    "top_p",
+    "n",
+    "seed",
+    "presence_penalty",
+    "frequency_penalty",
+    "logprobs",
+    "top_logprobs",
+    "max_tokens",
+)
 #: Model fields that go to the body under their own name when set.
 _FIELD_EXTRA = ("verbosity", "service_tier", "store")
 #: Responses-API-only settings: refused loudly rather than silently ignored.
@@ -72,8 +93,7 @@ def _logit_bias(v: Any) -> bool:
 
 
 def _stop(v: Any) -> bool:
-    return isinstance(v, str) or (isinstance(v, (list, tuple))
-                                  and all(isinstance(s, str) for s in v))
+    return isinstance(v, str) or (isinstance(v, (list, tuple)) and all(isinstance(s, str) for s in v))
 
 
 def _timeout(v: Any) -> bool:
@@ -101,14 +121,12 @@ _TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "user": (lambda v: isinstance(v, str), "a string"),
     "reasoning_effort": (lambda v: isinstance(v, str), "'low', 'medium' or 'high'"),
     "tools": (lambda v: isinstance(v, (list, tuple)), "a list of tools (use bind_tools)"),
-    "tool_choice": (lambda v: isinstance(v, (str, bool, Mapping)), "a tool name, 'auto', "
-                    "'none', 'required' or a dict"),
+    "tool_choice": (lambda v: isinstance(v, (str, bool, Mapping)), "a tool name, 'auto', 'none', 'required' or a dict"),
     "extra_headers": (lambda v: isinstance(v, Mapping), "a dict of header -> value"),
     "extra_body": (lambda v: isinstance(v, Mapping), "a dict of body fields"),
     "stream_options": (lambda v: isinstance(v, Mapping), "a dict, e.g. {'include_usage': True}"),
     "timeout": (_timeout, "seconds as a number, or an httpx.Timeout"),
-    "response_format": (lambda v: isinstance(v, (Mapping, type)),
-                        "a dict or a Pydantic model class"),
+    "response_format": (lambda v: isinstance(v, (Mapping, type)), "a dict or a Pydantic model class"),
 }
 
 
@@ -117,8 +135,8 @@ def check_option(name: str, value: Any) -> None:
     rule = _TYPES.get(name)
     if rule is not None and value is not None and not rule[0](value):
         raise ConfigurationError(
-            f"{name}={value!r} ({type(value).__name__}) is not valid: {name} must be "
-            f"{rule[1]}.", setting=name)
+            f"{name}={value!r} ({type(value).__name__}) is not valid: {name} must be {rule[1]}.", setting=name
+        )
 
 
 def check_types(b: Build) -> None:
@@ -146,8 +164,7 @@ def model_fields(b: Build) -> None:
     if b.llm.logit_bias is not None:
         b.req.logit_bias = {str(k): float(v) for k, v in b.llm.logit_bias.items()}
     reasoning = b.llm.reasoning
-    b.req.reasoning_effort = b.llm.reasoning_effort or (
-        reasoning.get("effort") if reasoning else None)
+    b.req.reasoning_effort = b.llm.reasoning_effort or (reasoning.get("effort") if reasoning else None)
     b.req.stop = b.stop if b.stop is not None else (b.llm.stop or None)
 
 
@@ -247,20 +264,34 @@ def finish(b: Build) -> None:
 
 
 RULES: tuple[Callable[[Build], None], ...] = (
-    refuse_responses_only, check_types, model_fields, model_extras, call_fields,
-    call_max_tokens, call_stop, call_model, call_response_format, drop_internal, stream_usage,
-    call_options, call_body, model_extra_body, finish,
+    refuse_responses_only,
+    check_types,
+    model_fields,
+    model_extras,
+    call_fields,
+    call_max_tokens,
+    call_stop,
+    call_model,
+    call_response_format,
+    drop_internal,
+    stream_usage,
+    call_options,
+    call_body,
+    model_extra_body,
+    finish,
 )
 
 
 def build_request(
-    llm: AzureChatOpenAI, messages: list[dict[str, Any]], stop: list[str] | None, stream: bool,
+    llm: AzureChatOpenAI,
+    messages: list[dict[str, Any]],
+    stop: list[str] | None,
+    stream: bool,
     kwargs: dict[str, Any],
 ) -> tuple[ChatRequest, dict[str, Any], Any]:
     """(ChatRequest, call options, parse schema) for one call: ``RULES`` applied in order."""
     kw = {**llm.model_kwargs, **kwargs} if llm.model_kwargs else dict(kwargs)
-    b = Build(llm=llm, kw=kw, stop=stop,
-              req=ChatRequest(messages=messages, model=llm.model_name, stream=stream))
+    b = Build(llm=llm, kw=kw, stop=stop, req=ChatRequest(messages=messages, model=llm.model_name, stream=stream))
     for rule in RULES:
         rule(b)
     return b.req, b.call, b.schema

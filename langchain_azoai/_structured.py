@@ -59,10 +59,16 @@ def check_filtered(message: Any) -> Any:
         from shared_core.wire.structured import check_structured_output
 
         rm = message.response_metadata
-        check_structured_output(Choice(
-            index=0, role="assistant", content=message.text,
-            finish_reason=rm.get("finish_reason"),
-            content_filter_results=rm.get("content_filter_results")), None)
+        check_structured_output(
+            Choice(
+                index=0,
+                role="assistant",
+                content=message.text,
+                finish_reason=rm.get("finish_reason"),
+                content_filter_results=rm.get("content_filter_results"),
+            ),
+            None,
+        )
     return message
 
 
@@ -113,32 +119,36 @@ def _pydantic_parser(schema: Any) -> Runnable[Any, Any]:
 def _check_method(llm: AzureChatOpenAI, method: str, schema: Any, strict: bool | None) -> str:
     if method not in _METHODS:
         raise ConfigurationError(
-            f"method={method!r}: use 'json_schema', 'function_calling' or 'json_mode'.",
-            setting="method")
+            f"method={method!r}: use 'json_schema', 'function_calling' or 'json_mode'.", setting="method"
+        )
     if method == "json_mode" and strict is not None:
         raise ConfigurationError(
-            "strict cannot be used with method='json_mode': use method='json_schema' for "
-            "strict schema adherence.", setting="strict")
+            "strict cannot be used with method='json_mode': use method='json_schema' for strict schema adherence.",
+            setting="strict",
+        )
     if method != "json_mode" and schema is None:
-        raise ConfigurationError(
-            f"schema is required for method={method!r}.", setting="schema")
+        raise ConfigurationError(f"schema is required for method={method!r}.", setting="schema")
     if method == "json_schema":
         from shared_core.wire.chat import json_schema_supported
 
         target = llm._client().targets[0]
-        if not json_schema_supported(profile_for(llm.model_name, llm.deployment_name),
-                                     target.kind, target.api_version):
+        if not json_schema_supported(profile_for(llm.model_name, llm.deployment_name), target.kind, target.api_version):
             warnings.warn(
                 f"{llm.model_name or llm.deployment_name} on api-version "
                 f"{target.api_version or target.kind} does not support json_schema structured "
                 "outputs (it needs api-version 2024-08-01-preview or later, or 'v1'): using "
-                "method='function_calling' instead.", stacklevel=4)
+                "method='function_calling' instead.",
+                stacklevel=4,
+            )
             return "function_calling"
     return method
 
 
 def _function_calling(
-    llm: AzureChatOpenAI, schema: Any, strict: bool | None, ls_format: dict[str, Any],
+    llm: AzureChatOpenAI,
+    schema: Any,
+    strict: bool | None,
+    ls_format: dict[str, Any],
     is_pydantic: bool,
 ) -> tuple[Runnable[Any, Any], Runnable[Any, Any]]:
     from langchain_core.output_parsers import JsonOutputKeyToolsParser
@@ -162,8 +172,14 @@ def _function_calling(
 
 
 def with_structured_output(
-    llm: AzureChatOpenAI, schema: Any, *, method: str, include_raw: bool,
-    strict: bool | None, tools: list[Any] | None, kwargs: dict[str, Any],
+    llm: AzureChatOpenAI,
+    schema: Any,
+    *,
+    method: str,
+    include_raw: bool,
+    strict: bool | None,
+    tools: list[Any] | None,
+    kwargs: dict[str, Any],
 ) -> Runnable[LanguageModelInput, Any]:
     """The runnable behind ``AzureChatOpenAI.with_structured_output``."""
     from langchain_core.output_parsers import JsonOutputParser
@@ -174,7 +190,9 @@ def with_structured_output(
     if kwargs:
         raise ConfigurationError(
             f"with_structured_output got unexpected arguments {sorted(kwargs)}: accepted "
-            "are schema, method, include_raw, strict, tools.", setting=next(iter(kwargs)))
+            "are schema, method, include_raw, strict, tools.",
+            setting=next(iter(kwargs)),
+        )
     method = _check_method(llm, method, schema, strict)
     is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
     ls_format = {"kwargs": {"method": method, "strict": strict}, "schema": _ls_schema(schema)}
@@ -183,13 +201,13 @@ def with_structured_output(
     if method == "function_calling":
         bound, parser = _function_calling(llm, schema, strict, ls_format, is_pydantic)
     elif method == "json_mode":
-        bound = llm.bind(response_format={"type": "json_object"},
-                         ls_structured_output_format=ls_format)
+        bound = llm.bind(response_format={"type": "json_object"}, ls_structured_output_format=ls_format)
         parser = _pydantic_parser(schema) if is_pydantic else JsonOutputParser()
     else:
-        bind_kwargs: dict[str, Any] = {"response_format": response_format_for(schema,
-                                                                              strict=strict),
-                                       "ls_structured_output_format": ls_format}
+        bind_kwargs: dict[str, Any] = {
+            "response_format": response_format_for(schema, strict=strict),
+            "ls_structured_output_format": ls_format,
+        }
         if tools:
             bind_kwargs["tools"] = [to_wire_tool(t, strict=strict) for t in tools]
         bound = llm.bind(**bind_kwargs)
@@ -197,11 +215,7 @@ def with_structured_output(
     parser = FILTER_GATE | parser
     if not include_raw:
         return bound | parser
-    parser_assign = RunnablePassthrough.assign(
-        parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
-    )
+    parser_assign = RunnablePassthrough.assign(parsed=itemgetter("raw") | parser, parsing_error=lambda _: None)
     parser_none = RunnablePassthrough.assign(parsed=lambda _: None)
-    parser_with_fallback = parser_assign.with_fallbacks(
-        [parser_none], exception_key="parsing_error"
-    )
+    parser_with_fallback = parser_assign.with_fallbacks([parser_none], exception_key="parsing_error")
     return RunnableMap(raw=bound) | parser_with_fallback

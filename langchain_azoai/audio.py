@@ -63,8 +63,7 @@ class AzureOpenAIWhisperParser(AzureConnectionFields, BaseBlobParser):
     ``duration`` with ``response_format="verbose_json"``).
     """
 
-    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True,
-                              protected_namespaces=())
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True, protected_namespaces=())
 
     deployment_name: str = Field(
         default="whisper",
@@ -91,11 +90,20 @@ class AzureOpenAIWhisperParser(AzureConnectionFields, BaseBlobParser):
         file = _blob_file(blob)
         if self.translate:
             return media_client.plan_translation(
-                self._client(), file, prompt=self.prompt, response_format=self.response_format,
-                temperature=self.temperature)
+                self._client(),
+                file,
+                prompt=self.prompt,
+                response_format=self.response_format,
+                temperature=self.temperature,
+            )
         return media_client.plan_transcription(
-            self._client(), file, language=self.language, prompt=self.prompt,
-            response_format=self.response_format, temperature=self.temperature)
+            self._client(),
+            file,
+            language=self.language,
+            prompt=self.prompt,
+            response_format=self.response_format,
+            temperature=self.temperature,
+        )
 
     def lazy_parse(self, blob: Blob) -> Iterator[Document]:
         """Transcribe ``blob``: one ``Document``."""
@@ -120,8 +128,7 @@ class AzureOpenAITextToSpeech(AzureConnectionFields):
         ```
     """
 
-    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True,
-                              protected_namespaces=())
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True, protected_namespaces=())
 
     deployment: str = Field(
         default="tts",
@@ -141,8 +148,12 @@ class AzureOpenAITextToSpeech(AzureConnectionFields):
         return self.deployment
 
     def _options(self, overrides: dict[str, Any]) -> dict[str, Any]:
-        kw: dict[str, Any] = {"voice": self.voice, "response_format": self.response_format,
-                              "speed": self.speed, "instructions": self.instructions}
+        kw: dict[str, Any] = {
+            "voice": self.voice,
+            "response_format": self.response_format,
+            "speed": self.speed,
+            "instructions": self.instructions,
+        }
         kw.update(overrides)
         return kw
 

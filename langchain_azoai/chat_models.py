@@ -9,6 +9,7 @@ from typing import (
     TYPE_CHECKING,
     Any,
     Literal,
+    Self,
 )
 
 from langchain_core.language_models import (
@@ -22,7 +23,6 @@ from langchain_core.runnables import Runnable
 from langchain_core.utils import from_env
 from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_names
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from typing_extensions import Self
 
 from langchain_azoai._convert import (
     DeltaConverter,
@@ -34,8 +34,8 @@ from langchain_azoai._convert import (
 )
 from langchain_azoai._fields import AzureConnectionFields
 from shared_core.errors import ConfigurationError
-from shared_core.wire.models import profile_for
 from shared_core.types import ChatRequest
+from shared_core.wire.models import profile_for
 
 if TYPE_CHECKING:
     from langchain_core.callbacks import (
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
 
     from shared_core.types import ChatResult as CoreChatResult
+
 
 class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
     """Azure OpenAI chat model: a drop-in for ``langchain_openai.AzureChatOpenAI``.
@@ -90,9 +91,7 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
     """The underlying model (e.g. ``gpt-4o``): family rules, tracing, token estimates."""
     model_version: str = ""
     """Model version appended to ``model_name`` in metadata (only if not already there)."""
-    openai_api_type: str | None = Field(
-        default_factory=from_env("OPENAI_API_TYPE", default="azure")
-    )
+    openai_api_type: str | None = Field(default_factory=from_env("OPENAI_API_TYPE", default="azure"))
     """Legacy; reported in ``lc_attributes`` only."""
     validate_base_url: bool = True
     """Accepted for compatibility; the core validates every endpoint shape."""
@@ -149,13 +148,9 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
     @model_validator(mode="after")
     def _validate_azoai_chat(self) -> Self:
         if self.n is not None and self.n < 1:
-            raise ConfigurationError(
-                f"n={self.n}: n must be at least 1.", setting="n"
-            )
+            raise ConfigurationError(f"n={self.n}: n must be at least 1.", setting="n")
         if self.n is not None and self.n > 1 and self.streaming:
-            raise ConfigurationError(
-                "n must be 1 when streaming=True: set n=1 or streaming=False.", setting="n"
-            )
+            raise ConfigurationError("n must be 1 when streaming=True: set n=1 or streaming=False.", setting="n")
         if self.use_responses_api:
             raise ConfigurationError(
                 "use_responses_api=True: the Responses API is not supported by "
@@ -278,8 +273,7 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
-        return {"azure_deployment": self.deployment_name, "model_name": self.model_name,
-                **self._default_params}
+        return {"azure_deployment": self.deployment_name, "model_name": self.model_name, **self._default_params}
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         params = LangSmithParams(ls_provider="azure", ls_model_type="chat")
@@ -287,17 +281,13 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
         if override:
             params["ls_model_name"] = override
         elif self.model_name:
-            params["ls_model_name"] = (
-                model_name_with_version(self.model_name, self.model_version) or ""
-            )
+            params["ls_model_name"] = model_name_with_version(self.model_name, self.model_version) or ""
         elif self.deployment_name:
             params["ls_model_name"] = self.deployment_name
         temperature = kwargs.get("temperature", self.temperature)
         if temperature is not None:
             params["ls_temperature"] = temperature
-        max_tokens = kwargs.get("max_tokens") or kwargs.get("max_completion_tokens") or (
-            self.max_tokens
-        )
+        max_tokens = kwargs.get("max_tokens") or kwargs.get("max_completion_tokens") or (self.max_tokens)
         if max_tokens is not None:
             params["ls_max_tokens"] = max_tokens
         ls_stop = stop or kwargs.get("stop") or self.stop
@@ -311,7 +301,10 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
     # ------------------------------------------------------------------ request building
 
     def _build_request(
-        self, messages: list[BaseMessage], stop: list[str] | None, stream: bool,
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None,
+        stream: bool,
         kwargs: dict[str, Any],
     ) -> tuple[ChatRequest, dict[str, Any], Any]:
         """Messages + settings + per-call kwargs -> (ChatRequest, call options, parse schema).
@@ -324,16 +317,15 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
     # ------------------------------------------------------------------ results
 
     def _model_name(self, result: CoreChatResult) -> str | None:
-        return model_name_with_version(
-            result.model or self.model_name or self.deployment_name, self.model_version
-        )
+        return model_name_with_version(result.model or self.model_name or self.deployment_name, self.model_version)
 
     def _to_chat_result(self, result: CoreChatResult, schema: Any = None) -> ChatResult:
         model_name = self._model_name(result)
         generations = []
         for choice in result.choices:
-            msg = choice_to_message(choice, result, model_name=model_name,
-                                    include_headers=self.include_response_headers)
+            msg = choice_to_message(
+                choice, result, model_name=model_name, include_headers=self.include_response_headers
+            )
             if schema is not None and choice.content and not choice.refusal:
                 from langchain_azoai._structured import validate_json
 
@@ -341,12 +333,15 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
                     msg.additional_kwargs["parsed"] = validate_json(schema, choice.content)
                 except ValueError:
                     msg.additional_kwargs["parsed"] = None
-            generations.append(ChatGeneration(
-                message=msg,
-                generation_info={"finish_reason": choice.finish_reason,
-                                 **({"logprobs": dict(choice.logprobs)} if choice.logprobs
-                                    else {})},
-            ))
+            generations.append(
+                ChatGeneration(
+                    message=msg,
+                    generation_info={
+                        "finish_reason": choice.finish_reason,
+                        **({"logprobs": dict(choice.logprobs)} if choice.logprobs else {}),
+                    },
+                )
+            )
         llm_output: dict[str, Any] = {
             "token_usage": token_usage_dict(result.usage) if result.usage else {},
             "model_name": model_name,
@@ -369,8 +364,7 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
                     overall[k] = overall.get(k, 0) + v
             system_fingerprint = system_fingerprint or output.get("system_fingerprint")
             model_name = model_name or output.get("model_name")
-        return {"token_usage": overall, "model_name": model_name,
-                "system_fingerprint": system_fingerprint}
+        return {"token_usage": overall, "model_name": model_name, "system_fingerprint": system_fingerprint}
 
     # ------------------------------------------------------------------ calls
 
@@ -402,8 +396,7 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         req, call, _ = self._build_request(messages, stop, True, kwargs)
-        conv = DeltaConverter(model_version=self.model_version,
-                              include_headers=self.include_response_headers)
+        conv = DeltaConverter(model_version=self.model_version, include_headers=self.include_response_headers)
         for delta in self._client().stream_chat(req, **call):
             chunk = conv.feed(delta)
             if chunk is not None:
@@ -418,8 +411,7 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         req, call, _ = self._build_request(messages, stop, True, kwargs)
-        conv = DeltaConverter(model_version=self.model_version,
-                              include_headers=self.include_response_headers)
+        conv = DeltaConverter(model_version=self.model_version, include_headers=self.include_response_headers)
         async for delta in self._client().astream_chat(req, **call):
             chunk = conv.feed(delta)
             if chunk is not None:
@@ -499,8 +491,9 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
         """
         from langchain_azoai._structured import with_structured_output
 
-        return with_structured_output(self, schema, method=method, include_raw=include_raw,
-                                      strict=strict, tools=tools, kwargs=kwargs)
+        return with_structured_output(
+            self, schema, method=method, include_raw=include_raw, strict=strict, tools=tools, kwargs=kwargs
+        )
 
 
 def _field_names(cls: type) -> set[str]:
@@ -518,7 +511,9 @@ _GEN_SET = frozenset({"message"})
 def _gen_chunk(chunk: AIMessageChunk) -> ChatGenerationChunk:
     """Equal to ``ChatGenerationChunk(message=chunk)`` without re-validating the message."""
     content = chunk.content
-    gen: ChatGenerationChunk = fast_copy(_GEN_TEMPLATE, _GEN_SET, {
-        "message": chunk, "text": content if isinstance(content, str) else chunk.text,
-        "generation_info": None})
+    gen: ChatGenerationChunk = fast_copy(
+        _GEN_TEMPLATE,
+        _GEN_SET,
+        {"message": chunk, "text": content if isinstance(content, str) else chunk.text, "generation_info": None},
+    )
     return gen

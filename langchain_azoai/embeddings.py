@@ -10,12 +10,11 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Self
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_names
 from pydantic import ConfigDict, Field, model_validator
-from typing_extensions import Self
 
 from langchain_azoai._fields import AzureConnectionFields
 from shared_core.errors import ConfigurationError
@@ -38,8 +37,7 @@ class AzureOpenAIEmbeddings(AzureConnectionFields, Embeddings):
     use base64 transfer; no tokenizer download.
     """
 
-    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True,
-                              protected_namespaces=())
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True, protected_namespaces=())
 
     deployment: str | None = Field(default=None, alias="azure_deployment")
     """The embeddings deployment (env ``AZURE_OPENAI_DEPLOYMENT``; else ``model``)."""
@@ -87,12 +85,12 @@ class AzureOpenAIEmbeddings(AzureConnectionFields, Embeddings):
     def _validate_azoai_embeddings(self) -> Self:
         if self.chunk_size < 1:
             raise ConfigurationError(
-                f"chunk_size={self.chunk_size}: must be at least 1 (Azure accepts up to 2048).",
-                setting="chunk_size")
+                f"chunk_size={self.chunk_size}: must be at least 1 (Azure accepts up to 2048).", setting="chunk_size"
+            )
         if self.max_concurrency < 1:
             raise ConfigurationError(
-                f"max_concurrency={self.max_concurrency}: must be at least 1.",
-                setting="max_concurrency")
+                f"max_concurrency={self.max_concurrency}: must be at least 1.", setting="max_concurrency"
+            )
         return self
 
     def _deployment_for_core(self) -> str | None:
@@ -115,8 +113,7 @@ class AzureOpenAIEmbeddings(AzureConnectionFields, Embeddings):
             kw["progress"] = _progress_reporter(n)
         return kw
 
-    def embed_documents(self, texts: list[str], chunk_size: int | None = None,
-                        **kwargs: Any) -> list[list[float]]:
+    def embed_documents(self, texts: list[str], chunk_size: int | None = None, **kwargs: Any) -> list[list[float]]:
         """Embed texts, in input order."""
         if not texts:
             return []
@@ -126,8 +123,9 @@ class AzureOpenAIEmbeddings(AzureConnectionFields, Embeddings):
         kw.update(kwargs)
         return self._client().embed(list(texts), **kw).vectors
 
-    async def aembed_documents(self, texts: list[str], chunk_size: int | None = None,
-                               **kwargs: Any) -> list[list[float]]:
+    async def aembed_documents(
+        self, texts: list[str], chunk_size: int | None = None, **kwargs: Any
+    ) -> list[list[float]]:
         """Embed texts, batches concurrently (bounded by ``max_concurrency``), in input order."""
         if not texts:
             return []

@@ -32,8 +32,7 @@ class AzureDallEAPIWrapper(AzureConnectionFields):
     ``ConfigurationError`` before any request.
     """
 
-    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True,
-                              protected_namespaces=())
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True, protected_namespaces=())
 
     deployment: str = Field(
         default="dall-e-3",
@@ -58,9 +57,14 @@ class AzureDallEAPIWrapper(AzureConnectionFields):
         return self.deployment
 
     def _options(self, overrides: dict[str, Any]) -> dict[str, Any]:
-        kw: dict[str, Any] = {"n": self.n, "size": self.size, "quality": self.quality,
-                              "style": self.style, "response_format": self.response_format,
-                              "user": self.user}
+        kw: dict[str, Any] = {
+            "n": self.n,
+            "size": self.size,
+            "quality": self.quality,
+            "style": self.style,
+            "response_format": self.response_format,
+            "user": self.user,
+        }
         kw.update(overrides)
         return kw
 

@@ -25,8 +25,19 @@ if TYPE_CHECKING:
     from shared_core.types import ChatDelta
     from shared_core.types import ChatResult as CoreChatResult
 
-_CALL_FIELDS = ("temperature", "top_p", "n", "seed", "presence_penalty", "frequency_penalty",
-                "best_of", "logprobs", "echo", "suffix", "user")
+_CALL_FIELDS = (
+    "temperature",
+    "top_p",
+    "n",
+    "seed",
+    "presence_penalty",
+    "frequency_penalty",
+    "best_of",
+    "logprobs",
+    "echo",
+    "suffix",
+    "user",
+)
 
 
 class AzureOpenAI(AzureConnectionFields, BaseLLM):
@@ -48,9 +59,7 @@ class AzureOpenAI(AzureConnectionFields, BaseLLM):
 
     deployment_name: str | None = Field(default=None, alias="azure_deployment")
     model_name: str | None = Field(default=None, alias="model")
-    openai_api_type: str | None = Field(
-        default_factory=from_env("OPENAI_API_TYPE", default="azure")
-    )
+    openai_api_type: str | None = Field(default_factory=from_env("OPENAI_API_TYPE", default="azure"))
     validate_base_url: bool = True
     temperature: float = 0.7
     max_tokens: int = 256
@@ -90,10 +99,16 @@ class AzureOpenAI(AzureConnectionFields, BaseLLM):
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
-        return {"deployment_name": self.deployment_name, "model_name": self.model_name,
-                "temperature": self.temperature, "max_tokens": self.max_tokens,
-                "top_p": self.top_p, "n": self.n, "best_of": self.best_of,
-                **self.model_kwargs}
+        return {
+            "deployment_name": self.deployment_name,
+            "model_name": self.model_name,
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "top_p": self.top_p,
+            "n": self.n,
+            "best_of": self.best_of,
+            **self.model_kwargs,
+        }
 
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         params = super()._get_ls_params(stop=stop, **kwargs)
@@ -110,8 +125,9 @@ class AzureOpenAI(AzureConnectionFields, BaseLLM):
         # as upstream: without a deployment (argument, pasted URL, env), the model names it
         return self.model_name
 
-    def _request(self, prompt: str, stop: list[str] | None, stream: bool,
-                 kwargs: dict[str, Any]) -> tuple[CompletionRequest, dict[str, Any]]:
+    def _request(
+        self, prompt: str, stop: list[str] | None, stream: bool, kwargs: dict[str, Any]
+    ) -> tuple[CompletionRequest, dict[str, Any]]:
         kw = {**self.model_kwargs, **kwargs}
         from langchain_azoai._request import check_option
 
@@ -120,11 +136,19 @@ class AzureOpenAI(AzureConnectionFields, BaseLLM):
             if name != "logprobs":  # an integer (0-5) on /completions, a bool on chat
                 check_option(name, value)
         req = CompletionRequest(
-            prompt=prompt, model=self.model_name, max_tokens=self.max_tokens,
-            temperature=self.temperature, top_p=self.top_p, n=self.n, seed=self.seed,
-            presence_penalty=self.presence_penalty, frequency_penalty=self.frequency_penalty,
-            best_of=self.best_of if self.best_of != 1 else None, logprobs=self.logprobs,
-            stop=stop, stream=stream,
+            prompt=prompt,
+            model=self.model_name,
+            max_tokens=self.max_tokens,
+            temperature=self.temperature,
+            top_p=self.top_p,
+            n=self.n,
+            seed=self.seed,
+            presence_penalty=self.presence_penalty,
+            frequency_penalty=self.frequency_penalty,
+            best_of=self.best_of if self.best_of != 1 else None,
+            logprobs=self.logprobs,
+            stop=stop,
+            stream=stream,
         )
         for name in _CALL_FIELDS:
             if name in kw:
@@ -156,8 +180,10 @@ class AzureOpenAI(AzureConnectionFields, BaseLLM):
     def _generations(self, result: CoreChatResult) -> list[Generation]:
         gens = []
         for c in result.choices:
-            info: dict[str, Any] = {"finish_reason": c.finish_reason,
-                                    "logprobs": dict(c.logprobs) if c.logprobs else None}
+            info: dict[str, Any] = {
+                "finish_reason": c.finish_reason,
+                "logprobs": dict(c.logprobs) if c.logprobs else None,
+            }
             if c.content_filter_results is not None:
                 info["content_filter_results"] = dict(c.content_filter_results)
             gens.append(Generation(text=c.text or c.content or "", generation_info=info))
@@ -166,9 +192,13 @@ class AzureOpenAI(AzureConnectionFields, BaseLLM):
     def _llm_output(self, usage: dict[str, Any], model: str | None) -> dict[str, Any]:
         return {"token_usage": usage, "model_name": model or self.model_name}
 
-    def _generate(self, prompts: list[str], stop: list[str] | None = None,
-                  run_manager: CallbackManagerForLLMRun | None = None,
-                  **kwargs: Any) -> LLMResult:
+    def _generate(
+        self,
+        prompts: list[str],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> LLMResult:
         generations: list[list[Generation]] = []
         usage: dict[str, Any] = {}
         model = None
@@ -185,9 +215,13 @@ class AzureOpenAI(AzureConnectionFields, BaseLLM):
             _add_usage(usage, result)
         return LLMResult(generations=generations, llm_output=self._llm_output(usage, model))
 
-    async def _agenerate(self, prompts: list[str], stop: list[str] | None = None,
-                         run_manager: AsyncCallbackManagerForLLMRun | None = None,
-                         **kwargs: Any) -> LLMResult:
+    async def _agenerate(
+        self,
+        prompts: list[str],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> LLMResult:
         generations: list[list[Generation]] = []
         usage: dict[str, Any] = {}
         model = None
@@ -203,9 +237,13 @@ class AzureOpenAI(AzureConnectionFields, BaseLLM):
             _add_usage(usage, result)
         return LLMResult(generations=generations, llm_output=self._llm_output(usage, model))
 
-    def _stream(self, prompt: str, stop: list[str] | None = None,
-                run_manager: CallbackManagerForLLMRun | None = None,
-                **kwargs: Any) -> Iterator[GenerationChunk]:
+    def _stream(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[GenerationChunk]:
         req, call = self._request(prompt, stop, True, dict(kwargs))
         for delta in self._client().stream_complete(req, **call):
             chunk = _delta_chunk(delta)
@@ -215,9 +253,13 @@ class AzureOpenAI(AzureConnectionFields, BaseLLM):
                 run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
 
-    async def _astream(self, prompt: str, stop: list[str] | None = None,
-                       run_manager: AsyncCallbackManagerForLLMRun | None = None,
-                       **kwargs: Any) -> AsyncIterator[GenerationChunk]:
+    async def _astream(
+        self,
+        prompt: str,
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[GenerationChunk]:
         req, call = self._request(prompt, stop, True, dict(kwargs))
         async for delta in self._client().astream_complete(req, **call):
             chunk = _delta_chunk(delta)

@@ -56,16 +56,22 @@ class AzureOpenAIImageTool(ClosesItsWrapper, BaseTool):
     save_dir: str | None = None
     """Save the images as PNG files here and tell the model their paths (instead of URLs)."""
 
-    def _run(self, prompt: str, run_manager: CallbackManagerForToolRun | None = None,
-             ) -> tuple[str, ImageResult]:
+    def _run(
+        self,
+        prompt: str,
+        run_manager: CallbackManagerForToolRun | None = None,
+    ) -> tuple[str, ImageResult]:
         from shared_core.services.media_client import image_answer, save_images
 
         result = self.api_wrapper.generate(prompt)
         paths = save_images(result, self.save_dir) if self.save_dir is not None else None
         return image_answer(result, paths, self.api_wrapper.separator), result
 
-    async def _arun(self, prompt: str, run_manager: AsyncCallbackManagerForToolRun | None = None,
-                    ) -> tuple[str, ImageResult]:
+    async def _arun(
+        self,
+        prompt: str,
+        run_manager: AsyncCallbackManagerForToolRun | None = None,
+    ) -> tuple[str, ImageResult]:
         from shared_core.services.media_client import asave_images, image_answer
 
         result = await self.api_wrapper.agenerate(prompt)
@@ -92,13 +98,19 @@ class AzureOpenAITextToSpeechTool(ClosesItsWrapper, BaseTool):
     response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
     api_wrapper: AzureOpenAITextToSpeech = Field(default_factory=AzureOpenAITextToSpeech)
 
-    def _run(self, text: str, run_manager: CallbackManagerForToolRun | None = None,
-             ) -> tuple[str, SpeechResult]:
+    def _run(
+        self,
+        text: str,
+        run_manager: CallbackManagerForToolRun | None = None,
+    ) -> tuple[str, SpeechResult]:
         result = self.api_wrapper.speak(text)
         return _save(result, self.api_wrapper.file_extension), result
 
-    async def _arun(self, text: str, run_manager: AsyncCallbackManagerForToolRun | None = None,
-                    ) -> tuple[str, SpeechResult]:
+    async def _arun(
+        self,
+        text: str,
+        run_manager: AsyncCallbackManagerForToolRun | None = None,
+    ) -> tuple[str, SpeechResult]:
         result = await self.api_wrapper.aspeak(text)
         path = await asyncio.to_thread(_save, result, self.api_wrapper.file_extension)
         return path, result

@@ -25,10 +25,10 @@ from shared_core import errors as _errors  # noqa: E402  (after the check: a mis
 from shared_core.errors import *  # noqa: E402, F403  (every error, re-exported)
 
 if TYPE_CHECKING:
-    from .embeddings import AzureOpenAIEmbedding
-    from .llms import AzureOpenAI
     from .audio import AzureOpenAIAudioToolSpec, AzureOpenAITextToSpeech
+    from .embeddings import AzureOpenAIEmbedding
     from .images import AzureOpenAIImageGeneration, AzureOpenAIImageToolSpec
+    from .llms import AzureOpenAI
     from .multi_modal_llms import AzureOpenAIMultiModal
     from .readers import AzureOpenAIWhisperReader
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, Literal, Mapping, Optional, Self, cast
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, cast
 
 from llama_index.core.bridge.pydantic import (
     BaseModel,
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from shared_core.client import CoreClient
 
 
-def first_of(*values: Optional[str]) -> Optional[str]:
+def first_of(*values: str | None) -> str | None:
     """The first value that is set (the anchors' ``resolve_from_aliases``)."""
     for v in values:
         if v:
@@ -44,48 +45,48 @@ class AzureConnection(BaseModel):
     # AzureOpenAI` cheap for applications that import it and configure it later.
     model_config = ConfigDict(defer_build=True)
     #: how this class's users spell the core's settings in error messages (the LLM: ``engine``)
-    SPELLING: ClassVar[Mapping[str, Optional[str]]] = {"deployment": "azure_deployment", "base_url": "api_base"}
+    SPELLING: ClassVar[Mapping[str, str | None]] = {"deployment": "azure_deployment", "base_url": "api_base"}
 
-    azure_endpoint: Optional[str] = Field(
+    azure_endpoint: str | None = Field(
         default=None, description="https://RESOURCE.openai.azure.com/ (env AZURE_OPENAI_ENDPOINT)."
     )
-    resource_name: Optional[str] = Field(default=None, description="The resource name, instead of azure_endpoint.")
-    api_base: Optional[str] = Field(
+    resource_name: str | None = Field(default=None, description="The resource name, instead of azure_endpoint.")
+    api_base: str | None = Field(
         default=None,
         description="Full base URL of a gateway / APIM / proxy in front of Azure OpenAI (sent as is).",
     )
-    api_version: Optional[str] = Field(
+    api_version: str | None = Field(
         default=None,
         description="Dated api-version, or 'v1' for the /openai/v1 route (env AZURE_OPENAI_API_VERSION, "
         "OPENAI_API_VERSION; default the latest GA).",
     )
-    api_key: Optional[SecretStr] = Field(default=None, exclude=True, description="Key (env AZURE_OPENAI_API_KEY).")
-    azure_ad_token: Optional[SecretStr] = Field(default=None, exclude=True, description="A static Entra ID token.")
-    azure_ad_token_provider: Optional[Callable[[], Any]] = Field(
+    api_key: SecretStr | None = Field(default=None, exclude=True, description="Key (env AZURE_OPENAI_API_KEY).")
+    azure_ad_token: SecretStr | None = Field(default=None, exclude=True, description="A static Entra ID token.")
+    azure_ad_token_provider: Callable[[], Any] | None = Field(
         default=None, exclude=True, description="Sync (or async) callable returning an Entra ID token."
     )
-    azure_ad_async_token_provider: Optional[Callable[[], Any]] = Field(
+    azure_ad_async_token_provider: Callable[[], Any] | None = Field(
         default=None, exclude=True, description="Async callable returning an Entra ID token."
     )
-    credential: Optional[Any] = Field(default=None, exclude=True, description="An azure-identity credential.")
+    credential: Any | None = Field(default=None, exclude=True, description="An azure-identity credential.")
     use_azure_ad: bool = Field(
         default=False, description="Use Entra ID; with no token or provider, DefaultAzureCredential."
     )
-    azure_auth_mode: Optional[str] = Field(
-        default=None, description="api_key, token, default, managed_identity, workload_identity, "
-        "client_secret, azure_cli or none."
+    azure_auth_mode: str | None = Field(
+        default=None,
+        description="api_key, token, default, managed_identity, workload_identity, client_secret, azure_cli or none.",
     )
-    tenant_id: Optional[str] = Field(default=None)
-    client_id: Optional[str] = Field(default=None)
-    client_secret: Optional[SecretStr] = Field(default=None, exclude=True)
-    token_scope: Optional[str] = Field(default=None, description="Entra ID scope (default per cloud).")
-    default_headers: Optional[Dict[str, str]] = Field(
+    tenant_id: str | None = Field(default=None)
+    client_id: str | None = Field(default=None)
+    client_secret: SecretStr | None = Field(default=None, exclude=True)
+    token_scope: str | None = Field(default=None, description="Entra ID scope (default per cloud).")
+    default_headers: dict[str, str] | None = Field(
         default=None, description="Extra headers on every request (e.g. Ocp-Apim-Subscription-Key)."
     )
-    default_query: Optional[Dict[str, str]] = Field(default=None, description="Extra query parameters.")
+    default_query: dict[str, str] | None = Field(default=None, description="Extra query parameters.")
     max_retries: int = Field(default=3, ge=0, description="Retries after the first attempt (one layer).")
     timeout: Any = Field(default=60.0, description="Seconds per attempt, or an httpx.Timeout.")
-    deadline: Optional[float] = Field(default=None, gt=0, description="Overall seconds for one call, all attempts.")
+    deadline: float | None = Field(default=None, gt=0, description="Overall seconds for one call, all attempts.")
     max_retry_wait: float = Field(default=60.0, ge=0, description="Longest server-requested wait to honour.")
     fallbacks: FallbacksField = Field(
         default=None,
@@ -106,7 +107,7 @@ class AzureConnection(BaseModel):
         "in is never closed.",
     )
 
-    _core: Optional["CoreClient"] = PrivateAttr(default=None)
+    _core: CoreClient | None = PrivateAttr(default=None)
     _http_client: Any = PrivateAttr(default=None)
     _async_http_client: Any = PrivateAttr(default=None)
 
@@ -117,7 +118,7 @@ class AzureConnection(BaseModel):
             yield name, masked_setting(name or "", value)
 
     @field_serializer("default_headers", "default_query")
-    def _dump_params(self, value: Optional[Dict[str, str]]) -> Optional[Dict[str, str]]:
+    def _dump_params(self, value: dict[str, str] | None) -> dict[str, str] | None:
         # credential-like entries (APIM subscription keys, gateway tokens) never serialize
         from shared_core.connection.redact import public_params
 
@@ -147,7 +148,7 @@ class AzureConnection(BaseModel):
             return httpx.Timeout(**value)
         return value
 
-    def _target_kwargs(self, deployment: Optional[str], default_deployment: Optional[str] = None) -> dict[str, Any]:
+    def _target_kwargs(self, deployment: str | None, default_deployment: str | None = None) -> dict[str, Any]:
         # an async provider in the sync slot (azure.identity.aio's get_bearer_token_provider) is
         # routed to the async slot by the core (auth.ProviderSource)
         sync_provider = self.azure_ad_token_provider
@@ -186,16 +187,17 @@ class AzureConnection(BaseModel):
         )
 
     def _build_core(
-        self, deployment: Optional[str], http_client: Any, async_http_client: Any, default_deployment: Optional[str] = None
-    ) -> "CoreClient":
+        self, deployment: str | None, http_client: Any, async_http_client: Any, default_deployment: str | None = None
+    ) -> CoreClient:
         from shared_core.client import CoreClient
         from shared_core.connection.config import ClientOptions, resolve_target
 
         if self.fallbacks:
             from shared_core.connection.regions import resolve_targets
 
-            targets: Any = resolve_targets(self._target_kwargs(deployment, default_deployment), self.fallbacks,
-                                           load_balancing=self.load_balancing)
+            targets: Any = resolve_targets(
+                self._target_kwargs(deployment, default_deployment), self.fallbacks, load_balancing=self.load_balancing
+            )
         else:
             targets = resolve_target(**self._target_kwargs(deployment, default_deployment))
         options = ClientOptions(
@@ -219,35 +221,42 @@ class CoreClientOwner:
     so that its ``__getstate__`` runs before LlamaIndex's generic one."""
 
     if TYPE_CHECKING:
-        _core: Optional[CoreClient]
+        _core: CoreClient | None
         _http_client: Any
         _async_http_client: Any
 
         def _build_core(
-            self, deployment: Optional[str], http_client: Any, async_http_client: Any,
-            default_deployment: Optional[str] = None,
+            self,
+            deployment: str | None,
+            http_client: Any,
+            async_http_client: Any,
+            default_deployment: str | None = None,
         ) -> CoreClient: ...
 
-    def _core_deployment(self) -> Optional[str]:
+    def _core_deployment(self) -> str | None:
         """The deployment this object calls; each class names its field."""
         raise NotImplementedError
 
-    def _core_default_deployment(self) -> Optional[str]:
+    def _core_default_deployment(self) -> str | None:
         """The deployment to use only when nothing else names one (argument, pasted URL, env)."""
         return None
 
-    def _core_built(self, core: "CoreClient") -> None:
+    def _core_built(self, core: CoreClient) -> None:
         """Called once, under the lock, with the new client."""
 
-    def _client(self) -> "CoreClient":
+    def _client(self) -> CoreClient:
         core = self._core
         if core is None:
             with _CLIENT_LOCK:
                 core = self._core
                 if core is None:
                     try:
-                        core = self._build_core(self._core_deployment(), self._http_client, self._async_http_client,
-                                                default_deployment=self._core_default_deployment())
+                        core = self._build_core(
+                            self._core_deployment(),
+                            self._http_client,
+                            self._async_http_client,
+                            default_deployment=self._core_default_deployment(),
+                        )
                     except Exception as exc:  # errors quote a pasted URL, query keys included
                         scrub_exception(exc)
                         raise
@@ -277,8 +286,8 @@ class CoreClientOwner:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    def __getstate__(self) -> Dict[Any, Any]:
-        return drop_unpicklable(cast(Dict[str, Any], super().__getstate__()), _LIVE)
+    def __getstate__(self) -> dict[Any, Any]:
+        return drop_unpicklable(cast(dict[str, Any], super().__getstate__()), _LIVE)
 
 
 def drop_unpicklable(state: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:

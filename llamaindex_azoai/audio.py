@@ -34,11 +34,13 @@ class AzureOpenAITextToSpeech(MediaConnection):
     """
 
     deployment: str = Field(
-        default="tts", validation_alias=AliasChoices("azure_deployment", "deployment_name", "deployment"),
+        default="tts",
+        validation_alias=AliasChoices("azure_deployment", "deployment_name", "deployment"),
         description="The speech deployment (default tts).",
     )
-    voice: str = Field(default="alloy", description="alloy, ash, ballad, coral, echo, fable, nova, onyx, sage, "
-                       "shimmer or verse.")
+    voice: str = Field(
+        default="alloy", description="alloy, ash, ballad, coral, echo, fable, nova, onyx, sage, shimmer or verse."
+    )
     response_format: str | None = Field(default=None, description="mp3 (default), opus, aac, flac, wav, pcm.")
     speed: float | None = Field(default=None, description="0.25 to 4.0 (default 1).")
     instructions: str | None = Field(default=None, description="How to speak (gpt-4o-mini-tts only).")
@@ -48,18 +50,22 @@ class AzureOpenAITextToSpeech(MediaConnection):
         return "AzureOpenAITextToSpeech"
 
     def _options(self, overrides: dict[str, Any]) -> dict[str, Any]:
-        kw: dict[str, Any] = {"voice": self.voice, "response_format": self.response_format, "speed": self.speed,
-                              "instructions": self.instructions}
+        kw: dict[str, Any] = {
+            "voice": self.voice,
+            "response_format": self.response_format,
+            "speed": self.speed,
+            "instructions": self.instructions,
+        }
         kw.update(overrides)
         return kw
 
-    def speak(self, text: str, **kwargs: Any) -> "SpeechResult":
+    def speak(self, text: str, **kwargs: Any) -> SpeechResult:
         """The audio for ``text`` (bytes and content type); ``kwargs`` override the fields."""
         from shared_core.services.media_client import speech
 
         return speech(self._client(), text, **self._options(kwargs))
 
-    async def aspeak(self, text: str, **kwargs: Any) -> "SpeechResult":
+    async def aspeak(self, text: str, **kwargs: Any) -> SpeechResult:
         """Async :meth:`speak`."""
         from shared_core.services.media_client import aspeech
 
@@ -79,16 +85,18 @@ class AzureOpenAIAudioToolSpec(BaseToolSpec):
 
     spec_functions = [("text_to_speech", "atext_to_speech")]
 
-    def __init__(self, speaker: AzureOpenAITextToSpeech | None = None, *, save_dir: str | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, speaker: AzureOpenAITextToSpeech | None = None, *, save_dir: str | None = None, **kwargs: Any
+    ) -> None:
         self.speaker = speaker if speaker is not None else AzureOpenAITextToSpeech(**kwargs)
         self.save_dir = save_dir
 
-    def _save(self, result: "SpeechResult") -> str:
+    def _save(self, result: SpeechResult) -> str:
         if self.save_dir is not None:
             os.makedirs(self.save_dir, exist_ok=True)
-        with tempfile.NamedTemporaryFile(prefix="azoai-speech-", suffix=self.speaker.file_extension,
-                                         dir=self.save_dir, delete=False) as fh:
+        with tempfile.NamedTemporaryFile(
+            prefix="azoai-speech-", suffix=self.speaker.file_extension, dir=self.save_dir, delete=False
+        ) as fh:
             fh.write(result.audio)
             return fh.name
 

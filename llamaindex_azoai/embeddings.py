@@ -24,7 +24,7 @@ from shared_core.errors import ConfigurationError
 from ._settings import AzureConnection, CoreClientOwner, first_of
 
 if TYPE_CHECKING:
-    from shared_core.client import CoreClient
+    pass
 
 #: Default inputs per request. Azure accepts up to 2048 (and a token budget the core enforces);
 #: the anchors' 10 makes ingestion needlessly chatty.

@@ -18,7 +18,6 @@ from pydantic import AliasChoices
 from ._settings import AzureConnection, CoreClientOwner
 
 if TYPE_CHECKING:
-    from shared_core.client import CoreClient
     from shared_core.wire.media import ImageResult
 
 
@@ -26,7 +25,8 @@ class MediaConnection(CoreClientOwner, AzureConnection):
     """An ``AzureConnection`` bound to one deployment, with its core client made on first use."""
 
     deployment: str = Field(
-        default="", validation_alias=AliasChoices("azure_deployment", "deployment_name", "deployment"),
+        default="",
+        validation_alias=AliasChoices("azure_deployment", "deployment_name", "deployment"),
         description="The deployment to call.",
     )
 
@@ -52,12 +52,14 @@ class AzureOpenAIImageGeneration(MediaConnection):
     """
 
     deployment: str = Field(
-        default="dall-e-3", validation_alias=AliasChoices("azure_deployment", "deployment_name", "deployment"),
+        default="dall-e-3",
+        validation_alias=AliasChoices("azure_deployment", "deployment_name", "deployment"),
         description="The image deployment (default dall-e-3).",
     )
     size: str | None = Field(default=None, description="1024x1024, 1792x1024, 1024x1792 (dall-e-3).")
     quality: str | None = Field(
-        default=None, description="standard or hd (dall-e-3); low, medium or high (gpt-image-1).")
+        default=None, description="standard or hd (dall-e-3); low, medium or high (gpt-image-1)."
+    )
     style: str | None = Field(default=None, description="vivid or natural (dall-e-3 only).")
     response_format: str | None = Field(default=None, description="url (valid 24 hours) or b64_json.")
     n: int | None = Field(default=None, description="Images per request (dall-e-3 makes one).")
@@ -67,18 +69,23 @@ class AzureOpenAIImageGeneration(MediaConnection):
         return "AzureOpenAIImageGeneration"
 
     def _options(self, overrides: dict[str, Any]) -> dict[str, Any]:
-        kw: dict[str, Any] = {"n": self.n, "size": self.size, "quality": self.quality, "style": self.style,
-                              "response_format": self.response_format}
+        kw: dict[str, Any] = {
+            "n": self.n,
+            "size": self.size,
+            "quality": self.quality,
+            "style": self.style,
+            "response_format": self.response_format,
+        }
         kw.update(overrides)
         return kw
 
-    def generate(self, prompt: str, **kwargs: Any) -> "ImageResult":
+    def generate(self, prompt: str, **kwargs: Any) -> ImageResult:
         """Images for ``prompt`` (``kwargs`` override the fields for this call)."""
         from shared_core.services.media_client import generate_image
 
         return generate_image(self._client(), prompt, **self._options(kwargs))
 
-    async def agenerate(self, prompt: str, **kwargs: Any) -> "ImageResult":
+    async def agenerate(self, prompt: str, **kwargs: Any) -> ImageResult:
         """Async :meth:`generate`."""
         from shared_core.services.media_client import agenerate_image
 
@@ -101,8 +108,9 @@ class AzureOpenAIImageToolSpec(BaseToolSpec):
 
     spec_functions = [("generate_image", "agenerate_image")]
 
-    def __init__(self, generator: AzureOpenAIImageGeneration | None = None, *,
-                 save_dir: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, generator: AzureOpenAIImageGeneration | None = None, *, save_dir: str | None = None, **kwargs: Any
+    ) -> None:
         self.generator = generator if generator is not None else AzureOpenAIImageGeneration(**kwargs)
         self.save_dir = save_dir
 

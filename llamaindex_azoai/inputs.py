@@ -110,8 +110,10 @@ def llm_tools(tools: Any) -> list[BaseTool]:
         if isinstance(tool, BaseTool):
             continue
         if isinstance(tool, Mapping):
-            fix = ("a raw OpenAI tool spec is not a LlamaIndex tool: wrap the function with "
-                   "FunctionTool.from_defaults(fn=...), or send the spec itself with chat(messages, tools=[spec])")
+            fix = (
+                "a raw OpenAI tool spec is not a LlamaIndex tool: wrap the function with "
+                "FunctionTool.from_defaults(fn=...), or send the spec itself with chat(messages, tools=[spec])"
+            )
         elif callable(tool):
             name = getattr(tool, "__name__", "fn")
             fix = f"wrap it: FunctionTool.from_defaults(fn={name})"
@@ -131,9 +133,7 @@ def output_class(output_cls: Any) -> None:
         fix = f"pass the class {type(output_cls).__name__}, not an instance of it"
     else:
         fix = "define one, e.g. class Answer(BaseModel): text: str, and pass Answer"
-    raise ConfigurationError(
-        f"output_cls is {output_cls!r}, not a Pydantic model class: {fix}.", setting="output_cls"
-    )
+    raise ConfigurationError(f"output_cls is {output_cls!r}, not a Pydantic model class: {fix}.", setting="output_cls")
 
 
 def checked_messages(f: F) -> F:
@@ -157,5 +157,13 @@ def achecked_messages(f: F) -> F:
     return cast(F, wrapper)
 
 
-__all__ = ["achecked_messages", "chat_message", "chat_messages", "checked_messages", "llm_tools", "output_class",
-           "prompt_text", "user_message"]
+__all__ = [
+    "achecked_messages",
+    "chat_message",
+    "chat_messages",
+    "checked_messages",
+    "llm_tools",
+    "output_class",
+    "prompt_text",
+    "user_message",
+]

@@ -32,7 +32,6 @@ from llama_index.core.types import BaseOutputParser, PydanticProgramMode
 
 from shared_core.connection.config import deployment_in_endpoint, missing_deployment
 from shared_core.connection.spelling import Spelling
-from shared_core.errors import ConfigurationError
 from shared_core.types import ChatDelta, ChatResult, Choice
 
 from ._settings import AzureConnection, CoreClientOwner, first_of
@@ -184,7 +183,7 @@ class AzureOpenAI(StructuredOutputMixin, CoreClientOwner, FunctionCallingLLM, Az
     def _core_deployment(self) -> str | None:
         return self.engine
 
-    def _core_built(self, core: "CoreClient") -> None:
+    def _core_built(self, core: CoreClient) -> None:
         if self.engine is None:  # resolved from AZURE_OPENAI_DEPLOYMENT
             self.engine = core.targets[0].deployment
 
@@ -236,7 +235,10 @@ class AzureOpenAI(StructuredOutputMixin, CoreClientOwner, FunctionCallingLLM, Az
             from shared_core.wire.diagnose import completion_filtered_error
 
             choice = Choice(
-                index=d.choice_index, role="assistant", content=d.content, finish_reason=d.finish_reason,
+                index=d.choice_index,
+                role="assistant",
+                content=d.content,
+                finish_reason=d.finish_reason,
                 content_filter_results=d.content_filter_results,
             )
             raise completion_filtered_error(choice, meta)
@@ -364,8 +366,7 @@ class AzureOpenAI(StructuredOutputMixin, CoreClientOwner, FunctionCallingLLM, Az
 
         async def gen() -> CompletionResponseAsyncGen:
             state = CompletionStreamState()
-            async for d in client.astream_complete(req, timeout=opts.timeout, headers=opts.headers,
-                                                   params=opts.params):
+            async for d in client.astream_complete(req, timeout=opts.timeout, headers=opts.headers, params=opts.params):
                 yield state.feed(d)
 
         return gen()
@@ -395,9 +396,7 @@ class AzureOpenAI(StructuredOutputMixin, CoreClientOwner, FunctionCallingLLM, Az
         return await self._acomplete(prompt, **kwargs)
 
     @llm_completion_callback()
-    async def astream_complete(
-        self, prompt: str, formatted: bool = False, **kwargs: Any
-    ) -> CompletionResponseAsyncGen:
+    async def astream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseAsyncGen:
         if self._use_chat(kwargs):
             chunks = await self._astream_chat(self._prompt_messages(prompt), **kwargs)
 

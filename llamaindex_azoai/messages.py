@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterable, Mapping, Sequence
 from io import IOBase
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from llama_index.core.base.llms.types import (
     AudioBlock,
@@ -175,9 +176,7 @@ def _content_parts(blocks: Iterable[Any], parts: list[JSON], calls: list[JSON]) 
         elif isinstance(block, CitationBlock):
             _content_parts([block.cited_content], parts, calls)
         elif isinstance(block, VideoBlock):
-            raise _unsupported(
-                block, "Azure OpenAI does not accept video input: send sampled frames as ImageBlocks."
-            )
+            raise _unsupported(block, "Azure OpenAI does not accept video input: send sampled frames as ImageBlocks.")
         else:
             raise _unsupported(block, "Convert it to a TextBlock, ImageBlock, AudioBlock or DocumentBlock.")
 

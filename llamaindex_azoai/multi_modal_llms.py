@@ -52,9 +52,7 @@ class AzureOpenAIMultiModal(AzureOpenAI):
     def class_name(cls) -> str:
         return "azure_openai_multi_modal_llm"
 
-    def _image_messages(
-        self, prompt: str, image_documents: Sequence[Any] | None
-    ) -> list[ChatMessage]:
+    def _image_messages(self, prompt: str, image_documents: Sequence[Any] | None) -> list[ChatMessage]:
         blocks: list[TextBlock | ImageBlock] = [TextBlock(text=prompt_text(prompt))]
         blocks.extend(_image_block(d) for d in image_documents or ())
         return [ChatMessage(role=MessageRole.USER, blocks=blocks)]

@@ -9,8 +9,8 @@ Azure's 25 MB limit before any upload.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from llama_index.core.bridge.pydantic import Field
@@ -21,8 +21,8 @@ from pydantic import AliasChoices
 from .images import MediaConnection
 
 if TYPE_CHECKING:
-    from shared_core.wire.media import Transcription
     from shared_core.services.media_client import MediaRequest
+    from shared_core.wire.media import Transcription
 
 AudioFile = str | Path | bytes
 
@@ -46,7 +46,8 @@ class AzureOpenAIWhisperReader(BasePydanticReader, MediaConnection):
 
     is_remote: bool = True
     deployment: str = Field(
-        default="whisper", validation_alias=AliasChoices("azure_deployment", "deployment_name", "deployment"),
+        default="whisper",
+        validation_alias=AliasChoices("azure_deployment", "deployment_name", "deployment"),
         description="The transcription deployment (default whisper).",
     )
     language: str | None = Field(default=None, description="The audio's language (ISO-639-1, e.g. 'nl').")
@@ -59,18 +60,29 @@ class AzureOpenAIWhisperReader(BasePydanticReader, MediaConnection):
     def class_name(cls) -> str:
         return "AzureOpenAIWhisperReader"
 
-    def _plan(self, file: AudioFile, file_name: str | None) -> "MediaRequest[Transcription]":
+    def _plan(self, file: AudioFile, file_name: str | None) -> MediaRequest[Transcription]:
         from shared_core.services import media_client
 
         upload: Any = (file_name or "audio.wav", file) if isinstance(file, (bytes, bytearray)) else file
         if self.translate:
-            return media_client.plan_translation(self._client(), upload, prompt=self.prompt,
-                                                 response_format=self.response_format, temperature=self.temperature)
-        return media_client.plan_transcription(self._client(), upload, language=self.language, prompt=self.prompt,
-                                               response_format=self.response_format, temperature=self.temperature)
+            return media_client.plan_translation(
+                self._client(),
+                upload,
+                prompt=self.prompt,
+                response_format=self.response_format,
+                temperature=self.temperature,
+            )
+        return media_client.plan_transcription(
+            self._client(),
+            upload,
+            language=self.language,
+            prompt=self.prompt,
+            response_format=self.response_format,
+            temperature=self.temperature,
+        )
 
     @staticmethod
-    def _document(result: "Transcription", file: AudioFile, extra_info: dict[str, Any] | None) -> Document:
+    def _document(result: Transcription, file: AudioFile, extra_info: dict[str, Any] | None) -> Document:
         metadata: dict[str, Any] = dict(extra_info or {})
         if not isinstance(file, (bytes, bytearray)):
             metadata.setdefault("file_name", os.path.basename(os.fspath(file)))
@@ -80,19 +92,22 @@ class AzureOpenAIWhisperReader(BasePydanticReader, MediaConnection):
             metadata["duration"] = result.duration
         return Document(text=result.text, metadata=metadata)
 
-    def lazy_load_data(self, file: AudioFile, extra_info: dict[str, Any] | None = None,
-                       file_name: str | None = None, **kwargs: Any) -> Iterable[Document]:
+    def lazy_load_data(
+        self, file: AudioFile, extra_info: dict[str, Any] | None = None, file_name: str | None = None, **kwargs: Any
+    ) -> Iterable[Document]:
         """:meth:`load_data`, one ``Document`` at a time."""
         yield from self.load_data(file, extra_info, file_name)
 
-    def load_data(self, file: AudioFile, extra_info: dict[str, Any] | None = None,
-                  file_name: str | None = None, **kwargs: Any) -> list[Document]:
+    def load_data(
+        self, file: AudioFile, extra_info: dict[str, Any] | None = None, file_name: str | None = None, **kwargs: Any
+    ) -> list[Document]:
         """Transcribe ``file`` (a path or bytes): one ``Document``."""
         result = self._plan(file, file_name).send(self._client())
         return [self._document(result, file, extra_info)]
 
-    async def aload_data(self, file: AudioFile, extra_info: dict[str, Any] | None = None,
-                         file_name: str | None = None, **kwargs: Any) -> list[Document]:
+    async def aload_data(
+        self, file: AudioFile, extra_info: dict[str, Any] | None = None, file_name: str | None = None, **kwargs: Any
+    ) -> list[Document]:
         """Async :meth:`load_data` (the upload does not block the event loop)."""
         result = await self._plan(file, file_name).asend(self._client())
         return [self._document(result, file, extra_info)]

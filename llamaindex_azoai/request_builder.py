@@ -28,15 +28,42 @@ if TYPE_CHECKING:
 # Per-call kwargs that are ChatRequest fields; anything else goes to the body as is.
 _REQUEST_FIELDS = frozenset(
     {
-        "temperature", "top_p", "max_tokens", "stop", "n", "seed", "presence_penalty", "frequency_penalty",
-        "logit_bias", "logprobs", "top_logprobs", "tools", "tool_choice", "parallel_tool_calls",
+        "temperature",
+        "top_p",
+        "max_tokens",
+        "stop",
+        "n",
+        "seed",
+        "presence_penalty",
+        "frequency_penalty",
+        "logit_bias",
+        "logprobs",
+        "top_logprobs",
+        "tools",
+        "tool_choice",
+        "parallel_tool_calls",
         "parallel_tool_calls_if_supported",
-        "response_format", "reasoning_effort", "user",
+        "response_format",
+        "reasoning_effort",
+        "user",
     }
 )
 _COMPLETION_FIELDS = frozenset(
-    {"temperature", "top_p", "max_tokens", "stop", "n", "seed", "presence_penalty", "frequency_penalty",
-     "logprobs", "echo", "best_of", "suffix", "user"}
+    {
+        "temperature",
+        "top_p",
+        "max_tokens",
+        "stop",
+        "n",
+        "seed",
+        "presence_penalty",
+        "frequency_penalty",
+        "logprobs",
+        "echo",
+        "best_of",
+        "suffix",
+        "user",
+    }
 )
 # LlamaIndex-internal kwargs that are not API parameters.
 _NOT_SENT = frozenset({"use_chat_completions", "formatted", "stream"})
@@ -164,8 +191,12 @@ def completion_request(
 ) -> tuple[CompletionRequest, CallOptions]:
     """The core request and options for a legacy ``/completions`` call of ``llm``."""
     req = CompletionRequest(
-        prompt=prompt, model=llm.model or llm._observed_model, temperature=llm.temperature,
-        max_tokens=llm.max_tokens, stream=stream, include_usage=llm.include_usage,
+        prompt=prompt,
+        model=llm.model or llm._observed_model,
+        temperature=llm.temperature,
+        max_tokens=llm.max_tokens,
+        stream=stream,
+        include_usage=llm.include_usage,
     )
     extra: dict[str, Any] = {}
     params, opts, body_extra = split_options(llm.additional_kwargs, kwargs)

@@ -6,7 +6,8 @@ so re-validating each streamed chunk would only cost time (it was the largest pe
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from llama_index.core.base.llms.types import (
     AudioBlock,
@@ -110,10 +111,12 @@ def chat_logprobs(raw: Mapping[str, Any] | None) -> list[list[LogProb]] | None:
     for tok in raw["content"]:
         tops = tok.get("top_logprobs") or []
         if tops:
-            out.append([
-                LogProb(token=t.get("token", ""), logprob=t.get("logprob", 0.0), bytes=t.get("bytes") or [])
-                for t in tops
-            ])
+            out.append(
+                [
+                    LogProb(token=t.get("token", ""), logprob=t.get("logprob", 0.0), bytes=t.get("bytes") or [])
+                    for t in tops
+                ]
+            )
     return out
 
 

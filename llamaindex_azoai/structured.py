@@ -47,6 +47,7 @@ class StructuredOutputMixin(_Base):
     """``structured_predict`` and friends; mixed into ``AzureOpenAI`` before ``FunctionCallingLLM``."""
 
     if TYPE_CHECKING:
+
         def __init__(self, *args: Any, **kwargs: Any) -> None: ...
 
         def _client(self) -> CoreClient: ...

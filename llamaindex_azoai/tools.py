@@ -6,7 +6,8 @@ The schema rules (strict-mode rewrite, tool_choice forms, lenient argument parsi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from llama_index.core.base.llms.types import ChatResponse, ToolCallBlock
 from llama_index.core.llms.llm import ToolSelection
@@ -99,4 +100,3 @@ def single_tool_call(response: ChatResponse) -> None:
     kw = response.message.additional_kwargs
     if isinstance(kw.get("tool_calls"), list) and kw["tool_calls"]:
         kw["tool_calls"] = kw["tool_calls"][:1]
-

@@ -31,17 +31,23 @@ from shared_core.types import (
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from shared_core.client import CoreClient, client_from_settings
     from shared_core.connection.auth import Credential, resolve_credential
     from shared_core.connection.config import ClientOptions, Target, resolve_target
-    from shared_core.client import CoreClient, client_from_settings
     from shared_core.connection.regions import resolve_targets
+    from shared_core.connection.routes import Route, build_route
     from shared_core.wire.diagnose import completion_filtered_error, error_from_response, stream_error_from_event
     from shared_core.wire.models import ModelProfile, profile_for
-    from shared_core.connection.routes import Route, build_route
     from shared_core.wire.sse import SSEDecoder, SSEEvent
     from shared_core.wire.stream import ChunkParser, StreamAccumulator
     from shared_core.wire.tokens import estimate_message_tokens, estimate_tokens
-    from shared_core.wire.tools import normalize_tool_choice, parse_arguments, response_format_for, strict_schema, to_openai_tool
+    from shared_core.wire.tools import (
+        normalize_tool_choice,
+        parse_arguments,
+        response_format_for,
+        strict_schema,
+        to_openai_tool,
+    )
 
 #: public name -> module that defines it (imported on first access)
 _LAZY: dict[str, str] = {

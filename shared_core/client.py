@@ -14,16 +14,34 @@ import dataclasses
 import functools
 import threading
 import weakref
-from typing import (TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Mapping, ParamSpec,
-                    Sequence, TypeVar)
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Mapping, Sequence
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ParamSpec,
+    TypeVar,
+)
 
 import httpx
 
-from shared_core.policy import transport
-from shared_core.wire.chat import build_chat_body, parse_chat, parse_chat_chunk
-from shared_core.wire.completions import build_completion_body, parse_completion, parse_completion_chunk
 from shared_core.connection.config import ClientOptions, Target, resolve_target
 from shared_core.connection.redact import install_httpx_log_filter, scrub_exception
+from shared_core.connection.routes import Route
+from shared_core.errors import ConfigurationError
+from shared_core.policy import transport
+from shared_core.policy.routing import Router
+from shared_core.policy.transport import DEFAULT_HOOKS, BodyFn, Call, Hooks, RouteCache
+from shared_core.types import (
+    ChatDelta,
+    ChatRequest,
+    ChatResult,
+    CompletionRequest,
+    EmbeddingResult,
+    ResponseMeta,
+    Usage,
+)
+from shared_core.wire.chat import build_chat_body, parse_chat, parse_chat_chunk
+from shared_core.wire.completions import build_completion_body, parse_completion, parse_completion_chunk
 from shared_core.wire.embeddings import (
     OnTooLong,
     build_embeddings_body,
@@ -32,12 +50,7 @@ from shared_core.wire.embeddings import (
     plan_batches,
     split_long_inputs_counted,
 )
-from shared_core.errors import ConfigurationError
 from shared_core.wire.models import profile_for
-from shared_core.connection.routes import Route
-from shared_core.policy.routing import Router
-from shared_core.policy.transport import DEFAULT_HOOKS, BodyFn, Call, Hooks, RouteCache
-from shared_core.types import ChatDelta, ChatRequest, ChatResult, CompletionRequest, EmbeddingResult, ResponseMeta, Usage
 
 if TYPE_CHECKING:
     import asyncio
@@ -122,20 +135,19 @@ class CoreClient:
         self._ahttp_loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
         self._lock = threading.Lock()
         self._routes: RouteCache = {}
-        self._router = Router(
-            [t.weight for t in self.targets], clock=self._hooks.clock, rng=self._hooks.rng
-        )
+        self._router = Router([t.weight for t in self.targets], clock=self._hooks.clock, rng=self._hooks.rng)
         install_httpx_log_filter()
 
     @classmethod
     @_scrubbed  # its errors may quote a pasted URL, query keys included
-    def from_settings(cls, **kwargs: Any) -> "CoreClient":
+    def from_settings(cls, **kwargs: Any) -> CoreClient:
         """``resolve_target(**)`` + ``ClientOptions(**)`` (+ ``http_client`` / ``http_async_client``)."""
         http_client = kwargs.pop("http_client", None)
         http_async_client = kwargs.pop("http_async_client", None)
         options = ClientOptions(**{k: kwargs.pop(k) for k in list(kwargs) if k in _OPTION_FIELDS})
-        return cls(resolve_target(**kwargs), options=options, http_client=http_client,
-                   http_async_client=http_async_client)
+        return cls(
+            resolve_target(**kwargs), options=options, http_client=http_client, http_async_client=http_async_client
+        )
 
     def __repr__(self) -> str:
         names = ", ".join(t.name for t in self.targets)
@@ -189,13 +201,13 @@ class CoreClient:
         if http is not None and loop is asyncio.get_running_loop():
             await http.aclose()
 
-    def __enter__(self) -> "CoreClient":
+    def __enter__(self) -> CoreClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    async def __aenter__(self) -> "CoreClient":
+    async def __aenter__(self) -> CoreClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -227,17 +239,27 @@ class CoreClient:
         params: Mapping[str, str] | None = None,
     ) -> Call:
         return Call(
-            self.targets, self._router, self.options, operation, body_fn, method=method,
-            deployment=deployment, suffix=suffix, timeout=timeout, headers=headers, files=files,
-            params=params, hooks=self._hooks, routes=self._routes,
+            self.targets,
+            self._router,
+            self.options,
+            operation,
+            body_fn,
+            method=method,
+            deployment=deployment,
+            suffix=suffix,
+            timeout=timeout,
+            headers=headers,
+            files=files,
+            params=params,
+            hooks=self._hooks,
+            routes=self._routes,
         )
 
     @staticmethod
     def _chat_body(req: ChatRequest, model: str | None) -> BodyFn:
         def body(target: Target, route: Route) -> dict[str, Any]:
             profile = profile_for(req.model, model or target.deployment)
-            return build_chat_body(req, profile=profile, body_model=route.body_model,
-                                   api_version=target.api_version)
+            return build_chat_body(req, profile=profile, body_model=route.body_model, api_version=target.api_version)
 
         return body
 
@@ -249,51 +271,96 @@ class CoreClient:
         return body
 
     @_scrubbed
-    def chat(self, req: ChatRequest, *, model: str | None = None, timeout: float | httpx.Timeout | None = None,
-             headers: Mapping[str, str] | None = None,
-             params: Mapping[str, str] | None = None) -> ChatResult:
+    def chat(
+        self,
+        req: ChatRequest,
+        *,
+        model: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> ChatResult:
         """One chat completion (``req.stream`` is ignored: use :meth:`stream_chat`)."""
         if req.stream:
             req = dataclasses.replace(req, stream=False)
-        call = self._call("chat/completions", self._chat_body(req, model), deployment=model, timeout=timeout,
-                          headers=headers, params=params)
+        call = self._call(
+            "chat/completions",
+            self._chat_body(req, model),
+            deployment=model,
+            timeout=timeout,
+            headers=headers,
+            params=params,
+        )
         data, meta = transport.send_answer(self._client(), call)
         return parse_chat(data, meta)
 
     @_ascrubbed
-    async def achat(self, req: ChatRequest, *, model: str | None = None,
-                    timeout: float | httpx.Timeout | None = None,
-                    headers: Mapping[str, str] | None = None,
-                    params: Mapping[str, str] | None = None) -> ChatResult:
+    async def achat(
+        self,
+        req: ChatRequest,
+        *,
+        model: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> ChatResult:
         """Async :meth:`chat`."""
         if req.stream:
             req = dataclasses.replace(req, stream=False)
-        call = self._call("chat/completions", self._chat_body(req, model), deployment=model, timeout=timeout,
-                          headers=headers, params=params)
+        call = self._call(
+            "chat/completions",
+            self._chat_body(req, model),
+            deployment=model,
+            timeout=timeout,
+            headers=headers,
+            params=params,
+        )
         data, meta = await transport.asend_answer(self._aclient(), call)
         return parse_chat(data, meta)
 
-    def stream_chat(self, req: ChatRequest, *, model: str | None = None,
-                    timeout: float | httpx.Timeout | None = None,
-                    headers: Mapping[str, str] | None = None,
-                    params: Mapping[str, str] | None = None) -> Iterator[ChatDelta]:
+    def stream_chat(
+        self,
+        req: ChatRequest,
+        *,
+        model: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> Iterator[ChatDelta]:
         """Streamed chat: deltas as they arrive (the first carries ``meta``). Fold them with
         ``StreamAccumulator``. Retries and failover happen only before the first content delta."""
         if not req.stream:
             req = dataclasses.replace(req, stream=True)
-        call = self._call("chat/completions", self._chat_body(req, model), deployment=model, timeout=timeout,
-                          headers=headers, params=params)
+        call = self._call(
+            "chat/completions",
+            self._chat_body(req, model),
+            deployment=model,
+            timeout=timeout,
+            headers=headers,
+            params=params,
+        )
         return _scrubbed_iter(transport.stream_deltas(self._client(), call, parse_chat_chunk))
 
-    def astream_chat(self, req: ChatRequest, *, model: str | None = None,
-                     timeout: float | httpx.Timeout | None = None,
-                     headers: Mapping[str, str] | None = None,
-                     params: Mapping[str, str] | None = None) -> AsyncIterator[ChatDelta]:
+    def astream_chat(
+        self,
+        req: ChatRequest,
+        *,
+        model: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> AsyncIterator[ChatDelta]:
         """Async :meth:`stream_chat` (an async iterator; the request starts on first iteration)."""
         if not req.stream:
             req = dataclasses.replace(req, stream=True)
-        call = self._call("chat/completions", self._chat_body(req, model), deployment=model, timeout=timeout,
-                          headers=headers, params=params)
+        call = self._call(
+            "chat/completions",
+            self._chat_body(req, model),
+            deployment=model,
+            timeout=timeout,
+            headers=headers,
+            params=params,
+        )
         return self._astream(call, parse_chat_chunk)
 
     async def _astream(self, call: Call, parse: Callable[[dict[str, Any]], ChatDelta]) -> AsyncIterator[ChatDelta]:
@@ -305,57 +372,82 @@ class CoreClient:
             raise
 
     @_scrubbed
-    def complete(self, req: CompletionRequest, *, model: str | None = None,
-                 timeout: float | httpx.Timeout | None = None,
-                 headers: Mapping[str, str] | None = None,
-                 params: Mapping[str, str] | None = None) -> ChatResult:
+    def complete(
+        self,
+        req: CompletionRequest,
+        *,
+        model: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> ChatResult:
         """Legacy ``/completions``: the text is in ``Choice.text``."""
         if req.stream:
             req = dataclasses.replace(req, stream=False)
-        call = self._call("completions", self._completion_body(req), deployment=model, timeout=timeout,
-                          headers=headers, params=params)
+        call = self._call(
+            "completions", self._completion_body(req), deployment=model, timeout=timeout, headers=headers, params=params
+        )
         data, meta = transport.send_answer(self._client(), call)
         return parse_completion(data, meta)
 
     @_ascrubbed
-    async def acomplete(self, req: CompletionRequest, *, model: str | None = None,
-                        timeout: float | httpx.Timeout | None = None,
-                        headers: Mapping[str, str] | None = None,
-                        params: Mapping[str, str] | None = None) -> ChatResult:
+    async def acomplete(
+        self,
+        req: CompletionRequest,
+        *,
+        model: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> ChatResult:
         """Async :meth:`complete`."""
         if req.stream:
             req = dataclasses.replace(req, stream=False)
-        call = self._call("completions", self._completion_body(req), deployment=model, timeout=timeout,
-                          headers=headers, params=params)
+        call = self._call(
+            "completions", self._completion_body(req), deployment=model, timeout=timeout, headers=headers, params=params
+        )
         data, meta = await transport.asend_answer(self._aclient(), call)
         return parse_completion(data, meta)
 
-    def stream_complete(self, req: CompletionRequest, *, model: str | None = None,
-                        timeout: float | httpx.Timeout | None = None,
-                        headers: Mapping[str, str] | None = None,
-                        params: Mapping[str, str] | None = None) -> Iterator[ChatDelta]:
+    def stream_complete(
+        self,
+        req: CompletionRequest,
+        *,
+        model: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> Iterator[ChatDelta]:
         """Streamed legacy completion (``ChatDelta.text``)."""
         if not req.stream:
             req = dataclasses.replace(req, stream=True)
-        call = self._call("completions", self._completion_body(req), deployment=model, timeout=timeout,
-                          headers=headers, params=params)
+        call = self._call(
+            "completions", self._completion_body(req), deployment=model, timeout=timeout, headers=headers, params=params
+        )
         return _scrubbed_iter(transport.stream_deltas(self._client(), call, parse_completion_chunk))
 
-    def astream_complete(self, req: CompletionRequest, *, model: str | None = None,
-                         timeout: float | httpx.Timeout | None = None,
-                         headers: Mapping[str, str] | None = None,
-                         params: Mapping[str, str] | None = None) -> AsyncIterator[ChatDelta]:
+    def astream_complete(
+        self,
+        req: CompletionRequest,
+        *,
+        model: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> AsyncIterator[ChatDelta]:
         """Async :meth:`stream_complete`."""
         if not req.stream:
             req = dataclasses.replace(req, stream=True)
-        call = self._call("completions", self._completion_body(req), deployment=model, timeout=timeout,
-                          headers=headers, params=params)
+        call = self._call(
+            "completions", self._completion_body(req), deployment=model, timeout=timeout, headers=headers, params=params
+        )
         return self._astream(call, parse_completion_chunk)
 
     # -- embeddings ----------------------------------------------------------------------------
 
-    def _embed_plan(self, texts: Sequence[str], batch_size: int,
-                    on_too_long: OnTooLong) -> tuple[list[str], list[int] | None, list[list[int]]]:
+    def _embed_plan(
+        self, texts: Sequence[str], batch_size: int, on_too_long: OnTooLong
+    ) -> tuple[list[str], list[int] | None, list[list[int]]]:
         if isinstance(texts, str):
             raise ConfigurationError(
                 "embed() takes a list of texts, not one string: wrap it, embed([text])", setting="texts"
@@ -370,18 +462,33 @@ class CoreClient:
         batches = plan_batches(sent, max_inputs=batch_size, on_too_long=on_too_long, token_counts=counts)
         return sent, owners, batches
 
-    def _embed_call(self, inputs: list[str], dimensions: int | None, model: str | None,
-                    timeout: float | httpx.Timeout | None, headers: Mapping[str, str] | None) -> Call:
+    def _embed_call(
+        self,
+        inputs: list[str],
+        dimensions: int | None,
+        model: str | None,
+        timeout: float | httpx.Timeout | None,
+        headers: Mapping[str, str] | None,
+    ) -> Call:
         def body(target: Target, route: Route) -> dict[str, Any]:
             return build_embeddings_body(inputs, body_model=route.body_model, dimensions=dimensions)
 
         return self._call("embeddings", body, deployment=model, timeout=timeout, headers=headers)
 
     @_scrubbed
-    def embed(self, texts: Sequence[str], *, dimensions: int | None = None, model: str | None = None,
-              batch_size: int = 2048, max_concurrency: int = 4, on_too_long: OnTooLong = "error",
-              progress: Progress | None = None, timeout: float | httpx.Timeout | None = None,
-              headers: Mapping[str, str] | None = None) -> EmbeddingResult:
+    def embed(
+        self,
+        texts: Sequence[str],
+        *,
+        dimensions: int | None = None,
+        model: str | None = None,
+        batch_size: int = 2048,
+        max_concurrency: int = 4,
+        on_too_long: OnTooLong = "error",
+        progress: Progress | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> EmbeddingResult:
         """Embed ``texts`` (vectors in input order), batching and running up to ``max_concurrency``
         requests at once. ``progress(done, total)`` counts inputs after each request."""
         sent, owners, batches = self._embed_plan(texts, batch_size, on_too_long)
@@ -415,10 +522,19 @@ class CoreClient:
         return _embedding_result(results, batches, owners, sent, len(texts))
 
     @_ascrubbed
-    async def aembed(self, texts: Sequence[str], *, dimensions: int | None = None, model: str | None = None,
-                     batch_size: int = 2048, max_concurrency: int = 4, on_too_long: OnTooLong = "error",
-                     progress: Progress | None = None, timeout: float | httpx.Timeout | None = None,
-                     headers: Mapping[str, str] | None = None) -> EmbeddingResult:
+    async def aembed(
+        self,
+        texts: Sequence[str],
+        *,
+        dimensions: int | None = None,
+        model: str | None = None,
+        batch_size: int = 2048,
+        max_concurrency: int = 4,
+        on_too_long: OnTooLong = "error",
+        progress: Progress | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> EmbeddingResult:
         """Async :meth:`embed`: at most ``max_concurrency`` requests in flight, order preserved."""
         import asyncio
 
@@ -460,31 +576,68 @@ class CoreClient:
         return build
 
     @_scrubbed
-    def request_json(self, operation: str, body: Mapping[str, Any] | None = None, *, method: str = "POST",
-                     files: Any = None, model: str | None = None, suffix: str = "",
-                     params: Mapping[str, str] | None = None, timeout: float | httpx.Timeout | None = None,
-                     headers: Mapping[str, str] | None = None) -> tuple[dict[str, Any] | bytes, ResponseMeta]:
+    def request_json(
+        self,
+        operation: str,
+        body: Mapping[str, Any] | None = None,
+        *,
+        method: str = "POST",
+        files: Any = None,
+        model: str | None = None,
+        suffix: str = "",
+        params: Mapping[str, str] | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[dict[str, Any] | bytes, ResponseMeta]:
         """Any operation: JSON body (or multipart form fields next to ``files``) in, parsed JSON
         (or bytes for audio / file content) out. ``suffix`` extends the path (``"/{id}/cancel"``)."""
-        call = self._call(operation, self._raw_body(body, files), deployment=model, method=method,
-                          suffix=suffix, timeout=timeout, headers=headers, files=files, params=params)
+        call = self._call(
+            operation,
+            self._raw_body(body, files),
+            deployment=model,
+            method=method,
+            suffix=suffix,
+            timeout=timeout,
+            headers=headers,
+            files=files,
+            params=params,
+        )
         data, meta = transport.send_json(self._client(), call)
         return data, meta
 
     @_ascrubbed
-    async def arequest_json(self, operation: str, body: Mapping[str, Any] | None = None, *,
-                            method: str = "POST", files: Any = None, model: str | None = None,
-                            suffix: str = "", params: Mapping[str, str] | None = None,
-                            timeout: float | httpx.Timeout | None = None,
-                            headers: Mapping[str, str] | None = None) -> tuple[dict[str, Any] | bytes, ResponseMeta]:
+    async def arequest_json(
+        self,
+        operation: str,
+        body: Mapping[str, Any] | None = None,
+        *,
+        method: str = "POST",
+        files: Any = None,
+        model: str | None = None,
+        suffix: str = "",
+        params: Mapping[str, str] | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[dict[str, Any] | bytes, ResponseMeta]:
         """Async :meth:`request_json`."""
-        call = self._call(operation, self._raw_body(body, files), deployment=model, method=method,
-                          suffix=suffix, timeout=timeout, headers=headers, files=files, params=params)
+        call = self._call(
+            operation,
+            self._raw_body(body, files),
+            deployment=model,
+            method=method,
+            suffix=suffix,
+            timeout=timeout,
+            headers=headers,
+            files=files,
+            params=params,
+        )
         data, meta = await transport.asend_json(self._aclient(), call)
         return data, meta
 
 
-def _embedding_part(data: dict[str, Any], meta: ResponseMeta) -> tuple[list[list[float]], Usage | None, str, ResponseMeta]:
+def _embedding_part(
+    data: dict[str, Any], meta: ResponseMeta
+) -> tuple[list[list[float]], Usage | None, str, ResponseMeta]:
     vectors, usage = parse_embeddings(data, meta)
     return vectors, usage, str(data.get("model") or ""), meta
 
@@ -507,8 +660,9 @@ def _embedding_result(
         if len(vecs) != len(batch):
             from shared_core.wire.diagnose import unexpected_answer  # error path only
 
-            raise unexpected_answer(f"it holds {len(vecs)} embeddings for {len(batch)} inputs", meta,
-                                    expected="one embedding per input")
+            raise unexpected_answer(
+                f"it holds {len(vecs)} embeddings for {len(batch)} inputs", meta, expected="one embedding per input"
+            )
         for i, vec in zip(batch, vecs, strict=True):
             vectors[i] = vec
         if usage is not None:
@@ -543,8 +697,7 @@ def client_from_settings(
     env = settings.pop("env", None)
     options = ClientOptions(**{k: settings.pop(k) for k in list(settings) if k in _OPTION_FIELDS})
     targets = resolve_targets(settings, fallbacks, load_balancing=load_balancing, env=env)
-    return CoreClient(targets, options=options, http_client=http_client,
-                      http_async_client=http_async_client)
+    return CoreClient(targets, options=options, http_client=http_client, http_async_client=http_async_client)
 
 
 __all__ = ["CoreClient", "client_from_settings"]

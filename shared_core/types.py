@@ -10,8 +10,9 @@ which is the one neutral format both frameworks already convert to.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 JSON = dict[str, Any]
 
@@ -84,11 +85,7 @@ class ResponseMeta:
     @property
     def ratelimit(self) -> dict[str, str]:
         """The ``x-ratelimit-*`` headers, prefix stripped."""
-        return {
-            k[len("x-ratelimit-") :]: v
-            for k, v in self.headers.items()
-            if k.lower().startswith("x-ratelimit-")
-        }
+        return {k[len("x-ratelimit-") :]: v for k, v in self.headers.items() if k.lower().startswith("x-ratelimit-")}
 
 
 @dataclass(frozen=True, slots=True)

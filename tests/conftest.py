@@ -48,13 +48,20 @@ def _stray_files() -> set[str] | None:
     try:
         out = subprocess.run(
             ["git", "status", "--porcelain", "--ignored", "--untracked-files=all"],
-            cwd=REPO, capture_output=True, text=True, timeout=60, check=True,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     # the venv and the editable install's metadata come from the setup step, not from the tests
-    return {line[3:] for line in out.splitlines()
-            if line[:2] in ("??", "!!") and not line[3:].startswith((".venv/", "azoai.egg-info/"))}
+    return {
+        line[3:]
+        for line in out.splitlines()
+        if line[:2] in ("??", "!!") and not line[3:].startswith((".venv/", "azoai.egg-info/"))
+    }
 
 
 _BEFORE: set[str] | None = None
@@ -80,7 +87,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     left = sorted((after or set()) - _BEFORE)
     if left:
         session.config.get_terminal_writer().line(
-            "the test run left files behind in the checkout: " + ", ".join(left[:20]), red=True)
+            "the test run left files behind in the checkout: " + ", ".join(left[:20]), red=True
+        )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 

@@ -21,13 +21,20 @@ from typing import Any
 import httpx
 import pytest
 
-CHAT_BODY = {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "gpt-4o",
-             "choices": [{"index": 0, "message": {"role": "assistant", "content": "hello"},
-                          "finish_reason": "stop"}],
-             "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}}
-EMBED_BODY = {"object": "list", "model": "text-embedding-3-small",
-              "data": [{"object": "embedding", "index": 0, "embedding": [0.25, 0.5]}],
-              "usage": {"prompt_tokens": 1, "total_tokens": 1}}
+CHAT_BODY = {
+    "id": "chatcmpl-1",
+    "object": "chat.completion",
+    "created": 1,
+    "model": "gpt-4o",
+    "choices": [{"index": 0, "message": {"role": "assistant", "content": "hello"}, "finish_reason": "stop"}],
+    "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4},
+}
+EMBED_BODY = {
+    "object": "list",
+    "model": "text-embedding-3-small",
+    "data": [{"object": "embedding", "index": 0, "embedding": [0.25, 0.5]}],
+    "usage": {"prompt_tokens": 1, "total_tokens": 1},
+}
 
 
 class Loopback:
@@ -80,8 +87,9 @@ def server() -> Iterator[Loopback]:
 def lc_chat(url: str, **kw: Any) -> Any:
     from langchain_azoai import AzureChatOpenAI
 
-    return AzureChatOpenAI(azure_endpoint=url, api_key="k", azure_deployment="gpt-4o",
-                           api_version="2024-10-21", max_retries=0, **kw)
+    return AzureChatOpenAI(
+        azure_endpoint=url, api_key="k", azure_deployment="gpt-4o", api_version="2024-10-21", max_retries=0, **kw
+    )
 
 
 # -- dropped objects ---------------------------------------------------------------------------------
@@ -114,8 +122,9 @@ print(json.dumps({"made": made, "resource_warnings": [str(w.message) for w in se
 
 
 def test_dropped_models_leave_no_socket_to_the_garbage_collector(server: Loopback) -> None:
-    out = subprocess.run([sys.executable, "-c", _DROP_SCRIPT, server.url, "3"],
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", _DROP_SCRIPT, server.url, "3"], capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     report = json.loads(out.stdout.strip().splitlines()[-1])
     assert report == {"made": 15, "resource_warnings": []}
@@ -133,13 +142,15 @@ def test_a_user_supplied_client_stays_open(server: Loopback) -> None:
     http = httpx.Client()
     lc = lc_chat(server.url, http_client=http)
     assert lc.invoke("hi").content == "hello"
-    li = AzureOpenAI(engine="gpt-4o", azure_endpoint=server.url, api_key="k", api_version="2024-10-21",
-                     http_client=http)
+    li = AzureOpenAI(
+        engine="gpt-4o", azure_endpoint=server.url, api_key="k", api_version="2024-10-21", http_client=http
+    )
     assert li.chat([ChatMessage(role="user", content="hi")]).message.content == "hello"
     lc.close()
     li.close()
-    with AzureOpenAIEmbeddings(azure_endpoint=server.url, api_key="k", azure_deployment="emb",
-                               api_version="2024-10-21", http_client=http) as emb:
+    with AzureOpenAIEmbeddings(
+        azure_endpoint=server.url, api_key="k", azure_deployment="emb", api_version="2024-10-21", http_client=http
+    ) as emb:
         assert emb.embed_query("hi") == [0.25, 0.5]
     del lc, li, emb
     gc.collect()
@@ -174,9 +185,18 @@ async def test_langchain_async_with_block_closes_the_connections(server: Loopbac
     server.assert_closed()
 
 
-@pytest.mark.parametrize("name", ["AzureOpenAIEmbeddings", "AzureOpenAI", "AzureDallEAPIWrapper",
-                                  "AzureOpenAITextToSpeech", "AzureOpenAIWhisperParser",
-                                  "AzureOpenAIImageTool", "AzureOpenAITextToSpeechTool"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "AzureOpenAIEmbeddings",
+        "AzureOpenAI",
+        "AzureDallEAPIWrapper",
+        "AzureOpenAITextToSpeech",
+        "AzureOpenAIWhisperParser",
+        "AzureOpenAIImageTool",
+        "AzureOpenAITextToSpeechTool",
+    ],
+)
 async def test_every_langchain_class_closes(name: str) -> None:
     import langchain_azoai
 
@@ -208,7 +228,8 @@ def _llamaindex(name: str) -> Any:
 
 @pytest.mark.parametrize("name", ["AzureOpenAI", "AzureOpenAIEmbedding", "AzureOpenAIImageGeneration"])
 def test_llamaindex_threads_racing_to_the_first_call_share_one_client(
-        name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from llamaindex_azoai._settings import AzureConnection
 
     original = AzureConnection._build_core
@@ -248,8 +269,14 @@ def test_llamaindex_client_lifecycle_is_one_implementation() -> None:
     from llamaindex_azoai.audio import AzureOpenAITextToSpeech
     from llamaindex_azoai.images import AzureOpenAIImageGeneration
 
-    classes = [AzureOpenAI, AzureOpenAIEmbedding, AzureOpenAIMultiModal, AzureOpenAIImageGeneration,
-               AzureOpenAITextToSpeech, AzureOpenAIWhisperReader]
+    classes = [
+        AzureOpenAI,
+        AzureOpenAIEmbedding,
+        AzureOpenAIMultiModal,
+        AzureOpenAIImageGeneration,
+        AzureOpenAITextToSpeech,
+        AzureOpenAIWhisperReader,
+    ]
     for name in ("_client", "close", "aclose"):
         assert {getattr(cls, name) for cls in classes} == {getattr(CoreClientOwner, name)}, name
     for cls in classes[:5]:  # the reader's pickling is LlamaIndex's BasePydanticReader's
@@ -280,4 +307,5 @@ def test_one_fallbacks_validator_in_the_core_serves_both_adapters() -> None:
         assert not [n for n in vars(cls) if "fallback" in n.lower() and "secret" in n.lower()]
     assert hide_fallback_secrets((fallback, "https://east.openai.azure.com")) == [
         {"azure_endpoint": "https://west.openai.azure.com", "api_key": SecretStr("fb-key")},
-        "https://east.openai.azure.com"]
+        "https://east.openai.azure.com",
+    ]

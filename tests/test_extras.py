@@ -57,7 +57,9 @@ def run_without(blocked: Sequence[str], code: str, timeout: float = 120) -> subp
     env = {k: v for k, v in os.environ.items() if k not in AZURE_ENV}
     env["PYTHONPATH"] = str(REPO)
     program = BLOCKER.format(blocked=tuple(blocked)) + textwrap.dedent(code)
-    return subprocess.run([sys.executable, "-c", program], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-c", program], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def _last_error(proc: subprocess.CompletedProcess[str]) -> str:
@@ -93,7 +95,9 @@ def test_langchain_adapter_without_langchain_core_names_the_extra(statement: str
 @pytest.mark.parametrize("statement", ["import llamaindex_azoai", "from llamaindex_azoai import AzureOpenAI"])
 def test_llamaindex_adapter_without_llama_index_core_names_the_extra(blocked: tuple[str, ...], statement: str) -> None:
     error = _last_error(run_without(blocked, statement))
-    assert error.startswith("ModuleNotFoundError: llamaindex_azoai needs llama-index-core, which is not installed"), error
+    assert error.startswith("ModuleNotFoundError: llamaindex_azoai needs llama-index-core, which is not installed"), (
+        error
+    )
     assert error.endswith('Install it with: pip install "azoai[llamaindex]"'), error
 
 
@@ -110,7 +114,7 @@ def test_the_core_and_the_other_adapter_work_without_a_framework() -> None:
 def test_emulator_without_uvicorn_names_the_extra() -> None:
     proc = run_without(["uvicorn"], "from shared_core.emulator.server import start_in_thread\nstart_in_thread()")
     assert _last_error(proc) == (
-        "shared_core.errors.ConfigurationError: the emulator server needs uvicorn: pip install \"azoai[emulator]\""
+        'shared_core.errors.ConfigurationError: the emulator server needs uvicorn: pip install "azoai[emulator]"'
     )
     # the app itself (no server) still imports and answers in-process
     proc = run_without(["uvicorn"], "from shared_core.emulator import EmulatorApp; print(EmulatorApp.__name__)")
@@ -118,7 +122,9 @@ def test_emulator_without_uvicorn_names_the_extra() -> None:
 
 
 def test_azoai_emulator_command_without_uvicorn_names_the_extra() -> None:
-    proc = run_without(["uvicorn"], "import sys\nfrom azoai_app.cli import main\nsys.exit(main(['emulator', '--port', '0']))")
+    proc = run_without(
+        ["uvicorn"], "import sys\nfrom azoai_app.cli import main\nsys.exit(main(['emulator', '--port', '0']))"
+    )
     assert proc.returncode != 0
     assert proc.stderr.strip() == 'azoai emulator: the emulator server needs uvicorn: pip install "azoai[emulator]"'
 
@@ -190,7 +196,7 @@ def test_demo_without_numpy_names_the_langchain_extra() -> None:
     error = _demo_error(["numpy"], "both")
     assert error.startswith("error in langchain step 'rag': ImportError "), error
     assert error.endswith(
-        "The demo's langchain steps need: pip install \"azoai[langchain]\" (or run only the other one: --framework llamaindex)"
+        'The demo\'s langchain steps need: pip install "azoai[langchain]" (or run only the other one: --framework llamaindex)'
     ), error
 
 
@@ -295,9 +301,9 @@ def _framework_of(source: str) -> str | None:
 
 
 def _our_imports(source: str) -> set[str]:
-    return {
-        n.module for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ImportFrom) and n.module
-    } | {a.name for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Import) for a in n.names}
+    return {n.module for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ImportFrom) and n.module} | {
+        a.name for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Import) for a in n.names
+    }
 
 
 def example_imports(framework: str) -> set[str]:
@@ -315,8 +321,12 @@ def example_imports(framework: str) -> set[str]:
 
 
 def test_the_examples_of_each_framework_are_found() -> None:
-    assert {"langchain_core.tools", "langchain_core.vectorstores", "azure.identity", "uvicorn"} <= example_imports("langchain")
-    assert {"llama_index.core.tools", "llama_index.core.agent.workflow", "azure.identity"} <= example_imports("llamaindex")
+    assert {"langchain_core.tools", "langchain_core.vectorstores", "azure.identity", "uvicorn"} <= example_imports(
+        "langchain"
+    )
+    assert {"llama_index.core.tools", "llama_index.core.agent.workflow", "azure.identity"} <= example_imports(
+        "llamaindex"
+    )
 
 
 @pytest.mark.parametrize("framework", ["langchain", "llamaindex"])

@@ -115,9 +115,17 @@ def _is_type_checking(test: ast.expr) -> bool:
 def _lazy_table(tree: ast.Module) -> dict[str, str]:
     """The ``_LAZY = {name: module}`` literal of a package ``__init__``, if any."""
     for node in tree.body:
-        target = node.target if isinstance(node, ast.AnnAssign) else (node.targets[0] if isinstance(node, ast.Assign) else None)
+        target = (
+            node.target
+            if isinstance(node, ast.AnnAssign)
+            else (node.targets[0] if isinstance(node, ast.Assign) else None)
+        )
         if isinstance(target, ast.Name) and target.id == "_LAZY" and isinstance(node.value, ast.Dict):
-            return {ast.literal_eval(k): ast.literal_eval(v) for k, v in zip(node.value.keys, node.value.values) if k is not None}
+            return {
+                ast.literal_eval(k): ast.literal_eval(v)
+                for k, v in zip(node.value.keys, node.value.values, strict=False)
+                if k is not None
+            }
     return {}
 
 
@@ -241,7 +249,9 @@ def test_the_library_never_imports_the_app_an_adapter_or_the_emulator() -> None:
     broken = [
         _where(imp)
         for imp in IMPORTS
-        if (edge := _ours(imp)) is not None and edge[0] in CORE and edge[1] in ("app", "langchain", "llamaindex", "emulator")
+        if (edge := _ours(imp)) is not None
+        and edge[0] in CORE
+        and edge[1] in ("app", "langchain", "llamaindex", "emulator")
     ]
     assert broken == []
 
@@ -298,7 +308,10 @@ def test_importing_every_library_module_loads_no_app_and_no_emulator(package: st
     loaded = _loaded_after("\n".join(f"import {m}" for m in modules))
     assert set(modules) <= set(loaded)
     assert [m for m in loaded if m.split(".")[0] == "azoai_app" or m.startswith("shared_core.emulator")] == []
-    others = {"langchain_azoai": ("llama_index", "llamaindex_azoai"), "llamaindex_azoai": ("langchain", "langchain_core", "langchain_azoai")}
+    others = {
+        "langchain_azoai": ("llama_index", "llamaindex_azoai"),
+        "llamaindex_azoai": ("langchain", "langchain_core", "langchain_azoai"),
+    }
     forbidden = others.get(package, ("langchain_core", "llama_index", "langchain_azoai", "llamaindex_azoai"))
     assert [m for m in loaded if m.split(".")[0] in forbidden] == []
 

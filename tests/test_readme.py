@@ -87,7 +87,9 @@ def extract_blocks(text: str) -> list[Block]:
             mk = _MARKER.match(prev)
             mode, reason = (mk.group("mode"), mk.group("reason")) if mk else ("run", "")
             if mk and mode not in ("construct-only", "skip"):
-                raise ValueError(f"README.md line {i}: unknown readme-test marker {mode!r} (use construct-only or skip)")
+                raise ValueError(
+                    f"README.md line {i}: unknown readme-test marker {mode!r} (use construct-only or skip)"
+                )
             if mode == "skip" and not reason:
                 raise ValueError(f"README.md line {i}: '<!-- readme-test: skip -->' needs a reason")
             blocks.append(Block(i + 1, heading, mode, reason, "\n".join(lines[i + 1 : end]) + "\n"))

@@ -24,8 +24,7 @@ import pytest
 
 import langchain_azoai
 import llamaindex_azoai
-from shared_core.client import CoreClient
-from shared_core.client import client_from_settings
+from shared_core.client import CoreClient, client_from_settings
 from shared_core.types import ChatRequest
 
 MARK = "Zq9PLANTED"  # in every planted secret, and nowhere else
@@ -33,17 +32,29 @@ MASK = "**********"
 ENDPOINT = "https://res.openai.azure.com/"
 HEADERS = {"Ocp-Apim-Subscription-Key": f"apim-{MARK}-h", "X-Team": "rag"}
 QUERY = {"sig": f"sas-{MARK}-q", "subscription-key": f"apim-{MARK}-q", "tier": "gold"}
-FALLBACK = {"azure_endpoint": "https://west.openai.azure.com/", "api_key": f"fb-{MARK}-k",
-            "default_headers": {"Ocp-Apim-Subscription-Key": f"fb-{MARK}-h"}}
+FALLBACK = {
+    "azure_endpoint": "https://west.openai.azure.com/",
+    "api_key": f"fb-{MARK}-k",
+    "default_headers": {"Ocp-Apim-Subscription-Key": f"fb-{MARK}-h"},
+}
 SETTINGS: dict[str, Any] = dict(
-    azure_endpoint=ENDPOINT, api_version="2024-10-21", api_key=f"key-{MARK}-k",
-    azure_ad_token=f"tok-{MARK}-t", default_headers=HEADERS, default_query=QUERY,
-    fallbacks=[FALLBACK], azure_deployment="dep",
+    azure_endpoint=ENDPOINT,
+    api_version="2024-10-21",
+    api_key=f"key-{MARK}-k",
+    azure_ad_token=f"tok-{MARK}-t",
+    default_headers=HEADERS,
+    default_query=QUERY,
+    fallbacks=[FALLBACK],
+    azure_deployment="dep",
 )
-CHAT_BODY = {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "gpt-4o",
-             "choices": [{"index": 0, "message": {"role": "assistant", "content": "hello"},
-                          "finish_reason": "stop"}],
-             "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}}
+CHAT_BODY = {
+    "id": "chatcmpl-1",
+    "object": "chat.completion",
+    "created": 1,
+    "model": "gpt-4o",
+    "choices": [{"index": 0, "message": {"role": "assistant", "content": "hello"}, "finish_reason": "stop"}],
+    "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4},
+}
 
 
 def assert_hidden(text: str, where: str) -> None:
@@ -69,8 +80,11 @@ def _langchain_views(obj: Any) -> dict[str, Callable[[], Any]]:
     from langchain_core.load import dumpd, dumps
 
     return {
-        "repr": lambda: repr(obj), "str": lambda: str(obj), "format": lambda: f"{obj!s} {obj!r}",
-        "dumpd": lambda: json.dumps(dumpd(obj), default=repr), "dumps": lambda: dumps(obj),
+        "repr": lambda: repr(obj),
+        "str": lambda: str(obj),
+        "format": lambda: f"{obj!s} {obj!r}",
+        "dumpd": lambda: json.dumps(dumpd(obj), default=repr),
+        "dumps": lambda: dumps(obj),
         "model_dump": lambda: repr(obj.model_dump()),
         "model_dump(json)": lambda: json.dumps(obj.model_dump(mode="json"), default=repr),
         "model_dump_json": lambda: obj.model_dump_json(),
@@ -87,7 +101,9 @@ def _llamaindex_views(obj: Any) -> dict[str, Callable[[], Any]]:
     if not hasattr(obj, "model_dump"):  # tool specs: plain objects holding a connection object
         return {"repr": lambda: repr(vars(obj)), "str": lambda: str(vars(obj))}
     views: dict[str, Callable[[], Any]] = {
-        "repr": lambda: repr(obj), "str": lambda: str(obj), "format": lambda: f"{obj!s} {obj!r}",
+        "repr": lambda: repr(obj),
+        "str": lambda: str(obj),
+        "format": lambda: f"{obj!s} {obj!r}",
         "model_dump": lambda: repr(obj.model_dump()),
         "model_dump(json)": lambda: json.dumps(obj.model_dump(mode="json"), default=repr),
         "model_dump_json": lambda: obj.model_dump_json(),
@@ -98,22 +114,27 @@ def _llamaindex_views(obj: Any) -> dict[str, Callable[[], Any]]:
     return views
 
 
-CASES = [(f"langchain_azoai.{c.__name__}", c, _langchain, _langchain_views)
-         for c in public_classes(langchain_azoai)]
-CASES += [(f"llamaindex_azoai.{c.__name__}", c, _llamaindex, _llamaindex_views)
-          for c in public_classes(llamaindex_azoai)]
+CASES = [(f"langchain_azoai.{c.__name__}", c, _langchain, _langchain_views) for c in public_classes(langchain_azoai)]
+CASES += [
+    (f"llamaindex_azoai.{c.__name__}", c, _llamaindex, _llamaindex_views) for c in public_classes(llamaindex_azoai)
+]
 
 
 def test_the_cases_cover_every_public_class() -> None:
     names = {n for n, *_ in CASES}
     assert len(names) == 16  # 8 LangChain + 8 LlamaIndex classes in the two __all__ lists
-    assert {"langchain_azoai.AzureChatOpenAI", "langchain_azoai.AzureOpenAIWhisperParser",
-            "llamaindex_azoai.AzureOpenAIMultiModal", "llamaindex_azoai.AzureOpenAIWhisperReader"} <= names
+    assert {
+        "langchain_azoai.AzureChatOpenAI",
+        "langchain_azoai.AzureOpenAIWhisperParser",
+        "llamaindex_azoai.AzureOpenAIMultiModal",
+        "llamaindex_azoai.AzureOpenAIWhisperReader",
+    } <= names
 
 
 @pytest.mark.parametrize(("name", "cls", "make", "views"), CASES, ids=[c[0] for c in CASES])
-def test_no_representation_shows_a_planted_secret(name: str, cls: type, make: Callable[[type], Any],
-                                                   views: Callable[[Any], dict[str, Callable[[], Any]]]) -> None:
+def test_no_representation_shows_a_planted_secret(
+    name: str, cls: type, make: Callable[[type], Any], views: Callable[[Any], dict[str, Callable[[], Any]]]
+) -> None:
     obj = make(cls)
     for view, show in views(obj).items():
         try:
@@ -127,9 +148,17 @@ def test_no_representation_shows_a_planted_secret(name: str, cls: type, make: Ca
     assert MASK in shown and "'X-Team': 'rag'" in shown and "'tier': 'gold'" in shown
 
 
-@pytest.mark.parametrize("cls_name", ["AzureDallEAPIWrapper", "AzureOpenAIEmbeddings", "AzureOpenAITextToSpeech",
-                                      "AzureOpenAIWhisperParser", "AzureOpenAIImageTool",
-                                      "AzureOpenAITextToSpeechTool"])
+@pytest.mark.parametrize(
+    "cls_name",
+    [
+        "AzureDallEAPIWrapper",
+        "AzureOpenAIEmbeddings",
+        "AzureOpenAITextToSpeech",
+        "AzureOpenAIWhisperParser",
+        "AzureOpenAIImageTool",
+        "AzureOpenAITextToSpeechTool",
+    ],
+)
 def test_dumpd_of_the_six_classes_langchain_cannot_serialize_writes_their_repr_masked(cls_name: str) -> None:
     from langchain_core.load import dumpd
 
@@ -145,10 +174,15 @@ def test_a_masked_value_loaded_back_is_refused_naming_the_fix() -> None:
 
     from shared_core.errors import ConfigurationError
 
-    llm = langchain_azoai.AzureChatOpenAI(azure_endpoint=ENDPOINT, api_key="k", azure_deployment="dep",
-                                          default_headers=HEADERS)
-    back = load(dumpd(llm), valid_namespaces=["langchain_azoai"],
-                allowed_objects=[langchain_azoai.AzureChatOpenAI], secrets_map={"AZURE_OPENAI_API_KEY": "k"})
+    llm = langchain_azoai.AzureChatOpenAI(
+        azure_endpoint=ENDPOINT, api_key="k", azure_deployment="dep", default_headers=HEADERS
+    )
+    back = load(
+        dumpd(llm),
+        valid_namespaces=["langchain_azoai"],
+        allowed_objects=[langchain_azoai.AzureChatOpenAI],
+        secrets_map={"AZURE_OPENAI_API_KEY": "k"},
+    )
     assert back.default_headers == {"Ocp-Apim-Subscription-Key": MASK, "X-Team": "rag"}
     with pytest.raises(ConfigurationError) as err:
         back.invoke("hi")
@@ -156,7 +190,8 @@ def test_a_masked_value_loaded_back_is_refused_naming_the_fix() -> None:
     assert str(err.value) == (
         "default_headers['Ocp-Apim-Subscription-Key'] is '**********', the mask written in place of a "
         "secret when the settings were serialized: pass the real value again "
-        "(default_headers={'Ocp-Apim-Subscription-Key': ...}) when you load them")
+        "(default_headers={'Ocp-Apim-Subscription-Key': ...}) when you load them"
+    )
 
 
 # -- CoreClient.targets --------------------------------------------------------------------------
@@ -187,8 +222,10 @@ def _mock_http(handler: Callable[[httpx.Request], httpx.Response]) -> tuple[http
     async def ahandler(request: httpx.Request) -> httpx.Response:
         return handler(request)
 
-    return (httpx.Client(transport=httpx.MockTransport(handler)),
-            httpx.AsyncClient(transport=httpx.MockTransport(ahandler)))
+    return (
+        httpx.Client(transport=httpx.MockTransport(handler)),
+        httpx.AsyncClient(transport=httpx.MockTransport(ahandler)),
+    )
 
 
 def _answer(request: httpx.Request) -> httpx.Response:
@@ -207,18 +244,31 @@ def recorded_spans() -> Iterator[list[str]]:
     class PrintingSpans(BaseSpanHandler[SimpleSpan]):
         """What a tracing integration does with the instance: print it, dump it."""
 
-        def new_span(self, id_: str, bound_args: inspect.BoundArguments, instance: Any = None,
-                     parent_span_id: str | None = None, tags: dict[str, Any] | None = None,
-                     **kwargs: Any) -> SimpleSpan:
+        def new_span(
+            self,
+            id_: str,
+            bound_args: inspect.BoundArguments,
+            instance: Any = None,
+            parent_span_id: str | None = None,
+            tags: dict[str, Any] | None = None,
+            **kwargs: Any,
+        ) -> SimpleSpan:
             seen.append(f"{instance!r} {instance!s} {bound_args!r}")
             return SimpleSpan(id_=id_, parent_id=parent_span_id, tags=tags or {})
 
-        def prepare_to_exit_span(self, id_: str, bound_args: inspect.BoundArguments, instance: Any = None,
-                                 result: Any = None, **kwargs: Any) -> None:
+        def prepare_to_exit_span(
+            self, id_: str, bound_args: inspect.BoundArguments, instance: Any = None, result: Any = None, **kwargs: Any
+        ) -> None:
             seen.append(f"{instance!r} {result!r}")
 
-        def prepare_to_drop_span(self, id_: str, bound_args: inspect.BoundArguments, instance: Any = None,
-                                 err: BaseException | None = None, **kwargs: Any) -> None:
+        def prepare_to_drop_span(
+            self,
+            id_: str,
+            bound_args: inspect.BoundArguments,
+            instance: Any = None,
+            err: BaseException | None = None,
+            **kwargs: Any,
+        ) -> None:
             seen.append(f"{instance!r} {err!r}")
 
     class PrintingEvents(BaseEventHandler):
@@ -242,8 +292,12 @@ async def test_llamaindex_span_and_event_handlers_see_no_secret(recorded_spans: 
     http, ahttp = _mock_http(_answer)
     settings = {k: v for k, v in SETTINGS.items() if k != "azure_ad_token"}
     llm = llamaindex_azoai.AzureOpenAI(**settings, http_client=http, async_http_client=ahttp)
-    emb_answer = {"object": "list", "model": "e", "data": [{"object": "embedding", "index": 0, "embedding": [0.5]}],
-                  "usage": {"prompt_tokens": 1, "total_tokens": 1}}
+    emb_answer = {
+        "object": "list",
+        "model": "e",
+        "data": [{"object": "embedding", "index": 0, "embedding": [0.5]}],
+        "usage": {"prompt_tokens": 1, "total_tokens": 1},
+    }
     ehttp, eahttp = _mock_http(lambda r: httpx.Response(200, json=emb_answer))
     emb = llamaindex_azoai.AzureOpenAIEmbedding(**settings, http_client=ehttp, async_http_client=eahttp)
     assert llm.chat([LIMessage(role="user", content="hi")]).message.content == "hello"
@@ -260,8 +314,9 @@ async def test_llamaindex_span_and_event_handlers_see_no_secret(recorded_spans: 
 
 def _core(http: httpx.Client | None = None, ahttp: httpx.AsyncClient | None = None) -> CoreClient:
     settings = {k: v for k, v in SETTINGS.items() if k not in ("azure_ad_token", "fallbacks", "azure_deployment")}
-    return CoreClient.from_settings(**settings, deployment="dep", env={}, max_retries=0,
-                                    http_client=http, http_async_client=ahttp)
+    return CoreClient.from_settings(
+        **settings, deployment="dep", env={}, max_retries=0, http_client=http, http_async_client=ahttp
+    )
 
 
 REQ = ChatRequest(messages=[{"role": "user", "content": "hi"}])
@@ -280,7 +335,9 @@ async def test_httpx_request_log_line_masks_query_secrets(caplog: pytest.LogCapt
     assert core.chat(REQ).choices[0].content == "hello"
     assert (await core.achat(REQ)).choices[0].content == "hello"
     lines = [r.getMessage() for r in caplog.records if r.name == "httpx"]
-    assert len(lines) == 2 and all(line.startswith("HTTP Request: POST https://res.openai.azure.com/") for line in lines)
+    assert len(lines) == 2 and all(
+        line.startswith("HTTP Request: POST https://res.openai.azure.com/") for line in lines
+    )
     for line in lines:
         assert_hidden(line, "httpx's log line")
         assert f"?api-version=2024-10-21&sig={MASK}&subscription-key={MASK}&tier=gold" in line
@@ -298,6 +355,7 @@ def _refused(request: httpx.Request) -> httpx.Response:
 
 def _raise_for_status_client() -> tuple[httpx.Client, httpx.AsyncClient]:
     """A user's client that raises httpx.HTTPStatusError (its message quotes the full URL)."""
+
     def denied(request: httpx.Request) -> httpx.Response:
         return httpx.Response(401, json={"error": {"code": "401", "message": "Access denied"}})
 
@@ -310,8 +368,10 @@ def _raise_for_status_client() -> tuple[httpx.Client, httpx.AsyncClient]:
     async def ahook(response: httpx.Response) -> None:
         response.raise_for_status()
 
-    return (httpx.Client(transport=httpx.MockTransport(denied), event_hooks={"response": [hook]}),
-            httpx.AsyncClient(transport=httpx.MockTransport(adenied), event_hooks={"response": [ahook]}))
+    return (
+        httpx.Client(transport=httpx.MockTransport(denied), event_hooks={"response": [hook]}),
+        httpx.AsyncClient(transport=httpx.MockTransport(adenied), event_hooks={"response": [ahook]}),
+    )
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
@@ -367,7 +427,7 @@ async def test_exception_chain_shows_no_query_secret(call: str, failure: str) ->
             await result
     assert_chain_hidden(err.value)
     if failure == "raise_for_status":  # httpx's message names the URL: it stays, masked
-        assert f"for url 'https://res.openai.azure.com/openai/deployments/dep/" in str(err.value)
+        assert "for url 'https://res.openai.azure.com/openai/deployments/dep/" in str(err.value)
 
 
 async def test_adapters_raise_the_scrubbed_chain() -> None:
@@ -408,9 +468,10 @@ def test_configuration_errors_quoting_a_pasted_url_mask_its_query_secrets(build:
             langchain_azoai.AzureChatOpenAI(azure_endpoint=url, azure_deployment="dep", api_key="k").invoke("hi")
         else:
             llamaindex_azoai.AzureOpenAI(azure_endpoint=url, engine="dep", api_key="k").chat(
-                [LIMessage(role="user", content="hi")])
+                [LIMessage(role="user", content="hi")]
+            )
     text = "".join(traceback.format_exception(err.value))
     assert_hidden(text, "the configuration error")
     assert str(err.value).startswith(
-        "azure_endpoint='http://res.openai.azure.com/?sig=**********&tier=gold' uses plain http to a "
-        "non-loopback host")
+        "azure_endpoint='http://res.openai.azure.com/?sig=**********&tier=gold' uses plain http to a non-loopback host"
+    )

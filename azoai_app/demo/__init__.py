@@ -29,4 +29,13 @@ from azoai_app.demo.content import EMBED_BATCH, RAG_EXPECTED_SOURCES, RAG_QUESTI
 from azoai_app.demo.corpus import chunk_corpus
 from azoai_app.demo.tools import calculate, convert_units
 
-__all__ = ["EMBED_BATCH", "RAG_EXPECTED_SOURCES", "RAG_QUESTIONS", "Order", "calculate", "chunk_corpus", "convert_units", "main"]
+__all__ = [
+    "EMBED_BATCH",
+    "RAG_EXPECTED_SOURCES",
+    "RAG_QUESTIONS",
+    "Order",
+    "calculate",
+    "chunk_corpus",
+    "convert_units",
+    "main",
+]

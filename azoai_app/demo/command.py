@@ -41,7 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--embedding-deployment", default=None, help="env AZURE_OPENAI_EMBEDDING_DEPLOYMENT")
     p.add_argument("--chat-model", default=None, help="model behind the chat deployment (default: its name)")
     p.add_argument("--api-version", default=None, help="env AZURE_OPENAI_API_VERSION / OPENAI_API_VERSION")
-    p.add_argument("--emulator", action="store_true", help="use the local emulator even if AZURE_OPENAI_ENDPOINT is set")
+    p.add_argument(
+        "--emulator", action="store_true", help="use the local emulator even if AZURE_OPENAI_ENDPOINT is set"
+    )
     p.add_argument("--verbose", action="store_true", help="show tracebacks on failure")
     return p
 
@@ -98,8 +100,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         docs = load_corpus()
         chunks = chunk_corpus(docs)
         console.line(
-            f"Corpus: {len(docs)} documents about Verdant Hub, a fictional greenhouse controller "
-            f"({len(chunks)} chunks)"
+            f"Corpus: {len(docs)} documents about Verdant Hub, a fictional greenhouse controller ({len(chunks)} chunks)"
         )
         frameworks = ("langchain", "llamaindex") if args.framework == "both" else (args.framework,)
         for framework in frameworks:

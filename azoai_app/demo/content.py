@@ -73,8 +73,22 @@ CONVERT_DESCRIPTION = "Convert a value between units: C/F, m/cm/mm/ft/in, m2/ft2
 
 
 __all__ = [
-    "AGENT_QUESTION", "AGENT_SYSTEM", "CALCULATOR_DESCRIPTION", "CONVERT_DESCRIPTION", "EMBED_BATCH",
-    "EMBEDDINGS_TOKENS_NOTE", "MAX_AGENT_TURNS", "RAG_EXPECTED_SOURCES", "RAG_QUESTIONS", "RAG_SYSTEM",
-    "SEARCH_DESCRIPTION", "STRUCTURED_EMAIL", "STRUCTURED_SYSTEM", "TOP_K", "CalculatorArgs", "ConvertArgs",
-    "Order", "SearchArgs",
+    "AGENT_QUESTION",
+    "AGENT_SYSTEM",
+    "CALCULATOR_DESCRIPTION",
+    "CONVERT_DESCRIPTION",
+    "EMBED_BATCH",
+    "EMBEDDINGS_TOKENS_NOTE",
+    "MAX_AGENT_TURNS",
+    "RAG_EXPECTED_SOURCES",
+    "RAG_QUESTIONS",
+    "RAG_SYSTEM",
+    "SEARCH_DESCRIPTION",
+    "STRUCTURED_EMAIL",
+    "STRUCTURED_SYSTEM",
+    "TOP_K",
+    "CalculatorArgs",
+    "ConvertArgs",
+    "Order",
+    "SearchArgs",
 ]

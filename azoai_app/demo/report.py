@@ -84,7 +84,9 @@ def show_order(console: Console, order: object) -> None:
 def print_table(console: Console, results: Sequence[StepResult], total: float) -> None:
     """One row per step, then totals; ``-`` marks a number the metadata did not carry."""
     console.section("Summary")
-    console.line(f"  {'framework':<11}{'step':<11}{'status':<7}{'time':>8}{'tokens':>9}{'requests':>10}{'retries':>9}  region")
+    console.line(
+        f"  {'framework':<11}{'step':<11}{'status':<7}{'time':>8}{'tokens':>9}{'requests':>10}{'retries':>9}  region"
+    )
     notes: list[str] = []
     for r in results:
         if r.prompt_tokens is None and r.completion_tokens is None:

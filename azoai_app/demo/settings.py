@@ -37,9 +37,13 @@ class DemoSettings:
         return kw
 
 
-def resolve_settings(args: argparse.Namespace, env: dict[str, str], console: Console, stack: list[Callable[[], None]]) -> DemoSettings:
+def resolve_settings(
+    args: argparse.Namespace, env: dict[str, str], console: Console, stack: list[Callable[[], None]]
+) -> DemoSettings:
     endpoint = env.get("AZURE_OPENAI_ENDPOINT", "").strip()
-    api_version = args.api_version or env.get("AZURE_OPENAI_API_VERSION") or env.get("OPENAI_API_VERSION") or DEFAULT_API_VERSION
+    api_version = (
+        args.api_version or env.get("AZURE_OPENAI_API_VERSION") or env.get("OPENAI_API_VERSION") or DEFAULT_API_VERSION
+    )
     if args.emulator or not endpoint:
         from shared_core.emulator import server
 
@@ -88,4 +92,10 @@ def resolve_settings(args: argparse.Namespace, env: dict[str, str], console: Con
     )  # fmt: skip
 
 
-__all__ = ["DEFAULT_API_VERSION", "DEFAULT_CHAT_DEPLOYMENT", "DEFAULT_EMBEDDING_DEPLOYMENT", "DemoSettings", "resolve_settings"]
+__all__ = [
+    "DEFAULT_API_VERSION",
+    "DEFAULT_CHAT_DEPLOYMENT",
+    "DEFAULT_EMBEDDING_DEPLOYMENT",
+    "DemoSettings",
+    "resolve_settings",
+]

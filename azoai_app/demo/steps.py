@@ -129,9 +129,7 @@ class Runner:
             seconds = time.perf_counter() - start
             self.current = None
             wire = self.meter.take()
-            regions, source = (
-                (tuple(step.regions), "metadata") if step.regions else (tuple(wire.regions), "header")
-            )
+            regions, source = (tuple(step.regions), "metadata") if step.regions else (tuple(wire.regions), "header")
             result = StepResult(
                 framework, name, seconds, step.prompt_tokens, step.completion_tokens,
                 wire.requests, wire.retries, regions, source, ok, step.tokens_note,

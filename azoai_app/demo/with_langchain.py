@@ -6,9 +6,23 @@ from collections.abc import Sequence
 from typing import Any
 
 from azoai_app.demo.content import (
-    AGENT_QUESTION, AGENT_SYSTEM, CALCULATOR_DESCRIPTION, CONVERT_DESCRIPTION, EMBED_BATCH, EMBEDDINGS_TOKENS_NOTE,
-    MAX_AGENT_TURNS, RAG_QUESTIONS, RAG_SYSTEM, SEARCH_DESCRIPTION, STRUCTURED_EMAIL, STRUCTURED_SYSTEM, TOP_K,
-    CalculatorArgs, ConvertArgs, Order, SearchArgs,
+    AGENT_QUESTION,
+    AGENT_SYSTEM,
+    CALCULATOR_DESCRIPTION,
+    CONVERT_DESCRIPTION,
+    EMBED_BATCH,
+    EMBEDDINGS_TOKENS_NOTE,
+    MAX_AGENT_TURNS,
+    RAG_QUESTIONS,
+    RAG_SYSTEM,
+    SEARCH_DESCRIPTION,
+    STRUCTURED_EMAIL,
+    STRUCTURED_SYSTEM,
+    TOP_K,
+    CalculatorArgs,
+    ConvertArgs,
+    Order,
+    SearchArgs,
 )  # fmt: skip
 from azoai_app.demo.corpus import Chunk, format_context, format_passages, unique_sources
 from azoai_app.demo.report import shorten, show_order
@@ -45,19 +59,31 @@ def run_langchain(settings: DemoSettings, runner: Runner, chunks: Sequence[Chunk
         step.add_region(meta.get("region") or (meta.get("headers") or {}).get("x-ms-region"))
 
     store = InMemoryVectorStore(embedding=embeddings)
-    with runner.step(fw, 1, "index", "RAG: chunk, embed and index the corpus (AzureOpenAIEmbeddings + InMemoryVectorStore)") as st:
+    with runner.step(
+        fw, 1, "index", "RAG: chunk, embed and index the corpus (AzureOpenAIEmbeddings + InMemoryVectorStore)"
+    ) as st:
         st.tokens_note = EMBEDDINGS_TOKENS_NOTE
         con.write(f"  embedding {len(chunks)} chunks:")
         for i in range(0, len(chunks), EMBED_BATCH):
             batch = chunks[i : i + EMBED_BATCH]
-            store.add_documents([Document(page_content=c.text, metadata={"source": c.source, "title": c.title, "body": c.body}) for c in batch])
+            store.add_documents(
+                [
+                    Document(page_content=c.text, metadata={"source": c.source, "title": c.title, "body": c.body})
+                    for c in batch
+                ]
+            )
             con.write(f" {min(i + EMBED_BATCH, len(chunks))}")
         con.line(" done")
 
     def retrieve(query: str, k: int = TOP_K) -> list[Chunk]:
-        return [Chunk(d.metadata["source"], d.metadata["title"], d.metadata["body"]) for d in store.similarity_search(query, k=k)]
+        return [
+            Chunk(d.metadata["source"], d.metadata["title"], d.metadata["body"])
+            for d in store.similarity_search(query, k=k)
+        ]
 
-    with runner.step(fw, 2, "rag", "RAG: three questions answered from the corpus, with citations (last one streamed)") as st:
+    with runner.step(
+        fw, 2, "rag", "RAG: three questions answered from the corpus, with citations (last one streamed)"
+    ) as st:
         for n, question in enumerate(RAG_QUESTIONS, 1):
             hits = retrieve(question)
             messages: list[BaseMessage] = [
@@ -89,7 +115,9 @@ def run_langchain(settings: DemoSettings, runner: Runner, chunks: Sequence[Chunk
         StructuredTool.from_function(convert_units, name="convert_units", description=CONVERT_DESCRIPTION, args_schema=ConvertArgs),
     ]  # fmt: skip
     by_name = {t.name: t for t in tools}
-    with runner.step(fw, 3, "agent", "Agent: tool-calling loop (bind_tools) over search_docs, calculator, convert_units") as st:
+    with runner.step(
+        fw, 3, "agent", "Agent: tool-calling loop (bind_tools) over search_docs, calculator, convert_units"
+    ) as st:
         con.wrapped("  Q: ", AGENT_QUESTION)
         agent = llm.bind_tools(tools)
         history: list[BaseMessage] = [SystemMessage(AGENT_SYSTEM), HumanMessage(AGENT_QUESTION)]
@@ -110,7 +138,9 @@ def run_langchain(settings: DemoSettings, runner: Runner, chunks: Sequence[Chunk
             con.line(f"  (stopped after {MAX_AGENT_TURNS} model turns)")
         con.wrapped("  A: ", history[-1].text if isinstance(history[-1], AIMessage) else "(no answer)")
 
-    with runner.step(fw, 4, "structured", "Structured output: with_structured_output(Order) -> validated Pydantic object") as st:
+    with runner.step(
+        fw, 4, "structured", "Structured output: with_structured_output(Order) -> validated Pydantic object"
+    ) as st:
         con.wrapped("  email: ", STRUCTURED_EMAIL)
         structured = llm.with_structured_output(Order, include_raw=True)
         out: Any = structured.invoke([SystemMessage(STRUCTURED_SYSTEM), HumanMessage(STRUCTURED_EMAIL)])

@@ -6,9 +6,23 @@ from collections.abc import Sequence
 from typing import Any
 
 from azoai_app.demo.content import (
-    AGENT_QUESTION, AGENT_SYSTEM, CALCULATOR_DESCRIPTION, CONVERT_DESCRIPTION, EMBED_BATCH, EMBEDDINGS_TOKENS_NOTE,
-    MAX_AGENT_TURNS, RAG_QUESTIONS, RAG_SYSTEM, SEARCH_DESCRIPTION, STRUCTURED_EMAIL, STRUCTURED_SYSTEM, TOP_K,
-    CalculatorArgs, ConvertArgs, Order, SearchArgs,
+    AGENT_QUESTION,
+    AGENT_SYSTEM,
+    CALCULATOR_DESCRIPTION,
+    CONVERT_DESCRIPTION,
+    EMBED_BATCH,
+    EMBEDDINGS_TOKENS_NOTE,
+    MAX_AGENT_TURNS,
+    RAG_QUESTIONS,
+    RAG_SYSTEM,
+    SEARCH_DESCRIPTION,
+    STRUCTURED_EMAIL,
+    STRUCTURED_SYSTEM,
+    TOP_K,
+    CalculatorArgs,
+    ConvertArgs,
+    Order,
+    SearchArgs,
 )  # fmt: skip
 from azoai_app.demo.corpus import Chunk, format_context, format_passages, unique_sources
 from azoai_app.demo.report import shorten, show_order
@@ -71,12 +85,14 @@ def _llamaindex_steps(settings: DemoSettings, runner: Runner, chunks: Sequence[C
     )  # fmt: skip
 
     nodes = [TextNode(text=c.text, metadata={"source": c.source, "title": c.title, "body": c.body}) for c in chunks]
-    with runner.step(fw, 1, "index", "RAG: chunk, embed and index the corpus (AzureOpenAIEmbedding + VectorStoreIndex)") as st:
+    with runner.step(
+        fw, 1, "index", "RAG: chunk, embed and index the corpus (AzureOpenAIEmbedding + VectorStoreIndex)"
+    ) as st:
         st.tokens_note = EMBEDDINGS_TOKENS_NOTE
         con.write(f"  embedding {len(nodes)} chunks:")
         for i in range(0, len(nodes), EMBED_BATCH):
             batch = nodes[i : i + EMBED_BATCH]
-            for node, vector in zip(batch, embed_model.get_text_embedding_batch([n.text for n in batch])):
+            for node, vector in zip(batch, embed_model.get_text_embedding_batch([n.text for n in batch]), strict=False):
                 node.embedding = vector
             con.write(f" {min(i + EMBED_BATCH, len(nodes))}")
         index = VectorStoreIndex(nodes, embed_model=embed_model)  # vectors present: no re-embedding
@@ -114,7 +130,9 @@ def _llamaindex_steps(settings: DemoSettings, runner: Runner, chunks: Sequence[C
         FunctionTool.from_defaults(fn=convert_units, name="convert_units", description=CONVERT_DESCRIPTION, fn_schema=ConvertArgs),
     ]  # fmt: skip
     by_name = {t.metadata.name: t for t in tools}
-    with runner.step(fw, 3, "agent", "Agent: tool-calling loop (chat_with_tools) over search_docs, calculator, convert_units"):
+    with runner.step(
+        fw, 3, "agent", "Agent: tool-calling loop (chat_with_tools) over search_docs, calculator, convert_units"
+    ):
         con.wrapped("  Q: ", AGENT_QUESTION)
         history = [ChatMessage(role="system", content=AGENT_SYSTEM), ChatMessage(role="user", content=AGENT_QUESTION)]
         answer = "(no answer)"

@@ -50,8 +50,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from pydantic import SecretStr
@@ -106,8 +107,7 @@ class Target:
 
     def __repr__(self) -> str:
         # default_headers / default_query may hold APIM keys or SAS signatures: masked by name
-        shown = ", ".join(f"{f.name}={masked_setting(f.name, getattr(self, f.name))!r}" for f in fields(self)
-                          if f.repr)
+        shown = ", ".join(f"{f.name}={masked_setting(f.name, getattr(self, f.name))!r}" for f in fields(self) if f.repr)
         return f"Target({shown})"
 
 
@@ -251,11 +251,18 @@ class Draft:
     def target(self) -> Target:
         assert self.credential is not None, "the credential rule runs last"
         return Target(
-            name=self.settings.name or self.endpoint.host, kind=self.kind, base=self.base,
-            deployment=self.deployment, api_version=self.api_version, cloud=self.cloud,
-            token_scope=self.token_scope, credential=self.credential,
-            weight=float(self.settings.weight), default_headers=self.default_headers,
-            default_query=self.default_query, spelling=self.spelling,
+            name=self.settings.name or self.endpoint.host,
+            kind=self.kind,
+            base=self.base,
+            deployment=self.deployment,
+            api_version=self.api_version,
+            cloud=self.cloud,
+            token_scope=self.token_scope,
+            credential=self.credential,
+            weight=float(self.settings.weight),
+            default_headers=self.default_headers,
+            default_query=self.default_query,
+            spelling=self.spelling,
         )
 
 
@@ -267,8 +274,11 @@ def rule_one_endpoint_setting(d: Draft) -> None:
     sp = d.spelling
     given = [n for n in _ENDPOINT_SETTINGS if getattr(d.settings, n)]
     if len(given) > 1:
-        uses = {"azure_endpoint": "for a resource URL", "resource_name": "for its name",
-                "base_url": "for a gateway's full URL prefix"}
+        uses = {
+            "azure_endpoint": "for a resource URL",
+            "resource_name": "for its name",
+            "base_url": "for a gateway's full URL prefix",
+        }
         which = ", ".join(f"{sp.kw(n)} {uses[n]}" for n in _ENDPOINT_SETTINGS if sp.has(n))
         raise ConfigurationError(
             f"{' and '.join(sp.kw(n) for n in given)} were both given: pass only one ({which})",
@@ -313,8 +323,12 @@ def rule_api_version(d: Draft) -> None:
     s, sp, url = d.settings, d.spelling, d.endpoint
     arg = validate_api_version(s.api_version, spelling=sp) if s.api_version else None
     if url.api_version is not None:
-        found = validate_api_version(url.api_version, d.endpoint_setting, spelling=sp,
-                                     subject=f"the api-version {url.api_version!r} in {d.where}")
+        found = validate_api_version(
+            url.api_version,
+            d.endpoint_setting,
+            spelling=sp,
+            subject=f"the api-version {url.api_version!r} in {d.where}",
+        )
         if arg and arg != found:
             raise ConfigurationError(
                 f"{d.where} says api-version={found} but {sp.kw('api_version', arg)} was given: "
@@ -416,8 +430,9 @@ def rule_credential(d: Draft) -> None:
     # lazily: keeps the import light; identity imports azure-identity lazily too
     from shared_core.connection.credential_resolution import choose_credential
 
-    d.credential = choose_credential(d.settings, kind=d.kind, scope=d.token_scope, env=d.env,
-                                     spelling=d.spelling, where=d.base)
+    d.credential = choose_credential(
+        d.settings, kind=d.kind, scope=d.token_scope, env=d.env, spelling=d.spelling, where=d.base
+    )
 
 
 #: The steps of ``resolve_target``, in order: (what it decides, rule).
@@ -466,14 +481,26 @@ def resolve_target(
     ``spelling`` is how the caller's users spell the settings in messages (default: these names).
     """
     settings = Settings(
-        azure_endpoint=azure_endpoint, resource_name=resource_name, base_url=base_url,
-        deployment=deployment, default_deployment=default_deployment, api_version=api_version,
-        api_key=api_key, azure_ad_token=azure_ad_token,
+        azure_endpoint=azure_endpoint,
+        resource_name=resource_name,
+        base_url=base_url,
+        deployment=deployment,
+        default_deployment=default_deployment,
+        api_version=api_version,
+        api_key=api_key,
+        azure_ad_token=azure_ad_token,
         azure_ad_token_provider=azure_ad_token_provider,
-        azure_ad_async_token_provider=azure_ad_async_token_provider, credential=credential,
-        azure_auth_mode=azure_auth_mode, tenant_id=tenant_id, client_id=client_id,
-        client_secret=client_secret, token_scope=token_scope, name=name,
-        default_headers=default_headers, default_query=default_query, weight=weight,
+        azure_ad_async_token_provider=azure_ad_async_token_provider,
+        credential=credential,
+        azure_auth_mode=azure_auth_mode,
+        tenant_id=tenant_id,
+        client_id=client_id,
+        client_secret=client_secret,
+        token_scope=token_scope,
+        name=name,
+        default_headers=default_headers,
+        default_query=default_query,
+        weight=weight,
         require_deployment=require_deployment,
     )
     draft = Draft(settings, os.environ if env is None else env, spelling or CORE)
@@ -483,8 +510,24 @@ def resolve_target(
 
 
 __all__ = [
-    "CHINA_SCOPE", "ClientOptions", "DEFAULT_API_VERSION", "Draft", "OPENAI_BASE", "PUBLIC_SCOPE",
-    "RULES", "Settings", "Spelling", "Target", "USGOV_SCOPE", "V1_VERSIONS", "cloud_for_host",
-    "deployment_in_endpoint", "is_loopback", "missing_deployment", "parse_endpoint",
-    "public_params", "resolve_target", "validate_api_version",
+    "CHINA_SCOPE",
+    "ClientOptions",
+    "DEFAULT_API_VERSION",
+    "Draft",
+    "OPENAI_BASE",
+    "PUBLIC_SCOPE",
+    "RULES",
+    "Settings",
+    "Spelling",
+    "Target",
+    "USGOV_SCOPE",
+    "V1_VERSIONS",
+    "cloud_for_host",
+    "deployment_in_endpoint",
+    "is_loopback",
+    "missing_deployment",
+    "parse_endpoint",
+    "public_params",
+    "resolve_target",
+    "validate_api_version",
 ]

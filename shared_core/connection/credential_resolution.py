@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import threading
 import warnings
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
@@ -25,6 +25,7 @@ from shared_core.connection.credentials import (
 )
 from shared_core.connection.identity import IDENTITY_MODES, NamedIdentitySource, authority_for, is_token_credential
 from shared_core.connection.secret_values import clean_secret
+from shared_core.connection.spelling import CORE, Spelling
 from shared_core.connection.token_sources import (
     AsyncTokenProvider,
     NamedSource,
@@ -33,7 +34,6 @@ from shared_core.connection.token_sources import (
     StaticTokenSource,
     TokenProvider,
 )
-from shared_core.connection.spelling import CORE, Spelling
 from shared_core.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -75,8 +75,16 @@ def _mode(sp: Spelling, mode: str) -> str:
     return f"{flag} {mode}" if sp.flags and flag.startswith("-") else f'{flag}="{mode}"'
 
 
-def _named(mode: str, *, scope: str, env: Mapping[str, str], tenant_id: str | None, client_id: str | None,
-           client_secret: str | SecretStr | None, spelling: Spelling = CORE) -> BearerTokenCredential:
+def _named(
+    mode: str,
+    *,
+    scope: str,
+    env: Mapping[str, str],
+    tenant_id: str | None,
+    client_id: str | None,
+    client_secret: str | SecretStr | None,
+    spelling: Spelling = CORE,
+) -> BearerTokenCredential:
     sp = spelling
     _need_scope(scope, _mode(sp, mode))
     tenant = tenant_id or env.get("AZURE_TENANT_ID") or None
@@ -104,8 +112,7 @@ def _named(mode: str, *, scope: str, env: Mapping[str, str], tenant_id: str | No
             missing.append(("AZURE_FEDERATED_TOKEN_FILE", "AZURE_FEDERATED_TOKEN_FILE"))
     if missing:
         what = "; ".join(
-            f"set {var}" if arg == var or not sp.has(arg) else f"set {var} or pass {sp.kw(arg)}"
-            for arg, var in missing
+            f"set {var}" if arg == var or not sp.has(arg) else f"set {var} or pass {sp.kw(arg)}" for arg, var in missing
         )
         first = missing[0][0]
         raise ConfigurationError(
@@ -201,8 +208,7 @@ def resolve_credential(
             key = api_key if api_key is not None else env.get("AZURE_OPENAI_API_KEY")
             if key is None or callable(key):
                 raise ConfigurationError(
-                    f"{_mode(sp, 'key')} needs an API key: pass {sp.kw('api_key')} or set "
-                    "AZURE_OPENAI_API_KEY",
+                    f"{_mode(sp, 'key')} needs an API key: pass {sp.kw('api_key')} or set AZURE_OPENAI_API_KEY",
                     setting=sp.name("api_key"),
                 )
             return ApiKeyCredential(key, style=key_style, setting=sp.name("api_key"))
@@ -218,8 +224,15 @@ def resolve_credential(
                     setting=sp.name("azure_ad_token") if sp.has("azure_ad_token") else "AZURE_OPENAI_AD_TOKEN",
                 )
             return BearerTokenCredential(StaticTokenSource(token, setting=sp.name("azure_ad_token")), scope=scope)
-        return _named(mode, scope=scope, env=env, tenant_id=tenant_id, client_id=client_id,
-                      client_secret=client_secret, spelling=sp)
+        return _named(
+            mode,
+            scope=scope,
+            env=env,
+            tenant_id=tenant_id,
+            client_id=client_id,
+            client_secret=client_secret,
+            spelling=sp,
+        )
     if azure_ad_token_provider is not None or azure_ad_async_token_provider is not None:
         return _providers(azure_ad_token_provider, azure_ad_async_token_provider, scope)
     if azure_ad_token is not None:
@@ -236,8 +249,9 @@ def resolve_credential(
         return ApiKeyCredential(env["AZURE_OPENAI_API_KEY"], style=key_style, setting="AZURE_OPENAI_API_KEY")
     if all(env.get(v) for v in _WORKLOAD_VARS):
         try:
-            return _named("workload", scope=scope, env=env, tenant_id=None, client_id=None, client_secret=None,
-                          spelling=sp)
+            return _named(
+                "workload", scope=scope, env=env, tenant_id=None, client_id=None, client_secret=None, spelling=sp
+            )
         except ConfigurationError as exc:
             raise ConfigurationError(
                 f"{', '.join(_WORKLOAD_VARS)} are set, so workload identity was selected, but: {exc} "
@@ -260,7 +274,6 @@ def no_credential(sp: Spelling = CORE) -> ConfigurationError:
         "no credential for Azure OpenAI: " + ", or ".join(ways),
         setting=sp.name("api_key") if sp.has("api_key") else "AZURE_OPENAI_API_KEY",
     )
-
 
 
 # ---------------------------------------------------------------------------------------------
@@ -295,8 +308,9 @@ def _warn_key_ignored(key_from: str, token_from: str, where: str) -> None:
     )
 
 
-def _openai_key(s: Settings, key: Any, token_like: list[str], scope: str, env: Mapping[str, str],
-                sp: Spelling) -> Credential:
+def _openai_key(
+    s: Settings, key: Any, token_like: list[str], scope: str, env: Mapping[str, str], sp: Spelling
+) -> Credential:
     """api.openai.com: an OpenAI key (argument, else ``OPENAI_API_KEY``) sent as a Bearer header."""
     if token_like or (callable(s.api_key) and not isinstance(s.api_key, SecretStr)):
         what = sp.kw(token_like[0]) if token_like else f"a callable {sp.kw('api_key')}"
@@ -308,15 +322,15 @@ def _openai_key(s: Settings, key: Any, token_like: list[str], scope: str, env: M
     key = key if key is not None else _secret(env.get("OPENAI_API_KEY"))
     if key is None:
         raise ConfigurationError(
-            f"no OpenAI API key for api.openai.com: pass {sp.kw('api_key', 'sk-...')} or set "
-            "OPENAI_API_KEY",
+            f"no OpenAI API key for api.openai.com: pass {sp.kw('api_key', 'sk-...')} or set OPENAI_API_KEY",
             setting=sp.name("api_key"),
         )
     return resolve_credential(api_key=key, scope=scope, env={}, key_style="bearer", spelling=sp)
 
 
-def _token_over_key(key: Any, token_like: list[str], env: Mapping[str, str], sp: Spelling,
-                    where: str) -> tuple[Any, dict[str, str]]:
+def _token_over_key(
+    key: Any, token_like: list[str], env: Mapping[str, str], sp: Spelling, where: str
+) -> tuple[Any, dict[str, str]]:
     """(the key still to send, the environment ``resolve_credential`` may read): a token from
     anywhere beats a key from anywhere; among keys and among tokens an argument beats the
     environment. Only the environment variable chosen stays visible, so auth cannot re-pick."""
@@ -335,7 +349,12 @@ def _token_over_key(key: Any, token_like: list[str], env: Mapping[str, str], sp:
 
 
 def choose_credential(
-    settings: Settings, *, kind: Kind, scope: str, env: Mapping[str, str], spelling: Spelling = CORE,
+    settings: Settings,
+    *,
+    kind: Kind,
+    scope: str,
+    env: Mapping[str, str],
+    spelling: Spelling = CORE,
     where: str = "this endpoint",
 ) -> Credential:
     """The credential of a target, then ``resolve_credential`` builds it.
@@ -351,8 +370,12 @@ def choose_credential(
     # str / SecretStr are cleaned here; a provider or a key holder (AzureKeyCredential) goes as is
     key = _secret(s.api_key) if isinstance(s.api_key, (str, SecretStr)) or s.api_key is None else s.api_key
     token = _secret(s.azure_ad_token)
-    given = {"azure_ad_token": token, "azure_ad_token_provider": s.azure_ad_token_provider,
-             "azure_ad_async_token_provider": s.azure_ad_async_token_provider, "credential": s.credential}
+    given = {
+        "azure_ad_token": token,
+        "azure_ad_token_provider": s.azure_ad_token_provider,
+        "azure_ad_async_token_provider": s.azure_ad_async_token_provider,
+        "credential": s.credential,
+    }
     token_like = [n for n in _TOKEN_SETTINGS if given[n] is not None]
     if kind == "openai":
         return _openai_key(s, key, token_like, scope, env, sp)
@@ -360,10 +383,18 @@ def choose_credential(
     if s.azure_auth_mode is None:
         key, auth_env = _token_over_key(key, token_like, env, sp, where)
     return resolve_credential(
-        api_key=key, azure_ad_token=token, azure_ad_token_provider=s.azure_ad_token_provider,
-        azure_ad_async_token_provider=s.azure_ad_async_token_provider, credential=s.credential,
-        azure_auth_mode=s.azure_auth_mode, tenant_id=s.tenant_id, client_id=s.client_id,
-        client_secret=s.client_secret, scope=scope, env=auth_env, spelling=sp,
+        api_key=key,
+        azure_ad_token=token,
+        azure_ad_token_provider=s.azure_ad_token_provider,
+        azure_ad_async_token_provider=s.azure_ad_async_token_provider,
+        credential=s.credential,
+        azure_auth_mode=s.azure_auth_mode,
+        tenant_id=s.tenant_id,
+        client_id=s.client_id,
+        client_secret=s.client_secret,
+        scope=scope,
+        env=auth_env,
+        spelling=sp,
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping
+from typing import Literal
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from shared_core.connection.spelling import CORE, Spelling
@@ -33,9 +33,7 @@ _V1_PATH = re.compile(
     r"^(?P<head>.*/v1)(?:/(?:chat/completions|completions|embeddings|audio/[a-z]+|images/[a-z]+"
     r"|files|batches|fine_tuning/jobs|models|responses)(?:/.*)?)?$"
 )
-_OPERATION_TAIL = re.compile(
-    r"/(?:chat/completions|completions|embeddings|audio/[a-z]+|images/[a-z]+|responses)$"
-)
+_OPERATION_TAIL = re.compile(r"/(?:chat/completions|completions|embeddings|audio/[a-z]+|images/[a-z]+|responses)$")
 # one DNS label: letters (IDN too), digits, hyphens, underscores (seen in private DNS names)
 _LABEL = re.compile(r"^[^\W_](?:[\w-]{0,61}[^\W_])?$")
 _PUBLIC_SUFFIXES = (".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com")
@@ -116,8 +114,12 @@ def _netloc(setting: str, url: str, raw: str, spelling: Spelling) -> tuple[str, 
         port = parts.port
     except ValueError:
         port_text = parts.netloc.rsplit("@", 1)[-1].split("]")[-1].split(":", 1)[-1]
-        raise _malformed(setting, url, f"its port {port_text!r} is not one number (two ports, or "
-                         "letters?); Azure OpenAI needs no port: drop it", spelling) from None
+        raise _malformed(
+            setting,
+            url,
+            f"its port {port_text!r} is not one number (two ports, or letters?); Azure OpenAI needs no port: drop it",
+            spelling,
+        ) from None
     if port == 0:
         raise _malformed(setting, url, "port 0 is not a port (use 1-65535, or none)", spelling)
     problem = _host_problem(host)
@@ -125,8 +127,7 @@ def _netloc(setting: str, url: str, raw: str, spelling: Spelling) -> tuple[str, 
         raise _malformed(setting, url, problem, spelling)
     if parts.username or parts.password:
         raise ConfigurationError(
-            f"{spelling.name(setting)} contains user:password@: put the key in "
-            f"{spelling.kw('api_key')} instead",
+            f"{spelling.name(setting)} contains user:password@: put the key in {spelling.kw('api_key')} instead",
             setting=spelling.name(setting),
         )
     shown = f"[{host}]" if ":" in host else host
@@ -134,9 +135,7 @@ def _netloc(setting: str, url: str, raw: str, spelling: Spelling) -> tuple[str, 
     return scheme, host, netloc, parts.path + ("?" + parts.query if parts.query else "")
 
 
-def _split_url(
-    url: str, setting: str, spelling: Spelling = CORE
-) -> tuple[str, str, str, dict[str, str], str | None]:
+def _split_url(url: str, setting: str, spelling: Spelling = CORE) -> tuple[str, str, str, dict[str, str], str | None]:
     """(scheme, netloc, path without trailing slash, extra query, api-version from the query)."""
     raw = url.strip().strip("\"'")  # quotes pasted from a .env file
     if "://" not in raw:
@@ -174,14 +173,18 @@ def parse_endpoint(url: str, *, setting: str, is_base_url: bool, spelling: Spell
         prefix = m.group("prefix")
         if not is_base_url and not prefix.endswith("/openai"):
             prefix += "/openai"
-        return _Parsed("dated", origin + prefix, host, deployment=m.group("deployment"),
-                       api_version=version, query=query)
+        return _Parsed(
+            "dated", origin + prefix, host, deployment=m.group("deployment"), api_version=version, query=query
+        )
     v1 = _V1_PATH.match(path)
     if v1 and (is_base_url or v1.group("head").endswith("/openai/v1")):
         return _Parsed("v1", origin + v1.group("head"), host, api_version=version, query=query)
     if not is_base_url and _OPERATION_TAIL.search(path):
-        hint = (" (that is Azure AI Foundry's model-inference route, which azoai does not speak)"
-                if path.startswith("/models/") else "")
+        hint = (
+            " (that is Azure AI Foundry's model-inference route, which azoai does not speak)"
+            if path.startswith("/models/")
+            else ""
+        )
         raise ConfigurationError(
             f"{spelling.kw(setting, url)} looks like a request URL, but not one of Azure OpenAI's"
             f"{hint}: give the resource URL ({origin}/) with {spelling.kw('deployment', '<name>')}, "
@@ -206,6 +209,15 @@ def deployment_in_endpoint(url: str | None, *, is_base_url: bool = False) -> str
 
 
 __all__ = [
-    "CHINA_SCOPE", "Cloud", "EXAMPLE_ENDPOINT", "Kind", "OPENAI_BASE", "PUBLIC_SCOPE", "USGOV_SCOPE",
-    "cloud_for_host", "deployment_in_endpoint", "is_loopback", "parse_endpoint",
+    "CHINA_SCOPE",
+    "Cloud",
+    "EXAMPLE_ENDPOINT",
+    "Kind",
+    "OPENAI_BASE",
+    "PUBLIC_SCOPE",
+    "USGOV_SCOPE",
+    "cloud_for_host",
+    "deployment_in_endpoint",
+    "is_loopback",
+    "parse_endpoint",
 ]

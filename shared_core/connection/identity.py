@@ -83,8 +83,7 @@ def import_identity(feature: str, *, setting: str) -> Any:
         return importlib.import_module("azure.identity")
     except ImportError as exc:
         raise ConfigurationError(
-            f"{feature} needs the azure-identity package, which is not installed. "
-            f"Install it with: {INSTALL_HINT}",
+            f"{feature} needs the azure-identity package, which is not installed. Install it with: {INSTALL_HINT}",
             setting=setting,
         ) from exc
 
@@ -171,8 +170,7 @@ def ensure_picklable(obj: Any, role: str, hint: str) -> None:
         pickle.dumps(obj)
     except Exception as exc:
         raise pickle.PicklingError(
-            f"cannot pickle this credential: its {role} ({type(obj).__qualname__}) cannot be pickled "
-            f"({exc}). {hint}"
+            f"cannot pickle this credential: its {role} ({type(obj).__qualname__}) cannot be pickled ({exc}). {hint}"
         ) from exc
 
 
@@ -246,9 +244,7 @@ class NamedIdentitySource:
             return cls(**kwargs)
         except ValueError as exc:
             setting = "tenant_id" if "tenant" in str(exc).lower() else "azure_auth_mode"
-            raise ConfigurationError(
-                f"{self.class_name} rejected its settings: {exc}", setting=setting
-            ) from exc
+            raise ConfigurationError(f"{self.class_name} rejected its settings: {exc}", setting=setting) from exc
 
     def credential(self) -> Any:
         """The live azure-identity object, built on first use."""

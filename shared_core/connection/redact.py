@@ -161,6 +161,14 @@ def install_httpx_log_filter() -> None:
 
 
 __all__ = [
-    "HttpxLogFilter", "MASK", "install_httpx_log_filter", "is_secret_name", "masked_setting",
-    "public_params", "public_url", "redact_text", "refuse_masked", "scrub_exception",
+    "HttpxLogFilter",
+    "MASK",
+    "install_httpx_log_filter",
+    "is_secret_name",
+    "masked_setting",
+    "public_params",
+    "public_url",
+    "redact_text",
+    "refuse_masked",
+    "scrub_exception",
 ]

@@ -40,7 +40,8 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
-from typing import TYPE_CHECKING, Annotated, Any, Callable, Literal, Mapping, Sequence, Union
+from collections.abc import Callable, Mapping, Sequence
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BeforeValidator, SecretStr
@@ -51,27 +52,42 @@ from shared_core.errors import ConfigurationError
 
 LoadBalancing = Literal["priority", "weighted"]
 LOAD_BALANCING: tuple[str, ...] = ("priority", "weighted")
-Fallback = Union[Mapping[str, Any], str, Target]
+Fallback = Mapping[str, Any] | str | Target
 
 #: settings whose values are secrets (adapters keep them as ``SecretStr`` and out of dumps)
 SECRET_SETTINGS: tuple[str, ...] = ("api_key", "azure_ad_token", "client_secret")
 _ENDPOINT = ("azure_endpoint", "resource_name", "base_url")
-_AUTH = frozenset({
-    "api_key", "azure_ad_token", "azure_ad_token_provider", "azure_ad_async_token_provider",
-    "credential", "azure_auth_mode", "tenant_id", "client_id", "client_secret", "token_scope",
-})
-_SETTINGS = frozenset({*_ENDPOINT, *_AUTH, "deployment", "api_version", "name", "weight",
-                       "default_headers", "default_query", "model"})
+_AUTH = frozenset(
+    {
+        "api_key",
+        "azure_ad_token",
+        "azure_ad_token_provider",
+        "azure_ad_async_token_provider",
+        "credential",
+        "azure_auth_mode",
+        "tenant_id",
+        "client_id",
+        "client_secret",
+        "token_scope",
+    }
+)
+_SETTINGS = frozenset(
+    {*_ENDPOINT, *_AUTH, "deployment", "api_version", "name", "weight", "default_headers", "default_query", "model"}
+)
 #: both frameworks' spellings -> the core's
 ALIASES: Mapping[str, str] = {
-    "azure_deployment": "deployment", "deployment_name": "deployment", "engine": "deployment",
-    "deployment_id": "deployment", "api_base": "base_url", "openai_api_base": "base_url",
-    "openai_api_version": "api_version", "openai_api_key": "api_key",
+    "azure_deployment": "deployment",
+    "deployment_name": "deployment",
+    "engine": "deployment",
+    "deployment_id": "deployment",
+    "api_base": "base_url",
+    "openai_api_base": "base_url",
+    "openai_api_version": "api_version",
+    "openai_api_key": "api_key",
     "azure_credential": "credential",
 }
 # the primary's environment, never a fallback's
-_PRIMARY_ENV = ("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN",
-                "AZURE_OPENAI_DEPLOYMENT")
+_PRIMARY_ENV = ("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN", "AZURE_OPENAI_DEPLOYMENT")
 # priority as weights: the Router never picks a weight-0 target while a weighted one is usable,
 # and among weight-0 targets it takes the first in order (routing.py: "zero weight is backup only")
 _BACKUP_WEIGHT = 0.0
@@ -79,8 +95,9 @@ _BACKUP_WEIGHT = 0.0
 
 def _fail(index: int | None, setting: str, message: str) -> ConfigurationError:
     where = "the primary" if index is None else f"fallbacks[{index}]"
-    return ConfigurationError(f"{where}: {message}",
-                              setting=setting if index is None else f"fallbacks[{index}].{setting}")
+    return ConfigurationError(
+        f"{where}: {message}", setting=setting if index is None else f"fallbacks[{index}].{setting}"
+    )
 
 
 def normalize_fallback(entry: Fallback, index: int) -> dict[str, Any] | Target:
@@ -90,38 +107,55 @@ def normalize_fallback(entry: Fallback, index: int) -> dict[str, Any] | Target:
         return entry
     if isinstance(entry, str):
         if not entry.strip():
-            raise _fail(index, "azure_endpoint", "is an empty string: give the endpoint URL of "
-                        "another resource, e.g. 'https://my-westeurope.openai.azure.com/'")
+            raise _fail(
+                index,
+                "azure_endpoint",
+                "is an empty string: give the endpoint URL of "
+                "another resource, e.g. 'https://my-westeurope.openai.azure.com/'",
+            )
         return {"azure_endpoint": entry.strip()}
     if not isinstance(entry, Mapping):
-        raise _fail(index, "type", f"is a {type(entry).__name__}: give an endpoint URL, a dict of "
-                    "settings such as {'azure_endpoint': ..., 'api_key': ...}, or a Target")
+        raise _fail(
+            index,
+            "type",
+            f"is a {type(entry).__name__}: give an endpoint URL, a dict of "
+            "settings such as {'azure_endpoint': ..., 'api_key': ...}, or a Target",
+        )
     out: dict[str, Any] = {}
     for raw_key, value in entry.items():
         key = ALIASES.get(raw_key, raw_key)
         if key not in _SETTINGS:
             close = difflib.get_close_matches(str(raw_key), sorted({*_SETTINGS, *ALIASES}), n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
-            raise _fail(index, str(raw_key), f"unknown setting {raw_key!r}: {hint}known settings are "
-                        f"{', '.join(sorted(_SETTINGS - {'model'}))}")
+            raise _fail(
+                index,
+                str(raw_key),
+                f"unknown setting {raw_key!r}: {hint}known settings are {', '.join(sorted(_SETTINGS - {'model'}))}",
+            )
         if value is None:
             continue
         if key in out and out[key] != value:
-            raise _fail(index, key, f"{key!r} is given twice (as {raw_key!r} too) with different "
-                        "values: keep one")
+            raise _fail(index, key, f"{key!r} is given twice (as {raw_key!r} too) with different values: keep one")
         out[key] = value
     given = [k for k in _ENDPOINT if out.get(k)]
     if not given:
-        raise _fail(index, "azure_endpoint", "says no endpoint: give 'azure_endpoint' "
-                    "('https://<resource>.openai.azure.com/'), 'resource_name' or 'base_url'")
+        raise _fail(
+            index,
+            "azure_endpoint",
+            "says no endpoint: give 'azure_endpoint' "
+            "('https://<resource>.openai.azure.com/'), 'resource_name' or 'base_url'",
+        )
     if len(given) > 1:
         raise _fail(index, given[1], f"gives both {given[0]!r} and {given[1]!r}: keep one")
     weight = out.get("weight")
     if weight is not None and (isinstance(weight, bool) or not isinstance(weight, (int, float))):
         raise _fail(index, "weight", f"weight={weight!r} is not a number: give e.g. 1 or 0.5")
     if "name" in out and (not isinstance(out["name"], str) or not out["name"].strip()):
-        raise _fail(index, "name", f"name={out['name']!r} must be a non-empty string (it is "
-                    "reported as the target that served a call)")
+        raise _fail(
+            index,
+            "name",
+            f"name={out['name']!r} must be a non-empty string (it is reported as the target that served a call)",
+        )
     return out
 
 
@@ -130,8 +164,9 @@ def hide_secrets(entry: Any) -> Any:
     them out of ``repr``). Anything else is returned as is, for the core to judge."""
     if not isinstance(entry, Mapping):
         return entry
-    return {k: SecretStr(v) if ALIASES.get(k, k) in SECRET_SETTINGS and isinstance(v, str) else v
-            for k, v in entry.items()}
+    return {
+        k: SecretStr(v) if ALIASES.get(k, k) in SECRET_SETTINGS and isinstance(v, str) else v for k, v in entry.items()
+    }
 
 
 def hide_fallback_secrets(value: Any) -> Any:
@@ -195,13 +230,21 @@ def _inherit(primary: Target, settings: dict[str, Any], index: int) -> dict[str,
         if model is not None and kw.get("deployment") not in (None, model):
             raise _fail(index, "model", "gives both 'model' and 'deployment': keep 'model'")
         if model is None and kw.get("deployment") is None:
-            raise _fail(index, "model", f"{url} is OpenAI itself, which takes a model name, not "
-                        "the Azure deployment's name: give 'model', e.g. 'gpt-4o-mini'")
+            raise _fail(
+                index,
+                "model",
+                f"{url} is OpenAI itself, which takes a model name, not "
+                "the Azure deployment's name: give 'model', e.g. 'gpt-4o-mini'",
+            )
         kw["deployment"] = model if model is not None else kw["deployment"]
         return kw  # nothing Azure's applies to OpenAI: its key comes from api_key / OPENAI_API_KEY
     if model is not None:
-        raise _fail(index, "model", "'model' is only for an api.openai.com fallback; for Azure "
-                    "give 'deployment' (the deployment's name in that resource)")
+        raise _fail(
+            index,
+            "model",
+            "'model' is only for an api.openai.com fallback; for Azure "
+            "give 'deployment' (the deployment's name in that resource)",
+        )
     if "deployment" not in kw and parsed.deployment is None and primary.deployment:
         kw["deployment"] = primary.deployment
     if "api_version" not in kw and parsed.kind == "dated" and parsed.api_version is None:
@@ -227,19 +270,30 @@ def _inherit(primary: Target, settings: dict[str, Any], index: int) -> dict[str,
     elif cred.kind == "token" and cloud == primary.cloud != "custom" and scope == primary.token_scope:
         kw["credential"] = cred  # one token cache for every region
     elif cred.kind == "token":
-        where = ("a custom domain or gateway, not a known Azure host" if cloud == "custom"
-                 else f"on the {cloud} cloud, the primary on {primary.cloud}")
-        raise _fail(index, "credential", f"{origin} is {where}, so the primary's Entra ID token is "
-                    "not sent there: give this fallback its own 'credential' (or "
-                    "'azure_ad_token_provider'); the same credential object is fine if that host "
-                    "accepts Entra ID tokens")
+        where = (
+            "a custom domain or gateway, not a known Azure host"
+            if cloud == "custom"
+            else f"on the {cloud} cloud, the primary on {primary.cloud}"
+        )
+        raise _fail(
+            index,
+            "credential",
+            f"{origin} is {where}, so the primary's Entra ID token is "
+            "not sent there: give this fallback its own 'credential' (or "
+            "'azure_ad_token_provider'); the same credential object is fine if that host "
+            "accepts Entra ID tokens",
+        )
     else:
         example = {setting: url, "api_key": "..."}
-        raise _fail(index, "api_key", f"{origin} is another resource than the primary "
-                    f"({_origin(primary.base)}), and an API key belongs to one resource, so the "
-                    f"primary's key is not sent there: give it its own, e.g. {example}, or use "
-                    "Entra ID (credential= / azure_ad_token_provider=), which covers every resource "
-                    "of the same cloud")
+        raise _fail(
+            index,
+            "api_key",
+            f"{origin} is another resource than the primary "
+            f"({_origin(primary.base)}), and an API key belongs to one resource, so the "
+            f"primary's key is not sent there: give it its own, e.g. {example}, or use "
+            "Entra ID (credential= / azure_ad_token_provider=), which covers every resource "
+            "of the same cloud",
+        )
     return kw
 
 
@@ -262,8 +316,8 @@ def resolve_targets(
         fallbacks = ()
     if isinstance(fallbacks, (str, bytes, Mapping, Target)):
         raise ConfigurationError(
-            f"fallbacks must be a list, got a {type(fallbacks).__name__}: wrap it, "
-            "fallbacks=[...]", setting="fallbacks")
+            f"fallbacks must be a list, got a {type(fallbacks).__name__}: wrap it, fallbacks=[...]", setting="fallbacks"
+        )
     fallbacks = list(fallbacks)
     priority = load_balancing == "priority"
     environ: Mapping[str, str] = os.environ if env is None else env
@@ -273,7 +327,9 @@ def resolve_targets(
         if priority and primary.get("weight") not in (None, 1, 1.0):
             raise ConfigurationError(
                 "weight is given but load_balancing='priority' ignores weights: pass "
-                "load_balancing='weighted', or drop weight", setting="weight")
+                "load_balancing='weighted', or drop weight",
+                setting="weight",
+            )
         first = resolve_target(**primary, env=environ)
     fb_env = {k: v for k, v in environ.items() if k not in _PRIMARY_ENV}
     targets = [first]
@@ -283,8 +339,12 @@ def resolve_targets(
             target = norm
         else:
             if priority and norm.get("weight") is not None:
-                raise _fail(i, "weight", "weight is given but load_balancing='priority' ignores "
-                            "weights: pass load_balancing='weighted', or drop weight")
+                raise _fail(
+                    i,
+                    "weight",
+                    "weight is given but load_balancing='priority' ignores "
+                    "weights: pass load_balancing='weighted', or drop weight",
+                )
             kw = _inherit(first, norm, i)
             try:
                 target = resolve_target(**kw, env=fb_env)
@@ -294,25 +354,44 @@ def resolve_targets(
                 target = dataclasses.replace(target, name=f"{target.name}/{target.deployment}")
         twin = next((t for t in targets if (t.base, t.deployment) == (target.base, target.deployment)), None)
         if twin is not None:
-            raise _fail(i, "deployment", f"repeats target {twin.name!r} ({target.base}, deployment "
-                        f"{target.deployment!r}): a fallback must be another resource or deployment")
+            raise _fail(
+                i,
+                "deployment",
+                f"repeats target {twin.name!r} ({target.base}, deployment "
+                f"{target.deployment!r}): a fallback must be another resource or deployment",
+            )
         clash = next((t for t in targets if t.name == target.name), None)
         if clash is not None:
-            raise _fail(i, "name", f"name {target.name!r} is already used by another target (same "
-                        "endpoint and deployment?): give each target a distinct 'name', or drop "
-                        "the duplicate")
+            raise _fail(
+                i,
+                "name",
+                f"name {target.name!r} is already used by another target (same "
+                "endpoint and deployment?): give each target a distinct 'name', or drop "
+                "the duplicate",
+            )
         if priority and isinstance(norm, Target) and target.weight != 1.0:
-            raise _fail(i, "weight", "this Target has a weight but load_balancing='priority' "
-                        "ignores weights: pass load_balancing='weighted'")
+            raise _fail(
+                i,
+                "weight",
+                "this Target has a weight but load_balancing='priority' "
+                "ignores weights: pass load_balancing='weighted'",
+            )
         targets.append(target)
     if priority and len(targets) > 1:
-        targets = [dataclasses.replace(t, weight=1.0 if k == 0 else _BACKUP_WEIGHT)
-                   for k, t in enumerate(targets)]
+        targets = [dataclasses.replace(t, weight=1.0 if k == 0 else _BACKUP_WEIGHT) for k, t in enumerate(targets)]
     return tuple(targets)
 
 
 __all__ = [
-    "ALIASES", "Fallback", "FallbacksField", "LOAD_BALANCING", "LoadBalancing",
-    "SECRET_SETTINGS", "hide_fallback_secrets", "hide_secrets", "normalize_fallback",
-    "public_settings", "resolve_targets",
+    "ALIASES",
+    "Fallback",
+    "FallbacksField",
+    "LOAD_BALANCING",
+    "LoadBalancing",
+    "SECRET_SETTINGS",
+    "hide_fallback_secrets",
+    "hide_secrets",
+    "normalize_fallback",
+    "public_settings",
+    "resolve_targets",
 ]

@@ -18,9 +18,9 @@ by asking the target's credential.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
 from urllib.parse import quote, urlencode
 
 from shared_core.connection.config import Target
@@ -28,14 +28,11 @@ from shared_core.errors import ConfigurationError
 from shared_core.types import DEPLOYMENT_OPERATIONS
 
 #: Operations sent as multipart/form-data (httpx sets the content-type with its boundary).
-MULTIPART_OPERATIONS: frozenset[str] = frozenset(
-    {"audio/transcriptions", "audio/translations", "images/edits"}
-)
+MULTIPART_OPERATIONS: frozenset[str] = frozenset({"audio/transcriptions", "audio/translations", "images/edits"})
 # read-only: shared by every Route
 _JSON = MappingProxyType({"accept": "application/json", "content-type": "application/json"})
 _ACCEPT_JSON = MappingProxyType({"accept": "application/json"})
-_SPEECH = MappingProxyType({"accept": "application/octet-stream",
-                            "content-type": "application/json"})
+_SPEECH = MappingProxyType({"accept": "application/octet-stream", "content-type": "application/json"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,9 +40,7 @@ def clean_secret(value: str | SecretStr, setting: str, env_var: str | None, *, r
     subject = f"{setting} returned a token that" if returned else setting
     where = f" (check {env_var})" if env_var else ""
     if not raw:
-        raise ConfigurationError(
-            f"{subject} is empty{where}: it must be the secret itself", setting=setting
-        )
+        raise ConfigurationError(f"{subject} is empty{where}: it must be the secret itself", setting=setting)
     if any(c.isspace() or ord(c) < 32 for c in raw):
         raise ConfigurationError(
             f"{subject} contains whitespace or control characters{where}: it was probably pasted "

@@ -98,8 +98,9 @@ class _TokenCache:
             claims, self.claims = self.claims, None
             return "lead", valid, self.flight, claims
 
-    def settle(self, flight: _Flight, token: FetchedToken | None, error: BaseException | None,
-               old: _Entry | None) -> None:
+    def settle(
+        self, flight: _Flight, token: FetchedToken | None, error: BaseException | None, old: _Entry | None
+    ) -> None:
         now = self.owner.clock()
         with self.lock:
             current = self.flight is flight

@@ -48,8 +48,7 @@ def _provider_token(result: Any, what: str, *, returned: bool = True) -> Fetched
             clean_secret(fetched.token, what, None, returned=returned), fetched.expires_on, fetched.refresh_on
         )
     raise ConfigurationError(
-        f"{what} returned {type(result).__name__}; it must return the token as a string "
-        "(or an azure.core AccessToken)",
+        f"{what} returned {type(result).__name__}; it must return the token as a string (or an azure.core AccessToken)",
         setting=what,
     )
 
@@ -323,6 +322,11 @@ class NamedSource:
 
 
 __all__ = [
-    "AsyncTokenProvider", "NamedSource", "ObjectSource", "ProviderSource", "StaticTokenSource",
-    "TokenProvider", "TokenSource",
+    "AsyncTokenProvider",
+    "NamedSource",
+    "ObjectSource",
+    "ProviderSource",
+    "StaticTokenSource",
+    "TokenProvider",
+    "TokenSource",
 ]

@@ -15,8 +15,9 @@ import json
 import logging
 import re
 import uuid
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import replace
-from typing import Any, AsyncIterator, Iterable
+from typing import Any
 
 from . import azure, ops, ops_media, rules
 from .azure import AzureError
@@ -30,12 +31,14 @@ log = logging.getLogger("azoai.emulator")
 JSON = dict[str, Any]
 
 #: Dated api-versions Azure OpenAI serves (inference and authoring), oldest first.
-API_VERSIONS = frozenset("""
+API_VERSIONS = frozenset(
+    """
 2022-12-01 2023-03-15-preview 2023-05-15 2023-06-01-preview 2023-07-01-preview 2023-08-01-preview 2023-09-01-preview
 2023-10-01-preview 2023-12-01-preview 2024-02-01 2024-02-15-preview 2024-03-01-preview 2024-04-01-preview
 2024-05-01-preview 2024-06-01 2024-07-01-preview 2024-08-01-preview 2024-09-01-preview 2024-10-01-preview 2024-10-21
 2024-12-01-preview 2025-01-01-preview 2025-02-01-preview 2025-03-01-preview 2025-04-01-preview
-""".split())
+""".split()
+)
 V1_VERSIONS = (None, "", "v1", "preview", "latest")
 
 #: operation path -> (Azure operation name for errors, deployment kinds that serve it, rate-limit op id)
@@ -131,7 +134,7 @@ class EmulatorApp:
     async def handle(self, req: Request, seq: int, ids: tuple[str, str]) -> Response | StreamResponse:
         path = req.path.rstrip("/")
         if path.startswith("/_emulator/"):
-            return self._admin(req, path[len("/_emulator/"):])
+            return self._admin(req, path[len("/_emulator/") :])
         inst = self.faults.instance
         if inst.region_down:
             self.faults.decide(None)
@@ -155,9 +158,14 @@ class EmulatorApp:
         return resp
 
     def _base_headers(self, req: Request, ids: tuple[str, str]) -> dict[str, str]:
-        return {"apim-request-id": ids[0], "x-request-id": ids[1], "x-ms-region": self.config.region,
-                "x-ms-client-request-id": req.headers.get("x-ms-client-request-id", "Not-Set"),
-                "strict-transport-security": azure.BASE_HEADERS[0][1], "x-content-type-options": "nosniff"}
+        return {
+            "apim-request-id": ids[0],
+            "x-request-id": ids[1],
+            "x-ms-region": self.config.region,
+            "x-ms-client-request-id": req.headers.get("x-ms-client-request-id", "Not-Set"),
+            "strict-transport-security": azure.BASE_HEADERS[0][1],
+            "x-content-type-options": "nosniff",
+        }
 
     def _authenticate(self, req: Request, style: str) -> None:
         key = req.headers.get("api-key")
@@ -199,8 +207,16 @@ class EmulatorApp:
             raise azure.deployment_not_found()
         return dep
 
-    async def _scoped(self, req: Request, style: str, deployment: str | None, op: str, version: str | None,
-                      seq: int, ids: tuple[str, str]) -> Response | StreamResponse:
+    async def _scoped(
+        self,
+        req: Request,
+        style: str,
+        deployment: str | None,
+        op: str,
+        version: str | None,
+        seq: int,
+        ids: tuple[str, str],
+    ) -> Response | StreamResponse:
         body: JSON = {}
         fields: JSON = {}
         files: JSON = {}
@@ -224,14 +240,29 @@ class EmulatorApp:
         if decision.latency_ms:
             await asyncio.sleep(decision.latency_ms / 1000)
         try:
-            return await self._run_op(req, op, dep, body, fields, files, version, seq, headers, decision, rl_op, ids,
-                                      v1=style == "v1")
+            return await self._run_op(
+                req, op, dep, body, fields, files, version, seq, headers, decision, rl_op, ids, v1=style == "v1"
+            )
         except AzureError as err:
             return self._error(err, ids, req, headers)
 
-    async def _run_op(self, req: Request, op: str, dep: Deployment, body: JSON, fields: JSON, files: JSON,
-                      version: str | None, seq: int, headers: dict[str, str], decision: Decision, rl_op: str,
-                      ids: tuple[str, str], *, v1: bool = False) -> Response | StreamResponse:
+    async def _run_op(
+        self,
+        req: Request,
+        op: str,
+        dep: Deployment,
+        body: JSON,
+        fields: JSON,
+        files: JSON,
+        version: str | None,
+        seq: int,
+        headers: dict[str, str],
+        decision: Decision,
+        rl_op: str,
+        ids: tuple[str, str],
+        *,
+        v1: bool = False,
+    ) -> Response | StreamResponse:
         if decision.kind == "close":
             raise _Abort()
         if decision.kind == "throttle":
@@ -250,8 +281,9 @@ class EmulatorApp:
         # a 400 carries x-ratelimit-* headers.
         self._admit(dep, ops.estimate_tokens(op, body), headers, rl_op, version)
         if op == "chat/completions":
-            plan = ops.chat_plan(body, dep, self.config, version, seq, now, style="v1" if v1 else "dated",
-                                 base_url=req.base_url)
+            plan = ops.chat_plan(
+                body, dep, self.config, version, seq, now, style="v1" if v1 else "dated", base_url=req.base_url
+            )
             opts = body.get("stream_options")
             plan.obfuscate = v1 and not (isinstance(opts, dict) and opts.get("include_obfuscation") is False)
             if plan.stream:
@@ -273,8 +305,11 @@ class EmulatorApp:
                 if img is None:
                     raise azure.missing_parameter("image")
                 if not img.data.startswith(b"\x89PNG"):
-                    raise azure.bad_request("Invalid image file or mode for image 1, please check your image file.",
-                                            param="image", code="invalid_image_format")
+                    raise azure.bad_request(
+                        "Invalid image file or mode for image 1, please check your image file.",
+                        param="image",
+                        code="invalid_image_format",
+                    )
                 source = img.data
                 body = {k: v for k, v in fields.items() if k != "model"}
                 if "n" in body:
@@ -306,15 +341,21 @@ class EmulatorApp:
             err.headers.update({"retry-after": str(secs), "retry-after-ms": str(int(v.retry_after * 1000))})
             raise err
 
-    def _stream(self, events: list[JSON], flags: list[bool], headers: dict[str, str], spec: FaultSpec | None,
-                ids: tuple[str, str]) -> StreamResponse:
+    def _stream(
+        self,
+        events: list[JSON],
+        flags: list[bool],
+        headers: dict[str, str],
+        spec: FaultSpec | None,
+        ids: tuple[str, str],
+    ) -> StreamResponse:
         headers = dict(headers)
         headers["cache-control"] = "no-cache, must-revalidate"
         headers["x-accel-buffering"] = "no"
 
         async def gen() -> AsyncIterator[Any]:
             content = 0
-            for event, is_content in zip(events, flags):
+            for event, is_content in zip(events, flags, strict=False):
                 if spec is not None and is_content:
                     if spec.stream_cut_after is not None and content >= spec.stream_cut_after:
                         yield "cut"
@@ -331,15 +372,21 @@ class EmulatorApp:
 
         return StreamResponse(200, gen(), headers)
 
-    def _error(self, err: AzureError, ids: tuple[str, str], req: Request | None, scoped: dict[str, str] | None) -> Response:
+    def _error(
+        self, err: AzureError, ids: tuple[str, str], req: Request | None, scoped: dict[str, str] | None
+    ) -> Response:
         if err.status == 401:
             headers = {"apim-request-id": ids[0]}
         elif scoped is not None and err.scoped:
             headers = dict(scoped)
             headers.pop("azureml-model-session", None)
         else:
-            headers = {"apim-request-id": ids[0], "x-ms-region": self.config.region,
-                       "strict-transport-security": azure.BASE_HEADERS[0][1], "x-content-type-options": "nosniff"}
+            headers = {
+                "apim-request-id": ids[0],
+                "x-ms-region": self.config.region,
+                "strict-transport-security": azure.BASE_HEADERS[0][1],
+                "x-content-type-options": "nosniff",
+            }
             if req is not None and "x-ms-client-request-id" in req.headers:
                 headers["x-ms-client-request-id"] = req.headers["x-ms-client-request-id"]
         headers.update(err.headers)
@@ -361,17 +408,34 @@ class EmulatorApp:
     def _models(self, req: Request, rest: list[str]) -> Response:
         models: dict[str, JSON] = {}
         for d in self.config.deployments.values():
-            caps = {"chat_completion": d.kind in ("chat", "reasoning"), "completion": d.kind == "completions",
-                    "embeddings": d.kind == "embeddings", "inference": True, "fine_tune": d.kind == "chat",
-                    "scale_types": ["standard"]}
-            models[d.model] = {"id": d.model, "object": "model", "created_at": 1_700_000_000, "status": "succeeded",
-                               "lifecycle_status": "generally-available", "capabilities": caps,
-                               "deprecation": {"inference": 1_900_000_000}}
+            caps = {
+                "chat_completion": d.kind in ("chat", "reasoning"),
+                "completion": d.kind == "completions",
+                "embeddings": d.kind == "embeddings",
+                "inference": True,
+                "fine_tune": d.kind == "chat",
+                "scale_types": ["standard"],
+            }
+            models[d.model] = {
+                "id": d.model,
+                "object": "model",
+                "created_at": 1_700_000_000,
+                "status": "succeeded",
+                "lifecycle_status": "generally-available",
+                "capabilities": caps,
+                "deprecation": {"inference": 1_900_000_000},
+            }
         for job in self.jobs.fine_tuned_models():
-            models[job["fine_tuned_model"]] = {"id": job["fine_tuned_model"], "object": "model", "created_at": job["finished_at"],
-                                               "status": "succeeded", "model": job["model"], "fine_tune": job["id"],
-                                               "lifecycle_status": "generally-available",
-                                               "capabilities": {"chat_completion": True, "inference": True, "fine_tune": False}}
+            models[job["fine_tuned_model"]] = {
+                "id": job["fine_tuned_model"],
+                "object": "model",
+                "created_at": job["finished_at"],
+                "status": "succeeded",
+                "model": job["model"],
+                "fine_tune": job["id"],
+                "lifecycle_status": "generally-available",
+                "capabilities": {"chat_completion": True, "inference": True, "fine_tune": False},
+            }
         if req.method != "GET":
             raise azure.resource_not_found()
         if rest:
@@ -403,7 +467,7 @@ class EmulatorApp:
 
     def _admin(self, req: Request, sub: str) -> Response:
         if sub.startswith("blobs/") and req.method == "GET":
-            data = self.blobs.get(sub[len("blobs/"):])
+            data = self.blobs.get(sub[len("blobs/") :])
             if data is None:
                 raise azure.resource_not_found()
             return Response(200, data, content_type="image/png")
@@ -416,8 +480,11 @@ class EmulatorApp:
             payload = req.json()
             dep = payload.pop("deployment", None)
             if dep is not None and dep not in self.config.deployments:
-                raise azure.bad_request(f"Unknown deployment {dep!r} for fault injection; known: "
-                                        f"{', '.join(sorted(self.config.deployments))}.", param="deployment")
+                raise azure.bad_request(
+                    f"Unknown deployment {dep!r} for fault injection; known: "
+                    f"{', '.join(sorted(self.config.deployments))}.",
+                    param="deployment",
+                )
             try:
                 spec = FaultSpec.from_dict(payload)
             except (ValueError, TypeError) as exc:
@@ -430,13 +497,23 @@ class EmulatorApp:
         """Deployments, faults in force, rate-limit windows and counters (``GET /_emulator/state``)."""
         return {
             "region": self.config.region,
-            "deployments": {n: {"model": d.model, "kind": d.kind, "tpm": d.tpm, "rpm": d.requests_per_minute,
-                                "dimensions": d.dimensions} for n, d in self.config.deployments.items()},
+            "deployments": {
+                n: {
+                    "model": d.model,
+                    "kind": d.kind,
+                    "tpm": d.tpm,
+                    "rpm": d.requests_per_minute,
+                    "dimensions": d.dimensions,
+                }
+                for n, d in self.config.deployments.items()
+            },
             "faults": self.faults.state(),
             "rate_limits": self.limiter.snapshot(),
             "served": dict(self.served),
             "requests": self.seq,
-            "files": len(self.jobs.files), "batches": len(self.jobs.batches), "fine_tuning_jobs": len(self.jobs.ft_jobs),
+            "files": len(self.jobs.files),
+            "batches": len(self.jobs.batches),
+            "fine_tuning_jobs": len(self.jobs.ft_jobs),
         }
 
     def reset(self) -> None:
@@ -455,7 +532,7 @@ def _parse_path(path: str) -> tuple[str, str | None, str, list[str]] | None:
         op = m.group(2)
         return ("dated", m.group(1), op, []) if op in SCOPED_OPS else None
     style = "dated"
-    rest_path = path[len("/openai/"):] if path.startswith("/openai/") else None
+    rest_path = path[len("/openai/") :] if path.startswith("/openai/") else None
     if rest_path is None:
         return None
     if rest_path.startswith("v1/"):
@@ -488,7 +565,7 @@ async def _wait_disconnect(receive: Receive, timeout: float) -> None:
 
     try:
         await asyncio.wait_for(until_disconnect(), timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pass
 
 

@@ -26,7 +26,9 @@ class AzureError(Exception):
         self.scoped = scoped  # False: no deployment/rate-limit headers (401, 404, version errors)
 
 
-def _oai(message: str, *, param: str | None = None, code: str | None = None, type_: str | None = "invalid_request_error") -> JSON:
+def _oai(
+    message: str, *, param: str | None = None, code: str | None = None, type_: str | None = "invalid_request_error"
+) -> JSON:
     return {"error": {"message": message, "type": type_, "param": param, "code": code}}
 
 
@@ -91,19 +93,28 @@ def context_length_exceeded(limit: int, got: int, *, param: str = "messages") ->
 
 def unauthorized_key(missing: bool = False) -> AzureError:
     if missing:
-        msg = ("Access denied due to missing subscription key. Make sure to include subscription key when making "
-               "requests to an API.")
+        msg = (
+            "Access denied due to missing subscription key. Make sure to include subscription key when making "
+            "requests to an API."
+        )
     else:
-        msg = ("Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key "
-               "for an active subscription and use a correct regional API endpoint for your resource.")
+        msg = (
+            "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key "
+            "for an active subscription and use a correct regional API endpoint for your resource."
+        )
     return AzureError(401, {"error": {"code": "401", "message": msg}}, scoped=False)
 
 
 def unauthorized_token(audience: str) -> AzureError:
     return AzureError(
         401,
-        {"error": {"code": "401", "message": f"Unauthorized. Access token is missing, invalid, audience is incorrect "
-                   f"({audience}), or have expired."}},
+        {
+            "error": {
+                "code": "401",
+                "message": f"Unauthorized. Access token is missing, invalid, audience is incorrect "
+                f"({audience}), or have expired.",
+            }
+        },
         scoped=False,
     )
 
@@ -119,8 +130,13 @@ def api_version_not_supported() -> AzureError:
 def deployment_not_found() -> AzureError:
     return AzureError(
         404,
-        {"error": {"code": "DeploymentNotFound", "message": "The API deployment for this resource does not exist. If you "
-                   "created the deployment within the last 5 minutes, please wait a moment and try again."}},
+        {
+            "error": {
+                "code": "DeploymentNotFound",
+                "message": "The API deployment for this resource does not exist. If you "
+                "created the deployment within the last 5 minutes, please wait a moment and try again.",
+            }
+        },
         scoped=False,
     )
 
@@ -133,23 +149,35 @@ def unknown_model(name: str) -> AzureError:
 def operation_not_supported(operation: str, model: str) -> AzureError:
     return AzureError(
         400,
-        {"error": {"code": "OperationNotSupported", "message": f"The {operation} operation does not work with the "
-                   f"specified model, {model}. Please choose different model and try again. You can learn more about "
-                   "which models can be used with each operation here: https://go.microsoft.com/fwlink/?linkid=2197993."}},
+        {
+            "error": {
+                "code": "OperationNotSupported",
+                "message": f"The {operation} operation does not work with the "
+                f"specified model, {model}. Please choose different model and try again. You can learn more about "
+                "which models can be used with each operation here: https://go.microsoft.com/fwlink/?linkid=2197993.",
+            }
+        },
     )
 
 
 def not_found(kind: str, ident: str) -> AzureError:
-    return AzureError(404, {"error": {"code": "NotFound", "message": f"{kind} with id '{ident}' not found."}}, scoped=False)
+    return AzureError(
+        404, {"error": {"code": "NotFound", "message": f"{kind} with id '{ident}' not found."}}, scoped=False
+    )
 
 
 def rate_limited(operation: str, api_version: str, which: str, seconds: int) -> AzureError:
     return AzureError(
         429,
-        {"error": {"code": "429", "message": f"Requests to the {operation} Operation under Azure OpenAI API version "
-                   f"{api_version} have exceeded {which} rate limit of your current AIServices S0 pricing tier. Please "
-                   f"retry after {seconds} second{'s' if seconds != 1 else ''}. Please contact Azure support service if you "
-                   "would like to further increase the default rate limit."}},
+        {
+            "error": {
+                "code": "429",
+                "message": f"Requests to the {operation} Operation under Azure OpenAI API version "
+                f"{api_version} have exceeded {which} rate limit of your current AIServices S0 pricing tier. Please "
+                f"retry after {seconds} second{'s' if seconds != 1 else ''}. Please contact Azure support service if you "
+                "would like to further increase the default rate limit.",
+            }
+        },
     )
 
 
@@ -162,8 +190,12 @@ def server_error(status: int, request_id: str) -> AzureError:
             type_="server_error",
         )
     else:
-        body = {"error": {"code": str(status), "message": "The service is temporarily unable to process your request. "
-                          "Please try again later."}}
+        body = {
+            "error": {
+                "code": str(status),
+                "message": "The service is temporarily unable to process your request. Please try again later.",
+            }
+        }
     return AzureError(status, body)
 
 
@@ -175,48 +207,73 @@ def stream_error_event(request_id: str) -> JSON:
 def safe_filter_results(*, jailbreak: bool = False, protected: bool = False) -> JSON:
     """Content-filter results with nothing filtered, categories in Azure's (alphabetical) order."""
     out: JSON = {}
-    for cat in sorted(SEVERITY_CATEGORIES + (("jailbreak",) if jailbreak else ()) +
-                      (("protected_material_code", "protected_material_text") if protected else ())):
-        out[cat] = {"filtered": False, "detected": False} if cat in DETECTION_CATEGORIES else {"filtered": False, "severity": "safe"}
+    for cat in sorted(
+        SEVERITY_CATEGORIES
+        + (("jailbreak",) if jailbreak else ())
+        + (("protected_material_code", "protected_material_text") if protected else ())
+    ):
+        out[cat] = (
+            {"filtered": False, "detected": False}
+            if cat in DETECTION_CATEGORIES
+            else {"filtered": False, "severity": "safe"}
+        )
     return out
 
 
 def filtered_results(category: str, *, jailbreak: bool, severity: str = "medium") -> JSON:
     """Filter results with one category tripped."""
     out = safe_filter_results(jailbreak=jailbreak or category == "jailbreak")
-    out[category] = {"filtered": True, "detected": True} if category in DETECTION_CATEGORIES else {"filtered": True, "severity": severity}
+    out[category] = (
+        {"filtered": True, "detected": True}
+        if category in DETECTION_CATEGORIES
+        else {"filtered": True, "severity": severity}
+    )
     return out
 
 
 def prompt_filter_results(n_prompts: int = 1) -> list[JSON]:
-    return [{"prompt_index": i, "content_filter_results": safe_filter_results(jailbreak=True)} for i in range(n_prompts)]
+    return [
+        {"prompt_index": i, "content_filter_results": safe_filter_results(jailbreak=True)} for i in range(n_prompts)
+    ]
 
 
 def prompt_filtered(category: str) -> AzureError:
     """The real 400 content_filter / ResponsibleAIPolicyViolation body for a prompt."""
     return AzureError(
         400,
-        {"error": {
-            "message": "The response was filtered due to the prompt triggering Azure OpenAI's content management policy. "
-                       "Please modify your prompt and retry. To learn more about our content filtering policies please read "
-                       "our documentation: https://go.microsoft.com/fwlink/?linkid=2198766",
-            "type": None, "param": "prompt", "code": "content_filter", "status": 400,
-            "innererror": {"code": "ResponsibleAIPolicyViolation",
-                           "content_filter_result": filtered_results(category, jailbreak=True)},
-        }},
+        {
+            "error": {
+                "message": "The response was filtered due to the prompt triggering Azure OpenAI's content management policy. "
+                "Please modify your prompt and retry. To learn more about our content filtering policies please read "
+                "our documentation: https://go.microsoft.com/fwlink/?linkid=2198766",
+                "type": None,
+                "param": "prompt",
+                "code": "content_filter",
+                "status": 400,
+                "innererror": {
+                    "code": "ResponsibleAIPolicyViolation",
+                    "content_filter_result": filtered_results(category, jailbreak=True),
+                },
+            }
+        },
     )
 
 
 def image_prompt_filtered(category: str, revised_prompt: str) -> AzureError:
     return AzureError(
         400,
-        {"error": {
-            "code": "content_policy_violation",
-            "message": "Your request was rejected as a result of our safety system. Your prompt may contain text that is "
-                       "not allowed by our safety system.",
-            "inner_error": {"code": "ResponsibleAIPolicyViolation", "revised_prompt": revised_prompt,
-                            "content_filter_results": filtered_results(category, jailbreak=True)},
-        }},
+        {
+            "error": {
+                "code": "content_policy_violation",
+                "message": "Your request was rejected as a result of our safety system. Your prompt may contain text that is "
+                "not allowed by our safety system.",
+                "inner_error": {
+                    "code": "ResponsibleAIPolicyViolation",
+                    "revised_prompt": revised_prompt,
+                    "content_filter_results": filtered_results(category, jailbreak=True),
+                },
+            }
+        },
     )
 
 

@@ -13,7 +13,8 @@ import json
 import math
 import re
 import struct
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 JSON = dict[str, Any]
 
@@ -27,6 +28,7 @@ _STOP = frozenset(
 
 
 # --- tokens ---------------------------------------------------------------------------------
+
 
 def count_tokens(text: str) -> int:
     """The emulator's tokenizer: one token per word run or punctuation mark (documented estimate)."""
@@ -43,7 +45,9 @@ def message_text(message: JSON) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("type") in ("text", "input_text"))
+        return " ".join(
+            str(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("type") in ("text", "input_text")
+        )
     return ""
 
 
@@ -61,6 +65,7 @@ def count_message_tokens(messages: Sequence[JSON], tools: Sequence[JSON] | None 
 
 
 # --- words ----------------------------------------------------------------------------------
+
 
 def words(text: str) -> list[str]:
     return _WORD_RE.findall(text.lower())
@@ -81,6 +86,7 @@ def _stem(w: str) -> str:
 
 # --- embeddings -----------------------------------------------------------------------------
 
+
 def embed(text: str, dimensions: int) -> list[float]:
     """Feature-hashed bag of content words and bigrams, signed, L2-normalised. Deterministic.
 
@@ -90,7 +96,7 @@ def embed(text: str, dimensions: int) -> list[float]:
     vec = [0.0] * dimensions
     all_words = words(text)
     toks = [_stem(w) for w in all_words if w not in _STOP] or [_stem(w) for w in all_words]
-    feats = [(t, 1.0) for t in toks] + [(f"{a} {b}", 0.5) for a, b in zip(toks, toks[1:])]
+    feats = [(t, 1.0) for t in toks] + [(f"{a} {b}", 0.5) for a, b in zip(toks, toks[1:], strict=False)]
     if not feats:
         feats = [("\x00empty", 1.0)]
     for feat, weight in feats:
@@ -109,6 +115,7 @@ def embedding_base64(vec: Sequence[float]) -> str:
 
 
 # --- sentences and context ------------------------------------------------------------------
+
 
 def sentences(text: str) -> list[str]:
     out: list[str] = []
@@ -135,7 +142,7 @@ def split_question(text: str) -> tuple[str, str]:
     if len(lines) > 1:
         for i in range(len(lines) - 1, -1, -1):
             if lines[i].strip().endswith("?"):
-                return "\n".join(lines[:i] + lines[i + 1:]), lines[i].strip()
+                return "\n".join(lines[:i] + lines[i + 1 :]), lines[i].strip()
         return "\n".join(lines[:-1]), lines[-1].strip()
     return "", text.strip()
 
@@ -168,7 +175,7 @@ def _arithmetic(question: str) -> str | None:
         return None
     a, op, b = float(m.group(1)), m.group(2), float(m.group(3))
     try:
-        val = {"+": a + b, "-": a - b, "*": a * b, "x": a * b, "×": a * b, "/": a / b if b else math.nan, "^": a ** b}[op]
+        val = {"+": a + b, "-": a - b, "*": a * b, "x": a * b, "×": a * b, "/": a / b if b else math.nan, "^": a**b}[op]
     except OverflowError:
         return None
     return str(int(val)) if val == int(val) else f"{val:g}"
@@ -185,8 +192,10 @@ def compose_answer(messages: Sequence[JSON]) -> str:
     if tail_tools:
         names = _tool_call_names(messages)
         question = last_user_text(messages)
-        parts = [tool_sentence(names.get(str(m.get("tool_call_id")), "the tool"), message_text(m), question)
-                 for m in reversed(tail_tools)]
+        parts = [
+            tool_sentence(names.get(str(m.get("tool_call_id")), "the tool"), message_text(m), question)
+            for m in reversed(tail_tools)
+        ]
         return "Based on the tool results: " + " ".join(parts)
     context, question = gather_context(messages)
     if context:
@@ -199,7 +208,11 @@ def compose_answer(messages: Sequence[JSON]) -> str:
     if context:
         return "The provided context does not contain the answer."
     shown = " ".join(question.split()[:16])
-    return f"This is a deterministic reply from the azoai emulator to: {shown}" if shown else "Hello from the azoai emulator."
+    return (
+        f"This is a deterministic reply from the azoai emulator to: {shown}"
+        if shown
+        else "Hello from the azoai emulator."
+    )
 
 
 _TOOL_LABEL = re.compile(r"^\s*\[[^\]\n]{1,80}\]\s*")
@@ -242,8 +255,11 @@ def _json_summary(text: str) -> str | None:
     except ValueError:
         return None
     if isinstance(data, dict):
-        items = [f"{k} {json.dumps(v, ensure_ascii=False) if isinstance(v, (bool, type(None))) else v}"
-                 for k, v in data.items() if not isinstance(v, (dict, list))]
+        items = [
+            f"{k} {json.dumps(v, ensure_ascii=False) if isinstance(v, (bool, type(None))) else v}"
+            for k, v in data.items()
+            if not isinstance(v, (dict, list))
+        ]
         return _clip_words(", ".join(items[:6]), _TOOL_SUMMARY_WORDS) if items else None
     if isinstance(data, list):
         shown = ", ".join(str(v) for v in data[:5] if not isinstance(v, (dict, list)))
@@ -317,7 +333,9 @@ class _Filler:
             return self.quoted.pop(0)
         if self.ids and any(h in hint for h in ("id", "number", "code", "key", "sku")):
             return self.ids.pop(0)
-        if self.proper and any(h in hint for h in ("city", "location", "place", "name", "country", "person", "title", "author", "company")):
+        if self.proper and any(
+            h in hint for h in ("city", "location", "place", "name", "country", "person", "title", "author", "company")
+        ):
             return self.proper.pop(0)
         if self.context:
             picked = best_sentences(self.context, f"{hint} {self.text}", k=1)
@@ -345,8 +363,15 @@ def _resolve(schema: JSON, root: JSON) -> JSON:
     return schema
 
 
-def synthesize(schema: JSON, filler: _Filler, *, root: JSON | None = None, name: str = "value", depth: int = 0,
-               all_properties: bool = False) -> Any:
+def synthesize(
+    schema: JSON,
+    filler: _Filler,
+    *,
+    root: JSON | None = None,
+    name: str = "value",
+    depth: int = 0,
+    all_properties: bool = False,
+) -> Any:
     """An instance valid against ``schema`` (the subset OpenAI tools and structured outputs use)."""
     root = root if root is not None else schema
     schema = _resolve(schema, root)
@@ -381,12 +406,17 @@ def synthesize(schema: JSON, filler: _Filler, *, root: JSON | None = None, name:
         out: JSON = {}
         for pname, pschema in props.items():
             if pname in required or all_properties or _has_value_for(_resolve(pschema, root), filler):
-                out[pname] = synthesize(pschema, filler, root=root, name=pname, depth=depth + 1, all_properties=all_properties)
+                out[pname] = synthesize(
+                    pschema, filler, root=root, name=pname, depth=depth + 1, all_properties=all_properties
+                )
         return out
     if typ == "array":
         items = schema.get("items") or {"type": "string"}
         n = max(1, int(schema.get("minItems", 1)))
-        return [synthesize(items, filler, root=root, name=name, depth=depth + 1, all_properties=all_properties) for _ in range(n)]
+        return [
+            synthesize(items, filler, root=root, name=name, depth=depth + 1, all_properties=all_properties)
+            for _ in range(n)
+        ]
     if typ == "integer":
         val = filler.number(True)
         lo, hi = schema.get("minimum"), schema.get("maximum")
@@ -420,6 +450,7 @@ def json_output(schema: JSON, messages: Sequence[JSON], *, strict: bool) -> Any:
 
 
 # --- tools ----------------------------------------------------------------------------------
+
 
 def _name_words(name: str) -> set[str]:
     spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", name).replace("_", " ").replace("-", " ")

@@ -47,8 +47,17 @@ def _chat(family: str, version: str, context: int, output: int, **kw: object) ->
 
 
 def _reasoning(family: str, version: str, context: int, output: int, **kw: object) -> ModelSpec:
-    base = ModelSpec(family, version, context, output, reasoning=True, sampling="default_only", penalties=False,
-                     logprobs=False, efforts=_O_EFFORTS)
+    base = ModelSpec(
+        family,
+        version,
+        context,
+        output,
+        reasoning=True,
+        sampling="default_only",
+        penalties=False,
+        logprobs=False,
+        efforts=_O_EFFORTS,
+    )
     return replace(base, **kw)  # type: ignore[arg-type]
 
 
@@ -60,29 +69,62 @@ CATALOG: dict[str, ModelSpec] = {
     "gpt-4o": _chat("gpt-4o", "2024-11-20", 128_000, 16_384, retired_since="2026-10-01"),
     "gpt-4o-mini": _chat("gpt-4o-mini", "2024-07-18", 128_000, 16_384),
     "gpt-4.1": _chat("gpt-4.1", "2025-04-14", 1_047_576, 32_768, retired=True, retired_since="2026-10-14"),
-    "gpt-4.1-mini": _chat("gpt-4.1-mini", "2025-04-14", 1_047_576, 32_768, retired=True,
-                          retired_since="2026-10-14"),
-    "gpt-4.1-nano": _chat("gpt-4.1-nano", "2025-04-14", 1_047_576, 32_768, retired=True,
-                          retired_since="2026-10-14"),
+    "gpt-4.1-mini": _chat("gpt-4.1-mini", "2025-04-14", 1_047_576, 32_768, retired=True, retired_since="2026-10-14"),
+    "gpt-4.1-nano": _chat("gpt-4.1-nano", "2025-04-14", 1_047_576, 32_768, retired=True, retired_since="2026-10-14"),
     "gpt-35-turbo": _chat("gpt-35-turbo", "0125", 16_385, 4_096, vision=False),
-    "gpt-35-turbo-0301": _chat("gpt-35-turbo", "0301", 4_096, 4_096, vision=False, retired=True, retired_since="2025-02-13"),
-    "gpt-35-turbo-0613": _chat("gpt-35-turbo", "0613", 4_096, 4_096, vision=False, retired=True, retired_since="2025-02-13"),
-    "gpt-35-turbo-16k": _chat("gpt-35-turbo-16k", "0613", 16_384, 4_096, vision=False, retired=True, retired_since="2025-04-30"),
+    "gpt-35-turbo-0301": _chat(
+        "gpt-35-turbo", "0301", 4_096, 4_096, vision=False, retired=True, retired_since="2025-02-13"
+    ),
+    "gpt-35-turbo-0613": _chat(
+        "gpt-35-turbo", "0613", 4_096, 4_096, vision=False, retired=True, retired_since="2025-02-13"
+    ),
+    "gpt-35-turbo-16k": _chat(
+        "gpt-35-turbo-16k", "0613", 16_384, 4_096, vision=False, retired=True, retired_since="2025-04-30"
+    ),
     "gpt-4": _chat("gpt-4", "0613", 8_192, 8_192, vision=False, retired=True, retired_since="2025-06-06"),
     "gpt-4-32k": _chat("gpt-4-32k", "0613", 32_768, 8_192, vision=False, retired=True, retired_since="2025-06-06"),
-    "gpt-4.5-preview": _chat("gpt-4.5-preview", "2025-02-27", 128_000, 16_384, retired=True, retired_since="2025-07-14"),
+    "gpt-4.5-preview": _chat(
+        "gpt-4.5-preview", "2025-02-27", 128_000, 16_384, retired=True, retired_since="2025-07-14"
+    ),
     # reasoning
-    "o1": _reasoning("o1", "2024-12-17", 200_000, 100_000, sampling="none", parallel_tool_calls=False, retired=True,
-                     retired_since="2026-09-16"),
-    "o1-mini": _reasoning("o1-mini", "2024-09-12", 128_000, 65_536, sampling="none", parallel_tool_calls=False,
-                          vision=False, retired=True),
-    "o1-preview": _reasoning("o1-preview", "2024-09-12", 128_000, 32_768, sampling="none",
-                             parallel_tool_calls=False, vision=False, retired=True, retired_since="2025-07-28"),
-    "o3-mini": _reasoning("o3-mini", "2025-01-31", 200_000, 100_000, sampling="none", parallel_tool_calls=False,
-                          vision=False, retired_since="2026-10-01"),
+    "o1": _reasoning(
+        "o1",
+        "2024-12-17",
+        200_000,
+        100_000,
+        sampling="none",
+        parallel_tool_calls=False,
+        retired=True,
+        retired_since="2026-09-16",
+    ),
+    "o1-mini": _reasoning(
+        "o1-mini", "2024-09-12", 128_000, 65_536, sampling="none", parallel_tool_calls=False, vision=False, retired=True
+    ),
+    "o1-preview": _reasoning(
+        "o1-preview",
+        "2024-09-12",
+        128_000,
+        32_768,
+        sampling="none",
+        parallel_tool_calls=False,
+        vision=False,
+        retired=True,
+        retired_since="2025-07-28",
+    ),
+    "o3-mini": _reasoning(
+        "o3-mini",
+        "2025-01-31",
+        200_000,
+        100_000,
+        sampling="none",
+        parallel_tool_calls=False,
+        vision=False,
+        retired_since="2026-10-01",
+    ),
     "o3": _reasoning("o3", "2025-04-16", 200_000, 100_000, parallel_tool_calls=False),
-    "o4-mini": _reasoning("o4-mini", "2025-04-16", 200_000, 100_000, parallel_tool_calls=False, retired=True,
-                          retired_since="2026-10-16"),
+    "o4-mini": _reasoning(
+        "o4-mini", "2025-04-16", 200_000, 100_000, parallel_tool_calls=False, retired=True, retired_since="2026-10-16"
+    ),
     "gpt-5": _reasoning("gpt-5", "2025-08-07", 400_000, 128_000, efforts=_GPT5_EFFORTS),
     "gpt-5-mini": _reasoning("gpt-5-mini", "2025-08-07", 400_000, 128_000, efforts=_GPT5_EFFORTS),
     "gpt-5-nano": _reasoning("gpt-5-nano", "2025-08-07", 400_000, 128_000, efforts=_GPT5_EFFORTS),
@@ -95,10 +137,16 @@ CATALOG: dict[str, ModelSpec] = {
     "gpt-35-turbo-instruct": _chat("gpt-35-turbo-instruct", "0914", 4_097, 4_096, vision=False),
     "davinci-002": _chat("davinci-002", "1", 16_384, 4_096, vision=False, retired=True, retired_since="2025-01-27"),
     "babbage-002": _chat("babbage-002", "1", 16_384, 4_096, vision=False, retired=True, retired_since="2025-01-27"),
-    "text-davinci-003": _chat("text-davinci-003", "1", 4_097, 4_096, vision=False, retired=True, retired_since="2024-06-14"),
+    "text-davinci-003": _chat(
+        "text-davinci-003", "1", 4_097, 4_096, vision=False, retired=True, retired_since="2024-06-14"
+    ),
     # embeddings: 8,191 tokens per input
-    "text-embedding-3-small": ModelSpec("text-embedding-3-small", "1", 8_191, 0, dimensions=1536, dimensions_option=True),
-    "text-embedding-3-large": ModelSpec("text-embedding-3-large", "1", 8_191, 0, dimensions=3072, dimensions_option=True),
+    "text-embedding-3-small": ModelSpec(
+        "text-embedding-3-small", "1", 8_191, 0, dimensions=1536, dimensions_option=True
+    ),
+    "text-embedding-3-large": ModelSpec(
+        "text-embedding-3-large", "1", 8_191, 0, dimensions=3072, dimensions_option=True
+    ),
     "text-embedding-ada-002": ModelSpec("text-embedding-ada-002", "2", 8_191, 0, dimensions=1536),
     # images and audio
     "dall-e-3": ModelSpec("dall-e-3", "3.0", retired_since="2026-03-04"),

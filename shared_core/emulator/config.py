@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Callable, Literal, Mapping, Sequence
+from typing import Any, Literal
 
 from pydantic import SecretStr
 
@@ -108,11 +109,26 @@ def make_deployment(name: str, model: str | None = None, **options: Any) -> Depl
 
 #: Deployments the README, demo and tests use today (several are models Azure has retired; the switch
 #: of defaults to current models is a later change).
-LEGACY_DEFAULTS = ("gpt-4o", "gpt-4o-mini", "o3-mini", "gpt-35-turbo-instruct", "text-embedding-3-small", "dall-e-3",
-                   "whisper", "tts")
+LEGACY_DEFAULTS = (
+    "gpt-4o",
+    "gpt-4o-mini",
+    "o3-mini",
+    "gpt-35-turbo-instruct",
+    "text-embedding-3-small",
+    "dall-e-3",
+    "whisper",
+    "tts",
+)
 #: Models Azure serves today (anchors-2026-12.md; Learn models-sold-directly-by-azure), also deployed by default.
-CURRENT_MODELS = ("gpt-5.2", "gpt-5-mini", "model-router", "text-embedding-3-large", "gpt-image-1", "gpt-4o-transcribe",
-                  "gpt-4o-mini-tts")
+CURRENT_MODELS = (
+    "gpt-5.2",
+    "gpt-5-mini",
+    "model-router",
+    "text-embedding-3-large",
+    "gpt-image-1",
+    "gpt-4o-transcribe",
+    "gpt-4o-mini-tts",
+)
 
 
 def default_deployments() -> dict[str, Deployment]:
@@ -141,7 +157,9 @@ def parse_deployment_arg(spec: str) -> Deployment:
     except ValueError as exc:
         if isinstance(exc, ConfigurationError):
             raise
-        raise ConfigurationError(f"--deployment {spec!r}: {exc}; tpm/rpm/dimensions are integers", setting="deployment") from exc
+        raise ConfigurationError(
+            f"--deployment {spec!r}: {exc}; tpm/rpm/dimensions are integers", setting="deployment"
+        ) from exc
 
 
 @dataclass(slots=True)
@@ -247,7 +265,9 @@ def load_config_file(path: str | Path, base: EmulatorConfig | None = None) -> Em
     except FileNotFoundError:
         raise ConfigurationError(f"emulator config file {p} does not exist; check --config", setting="config") from None
     except json.JSONDecodeError as exc:
-        raise ConfigurationError(f"emulator config file {p} is not valid JSON ({exc}); fix the file", setting="config") from None
+        raise ConfigurationError(
+            f"emulator config file {p} is not valid JSON ({exc}); fix the file", setting="config"
+        ) from None
     if not isinstance(data, dict):
         raise ConfigurationError(f"emulator config file {p} must hold a JSON object", setting="config")
     return config_from_dict(data, base)
@@ -256,11 +276,24 @@ def load_config_file(path: str | Path, base: EmulatorConfig | None = None) -> Em
 def config_from_dict(data: Mapping[str, Any], base: EmulatorConfig | None = None) -> EmulatorConfig:
     """Apply a JSON-shaped mapping (see :func:`load_config_file`) over ``base``."""
     cfg = base or EmulatorConfig()
-    known = {"deployments", "api_keys", "token_audiences", "region", "prompt_filter_terms",
-             "completion_filter_terms", "faults", "deployment_faults", "seed", "job_seconds", "image_url_hosts"}
+    known = {
+        "deployments",
+        "api_keys",
+        "token_audiences",
+        "region",
+        "prompt_filter_terms",
+        "completion_filter_terms",
+        "faults",
+        "deployment_faults",
+        "seed",
+        "job_seconds",
+        "image_url_hosts",
+    }
     unknown = set(data) - known
     if unknown:
-        raise ConfigurationError(f"unknown emulator config key(s) {sorted(unknown)}; known: {sorted(known)}", setting="config")
+        raise ConfigurationError(
+            f"unknown emulator config key(s) {sorted(unknown)}; known: {sorted(known)}", setting="config"
+        )
     changes: dict[str, Any] = {}
     if "deployments" in data:
         deps = {}
@@ -294,8 +327,22 @@ def deployments_from_args(specs: Sequence[str]) -> dict[str, Deployment]:
 
 
 __all__ = [
-    "DEFAULT_API_KEY", "DEFAULT_AUDIENCES", "DEFAULT_COMPLETION_TRIGGERS", "DEFAULT_PROMPT_TRIGGERS", "DEFAULT_REGION",
-    "Clock", "Deployment", "EmulatorConfig", "FaultSpec", "Kind", "ManualClock", "config_from_dict",
-    "default_deployments", "deployments_from_args", "infer_kind", "load_config_file", "make_deployment",
+    "DEFAULT_API_KEY",
+    "DEFAULT_AUDIENCES",
+    "DEFAULT_COMPLETION_TRIGGERS",
+    "DEFAULT_PROMPT_TRIGGERS",
+    "DEFAULT_REGION",
+    "Clock",
+    "Deployment",
+    "EmulatorConfig",
+    "FaultSpec",
+    "Kind",
+    "ManualClock",
+    "config_from_dict",
+    "default_deployments",
+    "deployments_from_args",
+    "infer_kind",
+    "load_config_file",
+    "make_deployment",
     "parse_deployment_arg",
 ]

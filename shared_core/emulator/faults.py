@@ -71,7 +71,11 @@ class FaultState:
             if not spec.active:
                 continue
             latency = max(latency, spec.latency_ms)
-            if spec.stream_cut_after is not None or spec.stream_stall_after is not None or spec.stream_error_after is not None:
+            if (
+                spec.stream_cut_after is not None
+                or spec.stream_stall_after is not None
+                or spec.stream_error_after is not None
+            ):
                 stream = spec
             if spec.region_down:
                 self._note(f"region_down_{spec.region_down}")

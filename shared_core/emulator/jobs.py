@@ -9,8 +9,9 @@ Fine-tuning jobs go ``pending`` -> ``running`` -> ``succeeded`` on the same sche
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from . import azure, rules
 from .behaviour import stable_id
@@ -64,8 +65,16 @@ class JobStore:
         return json_response(201, meta, {"location": f"{req.base_url}/openai/files/{fid}"})
 
     def _file_meta(self, fid: str, purpose: str, filename: str, data: bytes) -> JSON:
-        return {"object": "file", "id": fid, "purpose": purpose, "filename": filename, "bytes": len(data),
-                "created_at": self._now(), "status": "processed", "status_details": None}
+        return {
+            "object": "file",
+            "id": fid,
+            "purpose": purpose,
+            "filename": filename,
+            "bytes": len(data),
+            "created_at": self._now(),
+            "status": "processed",
+            "status_details": None,
+        }
 
     def _file(self, fid: str) -> StoredFile:
         if fid not in self.files:
@@ -97,8 +106,16 @@ class JobStore:
             if req.method == "POST":
                 return self._create_batch(req.json())
             data = [self._advance_batch(b) for b in self.batches.values()]
-            return json_response(200, {"object": "list", "data": data, "first_id": data[0]["id"] if data else None,
-                                       "last_id": data[-1]["id"] if data else None, "has_more": False})
+            return json_response(
+                200,
+                {
+                    "object": "list",
+                    "data": data,
+                    "first_id": data[0]["id"] if data else None,
+                    "last_id": data[-1]["id"] if data else None,
+                    "has_more": False,
+                },
+            )
         bid = rest[0]
         if bid not in self.batches:
             raise azure.not_found("Batch", bid)
@@ -118,17 +135,34 @@ class JobStore:
         if f is None:
             raise azure.not_found("File", body["input_file_id"])
         if f.meta["purpose"] != "batch":
-            raise azure.invalid_value("input_file_id", f"File {body['input_file_id']} has purpose '{f.meta['purpose']}'; "
-                                      "batch input files must be uploaded with purpose 'batch'.")
+            raise azure.invalid_value(
+                "input_file_id",
+                f"File {body['input_file_id']} has purpose '{f.meta['purpose']}'; "
+                "batch input files must be uploaded with purpose 'batch'.",
+            )
         n = sum(1 for ln in f.data.splitlines() if ln.strip())
         now = self._now()
         b: JSON = {
-            "id": self._id("batch_"), "object": "batch", "endpoint": body["endpoint"], "errors": None,
-            "input_file_id": body["input_file_id"], "completion_window": "24h", "status": "validating",
-            "output_file_id": None, "error_file_id": None, "created_at": now, "in_progress_at": None,
-            "expires_at": now + 86400, "finalizing_at": None, "completed_at": None, "failed_at": None,
-            "expired_at": None, "cancelling_at": None, "cancelled_at": None,
-            "request_counts": {"total": n, "completed": 0, "failed": 0}, "metadata": body.get("metadata"),
+            "id": self._id("batch_"),
+            "object": "batch",
+            "endpoint": body["endpoint"],
+            "errors": None,
+            "input_file_id": body["input_file_id"],
+            "completion_window": "24h",
+            "status": "validating",
+            "output_file_id": None,
+            "error_file_id": None,
+            "created_at": now,
+            "in_progress_at": None,
+            "expires_at": now + 86400,
+            "finalizing_at": None,
+            "completed_at": None,
+            "failed_at": None,
+            "expired_at": None,
+            "cancelling_at": None,
+            "cancelled_at": None,
+            "request_counts": {"total": n, "completed": 0, "failed": 0},
+            "metadata": body.get("metadata"),
         }
         self.batches[b["id"]] = b
         return json_response(200, b)
@@ -144,24 +178,36 @@ class JobStore:
         return b
 
     def _run_batch(self, b: JSON) -> None:
-        lines = self.files[b["input_file_id"]].data.decode("utf-8").splitlines() if b["input_file_id"] in self.files else []
+        lines = (
+            self.files[b["input_file_id"]].data.decode("utf-8").splitlines() if b["input_file_id"] in self.files else []
+        )
         out: list[str] = []
         errs: list[str] = []
         for line in filter(str.strip, lines):
             item = json.loads(line)
             status, body = self.run_line(str(item.get("url", b["endpoint"])), dict(item.get("body") or {}))
-            rec = {"id": self._id("batch_req_"), "custom_id": item.get("custom_id"),
-                   "response": {"status_code": status, "request_id": self._id(""), "body": body}, "error": None}
+            rec = {
+                "id": self._id("batch_req_"),
+                "custom_id": item.get("custom_id"),
+                "response": {"status_code": status, "request_id": self._id(""), "body": body},
+                "error": None,
+            }
             (out if status == 200 else errs).append(json.dumps(rec))
         now = self._now()
         b["in_progress_at"] = b["in_progress_at"] or now
-        b.update(status="completed", finalizing_at=now, completed_at=now,
-                 request_counts={"total": len(out) + len(errs), "completed": len(out), "failed": len(errs)})
+        b.update(
+            status="completed",
+            finalizing_at=now,
+            completed_at=now,
+            request_counts={"total": len(out) + len(errs), "completed": len(out), "failed": len(errs)},
+        )
         for key, rows in (("output_file_id", out), ("error_file_id", errs)):
             if rows or key == "output_file_id":
                 fid = self._id("file-")
                 data = ("\n".join(rows) + ("\n" if rows else "")).encode()
-                self.files[fid] = StoredFile(self._file_meta(fid, "batch_output", f"{b['id']}_{key[:-8]}.jsonl", data), data)
+                self.files[fid] = StoredFile(
+                    self._file_meta(fid, "batch_output", f"{b['id']}_{key[:-8]}.jsonl", data), data
+                )
                 b[key] = fid
 
     # --- fine-tuning ---------------------------------------------------------------------
@@ -191,9 +237,17 @@ class JobStore:
         if sub == ["checkpoints"] and req.method == "GET":
             cps = []
             if job["status"] == "succeeded":
-                cps.append({"id": f"ftckpt-{jid[8:]}", "object": "fine_tuning.job.checkpoint", "created_at": job["finished_at"],
-                            "fine_tuned_model_checkpoint": job["fine_tuned_model"], "fine_tuning_job_id": jid,
-                            "step_number": 10, "metrics": {"step": 10, "train_loss": 0.25, "train_mean_token_accuracy": 0.9}})
+                cps.append(
+                    {
+                        "id": f"ftckpt-{jid[8:]}",
+                        "object": "fine_tuning.job.checkpoint",
+                        "created_at": job["finished_at"],
+                        "fine_tuned_model_checkpoint": job["fine_tuned_model"],
+                        "fine_tuning_job_id": jid,
+                        "step_number": 10,
+                        "metrics": {"step": 10, "train_loss": 0.25, "train_mean_token_accuracy": 0.9},
+                    }
+                )
             return json_response(200, {"object": "list", "data": cps, "has_more": False})
         raise azure.resource_not_found()
 
@@ -209,20 +263,42 @@ class JobStore:
             if f is None:
                 raise azure.not_found("File", fid)
             if f.meta["purpose"] != "fine-tune":
-                raise azure.invalid_value(key, f"File {fid} has purpose '{f.meta['purpose']}'; fine-tuning files must be "
-                                          "uploaded with purpose 'fine-tune'.")
+                raise azure.invalid_value(
+                    key,
+                    f"File {fid} has purpose '{f.meta['purpose']}'; fine-tuning files must be "
+                    "uploaded with purpose 'fine-tune'.",
+                )
         if body["model"] not in base_models:
-            raise azure.invalid_value("model", f"The specified base model '{body['model']}' does not support fine-tuning "
-                                      f"here. Available: {', '.join(sorted(base_models))}.")
+            raise azure.invalid_value(
+                "model",
+                f"The specified base model '{body['model']}' does not support fine-tuning "
+                f"here. Available: {', '.join(sorted(base_models))}.",
+            )
         jid = self._id("ftjob-")
         job: JSON = {
-            "id": jid, "object": "fine_tuning.job", "model": body["model"], "created_at": self._now(), "finished_at": None,
-            "fine_tuned_model": None, "organization_id": None, "result_files": [], "status": "pending",
-            "validation_file": body.get("validation_file"), "training_file": body["training_file"],
-            "hyperparameters": {"n_epochs": "auto", "batch_size": "auto", "learning_rate_multiplier": "auto",
-                                **(body.get("hyperparameters") or {})},
-            "trained_tokens": None, "error": {}, "seed": body.get("seed", self.config.seed),
-            "suffix": body.get("suffix"), "estimated_finish": None, "integrations": None,
+            "id": jid,
+            "object": "fine_tuning.job",
+            "model": body["model"],
+            "created_at": self._now(),
+            "finished_at": None,
+            "fine_tuned_model": None,
+            "organization_id": None,
+            "result_files": [],
+            "status": "pending",
+            "validation_file": body.get("validation_file"),
+            "training_file": body["training_file"],
+            "hyperparameters": {
+                "n_epochs": "auto",
+                "batch_size": "auto",
+                "learning_rate_multiplier": "auto",
+                **(body.get("hyperparameters") or {}),
+            },
+            "trained_tokens": None,
+            "error": {},
+            "seed": body.get("seed", self.config.seed),
+            "suffix": body.get("suffix"),
+            "estimated_finish": None,
+            "integrations": None,
         }
         self.ft_jobs[jid] = job
         return json_response(201, job)
@@ -234,9 +310,12 @@ class JobStore:
         if elapsed >= self.config.job_seconds:
             tf = self.files.get(job["training_file"])
             suffix = f"-{job['suffix']}" if job.get("suffix") else ""
-            job.update(status="succeeded", finished_at=self._now(),
-                       fine_tuned_model=f"{job['model']}.ft-{job['id'][6:18].lower()}{suffix}",
-                       trained_tokens=(len(tf.data) // 4) if tf else 0)
+            job.update(
+                status="succeeded",
+                finished_at=self._now(),
+                fine_tuned_model=f"{job['model']}.ft-{job['id'][6:18].lower()}{suffix}",
+                trained_tokens=(len(tf.data) // 4) if tf else 0,
+            )
         elif elapsed >= self.config.job_seconds / 10:
             job["status"] = "running"
         return job
@@ -249,8 +328,17 @@ class JobStore:
             steps.append(("Job succeeded", job["finished_at"]))
         if job["status"] == "cancelled":
             steps.append(("Job cancelled", self._now()))
-        return [{"id": f"ftevent-{job['id'][6:]}-{i}", "object": "fine_tuning.job.event", "created_at": t, "level": "info",
-                 "message": m, "type": "message"} for i, (m, t) in reversed(list(enumerate(steps)))]
+        return [
+            {
+                "id": f"ftevent-{job['id'][6:]}-{i}",
+                "object": "fine_tuning.job.event",
+                "created_at": t,
+                "level": "info",
+                "message": m,
+                "type": "message",
+            }
+            for i, (m, t) in reversed(list(enumerate(steps)))
+        ]
 
     def fine_tuned_models(self) -> list[JSON]:
         return [self.ft_jobs[j] for j in self.ft_jobs if self._advance_ft(self.ft_jobs[j])["status"] == "succeeded"]

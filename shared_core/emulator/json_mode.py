@@ -40,8 +40,11 @@ def json_object_output(messages: Sequence[JSON]) -> JSON:
     schema, example = _quoted_json(joined)
     if schema is not None:
         # The instructions quoting the schema are not context to answer from.
-        kept = [{**m, "content": _strip_json(message_text(m))} if m.get("role") == "user" else m for m in messages
-                if not (m.get("role") in ("system", "developer") and "{" in message_text(m))]
+        kept = [
+            {**m, "content": _strip_json(message_text(m))} if m.get("role") == "user" else m
+            for m in messages
+            if not (m.get("role") in ("system", "developer") and "{" in message_text(m))
+        ]
         return json_output(schema, kept, strict=True)  # type: ignore[no-any-return]
     asked = requested_keys(joined) if example is None else [(k, "") for k in example]
     if not asked:
@@ -63,7 +66,7 @@ def _strip_json(text: str) -> str:
         try:
             _, end = decoder.raw_decode(text, j)
         except ValueError:
-            out.append(text[i:j + 1])
+            out.append(text[i : j + 1])
             i = j + 1
             continue
         out.append(text[i:j])
@@ -78,10 +81,46 @@ _QUOTED_IDENT = re.compile(r"[\"'`\u201c\u2018](" + _IDENT + r")[\"'`\u201d\u201
 _LIST_OF = rf"({_IDENT}(?:\s*,\s*(?:and\s+)?{_IDENT}|\s+and\s+{_IDENT})*)"
 _AFTER_KEYWORD = re.compile(rf"\b{_KEY_WORD}\s*(?:named|called|:)?\s*{_LIST_OF}", re.IGNORECASE)
 _BEFORE_KEYWORD = re.compile(rf"{_LIST_OF}\s+{_KEY_WORD}\b", re.IGNORECASE)
-_NOT_KEYS = _STOP | {"following", "json", "object", "these", "two", "three", "single", "one", "named", "called",
-                     "key", "keys", "field", "fields", "value", "values", "only", "exactly", "both", "each", "all",
-                     "return", "returns", "result", "output", "containing", "contains", "including", "must",
-                     "should", "has", "some", "any", "no", "not", "valid", "same", "other"}
+_NOT_KEYS = _STOP | {
+    "following",
+    "json",
+    "object",
+    "these",
+    "two",
+    "three",
+    "single",
+    "one",
+    "named",
+    "called",
+    "key",
+    "keys",
+    "field",
+    "fields",
+    "value",
+    "values",
+    "only",
+    "exactly",
+    "both",
+    "each",
+    "all",
+    "return",
+    "returns",
+    "result",
+    "output",
+    "containing",
+    "contains",
+    "including",
+    "must",
+    "should",
+    "has",
+    "some",
+    "any",
+    "no",
+    "not",
+    "valid",
+    "same",
+    "other",
+}
 
 
 def requested_keys(text: str) -> list[tuple[str, str]]:
@@ -129,13 +168,22 @@ def _quoted_json(text: str) -> tuple[JSON | None, JSON | None]:
     return schema, example
 
 
-_COUNT_RE = re.compile(r"\b(\d{1,3})\s+(?:random\s+|distinct\s+|unique\s+|different\s+|short\s+)?"
-                       r"(ints?|integers?|numbers?|floats?|decimals?|strings?|words?|items?|names?|sentences?|"
-                       r"elements?|values?|entries|booleans?)\b", re.IGNORECASE)
-_RANGE_RE = re.compile(r"\[\s*(-?\d+)\s*(?:-|,|\.\.|to)\s*(-?\d+)\s*\]|between\s+(-?\d+)\s+and\s+(-?\d+)|"
-                       r"from\s+(-?\d+)\s+to\s+(-?\d+)", re.IGNORECASE)
-_NUMERIC_KEY = re.compile(r"(?:^|_)(?:count|num|number|age|year|total|amount|price|score|rating|quantity|qty|"
-                          r"size|length|id|index|rank)$|^(?:n|num|count)_", re.IGNORECASE)
+_COUNT_RE = re.compile(
+    r"\b(\d{1,3})\s+(?:random\s+|distinct\s+|unique\s+|different\s+|short\s+)?"
+    r"(ints?|integers?|numbers?|floats?|decimals?|strings?|words?|items?|names?|sentences?|"
+    r"elements?|values?|entries|booleans?)\b",
+    re.IGNORECASE,
+)
+_RANGE_RE = re.compile(
+    r"\[\s*(-?\d+)\s*(?:-|,|\.\.|to)\s*(-?\d+)\s*\]|between\s+(-?\d+)\s+and\s+(-?\d+)|"
+    r"from\s+(-?\d+)\s+to\s+(-?\d+)",
+    re.IGNORECASE,
+)
+_NUMERIC_KEY = re.compile(
+    r"(?:^|_)(?:count|num|number|age|year|total|amount|price|score|rating|quantity|qty|"
+    r"size|length|id|index|rank)$|^(?:n|num|count)_",
+    re.IGNORECASE,
+)
 _LIST_KEY = re.compile(r"(?:list|ints|integers|numbers|items|tags|names|values|steps|ideas|examples)$", re.IGNORECASE)
 _ANSWER_KEY = re.compile(r"^(?:answer|response|result|reply|output|text|content|summary|message)$", re.IGNORECASE)
 

@@ -14,8 +14,30 @@ from typing import Any
 JSON = dict[str, Any]
 
 #: Fillers for the runner-up alternatives (chosen so at least 20 are distinct from any token).
-_ALTERNATES = (" the", ",", ".", " and", " a", " to", " of", " is", " in", " that", "\n", " it", " for", " on",
-               " with", " as", " this", " be", " at", " by", " or", " an")
+_ALTERNATES = (
+    " the",
+    ",",
+    ".",
+    " and",
+    " a",
+    " to",
+    " of",
+    " is",
+    " in",
+    " that",
+    "\n",
+    " it",
+    " for",
+    " on",
+    " with",
+    " as",
+    " this",
+    " be",
+    " at",
+    " by",
+    " or",
+    " an",
+)
 
 
 def _unit(*parts: str) -> float:
@@ -48,9 +70,14 @@ def alternatives(prefix: str, token: str, k: int) -> list[tuple[str, float]]:
 
 def chat_entry(prefix: str, token: str, top: int) -> JSON:
     """One ``choices[].logprobs.content[]`` item."""
-    return {"token": token, "logprob": token_logprob(prefix, token), "bytes": list(token.encode("utf-8")),
-            "top_logprobs": [{"token": t, "logprob": lp, "bytes": list(t.encode("utf-8"))}
-                             for t, lp in alternatives(prefix, token, top)]}
+    return {
+        "token": token,
+        "logprob": token_logprob(prefix, token),
+        "bytes": list(token.encode("utf-8")),
+        "top_logprobs": [
+            {"token": t, "logprob": lp, "bytes": list(t.encode("utf-8"))} for t, lp in alternatives(prefix, token, top)
+        ],
+    }
 
 
 def chat_logprobs(pieces: Sequence[str], top: int) -> JSON:

@@ -24,7 +24,7 @@ def png(seed: str, size: int = 32) -> bytes:
         row = bytearray(b"\x00")  # filter type: none
         for x in range(size):
             t = (x + y) / (2 * size - 2 or 1)
-            row += bytes(int(a + (b - a) * t) for a, b in zip(c1, c2))
+            row += bytes(int(a + (b - a) * t) for a, b in zip(c1, c2, strict=False))
         rows.append(bytes(row))
     raw = b"".join(rows)
 
@@ -47,8 +47,18 @@ def wav(text: str, *, speed: float = 1.0, rate: int = 8000) -> bytes:
         comment += b"\x00"
     info = b"INFO" + b"ICMT" + struct.pack("<I", len(comment)) + comment
     fmt = struct.pack("<HHIIHH", 1, 1, rate, rate * 2, 2, 16)
-    body = (b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"LIST" + struct.pack("<I", len(info)) + info
-            + b"data" + struct.pack("<I", len(samples)) + samples)
+    body = (
+        b"WAVE"
+        + b"fmt "
+        + struct.pack("<I", len(fmt))
+        + fmt
+        + b"LIST"
+        + struct.pack("<I", len(info))
+        + info
+        + b"data"
+        + struct.pack("<I", len(samples))
+        + samples
+    )
     return b"RIFF" + struct.pack("<I", len(body)) + body
 
 
@@ -56,7 +66,7 @@ def pcm(text: str, *, speed: float = 1.0) -> bytes:
     """Raw 16-bit PCM (the ``pcm`` response format): the WAV's samples without headers."""
     data = wav(text, speed=speed, rate=24000)
     idx = data.find(b"data")
-    return data[idx + 8:]
+    return data[idx + 8 :]
 
 
 def wav_duration(data: bytes) -> float | None:
@@ -64,9 +74,9 @@ def wav_duration(data: bytes) -> float | None:
         return None
     pos, rate, size = 12, 0, 0
     while pos + 8 <= len(data):
-        tag, ln = data[pos:pos + 4], struct.unpack("<I", data[pos + 4:pos + 8])[0]
+        tag, ln = data[pos : pos + 4], struct.unpack("<I", data[pos + 4 : pos + 8])[0]
         if tag == b"fmt ":
-            rate = struct.unpack("<I", data[pos + 12:pos + 16])[0]
+            rate = struct.unpack("<I", data[pos + 12 : pos + 16])[0]
         elif tag == b"data":
             size = ln
         pos += 8 + ln + (ln % 2)
@@ -78,13 +88,14 @@ def transcript(data: bytes) -> str:
     if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
         i = data.find(b"ICMT")
         if i >= 0:
-            ln = struct.unpack("<I", data[i + 4:i + 8])[0]
-            return data[i + 8:i + 8 + ln].rstrip(b"\x00").decode("utf-8", "replace")
+            ln = struct.unpack("<I", data[i + 4 : i + 8])[0]
+            return data[i + 8 : i + 8 + ln].rstrip(b"\x00").decode("utf-8", "replace")
     return f"This is a deterministic transcript of {len(data)} bytes of audio from the azoai emulator."
 
 
 def subtitles(text: str, duration: float, fmt: str) -> str:
     """One-cue SRT or WebVTT for ``text``."""
+
     def stamp(s: float, sep: str) -> str:
         ms = int(round(s * 1000))
         return f"{ms // 3600000:02d}:{ms // 60000 % 60:02d}:{ms // 1000 % 60:02d}{sep}{ms % 1000:03d}"

@@ -53,8 +53,12 @@ def _filter_trigger(texts: list[str], terms: dict[str, str]) -> str | None:
 def _usage(prompt: int, completion: int, reasoning: int = 0) -> JSON:
     return {
         "completion_tokens": completion,
-        "completion_tokens_details": {"accepted_prediction_tokens": 0, "audio_tokens": 0, "reasoning_tokens": reasoning,
-                                      "rejected_prediction_tokens": 0},
+        "completion_tokens_details": {
+            "accepted_prediction_tokens": 0,
+            "audio_tokens": 0,
+            "reasoning_tokens": reasoning,
+            "rejected_prediction_tokens": 0,
+        },
         "prompt_tokens": prompt,
         "prompt_tokens_details": {"audio_tokens": 0, "cached_tokens": 0},
         "total_tokens": prompt + completion,
@@ -97,6 +101,7 @@ def estimate_tokens(op: str, body: JSON) -> int:
 
 # --- chat ------------------------------------------------------------------------------------
 
+
 @dataclass(slots=True)
 class ChatChoice:
     index: int
@@ -127,8 +132,17 @@ def validate_chat(ctx: rules.Ctx) -> None:
     rules.run("chat", ctx)
 
 
-def chat_plan(body: JSON, dep: Deployment, cfg: EmulatorConfig, api_version: str | None, seq: int, now: int, *,
-              style: str = "dated", base_url: str = "") -> ChatPlan:
+def chat_plan(
+    body: JSON,
+    dep: Deployment,
+    cfg: EmulatorConfig,
+    api_version: str | None,
+    seq: int,
+    now: int,
+    *,
+    style: str = "dated",
+    base_url: str = "",
+) -> ChatPlan:
     """Validate and answer a chat completion request."""
     validate_chat(rules.Ctx("chat", body, dep, api_version, style, cfg, base_url))
     msgs: list[JSON] = body["messages"]
@@ -152,16 +166,23 @@ def chat_plan(body: JSON, dep: Deployment, cfg: EmulatorConfig, api_version: str
             continue
         if chosen:
             filler = bh.make_filler(msgs)
-            calls: list[JSON] = [{"id": bh.stable_id("call_", cfg.seed, seq, i, j), "type": "function",
-                      "function": {"name": t["function"]["name"], "arguments": bh.tool_arguments(t, msgs, filler)}}
-                     for j, t in enumerate(chosen)]
+            calls: list[JSON] = [
+                {
+                    "id": bh.stable_id("call_", cfg.seed, seq, i, j),
+                    "type": "function",
+                    "function": {"name": t["function"]["name"], "arguments": bh.tool_arguments(t, msgs, filler)},
+                }
+                for j, t in enumerate(chosen)
+            ]
             completion_tokens += sum(bh.count_tokens(c["function"]["arguments"]) + 5 for c in calls)
             choices.append(ChatChoice(i, None, calls, "tool_calls"))
             continue
         rf = body.get("response_format") or {}
         if rf.get("type") == "json_schema":
             js = rf["json_schema"]
-            text = json.dumps(bh.json_output(js.get("schema") or {}, msgs, strict=bool(js.get("strict"))), ensure_ascii=False)
+            text = json.dumps(
+                bh.json_output(js.get("schema") or {}, msgs, strict=bool(js.get("strict"))), ensure_ascii=False
+            )
         elif rf.get("type") == "json_object":
             text = json.dumps(json_mode.json_object_output(msgs), ensure_ascii=False)
         else:
@@ -180,10 +201,13 @@ def chat_plan(body: JSON, dep: Deployment, cfg: EmulatorConfig, api_version: str
     stream_opts = body.get("stream_options") or {}
     return ChatPlan(
         id=bh.stable_id("chatcmpl-", cfg.seed, dep.name, seq, length=29),
-        created=now, model=served_model(dep, body),
-        fingerprint=None if dep.kind == "reasoning" else fingerprint(dep), choices=choices,
+        created=now,
+        model=served_model(dep, body),
+        fingerprint=None if dep.kind == "reasoning" else fingerprint(dep),
+        choices=choices,
         usage=_usage(prompt_tokens, completion_tokens + reasoning, reasoning),
-        estimate=prompt_tokens + int(max_out or 16), stream=bool(body.get("stream")),
+        estimate=prompt_tokens + int(max_out or 16),
+        stream=bool(body.get("stream")),
         include_usage=bool(stream_opts.get("include_usage")),
         top_logprobs=int(body.get("top_logprobs") or 0) if body.get("logprobs") is True else None,
     )
@@ -200,16 +224,28 @@ def _choice_filter(c: ChatChoice) -> JSON:
 def chat_json(p: ChatPlan) -> JSON:
     choices = []
     for c in p.choices:
-        ch: JSON = {"content_filter_results": _choice_filter(c), "finish_reason": c.finish_reason, "index": c.index,
-                    "logprobs": _message_logprobs(p, c)}
+        ch: JSON = {
+            "content_filter_results": _choice_filter(c),
+            "finish_reason": c.finish_reason,
+            "index": c.index,
+            "logprobs": _message_logprobs(p, c),
+        }
         if not c.filtered:
             msg: JSON = {"annotations": [], "content": c.content, "refusal": None, "role": "assistant"}
             if c.tool_calls:
                 msg["tool_calls"] = c.tool_calls
             ch["message"] = msg
         choices.append(ch)
-    return {"choices": choices, "created": p.created, "id": p.id, "model": p.model, "object": "chat.completion",
-            "prompt_filter_results": azure.prompt_filter_results(), "system_fingerprint": p.fingerprint, "usage": p.usage}
+    return {
+        "choices": choices,
+        "created": p.created,
+        "id": p.id,
+        "model": p.model,
+        "object": "chat.completion",
+        "prompt_filter_results": azure.prompt_filter_results(),
+        "system_fingerprint": p.fingerprint,
+        "usage": p.usage,
+    }
 
 
 def _message_logprobs(p: ChatPlan, c: ChatChoice) -> JSON | None:
@@ -232,17 +268,41 @@ def chat_events(p: ChatPlan) -> Iterator[tuple[JSON, bool]]:
 
 
 def _chat_events(p: ChatPlan) -> Iterator[tuple[JSON, bool]]:
-    yield {"choices": [], "created": 0, "id": "", "model": "", "object": "",
-           "prompt_filter_results": azure.prompt_filter_results()}, False
-    base: JSON = {"created": p.created, "id": p.id, "model": p.model, "object": "chat.completion.chunk",
-                  "system_fingerprint": p.fingerprint}
+    yield (
+        {
+            "choices": [],
+            "created": 0,
+            "id": "",
+            "model": "",
+            "object": "",
+            "prompt_filter_results": azure.prompt_filter_results(),
+        },
+        False,
+    )
+    base: JSON = {
+        "created": p.created,
+        "id": p.id,
+        "model": p.model,
+        "object": "chat.completion.chunk",
+        "system_fingerprint": p.fingerprint,
+    }
     if p.include_usage:
         base["usage"] = None
 
-    def chunk(index: int, delta: JSON, finish: str | None = None, cfr: JSON | None = None,
-              logprobs: JSON | None = None) -> JSON:
-        c = {"choices": [{"content_filter_results": cfr if cfr is not None else {}, "delta": delta, "finish_reason": finish,
-                          "index": index, "logprobs": logprobs}]}
+    def chunk(
+        index: int, delta: JSON, finish: str | None = None, cfr: JSON | None = None, logprobs: JSON | None = None
+    ) -> JSON:
+        c = {
+            "choices": [
+                {
+                    "content_filter_results": cfr if cfr is not None else {},
+                    "delta": delta,
+                    "finish_reason": finish,
+                    "index": index,
+                    "logprobs": logprobs,
+                }
+            ]
+        }
         c.update(base)
         return c
 
@@ -250,8 +310,22 @@ def _chat_events(p: ChatPlan) -> Iterator[tuple[JSON, bool]]:
         if c.tool_calls:
             yield chunk(c.index, {"content": None, "refusal": None, "role": "assistant"}), False
             for k, call in enumerate(c.tool_calls):
-                yield chunk(c.index, {"tool_calls": [{"function": {"arguments": "", "name": call["function"]["name"]},
-                                                      "id": call["id"], "index": k, "type": "function"}]}), True
+                yield (
+                    chunk(
+                        c.index,
+                        {
+                            "tool_calls": [
+                                {
+                                    "function": {"arguments": "", "name": call["function"]["name"]},
+                                    "id": call["id"],
+                                    "index": k,
+                                    "type": "function",
+                                }
+                            ]
+                        },
+                    ),
+                    True,
+                )
                 for piece in _pieces(call["function"]["arguments"], 8):
                     yield chunk(c.index, {"tool_calls": [{"function": {"arguments": piece}, "index": k}]}), True
         else:
@@ -271,12 +345,15 @@ def _chat_events(p: ChatPlan) -> Iterator[tuple[JSON, bool]]:
 
 
 def _pieces(s: str, size: int) -> list[str]:
-    return [s[i:i + size] for i in range(0, len(s), size)] or [""]
+    return [s[i : i + size] for i in range(0, len(s), size)] or [""]
 
 
 # --- legacy completions ----------------------------------------------------------------------
 
-def completion_plan(body: JSON, dep: Deployment, cfg: EmulatorConfig, seq: int, now: int) -> tuple[JSON, list[JSON], int, bool]:
+
+def completion_plan(
+    body: JSON, dep: Deployment, cfg: EmulatorConfig, seq: int, now: int
+) -> tuple[JSON, list[JSON], int, bool]:
     """(response body, stream events, token estimate, stream?) for ``/completions``."""
     rules.run("completions", rules.Ctx("completions", body, dep, None, "dated", cfg))
     prompt = body["prompt"]
@@ -308,31 +385,95 @@ def completion_plan(body: JSON, dep: Deployment, cfg: EmulatorConfig, seq: int, 
         for j in range(n):
             idx = pi * n + j
             if filtered:
-                choices.append({"text": "", "index": idx, "finish_reason": "content_filter", "logprobs": None,
-                                "content_filter_results": azure.filtered_results(filtered, jailbreak=False, severity="high")})
+                choices.append(
+                    {
+                        "text": "",
+                        "index": idx,
+                        "finish_reason": "content_filter",
+                        "logprobs": None,
+                        "content_filter_results": azure.filtered_results(filtered, jailbreak=False, severity="high"),
+                    }
+                )
                 continue
             completion_tokens += bh.count_tokens(text)
             pieces[idx] = toks
-            choices.append({"text": text, "index": idx, "finish_reason": finish, "logprobs": logprobs,
-                            "content_filter_results": dict(SEVERITY4)})
+            choices.append(
+                {
+                    "text": text,
+                    "index": idx,
+                    "finish_reason": finish,
+                    "logprobs": logprobs,
+                    "content_filter_results": dict(SEVERITY4),
+                }
+            )
     cid = bh.stable_id("cmpl-", cfg.seed, dep.name, seq, length=29)
-    usage = {"completion_tokens": completion_tokens, "prompt_tokens": prompt_tokens,
-             "total_tokens": prompt_tokens + completion_tokens}
+    usage = {
+        "completion_tokens": completion_tokens,
+        "prompt_tokens": prompt_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
     model = served_model(dep)
-    full = {"id": cid, "object": "text_completion", "created": now, "model": model,
-            "prompt_filter_results": azure.prompt_filter_results(len(prompts)), "choices": choices, "usage": usage}
-    events: list[JSON] = [{"choices": [], "created": 0, "id": "", "model": "", "object": "",
-                           "prompt_filter_results": azure.prompt_filter_results(len(prompts))}]
+    full = {
+        "id": cid,
+        "object": "text_completion",
+        "created": now,
+        "model": model,
+        "prompt_filter_results": azure.prompt_filter_results(len(prompts)),
+        "choices": choices,
+        "usage": usage,
+    }
+    events: list[JSON] = [
+        {
+            "choices": [],
+            "created": 0,
+            "id": "",
+            "model": "",
+            "object": "",
+            "prompt_filter_results": azure.prompt_filter_results(len(prompts)),
+        }
+    ]
     for c in choices:
         full_lp = c["logprobs"]
         for k, piece in enumerate(pieces.get(c["index"], [])):
-            piece_lp = None if full_lp is None else {key: vals[k:k + 1] for key, vals in full_lp.items()}
-            events.append({"id": cid, "object": "text_completion", "created": now, "model": model,
-                           "choices": [{"text": piece, "index": c["index"], "finish_reason": None, "logprobs": piece_lp,
-                                        "content_filter_results": dict(SEVERITY4)}]})
-        events.append({"id": cid, "object": "text_completion", "created": now, "model": model,
-                       "choices": [{"text": "", "index": c["index"], "finish_reason": c["finish_reason"], "logprobs": None,
-                                    "content_filter_results": c["content_filter_results"] if c["finish_reason"] == "content_filter" else {}}]})
+            piece_lp = None if full_lp is None else {key: vals[k : k + 1] for key, vals in full_lp.items()}
+            events.append(
+                {
+                    "id": cid,
+                    "object": "text_completion",
+                    "created": now,
+                    "model": model,
+                    "choices": [
+                        {
+                            "text": piece,
+                            "index": c["index"],
+                            "finish_reason": None,
+                            "logprobs": piece_lp,
+                            "content_filter_results": dict(SEVERITY4),
+                        }
+                    ],
+                }
+            )
+        events.append(
+            {
+                "id": cid,
+                "object": "text_completion",
+                "created": now,
+                "model": model,
+                "choices": [
+                    {
+                        "text": "",
+                        "index": c["index"],
+                        "finish_reason": c["finish_reason"],
+                        "logprobs": None,
+                        "content_filter_results": c["content_filter_results"]
+                        if c["finish_reason"] == "content_filter"
+                        else {},
+                    }
+                ],
+            }
+        )
     if (body.get("stream_options") or {}).get("include_usage"):
-        events.append({"id": cid, "object": "text_completion", "created": now, "model": model, "choices": [], "usage": usage})
+        events.append(
+            {"id": cid, "object": "text_completion", "created": now, "model": model, "choices": [], "usage": usage}
+        )
     return full, events, prompt_tokens + max_tokens * n, bool(body.get("stream"))

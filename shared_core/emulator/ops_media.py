@@ -5,9 +5,8 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from . import azure, media
+from . import azure, media, rules
 from . import behaviour as bh
-from . import rules
 from .config import Deployment, EmulatorConfig
 from .ops import SEVERITY4, _filter_trigger
 
@@ -15,8 +14,10 @@ JSON = dict[str, Any]
 
 # --- embeddings ------------------------------------------------------------------------------
 
-def embeddings_plan(body: JSON, dep: Deployment, cfg: EmulatorConfig, api_version: str | None = None,
-                    style: str = "dated") -> tuple[JSON, int]:
+
+def embeddings_plan(
+    body: JSON, dep: Deployment, cfg: EmulatorConfig, api_version: str | None = None, style: str = "dated"
+) -> tuple[JSON, int]:
     ctx = rules.Ctx("embeddings", body, dep, api_version, style, cfg)
     rules.run("embeddings", ctx)
     inputs: list[str] = ctx.scratch["inputs"]
@@ -28,16 +29,31 @@ def embeddings_plan(body: JSON, dep: Deployment, cfg: EmulatorConfig, api_versio
     data = []
     for i, s in enumerate(inputs):
         vec = bh.embed(s, size)
-        data.append({"object": "embedding", "index": i, "embedding": bh.embedding_base64(vec) if fmt == "base64" else vec})
+        data.append(
+            {"object": "embedding", "index": i, "embedding": bh.embedding_base64(vec) if fmt == "base64" else vec}
+        )
     total = sum(counts)
-    return {"object": "list", "data": data, "model": dep.model,
-            "usage": {"prompt_tokens": total, "total_tokens": total}}, total
+    return {
+        "object": "list",
+        "data": data,
+        "model": dep.model,
+        "usage": {"prompt_tokens": total, "total_tokens": total},
+    }, total
 
 
 # --- images ----------------------------------------------------------------------------------
 
-def image_plan(body: JSON, dep: Deployment, cfg: EmulatorConfig, now: int, seq: int,
-               store_blob: Any, base_url: str, edit_source: bytes | None = None) -> JSON:
+
+def image_plan(
+    body: JSON,
+    dep: Deployment,
+    cfg: EmulatorConfig,
+    now: int,
+    seq: int,
+    store_blob: Any,
+    base_url: str,
+    edit_source: bytes | None = None,
+) -> JSON:
     """Images for generations (and edits, with ``edit_source``): PNGs as b64_json or emulator URLs."""
     ctx = rules.Ctx("images", body, dep, None, "dated", cfg)
     ctx.scratch["edit"] = edit_source is not None
@@ -69,6 +85,7 @@ def image_plan(body: JSON, dep: Deployment, cfg: EmulatorConfig, now: int, seq: 
 
 # --- audio -----------------------------------------------------------------------------------
 
+
 def speech_plan(body: JSON, dep: Deployment, cfg: EmulatorConfig) -> tuple[bytes, str]:
     rules.run("speech", rules.Ctx("speech", body, dep, None, "dated", cfg))
     text: str = body["input"]
@@ -80,8 +97,9 @@ def speech_plan(body: JSON, dep: Deployment, cfg: EmulatorConfig) -> tuple[bytes
     return media.wav(text, speed=speed), "audio/wav"
 
 
-def transcription_plan(fields: JSON, files: JSON, translate: bool, dep: Deployment,
-                       cfg: EmulatorConfig) -> tuple[bytes, str]:
+def transcription_plan(
+    fields: JSON, files: JSON, translate: bool, dep: Deployment, cfg: EmulatorConfig
+) -> tuple[bytes, str]:
     ctx = rules.Ctx("transcription", fields, dep, None, "dated", cfg)
     ctx.scratch["files"] = files
     rules.run("transcription", ctx)
@@ -94,9 +112,25 @@ def transcription_plan(fields: JSON, files: JSON, translate: bool, dep: Deployme
     if fmt in ("srt", "vtt"):
         return media.subtitles(text, duration, fmt).encode(), "text/plain; charset=utf-8"
     if fmt == "verbose_json":
-        out: JSON = {"task": "translate" if translate else "transcribe", "language": "english" if translate else
-                     (fields.get("language") or "english"), "duration": duration, "text": text,
-                     "segments": [{"id": 0, "seek": 0, "start": 0.0, "end": duration, "text": text, "tokens": [],
-                                   "temperature": 0.0, "avg_logprob": -0.1, "compression_ratio": 1.0, "no_speech_prob": 0.0}]}
+        out: JSON = {
+            "task": "translate" if translate else "transcribe",
+            "language": "english" if translate else (fields.get("language") or "english"),
+            "duration": duration,
+            "text": text,
+            "segments": [
+                {
+                    "id": 0,
+                    "seek": 0,
+                    "start": 0.0,
+                    "end": duration,
+                    "text": text,
+                    "tokens": [],
+                    "temperature": 0.0,
+                    "avg_logprob": -0.1,
+                    "compression_ratio": 1.0,
+                    "no_speech_prob": 0.0,
+                }
+            ],
+        }
         return azure.dumps(out), "application/json"
     return azure.dumps({"text": text}), "application/json"

@@ -11,32 +11,58 @@ from .rules import PENDING_CLIENT_FIXES, Rule, load
 
 #: What the emulator cannot know, and so accepts (or decides by a documented stand-in rule).
 LIMITATIONS: tuple[tuple[str, str], ...] = (
-    ("Image URLs", "The emulator downloads nothing. An http(s) image URL is reachable only when it points at the "
-     "emulator's own blob store or its host is in `image_url_hosts` (config file key or `create_app(image_url_hosts=...)`); "
-     "every other URL gets the answer of rule `chat.content.image_reachable`. Real Azure may fail on a listed host "
-     "(timeouts, size limits, domains it refuses) and may fetch an unlisted one."),
-    ("Image size and count", "Azure limits image bytes (20 MB) and images per request (model-dependent); the emulator "
-     "checks only that `data:` bytes are base64 and a PNG/JPEG/GIF/WEBP header, not their size or count."),
-    ("Token counts", "Prompt and completion tokens are estimated (~4 characters per token), not counted with the "
-     "model's tokenizer: context-window and per-input limits trip near, not exactly at, Azure's boundary."),
+    (
+        "Image URLs",
+        "The emulator downloads nothing. An http(s) image URL is reachable only when it points at the "
+        "emulator's own blob store or its host is in `image_url_hosts` (config file key or `create_app(image_url_hosts=...)`); "
+        "every other URL gets the answer of rule `chat.content.image_reachable`. Real Azure may fail on a listed host "
+        "(timeouts, size limits, domains it refuses) and may fetch an unlisted one.",
+    ),
+    (
+        "Image size and count",
+        "Azure limits image bytes (20 MB) and images per request (model-dependent); the emulator "
+        "checks only that `data:` bytes are base64 and a PNG/JPEG/GIF/WEBP header, not their size or count.",
+    ),
+    (
+        "Token counts",
+        "Prompt and completion tokens are estimated (~4 characters per token), not counted with the "
+        "model's tokenizer: context-window and per-input limits trip near, not exactly at, Azure's boundary.",
+    ),
     ("Content filtering", "Only the configured trigger terms are filtered; anything else passes."),
-    ("`n` on reasoning models, `seed`, `stop` lengths, `logit_bias` keys, `metadata`/`store`, `prediction`, `audio`, "
-     "`modalities`, `service_tier`, `data_sources`", "Accepted without model-specific checks (no public Azure answer "
-     "found to copy)."),
-    ("Strict-mode keywords", "Only the keywords listed in `STRICT_UNSUPPORTED` are refused; OpenAI's accepted set "
-     "changes over time (e.g. `pattern`, `format`, `minimum` are accepted today)."),
-    ("Unknown models", "A deployment of a model missing from the catalog is served as a permissive 128k chat model "
-     "(or its configured kind)."),
-    ("api-version gating", "Gated on dated api-versions only where Azure's refusal is on record: json_schema "
-     "before 2024-08-01-preview, parallel_tool_calls on 2024-05-01-preview and older. Learn's changelog dates other "
-     "fields (stream_options, max_completion_tokens: 2024-09-01-preview; embeddings dimensions/encoding_format: "
-     "2024-03-01-preview), but real traffic shows stream_options accepted on 2024-08-01-preview and encoding_format on "
-     "2023-05-15, so they are accepted on every dated api-version."),
-    ("Images and audio", "Enum values (size per model, quality, style, voice, formats) are refused as Azure does; "
-     "model-specific combinations beyond size (e.g. `style` or `response_format: url` on gpt-image-1) are accepted."),
-    ("Files and batches", "Checks that depend on stored state (the input file exists and has purpose `batch`) stay in "
-     "`jobs.py` (404 `NotFound`, 400 `invalid_value`); each batch line is answered by the chat and embeddings rules "
-     "above. File size limits and `expires_after` are not checked."),
+    (
+        "`n` on reasoning models, `seed`, `stop` lengths, `logit_bias` keys, `metadata`/`store`, `prediction`, `audio`, "
+        "`modalities`, `service_tier`, `data_sources`",
+        "Accepted without model-specific checks (no public Azure answer found to copy).",
+    ),
+    (
+        "Strict-mode keywords",
+        "Only the keywords listed in `STRICT_UNSUPPORTED` are refused; OpenAI's accepted set "
+        "changes over time (e.g. `pattern`, `format`, `minimum` are accepted today).",
+    ),
+    (
+        "Unknown models",
+        "A deployment of a model missing from the catalog is served as a permissive 128k chat model "
+        "(or its configured kind).",
+    ),
+    (
+        "api-version gating",
+        "Gated on dated api-versions only where Azure's refusal is on record: json_schema "
+        "before 2024-08-01-preview, parallel_tool_calls on 2024-05-01-preview and older. Learn's changelog dates other "
+        "fields (stream_options, max_completion_tokens: 2024-09-01-preview; embeddings dimensions/encoding_format: "
+        "2024-03-01-preview), but real traffic shows stream_options accepted on 2024-08-01-preview and encoding_format on "
+        "2023-05-15, so they are accepted on every dated api-version.",
+    ),
+    (
+        "Images and audio",
+        "Enum values (size per model, quality, style, voice, formats) are refused as Azure does; "
+        "model-specific combinations beyond size (e.g. `style` or `response_format: url` on gpt-image-1) are accepted.",
+    ),
+    (
+        "Files and batches",
+        "Checks that depend on stored state (the input file exists and has purpose `batch`) stay in "
+        "`jobs.py` (404 `NotFound`, 400 `invalid_value`); each batch line is answered by the chat and embeddings rules "
+        "above. File size limits and `expires_after` are not checked.",
+    ),
 )
 
 
@@ -45,9 +71,24 @@ def _cell(text: str | int | None) -> str:
 
 
 def _row(r: Rule) -> str:
-    pending = f" **Pending:** enforced once fixed: {PENDING_CLIENT_FIXES[r.id]}." if r.id in PENDING_CLIENT_FIXES else ""
-    return "| " + " | ".join((f"`{r.id}`", _cell(r.what) + pending, str(r.status), _cell(r.code and f"`{r.code}`"),
-                              _cell(r.param and f"`{r.param}`"), _cell(r.message), _cell(r.source))) + " |"
+    pending = (
+        f" **Pending:** enforced once fixed: {PENDING_CLIENT_FIXES[r.id]}." if r.id in PENDING_CLIENT_FIXES else ""
+    )
+    return (
+        "| "
+        + " | ".join(
+            (
+                f"`{r.id}`",
+                _cell(r.what) + pending,
+                str(r.status),
+                _cell(r.code and f"`{r.code}`"),
+                _cell(r.param and f"`{r.param}`"),
+                _cell(r.message),
+                _cell(r.source),
+            )
+        )
+        + " |"
+    )
 
 
 def _retired(s: ModelSpec) -> str:
@@ -77,28 +118,40 @@ def render() -> str:
         "|---|---|---|---|---|---|---|",
     ]
     out += [_row(r) for r in rules]
-    out += ["", "## Pending client fixes", "",
-            "Rules kept in the table but switched off (`PENDING_CLIENT_FIXES` in `rules.py`) because our own client "
-            "still sends the refused request in a test; each is enforced once the client bug is fixed:", ""]
+    out += [
+        "",
+        "## Pending client fixes",
+        "",
+        "Rules kept in the table but switched off (`PENDING_CLIENT_FIXES` in `rules.py`) because our own client "
+        "still sends the refused request in a test; each is enforced once the client bug is fixed:",
+        "",
+    ]
     out += [f"- `{k}`: {v}" for k, v in PENDING_CLIENT_FIXES.items()] or ["- none"]
     out += ["", "## What the emulator cannot know (permissive)", ""]
     out += [f"- **{what}**: {how}" for what, how in LIMITATIONS]
-    out += ["", "## Models", "",
-            "Limits and capabilities per model (`shared_core/emulator/catalog.py`; Learn `models-sold-directly-by-azure`, "
-            "`model-retirements`). Retired models answer every request with rule `any.retired_model`.", "",
-            "| model | version | context | max output | reasoning | sampling | parallel_tool_calls | vision | "
-            "reasoning_effort | retired |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
+    out += [
+        "",
+        "## Models",
+        "",
+        "Limits and capabilities per model (`shared_core/emulator/catalog.py`; Learn `models-sold-directly-by-azure`, "
+        "`model-retirements`). Retired models answer every request with rule `any.retired_model`.",
+        "",
+        "| model | version | context | max output | reasoning | sampling | parallel_tool_calls | vision | "
+        "reasoning_effort | retired |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for name, s in sorted(CATALOG.items()):
         kind = infer_kind(name)
         if kind in ("images", "speech", "transcription"):
             out.append(f"| `{name}` | {s.version} | - | - | - | - | - | - | - | {_retired(s)} |")
             continue
         chat = kind in ("chat", "reasoning")
-        out.append(f"| `{name}` | {s.version} | {s.context_window:,} | {s.max_output:,} | {'yes' if s.reasoning else 'no'} "
-                   f"| {s.sampling if chat else '-'} | {('yes' if s.parallel_tool_calls else 'no') if chat else '-'} | "
-                   f"{('yes' if s.vision else 'no') if chat else '-'} | {', '.join(s.efforts) or '-'} | "
-                   f"{_retired(s)} |")
+        out.append(
+            f"| `{name}` | {s.version} | {s.context_window:,} | {s.max_output:,} | {'yes' if s.reasoning else 'no'} "
+            f"| {s.sampling if chat else '-'} | {('yes' if s.parallel_tool_calls else 'no') if chat else '-'} | "
+            f"{('yes' if s.vision else 'no') if chat else '-'} | {', '.join(s.efforts) or '-'} | "
+            f"{_retired(s)} |"
+        )
     return "\n".join(out) + "\n"
 
 

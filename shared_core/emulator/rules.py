@@ -72,8 +72,18 @@ RULES: list[Rule] = []
 PENDING_CLIENT_FIXES: dict[str, str] = {}
 
 
-def rule(id: str, op: str, *, what: str, status: int = 400, code: str | None, param: str | None, message: str,
-         source: str, stage: int = 50) -> Callable[[Check], Check]:
+def rule(
+    id: str,
+    op: str,
+    *,
+    what: str,
+    status: int = 400,
+    code: str | None,
+    param: str | None,
+    message: str,
+    source: str,
+    stage: int = 50,
+) -> Callable[[Check], Check]:
     """Register the decorated check as rule ``id`` (ids are unique; order of registration is order of checking)."""
     if op not in OPS:
         raise ValueError(f"rule {id}: unknown op {op!r}")

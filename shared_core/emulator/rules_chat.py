@@ -38,34 +38,58 @@ def _tools(ctx: Ctx) -> list[Any]:
 
 # --- request shape -------------------------------------------------------------------------
 
-@rule("chat.unknown_parameter", "chat", stage=10, what="a top-level field Azure's chat schema does not define",
-      code=None, param=None, message="Unrecognized request argument supplied: {name}", source=ISSUE_29545)
+
+@rule(
+    "chat.unknown_parameter",
+    "chat",
+    stage=10,
+    what="a top-level field Azure's chat schema does not define",
+    code=None,
+    param=None,
+    message="Unrecognized request argument supplied: {name}",
+    source=ISSUE_29545,
+)
 def _unknown(ctx: Ctx) -> None:
     for key in ctx.body:
         if key not in CHAT_PARAMS:
             raise azure.unrecognized_argument(key)
 
 
-UNRECOGNIZED_VERSIONED = ("Unrecognized request argument supplied: {name}. Please contact us through an Azure support "
-                          "request at: https://go.microsoft.com/fwlink/?linkid=2213926 for further questions.")
+UNRECOGNIZED_VERSIONED = (
+    "Unrecognized request argument supplied: {name}. Please contact us through an Azure support "
+    "request at: https://go.microsoft.com/fwlink/?linkid=2213926 for further questions."
+)
 
 
 # Learn's changelog says parallel_tool_calls (like stream_options) arrived in 2024-09-01-preview, but real
 # traffic shows stream_options accepted on 2024-08-01-preview; so only the api-versions with a recorded
 # refusal (2024-05-01-preview and older) are gated.
-@rule("chat.api_version.parallel_tool_calls", "chat", stage=10,
-      what="`parallel_tool_calls` on a dated api-version before 2024-06-01 (2024-05-01-preview and older)", code=None,
-      param=None, message=UNRECOGNIZED_VERSIONED.format(name="parallel_tool_calls"),
-      source=ISSUE_29545 + " (on 2024-05-01-preview)")
+@rule(
+    "chat.api_version.parallel_tool_calls",
+    "chat",
+    stage=10,
+    what="`parallel_tool_calls` on a dated api-version before 2024-06-01 (2024-05-01-preview and older)",
+    code=None,
+    param=None,
+    message=UNRECOGNIZED_VERSIONED.format(name="parallel_tool_calls"),
+    source=ISSUE_29545 + " (on 2024-05-01-preview)",
+)
 def _ptc_version(ctx: Ctx) -> None:
     if "parallel_tool_calls" in ctx.body and ctx.version_before("2024-06-01"):
         raise azure.bad_request(UNRECOGNIZED_VERSIONED.format(name="parallel_tool_calls"))
 
 
-@rule("chat.messages.required", "chat", stage=20, what="`messages` present, an array, not empty",
-      code="missing_required_parameter", param="messages", message="Missing required parameter: 'messages'. / "
-      "Invalid type for 'messages': expected an array. / [] is too short - 'messages'",
-      source="OpenAI chat schema (`messages` minItems 1), passed through by Azure")
+@rule(
+    "chat.messages.required",
+    "chat",
+    stage=20,
+    what="`messages` present, an array, not empty",
+    code="missing_required_parameter",
+    param="messages",
+    message="Missing required parameter: 'messages'. / "
+    "Invalid type for 'messages': expected an array. / [] is too short - 'messages'",
+    source="OpenAI chat schema (`messages` minItems 1), passed through by Azure",
+)
 def _messages_required(ctx: Ctx) -> None:
     msgs = ctx.body.get("messages")
     if msgs is None:
@@ -76,9 +100,17 @@ def _messages_required(ctx: Ctx) -> None:
         raise azure.bad_request("[] is too short - 'messages'", param="messages")
 
 
-@rule("chat.messages.role", "chat", stage=20, what="every message an object with a known `role`",
-      code="invalid_value", param="messages[i].role", message="Invalid value: '{role}'. Supported values are: 'system', "
-      "'assistant', 'user', 'function', 'tool', and 'developer'.", source="OpenAI chat schema (role enum)")
+@rule(
+    "chat.messages.role",
+    "chat",
+    stage=20,
+    what="every message an object with a known `role`",
+    code="invalid_value",
+    param="messages[i].role",
+    message="Invalid value: '{role}'. Supported values are: 'system', "
+    "'assistant', 'user', 'function', 'tool', and 'developer'.",
+    source="OpenAI chat schema (role enum)",
+)
 def _roles(ctx: Ctx) -> None:
     for i, m in enumerate(_messages(ctx)):
         if not isinstance(m, dict):
@@ -87,14 +119,23 @@ def _roles(ctx: Ctx) -> None:
         if role is None:
             raise azure.missing_parameter(f"messages[{i}].role")
         if role not in ROLES:
-            raise azure.invalid_value(f"messages[{i}].role", f"Invalid value: '{role}'. Supported values are: 'system', "
-                                      "'assistant', 'user', 'function', 'tool', and 'developer'.")
+            raise azure.invalid_value(
+                f"messages[{i}].role",
+                f"Invalid value: '{role}'. Supported values are: 'system', "
+                "'assistant', 'user', 'function', 'tool', and 'developer'.",
+            )
 
 
-@rule("chat.messages.content_required", "chat", stage=20,
-      what="`content` on user/system/developer messages, `tool_call_id` on tool messages",
-      code="missing_required_parameter", param="messages[i].content", message="Missing required parameter: "
-      "'messages[i].content'.", source="OpenAI chat schema (required fields per role)")
+@rule(
+    "chat.messages.content_required",
+    "chat",
+    stage=20,
+    what="`content` on user/system/developer messages, `tool_call_id` on tool messages",
+    code="missing_required_parameter",
+    param="messages[i].content",
+    message="Missing required parameter: 'messages[i].content'.",
+    source="OpenAI chat schema (required fields per role)",
+)
 def _content_required(ctx: Ctx) -> None:
     for i, m in enumerate(_messages(ctx)):
         if m.get("role") == "tool" and not m.get("tool_call_id"):
@@ -103,13 +144,21 @@ def _content_required(ctx: Ctx) -> None:
             raise azure.missing_parameter(f"messages[{i}].content")
 
 
-@rule("chat.stream_options.without_stream", "chat", stage=20, what="`stream_options` sent without `stream: true`",
-      code=None, param="stream_options", message="The 'stream_options' parameter is only allowed when 'stream' is enabled.",
-      source="issue BerriAI/litellm#5803 (the model service's answer quoted)")
+@rule(
+    "chat.stream_options.without_stream",
+    "chat",
+    stage=20,
+    what="`stream_options` sent without `stream: true`",
+    code=None,
+    param="stream_options",
+    message="The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+    source="issue BerriAI/litellm#5803 (the model service's answer quoted)",
+)
 def _stream_options(ctx: Ctx) -> None:
     if ctx.body.get("stream_options") is not None and ctx.body.get("stream") is not True:
-        raise azure.bad_request("The 'stream_options' parameter is only allowed when 'stream' is enabled.",
-                                param="stream_options")
+        raise azure.bad_request(
+            "The 'stream_options' parameter is only allowed when 'stream' is enabled.", param="stream_options"
+        )
 
 
 # --- numeric ranges ------------------------------------------------------------------------
@@ -118,9 +167,16 @@ _NUMBERS = {"temperature": (0, 2), "top_p": (0, 1), "presence_penalty": (-2, 2),
 _INTEGERS = {"n": (1, 128), "max_tokens": (1, None), "max_completion_tokens": (1, None), "top_logprobs": (0, 20)}
 
 
-@rule("chat.param.number_range", "chat", stage=30, what="temperature 0..2, top_p 0..1, penalties -2..2 (numbers)",
-      code="invalid_value", param="{name}", message="Invalid '{name}': {value} is out of range ({lo} to {hi}).",
-      source="OpenAI chat schema (minimum/maximum), passed through by Azure")
+@rule(
+    "chat.param.number_range",
+    "chat",
+    stage=30,
+    what="temperature 0..2, top_p 0..1, penalties -2..2 (numbers)",
+    code="invalid_value",
+    param="{name}",
+    message="Invalid '{name}': {value} is out of range ({lo} to {hi}).",
+    source="OpenAI chat schema (minimum/maximum), passed through by Azure",
+)
 def _number_ranges(ctx: Ctx) -> None:
     for name, (lo, hi) in _NUMBERS.items():
         v = ctx.body.get(name)
@@ -132,10 +188,16 @@ def _number_ranges(ctx: Ctx) -> None:
             raise azure.invalid_value(name, f"Invalid '{name}': {v} is out of range ({lo} to {hi}).")
 
 
-@rule("chat.param.integer_range", "chat", stage=30, what="n 1..128, max_tokens / max_completion_tokens >= 1, "
-      "top_logprobs 0..20 (integers)", code="invalid_value", param="{name}",
-      message="Invalid '{name}': integer {value} is out of range (minimum {lo}) (maximum {hi}).",
-      source="OpenAI chat schema (minimum/maximum), passed through by Azure")
+@rule(
+    "chat.param.integer_range",
+    "chat",
+    stage=30,
+    what="n 1..128, max_tokens / max_completion_tokens >= 1, top_logprobs 0..20 (integers)",
+    code="invalid_value",
+    param="{name}",
+    message="Invalid '{name}': integer {value} is out of range (minimum {lo}) (maximum {hi}).",
+    source="OpenAI chat schema (minimum/maximum), passed through by Azure",
+)
 def _integer_ranges(ctx: Ctx) -> None:
     for name, (lo, hi) in _INTEGERS.items():
         v = ctx.body.get(name)
@@ -144,26 +206,46 @@ def _integer_ranges(ctx: Ctx) -> None:
         if isinstance(v, bool) or not isinstance(v, int):
             raise azure.invalid_type(name, "an integer")
         if v < lo or (hi is not None and v > hi):
-            raise azure.invalid_value(name, f"Invalid '{name}': integer {v} is out of range (minimum {lo})"
-                                      f"{f' (maximum {hi})' if hi is not None else ''}.")
+            raise azure.invalid_value(
+                name,
+                f"Invalid '{name}': integer {v} is out of range (minimum {lo})"
+                f"{f' (maximum {hi})' if hi is not None else ''}.",
+            )
 
 
-@rule("chat.logprobs.top_logprobs", "chat", stage=30, what="`logprobs` a boolean, and true whenever `top_logprobs` is set",
-      code="invalid_value", param="logprobs", message="Invalid value for 'logprobs': must be true when 'top_logprobs' is "
-      "specified.", source="OpenAI chat reference (top_logprobs requires logprobs), passed through by Azure")
+@rule(
+    "chat.logprobs.top_logprobs",
+    "chat",
+    stage=30,
+    what="`logprobs` a boolean, and true whenever `top_logprobs` is set",
+    code="invalid_value",
+    param="logprobs",
+    message="Invalid value for 'logprobs': must be true when 'top_logprobs' is specified.",
+    source="OpenAI chat reference (top_logprobs requires logprobs), passed through by Azure",
+)
 def _logprobs(ctx: Ctx) -> None:
     want = ctx.body.get("logprobs")
     if want is not None and not isinstance(want, bool):
         raise azure.invalid_type("logprobs", "a boolean")
     if ctx.body.get("top_logprobs") is not None and want is not True:
-        raise azure.invalid_value("logprobs", "Invalid value for 'logprobs': must be true when 'top_logprobs' is specified.")
+        raise azure.invalid_value(
+            "logprobs", "Invalid value for 'logprobs': must be true when 'top_logprobs' is specified."
+        )
 
 
 # --- tools ---------------------------------------------------------------------------------
 
-@rule("chat.tools.shape", "chat", stage=40, what="`tools` an array of `{type: function, function: {name, ...}}`",
-      code="missing_required_parameter", param="tools[i].function.name", message="Missing required parameter: "
-      "'tools[i].function.name'.", source="OpenAI chat schema (ChatCompletionTool)")
+
+@rule(
+    "chat.tools.shape",
+    "chat",
+    stage=40,
+    what="`tools` an array of `{type: function, function: {name, ...}}`",
+    code="missing_required_parameter",
+    param="tools[i].function.name",
+    message="Missing required parameter: 'tools[i].function.name'.",
+    source="OpenAI chat schema (ChatCompletionTool)",
+)
 def _tools_shape(ctx: Ctx) -> None:
     tools = ctx.body.get("tools")
     if tools is None:
@@ -177,10 +259,17 @@ def _tools_shape(ctx: Ctx) -> None:
             raise azure.missing_parameter(f"tools[{i}].function.name")
 
 
-@rule("chat.tools.unknown_field", "chat", stage=40, what="a function definition carrying a field the schema does not "
-      "define (e.g. Anthropic's `input_schema` instead of `parameters`)", code="unknown_parameter",
-      param="tools[i].function.{field}", message="Unknown parameter: 'tools[i].function.{field}'.",
-      source="issue openai/openai-python#1492 (Azure's `unknown_parameter` answer quoted)")
+@rule(
+    "chat.tools.unknown_field",
+    "chat",
+    stage=40,
+    what="a function definition carrying a field the schema does not "
+    "define (e.g. Anthropic's `input_schema` instead of `parameters`)",
+    code="unknown_parameter",
+    param="tools[i].function.{field}",
+    message="Unknown parameter: 'tools[i].function.{field}'.",
+    source="issue openai/openai-python#1492 (Azure's `unknown_parameter` answer quoted)",
+)
 def _tools_unknown(ctx: Ctx) -> None:
     for i, t in enumerate(_tools(ctx)):
         for key in t["function"]:
@@ -188,115 +277,201 @@ def _tools_unknown(ctx: Ctx) -> None:
                 raise azure.unknown_parameter(f"tools[{i}].function.{key}")
 
 
-@rule("chat.tools.count", "chat", stage=40, what="at most 128 tools", code="array_above_max_length", param="tools",
-      message="Invalid 'tools': array too long. Expected an array with maximum length 128, but got an array with "
-      "length {n} instead.", source="issue julep-ai/julep#330 (the model service's answer quoted)")
+@rule(
+    "chat.tools.count",
+    "chat",
+    stage=40,
+    what="at most 128 tools",
+    code="array_above_max_length",
+    param="tools",
+    message="Invalid 'tools': array too long. Expected an array with maximum length 128, but got an array with "
+    "length {n} instead.",
+    source="issue julep-ai/julep#330 (the model service's answer quoted)",
+)
 def _tools_count(ctx: Ctx) -> None:
     n = len(_tools(ctx))
     if n > MAX_TOOLS:
-        raise azure.bad_request(f"Invalid 'tools': array too long. Expected an array with maximum length {MAX_TOOLS}, "
-                                f"but got an array with length {n} instead.", param="tools", code="array_above_max_length")
+        raise azure.bad_request(
+            f"Invalid 'tools': array too long. Expected an array with maximum length {MAX_TOOLS}, "
+            f"but got an array with length {n} instead.",
+            param="tools",
+            code="array_above_max_length",
+        )
 
 
-@rule("chat.tools.name_pattern", "chat", stage=40, what="tool names match `^[a-zA-Z0-9_-]+$`", code="invalid_value",
-      param="tools[i].function.name", message="Invalid 'tools[i].function.name': string does not match pattern. "
-      "Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.",
-      source="issue Vortiago/mcp-azure-devops#30 (the model service's answer quoted)")
+@rule(
+    "chat.tools.name_pattern",
+    "chat",
+    stage=40,
+    what="tool names match `^[a-zA-Z0-9_-]+$`",
+    code="invalid_value",
+    param="tools[i].function.name",
+    message="Invalid 'tools[i].function.name': string does not match pattern. "
+    "Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.",
+    source="issue Vortiago/mcp-azure-devops#30 (the model service's answer quoted)",
+)
 def _tool_name_pattern(ctx: Ctx) -> None:
     for i, t in enumerate(_tools(ctx)):
         name = t["function"]["name"]
         if not isinstance(name, str) or not set(name) <= TOOL_NAME_CHARS:
-            raise azure.invalid_value(f"tools[{i}].function.name", f"Invalid 'tools[{i}].function.name': string does "
-                                      "not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.")
+            raise azure.invalid_value(
+                f"tools[{i}].function.name",
+                f"Invalid 'tools[{i}].function.name': string does "
+                "not match pattern. Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.",
+            )
 
 
-@rule("chat.tools.name_length", "chat", stage=40, what="tool names at most 64 characters", code="string_above_max_length",
-      param="tools[i].function.name", message="Invalid 'tools[i].function.name': string too long. Expected a string "
-      "with maximum length 64, but got a string with length {n} instead.",
-      source="OpenAI function-calling reference (name: a-z, A-Z, 0-9, _ and -, maximum length 64)")
+@rule(
+    "chat.tools.name_length",
+    "chat",
+    stage=40,
+    what="tool names at most 64 characters",
+    code="string_above_max_length",
+    param="tools[i].function.name",
+    message="Invalid 'tools[i].function.name': string too long. Expected a string "
+    "with maximum length 64, but got a string with length {n} instead.",
+    source="OpenAI function-calling reference (name: a-z, A-Z, 0-9, _ and -, maximum length 64)",
+)
 def _tool_name_length(ctx: Ctx) -> None:
     for i, t in enumerate(_tools(ctx)):
         name = t["function"]["name"]
         if len(name) > 64:
-            raise azure.bad_request(f"Invalid 'tools[{i}].function.name': string too long. Expected a string with maximum "
-                                    f"length 64, but got a string with length {len(name)} instead.",
-                                    param=f"tools[{i}].function.name", code="string_above_max_length")
+            raise azure.bad_request(
+                f"Invalid 'tools[{i}].function.name': string too long. Expected a string with maximum "
+                f"length 64, but got a string with length {len(name)} instead.",
+                param=f"tools[{i}].function.name",
+                code="string_above_max_length",
+            )
 
 
-@rule("chat.tool_choice", "chat", stage=40, what="`tool_choice` only with `tools`; 'none'/'auto'/'required' or a "
-      "named tool that is in `tools`", code=None, param="tool_choice", message="Invalid value for "
-      "'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.",
-      source="OpenAI chat reference (tool_choice), passed through by Azure")
+@rule(
+    "chat.tool_choice",
+    "chat",
+    stage=40,
+    what="`tool_choice` only with `tools`; 'none'/'auto'/'required' or a named tool that is in `tools`",
+    code=None,
+    param="tool_choice",
+    message="Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.",
+    source="OpenAI chat reference (tool_choice), passed through by Azure",
+)
 def _tool_choice(ctx: Ctx) -> None:
     tc = ctx.body.get("tool_choice")
     if tc is None:
         return
     tools = _tools(ctx)
     if not tools:
-        raise azure.bad_request("Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.",
-                                param="tool_choice")
+        raise azure.bad_request(
+            "Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.",
+            param="tool_choice",
+        )
     if isinstance(tc, str) and tc not in ("none", "auto", "required"):
-        raise azure.invalid_value("tool_choice", f"Invalid value: '{tc}'. Supported values are: 'none', 'auto', and 'required'.")
+        raise azure.invalid_value(
+            "tool_choice", f"Invalid value: '{tc}'. Supported values are: 'none', 'auto', and 'required'."
+        )
     if isinstance(tc, dict):
         name = (tc.get("function") or {}).get("name")
         if name not in {t["function"]["name"] for t in tools}:
-            raise azure.invalid_value("tool_choice", f"Invalid value for 'tool_choice': tool '{name}' is not in 'tools'.")
+            raise azure.invalid_value(
+                "tool_choice", f"Invalid value for 'tool_choice': tool '{name}' is not in 'tools'."
+            )
 
 
 # --- response_format -----------------------------------------------------------------------
 
-@rule("chat.response_format.type", "chat", stage=40, what="`response_format.type` one of text / json_object / json_schema, "
-      "json_schema with a `name`", code="invalid_value", param="response_format.type", message="Invalid value: '{type}'. "
-      "Supported values are: 'json_object', 'json_schema', and 'text'.", source="OpenAI chat schema (ResponseFormat)")
+
+@rule(
+    "chat.response_format.type",
+    "chat",
+    stage=40,
+    what="`response_format.type` one of text / json_object / json_schema, json_schema with a `name`",
+    code="invalid_value",
+    param="response_format.type",
+    message="Invalid value: '{type}'. Supported values are: 'json_object', 'json_schema', and 'text'.",
+    source="OpenAI chat schema (ResponseFormat)",
+)
 def _rf_type(ctx: Ctx) -> None:
     rf = ctx.body.get("response_format")
     if rf is None:
         return
     rtype = rf.get("type") if isinstance(rf, dict) else None
     if rtype not in ("text", "json_object", "json_schema"):
-        raise azure.invalid_value("response_format.type", f"Invalid value: '{rtype}'. Supported values are: 'json_object', "
-                                  "'json_schema', and 'text'.")
+        raise azure.invalid_value(
+            "response_format.type",
+            f"Invalid value: '{rtype}'. Supported values are: 'json_object', 'json_schema', and 'text'.",
+        )
     if rtype == "json_schema" and not ctx.version_before("2024-08-01"):
         js = rf.get("json_schema")
         if not isinstance(js, dict) or not js.get("name"):
             raise azure.missing_parameter("response_format.json_schema.name")
 
 
-@rule("chat.api_version.json_schema", "chat", stage=40, what="`response_format: json_schema` on a dated api-version "
-      "before 2024-08-01-preview", code="BadRequest", param=None, message="response_format value as json_schema is "
-      "enabled only for api versions 2024-08-01-preview and later",
-      source="Learn how-to/structured-outputs (\"API support: first added in 2024-08-01-preview\"); Azure-native error shape")
+@rule(
+    "chat.api_version.json_schema",
+    "chat",
+    stage=40,
+    what="`response_format: json_schema` on a dated api-version before 2024-08-01-preview",
+    code="BadRequest",
+    param=None,
+    message="response_format value as json_schema is enabled only for api versions 2024-08-01-preview and later",
+    source='Learn how-to/structured-outputs ("API support: first added in 2024-08-01-preview"); Azure-native error shape',
+)
 def _rf_version(ctx: Ctx) -> None:
     rf = ctx.body.get("response_format")
     if isinstance(rf, dict) and rf.get("type") == "json_schema" and ctx.version_before("2024-08-01"):
-        raise azure.azure_bad_request("response_format value as json_schema is enabled only for api versions "
-                                      "2024-08-01-preview and later")
+        raise azure.azure_bad_request(
+            "response_format value as json_schema is enabled only for api versions 2024-08-01-preview and later"
+        )
 
 
-@rule("chat.response_format.json_word", "chat", stage=40, what="`json_object` mode with the word 'json' somewhere in the "
-      "messages", code=None, param="messages", message="'messages' must contain the word 'json' in some form, to use "
-      "'response_format' of type 'json_object'.", source="OpenAI JSON-mode guide, passed through by Azure")
+@rule(
+    "chat.response_format.json_word",
+    "chat",
+    stage=40,
+    what="`json_object` mode with the word 'json' somewhere in the messages",
+    code=None,
+    param="messages",
+    message="'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.",
+    source="OpenAI JSON-mode guide, passed through by Azure",
+)
 def _json_word(ctx: Ctx) -> None:
     rf = ctx.body.get("response_format")
     if isinstance(rf, dict) and rf.get("type") == "json_object":
         if "json" not in " ".join(bh.message_text(m) for m in _messages(ctx)).lower():
-            raise azure.bad_request("'messages' must contain the word 'json' in some form, to use 'response_format' of "
-                                    "type 'json_object'.", param="messages")
+            raise azure.bad_request(
+                "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.",
+                param="messages",
+            )
 
 
 # --- model family --------------------------------------------------------------------------
 
-@rule("chat.reasoning.max_tokens", "chat", stage=60, what="`max_tokens` on a reasoning model (o-series, gpt-5)",
-      code="unsupported_parameter", param="max_tokens", message="Unsupported parameter: 'max_tokens' is not supported "
-      "with this model. Use 'max_completion_tokens' instead.", source=R_MAX_TOKENS)
+
+@rule(
+    "chat.reasoning.max_tokens",
+    "chat",
+    stage=60,
+    what="`max_tokens` on a reasoning model (o-series, gpt-5)",
+    code="unsupported_parameter",
+    param="max_tokens",
+    message="Unsupported parameter: 'max_tokens' is not supported "
+    "with this model. Use 'max_completion_tokens' instead.",
+    source=R_MAX_TOKENS,
+)
 def _reasoning_max_tokens(ctx: Ctx) -> None:
     if ctx.spec.reasoning and "max_tokens" in ctx.body:
         raise azure.unsupported_parameter("max_tokens", "max_completion_tokens")
 
 
-@rule("chat.reasoning.sampling_refused", "chat", stage=60, what="temperature / top_p on o1 and o3-mini (any value)",
-      code="unsupported_parameter", param="temperature", message="Unsupported parameter: 'temperature' is not supported "
-      "with this model.", source="issue immersive-translate/immersive-translate#2694 (Azure o3-mini answer quoted)")
+@rule(
+    "chat.reasoning.sampling_refused",
+    "chat",
+    stage=60,
+    what="temperature / top_p on o1 and o3-mini (any value)",
+    code="unsupported_parameter",
+    param="temperature",
+    message="Unsupported parameter: 'temperature' is not supported with this model.",
+    source="issue immersive-translate/immersive-translate#2694 (Azure o3-mini answer quoted)",
+)
 def _sampling_refused(ctx: Ctx) -> None:
     if ctx.spec.sampling == "none":
         for p in ("temperature", "top_p"):
@@ -304,81 +479,141 @@ def _sampling_refused(ctx: Ctx) -> None:
                 raise azure.unsupported_parameter(p)
 
 
-@rule("chat.reasoning.sampling_default_only", "chat", stage=60, what="temperature / top_p other than 1 on o3, o4-mini, "
-      "gpt-5", code="unsupported_value", param="temperature", message="Unsupported value: 'temperature' does not support "
-      "{value} with this model. Only the default (1) value is supported.",
-      source="issue microsoft/vscode#254389 (Azure o4-mini answer quoted)")
+@rule(
+    "chat.reasoning.sampling_default_only",
+    "chat",
+    stage=60,
+    what="temperature / top_p other than 1 on o3, o4-mini, gpt-5",
+    code="unsupported_value",
+    param="temperature",
+    message="Unsupported value: 'temperature' does not support "
+    "{value} with this model. Only the default (1) value is supported.",
+    source="issue microsoft/vscode#254389 (Azure o4-mini answer quoted)",
+)
 def _sampling_default(ctx: Ctx) -> None:
     if ctx.spec.sampling == "default_only":
         for p in ("temperature", "top_p"):
             v = ctx.body.get(p)
             if v is not None and v != 1:
-                raise azure.unsupported_value(p, f"Unsupported value: '{p}' does not support {v} with this model. Only the "
-                                              "default (1) value is supported.")
+                raise azure.unsupported_value(
+                    p,
+                    f"Unsupported value: '{p}' does not support {v} with this model. Only the "
+                    "default (1) value is supported.",
+                )
 
 
-@rule("chat.reasoning.penalties_logprobs", "chat", stage=60, what="presence/frequency penalties, logit_bias, logprobs, "
-      "top_logprobs on reasoning models", code="unsupported_parameter", param="{name}", message="Unsupported parameter: "
-      "'{name}' is not supported with this model.", source="issue immersive-translate/immersive-translate#2694 (same "
-      "message shape); Learn how-to/reasoning (\"Not supported\" parameter list)")
+@rule(
+    "chat.reasoning.penalties_logprobs",
+    "chat",
+    stage=60,
+    what="presence/frequency penalties, logit_bias, logprobs, top_logprobs on reasoning models",
+    code="unsupported_parameter",
+    param="{name}",
+    message="Unsupported parameter: '{name}' is not supported with this model.",
+    source="issue immersive-translate/immersive-translate#2694 (same "
+    'message shape); Learn how-to/reasoning ("Not supported" parameter list)',
+)
 def _penalties(ctx: Ctx) -> None:
     spec = ctx.spec
-    names = ([] if spec.penalties else ["presence_penalty", "frequency_penalty", "logit_bias"]) + \
-        ([] if spec.logprobs else ["logprobs", "top_logprobs"])
+    names = ([] if spec.penalties else ["presence_penalty", "frequency_penalty", "logit_bias"]) + (
+        [] if spec.logprobs else ["logprobs", "top_logprobs"]
+    )
     for p in names:
         if p in ctx.body:
             raise azure.unsupported_parameter(p)
 
 
-@rule("chat.reasoning.parallel_tool_calls", "chat", stage=60, what="`parallel_tool_calls` (even false) on o-series "
-      "reasoning models (o1, o3-mini, o3, o4-mini)", code="unsupported_parameter", param="parallel_tool_calls",
-      message="Unsupported parameter: 'parallel_tool_calls' is not supported with this model.",
-      source="issue UKGovernmentBEIS/inspect_ai#1460 (Azure o3-mini answer quoted); langchain-ai/langchain#29704 (False too)")
+@rule(
+    "chat.reasoning.parallel_tool_calls",
+    "chat",
+    stage=60,
+    what="`parallel_tool_calls` (even false) on o-series reasoning models (o1, o3-mini, o3, o4-mini)",
+    code="unsupported_parameter",
+    param="parallel_tool_calls",
+    message="Unsupported parameter: 'parallel_tool_calls' is not supported with this model.",
+    source="issue UKGovernmentBEIS/inspect_ai#1460 (Azure o3-mini answer quoted); langchain-ai/langchain#29704 (False too)",
+)
 def _parallel(ctx: Ctx) -> None:
     if "parallel_tool_calls" in ctx.body and not ctx.spec.parallel_tool_calls:
         raise azure.unsupported_parameter("parallel_tool_calls")
 
 
-@rule("chat.reasoning_effort.unsupported", "chat", stage=60, what="`reasoning_effort` on a model that does not reason "
-      "(gpt-4o, gpt-4.1, ...)", code=None, param=None, message="Unrecognized request argument supplied: reasoning_effort",
-      source="issue AAswordman/Operit#1048 (the model service's answer for gpt-4o quoted)")
+@rule(
+    "chat.reasoning_effort.unsupported",
+    "chat",
+    stage=60,
+    what="`reasoning_effort` on a model that does not reason (gpt-4o, gpt-4.1, ...)",
+    code=None,
+    param=None,
+    message="Unrecognized request argument supplied: reasoning_effort",
+    source="issue AAswordman/Operit#1048 (the model service's answer for gpt-4o quoted)",
+)
 def _effort_unsupported(ctx: Ctx) -> None:
     if "reasoning_effort" in ctx.body and not ctx.spec.efforts:
         raise azure.unrecognized_argument("reasoning_effort")
 
 
-@rule("chat.reasoning_effort.value", "chat", stage=60, what="`reasoning_effort` a value the model accepts ('minimal' only "
-      "on gpt-5)", code="unsupported_value", param="reasoning_effort", message="Unsupported value: 'reasoning_effort' "
-      "does not support '{value}' with this model. Supported values are: 'low', 'medium', and 'high'.",
-      source="issue Kilo-Org/cloud#3807 (answer quoted)")
+@rule(
+    "chat.reasoning_effort.value",
+    "chat",
+    stage=60,
+    what="`reasoning_effort` a value the model accepts ('minimal' only on gpt-5)",
+    code="unsupported_value",
+    param="reasoning_effort",
+    message="Unsupported value: 'reasoning_effort' "
+    "does not support '{value}' with this model. Supported values are: 'low', 'medium', and 'high'.",
+    source="issue Kilo-Org/cloud#3807 (answer quoted)",
+)
 def _effort_value(ctx: Ctx) -> None:
     v = ctx.body.get("reasoning_effort")
     efforts = ctx.spec.efforts
     if v is not None and efforts and v not in efforts:
         listed = ", ".join(f"'{e}'" for e in efforts[:-1]) + f", and '{efforts[-1]}'"
-        raise azure.unsupported_value("reasoning_effort", f"Unsupported value: 'reasoning_effort' does not support '{v}' "
-                                      f"with this model. Supported values are: {listed}.")
+        raise azure.unsupported_value(
+            "reasoning_effort",
+            f"Unsupported value: 'reasoning_effort' does not support '{v}' "
+            f"with this model. Supported values are: {listed}.",
+        )
 
 
 # --- limits --------------------------------------------------------------------------------
 
-@rule("chat.limits.max_output", "chat", stage=70, what="`max_tokens` / `max_completion_tokens` above the model's output "
-      "limit (gpt-4o 16,384; gpt-4.1 32,768; o-series 100,000; gpt-5 128,000)", code="invalid_value", param="max_tokens",
-      message="max_tokens is too large: {n}. This model supports at most {limit} completion tokens, whereas you "
-      "provided {n}.", source="issue tailcallhq/forgecode#1185 (gpt-4o answer quoted)")
+
+@rule(
+    "chat.limits.max_output",
+    "chat",
+    stage=70,
+    what="`max_tokens` / `max_completion_tokens` above the model's output "
+    "limit (gpt-4o 16,384; gpt-4.1 32,768; o-series 100,000; gpt-5 128,000)",
+    code="invalid_value",
+    param="max_tokens",
+    message="max_tokens is too large: {n}. This model supports at most {limit} completion tokens, whereas you "
+    "provided {n}.",
+    source="issue tailcallhq/forgecode#1185 (gpt-4o answer quoted)",
+)
 def _max_output(ctx: Ctx) -> None:
     limit = ctx.spec.max_output
     for name in ("max_tokens", "max_completion_tokens"):
         v = ctx.body.get(name)
         if isinstance(v, int) and v > limit:
-            raise azure.invalid_value(name, f"{name} is too large: {v}. This model supports at most {limit} completion "
-                                      f"tokens, whereas you provided {v}.")
+            raise azure.invalid_value(
+                name,
+                f"{name} is too large: {v}. This model supports at most {limit} completion "
+                f"tokens, whereas you provided {v}.",
+            )
 
 
-@rule("chat.limits.context_window", "chat", stage=70, what="prompt tokens (messages + tools) above the context window",
-      code="context_length_exceeded", param="messages", message="This model's maximum context length is {limit} tokens. "
-      "However, your messages resulted in {n} tokens. Please reduce the length of the messages.",
-      source="OpenAI context_length_exceeded answer, passed through by Azure (issue ChatGPTNextWeb/NextChat#3195)")
+@rule(
+    "chat.limits.context_window",
+    "chat",
+    stage=70,
+    what="prompt tokens (messages + tools) above the context window",
+    code="context_length_exceeded",
+    param="messages",
+    message="This model's maximum context length is {limit} tokens. "
+    "However, your messages resulted in {n} tokens. Please reduce the length of the messages.",
+    source="OpenAI context_length_exceeded answer, passed through by Azure (issue ChatGPTNextWeb/NextChat#3195)",
+)
 def _context(ctx: Ctx) -> None:
     msgs = [m for m in _messages(ctx) if isinstance(m, dict)]
     tokens = bh.count_message_tokens(msgs, _tools(ctx))
@@ -390,28 +625,45 @@ def _context(ctx: Ctx) -> None:
 
 # --- message order -------------------------------------------------------------------------
 
-@rule("chat.order.tool_answers_call", "chat", stage=80, what="a tool message answers a tool call of the assistant "
-      "message before it (directly, or after that message's other tool answers)", code=None, param="messages.[i].role",
-      message="Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.",
-      source="issue lobehub/lobehub#3613 (Azure answer quoted, param `messages.[1].role`)")
+
+@rule(
+    "chat.order.tool_answers_call",
+    "chat",
+    stage=80,
+    what="a tool message answers a tool call of the assistant "
+    "message before it (directly, or after that message's other tool answers)",
+    code=None,
+    param="messages.[i].role",
+    message="Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.",
+    source="issue lobehub/lobehub#3613 (Azure answer quoted, param `messages.[1].role`)",
+)
 def _tool_answers(ctx: Ctx) -> None:
     open_ids: set[Any] | None = None  # ids of the current assistant turn's calls, None outside such a turn
     for i, m in enumerate(_messages(ctx)):
         role = m.get("role")
         if role == "tool":
             if open_ids is None or m.get("tool_call_id") not in open_ids:
-                raise azure.bad_request("Invalid parameter: messages with role 'tool' must be a response to a preceeding "
-                                        "message with 'tool_calls'.", param=f"messages.[{i}].role")
+                raise azure.bad_request(
+                    "Invalid parameter: messages with role 'tool' must be a response to a preceeding "
+                    "message with 'tool_calls'.",
+                    param=f"messages.[{i}].role",
+                )
             continue
         calls = m.get("tool_calls") if role == "assistant" else None
         open_ids = {c.get("id") for c in calls if isinstance(c, dict)} if isinstance(calls, list) and calls else None
 
 
-@rule("chat.order.every_call_answered", "chat", stage=80, what="every tool call of an assistant message is answered by "
-      "a tool message before the next non-tool message", code=None, param="messages.[i].role",
-      message="An assistant message with 'tool_calls' must be followed by tool messages responding to each "
-      "'tool_call_id'. The following tool_call_ids did not have response messages: {ids}",
-      source="PR microsoft/promptflow#3130 (the service's message quoted)")
+@rule(
+    "chat.order.every_call_answered",
+    "chat",
+    stage=80,
+    what="every tool call of an assistant message is answered by a tool message before the next non-tool message",
+    code=None,
+    param="messages.[i].role",
+    message="An assistant message with 'tool_calls' must be followed by tool messages responding to each "
+    "'tool_call_id'. The following tool_call_ids did not have response messages: {ids}",
+    source="PR microsoft/promptflow#3130 (the service's message quoted)",
+)
 def _calls_answered(ctx: Ctx) -> None:
     msgs = _messages(ctx)
     for i, m in enumerate(msgs):
@@ -419,12 +671,15 @@ def _calls_answered(ctx: Ctx) -> None:
         if not isinstance(calls, list) or not calls:
             continue
         answered = set()
-        for later in msgs[i + 1:]:
+        for later in msgs[i + 1 :]:
             if later.get("role") != "tool":
                 break
             answered.add(later.get("tool_call_id"))
         missing = [c.get("id") for c in calls if isinstance(c, dict) and c.get("id") not in answered]
         if missing:
-            raise azure.bad_request("An assistant message with 'tool_calls' must be followed by tool messages responding "
-                                    "to each 'tool_call_id'. The following tool_call_ids did not have response messages: "
-                                    + ", ".join(str(x) for x in missing), param=f"messages.[{i}].role")
+            raise azure.bad_request(
+                "An assistant message with 'tool_calls' must be followed by tool messages responding "
+                "to each 'tool_call_id'. The following tool_call_ids did not have response messages: "
+                + ", ".join(str(x) for x in missing),
+                param=f"messages.[{i}].role",
+            )

@@ -45,10 +45,17 @@ def _is_image(data: bytes) -> bool:
     return data.startswith(IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
 
 
-@rule("chat.content.part_type", "chat", stage=25, what="user content parts are `text` or `image_url` (audio input and "
-      "unknown part types refused on the text/vision models the emulator serves)", code="invalid_value",
-      param="messages[i]", message="Invalid 'messages[i]'. Content blocks are expected to be either text or image_url "
-      "type.", source=R_AUDIO)
+@rule(
+    "chat.content.part_type",
+    "chat",
+    stage=25,
+    what="user content parts are `text` or `image_url` (audio input and "
+    "unknown part types refused on the text/vision models the emulator serves)",
+    code="invalid_value",
+    param="messages[i]",
+    message="Invalid 'messages[i]'. Content blocks are expected to be either text or image_url type.",
+    source=R_AUDIO,
+)
 def _part_type(ctx: Ctx) -> None:
     msgs = ctx.body.get("messages")
     for i, m in enumerate(msgs if isinstance(msgs, list) else []):
@@ -57,25 +64,42 @@ def _part_type(ctx: Ctx) -> None:
             continue
         for part in content:
             if not isinstance(part, dict) or part.get("type") not in USER_PART_TYPES:
-                raise azure.invalid_value(f"messages[{i}]", f"Invalid 'messages[{i}]'. Content blocks are expected to be "
-                                          "either text or image_url type.")
+                raise azure.invalid_value(
+                    f"messages[{i}]",
+                    f"Invalid 'messages[{i}]'. Content blocks are expected to be either text or image_url type.",
+                )
 
 
-@rule("chat.content.image_unsupported", "chat", stage=25, what="image parts sent to a model without vision (o3-mini, "
-      "gpt-35-turbo)", code=None, param="messages.[i].content.[j].type", message="Invalid content type. image_url is only "
-      "supported by certain models.", source="OpenAI vision guide (models with vision), the model service's answer "
-      "passed through by Azure")
+@rule(
+    "chat.content.image_unsupported",
+    "chat",
+    stage=25,
+    what="image parts sent to a model without vision (o3-mini, gpt-35-turbo)",
+    code=None,
+    param="messages.[i].content.[j].type",
+    message="Invalid content type. image_url is only supported by certain models.",
+    source="OpenAI vision guide (models with vision), the model service's answer passed through by Azure",
+)
 def _image_unsupported(ctx: Ctx) -> None:
     if ctx.spec.vision:
         return
     for i, j, _part in _image_parts(ctx):
-        raise azure.bad_request("Invalid content type. image_url is only supported by certain models.",
-                                param=f"messages.[{i}].content.[{j}].type")
+        raise azure.bad_request(
+            "Invalid content type. image_url is only supported by certain models.",
+            param=f"messages.[{i}].content.[{j}].type",
+        )
 
 
-@rule("chat.content.image_url_scheme", "chat", stage=25, what="image URLs are http(s) URLs or base64 `data:` URLs",
-      code="BadRequest", param=None, message="Invalid image URL. The URL must be a valid HTTP or HTTPS URL, or a data URL "
-      "with base64 encoding.", source="issue microsoft/semantic-kernel#6674 (Azure's answer quoted, Azure-native shape)")
+@rule(
+    "chat.content.image_url_scheme",
+    "chat",
+    stage=25,
+    what="image URLs are http(s) URLs or base64 `data:` URLs",
+    code="BadRequest",
+    param=None,
+    message="Invalid image URL. The URL must be a valid HTTP or HTTPS URL, or a data URL with base64 encoding.",
+    source="issue microsoft/semantic-kernel#6674 (Azure's answer quoted, Azure-native shape)",
+)
 def _image_scheme(ctx: Ctx) -> None:
     for _i, _j, part in _image_parts(ctx):
         url = _url(part)
@@ -84,12 +108,21 @@ def _image_scheme(ctx: Ctx) -> None:
             continue
         if scheme == "data" and ";base64," in url:
             continue
-        raise azure.azure_bad_request("Invalid image URL. The URL must be a valid HTTP or HTTPS URL, or a data URL with "
-                                      "base64 encoding.")
+        raise azure.azure_bad_request(
+            "Invalid image URL. The URL must be a valid HTTP or HTTPS URL, or a data URL with base64 encoding."
+        )
 
 
-@rule("chat.content.image_base64", "chat", stage=25, what="`data:` image URLs carry valid base64", code="invalid_base64",
-      param=None, message="Invalid base64 image_url.", source="issue Azure/azure-sdk-for-java#41670 (Azure's answer quoted)")
+@rule(
+    "chat.content.image_base64",
+    "chat",
+    stage=25,
+    what="`data:` image URLs carry valid base64",
+    code="invalid_base64",
+    param=None,
+    message="Invalid base64 image_url.",
+    source="issue Azure/azure-sdk-for-java#41670 (Azure's answer quoted)",
+)
 def _image_base64(ctx: Ctx) -> None:
     for _i, _j, part in _image_parts(ctx):
         url = _url(part)
@@ -100,22 +133,39 @@ def _image_base64(ctx: Ctx) -> None:
                 raise azure.bad_request("Invalid base64 image_url.", code="invalid_base64") from None
 
 
-@rule("chat.content.image_format", "chat", stage=25, what="`data:` image bytes are a PNG, JPEG, GIF or WEBP image",
-      code="invalid_image_format", param=None, message="You uploaded an unsupported image. Please make sure your image "
-      "has of one the following formats: ['png', 'jpeg', 'gif', 'webp'].",
-      source="issue marketing-factory/ai-filemetadata#18 (the model service's message quoted)")
+@rule(
+    "chat.content.image_format",
+    "chat",
+    stage=25,
+    what="`data:` image bytes are a PNG, JPEG, GIF or WEBP image",
+    code="invalid_image_format",
+    param=None,
+    message="You uploaded an unsupported image. Please make sure your image "
+    "has of one the following formats: ['png', 'jpeg', 'gif', 'webp'].",
+    source="issue marketing-factory/ai-filemetadata#18 (the model service's message quoted)",
+)
 def _image_format(ctx: Ctx) -> None:
     for _i, _j, part in _image_parts(ctx):
         url = _url(part)
         if url.startswith("data:") and not _is_image(base64.b64decode(url.split(";base64,", 1)[1])[:16]):
-            raise azure.bad_request("You uploaded an unsupported image. Please make sure your image has of one the "
-                                    "following formats: ['png', 'jpeg', 'gif', 'webp'].", code="invalid_image_format")
+            raise azure.bad_request(
+                "You uploaded an unsupported image. Please make sure your image has of one the "
+                "following formats: ['png', 'jpeg', 'gif', 'webp'].",
+                code="invalid_image_format",
+            )
 
 
-@rule("chat.content.image_reachable", "chat", stage=25, what="http(s) image URLs can be downloaded (emulator: only its "
-      "own blob URLs and hosts in `image_url_hosts` are reachable)", code="invalid_image_url", param=None,
-      message="Timeout while downloading {url}.", source="issue riverscuomo/cuomputer#95 (the model service's answer "
-      "quoted); emulator limitation, see below")
+@rule(
+    "chat.content.image_reachable",
+    "chat",
+    stage=25,
+    what="http(s) image URLs can be downloaded (emulator: only its "
+    "own blob URLs and hosts in `image_url_hosts` are reachable)",
+    code="invalid_image_url",
+    param=None,
+    message="Timeout while downloading {url}.",
+    source="issue riverscuomo/cuomputer#95 (the model service's answer quoted); emulator limitation, see below",
+)
 def _image_reachable(ctx: Ctx) -> None:
     for _i, _j, part in _image_parts(ctx):
         url = _url(part)

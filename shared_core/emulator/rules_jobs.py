@@ -18,23 +18,40 @@ AUTHORING = "Azure authoring spec 2024-10-21 (files: purpose enum; batches: endp
 BATCH_DOC = "Learn how-to/batch (input: .jsonl, one request per line with custom_id, method, url, body)"
 
 
-@rule("files.purpose", "files", stage=20, what="`purpose` present and one of fine-tune, batch, assistants, evals, vision, "
-      "user_data; a `file` part present", code="invalid_value", param="purpose", message="Invalid value for 'purpose': "
-      "'{value}'. Supported values are: fine-tune, batch, assistants, evals, vision, user_data.", source=AUTHORING)
+@rule(
+    "files.purpose",
+    "files",
+    stage=20,
+    what="`purpose` present and one of fine-tune, batch, assistants, evals, vision, user_data; a `file` part present",
+    code="invalid_value",
+    param="purpose",
+    message="Invalid value for 'purpose': "
+    "'{value}'. Supported values are: fine-tune, batch, assistants, evals, vision, user_data.",
+    source=AUTHORING,
+)
 def _purpose(ctx: Ctx) -> None:
     purpose = ctx.body.get("purpose")
     if not purpose:
         raise azure.missing_parameter("purpose")
     if purpose not in FILE_PURPOSES:
-        raise azure.invalid_value("purpose", f"Invalid value for 'purpose': '{purpose}'. Supported values are: "
-                                  f"{', '.join(FILE_PURPOSES)}.")
+        raise azure.invalid_value(
+            "purpose", f"Invalid value for 'purpose': '{purpose}'. Supported values are: {', '.join(FILE_PURPOSES)}."
+        )
     if ctx.scratch["files"].get("file") is None:
         raise azure.missing_parameter("file")
 
 
-@rule("files.jsonl", "files", stage=30, what="batch and fine-tune files are `.jsonl`, every line valid JSON; batch lines "
-      "carry custom_id, method, url and body", code="invalid_value", param="file", message="Invalid file format for "
-      "{purpose}. Only .jsonl files are supported.", source=BATCH_DOC)
+@rule(
+    "files.jsonl",
+    "files",
+    stage=30,
+    what="batch and fine-tune files are `.jsonl`, every line valid JSON; batch lines "
+    "carry custom_id, method, url and body",
+    code="invalid_value",
+    param="file",
+    message="Invalid file format for {purpose}. Only .jsonl files are supported.",
+    source=BATCH_DOC,
+)
 def _jsonl(ctx: Ctx) -> None:
     purpose = ctx.body["purpose"]
     if purpose not in ("batch", "fine-tune"):
@@ -53,16 +70,29 @@ def _jsonl(ctx: Ctx) -> None:
             raise azure.invalid_value("file", f"Invalid batch input: line {i} needs custom_id, method, url and body.")
 
 
-@rule("batches.fields", "batches", stage=20, what="`input_file_id`, `endpoint` (/chat/completions or /embeddings) and "
-      "`completion_window` ('24h') present and valid", code="invalid_value", param="endpoint", message="Invalid value "
-      "for 'endpoint': '{value}'. Supported values are: '/chat/completions' and '/embeddings'.", source=AUTHORING)
+@rule(
+    "batches.fields",
+    "batches",
+    stage=20,
+    what="`input_file_id`, `endpoint` (/chat/completions or /embeddings) and "
+    "`completion_window` ('24h') present and valid",
+    code="invalid_value",
+    param="endpoint",
+    message="Invalid value for 'endpoint': '{value}'. Supported values are: '/chat/completions' and '/embeddings'.",
+    source=AUTHORING,
+)
 def _batch_fields(ctx: Ctx) -> None:
     body = ctx.body
     for key in ("input_file_id", "endpoint", "completion_window"):
         if not body.get(key):
             raise azure.missing_parameter(key)
     if body["endpoint"] not in BATCH_ENDPOINTS:
-        raise azure.invalid_value("endpoint", f"Invalid value for 'endpoint': '{body['endpoint']}'. Supported values "
-                                  "are: '/chat/completions' and '/embeddings'.")
+        raise azure.invalid_value(
+            "endpoint",
+            f"Invalid value for 'endpoint': '{body['endpoint']}'. Supported values "
+            "are: '/chat/completions' and '/embeddings'.",
+        )
     if body["completion_window"] != "24h":
-        raise azure.invalid_value("completion_window", "Invalid value for 'completion_window': only '24h' is supported.")
+        raise azure.invalid_value(
+            "completion_window", "Invalid value for 'completion_window': only '24h' is supported."
+        )

@@ -18,8 +18,21 @@ from .rules import Ctx, rule
 JSON = dict[str, Any]
 TYPES = frozenset(("string", "number", "integer", "boolean", "object", "array", "null"))
 #: Keywords Structured Outputs refuses in strict mode (Learn how-to/structured-outputs, "Unsupported keywords").
-STRICT_UNSUPPORTED = ("allOf", "not", "if", "then", "else", "dependentRequired", "dependentSchemas", "patternProperties",
-                      "unevaluatedProperties", "propertyNames", "minProperties", "maxProperties", "contains")
+STRICT_UNSUPPORTED = (
+    "allOf",
+    "not",
+    "if",
+    "then",
+    "else",
+    "dependentRequired",
+    "dependentSchemas",
+    "patternProperties",
+    "unevaluatedProperties",
+    "propertyNames",
+    "minProperties",
+    "maxProperties",
+    "contains",
+)
 _SUBSCHEMA_MAPS = ("properties", "$defs", "definitions")
 _SUBSCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
 FASTAGENT = "issue evalstate/fast-agent#143 (answer quoted: code `invalid_function_parameters`, param `tools[1].function.parameters`)"
@@ -72,8 +85,11 @@ def strict_problem(schema: JSON) -> str | None:
         for kw in STRICT_UNSUPPORTED:
             if kw in s:
                 return f"In context={path!r}, '{kw}' is not permitted."
-        is_object = s.get("type") == "object" or (isinstance(s.get("type"), list) and "object" in s["type"]) \
+        is_object = (
+            s.get("type") == "object"
+            or (isinstance(s.get("type"), list) and "object" in s["type"])
             or "properties" in s
+        )
         if not is_object:
             continue
         if s.get("additionalProperties") is not False:
@@ -82,8 +98,10 @@ def strict_problem(schema: JSON) -> str | None:
         req = s.get("required") or []
         missing = [k for k in props if k not in req]
         if missing:
-            return (f"In context={path!r}, 'required' is required to be supplied and to be an array including every key "
-                    f"in properties. Missing '{missing[0]}'.")
+            return (
+                f"In context={path!r}, 'required' is required to be supplied and to be an array including every key "
+                f"in properties. Missing '{missing[0]}'."
+            )
     return None
 
 
@@ -99,67 +117,111 @@ def _response_schema(ctx: Ctx) -> JSON | None:
     return js if isinstance(js, dict) else None
 
 
-@rule("chat.tools.schema_valid", "chat", stage=45, what="tool `parameters` a valid JSON Schema (e.g. no "
-      "`\"type\": \"strng\"`)", code="invalid_function_parameters", param="tools[i].function.parameters",
-      message="Invalid schema for function '{name}': {problem}.", source=FASTAGENT + "; issue "
-      "FoundationAgents/OpenManus#1162 (metaschema wording quoted)")
+@rule(
+    "chat.tools.schema_valid",
+    "chat",
+    stage=45,
+    what='tool `parameters` a valid JSON Schema (e.g. no `"type": "strng"`)',
+    code="invalid_function_parameters",
+    param="tools[i].function.parameters",
+    message="Invalid schema for function '{name}': {problem}.",
+    source=FASTAGENT + "; issue FoundationAgents/OpenManus#1162 (metaschema wording quoted)",
+)
 def _tool_schema(ctx: Ctx) -> None:
     for i, fn in _function_schemas(ctx):
         if "parameters" not in fn:
             continue
         problem = schema_problem(fn["parameters"])
         if problem:
-            raise azure.bad_request(f"Invalid schema for function '{fn['name']}': {problem}.",
-                                    param=f"tools[{i}].function.parameters", code="invalid_function_parameters")
+            raise azure.bad_request(
+                f"Invalid schema for function '{fn['name']}': {problem}.",
+                param=f"tools[{i}].function.parameters",
+                code="invalid_function_parameters",
+            )
 
 
-@rule("chat.tools.schema_object", "chat", stage=45, what="tool `parameters` of type object declare `properties`",
-      code="invalid_function_parameters", param="tools[i].function.parameters",
-      message="Invalid schema for function '{name}': In context=(), object schema missing properties.", source=FASTAGENT)
+@rule(
+    "chat.tools.schema_object",
+    "chat",
+    stage=45,
+    what="tool `parameters` of type object declare `properties`",
+    code="invalid_function_parameters",
+    param="tools[i].function.parameters",
+    message="Invalid schema for function '{name}': In context=(), object schema missing properties.",
+    source=FASTAGENT,
+)
 def _tool_schema_props(ctx: Ctx) -> None:
     for i, fn in _function_schemas(ctx):
         params = fn.get("parameters")
         if isinstance(params, dict) and params.get("type") == "object" and "properties" not in params:
-            raise azure.bad_request(f"Invalid schema for function '{fn['name']}': In context=(), object schema missing "
-                                    "properties.", param=f"tools[{i}].function.parameters",
-                                    code="invalid_function_parameters")
+            raise azure.bad_request(
+                f"Invalid schema for function '{fn['name']}': In context=(), object schema missing properties.",
+                param=f"tools[{i}].function.parameters",
+                code="invalid_function_parameters",
+            )
 
 
-@rule("chat.tools.strict", "chat", stage=45, what="`strict: true` tools: every object has `additionalProperties: false`, "
-      "every property is required, no unsupported keyword", code="invalid_function_parameters",
-      param="tools[i].function.parameters", message="Invalid schema for function '{name}': In context=(), "
-      "'additionalProperties' is required to be supplied and to be false.", source="issue kevinwatt/mysql-mcp#5 (answer "
-      "quoted); Learn how-to/structured-outputs (supported schemas)")
+@rule(
+    "chat.tools.strict",
+    "chat",
+    stage=45,
+    what="`strict: true` tools: every object has `additionalProperties: false`, "
+    "every property is required, no unsupported keyword",
+    code="invalid_function_parameters",
+    param="tools[i].function.parameters",
+    message="Invalid schema for function '{name}': In context=(), "
+    "'additionalProperties' is required to be supplied and to be false.",
+    source="issue kevinwatt/mysql-mcp#5 (answer quoted); Learn how-to/structured-outputs (supported schemas)",
+)
 def _tool_strict(ctx: Ctx) -> None:
     for i, fn in _function_schemas(ctx):
         if fn.get("strict") is True and isinstance(fn.get("parameters"), dict):
             problem = strict_problem(fn["parameters"])
             if problem:
-                raise azure.bad_request(f"Invalid schema for function '{fn['name']}': {problem}",
-                                        param=f"tools[{i}].function.parameters", code="invalid_function_parameters")
+                raise azure.bad_request(
+                    f"Invalid schema for function '{fn['name']}': {problem}",
+                    param=f"tools[{i}].function.parameters",
+                    code="invalid_function_parameters",
+                )
 
 
-@rule("chat.response_format.schema_valid", "chat", stage=45, what="`response_format.json_schema.schema` a valid JSON "
-      "Schema", code=None, param="response_format", message="Invalid schema for response_format '{name}': {problem}.",
-      source="issue moeru-ai/xsai#202 (Azure's answer quoted: param `response_format`, code null)")
+@rule(
+    "chat.response_format.schema_valid",
+    "chat",
+    stage=45,
+    what="`response_format.json_schema.schema` a valid JSON Schema",
+    code=None,
+    param="response_format",
+    message="Invalid schema for response_format '{name}': {problem}.",
+    source="issue moeru-ai/xsai#202 (Azure's answer quoted: param `response_format`, code null)",
+)
 def _rf_schema(ctx: Ctx) -> None:
     js = _response_schema(ctx)
     if js is not None and "schema" in js:
         problem = schema_problem(js["schema"])
         if problem:
-            raise azure.bad_request(f"Invalid schema for response_format '{js.get('name')}': {problem}.",
-                                    param="response_format")
+            raise azure.bad_request(
+                f"Invalid schema for response_format '{js.get('name')}': {problem}.", param="response_format"
+            )
 
 
-@rule("chat.response_format.strict", "chat", stage=45, what="strict `json_schema`: every object has "
-      "`additionalProperties: false`, every property is required, no unsupported keyword", code=None,
-      param="response_format", message="Invalid schema for response_format '{name}': In context=('properties', "
-      "'{key}'), 'additionalProperties' is required to be supplied and to be false.",
-      source="issue moeru-ai/xsai#202 (Azure's answer quoted)")
+@rule(
+    "chat.response_format.strict",
+    "chat",
+    stage=45,
+    what="strict `json_schema`: every object has "
+    "`additionalProperties: false`, every property is required, no unsupported keyword",
+    code=None,
+    param="response_format",
+    message="Invalid schema for response_format '{name}': In context=('properties', "
+    "'{key}'), 'additionalProperties' is required to be supplied and to be false.",
+    source="issue moeru-ai/xsai#202 (Azure's answer quoted)",
+)
 def _rf_strict(ctx: Ctx) -> None:
     js = _response_schema(ctx)
     if js is not None and js.get("strict") is True and isinstance(js.get("schema"), dict):
         problem = strict_problem(js["schema"])
         if problem:
-            raise azure.bad_request(f"Invalid schema for response_format '{js.get('name')}': {problem}",
-                                    param="response_format")
+            raise azure.bad_request(
+                f"Invalid schema for response_format '{js.get('name')}': {problem}", param="response_format"
+            )

@@ -15,8 +15,9 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any, Sequence
+from typing import Any
 
 from pydantic import SecretStr
 
@@ -72,21 +73,29 @@ def _bind(port: int) -> socket.socket:
         sock.bind((HOST, port))
     except OSError as exc:
         sock.close()
-        raise ConfigurationError(f"cannot bind {HOST}:{port} ({exc.strerror}); choose another --port or 0 for a free one",
-                                 setting="port") from None
+        raise ConfigurationError(
+            f"cannot bind {HOST}:{port} ({exc.strerror}); choose another --port or 0 for a free one", setting="port"
+        ) from None
     sock.listen(256)
     return sock
 
 
 def _server_for(app: EmulatorApp, log_level: str) -> Any:
     uvicorn = _uvicorn()
-    cfg = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on", timeout_graceful_shutdown=2,
-                         backlog=256)
+    cfg = uvicorn.Config(
+        app, log_level=log_level, access_log=False, lifespan="on", timeout_graceful_shutdown=2, backlog=256
+    )
     return uvicorn.Server(cfg)
 
 
-def start_in_thread(app: EmulatorApp | None = None, *, port: int = 0, config: EmulatorConfig | None = None,
-                    log_level: str = "warning", **changes: Any) -> EmulatorHandle:
+def start_in_thread(
+    app: EmulatorApp | None = None,
+    *,
+    port: int = 0,
+    config: EmulatorConfig | None = None,
+    log_level: str = "warning",
+    **changes: Any,
+) -> EmulatorHandle:
     """Serve an emulator on 127.0.0.1 (a free port by default) in a daemon thread; returns once it accepts."""
     app = app or create_app(config, **changes)
     sock = _bind(port)
@@ -106,11 +115,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="azoai emulator", description="Serve a local Azure OpenAI emulator on 127.0.0.1.")
     p.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0 = a free one; default 8765)")
     p.add_argument("--config", help="JSON config file (deployments, keys, audiences, filters, faults)")
-    p.add_argument("--deployment", action="append", default=[], metavar="NAME=MODEL[,kind=..,tpm=..,rpm=..]",
-                   help="a deployment (repeatable); replaces the default set")
-    p.add_argument("--api-key", action="append", default=[], help=f"accepted key (repeatable; default {DEFAULT_API_KEY})")
-    p.add_argument("--audience", action="append", default=[],
-                   help="accepted token audience (repeatable; default https://cognitiveservices.azure.com)")
+    p.add_argument(
+        "--deployment",
+        action="append",
+        default=[],
+        metavar="NAME=MODEL[,kind=..,tpm=..,rpm=..]",
+        help="a deployment (repeatable); replaces the default set",
+    )
+    p.add_argument(
+        "--api-key", action="append", default=[], help=f"accepted key (repeatable; default {DEFAULT_API_KEY})"
+    )
+    p.add_argument(
+        "--audience",
+        action="append",
+        default=[],
+        help="accepted token audience (repeatable; default https://cognitiveservices.azure.com)",
+    )
     p.add_argument("--region", help="value of x-ms-region (default 'East US')")
     p.add_argument("--seed", type=int, help="seed for ids and seeded fault rates (default 0)")
     p.add_argument("--faults", help='instance faults as JSON, e.g. \'{"error_every": 5, "error_status": 503}\'')
@@ -157,7 +177,7 @@ def main(argv: Sequence[str]) -> int:
     print(f"  tokens accepted for audience(s): {', '.join(cfg.token_audiences)} (JWT signatures are NOT verified)")
     for d in cfg.deployments.values():
         print(f"  deployment {d.name:<24} model {d.model:<24} kind {d.kind:<13} tpm {d.tpm or 'unlimited'}")
-    print(f"  admin: GET /_emulator/state, POST /_emulator/faults, POST /_emulator/reset")
+    print("  admin: GET /_emulator/state, POST /_emulator/faults, POST /_emulator/reset")
     sys.stdout.flush()
     config = uvicorn.Config(app, log_level=args.log_level, lifespan="on", timeout_graceful_shutdown=2)
     uvicorn.Server(config).run(sockets=[sock])

@@ -7,8 +7,9 @@ whole HTTP surface fits in a few hundred lines.
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Awaitable, Callable, MutableMapping
+from typing import Any
 from urllib.parse import parse_qsl
 
 from . import azure
@@ -121,8 +122,16 @@ async def read_request(scope: Scope, receive: Receive) -> Request:
         chunk = msg.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY:
-            raise azure.AzureError(413, {"error": {"code": "RequestEntityTooLarge", "message":
-                                                   "The request body is too large. The maximum size is 25 MB."}}, scoped=False)
+            raise azure.AzureError(
+                413,
+                {
+                    "error": {
+                        "code": "RequestEntityTooLarge",
+                        "message": "The request body is too large. The maximum size is 25 MB.",
+                    }
+                },
+                scoped=False,
+            )
         chunks.append(chunk)
         if not msg.get("more_body"):
             break
@@ -134,7 +143,9 @@ async def read_request(scope: Scope, receive: Receive) -> Request:
     while "//" in path:  # some SDKs send //openai/...
         path = path.replace("//", "/")
     host = headers.get("host") or "{}:{}".format(*(scope.get("server") or ("127.0.0.1", 80)))
-    return Request(scope.get("method", "GET").upper(), path, query, headers, b"".join(chunks), host, scope.get("scheme", "http"))
+    return Request(
+        scope.get("method", "GET").upper(), path, query, headers, b"".join(chunks), host, scope.get("scheme", "http")
+    )
 
 
 @dataclass(slots=True)

@@ -14,9 +14,7 @@ from shared_core.types import ChatDelta, ResponseMeta
 from shared_core.wire.stream import ParseChunk
 
 
-async def asend(
-    http: httpx.AsyncClient, call: Call, *, stream: bool = False
-) -> tuple[httpx.Response, ResponseMeta]:
+async def asend(http: httpx.AsyncClient, call: Call, *, stream: bool = False) -> tuple[httpx.Response, ResponseMeta]:
     """Async twin of :func:`~shared_core.policy.sync_driver.send`."""
     while True:
         target = call.begin()

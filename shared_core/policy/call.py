@@ -17,20 +17,20 @@ import random
 import re
 import time
 import uuid
-from dataclasses import dataclass
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from shared_core import __version__ as VERSION
 from shared_core.connection.config import ClientOptions, Target
 from shared_core.connection.routes import Route, build_route
 from shared_core.errors import APIConnectionError, APIStatusError, APITimeoutError, AzureOpenAIError, StreamError
 from shared_core.policy import faults
 from shared_core.policy.retry import Decision, decide
 from shared_core.policy.routing import Router
-from shared_core import __version__ as VERSION
 from shared_core.types import ResponseMeta
 
 #: retries, failovers, waits and breaker changes (a child of ``shared_core``, like every library logger)
@@ -167,11 +167,39 @@ class Call:
     """One logical call across all its attempts (sans-I/O; shared by both drivers)."""
 
     __slots__ = (
-        "targets", "router", "options", "operation", "body_fn", "method", "deployment", "suffix",
-        "timeout", "extra_headers", "files", "params", "hooks", "client_request_id", "attempts",
-        "started", "tried", "refreshed", "index", "_failover", "_prepared", "_url", "routes", "sent_auth",
-        "epoch", "reported", "throttles", "throttled", "throttle_wait", "read_timeout", "deadline_capped",
-        "_why", "_previous",
+        "targets",
+        "router",
+        "options",
+        "operation",
+        "body_fn",
+        "method",
+        "deployment",
+        "suffix",
+        "timeout",
+        "extra_headers",
+        "files",
+        "params",
+        "hooks",
+        "client_request_id",
+        "attempts",
+        "started",
+        "tried",
+        "refreshed",
+        "index",
+        "_failover",
+        "_prepared",
+        "_url",
+        "routes",
+        "sent_auth",
+        "epoch",
+        "reported",
+        "throttles",
+        "throttled",
+        "throttle_wait",
+        "read_timeout",
+        "deadline_capped",
+        "_why",
+        "_previous",
     )
 
     def __init__(
@@ -253,13 +281,21 @@ class Call:
         target = self.targets[self.index]
         if failover:
             log.info(
-                "failing over %s from %s to %s (attempt %d): %s", self.operation,
-                where(self.targets[self._previous], self.deployment), where(target, self.deployment),
-                self.attempts, self._why,
+                "failing over %s from %s to %s (attempt %d): %s",
+                self.operation,
+                where(self.targets[self._previous], self.deployment),
+                where(target, self.deployment),
+                self.attempts,
+                self._why,
             )
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("attempt %d of %s to %s, x-ms-client-request-id %s", self.attempts, self.operation,
-                      where(target, self.deployment), self.client_request_id)
+            log.debug(
+                "attempt %d of %s to %s, x-ms-client-request-id %s",
+                self.attempts,
+                self.operation,
+                where(target, self.deployment),
+                self.client_request_id,
+            )
         return target
 
     def request(self, http: httpx.Client | httpx.AsyncClient, auth: Mapping[str, str]) -> httpx.Request:
@@ -291,12 +327,19 @@ class Call:
             url = url.copy_merge_params(self.params)
         if self.files is not None:
             return http.build_request(
-                route.method, url, headers=headers, files=self.files,
-                data=payload if isinstance(payload, dict) else None, timeout=timeout,
+                route.method,
+                url,
+                headers=headers,
+                files=self.files,
+                data=payload if isinstance(payload, dict) else None,
+                timeout=timeout,
             )
         return http.build_request(
-            route.method, url, headers=headers,
-            content=payload if isinstance(payload, bytes) else None, timeout=timeout,
+            route.method,
+            url,
+            headers=headers,
+            content=payload if isinstance(payload, bytes) else None,
+            timeout=timeout,
         )
 
     def _route(self, target: Target) -> tuple[Route, httpx.URL, dict[str, str]]:
@@ -307,8 +350,7 @@ class Call:
             hit = cache.get(key)
             if hit is not None and hit[0] is target:
                 return hit[1], hit[2], hit[3]
-        route = build_route(target, self.operation, deployment=self.deployment, method=self.method,
-                            suffix=self.suffix)
+        route = build_route(target, self.operation, deployment=self.deployment, method=self.method, suffix=self.suffix)
         url = httpx.URL(route.url)
         base = dict(route.headers)
         if not any(k.lower() == "user-agent" for k in base):  # a user's own User-Agent wins
@@ -361,8 +403,11 @@ class Call:
             return
         self.reported = True
         if self.router.failure(self.index):
-            log.info("circuit breaker of %s opened for %g s after repeated faults",
-                     where(self.target, self.deployment), self.router.cooldown)
+            log.info(
+                "circuit breaker of %s opened for %g s after repeated faults",
+                where(self.target, self.deployment),
+                self.router.cooldown,
+            )
 
     def _report(self, status: int | None, server_wait: float | None) -> None:
         """Tell the router what an error answer (or its absence, ``status`` None) says of the target."""
@@ -397,8 +442,13 @@ class Call:
                 self.throttled += decision.wait
                 self.throttle_wait = decision.wait
         if decision.action == "fail" and log.isEnabledFor(logging.DEBUG):
-            log.debug("giving up %s on %s after %d attempt(s): %s", self.operation,
-                      where(self.target, self.deployment), self.attempts, decision.reason)
+            log.debug(
+                "giving up %s on %s after %d attempt(s): %s",
+                self.operation,
+                where(self.target, self.deployment),
+                self.attempts,
+                decision.reason,
+            )
         return decision
 
     def _next(self, decision: Decision, why: str) -> Step:
@@ -407,8 +457,14 @@ class Call:
             self._failover = True
             self._why = why  # logged by begin(), which knows the next target
             return Step(0.0)
-        log.info("retrying %s on %s in %.3g s (attempt %d failed: %s)", self.operation,
-                 where(self.target, self.deployment), decision.wait, self.attempts, why)
+        log.info(
+            "retrying %s on %s in %.3g s (attempt %d failed: %s)",
+            self.operation,
+            where(self.target, self.deployment),
+            decision.wait,
+            self.attempts,
+            why,
+        )
         return Step(decision.wait)
 
     def rejected(self, status: int, headers: Mapping[str, str], body: bytes) -> Step:
@@ -425,9 +481,14 @@ class Call:
         decision = self._decide(status, hint, token=refreshable)
         self._report(status, decision.server_wait)
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("HTTP %d from %s: apim-request-id %s, x-ms-region %s, server wait %s", status,
-                      where(target, self.deployment), headers.get("apim-request-id") or headers.get("x-request-id"),
-                      headers.get("x-ms-region"), decision.server_wait)
+            log.debug(
+                "HTTP %d from %s: apim-request-id %s, x-ms-region %s, server wait %s",
+                status,
+                where(target, self.deployment),
+                headers.get("apim-request-id") or headers.get("x-request-id"),
+                headers.get("x-ms-region"),
+                decision.server_wait,
+            )
         if decision.action == "fail":
             from shared_core.wire.diagnose import error_from_response  # only on the error path: keeps imports light
 
@@ -446,21 +507,29 @@ class Call:
                 )
             elif decision.reason == "deadline":
                 note = (
-                    f"The next attempt would pass the call's deadline ({self.options.deadline:g} s),"
-                    " so azoai gave up."
+                    f"The next attempt would pass the call's deadline ({self.options.deadline:g} s), so azoai gave up."
                 )
             if self.deployment and self.deployment != target.deployment:
                 import dataclasses  # error path only: the diagnosis names the deployment really called
 
                 target = dataclasses.replace(target, deployment=self.deployment)
             raise error_from_response(
-                status, headers, body, target=target, attempts=self.attempts,
-                retry_after=decision.server_wait, note=note,
+                status,
+                headers,
+                body,
+                target=target,
+                attempts=self.attempts,
+                retry_after=decision.server_wait,
+                note=note,
             )
         if decision.reason == "refresh":
             self.refreshed = True
-            log.info("replaying %s on %s with a new token (HTTP 401; attempt %d)", self.operation,
-                     where(target, self.deployment), self.attempts)
+            log.info(
+                "replaying %s on %s with a new token (HTTP 401; attempt %d)",
+                self.operation,
+                where(target, self.deployment),
+                self.attempts,
+            )
             return Step(0.0, refresh=True, claims=claims_challenge(headers.get("www-authenticate")))
         return self._next(decision, _status_reason(status, decision.server_wait))
 
@@ -518,6 +587,18 @@ class Call:
 
 
 __all__ = [
-    "BodyFn", "Call", "DEFAULT_HOOKS", "Hooks", "RouteCache", "Step", "USER_AGENT", "VERSION", "claims_challenge",
-    "encode_json", "log", "meta_from", "safe_url", "where",
+    "BodyFn",
+    "Call",
+    "DEFAULT_HOOKS",
+    "Hooks",
+    "RouteCache",
+    "Step",
+    "USER_AGENT",
+    "VERSION",
+    "claims_challenge",
+    "encode_json",
+    "log",
+    "meta_from",
+    "safe_url",
+    "where",
 ]

@@ -25,8 +25,9 @@ Kind = Literal["timeout", "dropped", "connect", "invalid"]
 
 _DROPPED_ERRNOS = frozenset({errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED})
 # aiohttp's names (not imported: it is optional): the peer closed an established connection
-_DROPPED_NAMES = frozenset({"ServerDisconnectedError", "ClientPayloadError", "ContentLengthError",
-                            "TransferEncodingError"})
+_DROPPED_NAMES = frozenset(
+    {"ServerDisconnectedError", "ClientPayloadError", "ContentLengthError", "TransferEncodingError"}
+)
 _QUERY = r"(https?://[^\s?#'\"]+)\?[^\s'\"]*"  # compiled by re's cache on first use
 
 
@@ -34,8 +35,12 @@ def real_cause(exc: BaseException) -> BaseException:
     """``exc``, or what it stands for when a transport mislabelled it: httpx-aiohttp raises
     ``httpx.ConnectTimeout`` from a ``ServerDisconnectedError`` (no time ran out)."""
     cause = exc.__cause__
-    if (isinstance(exc, httpx.TimeoutException) and cause is not None and not isinstance(cause, TimeoutError)
-            and type(cause).__module__.startswith("aiohttp")):
+    if (
+        isinstance(exc, httpx.TimeoutException)
+        and cause is not None
+        and not isinstance(cause, TimeoutError)
+        and type(cause).__module__.startswith("aiohttp")
+    ):
         return cause
     return exc
 
@@ -47,8 +52,17 @@ def kind_of(exc: BaseException) -> Kind:
     real = real_cause(exc)
     if isinstance(real, (httpx.TimeoutException, TimeoutError)):
         return "timeout"
-    if isinstance(real, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError,
-                         ConnectionResetError, ConnectionAbortedError, BrokenPipeError)):
+    if isinstance(
+        real,
+        (
+            httpx.RemoteProtocolError,
+            httpx.ReadError,
+            httpx.WriteError,
+            ConnectionResetError,
+            ConnectionAbortedError,
+            BrokenPipeError,
+        ),
+    ):
         return "dropped"
     if type(real).__name__ in _DROPPED_NAMES:
         return "dropped"
@@ -77,13 +91,15 @@ def connection_error(exc: BaseException, *, url: str, attempts: int, kind: Kind 
         return APITimeoutError(
             f"Request to {url} timed out{tries} ({detail}). Raise timeout="
             " (per attempt), check the network path to the endpoint, or add a failover target.",
-            url=url, attempts=attempts,
+            url=url,
+            attempts=attempts,
         )
     if kind == "invalid":
         return APIConnectionError(
             f"Cannot send a request to {url}: {detail}. Check azure_endpoint /"
             " base_url (scheme https://, a valid host).",
-            url=url, attempts=attempts,
+            url=url,
+            attempts=attempts,
         )
     if kind == "dropped":
         return APIConnectionError(
@@ -91,12 +107,14 @@ def connection_error(exc: BaseException, *, url: str, attempts: int, kind: Kind 
             " a proxy or a load balancer dropped it (a restart, an overloaded or idle-timed-out"
             " gateway); this is not a timeout. Check the proxy or gateway in between, retry later,"
             " or add a failover target (fallbacks=).",
-            url=url, attempts=attempts,
+            url=url,
+            attempts=attempts,
         )
     return APIConnectionError(
         f"Could not connect to {url}{tries}: {detail}. Check the endpoint's"
         " host name, DNS, the network or proxy (HTTPS_PROXY / proxy=) and TLS settings (verify=).",
-        url=url, attempts=attempts,
+        url=url,
+        attempts=attempts,
     )
 
 
@@ -106,7 +124,8 @@ def deadline_error(exc: BaseException | None, *, url: str, attempts: int, deadli
     return APITimeoutError(
         f"The call to {url} did not finish within its deadline of {deadline or 0:g} s"
         f" ({attempts} attempt(s){cause}). Raise deadline= or lower the load.",
-        url=url, attempts=attempts,
+        url=url,
+        attempts=attempts,
     )
 
 
@@ -135,6 +154,13 @@ def read_timeout_of(timeout: float | httpx.Timeout | None) -> float | None:
 
 
 __all__ = [
-    "NETWORK_ERRORS", "connection_error", "deadline_error", "describe", "kind_of", "read_timeout_of",
-    "real_cause", "scrub", "stall_error",
+    "NETWORK_ERRORS",
+    "connection_error",
+    "deadline_error",
+    "describe",
+    "kind_of",
+    "read_timeout_of",
+    "real_cause",
+    "scrub",
+    "stall_error",
 ]

@@ -16,8 +16,9 @@ from __future__ import annotations
 import random
 import re
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Literal, Mapping
+from typing import TYPE_CHECKING, Literal
 
 #: Statuses worth another attempt: timeouts, conflicts (lock contention), throttling, server faults.
 RETRYABLE_STATUSES = frozenset({408, 409, 429})
@@ -98,9 +99,7 @@ def _get(headers: Mapping[str, str], name: str) -> str | None:
     return value
 
 
-def server_wait(
-    headers: Mapping[str, str], *, status: int | None = None, now: float | None = None
-) -> float | None:
+def server_wait(headers: Mapping[str, str], *, status: int | None = None, now: float | None = None) -> float | None:
     """The wait (seconds) the server asked for, or None when it named none.
 
     ``retry-after-ms`` is the precise wait and ``retry-after`` the same rounded up to whole
@@ -142,9 +141,7 @@ def server_wait(
         resets = [
             s
             for name in ("x-ratelimit-reset-requests", "x-ratelimit-reset-tokens")
-            if (raw := _get(headers, name)) is not None
-            and (s := parse_duration(raw)) is not None
-            and s > 0
+            if (raw := _get(headers, name)) is not None and (s := parse_duration(raw)) is not None and s > 0
         ]
         if resets:
             return max(resets)
@@ -183,7 +180,7 @@ def decide(
     status: int | None,
     headers: Mapping[str, str] | None,
     elapsed: float,
-    options: "RetryOptions",
+    options: RetryOptions,
     can_failover: bool = False,
     token_refreshable: bool = False,
     refreshed: bool = False,

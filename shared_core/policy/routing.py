@@ -20,7 +20,8 @@ from __future__ import annotations
 import random
 import threading
 import time
-from typing import Callable, Literal, Sequence
+from collections.abc import Callable, Sequence
+from typing import Literal
 
 State = Literal["closed", "open", "half_open"]
 

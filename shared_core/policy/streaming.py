@@ -42,8 +42,7 @@ class Held:
 
 
 def _says_something(d: ChatDelta) -> bool:
-    return bool(d.content or d.tool_calls or d.refusal or d.reasoning_content or d.text or d.finish_reason
-                or d.usage)
+    return bool(d.content or d.tool_calls or d.refusal or d.reasoning_content or d.text or d.finish_reason or d.usage)
 
 
 class StreamAttempt:
@@ -84,8 +83,9 @@ class StreamAttempt:
         """The network failed mid-stream: raise the stall or cut, or (before anything was handed
         out) set the step of the next attempt."""
         if faults.kind_of(exc) == "timeout":
-            error = faults.stall_error(self.parser.received(), read_timeout=self.call.read_timeout,
-                                       deadline_capped=self.call.deadline_capped)
+            error = faults.stall_error(
+                self.parser.received(), read_timeout=self.call.read_timeout, deadline_capped=self.call.deadline_capped
+            )
         else:
             error = self.parser.cut(faults.real_cause(exc))
         if not self.held.open:

@@ -17,7 +17,6 @@ from typing import Any
 import httpx
 
 from shared_core.connection.config import ClientOptions
-from shared_core.errors import APIStatusError
 from shared_core.policy.async_driver import asend, astream_deltas
 from shared_core.policy.call import (
     DEFAULT_HOOKS,
@@ -117,8 +116,12 @@ LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=50, keepali
 def new_client(options: ClientOptions) -> httpx.Client:
     """Our own pooled sync client: proxy/verify from options, env proxies honoured (trust_env)."""
     return httpx.Client(
-        proxy=options.proxy, verify=ssl_verify(options.verify), trust_env=True, limits=LIMITS,
-        timeout=options.timeout, follow_redirects=False,
+        proxy=options.proxy,
+        verify=ssl_verify(options.verify),
+        trust_env=True,
+        limits=LIMITS,
+        timeout=options.timeout,
+        follow_redirects=False,
     )
 
 
@@ -132,8 +135,12 @@ def new_async_client(options: ClientOptions) -> httpx.AsyncClient:
     """Our own async client: on the aiohttp transport when ``httpx-aiohttp`` is installed (and
     ``use_aiohttp`` is not False), else httpx's own pool."""
     kwargs: dict[str, Any] = dict(
-        proxy=options.proxy, verify=ssl_verify(options.verify), trust_env=True, limits=LIMITS,
-        timeout=options.timeout, follow_redirects=False,
+        proxy=options.proxy,
+        verify=ssl_verify(options.verify),
+        trust_env=True,
+        limits=LIMITS,
+        timeout=options.timeout,
+        follow_redirects=False,
     )
     if options.use_aiohttp is not False:
         try:
@@ -184,7 +191,27 @@ def _close_aiohttp(transport: Any) -> None:
 
 
 __all__ = [
-    "BodyFn", "Call", "DEFAULT_HOOKS", "Hooks", "RouteCache", "USER_AGENT", "VERSION", "answer_object", "asend",
-    "asend_answer", "asend_json", "astream_deltas", "claims_challenge", "decode_body", "encode_json", "meta_from",
-    "new_async_client", "new_client", "safe_url", "send", "send_answer", "send_json", "stream_deltas",
+    "BodyFn",
+    "Call",
+    "DEFAULT_HOOKS",
+    "Hooks",
+    "RouteCache",
+    "USER_AGENT",
+    "VERSION",
+    "answer_object",
+    "asend",
+    "asend_answer",
+    "asend_json",
+    "astream_deltas",
+    "claims_challenge",
+    "decode_body",
+    "encode_json",
+    "meta_from",
+    "new_async_client",
+    "new_client",
+    "safe_url",
+    "send",
+    "send_answer",
+    "send_json",
+    "stream_deltas",
 ]

@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Iterable, Mapping, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from shared_core.client import CoreClient
@@ -87,22 +88,39 @@ def _object(data: Any, meta: ResponseMeta) -> dict[str, Any]:
 
 
 def _file_object(d: Mapping[str, Any]) -> FileObject:
-    return FileObject(id=str(d.get("id")), filename=str(d.get("filename") or ""),
-                      purpose=str(d.get("purpose") or ""), bytes=int(d.get("bytes") or 0),
-                      status=d.get("status"), created_at=int(d.get("created_at") or 0), raw=d)
+    return FileObject(
+        id=str(d.get("id")),
+        filename=str(d.get("filename") or ""),
+        purpose=str(d.get("purpose") or ""),
+        bytes=int(d.get("bytes") or 0),
+        status=d.get("status"),
+        created_at=int(d.get("created_at") or 0),
+        raw=d,
+    )
 
 
 def _batch(d: Mapping[str, Any]) -> Batch:
-    return Batch(id=str(d.get("id")), status=str(d.get("status")), endpoint=str(d.get("endpoint") or ""),
-                 input_file_id=str(d.get("input_file_id") or ""), output_file_id=d.get("output_file_id"),
-                 error_file_id=d.get("error_file_id"), request_counts=dict(d.get("request_counts") or {}),
-                 raw=d)
+    return Batch(
+        id=str(d.get("id")),
+        status=str(d.get("status")),
+        endpoint=str(d.get("endpoint") or ""),
+        input_file_id=str(d.get("input_file_id") or ""),
+        output_file_id=d.get("output_file_id"),
+        error_file_id=d.get("error_file_id"),
+        request_counts=dict(d.get("request_counts") or {}),
+        raw=d,
+    )
 
 
 def _job(d: Mapping[str, Any]) -> FineTuningJob:
-    return FineTuningJob(id=str(d.get("id")), status=str(d.get("status")), model=str(d.get("model") or ""),
-                         training_file=str(d.get("training_file") or ""),
-                         fine_tuned_model=d.get("fine_tuned_model"), raw=d)
+    return FineTuningJob(
+        id=str(d.get("id")),
+        status=str(d.get("status")),
+        model=str(d.get("model") or ""),
+        training_file=str(d.get("training_file") or ""),
+        fine_tuned_model=d.get("fine_tuned_model"),
+        raw=d,
+    )
 
 
 def _one(parse: Callable[[Mapping[str, Any]], T]) -> Callable[[Any, ResponseMeta], T]:
@@ -126,16 +144,25 @@ def _content(data: Any, meta: ResponseMeta) -> bytes:
 
 def _id(kind: str, value: str) -> str:
     if not value or not isinstance(value, str):
-        raise ConfigurationError(f"{kind} id is empty: pass the id Azure returned (e.g. "
-                                 f"{'file-abc123' if kind == 'file' else 'batch_abc123'})", setting=f"{kind}_id")
+        raise ConfigurationError(
+            f"{kind} id is empty: pass the id Azure returned (e.g. "
+            f"{'file-abc123' if kind == 'file' else 'batch_abc123'})",
+            setting=f"{kind}_id",
+        )
     return "/" + quote(value, safe="")
 
 
-def _request(operation: str, finish: Callable[[Any, ResponseMeta], T], *, method: str = "GET",
-             suffix: str = "", body: Mapping[str, Any] | None = None, files: list[Any] | None = None,
-             params: Mapping[str, str] | None = None) -> MediaRequest[T]:
-    return MediaRequest(operation, body, files, None, None, None, finish, method=method, suffix=suffix,
-                        params=params)
+def _request(
+    operation: str,
+    finish: Callable[[Any, ResponseMeta], T],
+    *,
+    method: str = "GET",
+    suffix: str = "",
+    body: Mapping[str, Any] | None = None,
+    files: list[Any] | None = None,
+    params: Mapping[str, str] | None = None,
+) -> MediaRequest[T]:
+    return MediaRequest(operation, body, files, None, None, None, finish, method=method, suffix=suffix, params=params)
 
 
 # -------------------------------------------------------------------------------------- files
@@ -151,64 +178,82 @@ def check_batch_lines(content: bytes, *, endpoint: str | None = None) -> int:
         try:
             item = json.loads(line)
         except ValueError:
-            raise ConfigurationError(f"batch input line {number} is not valid JSON: write one JSON object "
-                                     "per line", setting="file") from None
+            raise ConfigurationError(
+                f"batch input line {number} is not valid JSON: write one JSON object per line", setting="file"
+            ) from None
         missing = [k for k in ("custom_id", "method", "url", "body") if not isinstance(item, dict) or k not in item]
         if missing:
-            raise ConfigurationError(f"batch input line {number} lacks {', '.join(missing)}: each line needs "
-                                     "custom_id, method, url and body", setting="file")
+            raise ConfigurationError(
+                f"batch input line {number} lacks {', '.join(missing)}: each line needs "
+                "custom_id, method, url and body",
+                setting="file",
+            )
         if item["custom_id"] in seen:
-            raise ConfigurationError(f"batch input line {number} repeats custom_id {item['custom_id']!r}: "
-                                     "custom_id must be unique in the file", setting="file")
+            raise ConfigurationError(
+                f"batch input line {number} repeats custom_id {item['custom_id']!r}: "
+                "custom_id must be unique in the file",
+                setting="file",
+            )
         seen.add(item["custom_id"])
         if endpoint is not None and item["url"] != endpoint:
-            raise ConfigurationError(f"batch input line {number} has url {item['url']!r} but the batch is for "
-                                     f"{endpoint!r}: one endpoint per batch", setting="file")
+            raise ConfigurationError(
+                f"batch input line {number} has url {item['url']!r} but the batch is for "
+                f"{endpoint!r}: one endpoint per batch",
+                setting="file",
+            )
         count += 1
     if not count:
         raise ConfigurationError("the batch input file has no requests", setting="file")
     return count
 
 
-def batch_lines(requests: Iterable[tuple[str, Mapping[str, Any]]], *, deployment: str,
-                url: str = "/chat/completions") -> bytes:
+def batch_lines(
+    requests: Iterable[tuple[str, Mapping[str, Any]]], *, deployment: str, url: str = "/chat/completions"
+) -> bytes:
     """A batch input file from ``(custom_id, body)`` pairs; ``deployment`` (a Global-Batch
     deployment) goes in each body's ``model``."""
-    lines = [json.dumps({"custom_id": cid, "method": "POST", "url": url, "body": {"model": deployment, **body}})
-             for cid, body in requests]
+    lines = [
+        json.dumps({"custom_id": cid, "method": "POST", "url": url, "body": {"model": deployment, **body}})
+        for cid, body in requests
+    ]
     return ("\n".join(lines) + "\n").encode()
 
 
-def plan_upload_file(file: FileLike, *, purpose: str = "batch",
-                     expires_after: int | None = None) -> MediaRequest[FileObject]:
+def plan_upload_file(
+    file: FileLike, *, purpose: str = "batch", expires_after: int | None = None
+) -> MediaRequest[FileObject]:
     """The multipart ``POST files`` request :func:`upload_file` sends. ``expires_after``
     (seconds after upload, 1209600-2592000 on Azure) deletes the file then."""
     if purpose not in FILE_PURPOSES:
-        raise ConfigurationError(f"purpose={purpose!r} is not a file purpose: use one of "
-                                 f"{', '.join(FILE_PURPOSES)}", setting="purpose")
+        raise ConfigurationError(
+            f"purpose={purpose!r} is not a file purpose: use one of {', '.join(FILE_PURPOSES)}", setting="purpose"
+        )
     filename, content, ctype = load_file("file", file, "input.jsonl")
     if purpose in ("batch", "fine-tune"):
         if not filename.endswith(".jsonl"):
-            raise ConfigurationError(f"{purpose} files must be JSONL named *.jsonl: got {filename!r}; pass "
-                                     "(\"input.jsonl\", data)", setting="file")
+            raise ConfigurationError(
+                f'{purpose} files must be JSONL named *.jsonl: got {filename!r}; pass ("input.jsonl", data)',
+                setting="file",
+            )
         if purpose == "batch":
             check_batch_lines(content)
     form: dict[str, Any] = {"purpose": purpose}
     if expires_after is not None:
         form["expires_after[anchor]"] = "created_at"
         form["expires_after[seconds]"] = str(int(expires_after))
-    return _request("files", _one(_file_object), method="POST", body=form,
-                    files=[("file", (filename, content, ctype))])
+    return _request("files", _one(_file_object), method="POST", body=form, files=[("file", (filename, content, ctype))])
 
 
-def upload_file(client: CoreClient, file: FileLike, *, purpose: str = "batch",
-                expires_after: int | None = None) -> FileObject:
+def upload_file(
+    client: CoreClient, file: FileLike, *, purpose: str = "batch", expires_after: int | None = None
+) -> FileObject:
     """Upload a file (a path, ``(name, bytes)``, or a binary file object)."""
     return plan_upload_file(file, purpose=purpose, expires_after=expires_after).send(client)
 
 
-async def aupload_file(client: CoreClient, file: FileLike, *, purpose: str = "batch",
-                       expires_after: int | None = None) -> FileObject:
+async def aupload_file(
+    client: CoreClient, file: FileLike, *, purpose: str = "batch", expires_after: int | None = None
+) -> FileObject:
     """Async :func:`upload_file`."""
     return await plan_upload_file(file, purpose=purpose, expires_after=expires_after).asend(client)
 
@@ -247,51 +292,72 @@ async def afile_content(client: CoreClient, file_id: str) -> bytes:
 
 def delete_file(client: CoreClient, file_id: str) -> bool:
     """Delete a file; True when Azure confirms."""
-    plan = _request("files", _deleted, method="DELETE",
-                    suffix=_id("file", file_id))
+    plan = _request("files", _deleted, method="DELETE", suffix=_id("file", file_id))
     return plan.send(client)
 
 
 async def adelete_file(client: CoreClient, file_id: str) -> bool:
     """Async :func:`delete_file`."""
-    plan = _request("files", _deleted, method="DELETE",
-                    suffix=_id("file", file_id))
+    plan = _request("files", _deleted, method="DELETE", suffix=_id("file", file_id))
     return await plan.asend(client)
 
 
 # ------------------------------------------------------------------------------------ batches
 
 
-def plan_create_batch(input_file_id: str, *, endpoint: str = "/chat/completions",
-                      completion_window: str = "24h",
-                      metadata: Mapping[str, str] | None = None) -> MediaRequest[Batch]:
+def plan_create_batch(
+    input_file_id: str,
+    *,
+    endpoint: str = "/chat/completions",
+    completion_window: str = "24h",
+    metadata: Mapping[str, str] | None = None,
+) -> MediaRequest[Batch]:
     """The ``POST batches`` request :func:`create_batch` sends."""
     _id("file", input_file_id)
     if endpoint not in BATCH_ENDPOINTS:
-        raise ConfigurationError(f"endpoint={endpoint!r} cannot be batched: use one of "
-                                 f"{', '.join(BATCH_ENDPOINTS)}", setting="endpoint")
+        raise ConfigurationError(
+            f"endpoint={endpoint!r} cannot be batched: use one of {', '.join(BATCH_ENDPOINTS)}", setting="endpoint"
+        )
     if completion_window != "24h":
-        raise ConfigurationError(f"completion_window={completion_window!r}: Azure batches take '24h' only",
-                                 setting="completion_window")
-    body: dict[str, Any] = {"input_file_id": input_file_id, "endpoint": endpoint,
-                            "completion_window": completion_window}
+        raise ConfigurationError(
+            f"completion_window={completion_window!r}: Azure batches take '24h' only", setting="completion_window"
+        )
+    body: dict[str, Any] = {
+        "input_file_id": input_file_id,
+        "endpoint": endpoint,
+        "completion_window": completion_window,
+    }
     if metadata:
         body["metadata"] = dict(metadata)
     return _request("batches", _one(_batch), method="POST", body=body)
 
 
-def create_batch(client: CoreClient, input_file_id: str, *, endpoint: str = "/chat/completions",
-                 completion_window: str = "24h", metadata: Mapping[str, str] | None = None) -> Batch:
+def create_batch(
+    client: CoreClient,
+    input_file_id: str,
+    *,
+    endpoint: str = "/chat/completions",
+    completion_window: str = "24h",
+    metadata: Mapping[str, str] | None = None,
+) -> Batch:
     """Start a batch over an uploaded ``purpose="batch"`` file."""
-    return plan_create_batch(input_file_id, endpoint=endpoint, completion_window=completion_window,
-                             metadata=metadata).send(client)
+    return plan_create_batch(
+        input_file_id, endpoint=endpoint, completion_window=completion_window, metadata=metadata
+    ).send(client)
 
 
-async def acreate_batch(client: CoreClient, input_file_id: str, *, endpoint: str = "/chat/completions",
-                        completion_window: str = "24h", metadata: Mapping[str, str] | None = None) -> Batch:
+async def acreate_batch(
+    client: CoreClient,
+    input_file_id: str,
+    *,
+    endpoint: str = "/chat/completions",
+    completion_window: str = "24h",
+    metadata: Mapping[str, str] | None = None,
+) -> Batch:
     """Async :func:`create_batch`."""
-    return await plan_create_batch(input_file_id, endpoint=endpoint, completion_window=completion_window,
-                                   metadata=metadata).asend(client)
+    return await plan_create_batch(
+        input_file_id, endpoint=endpoint, completion_window=completion_window, metadata=metadata
+    ).asend(client)
 
 
 def get_batch(client: CoreClient, batch_id: str) -> Batch:
@@ -339,14 +405,21 @@ def parse_batch_output(content: bytes) -> dict[str, Mapping[str, Any]]:
 # -------------------------------------------------------------------------------- fine-tuning
 
 
-def plan_create_fine_tuning_job(training_file: str, model: str, *, validation_file: str | None = None,
-                                hyperparameters: Mapping[str, Any] | None = None, suffix: str | None = None,
-                                seed: int | None = None) -> MediaRequest[FineTuningJob]:
+def plan_create_fine_tuning_job(
+    training_file: str,
+    model: str,
+    *,
+    validation_file: str | None = None,
+    hyperparameters: Mapping[str, Any] | None = None,
+    suffix: str | None = None,
+    seed: int | None = None,
+) -> MediaRequest[FineTuningJob]:
     """The ``POST fine_tuning/jobs`` request :func:`create_fine_tuning_job` sends."""
     _id("file", training_file)
     if not model:
-        raise ConfigurationError("model is empty: name the base model to fine-tune (e.g. 'gpt-4o-mini')",
-                                 setting="model")
+        raise ConfigurationError(
+            "model is empty: name the base model to fine-tune (e.g. 'gpt-4o-mini')", setting="model"
+        )
     body: dict[str, Any] = {"training_file": training_file, "model": model}
     for key, value in (("validation_file", validation_file), ("suffix", suffix), ("seed", seed)):
         if value is not None:
@@ -356,22 +429,36 @@ def plan_create_fine_tuning_job(training_file: str, model: str, *, validation_fi
     return _request("fine_tuning/jobs", _one(_job), method="POST", body=body)
 
 
-def create_fine_tuning_job(client: CoreClient, training_file: str, model: str, *,
-                           validation_file: str | None = None, hyperparameters: Mapping[str, Any] | None = None,
-                           suffix: str | None = None, seed: int | None = None) -> FineTuningJob:
+def create_fine_tuning_job(
+    client: CoreClient,
+    training_file: str,
+    model: str,
+    *,
+    validation_file: str | None = None,
+    hyperparameters: Mapping[str, Any] | None = None,
+    suffix: str | None = None,
+    seed: int | None = None,
+) -> FineTuningJob:
     """Start fine-tuning ``model`` on an uploaded ``purpose="fine-tune"`` file."""
-    return plan_create_fine_tuning_job(training_file, model, validation_file=validation_file,
-                                       hyperparameters=hyperparameters, suffix=suffix, seed=seed).send(client)
+    return plan_create_fine_tuning_job(
+        training_file, model, validation_file=validation_file, hyperparameters=hyperparameters, suffix=suffix, seed=seed
+    ).send(client)
 
 
-async def acreate_fine_tuning_job(client: CoreClient, training_file: str, model: str, *,
-                                  validation_file: str | None = None,
-                                  hyperparameters: Mapping[str, Any] | None = None, suffix: str | None = None,
-                                  seed: int | None = None) -> FineTuningJob:
+async def acreate_fine_tuning_job(
+    client: CoreClient,
+    training_file: str,
+    model: str,
+    *,
+    validation_file: str | None = None,
+    hyperparameters: Mapping[str, Any] | None = None,
+    suffix: str | None = None,
+    seed: int | None = None,
+) -> FineTuningJob:
     """Async :func:`create_fine_tuning_job`."""
-    return await plan_create_fine_tuning_job(training_file, model, validation_file=validation_file,
-                                             hyperparameters=hyperparameters, suffix=suffix,
-                                             seed=seed).asend(client)
+    return await plan_create_fine_tuning_job(
+        training_file, model, validation_file=validation_file, hyperparameters=hyperparameters, suffix=suffix, seed=seed
+    ).asend(client)
 
 
 def get_fine_tuning_job(client: CoreClient, job_id: str) -> FineTuningJob:
@@ -415,22 +502,23 @@ class _Poll:
         if left <= 0:
             raise APITimeoutError(
                 f"{self.what} is still {status!r} after {self.timeout:g} s of waiting; it keeps running on "
-                "Azure: wait again with a longer timeout, or cancel it")
+                "Azure: wait again with a longer timeout, or cancel it"
+            )
         return min(self.interval, left)
 
 
 def _poll(what: str, timeout: float, interval: float, clock: Callable[[], float]) -> _Poll:
     if timeout <= 0 or interval <= 0:
-        raise ConfigurationError(f"timeout={timeout:g} and poll_interval={interval:g} must be positive",
-                                 setting="timeout")
+        raise ConfigurationError(
+            f"timeout={timeout:g} and poll_interval={interval:g} must be positive", setting="timeout"
+        )
     return _Poll(what, timeout, interval, clock())
 
 
 _Job = TypeVar("_Job", Batch, FineTuningJob)
 
 
-def _wait(get: Callable[[], _Job], poll: _Poll, sleep: Callable[[float], None],
-          clock: Callable[[], float]) -> _Job:
+def _wait(get: Callable[[], _Job], poll: _Poll, sleep: Callable[[float], None], clock: Callable[[], float]) -> _Job:
     while True:
         job = get()
         wait = poll.next_wait(job.status, job.done, clock())
@@ -439,8 +527,12 @@ def _wait(get: Callable[[], _Job], poll: _Poll, sleep: Callable[[float], None],
         sleep(wait)
 
 
-async def _await(get: Callable[[], Awaitable[_Job]], poll: _Poll,
-                 asleep: Callable[[float], Awaitable[None]], clock: Callable[[], float]) -> _Job:
+async def _await(
+    get: Callable[[], Awaitable[_Job]],
+    poll: _Poll,
+    asleep: Callable[[float], Awaitable[None]],
+    clock: Callable[[], float],
+) -> _Job:
     while True:
         job = await get()
         wait = poll.next_wait(job.status, job.done, clock())
@@ -449,49 +541,102 @@ async def _await(get: Callable[[], Awaitable[_Job]], poll: _Poll,
         await asleep(wait)
 
 
-def wait_for_batch(client: CoreClient, batch_id: str, *, timeout: float = 86400.0, poll_interval: float = 30.0,
-                   sleep: Callable[[float], None] = time.sleep,
-                   clock: Callable[[], float] = time.monotonic) -> Batch:
+def wait_for_batch(
+    client: CoreClient,
+    batch_id: str,
+    *,
+    timeout: float = 86400.0,
+    poll_interval: float = 30.0,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> Batch:
     """Poll until the batch is done (completed, failed, expired, cancelled); ``APITimeoutError``
     after ``timeout`` seconds (the batch is not cancelled)."""
     poll = _poll(f"batch {batch_id}", timeout, poll_interval, clock)
     return _wait(lambda: get_batch(client, batch_id), poll, sleep, clock)
 
 
-async def await_batch(client: CoreClient, batch_id: str, *, timeout: float = 86400.0,
-                      poll_interval: float = 30.0,
-                      asleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                      clock: Callable[[], float] = time.monotonic) -> Batch:
+async def await_batch(
+    client: CoreClient,
+    batch_id: str,
+    *,
+    timeout: float = 86400.0,
+    poll_interval: float = 30.0,
+    asleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> Batch:
     """Async :func:`wait_for_batch`."""
     poll = _poll(f"batch {batch_id}", timeout, poll_interval, clock)
     return await _await(lambda: aget_batch(client, batch_id), poll, asleep, clock)
 
 
-def wait_for_fine_tuning_job(client: CoreClient, job_id: str, *, timeout: float = 86400.0,
-                             poll_interval: float = 60.0, sleep: Callable[[float], None] = time.sleep,
-                             clock: Callable[[], float] = time.monotonic) -> FineTuningJob:
+def wait_for_fine_tuning_job(
+    client: CoreClient,
+    job_id: str,
+    *,
+    timeout: float = 86400.0,
+    poll_interval: float = 60.0,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> FineTuningJob:
     """Poll until the job is done (succeeded, failed, cancelled); ``APITimeoutError`` after
     ``timeout`` seconds (the job is not cancelled)."""
     poll = _poll(f"fine-tuning job {job_id}", timeout, poll_interval, clock)
     return _wait(lambda: get_fine_tuning_job(client, job_id), poll, sleep, clock)
 
 
-async def await_fine_tuning_job(client: CoreClient, job_id: str, *, timeout: float = 86400.0,
-                                poll_interval: float = 60.0,
-                                asleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                                clock: Callable[[], float] = time.monotonic) -> FineTuningJob:
+async def await_fine_tuning_job(
+    client: CoreClient,
+    job_id: str,
+    *,
+    timeout: float = 86400.0,
+    poll_interval: float = 60.0,
+    asleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> FineTuningJob:
     """Async :func:`wait_for_fine_tuning_job`."""
     poll = _poll(f"fine-tuning job {job_id}", timeout, poll_interval, clock)
     return await _await(lambda: aget_fine_tuning_job(client, job_id), poll, asleep, clock)
 
 
 __all__ = [
-    "BATCH_ENDPOINTS", "FILE_PURPOSES", "Batch", "FileObject", "FineTuningJob", "acancel_batch",
-    "acancel_fine_tuning_job", "acreate_batch", "acreate_fine_tuning_job", "adelete_file", "afile_content",
-    "aget_batch", "aget_file", "aget_fine_tuning_job", "alist_batches", "alist_files", "await_batch",
-    "await_fine_tuning_job", "aupload_file", "batch_lines", "cancel_batch", "cancel_fine_tuning_job",
-    "check_batch_lines", "create_batch", "create_fine_tuning_job", "delete_file", "file_content", "get_batch",
-    "get_file", "get_fine_tuning_job", "list_batches", "list_files", "parse_batch_output", "plan_create_batch",
-    "plan_create_fine_tuning_job", "plan_upload_file", "upload_file", "wait_for_batch",
+    "BATCH_ENDPOINTS",
+    "FILE_PURPOSES",
+    "Batch",
+    "FileObject",
+    "FineTuningJob",
+    "acancel_batch",
+    "acancel_fine_tuning_job",
+    "acreate_batch",
+    "acreate_fine_tuning_job",
+    "adelete_file",
+    "afile_content",
+    "aget_batch",
+    "aget_file",
+    "aget_fine_tuning_job",
+    "alist_batches",
+    "alist_files",
+    "await_batch",
+    "await_fine_tuning_job",
+    "aupload_file",
+    "batch_lines",
+    "cancel_batch",
+    "cancel_fine_tuning_job",
+    "check_batch_lines",
+    "create_batch",
+    "create_fine_tuning_job",
+    "delete_file",
+    "file_content",
+    "get_batch",
+    "get_file",
+    "get_fine_tuning_job",
+    "list_batches",
+    "list_files",
+    "parse_batch_output",
+    "plan_create_batch",
+    "plan_create_fine_tuning_job",
+    "plan_upload_file",
+    "upload_file",
+    "wait_for_batch",
     "wait_for_fine_tuning_job",
 ]

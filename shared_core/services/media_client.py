@@ -14,24 +14,21 @@ from __future__ import annotations
 
 import inspect
 import os
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import (
     Any,
-    Awaitable,
-    Callable,
     Concatenate,
     Generic,
-    Mapping,
     ParamSpec,
-    Sequence,
     TypeVar,
-    Union,
 )
 
 import httpx
 
 from shared_core.client import CoreClient
 from shared_core.errors import APIStatusError, ConfigurationError
+from shared_core.types import ResponseMeta
 from shared_core.wire.media import (
     FileInput,
     GeneratedImage,
@@ -51,14 +48,13 @@ from shared_core.wire.media import (
     parse_transcription,
     read_file,
 )
-from shared_core.types import ResponseMeta
 
 T = TypeVar("T")
 P = ParamSpec("P")
 C = TypeVar("C", bound=Callable[..., Any])
 #: A file: bytes, a binary file object, ``(filename, bytes[, content_type])`` or a path.
-FileLike = Union[FileInput, str, "os.PathLike[str]"]
-Timeout = Union[float, httpx.Timeout, None]
+FileLike = FileInput | str | os.PathLike[str]
+Timeout = float | httpx.Timeout | None
 Finish = Callable[[Any, ResponseMeta], T]
 
 
@@ -79,16 +75,31 @@ class MediaRequest(Generic[T]):
     params: Mapping[str, str] | None = None
 
     def send(self, client: CoreClient) -> T:
-        data, meta = client.request_json(self.operation, self.body, files=self.files, model=self.model,
-                                         timeout=self.timeout, headers=self.headers,
-                                         method=self.method, suffix=self.suffix, params=self.params)
+        data, meta = client.request_json(
+            self.operation,
+            self.body,
+            files=self.files,
+            model=self.model,
+            timeout=self.timeout,
+            headers=self.headers,
+            method=self.method,
+            suffix=self.suffix,
+            params=self.params,
+        )
         return self.finish(data, meta)
 
     async def asend(self, client: CoreClient) -> T:
-        data, meta = await client.arequest_json(self.operation, self.body, files=self.files,
-                                                model=self.model, timeout=self.timeout,
-                                                headers=self.headers, method=self.method,
-                                                suffix=self.suffix, params=self.params)
+        data, meta = await client.arequest_json(
+            self.operation,
+            self.body,
+            files=self.files,
+            model=self.model,
+            timeout=self.timeout,
+            headers=self.headers,
+            method=self.method,
+            suffix=self.suffix,
+            params=self.params,
+        )
         return self.finish(data, meta)
 
 
@@ -100,15 +111,16 @@ def _named(call: C, plan: Callable[..., Any], name: str, doc: str) -> C:
     sig = inspect.signature(plan)
     ret = sig.return_annotation
     if isinstance(ret, str) and ret.startswith("MediaRequest["):
-        ret = ret[len("MediaRequest["):-1]
-    setattr(call, "__signature__", sig.replace(return_annotation=ret))
+        ret = ret[len("MediaRequest[") : -1]
+    setattr(call, "__signature__", sig.replace(return_annotation=ret))  # noqa: B010 (not a declared attribute)
     call.__name__ = call.__qualname__ = name
     call.__doc__ = doc
     return call
 
 
-def _sending(plan: Callable[Concatenate[CoreClient, P], MediaRequest[T]], name: str,
-             doc: str) -> Callable[Concatenate[CoreClient, P], T]:
+def _sending(
+    plan: Callable[Concatenate[CoreClient, P], MediaRequest[T]], name: str, doc: str
+) -> Callable[Concatenate[CoreClient, P], T]:
     """The sync call for a planner: plan, then send with ``request_json``."""
 
     def call(client: CoreClient, /, *args: P.args, **kwargs: P.kwargs) -> T:
@@ -117,8 +129,9 @@ def _sending(plan: Callable[Concatenate[CoreClient, P], MediaRequest[T]], name: 
     return _named(call, plan, name, doc)
 
 
-def _asending(plan: Callable[Concatenate[CoreClient, P], MediaRequest[T]], name: str,
-              doc: str) -> Callable[Concatenate[CoreClient, P], Awaitable[T]]:
+def _asending(
+    plan: Callable[Concatenate[CoreClient, P], MediaRequest[T]], name: str, doc: str
+) -> Callable[Concatenate[CoreClient, P], Awaitable[T]]:
     """The async call for a planner: the same plan, sent with ``arequest_json``."""
 
     async def call(client: CoreClient, /, *args: P.args, **kwargs: P.kwargs) -> T:
@@ -155,8 +168,12 @@ def unexpected_body(what: str, data: Any, meta: ResponseMeta) -> APIStatusError:
     return APIStatusError(
         f"Azure answered HTTP {meta.status} with {type(data).__name__} where {what} was expected;"
         " a proxy or gateway may be rewriting answers: check base_url / azure_endpoint.",
-        status=meta.status, headers=meta.headers, request_id=meta.request_id, region=meta.region,
-        deployment=meta.deployment, attempts=meta.attempts,
+        status=meta.status,
+        headers=meta.headers,
+        request_id=meta.request_id,
+        region=meta.region,
+        deployment=meta.deployment,
+        attempts=meta.attempts,
     )
 
 
@@ -185,62 +202,94 @@ def _finish_speech(response_format: str | None) -> Finish[SpeechResult]:
 
 
 def plan_image_generation(
-    client: CoreClient, prompt: str, *, n: int | None = None, size: str | None = None,
-    quality: str | None = None, style: str | None = None, response_format: str | None = None,
-    user: str | None = None, model: str | None = None, extra_body: Mapping[str, Any] | None = None,
-    timeout: Timeout = None, headers: Mapping[str, str] | None = None,
+    client: CoreClient,
+    prompt: str,
+    *,
+    n: int | None = None,
+    size: str | None = None,
+    quality: str | None = None,
+    style: str | None = None,
+    response_format: str | None = None,
+    user: str | None = None,
+    model: str | None = None,
+    extra_body: Mapping[str, Any] | None = None,
+    timeout: Timeout = None,
+    headers: Mapping[str, str] | None = None,
 ) -> MediaRequest[ImageResult]:
     """The ``images/generations`` request :func:`generate_image` sends."""
-    check_image_options(_family(client, model), n=n, size=size, quality=quality, style=style,
-                        response_format=response_format)
-    body = build_image_generation_body(prompt, n=n, size=size, quality=quality, style=style,
-                                       response_format=response_format, user=user,
-                                       extra_body=extra_body)
+    check_image_options(
+        _family(client, model), n=n, size=size, quality=quality, style=style, response_format=response_format
+    )
+    body = build_image_generation_body(
+        prompt,
+        n=n,
+        size=size,
+        quality=quality,
+        style=style,
+        response_format=response_format,
+        user=user,
+        extra_body=extra_body,
+    )
     return MediaRequest("images/generations", body, None, model, timeout, headers, _finish_images)
 
 
 generate_image = _sending(
-    plan_image_generation, "generate_image",
-    'Generate images from ``prompt``. Keywords: ``n``, ``size``, ``quality``, ``style``, '
+    plan_image_generation,
+    "generate_image",
+    "Generate images from ``prompt``. Keywords: ``n``, ``size``, ``quality``, ``style``, "
     '``response_format`` (``"url"`` or ``"b64_json"``), ``user``, ``model``, ``extra_body``, '
-    '``timeout``, ``headers``.')
+    "``timeout``, ``headers``.",
+)
 
 
-agenerate_image = _asending(
-    plan_image_generation, "agenerate_image",
-    'Async :func:`generate_image`.')
+agenerate_image = _asending(plan_image_generation, "agenerate_image", "Async :func:`generate_image`.")
 
 
 def plan_image_edit(
-    client: CoreClient, image: FileLike | list[FileLike], prompt: str, *,
-    mask: FileLike | None = None, n: int | None = None, size: str | None = None,
-    quality: str | None = None, response_format: str | None = None, user: str | None = None,
-    model: str | None = None, extra_fields: Mapping[str, Any] | None = None,
-    timeout: Timeout = None, headers: Mapping[str, str] | None = None,
+    client: CoreClient,
+    image: FileLike | list[FileLike],
+    prompt: str,
+    *,
+    mask: FileLike | None = None,
+    n: int | None = None,
+    size: str | None = None,
+    quality: str | None = None,
+    response_format: str | None = None,
+    user: str | None = None,
+    model: str | None = None,
+    extra_fields: Mapping[str, Any] | None = None,
+    timeout: Timeout = None,
+    headers: Mapping[str, str] | None = None,
 ) -> MediaRequest[ImageResult]:
     """The multipart ``images/edits`` request :func:`edit_image` sends."""
-    check_image_options(_family(client, model), n=n, size=size, quality=quality,
-                        response_format=response_format)
+    check_image_options(_family(client, model), n=n, size=size, quality=quality, response_format=response_format)
     images = image if isinstance(image, list) else [image]
     if not images:
         raise ConfigurationError("edit_image needs at least one image", setting="image")
     loaded: list[FileInput] = [load_file("image", img, f"image{i}.png") for i, img in enumerate(images)]
     data, files = build_image_edit_form(
-        loaded if isinstance(image, list) else loaded[0], prompt,
-        mask=load_file("mask", mask, "mask.png") if mask is not None else None, n=n, size=size,
-        quality=quality, response_format=response_format, user=user, extra_fields=extra_fields)
+        loaded if isinstance(image, list) else loaded[0],
+        prompt,
+        mask=load_file("mask", mask, "mask.png") if mask is not None else None,
+        n=n,
+        size=size,
+        quality=quality,
+        response_format=response_format,
+        user=user,
+        extra_fields=extra_fields,
+    )
     return MediaRequest("images/edits", data, list(files), model, timeout, headers, _finish_images)
 
 
 edit_image = _sending(
-    plan_image_edit, "edit_image",
-    'Edit ``image`` (a PNG; a list for gpt-image-1) as ``prompt`` says; ``mask`` marks where. '
-    'Other keywords as :func:`generate_image` (no ``style``).')
+    plan_image_edit,
+    "edit_image",
+    "Edit ``image`` (a PNG; a list for gpt-image-1) as ``prompt`` says; ``mask`` marks where. "
+    "Other keywords as :func:`generate_image` (no ``style``).",
+)
 
 
-aedit_image = _asending(
-    plan_image_edit, "aedit_image",
-    'Async :func:`edit_image`.')
+aedit_image = _asending(plan_image_edit, "aedit_image", "Async :func:`edit_image`.")
 
 
 def _download_request(image: GeneratedImage | str) -> str | bytes:
@@ -258,13 +307,13 @@ def _downloaded(response: httpx.Response) -> bytes:
         raise APIStatusError(
             f"downloading the image failed with HTTP {response.status_code}: Azure's image URLs "
             "expire after 24 hours; generate it again, or ask for response_format='b64_json'",
-            status=response.status_code, headers=dict(response.headers),
+            status=response.status_code,
+            headers=dict(response.headers),
         )
     return response.content
 
 
-def download_image(image: GeneratedImage | str, *, http: httpx.Client | None = None,
-                   timeout: float = 60.0) -> bytes:
+def download_image(image: GeneratedImage | str, *, http: httpx.Client | None = None, timeout: float = 60.0) -> bytes:
     """The bytes of a generated image: decoded when it came as base64, else fetched from its URL.
 
     The URL is a pre-signed blob URL, so no credential is sent with it (nor should one be).
@@ -279,8 +328,9 @@ def download_image(image: GeneratedImage | str, *, http: httpx.Client | None = N
         return _downloaded(own.get(target))
 
 
-async def adownload_image(image: GeneratedImage | str, *, http: httpx.AsyncClient | None = None,
-                          timeout: float = 60.0) -> bytes:
+async def adownload_image(
+    image: GeneratedImage | str, *, http: httpx.AsyncClient | None = None, timeout: float = 60.0
+) -> bytes:
     """Async :func:`download_image`."""
     target = _download_request(image)
     if isinstance(target, bytes):
@@ -309,8 +359,7 @@ def save_images(result: ImageResult, directory: str, *, http: httpx.Client | Non
     return _write_images([download_image(img, http=http) for img in result.images], directory)
 
 
-async def asave_images(result: ImageResult, directory: str, *,
-                       http: httpx.AsyncClient | None = None) -> list[str]:
+async def asave_images(result: ImageResult, directory: str, *, http: httpx.AsyncClient | None = None) -> list[str]:
     """Async :func:`save_images` (the files are written in a worker thread)."""
     import asyncio
 
@@ -330,101 +379,176 @@ def image_answer(result: ImageResult, paths: Sequence[str] | None = None, separa
 
 
 def plan_speech(
-    client: CoreClient, text: str, *, voice: str = "alloy", response_format: str | None = None,
-    speed: float | None = None, instructions: str | None = None, model: str | None = None,
-    extra_body: Mapping[str, Any] | None = None, timeout: Timeout = None,
+    client: CoreClient,
+    text: str,
+    *,
+    voice: str = "alloy",
+    response_format: str | None = None,
+    speed: float | None = None,
+    instructions: str | None = None,
+    model: str | None = None,
+    extra_body: Mapping[str, Any] | None = None,
+    timeout: Timeout = None,
     headers: Mapping[str, str] | None = None,
 ) -> MediaRequest[SpeechResult]:
     """The ``audio/speech`` request :func:`speech` sends."""
     check_voice(voice)
-    body = build_speech_body(text, voice=voice, response_format=response_format, speed=speed,
-                             instructions=instructions, extra_body=extra_body)
-    return MediaRequest("audio/speech", body, None, model, timeout, headers,
-                        _finish_speech(response_format))
+    body = build_speech_body(
+        text,
+        voice=voice,
+        response_format=response_format,
+        speed=speed,
+        instructions=instructions,
+        extra_body=extra_body,
+    )
+    return MediaRequest("audio/speech", body, None, model, timeout, headers, _finish_speech(response_format))
 
 
 speech = _sending(
-    plan_speech, "speech",
-    'Text to speech: the audio bytes and their content type. Keywords: ``voice`` (default '
+    plan_speech,
+    "speech",
+    "Text to speech: the audio bytes and their content type. Keywords: ``voice`` (default "
     '``"alloy"``), ``response_format`` (mp3, opus, aac, flac, wav, pcm), ``speed`` (0.25-4), '
-    '``instructions`` (gpt-4o-mini-tts), ``model``, ``extra_body``, ``timeout``, ``headers``.')
+    "``instructions`` (gpt-4o-mini-tts), ``model``, ``extra_body``, ``timeout``, ``headers``.",
+)
 
 
-aspeech = _asending(
-    plan_speech, "aspeech",
-    'Async :func:`speech`.')
+aspeech = _asending(plan_speech, "aspeech", "Async :func:`speech`.")
 
 
 def _plan_audio(
-    operation: str, file: FileLike, *, language: str | None, prompt: str | None,
-    response_format: str | None, temperature: float | None,
-    timestamp_granularities: Sequence[str] | None, model: str | None,
-    extra_fields: Mapping[str, Any] | None, timeout: Timeout, headers: Mapping[str, str] | None,
+    operation: str,
+    file: FileLike,
+    *,
+    language: str | None,
+    prompt: str | None,
+    response_format: str | None,
+    temperature: float | None,
+    timestamp_granularities: Sequence[str] | None,
+    model: str | None,
+    extra_fields: Mapping[str, Any] | None,
+    timeout: Timeout,
+    headers: Mapping[str, str] | None,
 ) -> MediaRequest[Transcription]:
     filename, content, ctype = load_file("file", file, "audio.wav")
     check_audio_file(filename, content)
     data, files = build_transcription_form(
-        (filename, content, ctype), language=language, prompt=prompt,
-        response_format=response_format, temperature=temperature,
-        timestamp_granularities=timestamp_granularities, extra_fields=extra_fields)
+        (filename, content, ctype),
+        language=language,
+        prompt=prompt,
+        response_format=response_format,
+        temperature=temperature,
+        timestamp_granularities=timestamp_granularities,
+        extra_fields=extra_fields,
+    )
     return MediaRequest(operation, data, list(files), model, timeout, headers, _finish_transcription)
 
 
 def plan_transcription(
-    client: CoreClient, file: FileLike, *, language: str | None = None, prompt: str | None = None,
-    response_format: str | None = None, temperature: float | None = None,
-    timestamp_granularities: Sequence[str] | None = None, model: str | None = None,
-    extra_fields: Mapping[str, Any] | None = None, timeout: Timeout = None,
+    client: CoreClient,
+    file: FileLike,
+    *,
+    language: str | None = None,
+    prompt: str | None = None,
+    response_format: str | None = None,
+    temperature: float | None = None,
+    timestamp_granularities: Sequence[str] | None = None,
+    model: str | None = None,
+    extra_fields: Mapping[str, Any] | None = None,
+    timeout: Timeout = None,
     headers: Mapping[str, str] | None = None,
 ) -> MediaRequest[Transcription]:
     """The multipart ``audio/transcriptions`` request :func:`transcribe` sends."""
-    return _plan_audio("audio/transcriptions", file, language=language, prompt=prompt,
-                       response_format=response_format, temperature=temperature,
-                       timestamp_granularities=timestamp_granularities, model=model,
-                       extra_fields=extra_fields, timeout=timeout, headers=headers)
+    return _plan_audio(
+        "audio/transcriptions",
+        file,
+        language=language,
+        prompt=prompt,
+        response_format=response_format,
+        temperature=temperature,
+        timestamp_granularities=timestamp_granularities,
+        model=model,
+        extra_fields=extra_fields,
+        timeout=timeout,
+        headers=headers,
+    )
 
 
 transcribe = _sending(
-    plan_transcription, "transcribe",
+    plan_transcription,
+    "transcribe",
     "Speech to text in the audio's language. ``file``: a path, bytes, a binary file object or "
-    '``(filename, bytes)`` (the extension tells Azure the format; 25 MB at most). Keywords: '
-    '``language`` (ISO-639-1), ``prompt``, ``response_format`` (json, text, srt, '
-    'verbose_json, vtt), ``temperature``, ``timestamp_granularities`` (with verbose_json), '
-    '``model``, ``extra_fields``, ``timeout``, ``headers``.')
+    "``(filename, bytes)`` (the extension tells Azure the format; 25 MB at most). Keywords: "
+    "``language`` (ISO-639-1), ``prompt``, ``response_format`` (json, text, srt, "
+    "verbose_json, vtt), ``temperature``, ``timestamp_granularities`` (with verbose_json), "
+    "``model``, ``extra_fields``, ``timeout``, ``headers``.",
+)
 
 
-atranscribe = _asending(
-    plan_transcription, "atranscribe",
-    'Async :func:`transcribe`.')
+atranscribe = _asending(plan_transcription, "atranscribe", "Async :func:`transcribe`.")
 
 
 def plan_translation(
-    client: CoreClient, file: FileLike, *, prompt: str | None = None,
-    response_format: str | None = None, temperature: float | None = None, model: str | None = None,
-    extra_fields: Mapping[str, Any] | None = None, timeout: Timeout = None,
+    client: CoreClient,
+    file: FileLike,
+    *,
+    prompt: str | None = None,
+    response_format: str | None = None,
+    temperature: float | None = None,
+    model: str | None = None,
+    extra_fields: Mapping[str, Any] | None = None,
+    timeout: Timeout = None,
     headers: Mapping[str, str] | None = None,
 ) -> MediaRequest[Transcription]:
     """The multipart ``audio/translations`` request :func:`translate` sends."""
-    return _plan_audio("audio/translations", file, language=None, prompt=prompt,
-                       response_format=response_format, temperature=temperature,
-                       timestamp_granularities=None, model=model, extra_fields=extra_fields,
-                       timeout=timeout, headers=headers)
+    return _plan_audio(
+        "audio/translations",
+        file,
+        language=None,
+        prompt=prompt,
+        response_format=response_format,
+        temperature=temperature,
+        timestamp_granularities=None,
+        model=model,
+        extra_fields=extra_fields,
+        timeout=timeout,
+        headers=headers,
+    )
 
 
 translate = _sending(
-    plan_translation, "translate",
-    'Speech in any language to English text. Keywords as :func:`transcribe`, without '
-    '``language`` and ``timestamp_granularities``.')
+    plan_translation,
+    "translate",
+    "Speech in any language to English text. Keywords as :func:`transcribe`, without "
+    "``language`` and ``timestamp_granularities``.",
+)
 
 
-atranslate = _asending(
-    plan_translation, "atranslate",
-    'Async :func:`translate`.')
+atranslate = _asending(plan_translation, "atranslate", "Async :func:`translate`.")
 
 
 __all__ = [
-    "MediaRequest", "adownload_image", "aedit_image", "agenerate_image", "asave_images", "aspeech",
-    "atranscribe", "atranslate", "download_image", "edit_image", "generate_image", "image_answer",
-    "load_file", "plan_image_edit", "plan_image_generation", "plan_speech", "plan_transcription",
-    "plan_translation", "save_images", "speech", "transcribe", "translate", "unexpected_body",
+    "MediaRequest",
+    "adownload_image",
+    "aedit_image",
+    "agenerate_image",
+    "asave_images",
+    "aspeech",
+    "atranscribe",
+    "atranslate",
+    "download_image",
+    "edit_image",
+    "generate_image",
+    "image_answer",
+    "load_file",
+    "plan_image_edit",
+    "plan_image_generation",
+    "plan_speech",
+    "plan_transcription",
+    "plan_translation",
+    "save_images",
+    "speech",
+    "transcribe",
+    "translate",
+    "unexpected_body",
 ]

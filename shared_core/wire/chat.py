@@ -35,21 +35,49 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
+from shared_core.types import (
+    JSON,
+    ChatDelta,
+    ChatRequest,
+    ChatResult,
+    Choice,
+    ResponseMeta,
+    ToolCall,
+    ToolCallDelta,
+    Usage,
+)
 from shared_core.wire.models import UNKNOWN_FAMILY, ModelProfile, accepts_parallel_tool_calls
 from shared_core.wire.shape import ShapeError, opt_str, wrong
-from shared_core.types import JSON, ChatDelta, ChatRequest, ChatResult, Choice, ResponseMeta, ToolCall, \
-    ToolCallDelta, Usage
 
 log = logging.getLogger("shared_core.wire.chat")
 
-_REASONING_DROPS = ("temperature", "top_p", "presence_penalty", "frequency_penalty", "logprobs",
-                    "top_logprobs", "logit_bias")
+_REASONING_DROPS = (
+    "temperature",
+    "top_p",
+    "presence_penalty",
+    "frequency_penalty",
+    "logprobs",
+    "top_logprobs",
+    "logit_bias",
+)
 #: families that have always taken ``max_tokens`` on every api-version
-_MAX_TOKENS_FAMILIES = frozenset({"gpt-35-turbo", "gpt-35-turbo-instruct", "gpt-4", "gpt-4-turbo",
-                                  "gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini",
-                                  "gpt-4.1-nano", "gpt-4.5"})
+_MAX_TOKENS_FAMILIES = frozenset(
+    {
+        "gpt-35-turbo",
+        "gpt-35-turbo-instruct",
+        "gpt-4",
+        "gpt-4-turbo",
+        "gpt-4o",
+        "gpt-4o-mini",
+        "gpt-4.1",
+        "gpt-4.1-mini",
+        "gpt-4.1-nano",
+        "gpt-4.5",
+    }
+)
 _NO_SYSTEM_OR_DEVELOPER = frozenset({"o1-mini", "o1-preview"})
 #: synthetic id for a legacy ``function_call`` (it has none); ``{index}`` is the choice index
 LEGACY_FUNCTION_CALL_ID = "call_function_{index}"
@@ -100,8 +128,11 @@ def _api_takes_parallel_tool_calls(api_version: str | None) -> bool:
 def _parallel_tool_calls(req: ChatRequest, profile: ModelProfile, api_version: str | None) -> bool | None:
     if req.parallel_tool_calls is not None:
         return req.parallel_tool_calls
-    if (req.parallel_tool_calls_if_supported is not None and _api_takes_parallel_tool_calls(api_version)
-            and accepts_parallel_tool_calls(profile, req.reasoning_effort)):
+    if (
+        req.parallel_tool_calls_if_supported is not None
+        and _api_takes_parallel_tool_calls(api_version)
+        and accepts_parallel_tool_calls(profile, req.reasoning_effort)
+    ):
         return req.parallel_tool_calls_if_supported
     return None
 
@@ -199,6 +230,7 @@ def build_chat_body(
 # Every field the parsers index or hand on is type-checked (one type() test): a wrong one raises
 # ShapeError, which the caller turns into UnexpectedResponseError naming where the answer came from.
 
+
 def _count(value: Any, field: str) -> int:
     if type(value) is int:
         return value
@@ -230,8 +262,16 @@ def parse_usage(u: Mapping[str, Any] | None) -> Usage | None:
     reasoning = ctd.get("reasoning_tokens") or 0
     audio_in = ptd.get("audio_tokens") or u.get("audio_prompt_tokens") or 0
     audio_out = ctd.get("audio_tokens") or 0
-    if not (type(prompt) is type(completion) is type(total) is type(cached) is type(reasoning)
-            is type(audio_in) is type(audio_out) is int):
+    if not (
+        type(prompt)
+        is type(completion)
+        is type(total)
+        is type(cached)
+        is type(reasoning)
+        is type(audio_in)
+        is type(audio_out)
+        is int
+    ):
         prompt = _count(prompt, "usage.prompt_tokens")
         completion = _count(completion, "usage.completion_tokens")
         total = _count(total, "usage.total_tokens")
@@ -306,9 +346,13 @@ def _tool_calls(msg: Mapping[str, Any], index: int) -> tuple[ToolCall, ...]:
     if fc:
         if type(fc) is not dict:
             raise wrong("message.function_call", fc, "an object")
-        return (ToolCall(id=LEGACY_FUNCTION_CALL_ID.format(index=index),
-                         name=opt_str(fc, "name", "message.function_call") or "",
-                         arguments=_arguments_text(fc.get("arguments"))),)
+        return (
+            ToolCall(
+                id=LEGACY_FUNCTION_CALL_ID.format(index=index),
+                name=opt_str(fc, "name", "message.function_call") or "",
+                arguments=_arguments_text(fc.get("arguments")),
+            ),
+        )
     return ()
 
 
@@ -330,8 +374,14 @@ def _choice(c: Mapping[str, Any]) -> Choice:
         cfr = c.get("content_filter_result")
     finish = opt_str(c, "finish_reason", "choices[]")
     if msg is None:  # Azure's filtered completion: no message key at all
-        return Choice(index=index, role=None, content=None, finish_reason=finish,
-                      content_filter_results=cfr, logprobs=c.get("logprobs"))
+        return Choice(
+            index=index,
+            role=None,
+            content=None,
+            finish_reason=finish,
+            content_filter_results=cfr,
+            logprobs=c.get("logprobs"),
+        )
     if type(msg) is not dict:
         raise wrong("choices[].message", msg, "an object")
     annotations = msg.get("annotations")
@@ -363,7 +413,9 @@ def parse_chat(data: Mapping[str, Any], meta: ResponseMeta | None) -> ChatResult
 
 
 def result_of(
-    data: Mapping[str, Any], meta: ResponseMeta | None, choice: Callable[[Mapping[str, Any]], Choice],
+    data: Mapping[str, Any],
+    meta: ResponseMeta | None,
+    choice: Callable[[Mapping[str, Any]], Choice],
     what: str = "a chat completion",
 ) -> ChatResult:
     """The envelope shared by chat and legacy completions, each choice parsed by ``choice``."""
@@ -412,11 +464,14 @@ def _tool_call_deltas(delta: Mapping[str, Any], index: int) -> tuple[ToolCallDel
                 if type(fn) is not dict:
                     raise wrong("delta.tool_calls[].function", fn, "an object")
                 args = fn.get("arguments")
-                out.append(ToolCallDelta(
-                    index=tc_index, id=opt_str(tc, "id", "delta.tool_calls[]"),
-                    name=opt_str(fn, "name", "delta.tool_calls[].function"),
-                    arguments=args if args is None or isinstance(args, str) else json.dumps(args),
-                ))
+                out.append(
+                    ToolCallDelta(
+                        index=tc_index,
+                        id=opt_str(tc, "id", "delta.tool_calls[]"),
+                        name=opt_str(fn, "name", "delta.tool_calls[].function"),
+                        arguments=args if args is None or isinstance(args, str) else json.dumps(args),
+                    )
+                )
             else:
                 out.append(ToolCallDelta(index=tc_index, id=opt_str(tc, "id", "delta.tool_calls[]")))
         return tuple(out)
@@ -425,10 +480,14 @@ def _tool_call_deltas(delta: Mapping[str, Any], index: int) -> tuple[ToolCallDel
         if type(fc) is not dict:
             raise wrong("delta.function_call", fc, "an object")
         name = opt_str(fc, "name", "delta.function_call")
-        return (ToolCallDelta(
-            index=0, id=LEGACY_FUNCTION_CALL_ID.format(index=index) if name else None, name=name,
-            arguments=opt_str(fc, "arguments", "delta.function_call"),
-        ),)
+        return (
+            ToolCallDelta(
+                index=0,
+                id=LEGACY_FUNCTION_CALL_ID.format(index=index) if name else None,
+                name=name,
+                arguments=opt_str(fc, "arguments", "delta.function_call"),
+            ),
+        )
     return ()
 
 
@@ -480,8 +539,7 @@ def parse_chat_chunk(data: Mapping[str, Any]) -> ChatDelta:
         content=content,
         refusal=opt_str(delta, "refusal", "delta") if "refusal" in delta else None,
         reasoning_content=reasoning,
-        tool_calls=_tool_call_deltas(delta, index)
-        if "tool_calls" in delta or "function_call" in delta else (),
+        tool_calls=_tool_call_deltas(delta, index) if "tool_calls" in delta or "function_call" in delta else (),
         finish_reason=finish,
         content_filter_results=cfr,
         prompt_filter_results=prompt_filter_results(data) if pfr else (),
@@ -493,6 +551,11 @@ def parse_chat_chunk(data: Mapping[str, Any]) -> ChatDelta:
 
 
 __all__ = [
-    "LEGACY_FUNCTION_CALL_ID", "build_chat_body", "modern_api", "parse_chat", "parse_chat_chunk",
-    "parse_usage", "prompt_filter_results",
+    "LEGACY_FUNCTION_CALL_ID",
+    "build_chat_body",
+    "modern_api",
+    "parse_chat",
+    "parse_chat_chunk",
+    "parse_usage",
+    "prompt_filter_results",
 ]

@@ -8,19 +8,31 @@ mistakes a completion for a chat message. Azure's filter fields are kept as for 
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
+from shared_core.types import ChatDelta, ChatResult, Choice, CompletionRequest, ResponseMeta
 from shared_core.wire.chat import choice_index, modern_api, parse_usage, prompt_filter_results, result_of
 from shared_core.wire.shape import opt_str, wrong
-from shared_core.types import ChatDelta, ChatResult, Choice, CompletionRequest, ResponseMeta
 
-_FIELDS = ("max_tokens", "temperature", "top_p", "stop", "n", "logprobs", "echo", "seed",
-           "presence_penalty", "frequency_penalty", "best_of", "suffix", "user")
+_FIELDS = (
+    "max_tokens",
+    "temperature",
+    "top_p",
+    "stop",
+    "n",
+    "logprobs",
+    "echo",
+    "seed",
+    "presence_penalty",
+    "frequency_penalty",
+    "best_of",
+    "suffix",
+    "user",
+)
 
 
-def build_completion_body(
-    req: CompletionRequest, *, body_model: str | None, api_version: str | None
-) -> dict[str, Any]:
+def build_completion_body(req: CompletionRequest, *, body_model: str | None, api_version: str | None) -> dict[str, Any]:
     """The JSON body for a legacy completion; ``extra_body`` is merged last and wins."""
     body: dict[str, Any] = {}
     if body_model:

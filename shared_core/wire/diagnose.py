@@ -15,7 +15,8 @@ an error object sent with 200) become ``UnexpectedResponseError`` here too (``un
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from shared_core.errors import (
     APIStatusError,
@@ -29,11 +30,21 @@ from shared_core.types import Choice, ResponseMeta
 from shared_core.wire.diagnose_rules import first_rule
 from shared_core.wire.error_body import (
     Answer,
-    context as _context,
     describe_categories,
+)
+from shared_core.wire.error_body import (
+    context as _context,
+)
+from shared_core.wire.error_body import (
     error_obj as _error_obj,
+)
+from shared_core.wire.error_body import (
     filtered as _filtered,
+)
+from shared_core.wire.error_body import (
     header as _header,
+)
+from shared_core.wire.error_body import (
     quote as _quote,
 )
 
@@ -46,7 +57,7 @@ def error_from_response(
     headers: Mapping[str, str],
     body: bytes | str | Mapping[str, Any] | None,
     *,
-    target: "Target | None" = None,
+    target: Target | None = None,
     attempts: int = 1,
     retry_after: float | None = None,
     note: str | None = None,
@@ -57,9 +68,7 @@ def error_from_response(
     server asked for (429); ``note`` is appended to the message (the driver explains there why it
     did not wait).
     """
-    answer = Answer.of(
-        status, headers, body, target=target, attempts=attempts, retry_after=retry_after, note=note
-    )
+    answer = Answer.of(status, headers, body, target=target, attempts=attempts, retry_after=retry_after, note=note)
     return first_rule(answer).build(answer)
 
 
@@ -168,7 +177,10 @@ def answer_error(data: Mapping[str, Any], meta: ResponseMeta | None) -> APIStatu
             " the client and Azure may have replaced its status.)"
         )
     exc = error_from_response(
-        named or actual, meta.headers if meta else {}, dict(data), attempts=meta.attempts if meta else 1,
+        named or actual,
+        meta.headers if meta else {},
+        dict(data),
+        attempts=meta.attempts if meta else 1,
         note=note,
     )
     if isinstance(exc, UnexpectedResponseError) and meta is not None:

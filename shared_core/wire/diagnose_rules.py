@@ -14,9 +14,9 @@ and (for tokens) the unverified ``aud``/``tid`` claims only.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from shared_core.errors import (
@@ -133,9 +133,7 @@ def needed_version(message: str) -> str | None:
         return m.group(1)
     m = _UNRECOGNIZED_ARG.search(message)
     if m:
-        versions = [
-            _PARAM_MIN_VERSION[p.strip()] for p in m.group(1).split(",") if p.strip() in _PARAM_MIN_VERSION
-        ]
+        versions = [_PARAM_MIN_VERSION[p.strip()] for p in m.group(1).split(",") if p.strip() in _PARAM_MIN_VERSION]
         if versions:
             return max(versions)
     return None
@@ -167,8 +165,11 @@ def api_version(a: Answer) -> APIStatusError:
     )
 
 
-@_rule(lambda a: a.code == "unsupported_parameter"
-       or (a.status == 400 and _UNSUPPORTED_PARAM.search(a.message) is not None))
+@_rule(
+    lambda a: (
+        a.code == "unsupported_parameter" or (a.status == 400 and _UNSUPPORTED_PARAM.search(a.message) is not None)
+    )
+)
 def unsupported_parameter(a: Answer) -> APIStatusError:
     """``code: unsupported_parameter``: "Unsupported parameter: 'max_tokens' is not supported with
     this model. Use 'max_completion_tokens' instead." (reasoning models; REPORT.md §5)."""
@@ -288,13 +289,13 @@ def _claims_text(claims: Mapping[str, Any] | None) -> str:
     return ", ".join(bits)
 
 
-def _deployment_kw(target: "Target | None") -> str:
+def _deployment_kw(target: Target | None) -> str:
     # in the spelling of the class the user configured (azure_deployment=, engine=, --deployment)
     spelling = getattr(target, "spelling", None)
     return spelling.kw("deployment") if spelling is not None else "deployment="
 
 
-def _auth_message(target: "Target | None", host: str | None) -> str:
+def _auth_message(target: Target | None, host: str | None) -> str:
     on = f" for {host}" if host else ""
     if target is None:
         return f"Azure refused the credentials{on} (401). Check the API key or token."
@@ -342,7 +343,7 @@ def authentication(a: Answer) -> APIStatusError:
     return AuthenticationError(_auth_message(a.target, a.host) + a.said + a.tail, **a.kw())
 
 
-def _forbidden_message(target: "Target | None", host: str | None, low: str) -> str:
+def _forbidden_message(target: Target | None, host: str | None, low: str) -> str:
     on = f" on {host}" if host else ""
     if "key based authentication is disabled" in low or "authenticationtypedisabled" in low:
         return (
@@ -425,9 +426,7 @@ def _seconds(value: float) -> str:
     return f"{value:g} s"
 
 
-def _rate_limit_message(
-    headers: Mapping[str, str], low: str, deployment: str | None, retry_after: float | None
-) -> str:
+def _rate_limit_message(headers: Mapping[str, str], low: str, deployment: str | None, retry_after: float | None) -> str:
     tokens_left = header(headers, "x-ratelimit-remaining-tokens")
     requests_left = header(headers, "x-ratelimit-remaining-requests")
     if _TOKEN_LIMIT.search(low) or tokens_left == "0":

@@ -18,13 +18,14 @@ import base64
 import math
 import sys
 from array import array
-from typing import Any, Literal, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
 
-from shared_core.wire.chat import parse_usage
 from shared_core.errors import ConfigurationError
-from shared_core.wire.tokens import estimate_tokens, token_pieces
 from shared_core.types import ResponseMeta, Usage
+from shared_core.wire.chat import parse_usage
 from shared_core.wire.shape import ShapeError, kind, wrong
+from shared_core.wire.tokens import estimate_tokens, token_pieces
 
 OnTooLong = Literal["error", "split", "truncate"]
 _ON_TOO_LONG = ("error", "split", "truncate")
@@ -86,16 +87,12 @@ def plan_batches(
     return batches
 
 
-
-
 def split_long_inputs(
     texts: Sequence[str], *, max_input_tokens: int = 8191, on_too_long: OnTooLong = "error"
 ) -> tuple[list[str], list[int]]:
     """(texts to send, index of the original input for each): over-long inputs are split into
     consecutive pieces (``"split"``), cut (``"truncate"``), or rejected (``"error"``)."""
-    out, owners, _ = split_long_inputs_counted(
-        texts, max_input_tokens=max_input_tokens, on_too_long=on_too_long
-    )
+    out, owners, _ = split_long_inputs_counted(texts, max_input_tokens=max_input_tokens, on_too_long=on_too_long)
     return out, owners
 
 
@@ -130,7 +127,9 @@ def split_long_inputs_counted(
 
 
 def merge_pieces(
-    vectors: Sequence[Sequence[float]], owners: Sequence[int], count: int,
+    vectors: Sequence[Sequence[float]],
+    owners: Sequence[int],
+    count: int,
     weights: Sequence[float] | None = None,
 ) -> list[list[float]]:
     """One vector per original input: pieces averaged (weighted, e.g. by length) and normalised."""
@@ -139,7 +138,7 @@ def merge_pieces(
         # of an embedding call's client CPU)
         return [v if isinstance(v, list) else list(v) for v in vectors]
     sums: list[list[float] | None] = [None] * count
-    for k, (vec, owner) in enumerate(zip(vectors, owners)):
+    for k, (vec, owner) in enumerate(zip(vectors, owners, strict=False)):
         w = weights[k] if weights is not None else 1.0
         acc = sums[owner]
         if acc is None:
@@ -181,9 +180,7 @@ def _vector(embedding: Any, pos: int) -> list[float]:
         try:
             floats = array("f", base64.b64decode(embedding))
         except ValueError:  # bad base64, or a byte count that is not float32s
-            raise ShapeError(
-                f"'data[{pos}].embedding' is a string that is not base64 of float32 values"
-            ) from None
+            raise ShapeError(f"'data[{pos}].embedding' is a string that is not base64 of float32 values") from None
         if _BIG_ENDIAN:
             floats.byteswap()
         vector = floats.tolist()
@@ -237,6 +234,10 @@ def parse_embeddings(
 
 
 __all__ = [
-    "build_embeddings_body", "merge_pieces", "parse_embeddings", "plan_batches",
-    "split_long_inputs", "split_long_inputs_counted",
+    "build_embeddings_body",
+    "merge_pieces",
+    "parse_embeddings",
+    "plan_batches",
+    "split_long_inputs",
+    "split_long_inputs_counted",
 ]

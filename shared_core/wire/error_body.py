@@ -6,8 +6,9 @@ What ``diagnose_rules`` look at (:class:`Answer`) and the small readers the diag
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
@@ -109,7 +110,7 @@ class Answer:
     code: str | None
     body: Any  # parsed: JSON, text or None
     headers: Mapping[str, str]
-    target: "Target | None"
+    target: Target | None
     err: Mapping[str, Any]
     inner: Mapping[str, Any]
     param: str | None
@@ -128,11 +129,11 @@ class Answer:
         headers: Mapping[str, str],
         body: bytes | str | Mapping[str, Any] | None,
         *,
-        target: "Target | None" = None,
+        target: Target | None = None,
         attempts: int = 1,
         retry_after: float | None = None,
         note: str | None = None,
-    ) -> "Answer":
+    ) -> Answer:
         """Read an answer once for all rules."""
         parsed = parse_body(body)
         err = error_obj(parsed)

@@ -45,8 +45,13 @@ def filtered_output_error(
         deployment=facts.get("deployment"),
         attempts=int(facts.get("attempts") or 1),
     )
-    choice = Choice(index=index, role="assistant", content=None, finish_reason=finish_reason,
-                    content_filter_results=content_filter_results)
+    choice = Choice(
+        index=index,
+        role="assistant",
+        content=None,
+        finish_reason=finish_reason,
+        content_filter_results=content_filter_results,
+    )
     cut = completion_filtered_error(choice, meta)
     return ContentFilterError(
         f"No {expected} to parse: {cut.message}",

@@ -10,31 +10,56 @@ reading paths from disk is the caller's business.
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any, Mapping, Sequence, Union
+from typing import IO, Any
 
-from shared_core.wire.chat import parse_usage
 from shared_core.errors import ConfigurationError
 from shared_core.types import ResponseMeta, Usage
+from shared_core.wire.chat import parse_usage
 
-FileInput = Union[bytes, IO[bytes], tuple[str, Any], tuple[str, Any, str]]
+FileInput = bytes | IO[bytes] | tuple[str, Any] | tuple[str, Any, str]
 FilePart = tuple[str, tuple[str, Any, str]]
 
 TRANSCRIPTION_FORMATS = ("json", "text", "srt", "verbose_json", "vtt")
-SPEECH_FORMATS = {"mp3": "audio/mpeg", "opus": "audio/ogg", "aac": "audio/aac",
-                  "flac": "audio/flac", "wav": "audio/wav", "pcm": "audio/pcm"}
+SPEECH_FORMATS = {
+    "mp3": "audio/mpeg",
+    "opus": "audio/ogg",
+    "aac": "audio/aac",
+    "flac": "audio/flac",
+    "wav": "audio/wav",
+    "pcm": "audio/pcm",
+}
 #: Voices of the tts / gpt-4o-mini-tts models (Azure and OpenAI). A voice added later can be
 #: sent unchecked with ``extra_body={"voice": ...}``.
-VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer",
-          "verse", "marin", "cedar")
+VOICES = (
+    "alloy",
+    "ash",
+    "ballad",
+    "coral",
+    "echo",
+    "fable",
+    "nova",
+    "onyx",
+    "sage",
+    "shimmer",
+    "verse",
+    "marin",
+    "cedar",
+)
 #: Azure's upload limit for audio/transcriptions and audio/translations (25 MB).
 MAX_AUDIO_BYTES = 25 * 1024 * 1024
 #: Sizes, qualities and image counts per image model family (as Azure validates them).
-IMAGE_SIZES = {"dall-e-3": ("1024x1024", "1792x1024", "1024x1792"),
-               "dall-e-2": ("256x256", "512x512", "1024x1024"),
-               "gpt-image-1": ("1024x1024", "1536x1024", "1024x1536", "auto")}
-IMAGE_QUALITIES = {"dall-e-3": ("standard", "hd"), "dall-e-2": ("standard",),
-                   "gpt-image-1": ("low", "medium", "high", "auto")}
+IMAGE_SIZES = {
+    "dall-e-3": ("1024x1024", "1792x1024", "1024x1792"),
+    "dall-e-2": ("256x256", "512x512", "1024x1024"),
+    "gpt-image-1": ("1024x1024", "1536x1024", "1024x1536", "auto"),
+}
+IMAGE_QUALITIES = {
+    "dall-e-3": ("standard", "hd"),
+    "dall-e-2": ("standard",),
+    "gpt-image-1": ("low", "medium", "high", "auto"),
+}
 IMAGE_STYLES = ("vivid", "natural")
 IMAGE_FORMATS = ("url", "b64_json")
 
@@ -125,8 +150,7 @@ def _file_part(field_name: str, value: FileInput, default_name: str) -> FilePart
         content, ctype = value, None
     else:
         raise ConfigurationError(
-            f"{field_name} must be bytes, a binary file object or (filename, bytes): got "
-            f"{type(value).__name__}",
+            f"{field_name} must be bytes, a binary file object or (filename, bytes): got {type(value).__name__}",
             setting=field_name,
         )
     if ctype is None:
@@ -150,8 +174,7 @@ def read_file(field_name: str, value: FileInput, default_name: str) -> tuple[str
         )
     if not isinstance(content, (bytes, bytearray, memoryview)):
         raise ConfigurationError(
-            f"{field_name} must be bytes, a binary file object or (filename, bytes): got "
-            f"{type(content).__name__}",
+            f"{field_name} must be bytes, a binary file object or (filename, bytes): got {type(content).__name__}",
             setting=field_name,
         )
     return filename, bytes(content), ctype
@@ -207,14 +230,12 @@ def check_image_options(
     if response_format is not None:
         if response_format not in IMAGE_FORMATS:
             raise ConfigurationError(
-                f"response_format={response_format!r} is not an image format: use 'url' or "
-                "'b64_json'",
+                f"response_format={response_format!r} is not an image format: use 'url' or 'b64_json'",
                 setting="response_format",
             )
         if family == "gpt-image-1":
             raise ConfigurationError(
-                "gpt-image-1 always returns base64 images and takes no response_format: leave "
-                "it unset",
+                "gpt-image-1 always returns base64 images and takes no response_format: leave it unset",
                 setting="response_format",
             )
     if style is not None:
@@ -232,14 +253,12 @@ def check_image_options(
         return
     if size is not None and size not in IMAGE_SIZES[family]:
         raise ConfigurationError(
-            f"size={size!r} is not supported by {family}: use one of "
-            f"{', '.join(IMAGE_SIZES[family])}",
+            f"size={size!r} is not supported by {family}: use one of {', '.join(IMAGE_SIZES[family])}",
             setting="size",
         )
     if quality is not None and quality not in IMAGE_QUALITIES[family]:
         raise ConfigurationError(
-            f"quality={quality!r} is not supported by {family}: use one of "
-            f"{', '.join(IMAGE_QUALITIES[family])}",
+            f"quality={quality!r} is not supported by {family}: use one of {', '.join(IMAGE_QUALITIES[family])}",
             setting="quality",
         )
 
@@ -274,8 +293,7 @@ def build_image_generation_body(
         raise ConfigurationError("the image prompt is empty: describe the image", setting="prompt")
     body: dict[str, Any] = {"model": body_model} if body_model else {}
     body["prompt"] = prompt
-    _put(body, n=n, size=size, quality=quality, style=style, response_format=response_format,
-         user=user)
+    _put(body, n=n, size=size, quality=quality, style=style, response_format=response_format, user=user)
     if extra_body:
         body.update(extra_body)
     return body
@@ -305,8 +323,14 @@ def build_image_edit_form(
     data = {"prompt": prompt}
     if body_model:
         data["model"] = body_model
-    for k, v in {"n": n, "size": size, "quality": quality, "response_format": response_format,
-                 "user": user, **(extra_fields or {})}.items():
+    for k, v in {
+        "n": n,
+        "size": size,
+        "quality": quality,
+        "response_format": response_format,
+        "user": user,
+        **(extra_fields or {}),
+    }.items():
         if v is not None:
             data[k] = _form_value(v)
     return data, files
@@ -319,14 +343,14 @@ def parse_images(data: Mapping[str, Any], meta: ResponseMeta | None = None) -> I
             url=item.get("url"),
             b64_json=item.get("b64_json"),
             revised_prompt=item.get("revised_prompt"),
-            content_filter_results=item.get("content_filter_results")
-            or item.get("content_filter_result"),
+            content_filter_results=item.get("content_filter_results") or item.get("content_filter_result"),
             prompt_filter_results=item.get("prompt_filter_results"),
         )
         for item in data.get("data") or ()
     )
-    return ImageResult(created=data.get("created") or 0, images=images,
-                       usage=_image_usage(data.get("usage")), raw=data, meta=meta)
+    return ImageResult(
+        created=data.get("created") or 0, images=images, usage=_image_usage(data.get("usage")), raw=data, meta=meta
+    )
 
 
 def _image_usage(u: Mapping[str, Any] | None) -> Usage | None:
@@ -335,8 +359,7 @@ def _image_usage(u: Mapping[str, Any] | None) -> Usage | None:
     if "input_tokens" in u:  # gpt-image-1 reports input/output tokens
         i = u.get("input_tokens") or 0
         o = u.get("output_tokens") or 0
-        return Usage(prompt_tokens=i, completion_tokens=o, total_tokens=u.get("total_tokens") or i + o,
-                     raw=u)
+        return Usage(prompt_tokens=i, completion_tokens=o, total_tokens=u.get("total_tokens") or i + o, raw=u)
     return parse_usage(u)
 
 
@@ -365,8 +388,7 @@ def build_speech_body(
         raise ConfigurationError("the speech input text is empty", setting="input")
     if response_format is not None and response_format not in SPEECH_FORMATS:
         raise ConfigurationError(
-            f"response_format={response_format!r} is not a speech format: use one of "
-            f"{', '.join(SPEECH_FORMATS)}",
+            f"response_format={response_format!r} is not a speech format: use one of {', '.join(SPEECH_FORMATS)}",
             setting="response_format",
         )
     if speed is not None and not 0.25 <= speed <= 4.0:
@@ -380,9 +402,12 @@ def build_speech_body(
     return body
 
 
-def parse_speech(content: bytes, headers: Mapping[str, str] | None = None,
-                 response_format: str | None = None,
-                 meta: ResponseMeta | None = None) -> SpeechResult:
+def parse_speech(
+    content: bytes,
+    headers: Mapping[str, str] | None = None,
+    response_format: str | None = None,
+    meta: ResponseMeta | None = None,
+) -> SpeechResult:
     """The audio bytes and their content type (from the response, else from the format)."""
     ctype = None
     for k, v in (headers or {}).items():
@@ -414,15 +439,19 @@ def build_transcription_form(
         )
     if timestamp_granularities and response_format != "verbose_json":
         raise ConfigurationError(
-            "timestamp_granularities needs response_format='verbose_json' (the other formats "
-            "carry no timestamps)",
+            "timestamp_granularities needs response_format='verbose_json' (the other formats carry no timestamps)",
             setting="timestamp_granularities",
         )
     data: dict[str, Any] = {}
     if body_model:
         data["model"] = body_model
-    for k, v in {"language": language, "prompt": prompt, "response_format": response_format,
-                 "temperature": temperature, **(extra_fields or {})}.items():
+    for k, v in {
+        "language": language,
+        "prompt": prompt,
+        "response_format": response_format,
+        "temperature": temperature,
+        **(extra_fields or {}),
+    }.items():
         if v is not None:
             data[k] = _form_value(v)
     if timestamp_granularities:
@@ -430,8 +459,7 @@ def build_transcription_form(
     return data, [_file_part("file", file, "audio.wav")]
 
 
-def parse_transcription(body: Mapping[str, Any] | bytes | str,
-                        meta: ResponseMeta | None = None) -> Transcription:
+def parse_transcription(body: Mapping[str, Any] | bytes | str, meta: ResponseMeta | None = None) -> Transcription:
     """A transcription / translation answer: JSON (``json``, ``verbose_json``) or plain text
     (``text``, ``srt``, ``vtt``, whose text is returned as is)."""
     if isinstance(body, (bytes, bytearray)):
@@ -452,8 +480,23 @@ def parse_transcription(body: Mapping[str, Any] | bytes | str,
 
 
 __all__ = [
-    "IMAGE_SIZES", "MAX_AUDIO_BYTES", "VOICES", "GeneratedImage", "ImageResult", "SpeechResult",
-    "Transcription", "build_image_edit_form", "build_image_generation_body", "build_speech_body",
-    "build_transcription_form", "check_audio_file", "check_image_options", "check_voice",
-    "image_family", "parse_images", "parse_speech", "parse_transcription", "read_file",
+    "IMAGE_SIZES",
+    "MAX_AUDIO_BYTES",
+    "VOICES",
+    "GeneratedImage",
+    "ImageResult",
+    "SpeechResult",
+    "Transcription",
+    "build_image_edit_form",
+    "build_image_generation_body",
+    "build_speech_body",
+    "build_transcription_form",
+    "check_audio_file",
+    "check_image_options",
+    "check_voice",
+    "image_family",
+    "parse_images",
+    "parse_speech",
+    "parse_transcription",
+    "read_file",
 ]

@@ -73,8 +73,21 @@ def _chat(
     parallel: bool = True,
     vision: bool = True,
 ) -> ModelProfile:
-    return ModelProfile("", family, False, True, context, output, json_schema, tools, parallel,
-                        vision, True, "system", supports_pdf_input=vision)
+    return ModelProfile(
+        "",
+        family,
+        False,
+        True,
+        context,
+        output,
+        json_schema,
+        tools,
+        parallel,
+        vision,
+        True,
+        "system",
+        supports_pdf_input=vision,
+    )
 
 
 def _reasoning(
@@ -88,14 +101,26 @@ def _reasoning(
     vision: bool = True,
     streaming: bool = True,
 ) -> ModelProfile:
-    return ModelProfile("", family, True, True, context, output, json_schema, tools, parallel,
-                        vision, False, "developer", supports_pdf_input=vision,
-                        supports_streaming=streaming)
+    return ModelProfile(
+        "",
+        family,
+        True,
+        True,
+        context,
+        output,
+        json_schema,
+        tools,
+        parallel,
+        vision,
+        False,
+        "developer",
+        supports_pdf_input=vision,
+        supports_streaming=streaming,
+    )
 
 
 def _other(family: str, context: int = 0, output: int = 0) -> ModelProfile:
-    return ModelProfile("", family, False, False, context, output, False, False, False, False,
-                        False, "system")
+    return ModelProfile("", family, False, False, context, output, False, False, False, False, False, "system")
 
 
 #: Default for names we do not recognise (documented in the module docstring).
@@ -115,24 +140,24 @@ _TABLE: tuple[tuple[str, ModelProfile], ...] = (
     (r"gpt-4o(?:-mini)?-transcribe[a-z0-9-]*", _other("whisper")),
     (r"tts-1-hd|tts-1|tts-hd|tts|gpt-4o-mini-tts[a-z0-9-]*", _other("tts")),
     # legacy completions
-    (r"gpt-35-turbo-instruct|gpt-3-5-turbo-instruct",
-     _other("gpt-35-turbo-instruct", 4097, 4096)),
+    (r"gpt-35-turbo-instruct|gpt-3-5-turbo-instruct", _other("gpt-35-turbo-instruct", 4097, 4096)),
     (r"babbage-002|davinci-002", _other("completions", 16_384, 4096)),
-    (r"text-(?:davinci|curie|babbage|ada)-00\d|code-(?:davinci|cushman)-00\d"
-     r"|^(?:davinci|curie|babbage|ada)$", _other("completions", 4097, 4096)),
+    (
+        r"text-(?:davinci|curie|babbage|ada)-00\d|code-(?:davinci|cushman)-00\d"
+        r"|^(?:davinci|curie|babbage|ada)$",
+        _other("completions", 4097, 4096),
+    ),
     # gpt-3.5
-    (r"gpt-35-turbo-(?:0301|0613)", _chat("gpt-35-turbo", 4096, 4096, json_schema=False,
-                                          parallel=False, vision=False)),
-    (r"gpt-35-turbo-16k", _chat("gpt-35-turbo", 16_384, 4096, json_schema=False,
-                                parallel=False, vision=False)),
+    (r"gpt-35-turbo-(?:0301|0613)", _chat("gpt-35-turbo", 4096, 4096, json_schema=False, parallel=False, vision=False)),
+    (r"gpt-35-turbo-16k", _chat("gpt-35-turbo", 16_384, 4096, json_schema=False, parallel=False, vision=False)),
     (r"gpt-35-turbo", _chat("gpt-35-turbo", 16_385, 4096, json_schema=False, vision=False)),
     # gpt-4 family
-    (r"gpt-4-32k", _chat("gpt-4", 32_768, 8192, json_schema=False, parallel=False,
-                         vision=False)),
-    (r"gpt-4-turbo|gpt-4-(?:1106|0125)-preview|gpt-4-vision-preview|gpt-4-turbo-preview",
-     _chat("gpt-4-turbo", 128_000, 4096, json_schema=False)),
-    (r"gpt-4-(?:0314|0613)|gpt-4", _chat("gpt-4", 8192, 8192, json_schema=False,
-                                         parallel=False, vision=False)),
+    (r"gpt-4-32k", _chat("gpt-4", 32_768, 8192, json_schema=False, parallel=False, vision=False)),
+    (
+        r"gpt-4-turbo|gpt-4-(?:1106|0125)-preview|gpt-4-vision-preview|gpt-4-turbo-preview",
+        _chat("gpt-4-turbo", 128_000, 4096, json_schema=False),
+    ),
+    (r"gpt-4-(?:0314|0613)|gpt-4", _chat("gpt-4", 8192, 8192, json_schema=False, parallel=False, vision=False)),
     (r"gpt-4o-mini[a-z0-9-]*", _chat("gpt-4o-mini", 128_000, 16_384)),
     (r"gpt-4o[a-z0-9-]*", _chat("gpt-4o", 128_000, 16_384)),
     (r"gpt-4\.?1-mini", _chat("gpt-4.1-mini", 1_047_576, 32_768)),
@@ -141,13 +166,13 @@ _TABLE: tuple[tuple[str, ModelProfile], ...] = (
     (r"gpt-4\.?5(?:-preview)?", _chat("gpt-4.5", 128_000, 16_384)),
     # gpt-5: reasoning, except the -chat variants
     (r"gpt-5(?:\.?\d)?-chat[a-z0-9-]*", _chat("gpt-5-chat", 128_000, 16_384)),
-    (r"gpt-5(?:\.?\d)?(?:-mini|-nano|-pro|-codex)?[a-z0-9-]*", _reasoning("gpt-5", 400_000,
-                                                                          128_000)),
+    (r"gpt-5(?:\.?\d)?(?:-mini|-nano|-pro|-codex)?[a-z0-9-]*", _reasoning("gpt-5", 400_000, 128_000)),
     # o-series
-    (r"o1-preview", _reasoning("o1-preview", 128_000, 32_768, json_schema=False,
-                               tools=False, parallel=False, vision=False)),
-    (r"o1-mini", _reasoning("o1-mini", 128_000, 65_536, json_schema=False, tools=False,
-                            parallel=False, vision=False)),
+    (
+        r"o1-preview",
+        _reasoning("o1-preview", 128_000, 32_768, json_schema=False, tools=False, parallel=False, vision=False),
+    ),
+    (r"o1-mini", _reasoning("o1-mini", 128_000, 65_536, json_schema=False, tools=False, parallel=False, vision=False)),
     (r"o1(?:-pro)?", _reasoning("o1", 200_000, 100_000, parallel=False)),
     (r"o3-mini", _reasoning("o3-mini", 200_000, 100_000, vision=False, parallel=False)),
     (r"o3(?:-pro|-deep-research)?", _reasoning("o3", 200_000, 100_000, parallel=False)),
@@ -156,8 +181,7 @@ _TABLE: tuple[tuple[str, ModelProfile], ...] = (
 )
 
 _PATTERNS = tuple(
-    (re.compile(r"(?<![a-z0-9.])(?:" + pattern + r")(?![a-z0-9.])"), profile)
-    for pattern, profile in _TABLE
+    (re.compile(r"(?<![a-z0-9.])(?:" + pattern + r")(?![a-z0-9.])"), profile) for pattern, profile in _TABLE
 )
 
 
@@ -199,8 +223,11 @@ def accepts_parallel_tool_calls(profile: ModelProfile, reasoning_effort: str | N
     return not (profile.reasoning and reasoning_effort == "minimal")
 
 
-_EMBEDDING_DIMENSIONS = (("text-embedding-3-large", 3072), ("text-embedding-3-small", 1536),
-                         ("text-embedding-ada-002", 1536))
+_EMBEDDING_DIMENSIONS = (
+    ("text-embedding-3-large", 3072),
+    ("text-embedding-3-small", 1536),
+    ("text-embedding-ada-002", 1536),
+)
 
 
 def embedding_dimensions(model: str | None, deployment: str | None = None) -> int | None:
@@ -214,5 +241,11 @@ def embedding_dimensions(model: str | None, deployment: str | None = None) -> in
     return None
 
 
-__all__ = ["DEFAULT_PROFILE", "ModelProfile", "UNKNOWN_FAMILY", "accepts_parallel_tool_calls",
-           "embedding_dimensions", "profile_for"]
+__all__ = [
+    "DEFAULT_PROFILE",
+    "ModelProfile",
+    "UNKNOWN_FAMILY",
+    "accepts_parallel_tool_calls",
+    "embedding_dimensions",
+    "profile_for",
+]

@@ -7,10 +7,10 @@ parsers index or hand on is checked (one ``type()`` test each), never the whole 
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
-_KIND = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number",
-         float: "a number"}
+_KIND = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
 
 
 class ShapeError(ValueError):

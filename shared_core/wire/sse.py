@@ -15,8 +15,8 @@ scan for CR, one UTF-8 decode of all complete lines, and a ``startswith("data: "
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
-from typing import AsyncIterable, AsyncIterator, Iterable, Iterator
 
 _BOM = b"\xef\xbb\xbf"
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from shared_core.errors import StreamError, UnexpectedResponseError
-from shared_core.wire.shape import ShapeError, kind as kind_of
-from shared_core.wire.sse import SSEDecoder, SSEEvent
 from shared_core.types import ChatDelta, ChatResult, Choice, ResponseMeta, ToolCall, Usage
+from shared_core.wire.shape import ShapeError
+from shared_core.wire.shape import kind as kind_of
+from shared_core.wire.sse import SSEDecoder, SSEEvent
 
 ParseChunk = Callable[[dict[str, Any]], ChatDelta]
 _raw_decode = json.JSONDecoder().raw_decode
@@ -27,8 +29,7 @@ _SEVERITY = {"safe": 0, "low": 1, "medium": 2, "high": 3}
 class ChunkParser:
     """Bytes of one stream in, :class:`ChatDelta` out. One instance per stream."""
 
-    __slots__ = ("_decoder", "_parse", "_meta", "_where", "_head", "done", "chunks", "_chars", "_tool_frags",
-                 "_finish")
+    __slots__ = ("_decoder", "_parse", "_meta", "_where", "_head", "done", "chunks", "_chars", "_tool_frags", "_finish")
 
     def __init__(self, parse: ParseChunk, meta: ResponseMeta | None = None) -> None:
         self._decoder = SSEDecoder()
@@ -69,9 +70,7 @@ class ChunkParser:
     def cut(self, cause: BaseException) -> StreamError:
         """The error for a connection lost mid-stream (raise it ``from cause``)."""
         kind = type(cause).__name__
-        return StreamError(
-            f"The stream was cut ({kind}: {cause}) before [DONE]: {self.received()}. {_CUT_ADVICE}"
-        )
+        return StreamError(f"The stream was cut ({kind}: {cause}) before [DONE]: {self.received()}. {_CUT_ADVICE}")
 
     def received(self) -> str:
         """What arrived so far, for error messages."""
@@ -128,7 +127,6 @@ class ChunkParser:
             out.append(delta)
         return out
 
-
     def _not_a_stream(self, head: bytes) -> Exception:
         """A 200 whose body held no event at all: a gateway's JSON error, an HTML page, nothing."""
         from shared_core.wire.diagnose import answer_error, unexpected_answer  # error path only
@@ -145,8 +143,9 @@ class ChunkParser:
     def _unexpected(self, problem: str | Exception, raw: str) -> UnexpectedResponseError:
         from shared_core.wire.diagnose import unexpected_answer  # error path only
 
-        return unexpected_answer(problem, self._where, raw=raw, expected="a chunk of the answer",
-                                 received=self.received())
+        return unexpected_answer(
+            problem, self._where, raw=raw, expected="a chunk of the answer", received=self.received()
+        )
 
 
 _CUT_ADVICE = (
@@ -157,8 +156,16 @@ _CUT_ADVICE = (
 
 class _ChoiceState:
     __slots__ = (
-        "role", "content", "refusal", "reasoning", "text", "tools", "finish",
-        "filters", "logprobs", "seen_content",
+        "role",
+        "content",
+        "refusal",
+        "reasoning",
+        "text",
+        "tools",
+        "finish",
+        "filters",
+        "logprobs",
+        "seen_content",
     )
 
     def __init__(self) -> None:
@@ -203,8 +210,18 @@ class StreamAccumulator:
     per-choice ``content_filter_results`` (merged, worst severity wins).
     """
 
-    __slots__ = ("_id", "_model", "_created", "_fingerprint", "_usage", "_prompt_filters",
-                 "_meta", "_choices", "_service_tier", "chunks")
+    __slots__ = (
+        "_id",
+        "_model",
+        "_created",
+        "_fingerprint",
+        "_usage",
+        "_prompt_filters",
+        "_meta",
+        "_choices",
+        "_service_tier",
+        "chunks",
+    )
 
     def __init__(self) -> None:
         self._id = ""
@@ -341,8 +358,13 @@ def _has_choice_payload(delta: ChatDelta, raw: Mapping[str, Any]) -> bool:
     if raw and "choices" in raw:
         return bool(raw["choices"])
     return bool(
-        delta.role or delta.content is not None or delta.refusal or delta.reasoning_content
-        or delta.tool_calls or delta.finish_reason or delta.text is not None
+        delta.role
+        or delta.content is not None
+        or delta.refusal
+        or delta.reasoning_content
+        or delta.tool_calls
+        or delta.finish_reason
+        or delta.text is not None
         or delta.content_filter_results
     )
 

@@ -24,7 +24,8 @@ and rare words are rougher. An estimate for budgeting and batching, never for bi
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 _PIECE = re.compile(
     # ascii words split at case changes as o200k does (AzureChatOpenAI: Azure|Chat|Open|AI),
@@ -48,8 +49,7 @@ IMAGE_TOKENS_HIGH = 765
 # measured on English prose and Python: o200k tokens per ASCII word by length (longer: len/6)
 _WORD_COST = (0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.15, 1.45, 1.45, 1.45, 1.7, 1.7, 1.7)
 # a symbol before a word: these usually merge with it (.get, _name, (self), others rarely do
-_PREFIX_COST = {"_": 0.2, ".": 0.2, "(": 0.2, "\\": 0.1, "-": 0.4, "=": 0.5, "[": 0.4, "@": 0.4,
-                "&": 0.5, ":": 0.6}
+_PREFIX_COST = {"_": 0.2, ".": 0.2, "(": 0.2, "\\": 0.1, "-": 0.4, "=": 0.5, "[": 0.4, "@": 0.4, "&": 0.5, ":": 0.6}
 
 
 def _word(n: int) -> float:
@@ -126,7 +126,7 @@ def token_pieces(text: str, limit: int) -> Iterator[tuple[str, int]]:
         if cost < over:
             total = cost
             continue
-        yield from _cut_long(text[start:m.end()], limit)
+        yield from _cut_long(text[start : m.end()], limit)
         start, total = m.end(), 0.0
     if start < len(text):
         yield text[start:], int(total + 0.5)
@@ -138,11 +138,11 @@ def _cut_long(text: str, limit: int) -> Iterator[tuple[str, int]]:
     pos = 0
     while pos < len(text):
         size = step
-        chunk = text[pos:pos + size]
+        chunk = text[pos : pos + size]
         n = estimate_tokens(chunk)
         while n > limit and size > 1:
             size = max(1, int(size * limit / n * 0.95))
-            chunk = text[pos:pos + size]
+            chunk = text[pos : pos + size]
             n = estimate_tokens(chunk)
         yield chunk, n
         pos += size
@@ -180,12 +180,10 @@ def estimate_message_tokens(messages: Iterable[Mapping[str, Any]]) -> int:
             total += 1 + estimate_tokens(str(m["name"]))
         for tc in m.get("tool_calls") or ():
             fn = tc.get("function") or {}
-            total += 3 + estimate_tokens(fn.get("name") or "") + estimate_tokens(
-                fn.get("arguments") or "")
+            total += 3 + estimate_tokens(fn.get("name") or "") + estimate_tokens(fn.get("arguments") or "")
         fc = m.get("function_call")
         if fc:
-            total += 3 + estimate_tokens(fc.get("name") or "") + estimate_tokens(
-                fc.get("arguments") or "")
+            total += 3 + estimate_tokens(fc.get("name") or "") + estimate_tokens(fc.get("arguments") or "")
     return total
 
 

@@ -56,11 +56,11 @@ def parse_arguments(text: str | None) -> dict[str, Any]:
             raise ValueError(f"tool arguments are not a JSON object: {_excerpt(text)}") from exc
         value = _parse_partial(stripped)
         if value is None:
-            raise ValueError(f"tool arguments are not valid JSON ({exc.msg} at position "
-                             f"{exc.pos}): {_excerpt(text)}") from exc
+            raise ValueError(
+                f"tool arguments are not valid JSON ({exc.msg} at position {exc.pos}): {_excerpt(text)}"
+            ) from exc
     if not isinstance(value, dict):
-        raise ValueError(f"tool arguments must be a JSON object, got {type(value).__name__}: "
-                         f"{_excerpt(text)}")
+        raise ValueError(f"tool arguments must be a JSON object, got {type(value).__name__}: {_excerpt(text)}")
     return value
 
 

@@ -25,11 +25,11 @@ from shared_core.wire.tool_arguments import parse_arguments
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _SCHEMA_MAPS = ("properties", "$defs", "definitions", "patternProperties", "dependentSchemas")
-_SCHEMA_ONE = ("items", "additionalItems", "not", "contains", "if", "then", "else",
-               "propertyNames", "unevaluatedItems")
+_SCHEMA_ONE = ("items", "additionalItems", "not", "contains", "if", "then", "else", "propertyNames", "unevaluatedItems")
 _SCHEMA_LISTS = ("anyOf", "allOf", "oneOf", "prefixItems")
-_ARG_SECTIONS = frozenset({"args", "arguments", "parameters", "params", "keyword args",
-                           "keyword arguments", "other parameters"})
+_ARG_SECTIONS = frozenset(
+    {"args", "arguments", "parameters", "params", "keyword args", "keyword arguments", "other parameters"}
+)
 _GOOGLE_SECTION = re.compile(
     r"^(args|arguments|parameters|params|keyword args|keyword arguments|other parameters|returns?"
     r"|raises|yields?|examples?|notes?|attributes|see also|warns?|warnings?|references|todo)\s*:\s*$",
@@ -165,8 +165,7 @@ def parse_docstring(doc: str | None) -> tuple[str, dict[str, str]]:
             in_desc = False
             section = s.lower()
             i += 2
-            while i < n and not (lines[i].strip() and i + 1 < n
-                                 and set(lines[i + 1].strip()) == {"-"}):
+            while i < n and not (lines[i].strip() and i + 1 < n and set(lines[i + 1].strip()) == {"-"}):
                 entry = lines[i]
                 if section in _ARG_SECTIONS and entry.strip() and entry[:1] not in (" ", "\t"):
                     names = entry.split(":", 1)[0]
@@ -326,8 +325,7 @@ def _function_schema(fn: Callable[..., Any]) -> tuple[str, str, dict[str, Any]]:
         _, ann_desc = _annotated_description(ann)
         default = ... if p.default is p.empty else p.default
         # field names are neutral ("f0"...) with the parameter as alias: no clash with BaseModel
-        fields[f"f{i}"] = (ann, Field(default, alias=p.name,
-                                      description=doc_params.get(p.name) or ann_desc))
+        fields[f"f{i}"] = (ann, Field(default, alias=p.name, description=doc_params.get(p.name) or ann_desc))
     try:
         model = create_model(f"{name}_args", **fields)
         schema = dict(model.model_json_schema(by_alias=True))
@@ -386,8 +384,7 @@ def _from_bedrock(obj: Mapping[str, Any]) -> dict[str, Any] | None:
 
 def _from_flat(obj: Mapping[str, Any]) -> dict[str, Any] | None:
     if "name" in obj:
-        return {k: v for k, v in obj.items() if k in ("name", "description", "parameters",
-                                                       "strict")}
+        return {k: v for k, v in obj.items() if k in ("name", "description", "parameters", "strict")}
     return None
 
 
@@ -407,7 +404,11 @@ def _from_json_schema(obj: Mapping[str, Any]) -> dict[str, Any] | None:
 #: rule that answers wins (OpenAI tool, Anthropic ``input_schema``, Bedrock ``toolSpec``, the
 #: flat function, a JSON schema named by its ``title``).
 _DICT_RULES: tuple[Callable[[Mapping[str, Any]], dict[str, Any] | None], ...] = (
-    _from_openai, _from_anthropic, _from_bedrock, _from_flat, _from_json_schema,
+    _from_openai,
+    _from_anthropic,
+    _from_bedrock,
+    _from_flat,
+    _from_json_schema,
 )
 
 
@@ -417,8 +418,9 @@ def function_from_dict(obj: Mapping[str, Any]) -> dict[str, Any]:
         function = rule(obj)
         if function is not None:
             return copy.deepcopy(function)
-    hint = (" (a JSON schema needs a top-level 'title': it names the tool)"
-            if "properties" in obj or "type" in obj else "")
+    hint = (
+        " (a JSON schema needs a top-level 'title': it names the tool)" if "properties" in obj or "type" in obj else ""
+    )
     raise ConfigurationError(
         f"cannot read this dict as a tool{hint}: give {{'type': 'function', 'function': {{...}}}}, "
         "{'name', 'description', 'parameters'}, {'name', 'description', 'input_schema'} or a "
@@ -458,8 +460,7 @@ def to_openai_tool(obj: Any, *, strict: bool | None = None) -> dict[str, Any]:
         function = {"name": name, "description": description, "parameters": params}
     else:
         raise ConfigurationError(
-            f"cannot turn {type(obj).__name__} into a tool: pass a dict, a Pydantic model, a "
-            "TypedDict or a function",
+            f"cannot turn {type(obj).__name__} into a tool: pass a dict, a Pydantic model, a TypedDict or a function",
             setting="tools",
         )
     _check_name(str(function.get("name", "")))
@@ -516,16 +517,15 @@ def normalize_tool_choice(choice: Any, tool_names: Sequence[str]) -> str | dict[
 
 def _is_tool_dict(obj: Mapping[str, Any]) -> bool:
     return any(rule(obj) is not None for rule in (_from_openai, _from_anthropic, _from_bedrock)) or (
-        "name" in obj and "parameters" in obj)
+        "name" in obj and "parameters" in obj
+    )
 
 
 def _format_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", name)[:64] or "response"
 
 
-def response_format_for(
-    schema: Any, *, strict: bool = True, name: str | None = None
-) -> dict[str, Any]:
+def response_format_for(schema: Any, *, strict: bool = True, name: str | None = None) -> dict[str, Any]:
     """A ``json_schema`` ``response_format`` from a Pydantic model, TypedDict or dict.
 
     A dict may be a full response_format (returned as is), the inner ``{"name", "schema"}``
@@ -544,8 +544,7 @@ def response_format_for(
             # parameters are the answer's schema, its name and description name the format
             function = function_from_dict(schema)
             params = function.get("parameters")
-            body = dict(params) if isinstance(params, Mapping) else {"type": "object",
-                                                                     "properties": {}}
+            body = dict(params) if isinstance(params, Mapping) else {"type": "object", "properties": {}}
             name = name or str(function["name"])
             description = function.get("description")
         else:
@@ -578,6 +577,13 @@ def response_format_for(
 
 
 __all__ = [
-    "function_from_dict", "is_builtin_tool", "normalize_tool_choice", "parse_arguments",
-    "parse_docstring", "response_format_for", "schema_error", "strict_schema", "to_openai_tool",
+    "function_from_dict",
+    "is_builtin_tool",
+    "normalize_tool_choice",
+    "parse_arguments",
+    "parse_docstring",
+    "response_format_for",
+    "schema_error",
+    "strict_schema",
+    "to_openai_tool",
 ]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -38,14 +39,14 @@ def cases(*kinds: str, argname: str = "ix", where: Callable[[Interaction], bool]
         params = [pytest.param(None, id="recordings-missing", marks=pytest.mark.skip(reason=missing_reason()))]
     else:
         params = [
-            pytest.param(ix, id=ix.id)
-            for ix in iter_kind(all_interactions(), *kinds)
-            if where is None or where(ix)
+            pytest.param(ix, id=ix.id) for ix in iter_kind(all_interactions(), *kinds) if where is None or where(ix)
         ]
     return pytest.mark.parametrize(argname, params)
 
 
-def sample_cases(*kinds: str, argname: str = "ix", where: Callable[[Interaction], bool] | None = None) -> pytest.MarkDecorator:
+def sample_cases(
+    *kinds: str, argname: str = "ix", where: Callable[[Interaction], bool] | None = None
+) -> pytest.MarkDecorator:
     """Like :func:`cases`, but one interaction per (kind, route, host kind, status, file set).
 
     For the slower paths (async twins) where every shape matters but every copy does not.
@@ -89,16 +90,27 @@ def _shape(ix: Interaction) -> tuple[Any, ...]:
     first = exp.first
     usage = exp.usage or {}
     return (
-        ix.stream, ix.route, ix.host_kind, ix.repo, len(exp.choices), first.finish_reason,
-        min(len(first.tool_calls), 2), first.legacy_function_call is not None, bool(exp.usage),
+        ix.stream,
+        ix.route,
+        ix.host_kind,
+        ix.repo,
+        len(exp.choices),
+        first.finish_reason,
+        min(len(first.tool_calls), 2),
+        first.legacy_function_call is not None,
+        bool(exp.usage),
         bool((usage.get("prompt_tokens_details") or {}).get("cached_tokens")),
         bool((usage.get("completion_tokens_details") or {}).get("reasoning_tokens")),
-        bool(exp.prompt_filters), bool(first.refusal), bool(first.content),
+        bool(exp.prompt_filters),
+        bool(first.refusal),
+        bool(first.content),
         "image_url" in json.dumps(req.get("messages", "")),
     )
 
 
-def shape_cases(*kinds: str, argname: str = "ix", where: Callable[[Interaction], bool] | None = None) -> pytest.MarkDecorator:
+def shape_cases(
+    *kinds: str, argname: str = "ix", where: Callable[[Interaction], bool] | None = None
+) -> pytest.MarkDecorator:
     """Every interaction (the default), or one per :func:`response_shape` with
     ``AZOAI_CONFORMANCE_FULL=0`` for a quick local run: the adapters translate the core's results,
     so one real answer of each shape covers most of it at a fraction of the time.

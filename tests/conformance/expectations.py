@@ -157,7 +157,10 @@ def expected_stream(chunks: list[Mapping[str, Any]]) -> ResultExpectation:
     for idx, st in states.items():
         st.tool_calls = [(t[0], t[1], t[2]) for _, t in sorted(tools.get(idx, {}).items())]
     return ResultExpectation(
-        id=first_id, model=first_model, choices=[states[i] for i in sorted(states)], usage=usage,
+        id=first_id,
+        model=first_model,
+        choices=[states[i] for i in sorted(states)],
+        usage=usage,
         prompt_filters=pfr,
     )
 

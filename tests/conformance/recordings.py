@@ -322,8 +322,16 @@ def _from_vcrpy(it: Mapping[str, Any], rel: str, i: int, *, gz: bool) -> Interac
     status = rs.get("status")
     code = int(status["code"]) if isinstance(status, Mapping) else int(status or 0)
     return _make(
-        rel, i, "vcrpy-gz" if gz else "vcrpy", str(rq.get("method", "")), str(rq.get("uri", "")),
-        req_headers, req_body, code, resp_headers, body,
+        rel,
+        i,
+        "vcrpy-gz" if gz else "vcrpy",
+        str(rq.get("method", "")),
+        str(rq.get("uri", "")),
+        req_headers,
+        req_body,
+        code,
+        resp_headers,
+        body,
     )
 
 
@@ -331,10 +339,16 @@ def _from_ruby(it: Mapping[str, Any], rel: str, i: int) -> Interaction:
     rq, rs = it["request"], it["response"]
     status = rs.get("status") or {}
     return _make(
-        rel, i, "ruby-vcr", str(rq.get("method", "")), str(rq.get("uri", "")),
-        _headers(rq.get("headers")), _ruby_body(rq.get("body")),
+        rel,
+        i,
+        "ruby-vcr",
+        str(rq.get("method", "")),
+        str(rq.get("uri", "")),
+        _headers(rq.get("headers")),
+        _ruby_body(rq.get("body")),
         int(status.get("code", 0)) if isinstance(status, Mapping) else int(status),
-        _headers(rs.get("headers")), _ruby_body(rs.get("body")) or b"",
+        _headers(rs.get("headers")),
+        _ruby_body(rs.get("body")) or b"",
     )
 
 
@@ -354,9 +368,21 @@ def _ruby_body(b: Any) -> bytes | None:
 
 def _from_ws_frame(it: Mapping[str, Any], rel: str, i: int) -> Interaction:
     return Interaction(
-        source=rel, index=i, format="ws-frames", method="WS", uri="", request_headers={},
-        request_body=None, status=0, response_headers={}, body=_json_bytes(it.get("data")),
-        operation=REALTIME, route="none", host_kind="none", stream=False, transport="ws",
+        source=rel,
+        index=i,
+        format="ws-frames",
+        method="WS",
+        uri="",
+        request_headers={},
+        request_body=None,
+        status=0,
+        response_headers={},
+        body=_json_bytes(it.get("data")),
+        operation=REALTIME,
+        route="none",
+        host_kind="none",
+        stream=False,
+        transport="ws",
         extra={"direction": it.get("direction"), "type": (it.get("data") or {}).get("type")},
     )
 
@@ -368,9 +394,16 @@ def _from_test_proxy(e: Mapping[str, Any], rel: str, i: int) -> Interaction:
     req_headers = _headers(e.get("RequestHeaders"))
     resp_headers = _headers(e.get("ResponseHeaders"))
     return _make(
-        rel, i, "test-proxy", str(e.get("RequestMethod", "")), str(e.get("RequestUri", "")),
-        req_headers, _proxy_body(e.get("RequestBody"), req_headers), int(e.get("StatusCode", 0)),
-        resp_headers, _proxy_body(e.get("ResponseBody"), resp_headers) or b"",
+        rel,
+        i,
+        "test-proxy",
+        str(e.get("RequestMethod", "")),
+        str(e.get("RequestUri", "")),
+        req_headers,
+        _proxy_body(e.get("RequestBody"), req_headers),
+        int(e.get("StatusCode", 0)),
+        resp_headers,
+        _proxy_body(e.get("ResponseBody"), resp_headers) or b"",
     )
 
 
@@ -394,10 +427,20 @@ def _proxy_body(b: Any, headers: Mapping[str, str]) -> bytes | None:
 def _from_bare_error(doc: Mapping[str, Any], raw: bytes, rel: str) -> Interaction:
     status = doc["error"].get("status")
     return Interaction(
-        source=rel, index=0, format="bare-json", method="", uri="", request_headers={},
-        request_body=None, status=int(status) if isinstance(status, int) else 0,
-        response_headers={"content-type": "application/json"}, body=raw, operation=UNKNOWN,
-        route="none", host_kind="none", stream=False,
+        source=rel,
+        index=0,
+        format="bare-json",
+        method="",
+        uri="",
+        request_headers={},
+        request_body=None,
+        status=int(status) if isinstance(status, int) else 0,
+        response_headers={"content-type": "application/json"},
+        body=raw,
+        operation=UNKNOWN,
+        route="none",
+        host_kind="none",
+        stream=False,
     )
 
 
@@ -442,8 +485,16 @@ def _decode_content(body: bytes, headers: Mapping[str, str]) -> bytes:
 
 
 def _make(
-    rel: str, i: int, fmt: Format, method: str, uri: str, req_headers: dict[str, str],
-    req_body: bytes | None, status: int, resp_headers: dict[str, str], body: bytes,
+    rel: str,
+    i: int,
+    fmt: Format,
+    method: str,
+    uri: str,
+    req_headers: dict[str, str],
+    req_body: bytes | None,
+    status: int,
+    resp_headers: dict[str, str],
+    body: bytes,
 ) -> Interaction:
     body = _decode_content(body, resp_headers)
     if req_body is not None:
@@ -454,10 +505,20 @@ def _make(
     head = body.lstrip()[:6]
     stream = "text/event-stream" in ctype or head.startswith((b"data:", b"event:"))
     return Interaction(
-        source=rel, index=i, format=fmt, method=method.upper(), uri=uri,
-        request_headers=req_headers, request_body=req_body, status=status,
-        response_headers=resp_headers, body=body, operation=operation, route=route,
-        host_kind=host_kind, stream=stream,
+        source=rel,
+        index=i,
+        format=fmt,
+        method=method.upper(),
+        uri=uri,
+        request_headers=req_headers,
+        request_body=req_body,
+        status=status,
+        response_headers=resp_headers,
+        body=body,
+        operation=operation,
+        route=route,
+        host_kind=host_kind,
+        stream=stream,
     )
 
 
@@ -498,11 +559,11 @@ def _classify(uri: str, host_kind: str, req_body: bytes | None, body: bytes) -> 
     if m:
         return _op_name(m.group("op")), "deployments"
     if path.startswith("/openai/v1/"):
-        return _op_name(path[len("/openai/v1/"):]), "v1"
+        return _op_name(path[len("/openai/v1/") :]), "v1"
     if path.startswith("/models/"):
-        return _op_name(path[len("/models/"):]), "models"
+        return _op_name(path[len("/models/") :]), "models"
     if path.startswith("/openai/"):
-        return _op_name(path[len("/openai/"):]), "openai"
+        return _op_name(path[len("/openai/") :]), "openai"
     return OTHER, "none"
 
 
@@ -536,9 +597,7 @@ def _classify_by_body(req_body: bytes | None, body: bytes) -> str:
 
 # ---- ids --------------------------------------------------------------------------------------
 
-_STEM_CUT = re.compile(
-    r"^.*?(?:cassettes__|vcr_cassettes__|SessionRecords__|session-records__|testdata__)"
-)
+_STEM_CUT = re.compile(r"^.*?(?:cassettes__|vcr_cassettes__|SessionRecords__|session-records__|testdata__)")
 
 
 def _short_repo(folder: str) -> str:

@@ -38,17 +38,29 @@ def _client(rp: Replay) -> Any:
 
     s = rp.settings()
     return CoreClient.from_settings(
-        azure_endpoint=s["azure_endpoint"], deployment=s["deployment"], api_version=s["api_version"],
-        api_key="conformance-key", http_client=rp.client(), http_async_client=rp.async_client(),
-        max_retries=0, env={},
+        azure_endpoint=s["azure_endpoint"],
+        deployment=s["deployment"],
+        api_version=s["api_version"],
+        api_key="conformance-key",
+        http_client=rp.client(),
+        http_async_client=rp.async_client(),
+        max_retries=0,
+        env={},
     )
 
 
 def _usage(u: Any) -> tuple[int, ...] | None:
     if u is None:
         return None
-    return (u.prompt_tokens, u.completion_tokens, u.total_tokens, u.cached_tokens, u.reasoning_tokens,
-            u.audio_input_tokens, u.audio_output_tokens)
+    return (
+        u.prompt_tokens,
+        u.completion_tokens,
+        u.total_tokens,
+        u.cached_tokens,
+        u.reasoning_tokens,
+        u.audio_input_tokens,
+        u.audio_output_tokens,
+    )
 
 
 def _check_meta(meta: Any, ix: Interaction) -> None:

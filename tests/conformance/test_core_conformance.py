@@ -58,8 +58,15 @@ def _meta(ix: Interaction) -> ResponseMeta:
 def _got_usage(u: Any) -> tuple[int, ...] | None:
     if u is None:
         return None
-    return (u.prompt_tokens, u.completion_tokens, u.total_tokens, u.cached_tokens, u.reasoning_tokens,
-            u.audio_input_tokens, u.audio_output_tokens)
+    return (
+        u.prompt_tokens,
+        u.completion_tokens,
+        u.total_tokens,
+        u.cached_tokens,
+        u.reasoning_tokens,
+        u.audio_input_tokens,
+        u.audio_output_tokens,
+    )
 
 
 def _calls(choice: Any) -> list[tuple[str, str, str]]:
@@ -86,7 +93,7 @@ def test_chat_response(ix: Interaction) -> None:
     assert _got_usage(res.usage) == usage_tuple(exp.usage)
     assert prompt_filters(res.prompt_filter_results) == prompt_filters(exp.prompt_filters)
     assert [c.index for c in res.choices] == [c.index for c in exp.choices]
-    for got, want in zip(res.choices, exp.choices):
+    for got, want in zip(res.choices, exp.choices, strict=False):
         assert got.finish_reason == want.finish_reason
         assert got.content_filter_results == want.filters
         if ix.operation == COMPLETIONS:
@@ -156,7 +163,10 @@ def test_chat_stream(ix: Interaction) -> None:
     first = results["whole"]
     for name, res in results.items():
         assert (res.choices, res.usage, res.prompt_filter_results) == (
-            first.choices, first.usage, first.prompt_filter_results), name
+            first.choices,
+            first.usage,
+            first.prompt_filter_results,
+        ), name
 
     # each chunk, parsed alone, says what its JSON says
     for raw in raw_chunks:
@@ -173,7 +183,12 @@ def test_chat_stream(ix: Interaction) -> None:
                 continue
             assert (d.role, d.content, d.refusal) == (delta.get("role"), delta.get("content"), delta.get("refusal"))
             assert [(t.index, t.id, t.name, t.arguments) for t in d.tool_calls if "function_call" not in delta] == [
-                (t["index"], t.get("id"), (t.get("function") or {}).get("name"), (t.get("function") or {}).get("arguments"))
+                (
+                    t["index"],
+                    t.get("id"),
+                    (t.get("function") or {}).get("name"),
+                    (t.get("function") or {}).get("arguments"),
+                )
                 for t in delta.get("tool_calls") or []
             ]
 
@@ -184,7 +199,7 @@ def test_chat_stream(ix: Interaction) -> None:
     assert _got_usage(res.usage) == usage_tuple(exp.usage)
     assert prompt_filters(res.prompt_filter_results) == prompt_filters(exp.prompt_filters)
     assert [c.index for c in res.choices] == [c.index for c in exp.choices]
-    for got, want in zip(res.choices, exp.choices):
+    for got, want in zip(res.choices, exp.choices, strict=False):
         assert got.finish_reason == want.finish_reason
         if ix.operation == COMPLETIONS:
             assert (got.text or "") == want.text
@@ -198,7 +213,9 @@ def test_chat_stream(ix: Interaction) -> None:
             assert _calls(got) == want.tool_calls
             for t in got.tool_calls:
                 json.loads(t.arguments)  # fragments joined back into the JSON the model wrote
-        filtered = {k for k, v in (got.content_filter_results or {}).items() if isinstance(v, Mapping) and v.get("filtered")}
+        filtered = {
+            k for k, v in (got.content_filter_results or {}).items() if isinstance(v, Mapping) and v.get("filtered")
+        }
         assert filtered == want.filtered
 
 
@@ -228,8 +245,8 @@ def test_embeddings_response(ix: Interaction) -> None:
 
 @cases("error")
 def test_error_response(ix: Interaction) -> None:
-    from shared_core.wire.diagnose import error_from_response
     from shared_core.policy.retry import server_wait
+    from shared_core.wire.diagnose import error_from_response
 
     h = ix.response_headers
     err = ix.json()["error"]
@@ -284,7 +301,9 @@ def test_deployment_not_found_names_deployment_and_resource_when_the_target_is_k
             continue
         host = ix.uri.split("/")[2]
         deployment = ix.path.split("/deployments/")[1].split("/")[0]
-        target = resolve_target(azure_endpoint=f"https://{host}", deployment=deployment, api_key="not-a-real-key", env={})
+        target = resolve_target(
+            azure_endpoint=f"https://{host}", deployment=deployment, api_key="not-a-real-key", env={}
+        )
         exc = error_from_response(ix.status, ix.response_headers, ix.body, target=target)
         assert isinstance(exc, E.DeploymentNotFoundError)
         assert repr(deployment) in str(exc) and host in str(exc), ix.id

@@ -61,9 +61,7 @@ def _provenance(root: Path) -> dict[str, list[tuple[int | None, bool]]]:
     return out
 
 
-def test_every_provenance_file_is_loaded_with_its_interactions(
-    root: Path, interactions: list[Interaction]
-) -> None:
+def test_every_provenance_file_is_loaded_with_its_interactions(root: Path, interactions: list[Interaction]) -> None:
     expected = _provenance(root)
     got: dict[str, list[tuple[int | None, bool]]] = {}
     for ix in interactions:
@@ -85,9 +83,7 @@ def test_decompressed_copy_beside_a_gz_is_counted_once(root: Path, interactions:
         assert plain.relative_to(root).as_posix() not in sources
         # the two copies load to the same exchanges
         a, b = load_file(g, root), load_file(plain, root)
-        assert [(x.method, x.uri, x.status, x.body) for x in a] == [
-            (x.method, x.uri, x.status, x.body) for x in b
-        ]
+        assert [(x.method, x.uri, x.status, x.body) for x in a] == [(x.method, x.uri, x.status, x.body) for x in b]
         assert {x.format for x in a} == {"vcrpy-gz"} and {x.format for x in b} == {"vcrpy"}
 
 
@@ -140,7 +136,7 @@ def test_ids_are_unique_and_readable(interactions: list[Interaction]) -> None:
 def test_loading_is_cached_per_root(root: Path) -> None:
     a, b = load_interactions(root), load_interactions(root)
     assert a == b and a is not b  # a fresh list over the shared records
-    assert all(x is y for x, y in zip(a, b))
+    assert all(x is y for x, y in zip(a, b, strict=False))
 
 
 def test_missing_folder_raises_file_not_found(tmp_path: Path) -> None:
@@ -234,7 +230,7 @@ def test_request_stream_flag_matches_the_response_shape(interactions: list[Inter
 
 
 def test_parse_sse_handles_crlf_multiline_data_comments_and_event_names() -> None:
-    body = b": keep-alive\r\nevent: response.created\r\ndata: {\"a\":\r\ndata: 1}\r\n\r\ndata: [DONE]"
+    body = b': keep-alive\r\nevent: response.created\r\ndata: {"a":\r\ndata: 1}\r\n\r\ndata: [DONE]'
     assert parse_sse(body) == [("response.created", '{"a":\n1}'), (None, "[DONE]")]
     assert json.loads(parse_sse(body)[0][1]) == {"a": 1}
 
@@ -250,7 +246,7 @@ def test_unknown_yaml_tags_keep_their_plain_data(tmp_path: Path) -> None:
         "- request: !ruby/object:VCR::Request\n"
         "    method: post\n"
         "    uri: https://x.openai.azure.com/openai/deployments/d/embeddings?api-version=2024-10-21\n"
-        "    body: {encoding: UTF-8, string: '{\"input\":[\"a\"]}'}\n"
+        '    body: {encoding: UTF-8, string: \'{"input":["a"]}\'}\n'
         "    headers: {Api-Key: ['<KEY>']}\n"
         "  response:\n"
         "    status: {code: 200, message: OK}\n"
@@ -259,7 +255,13 @@ def test_unknown_yaml_tags_keep_their_plain_data(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     (ix,) = load_file(tmp_path / "r" / "c.yml", tmp_path)
-    assert (ix.format, ix.method, ix.operation, ix.route, ix.status) == ("ruby-vcr", "POST", "embeddings", "deployments", 200)
+    assert (ix.format, ix.method, ix.operation, ix.route, ix.status) == (
+        "ruby-vcr",
+        "POST",
+        "embeddings",
+        "deployments",
+        200,
+    )
     assert ix.json() == {"object": "list"}
     assert ix.request_json() == {"input": ["a"]}
     assert ix.response_headers == {"content-type": "application/json", "x-ms-region": "East US"}
@@ -299,14 +301,24 @@ def test_test_proxy_base64_and_text_sse_bodies(tmp_path: Path) -> None:
     (tmp_path / "r").mkdir()
     entries = {
         "Entries": [
-            {"RequestUri": "https://x.openai.azure.com/openai/deployments/d/chat/completions?api-version=2024-10-21",
-             "RequestMethod": "POST", "RequestHeaders": {}, "RequestBody": None, "StatusCode": 200,
-             "ResponseHeaders": {"Content-Type": "application/octet-stream"},
-             "ResponseBody": b64.b64encode(b"\x00\x01binary").decode()},
-            {"RequestUri": "https://x.openai.azure.com/openai/deployments/d/chat/completions?api-version=2024-10-21",
-             "RequestMethod": "POST", "RequestHeaders": {}, "RequestBody": "{\"stream\":true}", "StatusCode": 200,
-             "ResponseHeaders": {"Content-Type": "text/event-stream"},
-             "ResponseBody": "data: {\"choices\":[]}\n\ndata: [DONE]\n\n"},
+            {
+                "RequestUri": "https://x.openai.azure.com/openai/deployments/d/chat/completions?api-version=2024-10-21",
+                "RequestMethod": "POST",
+                "RequestHeaders": {},
+                "RequestBody": None,
+                "StatusCode": 200,
+                "ResponseHeaders": {"Content-Type": "application/octet-stream"},
+                "ResponseBody": b64.b64encode(b"\x00\x01binary").decode(),
+            },
+            {
+                "RequestUri": "https://x.openai.azure.com/openai/deployments/d/chat/completions?api-version=2024-10-21",
+                "RequestMethod": "POST",
+                "RequestHeaders": {},
+                "RequestBody": '{"stream":true}',
+                "StatusCode": 200,
+                "ResponseHeaders": {"Content-Type": "text/event-stream"},
+                "ResponseBody": 'data: {"choices":[]}\n\ndata: [DONE]\n\n',
+            },
         ]
     }
     (tmp_path / "r" / "p.json").write_text(json.dumps(entries), encoding="utf-8")

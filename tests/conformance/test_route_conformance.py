@@ -26,13 +26,13 @@ def _distinct_urls(*, routes: tuple[str, ...] = ("deployments", "v1", "models"))
     if not recordings_present():
         return [pytest.param(None, id="recordings-missing", marks=pytest.mark.skip(reason=missing_reason()))]
     seen: dict[str, Interaction] = {}
-    for ix in iter_kind(all_interactions(), "chat", "chat-stream", "completions", "completions-stream",
-                        "embeddings", "error"):
+    for ix in iter_kind(
+        all_interactions(), "chat", "chat-stream", "completions", "completions-stream", "embeddings", "error"
+    ):
         if ix.host_kind in ("redacted", "none") or ix.route not in routes:
             continue  # no usable host (REDACTED URIs, the bare Go body)
         seen.setdefault(ix.uri, ix)
-    return [pytest.param(ix, id=f"{ix.route}:{urlsplit(ix.uri).path}?{urlsplit(ix.uri).query}")
-            for ix in seen.values()]
+    return [pytest.param(ix, id=f"{ix.route}:{urlsplit(ix.uri).path}?{urlsplit(ix.uri).query}") for ix in seen.values()]
 
 
 def _parts(ix: Interaction) -> tuple[str, str | None, str | None]:
@@ -52,14 +52,14 @@ def test_core_rebuilds_the_recorded_url(ix: Interaction) -> None:
     endpoint, deployment, api_version = _parts(ix)
     body_model = (ix.request_json() or {}).get("model")
     if ix.route == "deployments":
-        target = resolve_target(azure_endpoint=endpoint, deployment=deployment, api_version=api_version,
-                                api_key="k", env={})
+        target = resolve_target(
+            azure_endpoint=endpoint, deployment=deployment, api_version=api_version, api_key="k", env={}
+        )
         route = build_route(target, ix.operation)
         assert route.url == ix.uri
         assert route.body_model is None
     elif ix.route == "v1":
-        target = resolve_target(azure_endpoint=endpoint, deployment=body_model, api_version="v1",
-                                api_key="k", env={})
+        target = resolve_target(azure_endpoint=endpoint, deployment=body_model, api_version="v1", api_key="k", env={})
         route = build_route(target, ix.operation)
         assert route.url == ix.uri
         assert route.body_model == body_model
@@ -81,8 +81,9 @@ def test_pasted_request_url_is_taken_apart(ix: Interaction) -> None:
 
     body_model = (ix.request_json() or {}).get("model")
     try:
-        target = resolve_target(azure_endpoint=ix.uri, deployment=None if ix.route == "deployments" else body_model,
-                                api_key="k", env={})
+        target = resolve_target(
+            azure_endpoint=ix.uri, deployment=None if ix.route == "deployments" else body_model, api_key="k", env={}
+        )
     except ConfigurationError as exc:
         assert ix.route == "models", f"a supported URL was refused: {exc}"
         assert exc.setting == "azure_endpoint"
@@ -100,8 +101,13 @@ def test_double_slash_from_the_java_sdk_is_the_same_route() -> None:
 
     (ix,) = [ix for ix in all_interactions() if ix.repo == "Azure__azure-sdk-for-java"]
     _, deployment, api_version = _parts(ix)
-    target = resolve_target(azure_endpoint="https://example.openai.azure.com", deployment=deployment,
-                            api_version=api_version, api_key="k", env={})
+    target = resolve_target(
+        azure_endpoint="https://example.openai.azure.com",
+        deployment=deployment,
+        api_version=api_version,
+        api_key="k",
+        env={},
+    )
     assert build_route(target, ix.operation).url == (
         f"https://example.openai.azure.com/openai/deployments/{deployment}/completions?api-version={api_version}"
     )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -23,8 +24,10 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 async def client(clock: ManualClock) -> AsyncIterator[httpx.AsyncClient]:
-    deps = {"chat": make_deployment("chat", "gpt-4o-mini", tpm=1000),  # 6 RPM, 1 per 10 s
-            "big": make_deployment("big", "gpt-4o", tpm=0)}
+    deps = {
+        "chat": make_deployment("chat", "gpt-4o-mini", tpm=1000),  # 6 RPM, 1 per 10 s
+        "big": make_deployment("big", "gpt-4o", tpm=0),
+    }
     app = create_app(clock=clock, deployments=deps)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://emu") as c:
         yield c
@@ -48,8 +51,10 @@ async def test_rpm_burst_rule_and_retry_after(client: httpx.AsyncClient, clock: 
     assert r.headers["retry-after"] == "10" and r.headers["retry-after-ms"] == "10000"
     assert r.headers["x-ratelimit-remaining-requests"] == "5"
     assert r.json()["error"]["code"] == "429"
-    assert r.json()["error"]["message"].startswith("Requests to the ChatCompletions_Create Operation under Azure OpenAI API "
-                                                   "version 2024-10-21 have exceeded call rate limit")
+    assert r.json()["error"]["message"].startswith(
+        "Requests to the ChatCompletions_Create Operation under Azure OpenAI API "
+        "version 2024-10-21 have exceeded call rate limit"
+    )
     clock.advance(4)
     r = await client.post(CHAT.format("chat"), json=BODY, headers=H)
     assert r.headers["retry-after"] == "6" and r.headers["retry-after-ms"] == "6000"
@@ -100,7 +105,9 @@ async def test_500_body(client: httpx.AsyncClient) -> None:
 async def test_429_burst_then_recovery(client: httpx.AsyncClient) -> None:
     await set_faults(client, burst_429=2, retry_after=2.5)
     first = await client.post(CHAT.format("big"), json=BODY, headers=H)
-    assert first.status_code == 429 and first.headers["retry-after"] == "3" and first.headers["retry-after-ms"] == "2500"
+    assert (
+        first.status_code == 429 and first.headers["retry-after"] == "3" and first.headers["retry-after-ms"] == "2500"
+    )
     assert await statuses(client, 2) == [429, 200]
 
 
@@ -150,7 +157,13 @@ async def test_state_and_reset(client: httpx.AsyncClient, clock: ManualClock) ->
     await statuses(client, 2, "chat")
     state = (await client.get("/_emulator/state")).json()
     assert state["served"] == {"chat": 1} and state["rate_limits"]["chat"]["requests"] == 1
-    assert state["deployments"]["chat"] == {"model": "gpt-4o-mini", "kind": "chat", "tpm": 1000, "rpm": 6, "dimensions": None}
+    assert state["deployments"]["chat"] == {
+        "model": "gpt-4o-mini",
+        "kind": "chat",
+        "tpm": 1000,
+        "rpm": 6,
+        "dimensions": None,
+    }
     await client.post("/_emulator/reset")
     assert await statuses(client, 1, "chat") == [200]
 

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from shared_core.emulator.app import create_app, iter_sse
 from shared_core.emulator.config import FaultSpec, ManualClock, infer_kind, make_deployment
@@ -30,19 +29,64 @@ except ImportError:  # pragma: no cover - depends on how pytest put tests/ on sy
 
 KEY = "azoai-emulator-key"
 #: Keys real responses carry that the emulator documents as not sent (newer or model-specific).
-OPTIONAL_IN_RECORDING = {"obfuscation", "service_tier", "audio", "function_call", "details", "citations", "type",
-                         "custom_blocklists", "protected_material_code", "protected_material_text", "jailbreak",
-                         "status", "param", "innererror", "content_filter_result",
-                         "inner_error", "context", "refusal", "annotations",
-                         "tool_calls"}  # the real model chose a tool where the emulator answered: a decision, not a shape
+OPTIONAL_IN_RECORDING = {
+    "obfuscation",
+    "service_tier",
+    "audio",
+    "function_call",
+    "details",
+    "citations",
+    "type",
+    "custom_blocklists",
+    "protected_material_code",
+    "protected_material_text",
+    "jailbreak",
+    "status",
+    "param",
+    "innererror",
+    "content_filter_result",
+    "inner_error",
+    "context",
+    "refusal",
+    "annotations",
+    "tool_calls",
+}  # the real model chose a tool where the emulator answered: a decision, not a shape
 #: Keys the emulator sends that older recordings lack (newer API versions add them).
-OPTIONAL_IN_EMULATOR = {"obfuscation", "annotations", "refusal", "completion_tokens_details", "prompt_tokens_details", "jailbreak",
-                        "protected_material_code", "protected_material_text", "usage", "system_fingerprint",
-                        "logprobs", "content_filter_results", "prompt_filter_results", "type", "param"}
-AZURE_HEADERS = ("apim-request-id", "x-request-id", "x-ms-region", "x-ms-deployment-name", "x-ms-rai-invoked",
-                 "x-ratelimit-limit-requests", "x-ratelimit-limit-tokens", "x-ratelimit-remaining-requests",
-                 "x-ratelimit-remaining-tokens", "x-ms-client-request-id", "x-accel-buffering", "azureml-model-session",
-                 "strict-transport-security", "x-content-type-options", "retry-after", "retry-after-ms")
+OPTIONAL_IN_EMULATOR = {
+    "obfuscation",
+    "annotations",
+    "refusal",
+    "completion_tokens_details",
+    "prompt_tokens_details",
+    "jailbreak",
+    "protected_material_code",
+    "protected_material_text",
+    "usage",
+    "system_fingerprint",
+    "logprobs",
+    "content_filter_results",
+    "prompt_filter_results",
+    "type",
+    "param",
+}
+AZURE_HEADERS = (
+    "apim-request-id",
+    "x-request-id",
+    "x-ms-region",
+    "x-ms-deployment-name",
+    "x-ms-rai-invoked",
+    "x-ratelimit-limit-requests",
+    "x-ratelimit-limit-tokens",
+    "x-ratelimit-remaining-requests",
+    "x-ratelimit-remaining-tokens",
+    "x-ms-client-request-id",
+    "x-accel-buffering",
+    "azureml-model-session",
+    "strict-transport-security",
+    "x-content-type-options",
+    "retry-after",
+    "retry-after-ms",
+)
 
 
 def _type(v: Any) -> str:
@@ -114,7 +158,9 @@ def _kind(ix: Interaction) -> str | None:
 
 def _request(ix: Interaction, kind: str) -> tuple[str, dict[str, Any], dict[str, str], str]:
     body = dict(ix.request_json() or {})
-    dep = ix.path.split("/deployments/")[1].split("/")[0] if ix.route == "deployments" else str(body.get("model") or "d")
+    dep = (
+        ix.path.split("/deployments/")[1].split("/")[0] if ix.route == "deployments" else str(body.get("model") or "d")
+    )
     headers = {"api-key": KEY}
     if "x-ms-client-request-id" in ix.request_headers:
         headers["x-ms-client-request-id"] = ix.request_headers["x-ms-client-request-id"]
@@ -128,8 +174,12 @@ def _request(ix: Interaction, kind: str) -> tuple[str, dict[str, Any], dict[str,
         body = {"messages": body.get("messages") or [{"role": "user", "content": "x"}], "max_tokens": 5}
         dep = "o3-mini"
     if kind in ("error:401", "error:RateLimitReached", "error:429"):
-        return ("/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21",
-                {"messages": [{"role": "user", "content": "hi"}]}, headers, "gpt-4o")
+        return (
+            "/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21",
+            {"messages": [{"role": "user", "content": "hi"}]},
+            headers,
+            "gpt-4o",
+        )
     if ix.route == "v1":
         body["model"] = dep
         url = "/openai/v1/" + ix.operation
@@ -172,7 +222,11 @@ def test_emulator_matches_real_azure_shapes(recordings_dir: Path) -> None:
             url, body, headers, dep = _request(ix, kind)
             deps = {"o3-mini": make_deployment("o3-mini")}
             if dep not in ("no-such-deployment", "o3-mini"):
-                k = "embeddings" if ix.operation == "embeddings" else ("chat" if infer_kind(dep) == "reasoning" else infer_kind(dep))
+                k = (
+                    "embeddings"
+                    if ix.operation == "embeddings"
+                    else ("chat" if infer_kind(dep) == "reasoning" else infer_kind(dep))
+                )
                 if k not in ("chat", "embeddings"):
                     k = "chat"
                 deps[dep] = make_deployment(dep, dep, kind=k)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -38,8 +39,11 @@ def jwt(claims: dict[str, Any]) -> str:
 
 
 async def test_dated_route_answers_with_azure_headers(client: httpx.AsyncClient) -> None:
-    r = await client.post(DATED.format("gpt-4o-mini", "chat/completions"), json={"messages": MSGS},
-                          headers={**H, "x-ms-client-request-id": "my-id-1"})
+    r = await client.post(
+        DATED.format("gpt-4o-mini", "chat/completions"),
+        json={"messages": MSGS},
+        headers={**H, "x-ms-client-request-id": "my-id-1"},
+    )
     assert r.status_code == 200
     h = r.headers
     assert h["x-ms-region"] == "Sweden Central"
@@ -58,12 +62,16 @@ async def test_dated_route_answers_with_azure_headers(client: httpx.AsyncClient)
 
 
 async def test_v1_route_takes_deployment_from_body_and_key_as_bearer(client: httpx.AsyncClient) -> None:
-    r = await client.post("/openai/v1/chat/completions", json={"model": "gpt-4o", "messages": MSGS},
-                          headers={"authorization": f"Bearer {KEY}"})
+    r = await client.post(
+        "/openai/v1/chat/completions",
+        json={"model": "gpt-4o", "messages": MSGS},
+        headers={"authorization": f"Bearer {KEY}"},
+    )
     assert r.status_code == 200
     assert r.headers["x-ms-deployment-name"] == "gpt-4o"
-    r2 = await client.post("/openai/v1/chat/completions?api-version=preview", json={"model": "gpt-4o", "messages": MSGS},
-                           headers=H)
+    r2 = await client.post(
+        "/openai/v1/chat/completions?api-version=preview", json={"model": "gpt-4o", "messages": MSGS}, headers=H
+    )
     assert r2.status_code == 200
     assert r.json()["choices"] == r2.json()["choices"]
 
@@ -72,8 +80,12 @@ async def test_request_ids_are_unique_and_deterministic(clock: ManualClock) -> N
     async def ids() -> list[str]:
         app = create_app(clock=clock)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://emu") as c:
-            return [(await c.post(DATED.format("gpt-4o", "chat/completions"), json={"messages": MSGS}, headers=H))
-                    .headers["apim-request-id"] for _ in range(3)]
+            return [
+                (await c.post(DATED.format("gpt-4o", "chat/completions"), json={"messages": MSGS}, headers=H)).headers[
+                    "apim-request-id"
+                ]
+                for _ in range(3)
+            ]
 
     first, second = await ids(), await ids()
     assert first == second and len(set(first)) == 3
@@ -97,21 +109,32 @@ async def test_bad_key_gets_azure_401(client: httpx.AsyncClient, headers: dict[s
 async def test_bearer_token_audience_and_expiry(client: httpx.AsyncClient, clock: ManualClock) -> None:
     url = DATED.format("gpt-4o", "chat/completions")
     good = jwt({"aud": "https://cognitiveservices.azure.com", "exp": clock() + 600, "tid": "t"})
-    assert (await client.post(url, json={"messages": MSGS}, headers={"authorization": f"Bearer {good}"})).status_code == 200
-    for token in (jwt({"aud": "https://management.azure.com", "exp": clock() + 600}),
-                  jwt({"aud": "https://cognitiveservices.azure.com", "exp": clock() - 1}), "not-a-jwt", KEY):
+    assert (
+        await client.post(url, json={"messages": MSGS}, headers={"authorization": f"Bearer {good}"})
+    ).status_code == 200
+    for token in (
+        jwt({"aud": "https://management.azure.com", "exp": clock() + 600}),
+        jwt({"aud": "https://cognitiveservices.azure.com", "exp": clock() - 1}),
+        "not-a-jwt",
+        KEY,
+    ):
         r = await client.post(url, json={"messages": MSGS}, headers={"authorization": f"Bearer {token}"})
         assert r.status_code == 401, token
-        assert r.json()["error"]["message"] == ("Unauthorized. Access token is missing, invalid, audience is incorrect "
-                                                "(https://cognitiveservices.azure.com), or have expired.")
+        assert r.json()["error"]["message"] == (
+            "Unauthorized. Access token is missing, invalid, audience is incorrect "
+            "(https://cognitiveservices.azure.com), or have expired."
+        )
 
 
 async def test_configured_audience_is_accepted(clock: ManualClock) -> None:
     app = create_app(clock=clock, token_audiences=("https://cognitiveservices.azure.us",))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://emu") as c:
         tok = jwt({"aud": "https://cognitiveservices.azure.us", "exp": clock() + 60})
-        r = await c.post("/openai/v1/embeddings", json={"model": "text-embedding-3-small", "input": "x"},
-                         headers={"authorization": f"Bearer {tok}"})
+        r = await c.post(
+            "/openai/v1/embeddings",
+            json={"model": "text-embedding-3-small", "input": "x"},
+            headers={"authorization": f"Bearer {tok}"},
+        )
         assert r.status_code == 200
 
 
@@ -123,8 +146,9 @@ async def test_dated_route_without_valid_api_version_is_404(client: httpx.AsyncC
 
 
 async def test_v1_route_with_dated_version_is_400(client: httpx.AsyncClient) -> None:
-    r = await client.post("/openai/v1/chat/completions?api-version=2024-10-21", json={"model": "gpt-4o", "messages": MSGS},
-                          headers=H)
+    r = await client.post(
+        "/openai/v1/chat/completions?api-version=2024-10-21", json={"model": "gpt-4o", "messages": MSGS}, headers=H
+    )
     assert r.status_code == 400
     assert r.json() == {"error": {"code": "BadRequest", "message": "API version not supported"}}
 
@@ -137,16 +161,21 @@ async def test_unknown_deployment_dated_404_and_v1_unknown_model(client: httpx.A
     assert "x-ratelimit-remaining-requests" not in r.headers and r.headers["x-ms-region"] == "Sweden Central"
     r = await client.post("/openai/v1/chat/completions", json={"model": "nope", "messages": MSGS}, headers=H)
     assert r.status_code == 400
-    assert r.json() == {"error": {"code": "unknown_model", "message": "Unknown model: nope", "details": "Unknown model: nope"}}
+    assert r.json() == {
+        "error": {"code": "unknown_model", "message": "Unknown model: nope", "details": "Unknown model: nope"}
+    }
 
 
 async def test_wrong_operation_for_kind(client: httpx.AsyncClient) -> None:
-    r = await client.post(DATED.format("text-embedding-3-small", "chat/completions"), json={"messages": MSGS}, headers=H)
+    r = await client.post(
+        DATED.format("text-embedding-3-small", "chat/completions"), json={"messages": MSGS}, headers=H
+    )
     assert r.status_code == 400
     err = r.json()["error"]
     assert err["code"] == "OperationNotSupported"
-    assert err["message"].startswith("The chatCompletion operation does not work with the specified model, "
-                                     "text-embedding-3-small.")
+    assert err["message"].startswith(
+        "The chatCompletion operation does not work with the specified model, text-embedding-3-small."
+    )
 
 
 async def test_unknown_path_is_404(client: httpx.AsyncClient) -> None:
@@ -155,14 +184,19 @@ async def test_unknown_path_is_404(client: httpx.AsyncClient) -> None:
 
 
 async def test_malformed_json(client: httpx.AsyncClient) -> None:
-    r = await client.post(DATED.format("gpt-4o", "chat/completions"), content=b"{not json",
-                          headers={**H, "content-type": "application/json"})
+    r = await client.post(
+        DATED.format("gpt-4o", "chat/completions"),
+        content=b"{not json",
+        headers={**H, "content-type": "application/json"},
+    )
     assert r.status_code == 400
     assert r.json()["error"]["message"].startswith("We could not parse the JSON body of your request.")
 
 
 async def test_wrong_content_type(client: httpx.AsyncClient) -> None:
-    r = await client.post(DATED.format("gpt-4o", "chat/completions"), content=b"hello", headers={**H, "content-type": "text/plain"})
+    r = await client.post(
+        DATED.format("gpt-4o", "chat/completions"), content=b"hello", headers={**H, "content-type": "text/plain"}
+    )
     assert r.status_code == 400
     assert r.json()["error"]["message"].startswith("Unsupported content type: 'text/plain'.")
 
@@ -172,12 +206,19 @@ async def test_wrong_content_type(client: httpx.AsyncClient) -> None:
     [
         ({}, "messages", "missing_required_parameter", "Missing required parameter: 'messages'."),
         ({"messages": []}, "messages", None, "[] is too short - 'messages'"),
-        ({"messages": [{"role": "robot", "content": "x"}]}, "messages[0].role", "invalid_value", "Invalid value: 'robot'."),
+        (
+            {"messages": [{"role": "robot", "content": "x"}]},
+            "messages[0].role",
+            "invalid_value",
+            "Invalid value: 'robot'.",
+        ),
         ({"messages": MSGS, "temperature": 3}, "temperature", "invalid_value", "Invalid 'temperature'"),
         ({"messages": MSGS, "tool_choice": "auto"}, "tool_choice", None, "Invalid value for 'tool_choice'"),
     ],
 )
-async def test_bad_chat_input(client: httpx.AsyncClient, body: dict[str, Any], param: str, code: str | None, message: str) -> None:
+async def test_bad_chat_input(
+    client: httpx.AsyncClient, body: dict[str, Any], param: str, code: str | None, message: str
+) -> None:
     r = await client.post(DATED.format("gpt-4o", "chat/completions"), json=body, headers=H)
     assert r.status_code == 400
     err = r.json()["error"]
@@ -186,19 +227,28 @@ async def test_bad_chat_input(client: httpx.AsyncClient, body: dict[str, Any], p
 
 
 async def test_unknown_parameter(client: httpx.AsyncClient) -> None:
-    r = await client.post(DATED.format("gpt-4o", "chat/completions"), json={"messages": MSGS, "colour": "red"}, headers=H)
+    r = await client.post(
+        DATED.format("gpt-4o", "chat/completions"), json={"messages": MSGS, "colour": "red"}, headers=H
+    )
     assert r.status_code == 400
     assert r.json()["error"]["message"] == "Unrecognized request argument supplied: colour"
 
 
 async def test_json_schema_needs_recent_api_version(client: httpx.AsyncClient) -> None:
     rf = {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object"}}}
-    r = await client.post("/openai/deployments/gpt-4o/chat/completions?api-version=2024-06-01",
-                          json={"messages": MSGS, "response_format": rf}, headers=H)
+    r = await client.post(
+        "/openai/deployments/gpt-4o/chat/completions?api-version=2024-06-01",
+        json={"messages": MSGS, "response_format": rf},
+        headers=H,
+    )
     assert r.status_code == 400
     assert "2024-08-01-preview and later" in r.json()["error"]["message"]
 
 
 async def test_double_slash_path_is_accepted(client: httpx.AsyncClient) -> None:
-    r = await client.post("http://emu//openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21", json={"messages": MSGS}, headers=H)
+    r = await client.post(
+        "http://emu//openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21",
+        json={"messages": MSGS},
+        headers=H,
+    )
     assert r.status_code == 200

@@ -77,13 +77,25 @@ async def test_streamed_chat_logprobs_match_the_non_streamed_ones(client: httpx.
     assert streamed == whole
 
 
-@pytest.mark.parametrize(("body", "param", "message"), [
-    ({"logprobs": "yes"}, "logprobs", "Invalid type for 'logprobs': expected a boolean."),
-    ({"top_logprobs": 2}, "logprobs", "Invalid value for 'logprobs': must be true when 'top_logprobs' is specified."),
-    ({"logprobs": True, "top_logprobs": 21}, "top_logprobs",
-     "Invalid 'top_logprobs': integer 21 is out of range (minimum 0) (maximum 20)."),
-])
-async def test_chat_logprobs_validation(client: httpx.AsyncClient, body: dict[str, Any], param: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "param", "message"),
+    [
+        ({"logprobs": "yes"}, "logprobs", "Invalid type for 'logprobs': expected a boolean."),
+        (
+            {"top_logprobs": 2},
+            "logprobs",
+            "Invalid value for 'logprobs': must be true when 'top_logprobs' is specified.",
+        ),
+        (
+            {"logprobs": True, "top_logprobs": 21},
+            "top_logprobs",
+            "Invalid 'top_logprobs': integer 21 is out of range (minimum 0) (maximum 20).",
+        ),
+    ],
+)
+async def test_chat_logprobs_validation(
+    client: httpx.AsyncClient, body: dict[str, Any], param: str, message: str
+) -> None:
     r = await post(client, CHAT.format("gpt-4o"), {"messages": ASK, **body})
     assert r.status_code == 400
     assert r.json()["error"]["param"] == param and r.json()["error"]["message"] == message
@@ -93,15 +105,30 @@ async def test_reasoning_deployment_rejects_logprobs(client: httpx.AsyncClient) 
     for body in ({"logprobs": True}, {"logprobs": True, "top_logprobs": 2}):
         r = await post(client, CHAT.format("o3-mini"), {"messages": ASK, **body})
         assert r.status_code == 400
-        assert r.json() == {"error": {"message": "Unsupported parameter: 'logprobs' is not supported with this model.",
-                                      "type": "invalid_request_error", "param": "logprobs", "code": "unsupported_parameter"}}
+        assert r.json() == {
+            "error": {
+                "message": "Unsupported parameter: 'logprobs' is not supported with this model.",
+                "type": "invalid_request_error",
+                "param": "logprobs",
+                "code": "unsupported_parameter",
+            }
+        }
 
 
 async def test_tool_call_choices_carry_no_logprobs(client: httpx.AsyncClient) -> None:
-    tool = {"type": "function", "function": {"name": "get_weather", "description": "weather for a city",
-                                             "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}
-    r = await post(client, CHAT.format("gpt-4o"), {"messages": [{"role": "user", "content": "weather in Oslo"}],
-                                                   "tools": [tool], "logprobs": True})
+    tool = {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "description": "weather for a city",
+            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+        },
+    }
+    r = await post(
+        client,
+        CHAT.format("gpt-4o"),
+        {"messages": [{"role": "user", "content": "weather in Oslo"}], "tools": [tool], "logprobs": True},
+    )
     choice = r.json()["choices"][0]
     assert choice["finish_reason"] == "tool_calls" and choice["logprobs"] is None
 
@@ -115,9 +142,11 @@ async def test_legacy_completion_logprobs(client: httpx.AsyncClient) -> None:
     assert "".join(lp["tokens"]) == choice["text"] and len(lp["tokens"]) == r.json()["usage"]["completion_tokens"]
     offsets = [len(prompt) + len("".join(lp["tokens"][:i])) for i in range(len(lp["tokens"]))]
     assert lp["text_offset"] == offsets
-    for tok, val, top in zip(lp["tokens"], lp["token_logprobs"], lp["top_logprobs"]):
+    for tok, val, top in zip(lp["tokens"], lp["token_logprobs"], lp["top_logprobs"], strict=False):
         assert len(top) == 2 and top[tok] == val == max(top.values())
-    zero = (await post(client, LEGACY, {"prompt": prompt, "logprobs": 0, "max_tokens": 20})).json()["choices"][0]["logprobs"]
+    zero = (await post(client, LEGACY, {"prompt": prompt, "logprobs": 0, "max_tokens": 20})).json()["choices"][0][
+        "logprobs"
+    ]
     assert [list(t) for t in zero["top_logprobs"]] == [[t] for t in lp["tokens"]]  # the sampled token only
     r = await post(client, LEGACY, {"prompt": prompt, "logprobs": 6})
     assert r.status_code == 400 and r.json()["error"]["param"] == "logprobs"

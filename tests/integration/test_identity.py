@@ -74,15 +74,22 @@ class TokenServer:
                 if url.path.endswith("/.well-known/openid-configuration"):
                     tenant = url.path.split("/")[1]
                     base = f"{server.base}/{tenant}"
-                    self._send(200, {
-                        "token_endpoint": f"{base}/oauth2/v2.0/token",
-                        "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
-                        "issuer": f"{base}/v2.0",
-                    })
+                    self._send(
+                        200,
+                        {
+                            "token_endpoint": f"{base}/oauth2/v2.0/token",
+                            "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+                            "issuer": f"{base}/v2.0",
+                        },
+                    )
                     return
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
-                record = {"kind": "msi", "path": url.path, "query": query,
-                          "identity_header": self.headers.get("X-IDENTITY-HEADER")}
+                record = {
+                    "kind": "msi",
+                    "path": url.path,
+                    "query": query,
+                    "identity_header": self.headers.get("X-IDENTITY-HEADER"),
+                }
                 self._token(record, audience=query.get("resource", ""), style="msi")
 
             def do_POST(self) -> None:
@@ -102,12 +109,28 @@ class TokenServer:
                     self._send(*server.error)
                     return
                 exp = int(time.time()) + server.lifetime
-                token = ".".join((_b64({"alg": "none"}), _b64({
-                    "aud": audience, "tid": TENANT, "oid": "object-1", "appid": "app-1", "exp": exp,
-                    "n": serial, "upn": "someone@example.com"}), "sig"))
+                token = ".".join(
+                    (
+                        _b64({"alg": "none"}),
+                        _b64(
+                            {
+                                "aud": audience,
+                                "tid": TENANT,
+                                "oid": "object-1",
+                                "appid": "app-1",
+                                "exp": exp,
+                                "n": serial,
+                                "upn": "someone@example.com",
+                            }
+                        ),
+                        "sig",
+                    )
+                )
                 if style == "msi":
-                    self._send(200, {"access_token": token, "expires_on": str(exp), "resource": audience,
-                                     "token_type": "Bearer"})
+                    self._send(
+                        200,
+                        {"access_token": token, "expires_on": str(exp), "resource": audience, "token_type": "Bearer"},
+                    )
                 else:
                     self._send(200, {"access_token": token, "expires_in": server.lifetime, "token_type": "Bearer"})
 
@@ -139,17 +162,32 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Pat
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "azoai test CA")])
     ca = (
-        x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
-        .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                     content_commitment=False, key_encipherment=False, data_encipherment=False,
-                                     key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
@@ -157,10 +195,15 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Pat
     leaf = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
-        .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-                                                    x509.DNSName("localhost")]), critical=False)
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
+            critical=False,
+        )
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
@@ -170,16 +213,33 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Pat
     ca_file, cert_file, key_file = folder / "ca.pem", folder / "leaf.pem", folder / "leaf.key"
     ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     cert_file.write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return ca_file, cert_file, key_file
 
 
 _IDENTITY_ENV = (
-    "IDENTITY_ENDPOINT", "IDENTITY_HEADER", "IDENTITY_SERVER_THUMBPRINT", "IMDS_ENDPOINT", "MSI_ENDPOINT",
-    "MSI_SECRET", "AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_CLIENT_SECRET", "AZURE_FEDERATED_TOKEN_FILE",
-    "AZURE_AUTHORITY_HOST", "AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_USERNAME", "AZURE_PASSWORD",
-    "HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy",
+    "IDENTITY_ENDPOINT",
+    "IDENTITY_HEADER",
+    "IDENTITY_SERVER_THUMBPRINT",
+    "IMDS_ENDPOINT",
+    "MSI_ENDPOINT",
+    "MSI_SECRET",
+    "AZURE_CLIENT_ID",
+    "AZURE_TENANT_ID",
+    "AZURE_CLIENT_SECRET",
+    "AZURE_FEDERATED_TOKEN_FILE",
+    "AZURE_AUTHORITY_HOST",
+    "AZURE_CLIENT_CERTIFICATE_PATH",
+    "AZURE_USERNAME",
+    "AZURE_PASSWORD",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
 )
 
 
@@ -261,10 +321,13 @@ def test_managed_identity_user_assigned_sends_client_id(msi: TokenServer) -> Non
     assert "client id mi-client-7" in cred.describe()
 
 
-@pytest.mark.parametrize(("scope", "resource"), [
-    (USGOV, "https://cognitiveservices.azure.us"),
-    (CHINA, "https://cognitiveservices.azure.cn"),
-])
+@pytest.mark.parametrize(
+    ("scope", "resource"),
+    [
+        (USGOV, "https://cognitiveservices.azure.us"),
+        (CHINA, "https://cognitiveservices.azure.cn"),
+    ],
+)
 def test_managed_identity_asks_for_the_clouds_scope(msi: TokenServer, scope: str, resource: str) -> None:
     headers = _managed(scope).headers()
     assert msi.token_requests()[0]["query"]["resource"] == resource
@@ -348,6 +411,7 @@ async def test_tasks_on_two_loops_and_threads_share_one_request(msi: TokenServer
     def other_loop() -> None:
         async def many() -> list[dict[str, str]]:
             return list(await asyncio.gather(*(cred.aheaders() for _ in range(5))))
+
         elsewhere.extend(asyncio.run(many()))
 
     def plain_thread() -> None:
@@ -393,8 +457,9 @@ def test_managed_identity_failure_is_a_typed_error(msi: TokenServer) -> None:
     with pytest.raises(TokenAcquisitionError) as info:
         cred.headers()
     msg = str(info.value)
-    assert msg.startswith("An Entra ID token from ManagedIdentityCredential (system-assigned) could not be "
-                          f"obtained for scope {PUBLIC}")
+    assert msg.startswith(
+        f"An Entra ID token from ManagedIdentityCredential (system-assigned) could not be obtained for scope {PUBLIC}"
+    )
     assert "No managed identity assigned to this app" in msg
     assert "managed identity is enabled on this host" in msg
 
@@ -404,8 +469,13 @@ def test_managed_identity_failure_is_a_typed_error(msi: TokenServer) -> None:
 
 
 def _entra_env(server: TokenServer, **extra: str) -> dict[str, str]:
-    return {"AZURE_AUTHORITY_HOST": server.base, "AZURE_TENANT_ID": TENANT, "AZURE_CLIENT_ID": "sp-client",
-            "AZURE_CLIENT_SECRET": "sp-secret", **extra}
+    return {
+        "AZURE_AUTHORITY_HOST": server.base,
+        "AZURE_TENANT_ID": TENANT,
+        "AZURE_CLIENT_ID": "sp-client",
+        "AZURE_CLIENT_SECRET": "sp-secret",
+        **extra,
+    }
 
 
 @pytest.mark.parametrize("mode", ["entra", "service_principal"])
@@ -424,8 +494,14 @@ def test_service_principal_posts_client_credentials(authority: TokenServer, mode
 
 
 def test_service_principal_arguments_win_and_scope_follows_cloud(authority: TokenServer) -> None:
-    cred = resolve_credential(azure_auth_mode="entra", tenant_id="tenant-2", client_id="arg-client",
-                              client_secret="arg-secret", scope=CHINA, env=_entra_env(authority))
+    cred = resolve_credential(
+        azure_auth_mode="entra",
+        tenant_id="tenant-2",
+        client_id="arg-client",
+        client_secret="arg-secret",
+        scope=CHINA,
+        env=_entra_env(authority),
+    )
     cred.headers()
     req = authority.token_requests()[0]
     assert req["path"] == "/tenant-2/oauth2/v2.0/token"
@@ -434,8 +510,10 @@ def test_service_principal_arguments_win_and_scope_follows_cloud(authority: Toke
 
 
 def test_service_principal_refused_secret_is_a_typed_error(authority: TokenServer) -> None:
-    authority.error = (401, {"error": "invalid_client",
-                             "error_description": "AADSTS7000215: Invalid client secret provided."})
+    authority.error = (
+        401,
+        {"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided."},
+    )
     cred = resolve_credential(azure_auth_mode="entra", scope=PUBLIC, env=_entra_env(authority))
     with pytest.raises(TokenAcquisitionError) as info:
         cred.headers()
@@ -462,15 +540,18 @@ async def test_service_principal_async_one_request_and_invalidate(authority: Tok
 
 
 def _workload_env(server: TokenServer, token_file: Path) -> dict[str, str]:
-    return {"AZURE_AUTHORITY_HOST": server.base, "AZURE_TENANT_ID": TENANT, "AZURE_CLIENT_ID": "wi-client",
-            "AZURE_FEDERATED_TOKEN_FILE": str(token_file)}
+    return {
+        "AZURE_AUTHORITY_HOST": server.base,
+        "AZURE_TENANT_ID": TENANT,
+        "AZURE_CLIENT_ID": "wi-client",
+        "AZURE_FEDERATED_TOKEN_FILE": str(token_file),
+    }
 
 
 def test_workload_identity_exchanges_the_federated_token(authority: TokenServer, tmp_path: Path) -> None:
     token_file = tmp_path / "token"
     token_file.write_text("federated-1")
-    cred = resolve_credential(azure_auth_mode="workload", scope=PUBLIC,
-                              env=_workload_env(authority, token_file))
+    cred = resolve_credential(azure_auth_mode="workload", scope=PUBLIC, env=_workload_env(authority, token_file))
     cred.headers()
     cred.headers()
     reqs = authority.token_requests()
@@ -491,7 +572,8 @@ def test_workload_identity_is_detected_when_nothing_else_is_given(authority: Tok
     token_file = tmp_path / "token"
     token_file.write_text("federated-1")
     cred = resolve_credential(scope=USGOV, env=_workload_env(authority, token_file))
-    assert cred.describe().startswith("an Entra ID token from WorkloadIdentityCredential (tenant tenant-1, "
-                                      "client id wi-client")
+    assert cred.describe().startswith(
+        "an Entra ID token from WorkloadIdentityCredential (tenant tenant-1, client id wi-client"
+    )
     cred.headers()
     assert authority.token_requests()[0]["form"]["scope"] == USGOV

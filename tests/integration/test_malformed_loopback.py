@@ -19,11 +19,15 @@ def test_loopback_server_redirect_empty_and_deep_answers() -> None:
     """The same over a real socket: what httpx really hands us for a 302, a 204 and a deep body."""
     answers = {
         "/openai/deployments/redirect/chat/completions": (
-            302, {"location": "https://login.example.com/authorize?code=secret-code"}, b""),
+            302,
+            {"location": "https://login.example.com/authorize?code=secret-code"},
+            b"",
+        ),
         "/openai/deployments/nocontent/chat/completions": (204, {}, b""),
         "/openai/deployments/deep/chat/completions": (200, dict(JSON), b"[" * 50_000 + b"]" * 50_000),
     }
     with loopback(answers) as base:
+
         def call(deployment: str) -> APIStatusError:
             target = resolve_target(azure_endpoint=base, deployment=deployment, api_key=KEY, env={})
             with CoreClient(target, options=ClientOptions(max_retries=0)) as client:
@@ -38,9 +42,11 @@ def test_loopback_server_redirect_empty_and_deep_answers() -> None:
                     await client.achat(ChatRequest(messages=MSGS))
             return str(err.value)
 
-        for deployment, says in [("redirect", "redirect (HTTP 302) to https://login.example.com/authorize,"),
-                                 ("nocontent", "HTTP 204 from " + base + "/openai/deployments/nocontent/"),
-                                 ("deep", "nested too deeply")]:
+        for deployment, says in [
+            ("redirect", "redirect (HTTP 302) to https://login.example.com/authorize,"),
+            ("nocontent", "HTTP 204 from " + base + "/openai/deployments/nocontent/"),
+            ("deep", "nested too deeply"),
+        ]:
             exc = call(deployment)
             assert type(exc) is UnexpectedResponseError and says in str(exc)
             assert "secret-code" not in str(exc) and KEY not in str(exc)

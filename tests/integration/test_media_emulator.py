@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 import struct
 import zlib
-from typing import Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from shared_core.services import media_client as mc
 from shared_core.client import CoreClient
 from shared_core.emulator.app import create_app
 from shared_core.emulator.server import EmulatorHandle, start_in_thread
 from shared_core.errors import BadRequestError
+from shared_core.services import media_client as mc
 
 LOCAL = "http://127.0.0.1"
 
@@ -24,9 +24,9 @@ def png_size(data: bytes) -> tuple[int, int]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     pos, width, height, idat = 8, 0, 0, b""
     while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos:pos + 4])
-        tag, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
-        (crc,) = struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        tag, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
+        (crc,) = struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])
         assert zlib.crc32(tag + body) & 0xFFFFFFFF == crc
         if tag == b"IHDR":
             width, height = struct.unpack(">II", body[:8])
@@ -42,9 +42,9 @@ def wav_info(data: bytes) -> tuple[int, int]:
     assert data[:4] == b"RIFF" and data[8:12] == b"WAVE"
     pos, rate, size = 12, 0, 0
     while pos + 8 <= len(data):
-        tag, (ln,) = data[pos:pos + 4], struct.unpack("<I", data[pos + 4:pos + 8])
+        tag, (ln,) = data[pos : pos + 4], struct.unpack("<I", data[pos + 4 : pos + 8])
         if tag == b"fmt ":
-            rate = struct.unpack("<I", data[pos + 12:pos + 16])[0]
+            rate = struct.unpack("<I", data[pos + 12 : pos + 16])[0]
         elif tag == b"data":
             size = ln
         pos += 8 + ln + (ln % 2)
@@ -54,8 +54,14 @@ def wav_info(data: bytes) -> tuple[int, int]:
 @pytest.fixture
 def asgi() -> tuple[CoreClient, httpx.AsyncClient]:
     ahttp = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app()), base_url=LOCAL)
-    client = CoreClient.from_settings(azure_endpoint=LOCAL, api_key="azoai-emulator-key", deployment="dall-e-3",
-                                      api_version="2024-10-21", max_retries=0, http_async_client=ahttp)
+    client = CoreClient.from_settings(
+        azure_endpoint=LOCAL,
+        api_key="azoai-emulator-key",
+        deployment="dall-e-3",
+        api_version="2024-10-21",
+        max_retries=0,
+        http_async_client=ahttp,
+    )
     return client, ahttp
 
 
@@ -75,8 +81,9 @@ def _reset(request: pytest.FixtureRequest) -> None:
 
 
 def loopback(server: EmulatorHandle, deployment: str = "dall-e-3", api_version: str = "2024-10-21") -> CoreClient:
-    return CoreClient.from_settings(azure_endpoint=server.url, api_key=server.api_key, deployment=deployment,
-                                    api_version=api_version, max_retries=0)
+    return CoreClient.from_settings(
+        azure_endpoint=server.url, api_key=server.api_key, deployment=deployment, api_version=api_version, max_retries=0
+    )
 
 
 async def test_in_process_image_speech_transcription(asgi: tuple[CoreClient, httpx.AsyncClient]) -> None:
@@ -99,8 +106,9 @@ async def test_in_process_image_speech_transcription(asgi: tuple[CoreClient, htt
     translated = await mc.atranslate(client, ("fox.wav", spoken.audio), model="whisper")
     assert translated.text == "The quick brown fox jumps."
 
-    edited = await mc.aedit_image(client, ("fox.png", b64.images[0].image_bytes()), "make it blue",
-                                  response_format="b64_json")
+    edited = await mc.aedit_image(
+        client, ("fox.png", b64.images[0].image_bytes()), "make it blue", response_format="b64_json"
+    )
     assert png_size(edited.images[0].image_bytes()) == (32, 32)
     assert edited.images[0].image_bytes() != b64.images[0].image_bytes()
 
@@ -135,15 +143,23 @@ def test_loopback_errors_are_typed(server: EmulatorHandle) -> None:
 
 
 async def test_batch_lifecycle_in_process() -> None:
-    from shared_core.services import jobs
     from shared_core.emulator.config import ManualClock
+    from shared_core.services import jobs
 
     clock = ManualClock()
     ahttp = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(clock=clock)), base_url=LOCAL)
-    client = CoreClient.from_settings(azure_endpoint=LOCAL, api_key="azoai-emulator-key", api_version="2024-10-21",
-                                      require_deployment=False, max_retries=0, http_async_client=ahttp)
-    lines = jobs.batch_lines([(f"r{i}", {"messages": [{"role": "user", "content": f"What is {i} + 1?"}]})
-                              for i in range(3)], deployment="gpt-4o-mini")
+    client = CoreClient.from_settings(
+        azure_endpoint=LOCAL,
+        api_key="azoai-emulator-key",
+        api_version="2024-10-21",
+        require_deployment=False,
+        max_retries=0,
+        http_async_client=ahttp,
+    )
+    lines = jobs.batch_lines(
+        [(f"r{i}", {"messages": [{"role": "user", "content": f"What is {i} + 1?"}]}) for i in range(3)],
+        deployment="gpt-4o-mini",
+    )
     uploaded = await jobs.aupload_file(client, ("questions.jsonl", lines))
     assert uploaded.purpose == "batch" and uploaded.bytes == len(lines)
     created = await jobs.acreate_batch(client, uploaded.id)
@@ -163,21 +179,28 @@ async def test_batch_lifecycle_in_process() -> None:
 
 
 def test_fine_tuning_lifecycle_loopback() -> None:
-    from shared_core.services import jobs
     from shared_core.emulator.config import ManualClock
+    from shared_core.services import jobs
 
     clock = ManualClock()
     handle = start_in_thread(clock=clock)
     try:
-        client = CoreClient.from_settings(azure_endpoint=handle.url, api_key=handle.api_key, max_retries=0,
-                                          api_version="2024-10-21", require_deployment=False)
-        example = json.dumps({"messages": [{"role": "user", "content": "Hi"},
-                                           {"role": "assistant", "content": "Hello"}]})
+        client = CoreClient.from_settings(
+            azure_endpoint=handle.url,
+            api_key=handle.api_key,
+            max_retries=0,
+            api_version="2024-10-21",
+            require_deployment=False,
+        )
+        example = json.dumps(
+            {"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}
+        )
         training = jobs.upload_file(client, ("train.jsonl", (example + "\n").encode() * 10), purpose="fine-tune")
         job = jobs.create_fine_tuning_job(client, training.id, "gpt-4o-mini", suffix="greeter")
         assert job.status == "pending"
-        done = jobs.wait_for_fine_tuning_job(client, job.id, poll_interval=1, timeout=60,
-                                             sleep=clock.advance, clock=clock)
+        done = jobs.wait_for_fine_tuning_job(
+            client, job.id, poll_interval=1, timeout=60, sleep=clock.advance, clock=clock
+        )
         assert done.status == "succeeded" and done.fine_tuned_model is not None
         assert done.fine_tuned_model.startswith("gpt-4o-mini.ft-") and done.fine_tuned_model.endswith("-greeter")
         second = jobs.create_fine_tuning_job(client, training.id, "gpt-4o-mini")

@@ -20,8 +20,12 @@ from typing import Any
 
 import pytest
 
-nbformat = pytest.importorskip("nbformat", reason="nbformat is in the dev toolchain: pip install -r requirements-dev.txt")
-nbclient = pytest.importorskip("nbclient", reason="nbclient is in the dev toolchain: pip install -r requirements-dev.txt")
+nbformat = pytest.importorskip(
+    "nbformat", reason="nbformat is in the dev toolchain: pip install -r requirements-dev.txt"
+)
+nbclient = pytest.importorskip(
+    "nbclient", reason="nbclient is in the dev toolchain: pip install -r requirements-dev.txt"
+)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 NOTEBOOKS = sorted(EXAMPLES.glob("*.ipynb"))

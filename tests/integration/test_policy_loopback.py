@@ -23,11 +23,19 @@ from shared_core.policy.transport import Hooks
 pytest.importorskip("httpx_aiohttp")
 
 REQ = ChatRequest(messages=[{"role": "user", "content": "hi"}])
-OK = {"id": "c1", "object": "chat.completion", "created": 1, "model": "gpt-4o",
-      "choices": [{"index": 0, "message": {"role": "assistant", "content": "hello"}, "finish_reason": "stop"}]}
+OK = {
+    "id": "c1",
+    "object": "chat.completion",
+    "created": 1,
+    "model": "gpt-4o",
+    "choices": [{"index": 0, "message": {"role": "assistant", "content": "hello"}, "finish_reason": "stop"}],
+}
 PREAMBLE = {"choices": [], "created": 0, "id": "", "model": "", "object": "", "prompt_filter_results": []}
-HI = {"id": "c", "model": "m", "choices": [{"index": 0, "delta": {"role": "assistant", "content": "Hi"},
-                                            "finish_reason": None}]}
+HI = {
+    "id": "c",
+    "model": "m",
+    "choices": [{"index": 0, "delta": {"role": "assistant", "content": "Hi"}, "finish_reason": None}],
+}
 
 Behaviour = Callable[[BaseHTTPRequestHandler], None]
 
@@ -121,8 +129,10 @@ async def test_async_dropped_connection_is_a_connection_error_not_a_timeout(
             await core.achat(REQ)
     e = ei.value
     assert not isinstance(e, APITimeoutError)
-    assert str(e).startswith(f"The connection to {server.url}/openai/deployments/chat/chat/completions was"
-                             " closed before an answer came (2 attempts) (")
+    assert str(e).startswith(
+        f"The connection to {server.url}/openai/deployments/chat/chat/completions was"
+        " closed before an answer came (2 attempts) ("
+    )
     assert ("ServerDisconnectedError" if aiohttp else "RemoteProtocolError") in str(e)
     assert "this is not a timeout" in str(e) and "Raise timeout=" not in str(e)
     assert e.attempts == 2 and server.requests == 2
@@ -193,14 +203,18 @@ class Window:
                 self.throttled[call] = self.throttled.get(call, 0) + 1
         if limited:
             # retry-after-ms only: its rounded-up retry-after (1 s) would be as long as this scaled-down window
-            json_answer(h, 429, {"error": {"code": "429", "message": "Rate limit is exceeded."}},
-                        **{"retry-after-ms": str(self.ms)})
+            json_answer(
+                h,
+                429,
+                {"error": {"code": "429", "message": "Rate limit is exceeded."}},
+                **{"retry-after-ms": str(self.ms)},
+            )
         else:
             json_answer(h, 200, OK)
 
 
 async def test_limit_outlasting_retry_after_every_call_succeeds_with_defaults(
-    serve: Callable[[Behaviour], Server]
+    serve: Callable[[Behaviour], Server],
 ) -> None:
     """Scaled-down lying retry-after (the full-scale run is benchmarks/reliability_retry_after.py):
     retry-after-ms says 100 ms while the limit lasts 1 s; 12 concurrent calls, default settings."""

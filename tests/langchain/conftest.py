@@ -19,7 +19,6 @@ parameters (keys, tokens, APIM subscription keys, SAS signatures) keep their nam
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Iterator
@@ -33,14 +32,16 @@ CASSETTES = REPO / "cassettes" / "langchain"
 EMULATOR_KEY = "azoai-emulator-key"
 ZERO_ID = "00000000-0000-0000-0000-000000000000"
 
-_REAL_ENDPOINT = os.environ.get("AZURE_OPENAI_ENDPOINT") if os.environ.get(
-    "AZOAI_RECORD_REAL") else None
-_PLACEHOLDER_HOST = "https://azure.azoai.invalid" if _REAL_ENDPOINT else (
-    "https://emulator.azoai.invalid")
+_REAL_ENDPOINT = os.environ.get("AZURE_OPENAI_ENDPOINT") if os.environ.get("AZOAI_RECORD_REAL") else None
+_PLACEHOLDER_HOST = "https://azure.azoai.invalid" if _REAL_ENDPOINT else ("https://emulator.azoai.invalid")
 _HOST_RE = re.compile(r"^https?://[^/]+")
 _SCRUB_RESPONSE_HEADERS = {
-    "apim-request-id", "x-request-id", "x-ms-client-request-id", "set-cookie",
-    "azureml-model-session", "openai-organization",
+    "apim-request-id",
+    "x-request-id",
+    "x-ms-client-request-id",
+    "set-cookie",
+    "azureml-model-session",
+    "openai-organization",
 }
 _DROP_RESPONSE_HEADERS = {"date", "content-length"}
 
@@ -70,8 +71,12 @@ def vcr_config() -> dict[str, Any]:
     config = base_vcr_config()
     config.pop("record_mode")  # the command line decides (default: none = replay only)
     config.pop("cassette_library_dir")  # see vcr_cassette_dir
-    config["filter_headers"] = [*config["filter_headers"], ("x-ms-client-request-id", None),
-                                ("user-agent", None), ("host", None)]
+    config["filter_headers"] = [
+        *config["filter_headers"],
+        ("x-ms-client-request-id", None),
+        ("user-agent", None),
+        ("host", None),
+    ]
     config["match_on"] = ["method", "uri", "azoai_body"]
     config["before_record_request"] = _before_record_request
     config["before_record_response"] = _before_record_response

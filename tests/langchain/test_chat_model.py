@@ -47,8 +47,13 @@ def add(a: int, b: int) -> int:
 
 
 def _tool_answer(name: str, args: str) -> httpx.Response:
-    return FakeAzure.json(chat_body(None, finish="tool_calls", tool_calls=[
-        {"id": "call_1", "type": "function", "function": {"name": name, "arguments": args}}]))
+    return FakeAzure.json(
+        chat_body(
+            None,
+            finish="tool_calls",
+            tool_calls=[{"id": "call_1", "type": "function", "function": {"name": name, "arguments": args}}],
+        )
+    )
 
 
 # ------------------------------------------------------------------ tools
@@ -56,8 +61,14 @@ def _tool_answer(name: str, args: str) -> httpx.Response:
 
 @pytest.mark.parametrize(
     ("choice", "wire"),
-    [("auto", "auto"), ("none", "none"), ("any", "required"), ("required", "required"),
-     (True, "required"), ("GetWeather", {"type": "function", "function": {"name": "GetWeather"}})],
+    [
+        ("auto", "auto"),
+        ("none", "none"),
+        ("any", "required"),
+        ("required", "required"),
+        (True, "required"),
+        ("GetWeather", {"type": "function", "function": {"name": "GetWeather"}}),
+    ],
 )
 def test_bind_tools_tool_choice(choice: Any, wire: Any) -> None:
     fake = FakeAzure(lambda r: _tool_answer("GetWeather", '{"location": "Paris"}'))
@@ -68,8 +79,9 @@ def test_bind_tools_tool_choice(choice: Any, wire: Any) -> None:
     assert [t["function"]["name"] for t in body["tools"]] == ["GetWeather", "add"]
     assert body["tools"][0]["function"]["parameters"]["properties"]["location"]["type"] == "string"
     assert "parallel_tool_calls" not in body
-    assert msg.tool_calls == [{"name": "GetWeather", "args": {"location": "Paris"},
-                               "id": "call_1", "type": "tool_call"}]
+    assert msg.tool_calls == [
+        {"name": "GetWeather", "args": {"location": "Paris"}, "id": "call_1", "type": "tool_call"}
+    ]
 
 
 def test_bind_tools_unknown_tool_choice_is_a_configuration_error() -> None:
@@ -100,24 +112,55 @@ def test_invalid_tool_call_arguments_become_invalid_tool_calls() -> None:
 def test_streamed_tool_call_chunks() -> None:
     base = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o"}
     chunks = [
-        {**base, "choices": [{"index": 0, "delta": {"role": "assistant", "tool_calls": [
-            {"index": 0, "id": "call_9", "type": "function",
-             "function": {"name": "add", "arguments": ""}}]}, "finish_reason": None}]},
-        {**base, "choices": [{"index": 0, "delta": {"tool_calls": [
-            {"index": 0, "function": {"arguments": '{"a": 1, '}}]}, "finish_reason": None}]},
-        {**base, "choices": [{"index": 0, "delta": {"tool_calls": [
-            {"index": 0, "function": {"arguments": '"b": 2}'}}]}, "finish_reason": None}]},
+        {
+            **base,
+            "choices": [
+                {
+                    "index": 0,
+                    "delta": {
+                        "role": "assistant",
+                        "tool_calls": [
+                            {
+                                "index": 0,
+                                "id": "call_9",
+                                "type": "function",
+                                "function": {"name": "add", "arguments": ""},
+                            }
+                        ],
+                    },
+                    "finish_reason": None,
+                }
+            ],
+        },
+        {
+            **base,
+            "choices": [
+                {
+                    "index": 0,
+                    "delta": {"tool_calls": [{"index": 0, "function": {"arguments": '{"a": 1, '}}]},
+                    "finish_reason": None,
+                }
+            ],
+        },
+        {
+            **base,
+            "choices": [
+                {
+                    "index": 0,
+                    "delta": {"tool_calls": [{"index": 0, "function": {"arguments": '"b": 2}'}}]},
+                    "finish_reason": None,
+                }
+            ],
+        },
         {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]},
     ]
     fake = FakeAzure(lambda r: FakeAzure.stream(chunks))
     out = list(AzureChatOpenAI(**model_kwargs(fake)).bind_tools([add]).stream("1+2"))
-    assert [c.tool_call_chunks[0]["args"] for c in out if c.tool_call_chunks] == [
-        "", '{"a": 1, ', '"b": 2}']
+    assert [c.tool_call_chunks[0]["args"] for c in out if c.tool_call_chunks] == ["", '{"a": 1, ', '"b": 2}']
     total = out[0]
     for c in out[1:]:
         total += c
-    assert total.tool_calls == [{"name": "add", "args": {"a": 1, "b": 2}, "id": "call_9",
-                                 "type": "tool_call"}]
+    assert total.tool_calls == [{"name": "add", "args": {"a": 1, "b": 2}, "id": "call_9", "type": "tool_call"}]
 
 
 # ------------------------------------------------------------------ structured output
@@ -129,8 +172,7 @@ def _json_answer(obj: dict[str, Any]) -> FakeAzure:
 
 @pytest.mark.parametrize("schema", [GetWeather, JokeDict, GetWeather.model_json_schema()])
 def test_structured_output_json_schema_default(schema: Any) -> None:
-    answer = ({"location": "Paris"} if schema is not JokeDict
-              else {"setup": "s", "punchline": "p"})
+    answer = {"location": "Paris"} if schema is not JokeDict else {"setup": "s", "punchline": "p"}
     fake = _json_answer(answer)
     m = AzureChatOpenAI(**model_kwargs(fake))
     result = m.with_structured_output(schema).invoke("x")
@@ -148,13 +190,11 @@ def test_structured_output_json_schema_default(schema: Any) -> None:
 def test_structured_output_function_calling_and_json_mode() -> None:
     fake = FakeAzure(lambda r: _tool_answer("GetWeather", '{"location": "Oslo"}'))
     m = AzureChatOpenAI(**model_kwargs(fake, model="gpt-4o"))
-    assert m.with_structured_output(GetWeather, method="function_calling").invoke("x") == (
-        GetWeather(location="Oslo"))
+    assert m.with_structured_output(GetWeather, method="function_calling").invoke("x") == (GetWeather(location="Oslo"))
     assert fake.body["tool_choice"] == {"type": "function", "function": {"name": "GetWeather"}}
     fake2 = _json_answer({"location": "Rome"})
     m2 = AzureChatOpenAI(**model_kwargs(fake2))
-    assert m2.with_structured_output(method="json_mode").invoke("json please") == {
-        "location": "Rome"}
+    assert m2.with_structured_output(method="json_mode").invoke("json please") == {"location": "Rome"}
     assert fake2.body["response_format"] == {"type": "json_object"}
     with pytest.raises(ConfigurationError, match="strict cannot be used with method='json_mode'"):
         m2.with_structured_output(GetWeather, method="json_mode", strict=True)
@@ -179,15 +219,13 @@ def test_structured_output_include_raw_and_parse_errors() -> None:
     assert out["parsed"] is None
     assert out["parsing_error"] is not None
     fake_ok = _json_answer({"location": "Oslo"})
-    ok = AzureChatOpenAI(**model_kwargs(fake_ok)).with_structured_output(
-        GetWeather, include_raw=True).invoke("x")
+    ok = AzureChatOpenAI(**model_kwargs(fake_ok)).with_structured_output(GetWeather, include_raw=True).invoke("x")
     assert ok["parsed"] == GetWeather(location="Oslo") and ok["parsing_error"] is None
 
 
 def test_structured_output_strict_false() -> None:
     fake = _json_answer({"location": "Oslo"})
-    AzureChatOpenAI(**model_kwargs(fake)).with_structured_output(GetWeather, strict=False).invoke(
-        "x")
+    AzureChatOpenAI(**model_kwargs(fake)).with_structured_output(GetWeather, strict=False).invoke("x")
     assert fake.body["response_format"]["json_schema"]["strict"] is False
 
 
@@ -211,8 +249,7 @@ class Tokens(BaseCallbackHandler):
 def test_stream_calls_on_llm_new_token_once_per_chunk() -> None:
     fake = FakeAzure(lambda r: FakeAzure.stream(stream_chunks(["Hel", "lo"])))
     handler = Tokens()
-    chunks = list(AzureChatOpenAI(**model_kwargs(fake)).stream("hi",
-                                                                config={"callbacks": [handler]}))
+    chunks = list(AzureChatOpenAI(**model_kwargs(fake)).stream("hi", config={"callbacks": [handler]}))
     assert "".join(c.content for c in chunks) == "Hello"  # type: ignore[misc]
     assert [t for t in handler.tokens if t] == ["Hel", "lo"]
 
@@ -220,8 +257,7 @@ def test_stream_calls_on_llm_new_token_once_per_chunk() -> None:
 def test_streaming_true_invoke_uses_sse_and_callbacks() -> None:
     fake = FakeAzure(lambda r: FakeAzure.stream(stream_chunks(["a", "b"])))
     handler = Tokens()
-    msg = AzureChatOpenAI(**model_kwargs(fake, streaming=True)).invoke(
-        "hi", config={"callbacks": [handler]})
+    msg = AzureChatOpenAI(**model_kwargs(fake, streaming=True)).invoke("hi", config={"callbacks": [handler]})
     assert fake.body["stream"] is True
     assert msg.content == "ab"
     assert msg.usage_metadata is not None and msg.usage_metadata["output_tokens"] == 2
@@ -277,13 +313,23 @@ def test_per_call_kwargs_reach_the_body() -> None:
     m.invoke("x", logprobs=True, top_logprobs=2, stop=["\n"], extra_body={"data_sources": []})
     body = fake.body
     assert (body["logprobs"], body["top_logprobs"], body["stop"], body["seed"], body["user"]) == (
-        True, 2, ["\n"], 3, "u1")
+        True,
+        2,
+        ["\n"],
+        3,
+        "u1",
+    )
     assert body["data_sources"] == []
 
 
 def test_rate_limit_error_is_typed_and_not_retried_past_max_wait() -> None:
-    body = {"error": {"code": "429", "message": "Requests to the ChatCompletions_Create Operation "
-                      "have exceeded token rate limit. Please retry after 86400 seconds."}}
+    body = {
+        "error": {
+            "code": "429",
+            "message": "Requests to the ChatCompletions_Create Operation "
+            "have exceeded token rate limit. Please retry after 86400 seconds.",
+        }
+    }
     fake = FakeAzure(lambda r: FakeAzure.json(body, status=429, headers={"retry-after": "86400"}))
     m = AzureChatOpenAI(**model_kwargs(fake, max_retries=3))
     with pytest.raises(RateLimitError) as info:
@@ -293,8 +339,7 @@ def test_rate_limit_error_is_typed_and_not_retried_past_max_wait() -> None:
 
 
 def test_responses_only_kwargs_are_refused_per_call() -> None:
-    m = AzureChatOpenAI(azure_deployment="gpt-4o", azure_endpoint="https://r.openai.azure.com",
-                        api_key="k")
+    m = AzureChatOpenAI(azure_deployment="gpt-4o", azure_endpoint="https://r.openai.azure.com", api_key="k")
     with pytest.raises(ConfigurationError, match="Responses API"):
         m.invoke("x", previous_response_id="resp_1")
 
@@ -303,29 +348,35 @@ def test_responses_only_kwargs_are_refused_per_call() -> None:
 
 
 def test_dumpd_has_no_secrets_and_round_trips(monkeypatch: pytest.MonkeyPatch) -> None:
-    m = AzureChatOpenAI(azure_endpoint="https://r.openai.azure.com", api_key="sekrit-1",
-                        azure_ad_token="sekrit-2", client_secret="sekrit-3",
-                        azure_deployment="gpt-4o", temperature=0.2)
+    m = AzureChatOpenAI(
+        azure_endpoint="https://r.openai.azure.com",
+        api_key="sekrit-1",
+        azure_ad_token="sekrit-2",
+        client_secret="sekrit-3",
+        azure_deployment="gpt-4o",
+        temperature=0.2,
+    )
     text = dumps(m)
     assert "sekrit" not in text
     data = dumpd(m)
     assert data["id"] == ["langchain_azoai", "chat_models", "AzureChatOpenAI"]
-    assert data["kwargs"]["openai_api_key"] == {"lc": 1, "type": "secret",
-                                                "id": ["AZURE_OPENAI_API_KEY"]}
+    assert data["kwargs"]["openai_api_key"] == {"lc": 1, "type": "secret", "id": ["AZURE_OPENAI_API_KEY"]}
     monkeypatch.setenv("AZURE_OPENAI_API_KEY", "sekrit-1")
     monkeypatch.setenv("AZURE_OPENAI_AD_TOKEN", "sekrit-2")
     monkeypatch.setenv("AZURE_CLIENT_SECRET", "sekrit-3")
-    back = load(data, valid_namespaces=["langchain_azoai"], allowed_objects=[AzureChatOpenAI],
-                secrets_from_env=True)
+    back = load(data, valid_namespaces=["langchain_azoai"], allowed_objects=[AzureChatOpenAI], secrets_from_env=True)
     assert isinstance(back, AzureChatOpenAI)
     assert back.model_dump() == m.model_dump()
 
 
 def test_dumpd_masks_credential_headers_and_query() -> None:
-    m = AzureChatOpenAI(azure_endpoint="https://r.openai.azure.com", api_key="k",
-                        azure_deployment="gpt-4o",
-                        default_headers={"Ocp-Apim-Subscription-Key": "apim-secret-9", "X-Team": "rag"},
-                        default_query={"sig": "sas-secret-9", "tier": "gold"})
+    m = AzureChatOpenAI(
+        azure_endpoint="https://r.openai.azure.com",
+        api_key="k",
+        azure_deployment="gpt-4o",
+        default_headers={"Ocp-Apim-Subscription-Key": "apim-secret-9", "X-Team": "rag"},
+        default_query={"sig": "sas-secret-9", "tier": "gold"},
+    )
     assert "secret-9" not in dumps(m)
     kwargs = dumpd(m)["kwargs"]
     assert kwargs["default_headers"] == {"Ocp-Apim-Subscription-Key": "**********", "X-Team": "rag"}
@@ -340,7 +391,11 @@ def test_identifying_params_and_llm_type() -> None:
     assert m._identifying_params["model_name"] == "gpt-4o"
     ls = m._get_ls_params(stop=["x"])
     assert (ls["ls_provider"], ls["ls_model_name"], ls["ls_model_type"], ls["ls_stop"]) == (
-        "azure", "gpt-4o", "chat", ["x"])
+        "azure",
+        "gpt-4o",
+        "chat",
+        ["x"],
+    )
 
 
 _ = HumanMessage
@@ -379,9 +434,15 @@ def test_include_response_headers() -> None:
 
 
 def test_transport_settings_reach_the_core() -> None:
-    m = AzureChatOpenAI(azure_endpoint="https://r.openai.azure.com", api_key="k",
-                        azure_deployment="d", timeout=7, max_retries=5, deadline=30,
-                        max_retry_wait=2.5)
+    m = AzureChatOpenAI(
+        azure_endpoint="https://r.openai.azure.com",
+        api_key="k",
+        azure_deployment="d",
+        timeout=7,
+        max_retries=5,
+        deadline=30,
+        max_retry_wait=2.5,
+    )
     opts = m._client().options
     assert (opts.timeout, opts.max_retries, opts.deadline, opts.max_retry_wait) == (7, 5, 30, 2.5)
 

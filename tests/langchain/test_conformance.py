@@ -22,8 +22,12 @@ from shared_core.wire.sse import SSEDecoder
 pytestmark = pytest.mark.conformance
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-REPOS = ("crewAIInc__crewAI", "elastic__elastic-otel-python-instrumentations",
-         "Mirascope__mirascope", "pydantic__pydantic-ai")
+REPOS = (
+    "crewAIInc__crewAI",
+    "elastic__elastic-otel-python-instrumentations",
+    "Mirascope__mirascope",
+    "pydantic__pydantic-ai",
+)
 
 
 def _interactions(root: Path) -> list[tuple[str, dict[str, Any], bytes, dict[str, Any]]]:
@@ -67,12 +71,15 @@ def interactions(recordings_dir: Path) -> list[tuple[str, dict[str, Any], bytes,
 def _model(body: bytes) -> AzureChatOpenAI:
     def handler(request: httpx.Request) -> httpx.Response:
         ctype = "text/event-stream" if body.lstrip().startswith(b"data:") else "application/json"
-        return httpx.Response(200, content=body, headers={"content-type": ctype,
-                                                          "x-ms-region": "East US"})
+        return httpx.Response(200, content=body, headers={"content-type": ctype, "x-ms-region": "East US"})
 
-    return AzureChatOpenAI(azure_endpoint="https://rec.openai.azure.com", api_key="k",
-                           azure_deployment="d", max_retries=0,
-                           http_client=httpx.Client(transport=httpx.MockTransport(handler)))
+    return AzureChatOpenAI(
+        azure_endpoint="https://rec.openai.azure.com",
+        api_key="k",
+        azure_deployment="d",
+        max_retries=0,
+        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
+    )
 
 
 def _events(raw: bytes) -> list[dict[str, Any]]:
@@ -81,10 +88,9 @@ def _events(raw: bytes) -> list[dict[str, Any]]:
     return [json.loads(e.data) for e in events if e.data.strip() and e.data != "[DONE]"]
 
 
-def test_every_recorded_chat_completion_converts(
-        interactions: list[tuple[str, dict[str, Any], bytes, dict]]) -> None:
+def test_every_recorded_chat_completion_converts(interactions: list[tuple[str, dict[str, Any], bytes, dict]]) -> None:
     checked_stream = checked_json = 0
-    for name, sent, raw, _ in interactions:
+    for name, _sent, raw, _ in interactions:
         model = _model(raw)
         if raw.lstrip().startswith(b"data:"):
             events = _events(raw)
@@ -92,8 +98,9 @@ def test_every_recorded_chat_completion_converts(
             total = chunks[0]
             for c in chunks[1:]:
                 total = total + c
-            expected = "".join((e["choices"][0].get("delta") or {}).get("content") or ""
-                               for e in events if e.get("choices"))
+            expected = "".join(
+                (e["choices"][0].get("delta") or {}).get("content") or "" for e in events if e.get("choices")
+            )
             assert total.content == expected, name
             assert sum(1 for c in chunks if c.usage_metadata) <= 1, name
             models = {e.get("model") for e in events if e.get("model")}
@@ -101,14 +108,20 @@ def test_every_recorded_chat_completion_converts(
                 assert total.response_metadata["model_name"] in models, name
             if any(e.get("prompt_filter_results") for e in events):
                 assert total.response_metadata["prompt_filter_results"], name
-            finishes = [e["choices"][0].get("finish_reason") for e in events
-                        if e.get("choices") and e["choices"][0].get("finish_reason")]
+            finishes = [
+                e["choices"][0].get("finish_reason")
+                for e in events
+                if e.get("choices") and e["choices"][0].get("finish_reason")
+            ]
             if finishes:
                 assert total.response_metadata["finish_reason"] == finishes[-1], name
-            calls = {(tc.get("index"), (tc.get("function") or {}).get("name"))
-                     for e in events if e.get("choices")
-                     for tc in (e["choices"][0].get("delta") or {}).get("tool_calls") or []
-                     if (tc.get("function") or {}).get("name")}
+            calls = {
+                (tc.get("index"), (tc.get("function") or {}).get("name"))
+                for e in events
+                if e.get("choices")
+                for tc in (e["choices"][0].get("delta") or {}).get("tool_calls") or []
+                if (tc.get("function") or {}).get("name")
+            }
             assert len(total.tool_calls) + len(total.invalid_tool_calls) == len(calls), name
             checked_stream += 1
         else:
@@ -124,7 +137,6 @@ def test_every_recorded_chat_completion_converts(
                 assert msg.usage_metadata is not None
                 assert msg.usage_metadata["input_tokens"] == data["usage"]["prompt_tokens"], name
             if "content_filter_results" in choice:
-                assert msg.response_metadata["content_filter_results"] == (
-                    choice["content_filter_results"]), name
+                assert msg.response_metadata["content_filter_results"] == (choice["content_filter_results"]), name
             checked_json += 1
     assert checked_stream >= 5 and checked_json >= 20, (checked_stream, checked_json)

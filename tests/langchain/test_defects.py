@@ -76,15 +76,15 @@ def test_b2_model_version_not_appended_twice() -> None:
 
 def test_b3_reasoning_model_drops_temperature_and_maps_system_role() -> None:
     fake = FakeAzure()
-    m = AzureChatOpenAI(**model_kwargs(fake, model="o3-mini", azure_deployment="o3-mini",
-                                       temperature=0.5, top_p=0.9))
+    m = AzureChatOpenAI(**model_kwargs(fake, model="o3-mini", azure_deployment="o3-mini", temperature=0.5, top_p=0.9))
     m.invoke([SystemMessage("be terse"), HumanMessage("hi")])
     body = fake.body
     assert "temperature" not in body and "top_p" not in body
     assert body["messages"][0] == {"role": "developer", "content": "be terse"}
     fake2 = FakeAzure()
     AzureChatOpenAI(**model_kwargs(fake2, model="gpt-4o", temperature=0.5)).invoke(
-        [SystemMessage("be terse"), HumanMessage("hi")])
+        [SystemMessage("be terse"), HumanMessage("hi")]
+    )
     assert fake2.body["temperature"] == 0.5
     assert fake2.body["messages"][0]["role"] == "system"
 
@@ -99,23 +99,28 @@ def test_b4_user_http_client_keeps_streaming_usage() -> None:
     assert fake.body["stream_options"] == {"include_usage": True}
     with_usage = [c for c in chunks if c.usage_metadata]
     assert len(with_usage) == 1
-    assert with_usage[0].usage_metadata == {"input_tokens": 5, "output_tokens": 2,
-                                            "total_tokens": 7}
+    assert with_usage[0].usage_metadata == {"input_tokens": 5, "output_tokens": 2, "total_tokens": 7}
 
 
 # B5 ---------------------------------------------------------------------------------------
 
 
 def test_b5_openai_proxy_is_applied_to_our_client() -> None:
-    m = AzureChatOpenAI(azure_endpoint="https://res.openai.azure.com", api_key="k",
-                        azure_deployment="gpt-4o", openai_proxy="http://proxy.local:3128")
+    m = AzureChatOpenAI(
+        azure_endpoint="https://res.openai.azure.com",
+        api_key="k",
+        azure_deployment="gpt-4o",
+        openai_proxy="http://proxy.local:3128",
+    )
     core = m._client()
     assert core.options.proxy == "http://proxy.local:3128"
     http = core._client()
     mounts = {str(k.pattern): v for k, v in http._mounts.items() if v is not None}
     assert mounts, "proxy not mounted on the httpx client"
-    proxies = {(t._pool._proxy_url.host, t._pool._proxy_url.port)  # type: ignore[attr-defined]
-               for t in mounts.values()}
+    proxies = {
+        (t._pool._proxy_url.host, t._pool._proxy_url.port)  # type: ignore[attr-defined]
+        for t in mounts.values()
+    }
     assert proxies == {(b"proxy.local", 3128)}
     core.close()
 
@@ -159,8 +164,8 @@ def test_b7_v1_api_url_and_body_model() -> None:
     fake2 = FakeAzure()
     AzureChatOpenAI(**model_kwargs(fake2, azure_deployment="my-4o")).invoke("x")
     assert str(fake2.last.url) == (
-        "https://res.openai.azure.com/openai/deployments/my-4o/chat/completions"
-        "?api-version=2024-10-21")
+        "https://res.openai.azure.com/openai/deployments/my-4o/chat/completions?api-version=2024-10-21"
+    )
 
 
 # B8 ---------------------------------------------------------------------------------------
@@ -168,8 +173,9 @@ def test_b7_v1_api_url_and_body_model() -> None:
 
 def test_b8_streaming_keeps_filter_results_and_same_policy_as_invoke() -> None:
     filtered = {**CFR, "violence": {"filtered": True, "severity": "high"}}
-    fake = FakeAzure(lambda r: FakeAzure.stream(
-        stream_chunks(["Once", " upon"], finish="content_filter", cfr=filtered)))
+    fake = FakeAzure(
+        lambda r: FakeAzure.stream(stream_chunks(["Once", " upon"], finish="content_filter", cfr=filtered))
+    )
     m = AzureChatOpenAI(**model_kwargs(fake))
     chunks = list(m.stream("tell me"))
     total = chunks[0]
@@ -180,8 +186,7 @@ def test_b8_streaming_keeps_filter_results_and_same_policy_as_invoke() -> None:
     assert rm["finish_reason"] == "content_filter"
     assert rm["content_filter_results"]["violence"] == {"filtered": True, "severity": "high"}
     assert rm["prompt_filter_results"][0]["content_filter_results"] == CFR
-    fake_invoke = FakeAzure(lambda r: FakeAzure.json(
-        chat_body("Once upon", finish="content_filter", cfr=filtered)))
+    fake_invoke = FakeAzure(lambda r: FakeAzure.json(chat_body("Once upon", finish="content_filter", cfr=filtered)))
     msg = AzureChatOpenAI(**model_kwargs(fake_invoke)).invoke("tell me")
     assert msg.content == "Once upon"
     assert msg.response_metadata["finish_reason"] == "content_filter"
@@ -192,8 +197,9 @@ def test_b8_streaming_keeps_filter_results_and_same_policy_as_invoke() -> None:
 
 
 def _real_filter_body(recordings_dir: Path) -> dict[str, Any]:
-    path = (recordings_dir / "Azure__azure-sdk-for-go" /
-            "sdk__ai__azopenai__testdata__content_filter_response_error.json")
+    path = (
+        recordings_dir / "Azure__azure-sdk-for-go" / "sdk__ai__azopenai__testdata__content_filter_response_error.json"
+    )
     return json.loads(path.read_text())
 
 
@@ -231,17 +237,27 @@ def _embedding_response(request: httpx.Request) -> httpx.Response:
     import struct
 
     inputs = json.loads(request.content)["input"]
-    data = [{"object": "embedding", "index": i,
-             "embedding": base64.b64encode(struct.pack("<3f", float(len(t)), 1.0, 0.5)).decode()}
-            for i, t in enumerate(inputs)]
-    return FakeAzure.json({"object": "list", "data": data, "model": "text-embedding-3-small",
-                           "usage": {"prompt_tokens": 3, "total_tokens": 3}})
+    data = [
+        {
+            "object": "embedding",
+            "index": i,
+            "embedding": base64.b64encode(struct.pack("<3f", float(len(t)), 1.0, 0.5)).decode(),
+        }
+        for i, t in enumerate(inputs)
+    ]
+    return FakeAzure.json(
+        {
+            "object": "list",
+            "data": data,
+            "model": "text-embedding-3-small",
+            "usage": {"prompt_tokens": 3, "total_tokens": 3},
+        }
+    )
 
 
 def test_b11_embeddings_modern_version_model_follows_deployment_base64() -> None:
     fake = FakeAzure(_embedding_response)
-    e = AzureOpenAIEmbeddings(**model_kwargs(fake, azure_deployment="text-embedding-3-small",
-                                             api_version=None))
+    e = AzureOpenAIEmbeddings(**model_kwargs(fake, azure_deployment="text-embedding-3-small", api_version=None))
     vecs = e.embed_documents(["a", "bbb"])
     assert vecs == [[1.0, 1.0, 0.5], [3.0, 1.0, 0.5]]
     assert "api-version=2023-05-15" not in str(fake.last.url)
@@ -271,9 +287,14 @@ async def test_b11_async_embedding_batches_run_concurrently() -> None:
         return _embedding_response(request)
 
     e = AzureOpenAIEmbeddings(
-        azure_endpoint="https://res.openai.azure.com", api_key="k", max_retries=0,
-        azure_deployment="text-embedding-3-small", chunk_size=2, max_concurrency=3,
-        http_async_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)))
+        azure_endpoint="https://res.openai.azure.com",
+        api_key="k",
+        max_retries=0,
+        azure_deployment="text-embedding-3-small",
+        chunk_size=2,
+        max_concurrency=3,
+        http_async_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
+    )
     texts = [f"t{'x' * i}" for i in range(6)]
     vecs = await e.aembed_documents(texts)
     assert len(requests) == 3 and peak >= 2
@@ -292,8 +313,7 @@ def test_b12_import_and_construction_pull_in_no_sdk() -> None:
         "bad = [n for n in ('openai', 'tiktoken', 'requests', 'azure.identity') "
         "if n in sys.modules and n not in before]; print(bad)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, timeout=60)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "[]"
     m = AzureChatOpenAI(azure_endpoint="https://r.openai.azure.com", api_key="k")
     assert m._core is None
@@ -305,9 +325,17 @@ def test_b12_import_and_construction_pull_in_no_sdk() -> None:
 
 
 def test_b13_parallel_tool_calls_follow_the_model_profile() -> None:
-    fake = FakeAzure(lambda r: FakeAzure.json(chat_body(None, finish="tool_calls", tool_calls=[
-        {"id": "c1", "type": "function", "function": {"name": "Answer",
-                                                      "arguments": '{"text": "x"}'}}])))
+    fake = FakeAzure(
+        lambda r: FakeAzure.json(
+            chat_body(
+                None,
+                finish="tool_calls",
+                tool_calls=[
+                    {"id": "c1", "type": "function", "function": {"name": "Answer", "arguments": '{"text": "x"}'}}
+                ],
+            )
+        )
+    )
     m = AzureChatOpenAI(**model_kwargs(fake, model="gpt-4o-mini"))
     m.with_structured_output(Answer, method="function_calling").invoke("q")
     assert fake.body["parallel_tool_calls"] is False  # not only for model == "gpt-4o"
@@ -320,12 +348,19 @@ def test_b13_parallel_tool_calls_follow_the_model_profile() -> None:
 
 
 def test_b14_json_schema_on_old_api_version_is_explained() -> None:
-    body = {"error": {"code": "BadRequest", "message": "response_format value as json_schema "
-                      "is enabled only for api versions 2024-08-01-preview and later"}}
+    body = {
+        "error": {
+            "code": "BadRequest",
+            "message": "response_format value as json_schema "
+            "is enabled only for api versions 2024-08-01-preview and later",
+        }
+    }
     fake = FakeAzure(lambda r: FakeAzure.json(body, status=400))
     m = AzureChatOpenAI(**model_kwargs(fake, api_version="2024-06-01"))
-    with pytest.raises(UnsupportedAPIVersionError) as info, \
-            pytest.warns(UserWarning, match="does not support json_schema structured outputs"):
+    with (
+        pytest.raises(UnsupportedAPIVersionError) as info,
+        pytest.warns(UserWarning, match="does not support json_schema structured outputs"),
+    ):
         m.with_structured_output(Answer).invoke("q")
     assert info.value.needed is not None and info.value.needed >= "2024-08-01"
     assert "api_version" in str(info.value) or "api-version" in str(info.value)

@@ -25,10 +25,13 @@ KEY = "azoai-emulator-key"
 def dropin_emulator() -> Iterator[Any]:
     from shared_core.emulator.server import start_in_thread
 
-    deployments = {d.name: d for d in (
-        make_deployment("your-deployment", "gpt-4o"),
-        make_deployment("text-embedding-3-large"),
-    )}
+    deployments = {
+        d.name: d
+        for d in (
+            make_deployment("your-deployment", "gpt-4o"),
+            make_deployment("text-embedding-3-large"),
+        )
+    }
     handle = start_in_thread(deployments=deployments)
     try:
         yield handle
@@ -37,8 +40,7 @@ def dropin_emulator() -> Iterator[Any]:
 
 
 @pytest.fixture(params=["langchain_azoai", "langchain_openai"])
-def lib(request: pytest.FixtureRequest, dropin_emulator: Any,
-        monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+def lib(request: pytest.FixtureRequest, dropin_emulator: Any, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     # the docstrings' setup: export AZURE_OPENAI_API_KEY / AZURE_OPENAI_ENDPOINT (+ version)
     monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
     monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", f"http://127.0.0.1:{dropin_emulator.port}")
@@ -68,7 +70,8 @@ def test_invoke(lib: ModuleType) -> None:
     msg = _model(lib).invoke(MESSAGES)
     assert isinstance(msg.content, str) and msg.content
     assert msg.usage_metadata["total_tokens"] == (
-        msg.usage_metadata["input_tokens"] + msg.usage_metadata["output_tokens"])
+        msg.usage_metadata["input_tokens"] + msg.usage_metadata["output_tokens"]
+    )
     rm = msg.response_metadata
     assert rm["finish_reason"] == "stop"
     assert rm["model_name"].startswith("gpt-4o")
@@ -110,17 +113,19 @@ def _tool_example(lib: ModuleType, question: str) -> Any:
     return model_with_tools.invoke(question)
 
 
-@pytest.mark.parametrize("question", [
-    "Which city is hotter today and which is bigger: LA or NY?",  # the docstring's
-    "What is the weather and the population in Los Angeles, CA?",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which city is hotter today and which is bigger: LA or NY?",  # the docstring's
+        "What is the weather and the population in Los Angeles, CA?",
+    ],
+)
 def test_tool_calling_same_answer_as_anchor(lib: ModuleType, question: str) -> None:
     import langchain_openai
 
     ai_msg = _tool_example(lib, question)
     control = _tool_example(langchain_openai, question)
-    assert [(t["name"], t["args"]) for t in ai_msg.tool_calls] == [
-        (t["name"], t["args"]) for t in control.tool_calls]
+    assert [(t["name"], t["args"]) for t in ai_msg.tool_calls] == [(t["name"], t["args"]) for t in control.tool_calls]
     assert ai_msg.content == control.content
     if "weather" in question:
         assert {t["name"] for t in ai_msg.tool_calls} == {"GetWeather", "GetPopulation"}
@@ -152,9 +157,7 @@ def test_structured_output(lib: ModuleType) -> None:
 
 def test_json_mode(lib: ModuleType) -> None:
     json_model = _model(lib).bind(response_format={"type": "json_object"})
-    ai_msg = json_model.invoke(
-        "Return a JSON object with key 'random_ints' and a value of 10 random ints in [0-99]"
-    )
+    ai_msg = json_model.invoke("Return a JSON object with key 'random_ints' and a value of 10 random ints in [0-99]")
     import json
 
     assert isinstance(json.loads(ai_msg.content), dict)
@@ -187,8 +190,10 @@ def test_token_usage_and_logprobs(lib: ModuleType) -> None:
 
 def _embeddings(lib: ModuleType) -> Any:
     if lib.__name__ == "langchain_openai":
-        pytest.skip("langchain-openai's embeddings download a tiktoken file from the internet "
-                    "on first use (issue #24248); tests stay offline")
+        pytest.skip(
+            "langchain-openai's embeddings download a tiktoken file from the internet "
+            "on first use (issue #24248); tests stay offline"
+        )
     return lib.AzureOpenAIEmbeddings(model="text-embedding-3-large")
 
 

@@ -32,38 +32,38 @@ def endpoint(emulator: Any) -> str:
 
 @pytest.fixture()
 def llm(endpoint: str) -> AzureChatOpenAI:
-    return AzureChatOpenAI(azure_endpoint=endpoint, api_key=KEY, azure_deployment="gpt-4o",
-                           api_version="2024-10-21", temperature=0)
+    return AzureChatOpenAI(
+        azure_endpoint=endpoint, api_key=KEY, azure_deployment="gpt-4o", api_version="2024-10-21", temperature=0
+    )
 
 
 @pytest.fixture()
 def embeddings(endpoint: str) -> AzureOpenAIEmbeddings:
-    return AzureOpenAIEmbeddings(azure_endpoint=endpoint, api_key=KEY,
-                                 azure_deployment="text-embedding-3-small")
+    return AzureOpenAIEmbeddings(azure_endpoint=endpoint, api_key=KEY, azure_deployment="text-embedding-3-small")
 
 
 def _rag(llm: AzureChatOpenAI, embeddings: AzureOpenAIEmbeddings) -> Any:
     store = InMemoryVectorStore.from_texts(DOCS, embeddings)
     retriever = store.as_retriever(search_kwargs={"k": 1})
-    prompt = ChatPromptTemplate.from_messages([
-        ("system", "Answer from the context only.\n\nContext:\n{context}"),
-        ("human", "{question}"),
-    ])
+    prompt = ChatPromptTemplate.from_messages(
+        [
+            ("system", "Answer from the context only.\n\nContext:\n{context}"),
+            ("human", "{question}"),
+        ]
+    )
 
     def join(docs: list[Document]) -> str:
         return "\n".join(d.page_content for d in docs)
 
     return (
-        {"context": retriever | join, "question": RunnablePassthrough()}
-        | prompt | llm | StrOutputParser()
+        {"context": retriever | join, "question": RunnablePassthrough()} | prompt | llm | StrOutputParser()
     ), retriever
 
 
 QUESTION = "How high is Mount Fuji in Japan?"
 
 
-def test_rag_chain_sync_invoke_and_stream(llm: AzureChatOpenAI,
-                                          embeddings: AzureOpenAIEmbeddings) -> None:
+def test_rag_chain_sync_invoke_and_stream(llm: AzureChatOpenAI, embeddings: AzureOpenAIEmbeddings) -> None:
     chain, retriever = _rag(llm, embeddings)
     assert retriever.invoke(QUESTION)[0].page_content == DOCS[1]
     answer = chain.invoke(QUESTION)
@@ -72,8 +72,7 @@ def test_rag_chain_sync_invoke_and_stream(llm: AzureChatOpenAI,
     assert len(streamed) > 1 and "".join(streamed) == answer
 
 
-async def test_rag_chain_async_invoke_and_stream(llm: AzureChatOpenAI,
-                                                 embeddings: AzureOpenAIEmbeddings) -> None:
+async def test_rag_chain_async_invoke_and_stream(llm: AzureChatOpenAI, embeddings: AzureOpenAIEmbeddings) -> None:
     chain, retriever = _rag(llm, embeddings)
     assert (await retriever.ainvoke(QUESTION))[0].page_content == DOCS[1]
     answer = await chain.ainvoke(QUESTION)
@@ -89,8 +88,7 @@ def multiply(a: int, b: int) -> int:
 
 
 def _run_tools(msg: AIMessage) -> list[ToolMessage]:
-    return [ToolMessage(str(multiply.invoke(tc["args"])), tool_call_id=tc["id"] or "")
-            for tc in msg.tool_calls]
+    return [ToolMessage(str(multiply.invoke(tc["args"])), tool_call_id=tc["id"] or "") for tc in msg.tool_calls]
 
 
 def _agent_sync(llm: AzureChatOpenAI, stream: bool) -> tuple[AIMessage, list[BaseMessage]]:
@@ -166,8 +164,7 @@ def test_content_filter_policy_against_emulator(llm: AzureChatOpenAI) -> None:
         list(llm.stream("emulator-block-violence please"))
 
 
-def test_pickled_model_keeps_working(llm: AzureChatOpenAI,
-                                     embeddings: AzureOpenAIEmbeddings) -> None:
+def test_pickled_model_keeps_working(llm: AzureChatOpenAI, embeddings: AzureOpenAIEmbeddings) -> None:
     import pickle
 
     first = llm.invoke("hello there")

@@ -19,31 +19,43 @@ def _surface(cls: type) -> dict[str, str | None]:
 
 @pytest.mark.parametrize(
     ("ours", "anchor"),
-    [(AzureChatOpenAI, langchain_openai.AzureChatOpenAI),
-     (AzureOpenAIEmbeddings, langchain_openai.AzureOpenAIEmbeddings),
-     (AzureOpenAI, langchain_openai.AzureOpenAI)],
+    [
+        (AzureChatOpenAI, langchain_openai.AzureChatOpenAI),
+        (AzureOpenAIEmbeddings, langchain_openai.AzureOpenAIEmbeddings),
+        (AzureOpenAI, langchain_openai.AzureOpenAI),
+    ],
 )
 def test_every_anchor_field_and_alias_exists(ours: type, anchor: type) -> None:
     mine, theirs = _surface(ours), _surface(anchor)
     missing = sorted(n for n in theirs if n not in mine and n not in _NOT_OURS)
     assert missing == []
-    wrong_alias = sorted(n for n, a in theirs.items()
-                         if n in mine and a is not None and mine[n] != a)
+    wrong_alias = sorted(n for n, a in theirs.items() if n in mine and a is not None and mine[n] != a)
     assert wrong_alias == []
 
 
 def test_aliases_populate_by_name_and_alias() -> None:
-    m = AzureChatOpenAI(azure_deployment="d", api_version="2024-10-21",
-                        api_key="sekrit-key-123", model="gpt-4o", timeout=5, max_completion_tokens=7,
-                        stop_sequences=["x"], azure_endpoint="https://r.openai.azure.com")
-    assert (m.deployment_name, m.openai_api_version, m.model_name, m.request_timeout,
-            m.max_tokens, m.stop) == ("d", "2024-10-21", "gpt-4o", 5, 7, ["x"])
+    m = AzureChatOpenAI(
+        azure_deployment="d",
+        api_version="2024-10-21",
+        api_key="sekrit-key-123",
+        model="gpt-4o",
+        timeout=5,
+        max_completion_tokens=7,
+        stop_sequences=["x"],
+        azure_endpoint="https://r.openai.azure.com",
+    )
+    assert (m.deployment_name, m.openai_api_version, m.model_name, m.request_timeout, m.max_tokens, m.stop) == (
+        "d",
+        "2024-10-21",
+        "gpt-4o",
+        5,
+        7,
+        ["x"],
+    )
     assert isinstance(m.openai_api_key, SecretStr)
     assert "sekrit" not in repr(m)
-    m2 = AzureChatOpenAI(deployment_name="d", openai_api_version="v1", model_name="o3-mini",
-                         max_tokens=9)
-    assert (m2.deployment_name, m2.openai_api_version, m2.model_name, m2.max_tokens) == (
-        "d", "v1", "o3-mini", 9)
+    m2 = AzureChatOpenAI(deployment_name="d", openai_api_version="v1", model_name="o3-mini", max_tokens=9)
+    assert (m2.deployment_name, m2.openai_api_version, m2.model_name, m2.max_tokens) == ("d", "v1", "o3-mini", 9)
 
 
 def test_env_vars(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -70,10 +82,21 @@ def test_unknown_kwargs_go_to_model_kwargs_with_warning() -> None:
 
 def test_defaults_match_anchor() -> None:
     m = AzureChatOpenAI()
-    a = langchain_openai.AzureChatOpenAI(api_version="2024-10-21", api_key="k",
-                                         azure_endpoint="https://r.openai.azure.com")
-    for name in ("model_name", "temperature", "streaming", "n", "max_tokens", "model_version",
-                 "openai_api_type", "include_response_headers", "stop", "logprobs"):
+    a = langchain_openai.AzureChatOpenAI(
+        api_version="2024-10-21", api_key="k", azure_endpoint="https://r.openai.azure.com"
+    )
+    for name in (
+        "model_name",
+        "temperature",
+        "streaming",
+        "n",
+        "max_tokens",
+        "model_version",
+        "openai_api_type",
+        "include_response_headers",
+        "stop",
+        "logprobs",
+    ):
         assert getattr(m, name) == getattr(a, name), name
     e = AzureOpenAIEmbeddings()
     assert (e.chunk_size, e.embedding_ctx_length, e.dimensions) == (2048, 8191, None)
@@ -83,15 +106,16 @@ def test_defaults_match_anchor() -> None:
 
 @pytest.mark.parametrize(
     ("kwargs", "setting", "fix"),
-    [({"use_responses_api": True}, "use_responses_api", "Remove use_responses_api"),
-     ({"output_version": "responses/v1"}, "output_version", "use 'v0' or 'v1'"),
-     ({"n": 0}, "n", "at least 1"),
-     ({"n": 2, "streaming": True}, "n", "set n=1 or streaming=False"),
-     ({"reasoning": {"effort": "low", "summary": "auto"}}, "reasoning", "reasoning_effort="),
-     ({"truncation": "auto"}, "truncation", "remove it")],
+    [
+        ({"use_responses_api": True}, "use_responses_api", "Remove use_responses_api"),
+        ({"output_version": "responses/v1"}, "output_version", "use 'v0' or 'v1'"),
+        ({"n": 0}, "n", "at least 1"),
+        ({"n": 2, "streaming": True}, "n", "set n=1 or streaming=False"),
+        ({"reasoning": {"effort": "low", "summary": "auto"}}, "reasoning", "reasoning_effort="),
+        ({"truncation": "auto"}, "truncation", "remove it"),
+    ],
 )
-def test_refused_settings_raise_configuration_error(kwargs: dict, setting: str,
-                                                    fix: str) -> None:
+def test_refused_settings_raise_configuration_error(kwargs: dict, setting: str, fix: str) -> None:
     with pytest.raises(Exception) as info:
         AzureChatOpenAI(**kwargs)
     err = info.value
@@ -107,8 +131,7 @@ def test_reasoning_effort_from_reasoning_dict_is_accepted() -> None:
 
 
 def test_construction_creates_no_client() -> None:
-    m = AzureChatOpenAI(azure_endpoint="https://r.openai.azure.com", api_key="k",
-                        azure_deployment="d")
+    m = AzureChatOpenAI(azure_endpoint="https://r.openai.azure.com", api_key="k", azure_deployment="d")
     assert m._core is None  # the core client is created on first call, not here
 
 

@@ -19,9 +19,13 @@ KEY = "azoai-emulator-key"
 
 @pytest.fixture()
 def llm(emulator: Any) -> AzureOpenAI:
-    return AzureOpenAI(azure_endpoint=f"http://127.0.0.1:{emulator.port}", api_key=KEY,
-                       azure_deployment="gpt-35-turbo-instruct", api_version="2024-10-21",
-                       max_tokens=20)
+    return AzureOpenAI(
+        azure_endpoint=f"http://127.0.0.1:{emulator.port}",
+        api_key=KEY,
+        azure_deployment="gpt-35-turbo-instruct",
+        api_version="2024-10-21",
+        max_tokens=20,
+    )
 
 
 class Tokens(BaseCallbackHandler):
@@ -41,8 +45,7 @@ def test_llm_invoke_generate_and_usage(llm: AzureOpenAI) -> None:
     assert info["finish_reason"] in ("stop", "length")
     assert "content_filter_results" in info
     usage = (result.llm_output or {})["token_usage"]
-    assert usage["prompt_tokens"] > 0 and usage["total_tokens"] == (
-        usage["prompt_tokens"] + usage["completion_tokens"])
+    assert usage["prompt_tokens"] > 0 and usage["total_tokens"] == (usage["prompt_tokens"] + usage["completion_tokens"])
 
 
 def test_llm_stream_with_callbacks(llm: AzureOpenAI) -> None:
@@ -61,18 +64,28 @@ async def test_llm_async_and_batch(llm: AzureOpenAI) -> None:
 
 
 def test_llm_wire_logprobs_and_stop() -> None:
-    body = {"id": "cmpl-1", "object": "text_completion", "created": 1,
-            "model": "gpt-35-turbo-instruct", "prompt_filter_results": [],
-            "choices": [{"text": " hi", "index": 0, "finish_reason": "stop",
-                         "logprobs": {"tokens": [" hi"], "token_logprobs": [-0.1]},
-                         "content_filter_results": {}}],
-            "usage": {"prompt_tokens": 2, "completion_tokens": 1, "total_tokens": 3}}
+    body = {
+        "id": "cmpl-1",
+        "object": "text_completion",
+        "created": 1,
+        "model": "gpt-35-turbo-instruct",
+        "prompt_filter_results": [],
+        "choices": [
+            {
+                "text": " hi",
+                "index": 0,
+                "finish_reason": "stop",
+                "logprobs": {"tokens": [" hi"], "token_logprobs": [-0.1]},
+                "content_filter_results": {},
+            }
+        ],
+        "usage": {"prompt_tokens": 2, "completion_tokens": 1, "total_tokens": 3},
+    }
     fake = FakeAzure(lambda r: FakeAzure.json(body))
     llm = AzureOpenAI(**model_kwargs(fake, azure_deployment="instruct", logprobs=1))
     result = llm.generate(["x"], stop=["\n"])
     sent = fake.body
-    assert (sent["prompt"], sent["logprobs"], sent["stop"], sent["max_tokens"]) == (
-        "x", 1, ["\n"], 256)
+    assert (sent["prompt"], sent["logprobs"], sent["stop"], sent["max_tokens"]) == ("x", 1, ["\n"], 256)
     assert str(fake.last.url).endswith("/deployments/instruct/completions?api-version=2024-10-21")
     gen = result.generations[0][0]
     assert gen.text == " hi"
@@ -84,17 +97,22 @@ def test_llm_wire_logprobs_and_stop() -> None:
 
 def _vectors(request: httpx.Request) -> httpx.Response:
     payload = json.loads(request.content)
-    data = [{"object": "embedding", "index": i,
-             "embedding": base64.b64encode(struct.pack("<2f", float(len(t)), 2.0)).decode()}
-            for i, t in enumerate(payload["input"])]
-    return FakeAzure.json({"object": "list", "data": data, "model": "m",
-                           "usage": {"prompt_tokens": 1, "total_tokens": 1}})
+    data = [
+        {
+            "object": "embedding",
+            "index": i,
+            "embedding": base64.b64encode(struct.pack("<2f", float(len(t)), 2.0)).decode(),
+        }
+        for i, t in enumerate(payload["input"])
+    ]
+    return FakeAzure.json(
+        {"object": "list", "data": data, "model": "m", "usage": {"prompt_tokens": 1, "total_tokens": 1}}
+    )
 
 
 def test_embeddings_batches_by_chunk_size_in_order() -> None:
     fake = FakeAzure(_vectors)
-    e = AzureOpenAIEmbeddings(**model_kwargs(fake, azure_deployment="emb", chunk_size=3,
-                                             dimensions=2))
+    e = AzureOpenAIEmbeddings(**model_kwargs(fake, azure_deployment="emb", chunk_size=3, dimensions=2))
     texts = ["a" * (i + 1) for i in range(7)]
     vecs = e.embed_documents(texts)
     assert [v[0] for v in vecs] == [float(len(t)) for t in texts]
@@ -109,14 +127,16 @@ def test_embeddings_batches_by_chunk_size_in_order() -> None:
 
 def test_embeddings_call_the_deployment_not_the_model() -> None:
     fake = FakeAzure(_vectors)
-    e = AzureOpenAIEmbeddings(**model_kwargs(fake, azure_deployment="my-emb",
-                                             model="text-embedding-3-small", dimensions=2))
+    e = AzureOpenAIEmbeddings(
+        **model_kwargs(fake, azure_deployment="my-emb", model="text-embedding-3-small", dimensions=2)
+    )
     e.embed_documents(["a", "bb"])
     assert fake.last.url.path == "/openai/deployments/my-emb/embeddings"
     # without a deployment the model name stands in for it, as upstream
     fake2 = FakeAzure(_vectors)
-    e2 = AzureOpenAIEmbeddings(**model_kwargs(fake2, azure_deployment=None,
-                                              model="text-embedding-3-small", dimensions=2))
+    e2 = AzureOpenAIEmbeddings(
+        **model_kwargs(fake2, azure_deployment=None, model="text-embedding-3-small", dimensions=2)
+    )
     e2.embed_query("a")
     assert fake2.last.url.path == "/openai/deployments/text-embedding-3-small/embeddings"
 
@@ -134,17 +154,22 @@ async def test_async_embeddings_respect_max_concurrency() -> None:
         finally:
             in_flight -= 1
 
-    e = AzureOpenAIEmbeddings(azure_endpoint="https://r.openai.azure.com", api_key="k",
-                              azure_deployment="emb", chunk_size=1, max_concurrency=1,
-                              http_async_client=httpx.AsyncClient(
-                                  transport=httpx.MockTransport(handler)))
+    e = AzureOpenAIEmbeddings(
+        azure_endpoint="https://r.openai.azure.com",
+        api_key="k",
+        azure_deployment="emb",
+        chunk_size=1,
+        max_concurrency=1,
+        http_async_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
+    )
     vecs = await e.aembed_documents(["a", "bb", "ccc"])
     assert [v[0] for v in vecs] == [1.0, 2.0, 3.0]
     assert peak == 1
 
 
-def test_show_progress_bar_writes_progress_to_stderr(capsys: pytest.CaptureFixture[str],
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_show_progress_bar_writes_progress_to_stderr(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import builtins
 
     real_import = builtins.__import__
@@ -156,8 +181,7 @@ def test_show_progress_bar_writes_progress_to_stderr(capsys: pytest.CaptureFixtu
 
     monkeypatch.setattr(builtins, "__import__", no_tqdm)
     fake = FakeAzure(_vectors)
-    e = AzureOpenAIEmbeddings(**model_kwargs(fake, azure_deployment="emb", chunk_size=2,
-                                             show_progress_bar=True))
+    e = AzureOpenAIEmbeddings(**model_kwargs(fake, azure_deployment="emb", chunk_size=2, show_progress_bar=True))
     e.embed_documents(["a", "b", "c"])
     err = capsys.readouterr().err
     assert "Embedding: 3/3 texts (100%)" in err
@@ -165,13 +189,16 @@ def test_show_progress_bar_writes_progress_to_stderr(capsys: pytest.CaptureFixtu
 
 
 def test_embeddings_against_emulator_similarity(emulator: Any) -> None:
-    e = AzureOpenAIEmbeddings(azure_endpoint=f"http://127.0.0.1:{emulator.port}", api_key=KEY,
-                              azure_deployment="text-embedding-3-small", dimensions=256)
-    a, b, c = e.embed_documents(["the cat sat on the mat", "a cat on a mat",
-                                 "quarterly revenue grew"])
+    e = AzureOpenAIEmbeddings(
+        azure_endpoint=f"http://127.0.0.1:{emulator.port}",
+        api_key=KEY,
+        azure_deployment="text-embedding-3-small",
+        dimensions=256,
+    )
+    a, b, c = e.embed_documents(["the cat sat on the mat", "a cat on a mat", "quarterly revenue grew"])
     assert len(a) == 256
 
     def dot(x: list[float], y: list[float]) -> float:
-        return sum(p * q for p, q in zip(x, y))
+        return sum(p * q for p, q in zip(x, y, strict=False))
 
     assert dot(a, b) > dot(a, c)

@@ -15,8 +15,16 @@ from tests.malformed_fakes import CHAT_CASES, EMBED_CASES, ENDPOINT, KEY, STREAM
 
 def _chat(case: Case) -> AzureChatOpenAI:
     http, ahttp, _ = mock(case)
-    return AzureChatOpenAI(azure_endpoint=ENDPOINT, azure_deployment="chat", model="gpt-4o", api_key=KEY,
-                           api_version="2024-10-21", max_retries=0, http_client=http, http_async_client=ahttp)
+    return AzureChatOpenAI(
+        azure_endpoint=ENDPOINT,
+        azure_deployment="chat",
+        model="gpt-4o",
+        api_key=KEY,
+        api_version="2024-10-21",
+        max_retries=0,
+        http_client=http,
+        http_async_client=ahttp,
+    )
 
 
 def _ids(cases: list[Case]) -> list[str]:
@@ -53,9 +61,15 @@ def test_stream_and_astream(case: Case) -> None:
 def test_embeddings(case: Case) -> None:
     def make() -> AzureOpenAIEmbeddings:
         http, ahttp, _ = mock(case)
-        return AzureOpenAIEmbeddings(azure_endpoint=ENDPOINT, azure_deployment="emb", api_key=KEY,
-                                     api_version="2024-10-21", max_retries=0, http_client=http,
-                                     http_async_client=ahttp)
+        return AzureOpenAIEmbeddings(
+            azure_endpoint=ENDPOINT,
+            azure_deployment="emb",
+            api_key=KEY,
+            api_version="2024-10-21",
+            max_retries=0,
+            http_client=http,
+            http_async_client=ahttp,
+        )
 
     with pytest.raises(APIStatusError) as err:
         make().embed_documents(["a"])

@@ -21,8 +21,16 @@ from shared_core.emulator.media import PNG_MAGIC, wav
 from shared_core.errors import ConfigurationError
 from shared_core.wire.media import ImageResult, SpeechResult
 
-_AZURE_ENV = ("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN", "AZURE_OPENAI_API_VERSION",
-              "OPENAI_API_VERSION", "AZURE_OPENAI_DEPLOYMENT", "OPENAI_API_KEY", "OPENAI_PROXY")
+_AZURE_ENV = (
+    "AZURE_OPENAI_ENDPOINT",
+    "AZURE_OPENAI_API_KEY",
+    "AZURE_OPENAI_AD_TOKEN",
+    "AZURE_OPENAI_API_VERSION",
+    "OPENAI_API_VERSION",
+    "AZURE_OPENAI_DEPLOYMENT",
+    "OPENAI_API_KEY",
+    "OPENAI_PROXY",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -39,8 +47,7 @@ def _reset(emulator: Any) -> None:
 
 @pytest.fixture
 def conn(emulator: Any) -> dict[str, Any]:
-    return {"azure_endpoint": emulator.url, "api_key": emulator.api_key, "api_version": "2024-10-21",
-            "max_retries": 0}
+    return {"azure_endpoint": emulator.url, "api_key": emulator.api_key, "api_version": "2024-10-21", "max_retries": 0}
 
 
 def test_dalle_wrapper_run_and_generate(conn: dict[str, Any], emulator: Any) -> None:
@@ -98,8 +105,9 @@ def test_image_tool_returns_url_and_artifact(conn: dict[str, Any], emulator: Any
 
 
 async def test_image_tool_can_save_files(conn: dict[str, Any], tmp_path: Path) -> None:
-    tool = AzureOpenAIImageTool(api_wrapper=AzureDallEAPIWrapper(**conn, response_format="b64_json"),
-                                save_dir=str(tmp_path))
+    tool = AzureOpenAIImageTool(
+        api_wrapper=AzureDallEAPIWrapper(**conn, response_format="b64_json"), save_dir=str(tmp_path)
+    )
     msg = await tool.ainvoke({"name": "generate_image", "args": {"prompt": "a fox"}, "id": "c9", "type": "tool_call"})
     path = Path(str(msg.content))
     assert path.parent == tmp_path and path.read_bytes() == msg.artifact.images[0].image_bytes()
@@ -117,8 +125,9 @@ def _agent_turn(llm: Any, tools: dict[str, Any], question: str) -> tuple[AIMessa
 def test_agent_loop_draws_an_image(conn: dict[str, Any], emulator: Any) -> None:
     image_tool = AzureOpenAIImageTool(api_wrapper=AzureDallEAPIWrapper(**conn))
     chat = AzureChatOpenAI(azure_deployment="gpt-4o", **conn).bind_tools([image_tool])
-    first, results, final = _agent_turn(chat, {"generate_image": image_tool},
-                                        "Please draw an image of a red fox in the snow")
+    first, results, final = _agent_turn(
+        chat, {"generate_image": image_tool}, "Please draw an image of a red fox in the snow"
+    )
     assert first.tool_calls[0]["name"] == "generate_image"
     assert "fox" in first.tool_calls[0]["args"]["prompt"]
     (result,) = results

@@ -78,9 +78,14 @@ def requests(handle: Any) -> int:
 
 def chat(primary_url: str, west: Any, **kw: Any) -> AzureChatOpenAI:
     return AzureChatOpenAI(
-        azure_endpoint=primary_url, api_key="azoai-emulator-key", azure_deployment="gpt-4o",
-        api_version="2024-10-21", max_retries=2,
-        fallbacks=[{"azure_endpoint": west.url, "api_key": WEST_KEY, "name": "westeurope"}], **kw)
+        azure_endpoint=primary_url,
+        api_key="azoai-emulator-key",
+        azure_deployment="gpt-4o",
+        api_version="2024-10-21",
+        max_retries=2,
+        fallbacks=[{"azure_endpoint": west.url, "api_key": WEST_KEY, "name": "westeurope"}],
+        **kw,
+    )
 
 
 def test_healthy_primary_serves_every_call(east: Any, west: Any) -> None:
@@ -88,7 +93,7 @@ def test_healthy_primary_serves_every_call(east: Any, west: Any) -> None:
     for _ in range(3):
         msg = llm.invoke("hello")
         assert msg.response_metadata["region"] == "East US"
-        assert msg.response_metadata["azure_target"] == "127.0.0.1:%d" % east.port
+        assert msg.response_metadata["azure_target"] == f"127.0.0.1:{east.port}"
     assert (served(east), served(west)) == (3, 0)
 
 
@@ -104,8 +109,7 @@ def test_primary_down_503_fails_over(east: Any, west: Any) -> None:
 
 def test_primary_refusing_connections_fails_over(refused_url: str, west: Any) -> None:
     msg = chat(refused_url, west).invoke("hello")
-    assert (msg.response_metadata["region"], msg.response_metadata["azure_target"]) == (
-        "West Europe", "westeurope")
+    assert (msg.response_metadata["region"], msg.response_metadata["azure_target"]) == ("West Europe", "westeurope")
     assert served(west) == 1
 
 
@@ -124,8 +128,9 @@ def test_stream_fails_over_before_the_first_token(east: Any, west: Any) -> None:
     east.app.faults.set(None, FaultSpec(stream_cut_after=0))
     chunks = list(chat(east.url, west).stream("hello"))
     text = "".join(str(c.content) for c in chunks)
-    reference = AzureChatOpenAI(azure_endpoint=west.url, api_key=WEST_KEY, azure_deployment="gpt-4o",
-                                api_version="2024-10-21").invoke("hello")  # same answer, unstreamed
+    reference = AzureChatOpenAI(
+        azure_endpoint=west.url, api_key=WEST_KEY, azure_deployment="gpt-4o", api_version="2024-10-21"
+    ).invoke("hello")  # same answer, unstreamed
     assert text == reference.content
     first_meta = next(c.response_metadata for c in chunks if c.response_metadata.get("region"))
     assert (first_meta["region"], first_meta["azure_target"]) == ("West Europe", "westeurope")
@@ -145,9 +150,13 @@ async def test_async_invoke_and_stream_fail_over(east: Any, west: Any) -> None:
 def test_weighted_balancing_spreads_calls(east: Any, west: Any) -> None:
     random.seed(20261122)  # the router's default RNG: the spread below is reproducible
     llm = AzureChatOpenAI(
-        azure_endpoint=east.url, api_key="azoai-emulator-key", azure_deployment="gpt-4o-mini",
-        api_version="2024-10-21", load_balancing="weighted",
-        fallbacks=[{"azure_endpoint": west.url, "api_key": WEST_KEY, "weight": 3}])
+        azure_endpoint=east.url,
+        api_key="azoai-emulator-key",
+        azure_deployment="gpt-4o-mini",
+        api_version="2024-10-21",
+        load_balancing="weighted",
+        fallbacks=[{"azure_endpoint": west.url, "api_key": WEST_KEY, "weight": 3}],
+    )
     targets = [llm.invoke(f"q{i}").response_metadata["region"] for i in range(40)]
     east_n, west_n = served(east), served(west)
     assert east_n + west_n == 40 == len(targets)
@@ -158,9 +167,12 @@ def test_weighted_balancing_spreads_calls(east: Any, west: Any) -> None:
 def test_embeddings_fail_over_too(east: Any, west: Any) -> None:
     east.app.faults.set(None, FaultSpec(region_down="503"))
     emb = AzureOpenAIEmbeddings(
-        azure_endpoint=east.url, api_key="azoai-emulator-key", azure_deployment="text-embedding-3-small",
+        azure_endpoint=east.url,
+        api_key="azoai-emulator-key",
+        azure_deployment="text-embedding-3-small",
         api_version="2024-10-21",
-        fallbacks=[{"azure_endpoint": west.url, "api_key": WEST_KEY}])
+        fallbacks=[{"azure_endpoint": west.url, "api_key": WEST_KEY}],
+    )
     vectors = emb.embed_documents(["a", "b"])
     assert len(vectors) == 2 and len(vectors[0]) == 1536
     assert west.app.state()["served"] == {"text-embedding-3-small": 1}
@@ -170,20 +182,28 @@ def test_embeddings_fail_over_too(east: Any, west: Any) -> None:
 
 
 @pytest.mark.filterwarnings("ignore::langchain_core._api.beta_decorator.LangChainBetaWarning")
-def test_fallback_secrets_stay_out_of_repr_dumps_and_pickles(east: Any, west: Any,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fallback_secrets_stay_out_of_repr_dumps_and_pickles(
+    east: Any, west: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     llm = chat(east.url, west, temperature=0)
     assert WEST_KEY not in repr(llm) and WEST_KEY not in str(llm.fallbacks)
     assert WEST_KEY not in dumps(llm)
     clone = pickle.loads(pickle.dumps(llm))
     assert WEST_KEY not in repr(clone)
     data = dumpd(llm)
-    assert data["kwargs"]["fallbacks"] == [{
-        "azure_endpoint": west.url, "name": "westeurope",
-        "api_key": {"lc": 1, "type": "secret", "id": ["AZURE_OPENAI_FALLBACK_0_API_KEY"]}}]
-    back = load(data, valid_namespaces=["langchain_azoai"], allowed_objects=[AzureChatOpenAI],
-                secrets_map={"AZURE_OPENAI_API_KEY": "azoai-emulator-key",
-                             "AZURE_OPENAI_FALLBACK_0_API_KEY": WEST_KEY})
+    assert data["kwargs"]["fallbacks"] == [
+        {
+            "azure_endpoint": west.url,
+            "name": "westeurope",
+            "api_key": {"lc": 1, "type": "secret", "id": ["AZURE_OPENAI_FALLBACK_0_API_KEY"]},
+        }
+    ]
+    back = load(
+        data,
+        valid_namespaces=["langchain_azoai"],
+        allowed_objects=[AzureChatOpenAI],
+        secrets_map={"AZURE_OPENAI_API_KEY": "azoai-emulator-key", "AZURE_OPENAI_FALLBACK_0_API_KEY": WEST_KEY},
+    )
     assert back.model_dump() == llm.model_dump()
     east.app.faults.set(None, FaultSpec(region_down="503"))
     assert back.invoke("hi").response_metadata["azure_target"] == "westeurope"
@@ -191,14 +211,14 @@ def test_fallback_secrets_stay_out_of_repr_dumps_and_pickles(east: Any, west: An
 
 
 def test_dumpd_without_fallbacks_is_unchanged() -> None:
-    data = dumpd(AzureChatOpenAI(azure_endpoint="https://r.openai.azure.com", api_key="k",
-                                 azure_deployment="gpt-4o"))
+    data = dumpd(AzureChatOpenAI(azure_endpoint="https://r.openai.azure.com", api_key="k", azure_deployment="gpt-4o"))
     assert "fallbacks" not in data["kwargs"] and "load_balancing" not in data["kwargs"]
 
 
 def test_primary_key_is_not_sent_to_another_resource(east: Any, west: Any) -> None:
-    llm = AzureChatOpenAI(azure_endpoint=east.url, api_key="azoai-emulator-key",
-                          azure_deployment="gpt-4o", fallbacks=[west.url])
+    llm = AzureChatOpenAI(
+        azure_endpoint=east.url, api_key="azoai-emulator-key", azure_deployment="gpt-4o", fallbacks=[west.url]
+    )
     with pytest.raises(ConfigurationError) as info:
         llm.invoke("hello")
     assert info.value.setting == "fallbacks[0].api_key"
@@ -208,9 +228,12 @@ def test_primary_key_is_not_sent_to_another_resource(east: Any, west: Any) -> No
 
 
 def test_unknown_fallback_setting_is_named() -> None:
-    llm = AzureChatOpenAI(azure_endpoint="https://r.openai.azure.com", api_key="k",
-                          azure_deployment="gpt-4o",
-                          fallbacks=[{"azure_endpoint": "https://w.openai.azure.com", "apikey": "x"}])
+    llm = AzureChatOpenAI(
+        azure_endpoint="https://r.openai.azure.com",
+        api_key="k",
+        azure_deployment="gpt-4o",
+        fallbacks=[{"azure_endpoint": "https://w.openai.azure.com", "apikey": "x"}],
+    )
     with pytest.raises(ConfigurationError) as info:
         llm.invoke("hello")
     assert info.value.setting == "fallbacks[0].apikey"
@@ -221,5 +244,9 @@ def test_load_balancing_is_validated_at_construction() -> None:
     from pydantic import ValidationError
 
     with pytest.raises(ValidationError, match="load_balancing"):
-        AzureChatOpenAI(azure_endpoint="https://r.openai.azure.com", api_key="k",
-                        azure_deployment="gpt-4o", load_balancing="round-robin")  # type: ignore[arg-type]
+        AzureChatOpenAI(
+            azure_endpoint="https://r.openai.azure.com",
+            api_key="k",
+            azure_deployment="gpt-4o",
+            load_balancing="round-robin",
+        )  # type: ignore[arg-type]

@@ -9,19 +9,16 @@ from typing import Any
 
 import pytest
 
-from langchain_azoai import _convert, _request
-from langchain_azoai import AzureChatOpenAI
+from langchain_azoai import AzureChatOpenAI, _convert, _request
 from shared_core.errors import ConfigurationError
 from shared_core.types import ChatDelta, ChatRequest, ResponseMeta
 
 from ._wire import FakeAzure, model_kwargs
 
 
-def _build(kw: dict[str, Any] | None = None, stop: list[str] | None = None,
-           **fields: Any) -> _request.Build:
+def _build(kw: dict[str, Any] | None = None, stop: list[str] | None = None, **fields: Any) -> _request.Build:
     llm = AzureChatOpenAI(**model_kwargs(FakeAzure(), **fields))
-    return _request.Build(llm=llm, kw=dict(kw or {}), stop=stop,
-                          req=ChatRequest(messages=[], model=llm.model_name))
+    return _request.Build(llm=llm, kw=dict(kw or {}), stop=stop, req=ChatRequest(messages=[], model=llm.model_name))
 
 
 def _complexity(fn: Any) -> int:
@@ -39,10 +36,18 @@ def _complexity(fn: Any) -> int:
     return n
 
 
-@pytest.mark.parametrize("fn", [AzureChatOpenAI._build_request, _convert.DeltaConverter.feed,
-                                *_request.RULES, *_convert._STATE_RULES,
-                                *_convert._METADATA_RULES, _convert._chunk,
-                                _convert._full_chunk])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        AzureChatOpenAI._build_request,
+        _convert.DeltaConverter.feed,
+        *_request.RULES,
+        *_convert._STATE_RULES,
+        *_convert._METADATA_RULES,
+        _convert._chunk,
+        _convert._full_chunk,
+    ],
+)
 def test_every_rule_is_small(fn: Any) -> None:
     assert _complexity(fn) <= 10  # the if-ladders were 41 each
 
@@ -59,8 +64,7 @@ def test_refuse_responses_only() -> None:
 def test_model_fields_convert_logit_bias_and_take_reasoning_effort() -> None:
     b = _build(logit_bias={50256: -100}, reasoning={"effort": "low"}, temperature=0.3)
     _request.model_fields(b)
-    assert (b.req.logit_bias, b.req.reasoning_effort, b.req.temperature) == (
-        {"50256": -100.0}, "low", 0.3)
+    assert (b.req.logit_bias, b.req.reasoning_effort, b.req.temperature) == ({"50256": -100.0}, "low", 0.3)
 
 
 def test_call_fields_win_over_model_fields() -> None:
@@ -126,8 +130,7 @@ def test_note_filter_merges_only_changes() -> None:
     conv = _convert.DeltaConverter()
     first = {"violence": {"filtered": False, "severity": "safe"}}
     _convert._note_filter(conv, _delta(content_filter_results=first))
-    _convert._note_filter(conv, _delta(content_filter_results={
-        "violence": {"filtered": True, "severity": "high"}}))
+    _convert._note_filter(conv, _delta(content_filter_results={"violence": {"filtered": True, "severity": "high"}}))
     assert conv._cfr == {"violence": {"filtered": True, "severity": "high"}}
 
 
@@ -142,5 +145,4 @@ def test_meta_once_only_on_the_first_delta_with_meta() -> None:
 def test_chunk_none_for_an_empty_delta_and_text_fast_path() -> None:
     assert _convert._chunk(_delta(), None) is None
     chunk = _convert._chunk(_delta(content="hi"), None)
-    assert chunk is not None and (chunk.content, chunk.response_metadata) == (
-        "hi", {"model_provider": "openai"})
+    assert chunk is not None and (chunk.content, chunk.response_metadata) == ("hi", {"model_provider": "openai"})

@@ -23,9 +23,11 @@ from tests.langchain.conftest import chat_deployment, embed_deployment, live_key
 pytestmark = pytest.mark.vcr
 
 
-_PDF = (b"%PDF-1.1\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]"
-        b"/Count 1>>endobj 3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\n"
-        b"trailer<</Root 1 0 R>>\n%%EOF\n")
+_PDF = (
+    b"%PDF-1.1\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]"
+    b"/Count 1>>endobj 3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 def _local_get(url: str, **_: Any) -> Any:
@@ -55,9 +57,14 @@ class TestAzureChatOpenAIIntegration(ChatModelIntegrationTests):
 
     @property
     def chat_model_params(self) -> dict[str, Any]:
-        return {"azure_endpoint": self.endpoint, "azure_deployment": chat_deployment(),
-                "api_version": "2024-10-21", "api_key": live_key(), "model": "gpt-4o",
-                "max_retries": 0}
+        return {
+            "azure_endpoint": self.endpoint,
+            "azure_deployment": chat_deployment(),
+            "api_version": "2024-10-21",
+            "api_key": live_key(),
+            "model": "gpt-4o",
+            "max_retries": 0,
+        }
 
     @property
     def supports_json_mode(self) -> bool:
@@ -105,6 +112,10 @@ class TestAzureOpenAIEmbeddingsIntegration(EmbeddingsIntegrationTests):
 
     @property
     def embedding_model_params(self) -> dict[str, Any]:
-        return {"azure_endpoint": self.endpoint, "azure_deployment": embed_deployment(),
-                "api_version": "2024-10-21", "api_key": live_key(), "max_retries": 0}
-
+        return {
+            "azure_endpoint": self.endpoint,
+            "azure_deployment": embed_deployment(),
+            "api_version": "2024-10-21",
+            "api_key": live_key(),
+            "max_retries": 0,
+        }

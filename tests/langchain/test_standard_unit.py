@@ -46,10 +46,12 @@ class TestAzureChatOpenAIUnit(ChatModelUnitTests):
         return (
             dict(_ENV),
             {"azure_deployment": "gpt-4o"},
-            {"azure_endpoint": "https://endpoint.openai.azure.com", "openai_api_key": "api_key",
-             "openai_api_version": "2024-10-21"},
+            {
+                "azure_endpoint": "https://endpoint.openai.azure.com",
+                "openai_api_key": "api_key",
+                "openai_api_version": "2024-10-21",
+            },
         )
-
 
     @pytest.mark.xfail(
         strict=True,
@@ -69,8 +71,7 @@ class TestAzureOpenAIEmbeddingsUnit(EmbeddingsUnitTests):
 
     @property
     def embedding_model_params(self) -> dict[str, Any]:
-        return {**_PARAMS, "azure_deployment": "text-embedding-3-small",
-                "model": "text-embedding-3-small"}
+        return {**_PARAMS, "azure_deployment": "text-embedding-3-small", "model": "text-embedding-3-small"}
 
     @property
     def init_from_env_params(self) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:

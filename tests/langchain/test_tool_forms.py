@@ -23,16 +23,13 @@ from shared_core.errors import ConfigurationError, ContentFilterError
 
 from ._wire import CFR, FakeAzure, chat_body, model_kwargs, stream_chunks
 
-PARAMS = {"type": "object", "properties": {"x": {"type": "integer", "description": "an x"}},
-          "required": ["x"]}
+PARAMS = {"type": "object", "properties": {"x": {"type": "integer", "description": "an x"}}, "required": ["x"]}
 FORMS: dict[str, Any] = {
     "json_schema": {"title": "get_x", "description": "Get x", **PARAMS},
-    "openai": {"type": "function",
-               "function": {"name": "get_x", "description": "Get x", "parameters": PARAMS}},
+    "openai": {"type": "function", "function": {"name": "get_x", "description": "Get x", "parameters": PARAMS}},
     "flat": {"name": "get_x", "description": "Get x", "parameters": PARAMS},
     "anthropic": {"name": "get_x", "description": "Get x", "input_schema": PARAMS},
-    "bedrock": {"toolSpec": {"name": "get_x", "description": "Get x",
-                             "inputSchema": {"json": PARAMS}}},
+    "bedrock": {"toolSpec": {"name": "get_x", "description": "Get x", "inputSchema": {"json": PARAMS}}},
 }
 
 
@@ -70,8 +67,7 @@ def mul(a: int, b: int) -> int:
     return a * b
 
 
-OBJECTS: dict[str, Any] = {"pydantic": Person, "typeddict": Documented, "function": add,
-                           "basetool": mul}
+OBJECTS: dict[str, Any] = {"pydantic": Person, "typeddict": Documented, "function": add, "basetool": mul}
 
 
 class Node(BaseModel):
@@ -100,9 +96,14 @@ def _openai_body(make: Any) -> dict[str, Any]:
         seen.append(json.loads(request.content))
         return httpx.Response(200, json=chat_body("{}"))
 
-    llm = Anchor(azure_endpoint="https://res.openai.azure.com", api_key="k",
-                 api_version="2024-10-21", azure_deployment="gpt-4o", max_retries=0,
-                 http_client=httpx.Client(transport=httpx.MockTransport(handler)))
+    llm = Anchor(
+        azure_endpoint="https://res.openai.azure.com",
+        api_key="k",
+        api_version="2024-10-21",
+        azure_deployment="gpt-4o",
+        max_retries=0,
+        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
+    )
     try:
         make(llm).invoke("hi")
     except Exception:  # the canned answer need not parse: the request is what we compare
@@ -151,7 +152,7 @@ def test_json_schema_structured_output_reads_every_dict_form(form: str) -> None:
 
 def test_json_mode_accepts_every_dict_form() -> None:
     for schema in FORMS.values():
-        body = _our_body(lambda llm: llm.with_structured_output(schema, method="json_mode"))
+        body = _our_body(lambda llm, schema=schema: llm.with_structured_output(schema, method="json_mode"))
         assert body["response_format"] == {"type": "json_object"}
 
 
@@ -161,8 +162,7 @@ def test_json_mode_accepts_every_dict_form() -> None:
 @pytest.mark.parametrize("method", ["json_schema", "function_calling"])
 def test_typeddict_without_docstring_sends_no_description(method: str) -> None:
     body = _our_body(lambda llm: llm.with_structured_output(Undocumented, method=method))
-    spec = (body["response_format"]["json_schema"] if method == "json_schema"
-            else body["tools"][0]["function"])
+    spec = body["response_format"]["json_schema"] if method == "json_schema" else body["tools"][0]["function"]
     assert spec["name"] == "Undocumented"
     assert "description" not in spec  # not dict's docstring
     assert "dict()" not in json.dumps(body)
@@ -179,8 +179,11 @@ def test_typeddict_with_docstring_sends_its_own() -> None:
 @pytest.mark.parametrize("method", ["json_schema", "function_calling"])
 def test_recursive_model_keeps_its_recursion(method: str) -> None:
     body = _our_body(lambda llm: llm.with_structured_output(Node, method=method))
-    schema = (body["response_format"]["json_schema"]["schema"] if method == "json_schema"
-              else body["tools"][0]["function"]["parameters"])
+    schema = (
+        body["response_format"]["json_schema"]["schema"]
+        if method == "json_schema"
+        else body["tools"][0]["function"]["parameters"]
+    )
     assert schema["type"] == "object"  # Azure wants an object at the root, not a bare $ref
     assert schema["properties"]["children"]["items"] == {"$ref": "#/$defs/Node"}
     node = schema["$defs"]["Node"]
@@ -204,16 +207,24 @@ def test_bound_recursive_tool_keeps_its_recursion() -> None:
 def test_arbitrary_type_field_is_a_typed_error(method: str) -> None:
     fake = FakeAzure()
     with pytest.raises(ConfigurationError) as info:
-        AzureChatOpenAI(**model_kwargs(fake)).with_structured_output(WithArbitrary,
-                                                                     method=method)
+        AzureChatOpenAI(**model_kwargs(fake)).with_structured_output(WithArbitrary, method=method)
     assert "WithArbitrary" in str(info.value) and "WithJsonSchema" in str(info.value)
     assert not fake.requests
 
 
-@pytest.mark.parametrize(("option", "value"), [
-    ("logit_bias", "x"), ("logit_bias", {"a": 1}), ("temperature", "hot"), ("stop", 5),
-    ("max_tokens", "10"), ("timeout", "slow"), ("extra_headers", ["x"]), ("n", 1.5),
-])
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("logit_bias", "x"),
+        ("logit_bias", {"a": 1}),
+        ("temperature", "hot"),
+        ("stop", 5),
+        ("max_tokens", "10"),
+        ("timeout", "slow"),
+        ("extra_headers", ["x"]),
+        ("n", 1.5),
+    ],
+)
 def test_wrongly_typed_call_option_is_a_typed_error(option: str, value: Any) -> None:
     fake = FakeAzure()
     with pytest.raises(ConfigurationError) as info:
@@ -243,17 +254,28 @@ def test_well_typed_logit_bias_is_sent() -> None:
 
 
 def _tool_answer() -> FakeAzure:
-    return FakeAzure(lambda r: FakeAzure.json(chat_body(None, finish="tool_calls", tool_calls=[
-        {"id": "c1", "type": "function",
-         "function": {"name": "Person", "arguments": '{"name": "A", "age": 1}'}}])))
+    return FakeAzure(
+        lambda r: FakeAzure.json(
+            chat_body(
+                None,
+                finish="tool_calls",
+                tool_calls=[
+                    {
+                        "id": "c1",
+                        "type": "function",
+                        "function": {"name": "Person", "arguments": '{"name": "A", "age": 1}'},
+                    }
+                ],
+            )
+        )
+    )
 
 
 @pytest.mark.parametrize("model", ["o3-mini", "o1", "o3", "o4-mini"])
 def test_structured_output_leaves_parallel_tool_calls_out_for_the_o_series(model: str) -> None:
     fake = _tool_answer()
     m = AzureChatOpenAI(**model_kwargs(fake, azure_deployment="prod", model=model))
-    assert m.with_structured_output(Person, method="function_calling").invoke("q") == Person(
-        name="A", age=1)
+    assert m.with_structured_output(Person, method="function_calling").invoke("q") == Person(name="A", age=1)
     assert "parallel_tool_calls" not in fake.body  # o3-mini answers 400 even for false
 
 
@@ -291,8 +313,7 @@ def _filtered_answer(content: str | None) -> FakeAzure:
 
 @pytest.mark.parametrize("method", ["json_schema", "function_calling", "json_mode"])
 @pytest.mark.parametrize("content", ["", None])
-def test_filtered_completion_in_structured_output_is_a_content_filter_error(
-        method: str, content: str | None) -> None:
+def test_filtered_completion_in_structured_output_is_a_content_filter_error(method: str, content: str | None) -> None:
     fake = _filtered_answer(content)
     runnable = AzureChatOpenAI(**model_kwargs(fake)).with_structured_output(Person, method=method)
     with pytest.raises(ContentFilterError) as info:
@@ -322,34 +343,63 @@ async def test_filtered_completion_async_and_include_raw() -> None:
 
 
 def test_profile_from_model_not_deployment() -> None:
-    p = AzureChatOpenAI(**model_kwargs(FakeAzure(), azure_deployment="prod-4o",
-                                       model="gpt-4o")).profile
+    p = AzureChatOpenAI(**model_kwargs(FakeAzure(), azure_deployment="prod-4o", model="gpt-4o")).profile
     assert p is not None
     # langchain-openai's profile for gpt-4o (langchain_openai/data/_profiles.py)
-    assert {k: p[k] for k in ("name", "max_input_tokens", "max_output_tokens", "text_inputs",  # type: ignore[literal-required]
-                              "image_inputs", "pdf_inputs", "tool_calling",
-                              "tool_call_streaming", "structured_output", "reasoning_output",
-                              "temperature")} == {
-        "name": "GPT-4o", "max_input_tokens": 128_000, "max_output_tokens": 16_384,
-        "text_inputs": True, "image_inputs": True, "pdf_inputs": True, "tool_calling": True,
-        "tool_call_streaming": True, "structured_output": True, "reasoning_output": False,
-        "temperature": True}
+    assert {
+        k: p[k]
+        for k in (
+            "name",
+            "max_input_tokens",
+            "max_output_tokens",
+            "text_inputs",  # type: ignore[literal-required]
+            "image_inputs",
+            "pdf_inputs",
+            "tool_calling",
+            "tool_call_streaming",
+            "structured_output",
+            "reasoning_output",
+            "temperature",
+        )
+    } == {
+        "name": "GPT-4o",
+        "max_input_tokens": 128_000,
+        "max_output_tokens": 16_384,
+        "text_inputs": True,
+        "image_inputs": True,
+        "pdf_inputs": True,
+        "tool_calling": True,
+        "tool_call_streaming": True,
+        "structured_output": True,
+        "reasoning_output": False,
+        "temperature": True,
+    }
 
 
 def test_profile_from_deployment_then_none() -> None:
     p = AzureChatOpenAI(**model_kwargs(FakeAzure(), azure_deployment="prod-o3-mini")).profile
     assert p is not None
-    assert (p["name"], p["reasoning_output"], p["image_inputs"], p["temperature"],
-            p["max_input_tokens"]) == ("o3-mini", True, False, False, 200_000)
+    assert (p["name"], p["reasoning_output"], p["image_inputs"], p["temperature"], p["max_input_tokens"]) == (
+        "o3-mini",
+        True,
+        False,
+        False,
+        200_000,
+    )
     assert AzureChatOpenAI(**model_kwargs(FakeAzure(), azure_deployment="prod")).profile is None
-    assert AzureChatOpenAI(**model_kwargs(FakeAzure(), azure_deployment="text-davinci-003")
-                           ).profile is None  # a completions model: no chat profile
+    assert (
+        AzureChatOpenAI(**model_kwargs(FakeAzure(), azure_deployment="text-davinci-003")).profile is None
+    )  # a completions model: no chat profile
 
 
 def test_structured_output_still_streams_partial_results() -> None:
     # the content-filter check sits in front of the parser without buffering the stream
     fake = FakeAzure(lambda r: FakeAzure.stream(stream_chunks(['{"na', 'me": "Al', 'ice"}'])))
-    parts = list(AzureChatOpenAI(**model_kwargs(fake)).with_structured_output(
-        {"title": "P", "type": "object", "properties": {"name": {"type": "string"}}},
-        method="json_mode").stream("q"))
+    parts = list(
+        AzureChatOpenAI(**model_kwargs(fake))
+        .with_structured_output(
+            {"title": "P", "type": "object", "properties": {"name": {"type": "string"}}}, method="json_mode"
+        )
+        .stream("q")
+    )
     assert parts[-1] == {"name": "Alice"} and len(parts) > 1

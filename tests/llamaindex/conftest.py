@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -14,8 +15,14 @@ sys.path.insert(0, str(Path(__file__).parent))
 from li_canned import ENDPOINT, KEY, Azure  # noqa: E402
 
 _AZURE_ENV = (
-    "AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN", "AZURE_OPENAI_API_VERSION",
-    "OPENAI_API_VERSION", "AZURE_OPENAI_DEPLOYMENT", "OPENAI_API_KEY", "OPENAI_API_BASE",
+    "AZURE_OPENAI_ENDPOINT",
+    "AZURE_OPENAI_API_KEY",
+    "AZURE_OPENAI_AD_TOKEN",
+    "AZURE_OPENAI_API_VERSION",
+    "OPENAI_API_VERSION",
+    "AZURE_OPENAI_DEPLOYMENT",
+    "OPENAI_API_KEY",
+    "OPENAI_API_BASE",
 )
 
 
@@ -39,8 +46,15 @@ def make_llm(azure: Azure) -> Iterator[Callable[..., Any]]:
 
     def make(**kw: Any) -> Any:
         http, ahttp = azure.clients()
-        args: dict[str, Any] = dict(engine="chat", azure_endpoint=ENDPOINT, api_key=KEY, api_version="2024-10-21",
-                                    max_retries=0, http_client=http, async_http_client=ahttp)
+        args: dict[str, Any] = dict(
+            engine="chat",
+            azure_endpoint=ENDPOINT,
+            api_key=KEY,
+            api_version="2024-10-21",
+            max_retries=0,
+            http_client=http,
+            async_http_client=ahttp,
+        )
         args.update(kw)
         llm = AzureOpenAI(**args)
         made.append(llm)
@@ -55,9 +69,16 @@ def make_embed(azure: Azure) -> Callable[..., Any]:
 
     def make(**kw: Any) -> Any:
         http, ahttp = azure.clients()
-        args: dict[str, Any] = dict(azure_deployment="emb", model="text-embedding-3-small", azure_endpoint=ENDPOINT,
-                                    api_key=KEY, api_version="2024-10-21", max_retries=0, http_client=http,
-                                    async_http_client=ahttp)
+        args: dict[str, Any] = dict(
+            azure_deployment="emb",
+            model="text-embedding-3-small",
+            azure_endpoint=ENDPOINT,
+            api_key=KEY,
+            api_version="2024-10-21",
+            max_retries=0,
+            http_client=http,
+            async_http_client=ahttp,
+        )
         args.update(kw)
         return AzureOpenAIEmbedding(**args)
 

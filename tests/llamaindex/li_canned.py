@@ -6,8 +6,9 @@ Every request is recorded, so tests assert the bytes we sent as well as what we 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import httpx
 
@@ -27,7 +28,9 @@ SAFE = {
     "sexual": {"filtered": False, "severity": "safe"},
     "violence": {"filtered": False, "severity": "safe"},
 }
-PROMPT_FILTER = [{"prompt_index": 0, "content_filter_results": {**SAFE, "jailbreak": {"filtered": False, "detected": False}}}]
+PROMPT_FILTER = [
+    {"prompt_index": 0, "content_filter_results": {**SAFE, "jailbreak": {"filtered": False, "detected": False}}}
+]
 USAGE = {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18}
 
 
@@ -71,13 +74,24 @@ def tool_call(call_id: str, name: str, arguments: dict[str, Any] | str) -> dict[
     return {"id": call_id, "type": "function", "function": {"name": name, "arguments": args}}
 
 
-def chunk(delta: dict[str, Any] | None = None, *, finish_reason: str | None = None, cfr: dict[str, Any] | None = None,
-          model: str = "gpt-4o-2024-08-06") -> dict[str, Any]:
+def chunk(
+    delta: dict[str, Any] | None = None,
+    *,
+    finish_reason: str | None = None,
+    cfr: dict[str, Any] | None = None,
+    model: str = "gpt-4o-2024-08-06",
+) -> dict[str, Any]:
     choice: dict[str, Any] = {"index": 0, "delta": delta or {}, "finish_reason": finish_reason, "logprobs": None}
     if cfr is not None:
         choice["content_filter_results"] = cfr
-    return {"id": "chatcmpl-2", "object": "chat.completion.chunk", "created": 1700000000, "model": model,
-            "system_fingerprint": "fp_1", "choices": [choice]}
+    return {
+        "id": "chatcmpl-2",
+        "object": "chat.completion.chunk",
+        "created": 1700000000,
+        "model": model,
+        "system_fingerprint": "fp_1",
+        "choices": [choice],
+    }
 
 
 def prompt_filter_chunk() -> dict[str, Any]:
@@ -86,11 +100,19 @@ def prompt_filter_chunk() -> dict[str, Any]:
 
 
 def usage_chunk() -> dict[str, Any]:
-    return {"id": "chatcmpl-2", "object": "chat.completion.chunk", "created": 1700000000,
-            "model": "gpt-4o-2024-08-06", "choices": [], "usage": USAGE}
+    return {
+        "id": "chatcmpl-2",
+        "object": "chat.completion.chunk",
+        "created": 1700000000,
+        "model": "gpt-4o-2024-08-06",
+        "choices": [],
+        "usage": USAGE,
+    }
 
 
-def text_stream(pieces: Iterable[str], *, finish_reason: str = "stop", cfr: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+def text_stream(
+    pieces: Iterable[str], *, finish_reason: str = "stop", cfr: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
     out = [prompt_filter_chunk(), chunk({"role": "assistant", "content": ""})]
     out += [chunk({"content": p}, cfr=SAFE) for p in pieces]
     out.append(chunk({}, finish_reason=finish_reason, cfr=cfr))
@@ -121,15 +143,15 @@ class Azure:
     answers: list[Any] = field(default_factory=list)
     requests: list[httpx.Request] = field(default_factory=list)
 
-    def add_json(self, body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> "Azure":
+    def add_json(self, body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Azure:
         self.answers.append((status, {**HEADERS, **(headers or {})}, json.dumps(body).encode()))
         return self
 
-    def add_sse(self, chunks: list[dict[str, Any]]) -> "Azure":
+    def add_sse(self, chunks: list[dict[str, Any]]) -> Azure:
         self.answers.append((200, {**HEADERS, "content-type": "text/event-stream"}, sse(chunks)))
         return self
 
-    def add(self, responder: Responder) -> "Azure":
+    def add(self, responder: Responder) -> Azure:
         self.answers.append(responder)
         return self
 

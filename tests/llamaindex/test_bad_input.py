@@ -41,9 +41,14 @@ ONE_CALL = chat_body(None, tool_calls=[tool_call("c1", "add", {"a": 1, "b": 2})]
 def test_chat_messages_in_dict_form_are_sent_as_llamaindex_reads_them(make_llm: Any, azure: Azure) -> None:
     azure.add_json(chat_body())
     llm = make_llm()
-    llm.chat([{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"},
-              {"role": "assistant", "blocks": [{"block_type": "text", "text": "yes?"}]},
-              {"role": "tool", "content": "3", "additional_kwargs": {"tool_call_id": "c1"}}])
+    llm.chat(
+        [
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": "hi"},
+            {"role": "assistant", "blocks": [{"block_type": "text", "text": "yes?"}]},
+            {"role": "tool", "content": "3", "additional_kwargs": {"tool_call_id": "c1"}},
+        ]
+    )
     assert azure.body()["messages"] == [
         {"role": "system", "content": "Be brief."},
         {"role": "user", "content": "hi"},
@@ -75,10 +80,14 @@ async def test_async_and_stream_take_dict_messages_too(make_llm: Any, azure: Azu
         ([None], r"messages\[0\] is None, not a ChatMessage: pass ChatMessage\(role='user'"),
         (["hello"], r"messages\[0\] is str, not a ChatMessage"),
         ([{"role": "bogus", "content": "x"}], r"messages\[0\] is not a valid ChatMessage \(role.*Roles: system"),
-        ([{"role": "user", "content": [{"type": "text", "text": "a"}]}],
-         r"messages\[0\] is not a valid ChatMessage.*not OpenAI content parts"),
-        ([{"role": "tool", "content": "3", "tool_call_id": "c1"}],
-         r"messages\[0\] has key\(s\) 'tool_call_id'.*additional_kwargs"),
+        (
+            [{"role": "user", "content": [{"type": "text", "text": "a"}]}],
+            r"messages\[0\] is not a valid ChatMessage.*not OpenAI content parts",
+        ),
+        (
+            [{"role": "tool", "content": "3", "tool_call_id": "c1"}],
+            r"messages\[0\] has key\(s\) 'tool_call_id'.*additional_kwargs",
+        ),
         ([{"role": "user", "content": 123}], r"messages\[0\] has content of type int.*empty message"),
     ],
 )
@@ -116,8 +125,10 @@ def test_chat_with_tools_takes_dict_user_msg_and_history(make_llm: Any, azure: A
 @pytest.mark.parametrize(
     ("tools", "match"),
     [
-        ([{"type": "function", "function": {"name": "f", "parameters": {}}}],
-         r"tools\[0\] is dict, not a LlamaIndex BaseTool: a raw OpenAI tool spec.*chat\(messages, tools=\[spec\]\)"),
+        (
+            [{"type": "function", "function": {"name": "f", "parameters": {}}}],
+            r"tools\[0\] is dict, not a LlamaIndex BaseTool: a raw OpenAI tool spec.*chat\(messages, tools=\[spec\]\)",
+        ),
         ([add], r"tools\[0\] is function, not a LlamaIndex BaseTool: wrap it: FunctionTool.from_defaults\(fn=add\)"),
         ([TOOL, None], r"tools\[1\] is None, not a LlamaIndex BaseTool: pass a BaseTool"),
         (None, r"tools must be a list of LlamaIndex tools, got None"),
@@ -184,8 +195,14 @@ def test_multimodal_complete_refuses_a_prompt_that_is_not_text(azure: Azure) -> 
 
     http, ahttp = azure.clients()
     with pytest.warns(DeprecationWarning):
-        llm = AzureOpenAIMultiModal(engine="chat", azure_endpoint=ENDPOINT, api_key=KEY, api_version="2024-10-21",
-                                    http_client=http, async_http_client=ahttp)
+        llm = AzureOpenAIMultiModal(
+            engine="chat",
+            azure_endpoint=ENDPOINT,
+            api_key=KEY,
+            api_version="2024-10-21",
+            http_client=http,
+            async_http_client=ahttp,
+        )
     with pytest.raises(ConfigurationError, match="the prompt is None"):
         llm.complete(None, image_documents=[])
     assert azure.requests == []
@@ -204,8 +221,9 @@ def test_multimodal_complete_refuses_a_prompt_that_is_not_text(azure: Azure) -> 
     ],
 )
 @pytest.mark.parametrize("api_version", ["2024-10-21", "2024-06-01"])  # native json_schema, and the tool path
-def test_output_class_must_be_a_pydantic_model(make_llm: Any, azure: Azure, output_cls: Any, fix: str,
-                                               api_version: str) -> None:
+def test_output_class_must_be_a_pydantic_model(
+    make_llm: Any, azure: Azure, output_cls: Any, fix: str, api_version: str
+) -> None:
     azure.add_json(chat_body('{"name": "a", "age": 1}'))
     llm = make_llm(api_version=api_version)
     prompt = PromptTemplate("Who? {q}")

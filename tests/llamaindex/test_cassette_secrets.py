@@ -17,10 +17,14 @@ from llama_index.core.llms import ChatMessage
 from llamaindex_azoai import AzureOpenAI
 
 MARK = "Zq9PLANTED"
-CHAT_BODY = {"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "gpt-4o",
-             "choices": [{"index": 0, "message": {"role": "assistant", "content": "hello"},
-                          "finish_reason": "stop"}],
-             "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}}
+CHAT_BODY = {
+    "id": "chatcmpl-1",
+    "object": "chat.completion",
+    "created": 1,
+    "model": "gpt-4o",
+    "choices": [{"index": 0, "message": {"role": "assistant", "content": "hello"}, "finish_reason": "stop"}],
+    "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4},
+}
 
 
 def test_recorded_cassette_masks_credential_headers_and_query(vcr_config: dict[str, Any], tmp_path: Path) -> None:
@@ -33,11 +37,16 @@ def test_recorded_cassette_masks_credential_headers_and_query(vcr_config: dict[s
         return httpx.Response(200, json=CHAT_BODY)
 
     path = tmp_path / "recorded.yaml"
-    llm = AzureOpenAI(engine="dep", azure_endpoint="https://res.openai.azure.com", api_version="2024-10-21",
-                      api_key=f"key-{MARK}",
-                      default_headers={"Ocp-Apim-Subscription-Key": f"apim-{MARK}", "X-Team": "rag"},
-                      default_query={"sig": f"sas-{MARK}", "subscription-key": f"q-{MARK}"},
-                      http_client=httpx.Client(transport=httpx.MockTransport(answer)), max_retries=0)
+    llm = AzureOpenAI(
+        engine="dep",
+        azure_endpoint="https://res.openai.azure.com",
+        api_version="2024-10-21",
+        api_key=f"key-{MARK}",
+        default_headers={"Ocp-Apim-Subscription-Key": f"apim-{MARK}", "X-Team": "rag"},
+        default_query={"sig": f"sas-{MARK}", "subscription-key": f"q-{MARK}"},
+        http_client=httpx.Client(transport=httpx.MockTransport(answer)),
+        max_retries=0,
+    )
     from tests.vcr_match import body_matcher
 
     recorder = vcr.VCR(**vcr_config)
@@ -48,8 +57,9 @@ def test_recorded_cassette_masks_credential_headers_and_query(vcr_config: dict[s
     assert MARK in str(sent[0].url) and sent[0].headers["api-key"] == f"key-{MARK}"  # the wire had them
     assert MARK not in text
     request = yaml.safe_load(text)["interactions"][0]["request"]
-    assert request["uri"].endswith("/openai/deployments/dep/chat/completions"
-                                   "?api-version=2024-10-21&sig=**********&subscription-key=**********")
+    assert request["uri"].endswith(
+        "/openai/deployments/dep/chat/completions?api-version=2024-10-21&sig=**********&subscription-key=**********"
+    )
     headers = {k.lower(): v for k, v in request["headers"].items()}
     assert headers["ocp-apim-subscription-key"] == ["**********"] and headers["api-key"] == ["**********"]
     assert headers["x-team"] == ["rag"]

@@ -28,17 +28,22 @@ def test_key_and_provider_send_the_provider_token(make_llm: Any, azure: Azure) -
     # llama-index's AzureOpenAI hands both api_key and azure_ad_token_provider to openai's
     # AzureOpenAI, which sends "Authorization: Bearer <provider()>" and no api-key header
     azure.add_json(chat_body())
-    llm = make_llm(azure_endpoint="https://li-both-provider.openai.azure.com",
-                   azure_ad_token_provider=lambda: "provided-token")
-    with pytest.warns(UserWarning, match=r"^both an API key \(api_key=\) and an Entra ID token "
-                                         r"\(azure_ad_token_provider=\) are configured"):
+    llm = make_llm(
+        azure_endpoint="https://li-both-provider.openai.azure.com", azure_ad_token_provider=lambda: "provided-token"
+    )
+    with pytest.warns(
+        UserWarning,
+        match=r"^both an API key \(api_key=\) and an Entra ID token "
+        r"\(azure_ad_token_provider=\) are configured",
+    ):
         llm.chat(user("hi"))
     assert azure.requests[-1].headers["authorization"] == "Bearer provided-token"
     assert "api-key" not in azure.requests[-1].headers
 
 
-def test_key_argument_and_env_token_send_the_token(make_embed: Any, azure: Azure,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_key_argument_and_env_token_send_the_token(
+    make_embed: Any, azure: Azure, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # openai's AzureOpenAI reads AZURE_OPENAI_AD_TOKEN when no azure_ad_token is given, and a token wins
     monkeypatch.setenv("AZURE_OPENAI_AD_TOKEN", TOKEN)
     azure.add_json(embeddings_body(1))
@@ -71,7 +76,8 @@ def test_missing_deployment_says_engine() -> None:
     assert info.value.setting == "engine"
     assert str(info.value) == (
         "no deployment: pass engine='<deployment name>' or set AZURE_OPENAI_DEPLOYMENT. It is the name you "
-        "gave the deployment in Azure AI Foundry (under Deployments), which is not always the model name")
+        "gave the deployment in Azure AI Foundry (under Deployments), which is not always the model name"
+    )
 
 
 def test_missing_endpoint_says_azure_endpoint_and_api_base(make_llm: Any) -> None:
@@ -80,7 +86,8 @@ def test_missing_endpoint_says_azure_endpoint_and_api_base(make_llm: Any) -> Non
     assert info.value.setting == "azure_endpoint"
     assert str(info.value) == (
         "no Azure OpenAI endpoint: pass azure_endpoint='https://<resource>.openai.azure.com/' (or "
-        "resource_name= or api_base= for a gateway) or set AZURE_OPENAI_ENDPOINT")
+        "resource_name= or api_base= for a gateway) or set AZURE_OPENAI_ENDPOINT"
+    )
 
 
 def test_bad_api_version_says_api_version(make_llm: Any) -> None:
@@ -97,7 +104,8 @@ def test_missing_credentials_say_api_key(make_llm: Any, azure: Azure) -> None:
     assert str(info.value) == (
         "no credential for Azure OpenAI: set AZURE_OPENAI_API_KEY (or pass api_key=), or pass "
         "azure_ad_token_provider= or credential= (Entra ID, e.g. an azure-identity credential), or choose "
-        "azure_auth_mode= one of: key, token, entra, service_principal, managed, workload, default, cli, none")
+        "azure_auth_mode= one of: key, token, entra, service_principal, managed, workload, default, cli, none"
+    )
     assert azure.requests == []
 
 
@@ -111,8 +119,9 @@ def test_conflicting_pasted_url_says_engine(make_llm: Any) -> None:
 
 def test_embeddings_missing_deployment_in_a_v1_route_says_azure_deployment(azure: Azure) -> None:
     http, ahttp = azure.clients()
-    embed = AzureOpenAIEmbedding(model="", azure_endpoint=f"{ENDPOINT}/openai/v1", api_key=KEY,
-                                 http_client=http, async_http_client=ahttp)
+    embed = AzureOpenAIEmbedding(
+        model="", azure_endpoint=f"{ENDPOINT}/openai/v1", api_key=KEY, http_client=http, async_http_client=ahttp
+    )
     with pytest.raises(ConfigurationError) as info:
         embed.get_text_embedding("hi")
     assert info.value.setting == "azure_deployment"
@@ -125,8 +134,13 @@ def test_embeddings_missing_deployment_in_a_v1_route_says_azure_deployment(azure
 def test_pasted_request_url_works_as_in_langchain(azure: Azure) -> None:
     azure.add_json(chat_body())
     http, ahttp = azure.clients()
-    llm = AzureOpenAI(azure_endpoint=f"{ENDPOINT}/openai/deployments/d1/chat/completions?api-version=2024-10-21",
-                      api_key=KEY, max_retries=0, http_client=http, async_http_client=ahttp)
+    llm = AzureOpenAI(
+        azure_endpoint=f"{ENDPOINT}/openai/deployments/d1/chat/completions?api-version=2024-10-21",
+        api_key=KEY,
+        max_retries=0,
+        http_client=http,
+        async_http_client=ahttp,
+    )
     assert llm.engine == "d1"
     llm.chat(user("hi"))
     assert str(azure.requests[-1].url) == f"{ENDPOINT}/openai/deployments/d1/chat/completions?api-version=2024-10-21"
@@ -143,8 +157,12 @@ def test_pasted_request_url_from_the_environment(azure: Azure, monkeypatch: pyte
 def test_pasted_embeddings_url_beats_the_default_model(azure: Azure) -> None:
     azure.add_json(embeddings_body(1))
     http, ahttp = azure.clients()
-    AzureOpenAIEmbedding(azure_endpoint=f"{ENDPOINT}/openai/deployments/e1/embeddings?api-version=2024-10-21",
-                         api_key=KEY, http_client=http, async_http_client=ahttp).get_text_embedding("hi")
+    AzureOpenAIEmbedding(
+        azure_endpoint=f"{ENDPOINT}/openai/deployments/e1/embeddings?api-version=2024-10-21",
+        api_key=KEY,
+        http_client=http,
+        async_http_client=ahttp,
+    ).get_text_embedding("hi")
     assert azure.requests[-1].url.path == "/openai/deployments/e1/embeddings"
 
 
@@ -159,8 +177,10 @@ def test_endpoint_with_two_ports_is_a_configuration_error(make_llm: Any, azure: 
 def test_deployment_not_found_diagnosis_says_engine(make_llm: Any, azure: Azure) -> None:
     from shared_core.errors import DeploymentNotFoundError
 
-    azure.add_json({"error": {"code": "DeploymentNotFound", "message": "The API deployment for this resource "
-                              "does not exist."}}, status=404)
+    azure.add_json(
+        {"error": {"code": "DeploymentNotFound", "message": "The API deployment for this resource does not exist."}},
+        status=404,
+    )
     with pytest.raises(DeploymentNotFoundError) as info:
         make_llm(engine="nope").chat(user("x"))
     assert "set engine= / AZURE_OPENAI_DEPLOYMENT to a name listed under Deployments" in str(info.value)

@@ -14,8 +14,8 @@ scrubbed before anything is written; URIs are rewritten to ``http://azure.invali
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from llama_index.core.base.llms.types import ChatMessage, ImageBlock, TextBlock
@@ -34,6 +34,8 @@ from llamaindex_azoai import (
 pytestmark = [pytest.mark.vcr, pytest.mark.block_network]
 
 REPO = Path(__file__).resolve().parents[2]
+
+
 @pytest.fixture(scope="module")
 def vcr_cassette_dir() -> str:
     return str(REPO / "cassettes" / "llamaindex" / "test_contract_vcr")
@@ -59,8 +61,15 @@ def target(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
 @pytest.fixture
 def llm(target: tuple[str, str]) -> Iterator[AzureOpenAI]:
     url, key = target
-    llm = AzureOpenAI(engine="gpt-4o", model="gpt-4o", azure_endpoint=url, api_key=key, api_version="2024-10-21",
-                      temperature=0.0, max_retries=0)
+    llm = AzureOpenAI(
+        engine="gpt-4o",
+        model="gpt-4o",
+        azure_endpoint=url,
+        api_key=key,
+        api_version="2024-10-21",
+        temperature=0.0,
+        max_retries=0,
+    )
     yield llm
     llm.close()
 
@@ -68,8 +77,14 @@ def llm(target: tuple[str, str]) -> Iterator[AzureOpenAI]:
 @pytest.fixture
 def emb(target: tuple[str, str]) -> Iterator[AzureOpenAIEmbedding]:
     url, key = target
-    emb = AzureOpenAIEmbedding(azure_deployment="text-embedding-3-small", model="text-embedding-3-small",
-                               azure_endpoint=url, api_key=key, api_version="2024-10-21", max_retries=0)
+    emb = AzureOpenAIEmbedding(
+        azure_deployment="text-embedding-3-small",
+        model="text-embedding-3-small",
+        azure_endpoint=url,
+        api_key=key,
+        api_version="2024-10-21",
+        max_retries=0,
+    )
     yield emb
     emb.close()
 
@@ -171,7 +186,9 @@ async def test_astructured_predict(llm: AzureOpenAI) -> None:
 
 
 def test_image_blocks(llm: AzureOpenAI) -> None:
-    msg = ChatMessage(role="user", blocks=[TextBlock(text="Describe the image"), ImageBlock(url="https://example.com/cat.png")])
+    msg = ChatMessage(
+        role="user", blocks=[TextBlock(text="Describe the image"), ImageBlock(url="https://example.com/cat.png")]
+    )
     assert llm.chat([msg]).additional_kwargs["finish_reason"] == "stop"
 
 
@@ -186,8 +203,14 @@ def test_multimodal_compat(target: tuple[str, str]) -> None:
 
 def test_legacy_completions_deployment(target: tuple[str, str]) -> None:
     url, key = target
-    llm = AzureOpenAI(engine="gpt-35-turbo-instruct", model="gpt-35-turbo-instruct", azure_endpoint=url, api_key=key,
-                      max_tokens=20, max_retries=0)
+    llm = AzureOpenAI(
+        engine="gpt-35-turbo-instruct",
+        model="gpt-35-turbo-instruct",
+        azure_endpoint=url,
+        api_key=key,
+        max_tokens=20,
+        max_retries=0,
+    )
     assert llm.metadata.is_chat_model is False
     assert llm.complete("Once upon a time").text
     assert list(llm.stream_complete("Once upon a time"))[-1].text

@@ -123,7 +123,9 @@ def test_d4_entra_id_tokens_go_as_bearer_and_are_refreshed(make_llm: Any, azure:
     assert llm.api_key is None  # the token never lands in api_key
 
 
-def test_d5_provider_is_called_per_request_not_at_construction_and_no_stale_api_key(make_llm: Any, azure: Azure) -> None:
+def test_d5_provider_is_called_per_request_not_at_construction_and_no_stale_api_key(
+    make_llm: Any, azure: Azure
+) -> None:
     calls: list[int] = []
 
     def provider() -> str:
@@ -170,10 +172,14 @@ def test_d7_no_secret_or_token_in_serialized_forms(make_llm: Any, azure: Azure) 
 
 # D8 / D9 -----------------------------------------------------------------------------------------
 
+
 def test_d8_one_retry_layer_max_retries_3_means_4_attempts(make_llm: Any, azure: Azure) -> None:
     # a 5xx: 429s are not counted by max_retries but bounded by max_retry_wait (issue 9 §5)
-    azure.add_json({"error": {"code": "InternalServerError", "message": "boom"}}, status=503,
-                   headers={"retry-after": "0", "retry-after-ms": "0"})
+    azure.add_json(
+        {"error": {"code": "InternalServerError", "message": "boom"}},
+        status=503,
+        headers={"retry-after": "0", "retry-after-ms": "0"},
+    )
     with pytest.raises(ServerError) as err:
         make_llm(max_retries=3).chat(user("x"))
     assert len(azure.requests) == 4
@@ -183,7 +189,9 @@ def test_d8_one_retry_layer_max_retries_3_means_4_attempts(make_llm: Any, azure:
 
 
 def test_d8_streams_are_retried_before_the_first_byte(make_llm: Any, azure: Azure) -> None:
-    azure.add_json({"error": {"code": "InternalServerError", "message": "boom"}}, status=500, headers={"retry-after-ms": "0"})
+    azure.add_json(
+        {"error": {"code": "InternalServerError", "message": "boom"}}, status=500, headers={"retry-after-ms": "0"}
+    )
     azure.add_sse(text_stream(["ok"]))
     chunks = list(make_llm(max_retries=1).stream_chat(user("x")))
     assert chunks[-1].message.content == "ok"
@@ -191,10 +199,13 @@ def test_d8_streams_are_retried_before_the_first_byte(make_llm: Any, azure: Azur
 
 
 def test_d9_embeddings_honour_max_retries_and_timeout(azure: Azure) -> None:
-    azure.add_json({"error": {"code": "InternalServerError", "message": "boom"}}, status=503, headers={"retry-after-ms": "0"})
+    azure.add_json(
+        {"error": {"code": "InternalServerError", "message": "boom"}}, status=503, headers={"retry-after-ms": "0"}
+    )
     http = httpx.Client(transport=httpx.MockTransport(azure))
-    emb = AzureOpenAIEmbedding(azure_deployment="e", azure_endpoint=ENDPOINT, api_key=KEY, max_retries=2,
-                               timeout=7.5, http_client=http)
+    emb = AzureOpenAIEmbedding(
+        azure_deployment="e", azure_endpoint=ENDPOINT, api_key=KEY, max_retries=2, timeout=7.5, http_client=http
+    )
     with pytest.raises(ServerError):
         emb.get_text_embedding("x")
     assert len(azure.requests) == 3
@@ -219,16 +230,31 @@ def test_d10_user_http_client_is_never_closed(make_llm: Any, azure: Azure) -> No
 
 
 def test_d11_prompt_filter_is_typed_and_completion_filter_is_visible(make_llm: Any, azure: Azure) -> None:
-    azure.add_json({"error": {"code": "content_filter", "status": 400, "message": "filtered",
-                              "innererror": {"code": "ResponsibleAIPolicyViolation",
-                                             "content_filter_result": {**SAFE, "self_harm": {"filtered": True, "severity": "high"}}}}},
-                   status=400)
+    azure.add_json(
+        {
+            "error": {
+                "code": "content_filter",
+                "status": 400,
+                "message": "filtered",
+                "innererror": {
+                    "code": "ResponsibleAIPolicyViolation",
+                    "content_filter_result": {**SAFE, "self_harm": {"filtered": True, "severity": "high"}},
+                },
+            }
+        },
+        status=400,
+    )
     with pytest.raises(ContentFilterError) as err:
         make_llm().chat(user("x"))
     assert err.value.categories["self_harm"]["filtered"] is True
     azure.answers[:] = []
-    azure.add_json(chat_body(None, finish_reason="content_filter",
-                             content_filter_results={**SAFE, "sexual": {"filtered": True, "severity": "medium"}}))
+    azure.add_json(
+        chat_body(
+            None,
+            finish_reason="content_filter",
+            content_filter_results={**SAFE, "sexual": {"filtered": True, "severity": "medium"}},
+        )
+    )
     r = make_llm().chat(user("x"))
     assert r.additional_kwargs["finish_reason"] == "content_filter"
     assert r.additional_kwargs["content_filter_results"]["sexual"]["filtered"] is True
@@ -238,16 +264,33 @@ def test_d11_prompt_filter_is_typed_and_completion_filter_is_visible(make_llm: A
 
 
 def test_d12_two_tool_calls_in_one_chunk_are_both_kept(make_llm: Any, azure: Azure) -> None:
-    azure.add_sse([
-        prompt_filter_chunk(),
-        chunk({"role": "assistant", "tool_calls": [
-            {"index": 0, "id": "c1", "type": "function", "function": {"name": "add", "arguments": '{"a": 1, "b": 2}'}},
-            {"index": 1, "id": "c2", "type": "function", "function": {"name": "mul", "arguments": '{"a": 3,'}},
-        ]}),
-        chunk({"tool_calls": [{"index": 1, "function": {"arguments": ' "b": 4}'}}]}),
-        chunk({}, finish_reason="tool_calls"),
-        usage_chunk(),
-    ])
+    azure.add_sse(
+        [
+            prompt_filter_chunk(),
+            chunk(
+                {
+                    "role": "assistant",
+                    "tool_calls": [
+                        {
+                            "index": 0,
+                            "id": "c1",
+                            "type": "function",
+                            "function": {"name": "add", "arguments": '{"a": 1, "b": 2}'},
+                        },
+                        {
+                            "index": 1,
+                            "id": "c2",
+                            "type": "function",
+                            "function": {"name": "mul", "arguments": '{"a": 3,'},
+                        },
+                    ],
+                }
+            ),
+            chunk({"tool_calls": [{"index": 1, "function": {"arguments": ' "b": 4}'}}]}),
+            chunk({}, finish_reason="tool_calls"),
+            usage_chunk(),
+        ]
+    )
     llm = make_llm()
     last = list(llm.stream_chat(user("x")))[-1]
     calls = llm.get_tool_calls_from_response(last)
@@ -263,12 +306,15 @@ def test_d12_two_tool_calls_in_one_chunk_are_both_kept(make_llm: Any, azure: Azu
 def test_d13_unsupported_blocks_are_skipped_or_refused_clearly(make_llm: Any, azure: Azure) -> None:
     azure.add_json(chat_body("ok"))
     llm = make_llm()
-    msg = ChatMessage(role="user", blocks=[
-        TextBlock(text="a"),
-        CachePoint(cache_control=CacheControl(type="ephemeral")),
-        CitableBlock(title="t", source="s", content=[TextBlock(text="b")]),
-        CitationBlock(cited_content=TextBlock(text="c"), source="s", title="t", additional_location_info={}),
-    ])
+    msg = ChatMessage(
+        role="user",
+        blocks=[
+            TextBlock(text="a"),
+            CachePoint(cache_control=CacheControl(type="ephemeral")),
+            CitableBlock(title="t", source="s", content=[TextBlock(text="b")]),
+            CitationBlock(cited_content=TextBlock(text="c"), source="s", title="t", additional_location_info={}),
+        ],
+    )
     assert llm.chat([msg]).message.content == "ok"
     assert azure.body()["messages"] == [{"role": "user", "content": "abc"}]
     with pytest.raises(ConfigurationError, match="VideoBlock cannot be sent to Azure OpenAI chat completions"):
@@ -289,8 +335,13 @@ def test_d14_document_block_nested_file_shape_on_the_wire(make_llm: Any, azure: 
 
 def test_d15_dict_tool_kwargs_are_sent_as_a_json_string(make_llm: Any, azure: Azure) -> None:
     azure.add_json(chat_body())
-    history = [*user("x"), ChatMessage(role="assistant", blocks=[ToolCallBlock(tool_call_id="c", tool_name="f", tool_kwargs={"k": [1, 2]})]),
-               ChatMessage(role="tool", content="done", additional_kwargs={"tool_call_id": "c"})]
+    history = [
+        *user("x"),
+        ChatMessage(
+            role="assistant", blocks=[ToolCallBlock(tool_call_id="c", tool_name="f", tool_kwargs={"k": [1, 2]})]
+        ),
+        ChatMessage(role="tool", content="done", additional_kwargs={"tool_call_id": "c"}),
+    ]
     make_llm().chat(history)
     args = azure.body()["messages"][1]["tool_calls"][0]["function"]["arguments"]
     assert isinstance(args, str) and json.loads(args) == {"k": [1, 2]}
@@ -373,10 +424,16 @@ def test_d20_v1_route_and_gateway_base_urls(make_llm: Any, azure: Azure) -> None
     req = azure.requests[0]
     assert str(req.url) == f"{ENDPOINT}/openai/v1/chat/completions"
     assert json.loads(req.content)["model"] == "chat"
-    make_llm(azure_endpoint=None, api_base="https://gw.contoso.example/aoai/openai",
-             default_headers={"Ocp-Apim-Subscription-Key": "apim"}).chat(user("x"))
+    make_llm(
+        azure_endpoint=None,
+        api_base="https://gw.contoso.example/aoai/openai",
+        default_headers={"Ocp-Apim-Subscription-Key": "apim"},
+    ).chat(user("x"))
     req = azure.requests[1]
-    assert str(req.url) == "https://gw.contoso.example/aoai/openai/deployments/chat/chat/completions?api-version=2024-10-21"
+    assert (
+        str(req.url)
+        == "https://gw.contoso.example/aoai/openai/deployments/chat/chat/completions?api-version=2024-10-21"
+    )
     assert req.headers["ocp-apim-subscription-key"] == "apim"
 
 
@@ -385,11 +442,15 @@ def test_d20_v1_route_and_gateway_base_urls(make_llm: Any, azure: Azure) -> None
 
 @pytest.mark.parametrize(
     ("model", "temperature_sent", "system_role", "token_key"),
-    [("o3-mini", False, "developer", "max_completion_tokens"), ("gpt-5-chat", True, "system", "max_completion_tokens"),
-     ("gpt-4o", True, "system", "max_tokens")],
+    [
+        ("o3-mini", False, "developer", "max_completion_tokens"),
+        ("gpt-5-chat", True, "system", "max_completion_tokens"),
+        ("gpt-4o", True, "system", "max_tokens"),
+    ],
 )
-def test_issue_20154_reasoning_rules_follow_capabilities(make_llm: Any, azure: Azure, model: str,
-                                                         temperature_sent: bool, system_role: str, token_key: str) -> None:
+def test_issue_20154_reasoning_rules_follow_capabilities(
+    make_llm: Any, azure: Azure, model: str, temperature_sent: bool, system_role: str, token_key: str
+) -> None:
     azure.add_json(chat_body())
     make_llm(model=model, max_tokens=100).chat([ChatMessage(role="system", content="s"), *user("u")])
     body = azure.body()

@@ -10,7 +10,8 @@ import asyncio
 import base64
 import json
 import time
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -24,15 +25,19 @@ def example_emulator() -> Iterator[Any]:
 
     # The docs' deployments name gpt-35-turbo-16k, which Azure retired (2025-04-30) and answers with
     # errors; behind the same deployment names the emulator serves a current model.
-    app = create_app(overrides={"deployments": {
-        "simon-llm": "gpt-4o-mini",
-        "my-custom-llm": "gpt-4o-mini",
-        "AZURE_AZURE_OPENAI_DEPLOYMENT_NAME": "gpt-4o",
-        "my-gpt-4o": "gpt-4o",
-        "gpt-4-vision-preview": "gpt-4o",
-        "text-embedding-ada-002": "text-embedding-ada-002",
-        "my-embeddings": "text-embedding-3-small",
-    }})
+    app = create_app(
+        overrides={
+            "deployments": {
+                "simon-llm": "gpt-4o-mini",
+                "my-custom-llm": "gpt-4o-mini",
+                "AZURE_AZURE_OPENAI_DEPLOYMENT_NAME": "gpt-4o",
+                "my-gpt-4o": "gpt-4o",
+                "gpt-4-vision-preview": "gpt-4o",
+                "text-embedding-ada-002": "text-embedding-ada-002",
+                "my-embeddings": "text-embedding-3-small",
+            }
+        }
+    )
     handle = start_in_thread(app)
     yield handle
     handle.stop()
@@ -181,8 +186,13 @@ def test_multimodal_docs_example(example_emulator: Any) -> None:
 def test_a_config_saved_by_the_anchor_loads_into_ours(example_emulator: Any) -> None:
     from llama_index.llms.azure_openai import AzureOpenAI as AnchorAzureOpenAI
 
-    saved = AnchorAzureOpenAI(engine="my-gpt-4o", model="gpt-4o", api_key=example_emulator.api_key,
-                              azure_endpoint=example_emulator.url, api_version="2024-10-21").to_dict()
+    saved = AnchorAzureOpenAI(
+        engine="my-gpt-4o",
+        model="gpt-4o",
+        api_key=example_emulator.api_key,
+        azure_endpoint=example_emulator.url,
+        api_version="2024-10-21",
+    ).to_dict()
     llm = AzureOpenAI.from_dict(saved)
     assert (llm.engine, llm.model, llm.api_version) == ("my-gpt-4o", "gpt-4o", "2024-10-21")
     assert llm.complete("loaded").text

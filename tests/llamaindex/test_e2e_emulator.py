@@ -3,7 +3,8 @@ agent calling two tools, with our classes set as LlamaIndex's global Settings.""
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -21,10 +22,16 @@ DOCS = [
 
 @pytest.fixture
 def settings(emulator: Any) -> Iterator[tuple[AzureOpenAI, AzureOpenAIEmbedding]]:
-    llm = AzureOpenAI(engine="gpt-4o", model="gpt-4o", azure_endpoint=emulator.url, api_key=emulator.api_key,
-                      api_version="2024-10-21")
-    emb = AzureOpenAIEmbedding(azure_deployment="text-embedding-3-small", model="text-embedding-3-small",
-                               azure_endpoint=emulator.url, api_key=emulator.api_key, api_version="2024-10-21")
+    llm = AzureOpenAI(
+        engine="gpt-4o", model="gpt-4o", azure_endpoint=emulator.url, api_key=emulator.api_key, api_version="2024-10-21"
+    )
+    emb = AzureOpenAIEmbedding(
+        azure_deployment="text-embedding-3-small",
+        model="text-embedding-3-small",
+        azure_endpoint=emulator.url,
+        api_key=emulator.api_key,
+        api_version="2024-10-21",
+    )
     old_llm, old_emb = Settings._llm, Settings._embed_model
     Settings.llm, Settings.embed_model = llm, emb
     yield llm, emb
@@ -45,7 +52,8 @@ def test_index_is_built_with_our_embeddings(index: VectorStoreIndex, settings: A
     vector = emb.get_text_embedding(nodes[0].get_content())
     assert len(vector) == 1536
     assert emb.similarity(vector, emb.get_query_embedding("capital of France Paris")) > emb.similarity(
-        vector, emb.get_query_embedding("refund policy returns"))
+        vector, emb.get_query_embedding("refund policy returns")
+    )
 
 
 def test_query_engine_answers_from_the_documents(index: VectorStoreIndex) -> None:
@@ -94,9 +102,16 @@ async def test_in_process_asgi_transport(emulator: Any) -> None:
     from shared_core.emulator.app import create_app
 
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app()))
-    llm = AzureOpenAI(engine="gpt-4o", model="gpt-4o", azure_endpoint="http://127.0.0.1:9", api_key="azoai-emulator-key",
-                      async_http_client=client)
-    r = await llm.achat([__import__("llama_index.core.llms", fromlist=["ChatMessage"]).ChatMessage(role="user", content="Say hi")])
+    llm = AzureOpenAI(
+        engine="gpt-4o",
+        model="gpt-4o",
+        azure_endpoint="http://127.0.0.1:9",
+        api_key="azoai-emulator-key",
+        async_http_client=client,
+    )
+    r = await llm.achat(
+        [__import__("llama_index.core.llms", fromlist=["ChatMessage"]).ChatMessage(role="user", content="Say hi")]
+    )
     assert "Say hi" in (r.message.content or "")
     assert r.additional_kwargs["total_tokens"] > 0
     await client.aclose()

@@ -32,8 +32,12 @@ def _echo(request: httpx.Request) -> httpx.Response:
         if body.get("encoding_format") == "base64":
             emb = base64.b64encode(struct.pack(f"<{len(vec)}f", *vec)).decode()
         data.append({"object": "embedding", "index": i, "embedding": emb})
-    out = {"object": "list", "model": "text-embedding-3-small", "data": data,
-           "usage": {"prompt_tokens": len(inputs), "total_tokens": len(inputs)}}
+    out = {
+        "object": "list",
+        "model": "text-embedding-3-small",
+        "data": data,
+        "usage": {"prompt_tokens": len(inputs), "total_tokens": len(inputs)},
+    }
     return httpx.Response(200, headers=HEADERS, content=json.dumps(out).encode())
 
 
@@ -86,9 +90,16 @@ async def test_async_batches_run_with_bounded_concurrency(azure: Azure) -> None:
         state["inflight"] -= 1
         return _echo(request)
 
-    emb = AzureOpenAIEmbedding(azure_deployment="emb", azure_endpoint=ENDPOINT, api_key=KEY, api_version="2024-10-21",
-                               embed_batch_size=2, num_workers=None, max_retries=0,
-                               async_http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)))
+    emb = AzureOpenAIEmbedding(
+        azure_deployment="emb",
+        azure_endpoint=ENDPOINT,
+        api_key=KEY,
+        api_version="2024-10-21",
+        embed_batch_size=2,
+        num_workers=None,
+        max_retries=0,
+        async_http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
+    )
     # num_workers unset: llama-index would gather all 10 batches at once; we keep 4 in flight
     vectors = await emb.aget_text_embedding_batch(["x" * (i + 1) for i in range(20)])
     assert [v[1] for v in vectors] == [float(i + 1) for i in range(20)]
@@ -99,7 +110,10 @@ def test_free_form_model_and_deployment_names(make_embed: Any, azure: Azure) -> 
     azure.add(_echo)
     emb = make_embed(model="my-finetuned-embedder", azure_deployment=None)
     emb.get_text_embedding("x")
-    assert str(azure.requests[0].url) == f"{ENDPOINT}/openai/deployments/my-finetuned-embedder/embeddings?api-version=2024-10-21"
+    assert (
+        str(azure.requests[0].url)
+        == f"{ENDPOINT}/openai/deployments/my-finetuned-embedder/embeddings?api-version=2024-10-21"
+    )
     make_embed(deployment_name="alias-dep", azure_deployment=None).get_text_embedding("x")
     assert "/deployments/alias-dep/" in str(azure.requests[1].url)
 

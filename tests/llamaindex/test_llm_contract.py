@@ -204,10 +204,21 @@ def test_reasoning_content_becomes_a_thinking_block(make_llm: Any, azure: Azure)
 
 
 def test_streamed_reasoning_is_a_thinking_block_with_thinking_delta(make_llm: Any, azure: Azure) -> None:
-    azure.add_sse([prompt_filter_chunk(), chunk({"reasoning_content": "hm"}), chunk({"reasoning_content": "m"}),
-                   chunk({"content": "ok"}), chunk({}, finish_reason="stop"), usage_chunk()])
+    azure.add_sse(
+        [
+            prompt_filter_chunk(),
+            chunk({"reasoning_content": "hm"}),
+            chunk({"reasoning_content": "m"}),
+            chunk({"content": "ok"}),
+            chunk({}, finish_reason="stop"),
+            usage_chunk(),
+        ]
+    )
     chunks = list(make_llm().stream_chat(user("?")))
-    assert [c.additional_kwargs.get("thinking_delta") for c in chunks if "thinking_delta" in c.additional_kwargs] == ["hm", "m"]
+    assert [c.additional_kwargs.get("thinking_delta") for c in chunks if "thinking_delta" in c.additional_kwargs] == [
+        "hm",
+        "m",
+    ]
     last = chunks[-1].message
     assert isinstance(last.blocks[0], ThinkingBlock) and last.blocks[0].content == "hmm"
     assert last.content == "ok"
@@ -302,8 +313,11 @@ def test_strict_tools_get_a_strict_schema(make_llm: Any, azure: Azure) -> None:
 
 
 def test_parallel_calls_kept_only_when_allowed(make_llm: Any, azure: Azure) -> None:
-    two = chat_body(None, tool_calls=[tool_call("c1", "add", {"a": 1, "b": 2}), tool_call("c2", "mul", {"a": 2, "b": 3})],
-                    finish_reason="tool_calls")
+    two = chat_body(
+        None,
+        tool_calls=[tool_call("c1", "add", {"a": 1, "b": 2}), tool_call("c2", "mul", {"a": 2, "b": 3})],
+        finish_reason="tool_calls",
+    )
     azure.add_json(two)
     llm = make_llm()
     one = llm.chat_with_tools(TOOLS, user_msg="x")
@@ -317,7 +331,9 @@ def test_no_tool_call_error_says_what_to_do(make_llm: Any, azure: Azure) -> None
     azure.add_json(chat_body("I'd rather chat."))
     llm = make_llm()
     r = llm.chat_with_tools(TOOLS, user_msg="x")
-    with pytest.raises(ValueError, match=r"none\. The model answered with text instead: \"I'd rather chat\.\".*tool_required=True"):
+    with pytest.raises(
+        ValueError, match=r"none\. The model answered with text instead: \"I'd rather chat\.\".*tool_required=True"
+    ):
         llm.get_tool_calls_from_response(r)
     assert llm.get_tool_calls_from_response(r, error_on_no_tool_call=False) == []
 
@@ -332,14 +348,23 @@ async def test_achat_with_tools_and_predict_and_call(make_llm: Any, azure: Azure
 
 
 def test_stream_chat_with_tools_assembles_fragments(make_llm: Any, azure: Azure) -> None:
-    azure.add_sse([
-        prompt_filter_chunk(),
-        chunk({"role": "assistant", "tool_calls": [{"index": 0, "id": "c1", "type": "function", "function": {"name": "add", "arguments": ""}}]}),
-        chunk({"tool_calls": [{"index": 0, "function": {"arguments": '{"a": 1'}}]}),
-        chunk({"tool_calls": [{"index": 0, "function": {"arguments": ', "b": 2}'}}]}),
-        chunk({}, finish_reason="tool_calls"),
-        usage_chunk(),
-    ])
+    azure.add_sse(
+        [
+            prompt_filter_chunk(),
+            chunk(
+                {
+                    "role": "assistant",
+                    "tool_calls": [
+                        {"index": 0, "id": "c1", "type": "function", "function": {"name": "add", "arguments": ""}}
+                    ],
+                }
+            ),
+            chunk({"tool_calls": [{"index": 0, "function": {"arguments": '{"a": 1'}}]}),
+            chunk({"tool_calls": [{"index": 0, "function": {"arguments": ', "b": 2}'}}]}),
+            chunk({}, finish_reason="tool_calls"),
+            usage_chunk(),
+        ]
+    )
     llm = make_llm()
     chunks = list(llm.stream_chat_with_tools(TOOLS, user_msg="1+2"))
     assert azure.body()["stream"] is True
@@ -351,10 +376,24 @@ def test_stream_chat_with_tools_assembles_fragments(make_llm: Any, azure: Azure)
 
 
 async def test_astream_chat_with_tools(make_llm: Any, azure: Azure) -> None:
-    azure.add_sse([
-        chunk({"role": "assistant", "tool_calls": [{"index": 0, "id": "c1", "type": "function", "function": {"name": "mul", "arguments": '{"a": 2, "b": 5}'}}]}),
-        chunk({}, finish_reason="tool_calls"),
-    ])
+    azure.add_sse(
+        [
+            chunk(
+                {
+                    "role": "assistant",
+                    "tool_calls": [
+                        {
+                            "index": 0,
+                            "id": "c1",
+                            "type": "function",
+                            "function": {"name": "mul", "arguments": '{"a": 2, "b": 5}'},
+                        }
+                    ],
+                }
+            ),
+            chunk({}, finish_reason="tool_calls"),
+        ]
+    )
     llm = make_llm()
     gen = await llm.astream_chat_with_tools(TOOLS, user_msg="2*5")
     chunks = [c async for c in gen]
@@ -365,13 +404,19 @@ def test_tool_call_round_trip_through_history(make_llm: Any, azure: Azure) -> No
     azure.add_json(chat_body(None, tool_calls=[tool_call("c1", "add", {"a": 1, "b": 2})], finish_reason="tool_calls"))
     llm = make_llm()
     first = llm.chat_with_tools(TOOLS, user_msg="1+2")
-    history = [*user("1+2"), first.message,
-               ChatMessage(role="tool", content="3", additional_kwargs={"tool_call_id": "c1", "name": "add"})]
+    history = [
+        *user("1+2"),
+        first.message,
+        ChatMessage(role="tool", content="3", additional_kwargs={"tool_call_id": "c1", "name": "add"}),
+    ]
     azure.add_json(chat_body("It is 3."))
     llm.chat(history)
     sent = azure.body()["messages"]
-    assert sent[1] == {"role": "assistant", "content": None,
-                       "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "add", "arguments": '{"a": 1, "b": 2}'}}]}
+    assert sent[1] == {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "add", "arguments": '{"a": 1, "b": 2}'}}],
+    }
     assert sent[2] == {"role": "tool", "content": "3", "tool_call_id": "c1", "name": "add"}
     # legacy readers of additional_kwargs["tool_calls"] get SDK-like attribute access
     assert first.message.additional_kwargs["tool_calls"][0].function.name == "add"
@@ -415,7 +460,9 @@ async def test_astructured_predict_and_as_structured_llm(make_llm: Any, azure: A
 
 
 def test_structured_predict_falls_back_to_a_forced_tool_call_on_old_api_versions(make_llm: Any, azure: Azure) -> None:
-    azure.add_json(chat_body(None, tool_calls=[tool_call("c1", "Person", {"name": "Bo", "age": 5})], finish_reason="tool_calls"))
+    azure.add_json(
+        chat_body(None, tool_calls=[tool_call("c1", "Person", {"name": "Bo", "age": 5})], finish_reason="tool_calls")
+    )
     out = make_llm(model="gpt-4o", api_version="2024-06-01").structured_predict(Person, PromptTemplate("Who?"))
     assert out == Person(name="Bo", age=5)
     body = azure.body()
@@ -424,7 +471,9 @@ def test_structured_predict_falls_back_to_a_forced_tool_call_on_old_api_versions
 
 
 def test_stream_structured_predict(make_llm: Any, azure: Azure) -> None:
-    azure.add_sse([chunk({"content": '{"name": "A'}), chunk({"content": 'da", "age": 36}'}), chunk({}, finish_reason="stop")])
+    azure.add_sse(
+        [chunk({"content": '{"name": "A'}), chunk({"content": 'da", "age": 36}'}), chunk({}, finish_reason="stop")]
+    )
     parts = list(make_llm(model="gpt-4o").stream_structured_predict(Person, PromptTemplate("Who?")))
     assert parts[-1].name == "Ada" and parts[-1].age == 36
 
@@ -442,14 +491,27 @@ def test_image_blocks_go_out_as_image_url_parts(make_llm: Any, azure: Azure) -> 
     azure.add_json(chat_body("a cat"))
     msg = ChatMessage(role="user", blocks=[TextBlock(text="what?"), ImageBlock(url="https://x.test/cat.png")])
     assert make_llm().chat([msg]).message.content == "a cat"
-    assert azure.body()["messages"][0]["content"][1] == {"type": "image_url", "image_url": {"url": "https://x.test/cat.png"}}
+    assert azure.body()["messages"][0]["content"][1] == {
+        "type": "image_url",
+        "image_url": {"url": "https://x.test/cat.png"},
+    }
 
 
 def test_logprobs_are_converted(make_llm: Any, azure: Azure) -> None:
     body = chat_body("hi")
-    body["choices"][0]["logprobs"] = {"content": [{"token": "hi", "logprob": -0.1, "bytes": [104, 105],
-                                                    "top_logprobs": [{"token": "hi", "logprob": -0.1, "bytes": [104, 105]},
-                                                                     {"token": "yo", "logprob": -2.0, "bytes": None}]}]}
+    body["choices"][0]["logprobs"] = {
+        "content": [
+            {
+                "token": "hi",
+                "logprob": -0.1,
+                "bytes": [104, 105],
+                "top_logprobs": [
+                    {"token": "hi", "logprob": -0.1, "bytes": [104, 105]},
+                    {"token": "yo", "logprob": -2.0, "bytes": None},
+                ],
+            }
+        ]
+    }
     azure.add_json(body)
     r = make_llm(logprobs=True, top_logprobs=2).chat(user("x"))
     sent = azure.body()
@@ -499,10 +561,19 @@ def test_filtered_stream_can_raise(make_llm: Any, azure: Azure) -> None:
 
 def test_filtered_prompt_raises_content_filter_error(make_llm: Any, azure: Azure) -> None:
     azure.add_json(
-        {"error": {"message": "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.",
-                   "type": None, "param": "prompt", "code": "content_filter", "status": 400,
-                   "innererror": {"code": "ResponsibleAIPolicyViolation",
-                                  "content_filter_result": {**SAFE, "hate": {"filtered": True, "severity": "high"}}}}},
+        {
+            "error": {
+                "message": "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.",
+                "type": None,
+                "param": "prompt",
+                "code": "content_filter",
+                "status": 400,
+                "innererror": {
+                    "code": "ResponsibleAIPolicyViolation",
+                    "content_filter_result": {**SAFE, "hate": {"filtered": True, "severity": "high"}},
+                },
+            }
+        },
         status=400,
     )
     with pytest.raises(ContentFilterError) as err:
@@ -554,8 +625,10 @@ def test_to_dict_has_no_secrets_and_from_dict_round_trips(make_llm: Any) -> None
 
 def test_to_dict_masks_credential_headers_but_sends_them(make_llm: Any, azure: Azure) -> None:
     azure.add_json(chat_body("via the gateway"))
-    llm = make_llm(default_headers={"Ocp-Apim-Subscription-Key": "apim-secret-9", "X-Team": "rag"},
-                   default_query={"subscription-key": "q-secret-9", "tier": "gold"})
+    llm = make_llm(
+        default_headers={"Ocp-Apim-Subscription-Key": "apim-secret-9", "X-Team": "rag"},
+        default_query={"subscription-key": "q-secret-9", "tier": "gold"},
+    )
     text = json.dumps(llm.to_dict(), default=str) + llm.to_json()
     assert "apim-secret-9" not in text and "q-secret-9" not in text
     assert llm.to_dict()["default_headers"] == {"Ocp-Apim-Subscription-Key": "**********", "X-Team": "rag"}
@@ -606,7 +679,9 @@ def test_resource_name_and_auth_mode_are_passed_to_the_core(make_llm: Any, azure
 
 
 def test_missing_deployment_fails_at_construction_with_the_fix() -> None:
-    with pytest.raises(ConfigurationError, match="pass engine='<deployment name>'.*or set AZURE_OPENAI_DEPLOYMENT") as err:
+    with pytest.raises(
+        ConfigurationError, match="pass engine='<deployment name>'.*or set AZURE_OPENAI_DEPLOYMENT"
+    ) as err:
         AzureOpenAI(azure_endpoint=ENDPOINT, api_key=KEY)
     assert err.value.setting == "engine"
     assert isinstance(err.value, ValueError)  # what the anchor raised, so old handlers still catch it

@@ -19,8 +19,16 @@ MSGS = [ChatMessage(role="user", content="hi")]
 
 def _llm(case: Case) -> AzureOpenAI:
     http, ahttp, _ = mock(case)
-    return AzureOpenAI(engine="chat", model="gpt-4o", azure_endpoint=ENDPOINT, api_key=KEY,
-                       api_version="2024-10-21", max_retries=0, http_client=http, async_http_client=ahttp)
+    return AzureOpenAI(
+        engine="chat",
+        model="gpt-4o",
+        azure_endpoint=ENDPOINT,
+        api_key=KEY,
+        api_version="2024-10-21",
+        max_retries=0,
+        http_client=http,
+        async_http_client=ahttp,
+    )
 
 
 def _ids(cases: list[Case]) -> list[str]:
@@ -60,9 +68,16 @@ def test_stream_chat_and_astream_chat(case: Case) -> None:
 def test_embeddings(case: Case) -> None:
     def make() -> AzureOpenAIEmbedding:
         http, ahttp, _ = mock(case)
-        return AzureOpenAIEmbedding(azure_deployment="emb", model="text-embedding-3-small", azure_endpoint=ENDPOINT,
-                                    api_key=KEY, api_version="2024-10-21", max_retries=0, http_client=http,
-                                    async_http_client=ahttp)
+        return AzureOpenAIEmbedding(
+            azure_deployment="emb",
+            model="text-embedding-3-small",
+            azure_endpoint=ENDPOINT,
+            api_key=KEY,
+            api_version="2024-10-21",
+            max_retries=0,
+            http_client=http,
+            async_http_client=ahttp,
+        )
 
     with pytest.raises(APIStatusError) as err:
         make().get_text_embedding("a")

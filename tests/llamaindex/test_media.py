@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import os
 import pickle
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -44,15 +45,17 @@ async def ahttp() -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 def conn(emulator: EmulatorHandle) -> dict[str, Any]:
-    return {"azure_endpoint": emulator.url, "api_key": emulator.api_key, "api_version": "2024-10-21",
-            "max_retries": 0}
+    return {"azure_endpoint": emulator.url, "api_key": emulator.api_key, "api_version": "2024-10-21", "max_retries": 0}
 
 
 def test_image_tool_spec_makes_function_tools(conn: dict[str, Any], emulator: EmulatorHandle) -> None:
     (tool,) = AzureOpenAIImageToolSpec(**conn).to_tool_list()
     assert isinstance(tool, FunctionTool) and tool.metadata.name == "generate_image"
     assert tool.metadata.get_parameters_dict() == {
-        "type": "object", "properties": {"prompt": {"title": "Prompt", "type": "string"}}, "required": ["prompt"]}
+        "type": "object",
+        "properties": {"prompt": {"title": "Prompt", "type": "string"}},
+        "required": ["prompt"],
+    }
     out = tool.call(prompt="a red fox")
     assert not out.is_error and str(out.raw_output).startswith(f"{emulator.url}/_emulator/blobs/")
     assert httpx.get(str(out.raw_output)).content.startswith(PNG_MAGIC)
@@ -82,8 +85,9 @@ def test_generation_settings_and_errors(conn: dict[str, Any]) -> None:
     assert conn["api_key"] not in repr(gen) and "api_key" not in gen.model_dump()
 
 
-async def test_function_agent_draws_an_image(conn: dict[str, Any], emulator: EmulatorHandle,
-                                             ahttp: httpx.AsyncClient) -> None:
+async def test_function_agent_draws_an_image(
+    conn: dict[str, Any], emulator: EmulatorHandle, ahttp: httpx.AsyncClient
+) -> None:
     tools = AzureOpenAIImageToolSpec(AzureOpenAIImageGeneration(**conn, async_http_client=ahttp)).to_tool_list()
     agent = FunctionAgent(tools=tools, llm=AzureOpenAI(engine="gpt-4o", async_http_client=ahttp, **conn))
     handler = agent.run("Please draw an image of a red fox in the snow")
@@ -97,8 +101,9 @@ async def test_function_agent_draws_an_image(conn: dict[str, Any], emulator: Emu
 
 
 async def test_audio_tool_spec(conn: dict[str, Any], tmp_path: Path, ahttp: httpx.AsyncClient) -> None:
-    spec = AzureOpenAIAudioToolSpec(AzureOpenAITextToSpeech(**conn, response_format="wav", async_http_client=ahttp),
-                                    save_dir=str(tmp_path))
+    spec = AzureOpenAIAudioToolSpec(
+        AzureOpenAITextToSpeech(**conn, response_format="wav", async_http_client=ahttp), save_dir=str(tmp_path)
+    )
     (tool,) = spec.to_tool_list()
     assert tool.metadata.name == "text_to_speech"
     path = Path(str((await tool.acall(text="good morning")).raw_output))

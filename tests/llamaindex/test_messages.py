@@ -29,7 +29,10 @@ from shared_core.errors import ConfigurationError
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )
-WAV = b"RIFF$\x00\x00\x00WAVEfmt " + b"\x10\x00\x00\x00\x01\x00\x01\x00\x40\x1f\x00\x00\x80>\x00\x00\x02\x00\x10\x00data\x00\x00\x00\x00"
+WAV = (
+    b"RIFF$\x00\x00\x00WAVEfmt "
+    + b"\x10\x00\x00\x00\x01\x00\x01\x00\x40\x1f\x00\x00\x80>\x00\x00\x02\x00\x10\x00data\x00\x00\x00\x00"
+)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
 
 
@@ -44,7 +47,9 @@ def test_several_text_blocks_collapse_to_one_string() -> None:
 
 
 def test_image_url_block_keeps_url_and_detail() -> None:
-    msg = ChatMessage(role="user", blocks=[TextBlock(text="what?"), ImageBlock(url="https://x.test/cat.png", detail="low")])
+    msg = ChatMessage(
+        role="user", blocks=[TextBlock(text="what?"), ImageBlock(url="https://x.test/cat.png", detail="low")]
+    )
     assert to_wire_message(msg) == {
         "role": "user",
         "content": [
@@ -85,7 +90,10 @@ def test_document_block_uses_the_nested_file_shape() -> None:
     wire = to_wire_message(ChatMessage(role="user", blocks=[TextBlock(text="sum up"), block]))
     assert wire["content"][1] == {
         "type": "file",
-        "file": {"filename": "report.pdf", "file_data": "data:application/pdf;base64," + base64.b64encode(PDF).decode()},
+        "file": {
+            "filename": "report.pdf",
+            "file_data": "data:application/pdf;base64," + base64.b64encode(PDF).decode(),
+        },
     }
 
 
@@ -152,7 +160,9 @@ def test_legacy_additional_kwargs_tool_calls_are_serialised() -> None:
     msg = ChatMessage(
         role="assistant",
         content="",
-        additional_kwargs={"tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": {"x": 1}}}]},
+        additional_kwargs={
+            "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": {"x": 1}}}]
+        },
     )
     wire = to_wire_message(msg)
     assert wire["tool_calls"] == [{"id": "c", "type": "function", "function": {"name": "f", "arguments": '{"x": 1}'}}]
@@ -160,10 +170,18 @@ def test_legacy_additional_kwargs_tool_calls_are_serialised() -> None:
 
 
 def test_reference_audio_id_replaces_the_audio() -> None:
-    msg = ChatMessage(role="assistant", blocks=[AudioBlock(audio=WAV, format="wav")], additional_kwargs={"reference_audio_id": "aud_1"})
+    msg = ChatMessage(
+        role="assistant",
+        blocks=[AudioBlock(audio=WAV, format="wav")],
+        additional_kwargs={"reference_audio_id": "aud_1"},
+    )
     assert to_wire_message(msg) == {"role": "assistant", "audio": {"id": "aud_1"}}
 
 
 def test_order_and_roles_are_kept() -> None:
-    msgs = [ChatMessage(role="system", content="s"), ChatMessage(role="user", content="u"), ChatMessage(role="assistant", content="a")]
+    msgs = [
+        ChatMessage(role="system", content="s"),
+        ChatMessage(role="user", content="u"),
+        ChatMessage(role="assistant", content="a"),
+    ]
     assert [m["role"] for m in to_wire_messages(msgs)] == ["system", "user", "assistant"]

@@ -81,16 +81,21 @@ def requests(handle: Any) -> int:
 
 def llm(primary_url: str, west: Any, **kw: Any) -> AzureOpenAI:
     return AzureOpenAI(
-        engine="gpt-4o", model="gpt-4o", azure_endpoint=primary_url, api_key=EAST_KEY,
+        engine="gpt-4o",
+        model="gpt-4o",
+        azure_endpoint=primary_url,
+        api_key=EAST_KEY,
         api_version="2024-10-21",
-        fallbacks=[{"azure_endpoint": west.url, "api_key": WEST_KEY, "name": "westeurope"}], **kw)
+        fallbacks=[{"azure_endpoint": west.url, "api_key": WEST_KEY, "name": "westeurope"}],
+        **kw,
+    )
 
 
 def test_healthy_primary_serves_every_call(east: Any, west: Any) -> None:
     model = llm(east.url, west)
     for _ in range(3):
         kw = model.chat(HELLO).additional_kwargs
-        assert (kw["region"], kw["azure_target"]) == ("East US", "127.0.0.1:%d" % east.port)
+        assert (kw["region"], kw["azure_target"]) == ("East US", f"127.0.0.1:{east.port}")
     assert (served(east), served(west)) == (3, 0)
 
 
@@ -106,16 +111,14 @@ def test_primary_down_503_fails_over(east: Any, west: Any) -> None:
 
 def test_primary_refusing_connections_fails_over(refused_url: str, west: Any) -> None:
     resp = llm(refused_url, west).complete("hello")
-    assert (resp.additional_kwargs["region"], resp.additional_kwargs["azure_target"]) == (
-        "West Europe", "westeurope")
+    assert (resp.additional_kwargs["region"], resp.additional_kwargs["azure_target"]) == ("West Europe", "westeurope")
     assert served(west) == 1
 
 
 def test_429_burst_spills_to_secondary_and_stays_there_while_throttled(east: Any, west: Any) -> None:
     east.app.faults.set(None, FaultSpec(burst_429=50, retry_after=30))
     model = llm(east.url, west)
-    seen = [model.chat([ChatMessage(role="user", content=f"call {i}")]).additional_kwargs["region"]
-            for i in range(4)]
+    seen = [model.chat([ChatMessage(role="user", content=f"call {i}")]).additional_kwargs["region"] for i in range(4)]
     assert seen == ["West Europe"] * 4
     assert east.app.state()["faults"]["injected"] == {"429": 1}
     assert (served(east), served(west)) == (0, 4)
@@ -125,8 +128,9 @@ def test_stream_fails_over_before_the_first_token(east: Any, west: Any) -> None:
     # the primary sends its preamble (prompt filter results, role) then drops the connection
     east.app.faults.set(None, FaultSpec(stream_cut_after=0))
     chunks = list(llm(east.url, west).stream_chat(HELLO))
-    reference = AzureOpenAI(engine="gpt-4o", model="gpt-4o", azure_endpoint=west.url, api_key=WEST_KEY,
-                            api_version="2024-10-21").chat(HELLO)
+    reference = AzureOpenAI(
+        engine="gpt-4o", model="gpt-4o", azure_endpoint=west.url, api_key=WEST_KEY, api_version="2024-10-21"
+    ).chat(HELLO)
     assert chunks[-1].message.content == reference.message.content
     first = next(c.additional_kwargs for c in chunks if c.additional_kwargs.get("region"))
     assert (first["region"], first["azure_target"]) == ("West Europe", "westeurope")
@@ -139,7 +143,7 @@ async def test_async_chat_and_stream_fail_over(east: Any, west: Any) -> None:
     resp = await model.achat(HELLO)
     assert resp.additional_kwargs["azure_target"] == "westeurope"
     last = None
-    async for last in await model.astream_chat(HELLO):
+    async for last in await model.astream_chat(HELLO):  # noqa: B007 (the last chunk is the answer)
         pass
     assert last is not None and last.message.content == resp.message.content
     assert requests(west) == 2
@@ -148,9 +152,14 @@ async def test_async_chat_and_stream_fail_over(east: Any, west: Any) -> None:
 def test_weighted_balancing_spreads_calls(east: Any, west: Any) -> None:
     random.seed(20261122)  # the router's default RNG: the spread below is reproducible
     model = AzureOpenAI(
-        engine="gpt-4o-mini", model="gpt-4o-mini", azure_endpoint=east.url, api_key=EAST_KEY,
-        api_version="2024-10-21", load_balancing="weighted",
-        fallbacks=[{"azure_endpoint": west.url, "api_key": WEST_KEY, "weight": 3}])
+        engine="gpt-4o-mini",
+        model="gpt-4o-mini",
+        azure_endpoint=east.url,
+        api_key=EAST_KEY,
+        api_version="2024-10-21",
+        load_balancing="weighted",
+        fallbacks=[{"azure_endpoint": west.url, "api_key": WEST_KEY, "weight": 3}],
+    )
     seen = [model.complete(f"q{i}").additional_kwargs["region"] for i in range(40)]
     east_n, west_n = served(east), served(west)
     assert east_n + west_n == 40
@@ -161,8 +170,12 @@ def test_weighted_balancing_spreads_calls(east: Any, west: Any) -> None:
 def test_embeddings_fail_over_too(east: Any, west: Any) -> None:
     east.app.faults.set(None, FaultSpec(region_down="503"))
     emb = AzureOpenAIEmbedding(
-        deployment_name="text-embedding-3-small", azure_endpoint=east.url, api_key=EAST_KEY,
-        api_version="2024-10-21", fallbacks=[{"azure_endpoint": west.url, "api_key": WEST_KEY}])
+        deployment_name="text-embedding-3-small",
+        azure_endpoint=east.url,
+        api_key=EAST_KEY,
+        api_version="2024-10-21",
+        fallbacks=[{"azure_endpoint": west.url, "api_key": WEST_KEY}],
+    )
     vectors = emb.get_text_embedding_batch(["a", "b"])
     assert len(vectors) == 2 and len(vectors[0]) == 1536
     assert west.app.state()["served"] == {"text-embedding-3-small": 1}
@@ -183,8 +196,7 @@ def test_fallback_secrets_stay_out_of_repr_to_dict_and_pickles(east: Any, west: 
     east.app.faults.set(None, FaultSpec(region_down="503"))
     assert clone.chat(HELLO).additional_kwargs["azure_target"] == "westeurope"
     # from_dict gets the settings back; the fallback's key must be given again, as the primary's
-    restored = AzureOpenAI.from_dict(
-        {**d, "fallbacks": [{**d["fallbacks"][0], "api_key": WEST_KEY}]}, api_key=EAST_KEY)
+    restored = AzureOpenAI.from_dict({**d, "fallbacks": [{**d["fallbacks"][0], "api_key": WEST_KEY}]}, api_key=EAST_KEY)
     assert restored.chat(HELLO).additional_kwargs["azure_target"] == "westeurope"
     with pytest.raises(ConfigurationError) as info:
         AzureOpenAI.from_dict(d, api_key=EAST_KEY).chat(HELLO)
@@ -203,16 +215,23 @@ def test_primary_key_is_not_sent_to_another_resource(east: Any, west: Any) -> No
 
 def test_llamaindex_spellings_inside_a_fallback(east: Any, west: Any) -> None:
     east.app.faults.set(None, FaultSpec(region_down="503"))
-    model = AzureOpenAI(engine="gpt-4o", azure_endpoint=east.url, api_key=EAST_KEY,
-                        fallbacks=[{"api_base": west.url + "/openai", "engine": "gpt-4o-mini",
-                                    "api_key": WEST_KEY}])
+    model = AzureOpenAI(
+        engine="gpt-4o",
+        azure_endpoint=east.url,
+        api_key=EAST_KEY,
+        fallbacks=[{"api_base": west.url + "/openai", "engine": "gpt-4o-mini", "api_key": WEST_KEY}],
+    )
     assert model.chat(HELLO).additional_kwargs["region"] == "West Europe"
     assert west.app.state()["served"] == {"gpt-4o-mini": 1}
 
 
 def test_bad_fallback_setting_is_named() -> None:
-    model = AzureOpenAI(engine="gpt-4o", azure_endpoint="https://r.openai.azure.com", api_key="k",
-                        fallbacks=[{"azure_endpoint": "https://w.openai.azure.com", "use_azure_ad": True}])
+    model = AzureOpenAI(
+        engine="gpt-4o",
+        azure_endpoint="https://r.openai.azure.com",
+        api_key="k",
+        fallbacks=[{"azure_endpoint": "https://w.openai.azure.com", "use_azure_ad": True}],
+    )
     with pytest.raises(ConfigurationError) as info:
         model.chat(HELLO)
     assert info.value.setting == "fallbacks[0].use_azure_ad"

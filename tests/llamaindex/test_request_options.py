@@ -82,8 +82,15 @@ async def test_async_request_options(make_llm: Any, azure: Azure) -> None:
 
 
 def test_legacy_completions_request_options(make_llm: Any, azure: Azure) -> None:
-    azure.add_json({"id": "cmpl-1", "object": "text_completion", "created": 1, "model": "gpt-35-turbo-instruct",
-                    "choices": [{"index": 0, "text": "ok", "finish_reason": "stop", "logprobs": None}]})
+    azure.add_json(
+        {
+            "id": "cmpl-1",
+            "object": "text_completion",
+            "created": 1,
+            "model": "gpt-35-turbo-instruct",
+            "choices": [{"index": 0, "text": "ok", "finish_reason": "stop", "logprobs": None}],
+        }
+    )
     make_llm(model="gpt-35-turbo-instruct").complete("hi", **OPTIONS)
     assert azure.requests[-1].url.path.endswith("/completions")
     assert_options_applied(azure.requests[-1])
@@ -91,8 +98,9 @@ def test_legacy_completions_request_options(make_llm: Any, azure: Azure) -> None
 
 def test_additional_kwargs_options_merge_with_per_call_ones(make_llm: Any, azure: Azure) -> None:
     azure.add_json(chat_body())
-    llm = make_llm(additional_kwargs={"extra_headers": {"x-a": "1", "x-b": "1"}, "extra_body": {"k": 1},
-                                      "timeout": 9, "seed": 7})
+    llm = make_llm(
+        additional_kwargs={"extra_headers": {"x-a": "1", "x-b": "1"}, "extra_body": {"k": 1}, "timeout": 9, "seed": 7}
+    )
     llm.chat(user("hi"), extra_headers={"x-b": "2"})
     r = azure.requests[-1]
     assert (r.headers["x-a"], r.headers["x-b"]) == ("1", "2")
@@ -119,8 +127,9 @@ def test_chat_with_tools_passes_options_through(make_llm: Any, azure: Azure) -> 
         ("extra_body", "{}", "extra_body must be a dict"),
     ],
 )
-def test_bad_request_options_are_refused_before_sending(make_llm: Any, azure: Azure, option: str, value: Any,
-                                                        fix: str) -> None:
+def test_bad_request_options_are_refused_before_sending(
+    make_llm: Any, azure: Azure, option: str, value: Any, fix: str
+) -> None:
     azure.add_json(chat_body())
     with pytest.raises(ConfigurationError, match=fix) as info:
         make_llm().chat(user("hi"), **{option: value})
@@ -149,8 +158,14 @@ def test_per_call_timeout_is_enforced_on_a_stalled_server() -> None:
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
-        llm = AzureOpenAI(engine="chat", azure_endpoint=f"http://127.0.0.1:{port}", api_key=KEY,
-                          api_version="2024-10-21", max_retries=0, timeout=60.0)
+        llm = AzureOpenAI(
+            engine="chat",
+            azure_endpoint=f"http://127.0.0.1:{port}",
+            api_key=KEY,
+            api_version="2024-10-21",
+            max_retries=0,
+            timeout=60.0,
+        )
         with pytest.raises(APITimeoutError):
             llm.chat(user("hi"), timeout=0.3)
         with pytest.raises(APITimeoutError):

@@ -37,8 +37,12 @@ def filtered_body(content: str | None = None, tool_calls: list[dict[str, Any]] |
 
 
 def filtered_stream(delta: dict[str, Any]) -> list[dict[str, Any]]:
-    return [prompt_filter_chunk(), chunk({"role": "assistant", "content": ""}), chunk(delta, cfr=SAFE),
-            chunk({}, finish_reason="content_filter", cfr=VIOLENCE)]
+    return [
+        prompt_filter_chunk(),
+        chunk({"role": "assistant", "content": ""}),
+        chunk(delta, cfr=SAFE),
+        chunk({}, finish_reason="content_filter", cfr=VIOLENCE),
+    ]
 
 
 def assert_filtered(exc: ContentFilterError, expected: str = "Person") -> None:
@@ -98,8 +102,11 @@ def test_stream_structured_predict_native_on_a_filtered_stream(make_llm: Any, az
 
 
 def test_stream_structured_predict_tool_path_on_a_filtered_stream(make_llm: Any, azure: Azure) -> None:
-    cut = {"tool_calls": [{"index": 0, "id": "c1", "type": "function",
-                           "function": {"name": "Person", "arguments": '{"name": "Jo'}}]}
+    cut = {
+        "tool_calls": [
+            {"index": 0, "id": "c1", "type": "function", "function": {"name": "Person", "arguments": '{"name": "Jo'}}
+        ]
+    }
     azure.add_sse(filtered_stream(cut))
     with pytest.raises(ContentFilterError) as info:
         list(make_llm(api_version=TOOL_PATH).stream_structured_predict(Person, PROMPT, who="someone"))
@@ -120,8 +127,9 @@ def test_unfiltered_structured_output_still_parses(make_llm: Any, azure: Azure) 
     azure.add_json(chat_body('{"name": "Ada", "age": 36}'))
     assert make_llm().structured_predict(Person, PROMPT, who="Ada") == Person(name="Ada", age=36)
     azure.answers.clear()
-    azure.add_json(chat_body(None, tool_calls=[tool_call("c1", "Person", {"name": "Ada", "age": 36})],
-                             finish_reason="tool_calls"))
+    azure.add_json(
+        chat_body(None, tool_calls=[tool_call("c1", "Person", {"name": "Ada", "age": 36})], finish_reason="tool_calls")
+    )
     assert make_llm(api_version=TOOL_PATH).structured_predict(Person, PROMPT, who="Ada") == Person(name="Ada", age=36)
 
 
@@ -135,8 +143,17 @@ def test_plain_chat_on_a_filtered_completion_still_does_not_raise_by_default(mak
 
 def test_stream_structured_predict_tool_path_yields_the_object(make_llm: Any, azure: Azure) -> None:
     pieces = ['{"name": "Ad', 'a", "age": 36}']
-    stream = [prompt_filter_chunk(), chunk({"role": "assistant", "tool_calls": [
-        {"index": 0, "id": "c1", "type": "function", "function": {"name": "Person", "arguments": ""}}]})]
+    stream = [
+        prompt_filter_chunk(),
+        chunk(
+            {
+                "role": "assistant",
+                "tool_calls": [
+                    {"index": 0, "id": "c1", "type": "function", "function": {"name": "Person", "arguments": ""}}
+                ],
+            }
+        ),
+    ]
     stream += [chunk({"tool_calls": [{"index": 0, "function": {"arguments": p}}]}) for p in pieces]
     stream.append(chunk({}, finish_reason="tool_calls", cfr=SAFE))
     azure.add_sse(stream)

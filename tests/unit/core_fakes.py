@@ -76,7 +76,13 @@ def target(
     weight: float = 1.0,
 ) -> Target:
     return Target(
-        name=name, kind=kind, base=base, deployment=deployment, api_version=api_version,
-        cloud="public", token_scope="https://cognitiveservices.azure.com/.default",
-        credential=credential if credential is not None else KeyCred(), weight=weight,
+        name=name,
+        kind=kind,
+        base=base,
+        deployment=deployment,
+        api_version=api_version,
+        cloud="public",
+        token_scope="https://cognitiveservices.azure.com/.default",
+        credential=credential if credential is not None else KeyCred(),
+        weight=weight,
     )

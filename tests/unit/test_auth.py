@@ -53,8 +53,13 @@ class Clock:
 class CountingCredential:
     """A user-written sync TokenCredential: numbered tokens, optional gate, records what it was asked."""
 
-    def __init__(self, lifetime: float = 3600, clock: Clock | None = None, gate: threading.Event | None = None,
-                 refresh_in: float | None = None) -> None:
+    def __init__(
+        self,
+        lifetime: float = 3600,
+        clock: Clock | None = None,
+        gate: threading.Event | None = None,
+        refresh_in: float | None = None,
+    ) -> None:
         self.calls: list[tuple[str, Any]] = []
         self.lock = threading.Lock()
         self.lifetime = lifetime
@@ -76,8 +81,9 @@ class CountingCredential:
             raise self.fail
         now = self.clock()
         refresh_on = int(now + self.refresh_in) if self.refresh_in else None
-        return AccessTokenInfo(jwt(n=n, aud="https://cognitiveservices.azure.com"), int(now + self.lifetime),
-                               refresh_on=refresh_on)
+        return AccessTokenInfo(
+            jwt(n=n, aud="https://cognitiveservices.azure.com"), int(now + self.lifetime), refresh_on=refresh_on
+        )
 
 
 class AsyncCountingCredential:
@@ -120,7 +126,8 @@ def test_api_key_header_and_bearer_style() -> None:
     assert isinstance(cred, ApiKeyCredential)
     assert cred.with_style("bearer").headers() == {"Authorization": "Bearer k3y"}
     assert resolve_credential(api_key=SecretStr("k3y"), key_style="bearer", scope=SCOPE, env={}).headers() == {
-        "Authorization": "Bearer k3y"}
+        "Authorization": "Bearer k3y"
+    }
     assert cred.describe() == "an API key"
     assert cred.with_style("bearer").describe() == "an API key (sent as Authorization: Bearer)"
     assert cred.last_token_claims() is None
@@ -133,10 +140,13 @@ async def test_api_key_async_and_invalidate_is_a_no_op() -> None:
     assert await cred.aheaders() == {"api-key": "k3y"}
 
 
-@pytest.mark.parametrize(("value", "fragment"), [
-    ("", "api_key is empty"),
-    ("key-one\nkey-two", "contains whitespace or control characters"),
-])
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        ("", "api_key is empty"),
+        ("key-one\nkey-two", "contains whitespace or control characters"),
+    ],
+)
 def test_bad_api_key_is_refused(value: str, fragment: str) -> None:
     with pytest.raises(ConfigurationError) as info:
         resolve_credential(api_key=value, scope=SCOPE, env={})
@@ -168,12 +178,25 @@ def test_precedence() -> None:
     assert resolve_credential(scope=SCOPE, env={"AZURE_OPENAI_API_KEY": "env-key"}).headers() == {"api-key": "env-key"}
     assert resolve_credential(api_key="arg", scope=SCOPE, env=env).headers() == {"api-key": "arg"}
     assert bearer(resolve_credential(api_key="arg", azure_ad_token="tok", scope=SCOPE, env=env)) == "tok"
-    assert bearer(resolve_credential(azure_ad_token="tok", azure_ad_token_provider=lambda: "prov",
-                                     scope=SCOPE, env=env)) == "prov"
-    assert bearer(resolve_credential(credential=lambda: "obj", azure_ad_token_provider=lambda: "prov",
-                                     azure_auth_mode="key", scope=SCOPE, env=env)) == "obj"
+    assert (
+        bearer(resolve_credential(azure_ad_token="tok", azure_ad_token_provider=lambda: "prov", scope=SCOPE, env=env))
+        == "prov"
+    )
+    assert (
+        bearer(
+            resolve_credential(
+                credential=lambda: "obj",
+                azure_ad_token_provider=lambda: "prov",
+                azure_auth_mode="key",
+                scope=SCOPE,
+                env=env,
+            )
+        )
+        == "obj"
+    )
     assert resolve_credential(azure_auth_mode="key", azure_ad_token="tok", scope=SCOPE, env=env).headers() == {
-        "api-key": "env-key"}
+        "api-key": "env-key"
+    }
 
 
 def test_nothing_configured_says_what_to_set() -> None:
@@ -189,25 +212,43 @@ def test_unknown_mode_lists_the_valid_ones() -> None:
     with pytest.raises(ConfigurationError) as info:
         resolve_credential(azure_auth_mode="kerberos", scope=SCOPE, env={})
     assert info.value.setting == "azure_auth_mode"
-    assert str(info.value) == ("azure_auth_mode='kerberos' is not a known mode; use one of: key, token, entra, "
-                               "service_principal, managed, workload, default, cli, none")
+    assert str(info.value) == (
+        "azure_auth_mode='kerberos' is not a known mode; use one of: key, token, entra, "
+        "service_principal, managed, workload, default, cli, none"
+    )
 
 
 def test_mode_aliases_and_none() -> None:
     assert resolve_credential(azure_auth_mode=" Managed-Identity ", scope=SCOPE, env={}).describe() == (
-        "an Entra ID token from ManagedIdentityCredential (system-assigned)")
+        "an Entra ID token from ManagedIdentityCredential (system-assigned)"
+    )
     none = resolve_credential(azure_auth_mode="none", api_key="ignored", scope=SCOPE, env={})
     assert isinstance(none, NoCredential) and none.kind == "none" and none.headers() == {}
 
 
-@pytest.mark.parametrize(("mode", "setting", "fragment"), [
-    ("key", "api_key", 'azure_auth_mode="key" needs an API key: pass api_key= or set AZURE_OPENAI_API_KEY'),
-    ("token", "azure_ad_token", "set AZURE_OPENAI_AD_TOKEN"),
-    ("entra", "tenant_id", ("set AZURE_TENANT_ID or pass tenant_id=; set AZURE_CLIENT_ID or pass client_id=; "
-                            "set AZURE_CLIENT_SECRET or pass client_secret=")),
-    ("workload", "tenant_id", ("set AZURE_TENANT_ID or pass tenant_id=; set AZURE_CLIENT_ID or pass client_id=; "
-                               "set AZURE_FEDERATED_TOKEN_FILE")),
-])
+@pytest.mark.parametrize(
+    ("mode", "setting", "fragment"),
+    [
+        ("key", "api_key", 'azure_auth_mode="key" needs an API key: pass api_key= or set AZURE_OPENAI_API_KEY'),
+        ("token", "azure_ad_token", "set AZURE_OPENAI_AD_TOKEN"),
+        (
+            "entra",
+            "tenant_id",
+            (
+                "set AZURE_TENANT_ID or pass tenant_id=; set AZURE_CLIENT_ID or pass client_id=; "
+                "set AZURE_CLIENT_SECRET or pass client_secret="
+            ),
+        ),
+        (
+            "workload",
+            "tenant_id",
+            (
+                "set AZURE_TENANT_ID or pass tenant_id=; set AZURE_CLIENT_ID or pass client_id=; "
+                "set AZURE_FEDERATED_TOKEN_FILE"
+            ),
+        ),
+    ],
+)
 def test_missing_pieces_name_the_env_var(mode: str, setting: str, fragment: str) -> None:
     with pytest.raises(ConfigurationError) as info:
         resolve_credential(azure_auth_mode=mode, scope=SCOPE, env={})
@@ -217,18 +258,20 @@ def test_missing_pieces_name_the_env_var(mode: str, setting: str, fragment: str)
 
 def test_entra_missing_only_the_secret() -> None:
     with pytest.raises(ConfigurationError) as info:
-        resolve_credential(azure_auth_mode="service_principal", tenant_id="t", client_id="c", scope=SCOPE,
-                           env={})
+        resolve_credential(azure_auth_mode="service_principal", tenant_id="t", client_id="c", scope=SCOPE, env={})
     assert info.value.setting == "client_secret"
-    assert str(info.value) == ('azure_auth_mode="entra" (ClientSecretCredential) is missing settings: '
-                               "set AZURE_CLIENT_SECRET or pass client_secret=")
+    assert str(info.value) == (
+        'azure_auth_mode="entra" (ClientSecretCredential) is missing settings: '
+        "set AZURE_CLIENT_SECRET or pass client_secret="
+    )
 
 
 def test_entra_authority_follows_the_cloud_unless_set() -> None:
     env = {"AZURE_TENANT_ID": "t", "AZURE_CLIENT_ID": "c", "AZURE_CLIENT_SECRET": "s3cr3t"}
     gov = resolve_credential(azure_auth_mode="entra", scope="https://cognitiveservices.azure.us/.default", env=env)
-    assert gov.describe() == ("an Entra ID token from ClientSecretCredential (tenant t, client id c, "
-                              "authority login.microsoftonline.us)")
+    assert gov.describe() == (
+        "an Entra ID token from ClientSecretCredential (tenant t, client id c, authority login.microsoftonline.us)"
+    )
     cn = resolve_credential(azure_auth_mode="entra", scope="https://cognitiveservices.azure.cn/.default", env=env)
     assert "authority login.chinacloudapi.cn" in cn.describe()
     public = resolve_credential(azure_auth_mode="entra", scope=SCOPE, env=env)
@@ -241,22 +284,25 @@ def test_entra_authority_follows_the_cloud_unless_set() -> None:
 
 def test_invalid_tenant_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError) as info:
-        resolve_credential(azure_auth_mode="entra", tenant_id="bad tenant!", client_id="c", client_secret="s",
-                           scope=SCOPE, env={})
+        resolve_credential(
+            azure_auth_mode="entra", tenant_id="bad tenant!", client_id="c", client_secret="s", scope=SCOPE, env={}
+        )
     assert info.value.setting == "tenant_id"
     assert str(info.value).startswith("ClientSecretCredential rejected its settings: ")
 
 
 def test_cli_and_default_modes_build() -> None:
     assert resolve_credential(azure_auth_mode="cli", tenant_id="t", scope=SCOPE, env={}).describe() == (
-        "an Entra ID token from AzureCliCredential")
+        "an Entra ID token from AzureCliCredential"
+    )
     assert resolve_credential(azure_auth_mode="default", scope=SCOPE, env={}).kind == "token"
 
 
 def test_workload_identity_auto_detected() -> None:
     env = {"AZURE_TENANT_ID": "t", "AZURE_CLIENT_ID": "c", "AZURE_FEDERATED_TOKEN_FILE": "/var/run/token"}
     assert resolve_credential(scope=SCOPE, env=env).describe() == (
-        "an Entra ID token from WorkloadIdentityCredential (tenant t, client id c)")
+        "an Entra ID token from WorkloadIdentityCredential (tenant t, client id c)"
+    )
     # an explicit key wins over the auto-detection
     assert resolve_credential(api_key="k", scope=SCOPE, env=env).kind == "api_key"
 
@@ -266,8 +312,10 @@ def test_missing_azure_identity_says_how_to_install(monkeypatch: pytest.MonkeyPa
     with pytest.raises(ConfigurationError) as info:
         resolve_credential(azure_auth_mode="managed", scope=SCOPE, env={})
     assert info.value.setting == "azure_auth_mode"
-    assert str(info.value) == ('azure_auth_mode="managed" needs the azure-identity package, which is not '
-                               'installed. Install it with: pip install "azoai[identity]"')
+    assert str(info.value) == (
+        'azure_auth_mode="managed" needs the azure-identity package, which is not '
+        'installed. Install it with: pip install "azoai[identity]"'
+    )
     env = {"AZURE_TENANT_ID": "t", "AZURE_CLIENT_ID": "c", "AZURE_FEDERATED_TOKEN_FILE": "/var/run/token"}
     with pytest.raises(ConfigurationError) as info:
         resolve_credential(scope=SCOPE, env=env)
@@ -291,8 +339,11 @@ def test_bad_credential_object(value: Any) -> None:
 
 
 def test_every_kind_satisfies_the_protocol() -> None:
-    for cred in (resolve_credential(api_key="k", scope=SCOPE, env={}), NoCredential(),
-                 resolve_credential(azure_ad_token="t", scope=SCOPE, env={})):
+    for cred in (
+        resolve_credential(api_key="k", scope=SCOPE, env={}),
+        NoCredential(),
+        resolve_credential(azure_ad_token="t", scope=SCOPE, env={}),
+    ):
         assert isinstance(cred, Credential)
 
 
@@ -301,14 +352,26 @@ def test_every_kind_satisfies_the_protocol() -> None:
 
 
 def test_static_token() -> None:
-    token = jwt(aud="https://cognitiveservices.azure.com", tid="tenant", appid="app", oid="oid", exp=int(T0),
-                name="Someone", upn="someone@example.com")
+    token = jwt(
+        aud="https://cognitiveservices.azure.com",
+        tid="tenant",
+        appid="app",
+        oid="oid",
+        exp=int(T0),
+        name="Someone",
+        upn="someone@example.com",
+    )
     cred = resolve_credential(azure_ad_token="Bearer " + token, scope=SCOPE, env={})
     assert cred.kind == "token"
     assert cred.headers() == {"Authorization": "Bearer " + token}
     assert cred.describe() == "a static Entra ID token (azure_ad_token)"
-    assert cred.last_token_claims() == {"aud": "https://cognitiveservices.azure.com", "tid": "tenant",
-                                        "appid": "app", "oid": "oid", "exp": int(T0)}
+    assert cred.last_token_claims() == {
+        "aud": "https://cognitiveservices.azure.com",
+        "tid": "tenant",
+        "appid": "app",
+        "oid": "oid",
+        "exp": int(T0),
+    }
     assert token not in repr(cred)
     assert pickle.loads(pickle.dumps(cred)).headers() == cred.headers()
 
@@ -326,8 +389,9 @@ def test_provider_string_cached_by_jwt_exp() -> None:
     first = cred.headers()
     assert all(cred.headers() == first for _ in range(10))
     assert len(calls) == 1
-    assert cred.describe() == ("an Entra ID token from the token provider "
-                               "test_provider_string_cached_by_jwt_exp.<locals>.provider")
+    assert cred.describe() == (
+        "an Entra ID token from the token provider test_provider_string_cached_by_jwt_exp.<locals>.provider"
+    )
 
 
 def test_provider_opaque_string_is_fetched_every_time() -> None:
@@ -342,10 +406,13 @@ def test_provider_opaque_string_is_fetched_every_time() -> None:
     assert cred.last_token_claims() is None
 
 
-@pytest.mark.parametrize(("returned", "fragment"), [
-    ("", "azure_ad_token_provider returned a token that is empty"),
-    (None, "azure_ad_token_provider returned NoneType; it must return the token as a string"),
-])
+@pytest.mark.parametrize(
+    ("returned", "fragment"),
+    [
+        ("", "azure_ad_token_provider returned a token that is empty"),
+        (None, "azure_ad_token_provider returned NoneType; it must return the token as a string"),
+    ],
+)
 def test_provider_bad_result(returned: Any, fragment: str) -> None:
     cred = resolve_credential(azure_ad_token_provider=lambda: returned, scope=SCOPE, env={})
     with pytest.raises(ConfigurationError) as info:
@@ -413,8 +480,9 @@ async def test_both_providers_each_used_on_its_side() -> None:
     async def aprov() -> str:
         return "async-side"
 
-    cred = resolve_credential(azure_ad_token_provider=lambda: "sync-side", azure_ad_async_token_provider=aprov,
-                              scope=SCOPE, env={})
+    cred = resolve_credential(
+        azure_ad_token_provider=lambda: "sync-side", azure_ad_async_token_provider=aprov, scope=SCOPE, env={}
+    )
     assert bearer(cred) == "sync-side"
     assert await cred.aheaders() == {"Authorization": "Bearer async-side"}
 
@@ -477,7 +545,8 @@ def test_failed_refresh_keeps_the_old_token_then_raises(caplog: pytest.LogCaptur
     assert str(info.value) == (
         "An Entra ID token from CountingCredential could not be obtained for scope "
         f"{SCOPE}: RuntimeError: endpoint down. What to do: check the configuration of the "
-        "CountingCredential you passed.")
+        "CountingCredential you passed."
+    )
     assert isinstance(info.value.__cause__, RuntimeError)
     src.fail = None
     assert bearer(cred) != first
@@ -614,7 +683,10 @@ def test_invalidate_passes_a_claims_challenge_once() -> None:
     cred.invalidate()
     cred.headers()
     assert [options for _, options in src.calls] == [
-        None, {"claims": '{"access_token":{"nbf":{"essential":true}}}'}, None]
+        None,
+        {"claims": '{"access_token":{"nbf":{"essential":true}}}'},
+        None,
+    ]
 
 
 async def test_invalidate_claims_reach_a_get_token_only_async_credential() -> None:

@@ -25,11 +25,22 @@ from shared_core import (
 from shared_core.policy.transport import Hooks
 
 MSGS = [{"role": "system", "content": "be brief"}, {"role": "user", "content": "hi"}]
-OK = {"id": "c1", "object": "chat.completion", "created": 1, "model": "gpt-4o",
-      "choices": [{"index": 0, "message": {"role": "assistant", "content": "hello"}, "finish_reason": "stop",
-                   "content_filter_results": {}}],
-      "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4},
-      "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": {}}]}
+OK = {
+    "id": "c1",
+    "object": "chat.completion",
+    "created": 1,
+    "model": "gpt-4o",
+    "choices": [
+        {
+            "index": 0,
+            "message": {"role": "assistant", "content": "hello"},
+            "finish_reason": "stop",
+            "content_filter_results": {},
+        }
+    ],
+    "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4},
+    "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": {}}],
+}
 HEADERS = {"apim-request-id": "apim-7", "x-ms-region": "Sweden Central", "content-type": "application/json"}
 
 
@@ -41,13 +52,13 @@ def no_sleep() -> Hooks:
 
 
 def dated(**kw: Any) -> Any:
-    return resolve_target(azure_endpoint="https://res.openai.azure.com", deployment="chat",
-                          api_key="k", env={}, **kw)
+    return resolve_target(azure_endpoint="https://res.openai.azure.com", deployment="chat", api_key="k", env={}, **kw)
 
 
 def v1(**kw: Any) -> Any:
-    return resolve_target(azure_endpoint="https://res.openai.azure.com/openai/v1", deployment="my-o3",
-                          api_key="k", env={}, **kw)
+    return resolve_target(
+        azure_endpoint="https://res.openai.azure.com/openai/v1", deployment="my-o3", api_key="k", env={}, **kw
+    )
 
 
 class Wire:
@@ -65,10 +76,13 @@ class Wire:
 
 def client(handler: Any, target: Any = None, **opts: Any) -> tuple[CoreClient, Wire]:
     wire = Wire(handler)
-    return CoreClient(target or dated(), options=ClientOptions(**opts),
-                      http_client=httpx.Client(transport=httpx.MockTransport(wire)),
-                      http_async_client=httpx.AsyncClient(transport=httpx.MockTransport(wire)),
-                      hooks=no_sleep()), wire
+    return CoreClient(
+        target or dated(),
+        options=ClientOptions(**opts),
+        http_client=httpx.Client(transport=httpx.MockTransport(wire)),
+        http_async_client=httpx.AsyncClient(transport=httpx.MockTransport(wire)),
+        hooks=no_sleep(),
+    ), wire
 
 
 def test_construction_is_lazy_and_cheap() -> None:
@@ -81,10 +95,14 @@ def test_construction_is_lazy_and_cheap() -> None:
 
 def test_chat_dated() -> None:
     c, wire = client(lambda r: httpx.Response(200, json=OK, headers=HEADERS))
-    r = c.chat(ChatRequest(messages=MSGS, model="gpt-4o", max_tokens=5, temperature=0.2, stream=True),
-               headers={"x-trace": "t1"})
+    r = c.chat(
+        ChatRequest(messages=MSGS, model="gpt-4o", max_tokens=5, temperature=0.2, stream=True),
+        headers={"x-trace": "t1"},
+    )
     req = wire.requests[0]
-    assert str(req.url) == "https://res.openai.azure.com/openai/deployments/chat/chat/completions?api-version=2024-10-21"
+    assert (
+        str(req.url) == "https://res.openai.azure.com/openai/deployments/chat/chat/completions?api-version=2024-10-21"
+    )
     assert req.headers["x-trace"] == "t1" and req.headers["api-key"] == "k"
     assert wire.json() == {"messages": MSGS, "max_tokens": 5, "temperature": 0.2}  # stream dropped
     assert r.first.content == "hello" and r.usage is not None and r.usage.total_tokens == 4
@@ -95,8 +113,11 @@ def test_chat_v1_reasoning_model_rules_and_model_override() -> None:
     c, wire = client(lambda r: httpx.Response(200, json=OK, headers=HEADERS), v1())
     c.chat(ChatRequest(messages=MSGS, model="o3-mini", max_tokens=5, temperature=0.2))
     assert str(wire.requests[0].url) == "https://res.openai.azure.com/openai/v1/chat/completions"
-    assert wire.json() == {"model": "my-o3", "messages": [{"role": "developer", "content": "be brief"}, MSGS[1]],
-                           "max_completion_tokens": 5}
+    assert wire.json() == {
+        "model": "my-o3",
+        "messages": [{"role": "developer", "content": "be brief"}, MSGS[1]],
+        "max_completion_tokens": 5,
+    }
     c.chat(ChatRequest(messages=MSGS), model="other-deployment")
     assert wire.json()["model"] == "other-deployment"
 
@@ -116,11 +137,32 @@ def sse(*objs: Any) -> bytes:
 
 
 STREAM = sse(
-    {"choices": [], "created": 0, "id": "", "model": "", "object": "",
-     "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": {}}]},
-    {"id": "c", "model": "gpt-4o", "created": 5, "choices": [{"index": 0, "delta": {"role": "assistant", "content": "He"}, "finish_reason": None}]},
-    {"id": "c", "model": "gpt-4o", "created": 5, "choices": [{"index": 0, "delta": {"content": "y"}, "finish_reason": "stop"}]},
-    {"id": "c", "model": "gpt-4o", "choices": [], "usage": {"prompt_tokens": 2, "completion_tokens": 2, "total_tokens": 4}},
+    {
+        "choices": [],
+        "created": 0,
+        "id": "",
+        "model": "",
+        "object": "",
+        "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": {}}],
+    },
+    {
+        "id": "c",
+        "model": "gpt-4o",
+        "created": 5,
+        "choices": [{"index": 0, "delta": {"role": "assistant", "content": "He"}, "finish_reason": None}],
+    },
+    {
+        "id": "c",
+        "model": "gpt-4o",
+        "created": 5,
+        "choices": [{"index": 0, "delta": {"content": "y"}, "finish_reason": "stop"}],
+    },
+    {
+        "id": "c",
+        "model": "gpt-4o",
+        "choices": [],
+        "usage": {"prompt_tokens": 2, "completion_tokens": 2, "total_tokens": 4},
+    },
 )
 
 
@@ -151,14 +193,21 @@ async def test_achat_and_astream_chat() -> None:
 
 
 def test_complete_and_stream_complete() -> None:
-    comp = {"id": "x", "object": "text_completion", "created": 1, "model": "gpt-35-turbo-instruct",
-            "choices": [{"text": "42", "index": 0, "finish_reason": "stop", "logprobs": None}]}
+    comp = {
+        "id": "x",
+        "object": "text_completion",
+        "created": 1,
+        "model": "gpt-35-turbo-instruct",
+        "choices": [{"text": "42", "index": 0, "finish_reason": "stop", "logprobs": None}],
+    }
     c, wire = client(lambda r: httpx.Response(200, json=comp, headers=HEADERS))
     r = c.complete(CompletionRequest(prompt="q", max_tokens=3))
     assert wire.requests[0].url.path == "/openai/deployments/chat/completions"
     assert wire.json() == {"prompt": "q", "max_tokens": 3} and r.first.text == "42"
-    body = sse({"id": "x", "model": "m", "choices": [{"text": "4", "index": 0, "finish_reason": None}]},
-               {"id": "x", "model": "m", "choices": [{"text": "2", "index": 0, "finish_reason": "stop"}]})
+    body = sse(
+        {"id": "x", "model": "m", "choices": [{"text": "4", "index": 0, "finish_reason": None}]},
+        {"id": "x", "model": "m", "choices": [{"text": "2", "index": 0, "finish_reason": "stop"}]},
+    )
     c2, _ = client(lambda r: httpx.Response(200, content=body, headers={"content-type": "text/event-stream"}))
     assert "".join(d.text or "" for d in c2.stream_complete(CompletionRequest(prompt="q"))) == "42"
 
@@ -171,9 +220,16 @@ def embed_handler(request: httpx.Request) -> httpx.Response:
     inputs = json.loads(request.content)["input"]
     data = [{"object": "embedding", "index": i, "embedding": b64([float(len(t)), 1.0])} for i, t in enumerate(inputs)]
     data.reverse()  # Azure does not promise order: index decides
-    return httpx.Response(200, json={"object": "list", "model": "text-embedding-3-small", "data": data,
-                                     "usage": {"prompt_tokens": len(inputs), "total_tokens": len(inputs)}},
-                          headers=HEADERS)
+    return httpx.Response(
+        200,
+        json={
+            "object": "list",
+            "model": "text-embedding-3-small",
+            "data": data,
+            "usage": {"prompt_tokens": len(inputs), "total_tokens": len(inputs)},
+        },
+        headers=HEADERS,
+    )
 
 
 TEXTS = ["a", "bb", "ccc", "dddd", "eeeee"]
@@ -183,14 +239,17 @@ TEXTS = ["a", "bb", "ccc", "dddd", "eeeee"]
 def test_embed_batches_in_order_with_progress(concurrency: int) -> None:
     c, wire = client(embed_handler)
     progress: list[tuple[int, int]] = []
-    r = c.embed(TEXTS, batch_size=2, max_concurrency=concurrency, dimensions=2,
-                progress=lambda d, t: progress.append((d, t)))
+    r = c.embed(
+        TEXTS, batch_size=2, max_concurrency=concurrency, dimensions=2, progress=lambda d, t: progress.append((d, t))
+    )
     assert [v[0] for v in r.vectors] == [1.0, 2.0, 3.0, 4.0, 5.0]
     assert r.requests == 3 and len(wire.requests) == 3 and r.model == "text-embedding-3-small"
     assert r.usage is not None and r.usage.prompt_tokens == 5
     assert sorted(json.loads(q.content)["input"][0] for q in wire.requests) == ["a", "ccc", "eeeee"]
-    assert all(json.loads(q.content)["encoding_format"] == "base64" and json.loads(q.content)["dimensions"] == 2
-               for q in wire.requests)
+    assert all(
+        json.loads(q.content)["encoding_format"] == "base64" and json.loads(q.content)["dimensions"] == 2
+        for q in wire.requests
+    )
     done = [d for d, _ in progress]
     assert [t for _, t in progress] == [5, 5, 5] and done == sorted(done) and done[-1] == 5
 
@@ -240,8 +299,12 @@ def test_request_json_get_multipart_and_bytes() -> None:
     data, meta = c.request_json("models", method="GET")
     assert data == {"data": []} and wire.requests[-1].method == "GET" and wire.requests[-1].content == b""
     assert str(wire.requests[-1].url) == "https://res.openai.azure.com/openai/v1/models"
-    data, _ = c.request_json("audio/transcriptions", {"response_format": "json"},
-                             files={"file": ("a.wav", b"RIFF", "audio/wav")}, model="whisper")
+    data, _ = c.request_json(
+        "audio/transcriptions",
+        {"response_format": "json"},
+        files={"file": ("a.wav", b"RIFF", "audio/wav")},
+        model="whisper",
+    )
     req = wire.requests[-1]
     assert data == {"text": "hello"} and req.headers["content-type"].startswith("multipart/form-data")
     assert b'name="model"\r\n\r\nwhisper' in req.content and b"RIFF" in req.content
@@ -276,7 +339,9 @@ def test_own_clients_created_lazily_and_closed() -> None:
     c = CoreClient(dated(), options=ClientOptions(proxy="http://proxy.local:3128"))
     http = c._client()
     assert c._client() is http
-    assert any("proxy.local" in str(getattr(getattr(t, "_pool", None), "_proxy_url", "")) for t in http._mounts.values())
+    assert any(
+        "proxy.local" in str(getattr(getattr(t, "_pool", None), "_proxy_url", "")) for t in http._mounts.values()
+    )
     c.close()
     assert http.is_closed and c._http is None
 
@@ -285,7 +350,9 @@ def test_env_proxy_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HTTPS_PROXY", "http://envproxy.local:8080")
     c = CoreClient(dated())
     http = c._client()
-    assert any("envproxy.local" in str(getattr(getattr(t, "_pool", None), "_proxy_url", "")) for t in http._mounts.values())
+    assert any(
+        "envproxy.local" in str(getattr(getattr(t, "_pool", None), "_proxy_url", "")) for t in http._mounts.values()
+    )
     c.close()
 
 
@@ -315,8 +382,9 @@ def test_pickle_drops_live_clients() -> None:
 
 
 def test_from_settings_splits_options() -> None:
-    c = CoreClient.from_settings(azure_endpoint="https://r.openai.azure.com", deployment="d", api_key="k",
-                                 env={}, max_retries=5, deadline=9.0)
+    c = CoreClient.from_settings(
+        azure_endpoint="https://r.openai.azure.com", deployment="d", api_key="k", env={}, max_retries=5, deadline=9.0
+    )
     assert c.options.max_retries == 5 and c.options.deadline == 9.0 and c.targets[0].deployment == "d"
 
 
@@ -326,8 +394,12 @@ def test_two_targets_failover_through_client() -> None:
             return httpx.Response(500, json={"error": {"code": "InternalServerError", "message": "boom"}})
         return httpx.Response(200, json=OK, headers=HEADERS)
 
-    a = resolve_target(azure_endpoint="https://a.openai.azure.com", deployment="chat", api_key="ka", env={}, name="a", weight=10)
-    b = resolve_target(azure_endpoint="https://b.openai.azure.com", deployment="chat", api_key="kb", env={}, name="b", weight=0.0001)
+    a = resolve_target(
+        azure_endpoint="https://a.openai.azure.com", deployment="chat", api_key="ka", env={}, name="a", weight=10
+    )
+    b = resolve_target(
+        azure_endpoint="https://b.openai.azure.com", deployment="chat", api_key="kb", env={}, name="b", weight=0.0001
+    )
     wire = Wire(handler)
     c = CoreClient([a, b], http_client=httpx.Client(transport=httpx.MockTransport(wire)), hooks=no_sleep())
     r = c.chat(ChatRequest(messages=MSGS))
@@ -341,11 +413,19 @@ def test_response_meta_facts_are_what_adapters_report() -> None:
     meta = ResponseMeta(
         status=200,
         headers={"x-ratelimit-remaining-tokens": "900", "apim-request-id": "r1", "x-ms-region": "East US"},
-        request_id="r1", region="East US", deployment="gpt-4o", attempts=2, target="eastus",
+        request_id="r1",
+        region="East US",
+        deployment="gpt-4o",
+        attempts=2,
+        target="eastus",
     )
     assert meta.facts() == {
-        "request_id": "r1", "region": "East US", "azure_target": "eastus", "deployment": "gpt-4o",
-        "ratelimit": {"remaining-tokens": "900"}, "attempts": 2,
+        "request_id": "r1",
+        "region": "East US",
+        "azure_target": "eastus",
+        "deployment": "gpt-4o",
+        "ratelimit": {"remaining-tokens": "900"},
+        "attempts": 2,
     }
     assert meta.facts(include_headers=True)["headers"]["apim-request-id"] == "r1"
     assert ResponseMeta(status=200, headers={}).facts() == {}

@@ -6,11 +6,6 @@ import json
 
 import pytest
 
-from shared_core.wire.diagnose import (
-    completion_filtered_error,
-    error_from_response,
-    stream_error_from_event,
-)
 from shared_core.errors import (
     APIStatusError,
     AuthenticationError,
@@ -26,22 +21,102 @@ from shared_core.errors import (
     UnsupportedAPIVersionError,
 )
 from shared_core.types import Choice, ResponseMeta
+from shared_core.wire.diagnose import (
+    completion_filtered_error,
+    error_from_response,
+    stream_error_from_event,
+)
 
 from .core_fakes import TokenCred, target
 
 H = {"apim-request-id": "req-123", "x-ms-region": "East US"}
 
 # REPORT.md §5, verbatim shapes
-DEPLOYMENT_NOT_FOUND = {"error": {"code": "DeploymentNotFound", "message": "The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again."}}
-UNAUTHORIZED = {"error": {"code": "401", "message": "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource."}}
-PROMPT_FILTER = {"error": {"message": "The response was filtered due to the prompt triggering Azure OpenAI's content management policy. Please modify your prompt and retry. To learn more about our content filtering policies please read our documentation: https://go.microsoft.com/fwlink/?linkid=2198766", "type": None, "param": "prompt", "code": "content_filter", "status": 400, "innererror": {"code": "ResponsibleAIPolicyViolation", "content_filter_result": {"hate": {"filtered": False, "severity": "safe"}, "jailbreak": {"filtered": True, "detected": True}, "self_harm": {"filtered": False, "severity": "safe"}, "sexual": {"filtered": False, "severity": "safe"}, "violence": {"filtered": True, "severity": "medium"}}}}}
-RESPONSES_FILTER = {"error": {"message": "The response was filtered due to the prompt triggering Azure OpenAI’s content management policy. ...", "type": "invalid_request_error", "param": "prompt", "code": "content_filter"}}
-UNSUPPORTED_PARAM = {"error": {"message": "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", "type": "invalid_request_error", "param": "max_tokens", "code": "unsupported_parameter"}}
-INVALID_VALUE = {"error": {"message": "Content blocks are expected to be either text or image_url type.", "type": "invalid_request_error", "param": "messages[0].content[1].type", "code": "invalid_value"}}
-UNKNOWN_MODEL = {"error": {"code": "unknown_model", "message": "Unknown model: this-model-does-not-exist-12345", "details": "Unknown model: this-model-does-not-exist-12345"}}
-RATE_LIMIT = {"error": {"code": "RateLimitReached", "message": "Your requests to grok-4-1-fast-non-reasoning for grok-4-1-fast-non-reasoning in westeurope have exceeded rate limit.", "details": "..."}}
-REPETITIVE = {"error": {"message": "Sorry! We've encountered an issue with repetitive patterns in your prompt. Please try again with a different prompt.", "type": "invalid_request_error", "param": "prompt", "code": "invalid_prompt"}}
-JSON_SCHEMA_OLD = {"error": {"message": "response_format value as json_schema is enabled only for api versions 2024-08-01-preview and later (request id: 2024100312073850903022739187310)", "type": "", "param": "", "code": "BadRequest"}}
+DEPLOYMENT_NOT_FOUND = {
+    "error": {
+        "code": "DeploymentNotFound",
+        "message": "The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.",
+    }
+}
+UNAUTHORIZED = {
+    "error": {
+        "code": "401",
+        "message": "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.",
+    }
+}
+PROMPT_FILTER = {
+    "error": {
+        "message": "The response was filtered due to the prompt triggering Azure OpenAI's content management policy. Please modify your prompt and retry. To learn more about our content filtering policies please read our documentation: https://go.microsoft.com/fwlink/?linkid=2198766",
+        "type": None,
+        "param": "prompt",
+        "code": "content_filter",
+        "status": 400,
+        "innererror": {
+            "code": "ResponsibleAIPolicyViolation",
+            "content_filter_result": {
+                "hate": {"filtered": False, "severity": "safe"},
+                "jailbreak": {"filtered": True, "detected": True},
+                "self_harm": {"filtered": False, "severity": "safe"},
+                "sexual": {"filtered": False, "severity": "safe"},
+                "violence": {"filtered": True, "severity": "medium"},
+            },
+        },
+    }
+}
+RESPONSES_FILTER = {
+    "error": {
+        "message": "The response was filtered due to the prompt triggering Azure OpenAI’s content management policy. ...",
+        "type": "invalid_request_error",
+        "param": "prompt",
+        "code": "content_filter",
+    }
+}
+UNSUPPORTED_PARAM = {
+    "error": {
+        "message": "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+        "type": "invalid_request_error",
+        "param": "max_tokens",
+        "code": "unsupported_parameter",
+    }
+}
+INVALID_VALUE = {
+    "error": {
+        "message": "Content blocks are expected to be either text or image_url type.",
+        "type": "invalid_request_error",
+        "param": "messages[0].content[1].type",
+        "code": "invalid_value",
+    }
+}
+UNKNOWN_MODEL = {
+    "error": {
+        "code": "unknown_model",
+        "message": "Unknown model: this-model-does-not-exist-12345",
+        "details": "Unknown model: this-model-does-not-exist-12345",
+    }
+}
+RATE_LIMIT = {
+    "error": {
+        "code": "RateLimitReached",
+        "message": "Your requests to grok-4-1-fast-non-reasoning for grok-4-1-fast-non-reasoning in westeurope have exceeded rate limit.",
+        "details": "...",
+    }
+}
+REPETITIVE = {
+    "error": {
+        "message": "Sorry! We've encountered an issue with repetitive patterns in your prompt. Please try again with a different prompt.",
+        "type": "invalid_request_error",
+        "param": "prompt",
+        "code": "invalid_prompt",
+    }
+}
+JSON_SCHEMA_OLD = {
+    "error": {
+        "message": "response_format value as json_schema is enabled only for api versions 2024-08-01-preview and later (request id: 2024100312073850903022739187310)",
+        "type": "",
+        "param": "",
+        "code": "BadRequest",
+    }
+}
 
 
 def test_deployment_not_found_names_deployment_resource_and_advice() -> None:
@@ -88,7 +163,12 @@ def test_403_role_and_propagation() -> None:
 
 
 def test_403_keys_disabled() -> None:
-    body = {"error": {"code": "AuthenticationTypeDisabled", "message": "Key based authentication is disabled for this resource."}}
+    body = {
+        "error": {
+            "code": "AuthenticationTypeDisabled",
+            "message": "Key based authentication is disabled for this resource.",
+        }
+    }
     e = error_from_response(403, {}, body, target=target())
     assert "API keys are disabled" in e.message and "Entra ID" in e.message
 
@@ -97,8 +177,10 @@ def test_prompt_content_filter_categories_and_severities() -> None:
     e = error_from_response(400, H, json.dumps(PROMPT_FILTER), target=target())
     assert type(e) is ContentFilterError
     assert e.source == "prompt"
-    assert e.categories == {"jailbreak": {"filtered": True, "detected": True},
-                            "violence": {"filtered": True, "severity": "medium"}}
+    assert e.categories == {
+        "jailbreak": {"filtered": True, "detected": True},
+        "violence": {"filtered": True, "severity": "medium"},
+    }
     assert "jailbreak (detected), violence (medium)" in e.message
     assert "deployment 'chat'" in e.message
 
@@ -144,7 +226,14 @@ def test_unrecognized_argument_maps_to_version() -> None:
 
 
 def test_context_length() -> None:
-    body = {"error": {"message": "This model's maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens.", "type": "invalid_request_error", "param": "messages", "code": "context_length_exceeded"}}
+    body = {
+        "error": {
+            "message": "This model's maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens.",
+            "type": "invalid_request_error",
+            "param": "messages",
+            "code": "context_length_exceeded",
+        }
+    }
     e = error_from_response(400, {}, body)
     assert type(e) is ContextLengthExceededError and "Shorten" in e.message
 
@@ -157,19 +246,36 @@ def test_rate_limit_foundry_shape_with_wait() -> None:
 
 
 def test_rate_limit_tokens_daily_quota_with_note() -> None:
-    body = {"error": {"code": "429", "message": "Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded token rate limit of your current AIServices S0 pricing tier."}}
-    e = error_from_response(429, {"x-ratelimit-remaining-tokens": "0"}, body, retry_after=86400.0,
-                            note="That is longer than max_retry_wait=60 s, so azoai did not wait.",
-                            target=target())
+    body = {
+        "error": {
+            "code": "429",
+            "message": "Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded token rate limit of your current AIServices S0 pricing tier.",
+        }
+    }
+    e = error_from_response(
+        429,
+        {"x-ratelimit-remaining-tokens": "0"},
+        body,
+        retry_after=86400.0,
+        note="That is longer than max_retry_wait=60 s, so azoai did not wait.",
+        target=target(),
+    )
     assert isinstance(e, RateLimitError)
     assert "tokens-per-minute (TPM) limit of deployment 'chat' (quota exhausted)" in e.message
     assert "86400 s (~24.0 h)" in e.message and "max_retry_wait=60" in e.message
 
 
 def test_requests_limit_detected_from_headers_and_message() -> None:
-    e = error_from_response(429, {"x-ratelimit-remaining-requests": "0"}, {"error": {"code": "429", "message": "slow down"}})
+    e = error_from_response(
+        429, {"x-ratelimit-remaining-requests": "0"}, {"error": {"code": "429", "message": "slow down"}}
+    )
     assert "requests-per-minute (RPM)" in e.message
-    body = {"error": {"code": "429", "message": "Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded call rate limit of your current OpenAI S0 pricing tier. Please retry after 2 seconds."}}
+    body = {
+        "error": {
+            "code": "429",
+            "message": "Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded call rate limit of your current OpenAI S0 pricing tier. Please retry after 2 seconds.",
+        }
+    }
     e = error_from_response(429, {}, body)
     assert "requests-per-minute (RPM)" in e.message
 
@@ -192,9 +298,16 @@ def test_empty_body_unknown_status() -> None:
 
 
 def test_completion_filtered_error() -> None:
-    choice = Choice(index=0, role="assistant", content=None, finish_reason="content_filter",
-                    content_filter_results={"hate": {"filtered": True, "severity": "high"},
-                                            "sexual": {"filtered": False, "severity": "safe"}})
+    choice = Choice(
+        index=0,
+        role="assistant",
+        content=None,
+        finish_reason="content_filter",
+        content_filter_results={
+            "hate": {"filtered": True, "severity": "high"},
+            "sexual": {"filtered": False, "severity": "safe"},
+        },
+    )
     meta = ResponseMeta(status=200, headers={"apim-request-id": "r1"}, request_id="r1", region="West Europe")
     e = completion_filtered_error(choice, meta)
     assert e.source == "completion" and e.categories == {"hate": {"filtered": True, "severity": "high"}}
@@ -202,7 +315,9 @@ def test_completion_filtered_error() -> None:
 
 
 def test_stream_error_events() -> None:
-    e = stream_error_from_event({"error": {"message": "The server had an error while processing your request.", "type": "server_error"}}, None)
+    e = stream_error_from_event(
+        {"error": {"message": "The server had an error while processing your request.", "type": "server_error"}}, None
+    )
     assert type(e) is ServerError and "inside a 200 stream" in e.message
     e = stream_error_from_event(PROMPT_FILTER, None)
     assert isinstance(e, ContentFilterError) and "violence (medium)" in e.message
@@ -217,13 +332,22 @@ def test_never_leaks_the_key(status: int) -> None:
 
 
 def test_image_content_policy_violation_is_a_content_filter_error() -> None:
-    from shared_core.wire.diagnose import error_from_response
     from shared_core.errors import ContentFilterError
+    from shared_core.wire.diagnose import error_from_response
 
-    body = {"error": {"code": "content_policy_violation", "message": "Your request was rejected as a result of our safety system.",
-                      "inner_error": {"code": "ResponsibleAIPolicyViolation",
-                                      "content_filter_results": {"violence": {"filtered": True, "severity": "high"},
-                                                                 "hate": {"filtered": False, "severity": "safe"}}}}}
+    body = {
+        "error": {
+            "code": "content_policy_violation",
+            "message": "Your request was rejected as a result of our safety system.",
+            "inner_error": {
+                "code": "ResponsibleAIPolicyViolation",
+                "content_filter_results": {
+                    "violence": {"filtered": True, "severity": "high"},
+                    "hate": {"filtered": False, "severity": "safe"},
+                },
+            },
+        }
+    }
     err = error_from_response(400, {"apim-request-id": "r"}, body)
     assert isinstance(err, ContentFilterError)
     assert err.categories == {"violence": {"filtered": True, "severity": "high"}}

@@ -10,8 +10,11 @@ import pytest
 
 from azoai_app.doctor import _parser, cli_spelling, main
 
-ENV = {"AZURE_OPENAI_ENDPOINT": "https://res.openai.azure.com", "AZURE_OPENAI_API_KEY": "sekrit-key",
-       "AZURE_OPENAI_DEPLOYMENT": "chat"}
+ENV = {
+    "AZURE_OPENAI_ENDPOINT": "https://res.openai.azure.com",
+    "AZURE_OPENAI_API_KEY": "sekrit-key",
+    "AZURE_OPENAI_DEPLOYMENT": "chat",
+}
 
 
 @pytest.fixture
@@ -30,7 +33,10 @@ def run(*argv: str, http: httpx.Client | None = None) -> tuple[int, str]:
 def test_prints_resolution_without_secrets(env: None) -> None:
     code, text = run()
     assert code == 0
-    assert "chat call     : POST https://res.openai.azure.com/openai/deployments/chat/chat/completions?api-version=2024-10-21" in text
+    assert (
+        "chat call     : POST https://res.openai.azure.com/openai/deployments/chat/chat/completions?api-version=2024-10-21"
+        in text
+    )
     assert "endpoint kind : dated" in text and "auth          : api_key" in text
     assert "sekrit-key" not in text
 
@@ -43,10 +49,22 @@ def test_configuration_error_exit_2(env: None, monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_ping_ok_and_failure_diagnosis(env: None) -> None:
-    ok = {"id": "c", "object": "chat.completion", "created": 1, "model": "gpt-4o-2024-08-06",
-          "choices": [{"index": 0, "message": {"role": "assistant", "content": "p"}, "finish_reason": "length"}]}
-    http = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(
-        200, json=ok, headers={"x-ms-region": "East US", "apim-request-id": "a1", "x-ratelimit-remaining-tokens": "99"})))
+    ok = {
+        "id": "c",
+        "object": "chat.completion",
+        "created": 1,
+        "model": "gpt-4o-2024-08-06",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "p"}, "finish_reason": "length"}],
+    }
+    http = httpx.Client(
+        transport=httpx.MockTransport(
+            lambda r: httpx.Response(
+                200,
+                json=ok,
+                headers={"x-ms-region": "East US", "apim-request-id": "a1", "x-ratelimit-remaining-tokens": "99"},
+            )
+        )
+    )
     code, text = run("--ping", http=http)
     assert code == 0 and "ping          : OK" in text and "East US" in text and "remaining-tokens=99" in text
     body = {"error": {"code": "DeploymentNotFound", "message": "The API deployment for this resource does not exist."}}
@@ -59,8 +77,13 @@ def test_ping_ok_and_failure_diagnosis(env: None) -> None:
 CLEAN = ("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN", "AZURE_OPENAI_DEPLOYMENT",
          "AZURE_OPENAI_API_VERSION", "OPENAI_API_VERSION", "OPENAI_API_KEY", "AZURE_TENANT_ID", "AZURE_CLIENT_ID",
          "AZURE_CLIENT_SECRET", "AZURE_FEDERATED_TOKEN_FILE")  # fmt: skip
-OK = {"id": "c", "object": "chat.completion", "created": 1, "model": "gpt-4o-2024-08-06",
-      "choices": [{"index": 0, "message": {"role": "assistant", "content": "p"}, "finish_reason": "length"}]}
+OK = {
+    "id": "c",
+    "object": "chat.completion",
+    "created": 1,
+    "model": "gpt-4o-2024-08-06",
+    "choices": [{"index": 0, "message": {"role": "assistant", "content": "p"}, "finish_reason": "length"}],
+}
 
 
 @pytest.fixture
@@ -114,8 +137,10 @@ def test_service_principal_flags(no_env: None) -> None:
 def test_hints_name_the_flags_not_python_keywords(no_env: None) -> None:
     code, text = run("--deployment", "chat")
     assert code == 2
-    assert "configuration problem: no Azure OpenAI endpoint: pass --endpoint https://<resource>.openai.azure.com/" \
-           " (or --resource-name or --base-url for a gateway) or set AZURE_OPENAI_ENDPOINT" in text
+    assert (
+        "configuration problem: no Azure OpenAI endpoint: pass --endpoint https://<resource>.openai.azure.com/"
+        " (or --resource-name or --base-url for a gateway) or set AZURE_OPENAI_ENDPOINT" in text
+    )
     assert "setting: --endpoint" in text
     code, text = run("--endpoint", "https://res.openai.azure.com", "--deployment", "chat", "--auth-mode", "entra")
     assert code == 2
@@ -150,17 +175,34 @@ def test_help_lists_the_credential_flags(capsys: pytest.CaptureFixture[str]) -> 
         assert flag in text, flag
 
 
-@pytest.mark.parametrize(("argv", "unset", "setting", "fix"), [
-    ((), "AZURE_OPENAI_DEPLOYMENT", "--deployment", "pass --deployment <deployment name> or set AZURE_OPENAI_DEPLOYMENT"),
-    ((), "AZURE_OPENAI_ENDPOINT", "--endpoint",
-     "pass --endpoint https://<resource>.openai.azure.com/ (or --resource-name or --base-url for a gateway) "
-     "or set AZURE_OPENAI_ENDPOINT"),
-    ((), "AZURE_OPENAI_API_KEY", None, "no credential for Azure OpenAI: set AZURE_OPENAI_API_KEY"),
-    (("--endpoint", "https://x.openai.azure.com:443:444"), None, "--endpoint",
-     "--endpoint https://x.openai.azure.com:443:444 is not a valid endpoint URL"),
-])
-def test_configuration_errors_name_flags(env: None, monkeypatch: pytest.MonkeyPatch, argv: tuple[str, ...],
-                                         unset: str | None, setting: str | None, fix: str) -> None:
+@pytest.mark.parametrize(
+    ("argv", "unset", "setting", "fix"),
+    [
+        (
+            (),
+            "AZURE_OPENAI_DEPLOYMENT",
+            "--deployment",
+            "pass --deployment <deployment name> or set AZURE_OPENAI_DEPLOYMENT",
+        ),
+        (
+            (),
+            "AZURE_OPENAI_ENDPOINT",
+            "--endpoint",
+            "pass --endpoint https://<resource>.openai.azure.com/ (or --resource-name or --base-url for a gateway) "
+            "or set AZURE_OPENAI_ENDPOINT",
+        ),
+        ((), "AZURE_OPENAI_API_KEY", None, "no credential for Azure OpenAI: set AZURE_OPENAI_API_KEY"),
+        (
+            ("--endpoint", "https://x.openai.azure.com:443:444"),
+            None,
+            "--endpoint",
+            "--endpoint https://x.openai.azure.com:443:444 is not a valid endpoint URL",
+        ),
+    ],
+)
+def test_configuration_errors_name_flags(
+    env: None, monkeypatch: pytest.MonkeyPatch, argv: tuple[str, ...], unset: str | None, setting: str | None, fix: str
+) -> None:
     if unset:
         monkeypatch.delenv(unset)
     code, text = run(*argv)
@@ -176,6 +218,10 @@ def test_configuration_errors_name_flags(env: None, monkeypatch: pytest.MonkeyPa
 def test_cli_spelling_maps_each_flag_to_its_setting() -> None:
     names = dict(cli_spelling(_parser()).names)
     assert {k: names[k] for k in ("azure_endpoint", "base_url", "deployment", "api_version", "azure_auth_mode")} == {
-        "azure_endpoint": "--endpoint", "base_url": "--base-url", "deployment": "--deployment",
-        "api_version": "--api-version", "azure_auth_mode": "--auth-mode"}
+        "azure_endpoint": "--endpoint",
+        "base_url": "--base-url",
+        "deployment": "--deployment",
+        "api_version": "--api-version",
+        "azure_auth_mode": "--auth-mode",
+    }
     assert "model" not in names and "timeout" not in names  # doctor's own flags, not target settings

@@ -8,6 +8,8 @@ import struct
 
 import pytest
 
+from shared_core.errors import ConfigurationError
+from shared_core.types import Usage
 from shared_core.wire.embeddings import (
     build_embeddings_body,
     merge_pieces,
@@ -15,9 +17,7 @@ from shared_core.wire.embeddings import (
     plan_batches,
     split_long_inputs,
 )
-from shared_core.errors import ConfigurationError
 from shared_core.wire.tokens import estimate_tokens
-from shared_core.types import Usage
 
 
 def b64(values: list[float]) -> str:
@@ -53,13 +53,13 @@ def test_too_long_input_names_its_index() -> None:
     assert e.value.setting == "on_too_long"
     assert str(e.value) == (
         "input 2 is about 9000 tokens, over the per-input limit of 8191: shorten it, or pass "
-        "on_too_long='split' (embed the pieces and average them) or 'truncate'")
+        "on_too_long='split' (embed the pieces and average them) or 'truncate'"
+    )
 
 
 def test_too_long_is_budgeted_at_the_limit_when_split_or_truncated() -> None:
     long = "word " * 9000
-    assert plan_batches(["a", long, "b"], on_too_long="truncate", max_tokens=8192) == [
-        [0, 1], [2]]
+    assert plan_batches(["a", long, "b"], on_too_long="truncate", max_tokens=8192) == [[0, 1], [2]]
 
 
 def test_unknown_on_too_long() -> None:
@@ -74,8 +74,7 @@ def test_split_and_truncate_long_inputs() -> None:
     assert owners[0] == 0 and set(owners[1:]) == {1} and len(owners) >= 3
     assert "".join(texts[1:]) == long  # nothing lost
     assert all(estimate_tokens(t) <= 100 for t in texts)
-    cut, cut_owners = split_long_inputs(["short", long], max_input_tokens=100,
-                                        on_too_long="truncate")
+    cut, cut_owners = split_long_inputs(["short", long], max_input_tokens=100, on_too_long="truncate")
     assert cut_owners == [0, 1] and long.startswith(cut[1]) and estimate_tokens(cut[1]) <= 100
     with pytest.raises(ConfigurationError) as e:
         split_long_inputs(["short", long], max_input_tokens=100)
@@ -96,12 +95,16 @@ def test_merge_pieces_averages_and_normalises() -> None:
 
 def test_body_defaults_to_base64() -> None:
     assert build_embeddings_body(("a", "b"), body_model=None, dimensions=None) == {
-        "input": ["a", "b"], "encoding_format": "base64"}
-    assert build_embeddings_body(["a"], body_model="te3", dimensions=256,
-                                 encoding_format="float") == {
-        "input": ["a"], "model": "te3", "encoding_format": "float", "dimensions": 256}
-    assert build_embeddings_body(["a"], body_model=None, dimensions=None,
-                                 encoding_format=None) == {"input": ["a"]}
+        "input": ["a", "b"],
+        "encoding_format": "base64",
+    }
+    assert build_embeddings_body(["a"], body_model="te3", dimensions=256, encoding_format="float") == {
+        "input": ["a"],
+        "model": "te3",
+        "encoding_format": "float",
+        "dimensions": 256,
+    }
+    assert build_embeddings_body(["a"], body_model=None, dimensions=None, encoding_format=None) == {"input": ["a"]}
     with pytest.raises(ConfigurationError) as e:
         build_embeddings_body(["a"], body_model=None, dimensions=0)
     assert e.value.setting == "dimensions"
@@ -112,18 +115,24 @@ def test_body_defaults_to_base64() -> None:
 
 def test_parse_base64_in_order() -> None:
     v0, v1 = [0.25, -1.5, 3.0], [1.0, 2.0, 0.125]
-    data = {"object": "list", "model": "text-embedding-3-small",
-            "data": [{"object": "embedding", "index": 0, "embedding": b64(v0)},
-                     {"object": "embedding", "index": 1, "embedding": b64(v1)}],
-            "usage": {"prompt_tokens": 4, "total_tokens": 4}}
+    data = {
+        "object": "list",
+        "model": "text-embedding-3-small",
+        "data": [
+            {"object": "embedding", "index": 0, "embedding": b64(v0)},
+            {"object": "embedding", "index": 1, "embedding": b64(v1)},
+        ],
+        "usage": {"prompt_tokens": 4, "total_tokens": 4},
+    }
     vectors, usage = parse_embeddings(data)
     assert vectors == [v0, v1]
     assert usage == Usage(prompt_tokens=4, total_tokens=4, raw=data["usage"])
 
 
 def test_parse_floats_out_of_order() -> None:
-    data = {"data": [{"index": 2, "embedding": [3.0]}, {"index": 0, "embedding": [1.0]},
-                     {"index": 1, "embedding": [2.0]}]}
+    data = {
+        "data": [{"index": 2, "embedding": [3.0]}, {"index": 0, "embedding": [1.0]}, {"index": 1, "embedding": [2.0]}]
+    }
     vectors, usage = parse_embeddings(data)
     assert vectors == [[1.0], [2.0], [3.0]]
     assert usage is None

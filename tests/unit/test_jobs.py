@@ -9,20 +9,32 @@ from typing import Any
 import httpx
 import pytest
 
-from shared_core.services import jobs
 from shared_core.client import CoreClient
 from shared_core.errors import APITimeoutError, ConfigurationError, NotFoundError
+from shared_core.services import jobs
 
 ENDPOINT = "https://res.openai.azure.com"
 KEY = "k-secret-123"
-LINES = jobs.batch_lines([("q1", {"messages": [{"role": "user", "content": "Hi"}]}),
-                          ("q2", {"messages": [{"role": "user", "content": "Bye"}]})], deployment="gpt-4o-batch")
+LINES = jobs.batch_lines(
+    [
+        ("q1", {"messages": [{"role": "user", "content": "Hi"}]}),
+        ("q2", {"messages": [{"role": "user", "content": "Bye"}]}),
+    ],
+    deployment="gpt-4o-batch",
+)
 
 
 def batch(status: str, **kw: Any) -> dict[str, Any]:
-    return {"id": "batch_1", "object": "batch", "status": status, "endpoint": "/chat/completions",
-            "input_file_id": "file-in", "output_file_id": kw.get("out"), "error_file_id": None,
-            "request_counts": {"total": 2, "completed": 2 if status == "completed" else 0, "failed": 0}}
+    return {
+        "id": "batch_1",
+        "object": "batch",
+        "status": status,
+        "endpoint": "/chat/completions",
+        "input_file_id": "file-in",
+        "output_file_id": kw.get("out"),
+        "error_file_id": None,
+        "request_counts": {"total": 2, "completed": 2 if status == "completed" else 0, "failed": 0},
+    }
 
 
 class Wire:
@@ -38,23 +50,36 @@ class Wire:
         return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
 
     def client(self, api_version: str = "2024-10-21") -> CoreClient:
-        return CoreClient.from_settings(azure_endpoint=ENDPOINT, api_key=KEY, api_version=api_version,
-                                        max_retries=0, require_deployment=False,
-                                        http_client=httpx.Client(transport=httpx.MockTransport(self)),
-                                        http_async_client=httpx.AsyncClient(transport=httpx.MockTransport(self)))
+        return CoreClient.from_settings(
+            azure_endpoint=ENDPOINT,
+            api_key=KEY,
+            api_version=api_version,
+            max_retries=0,
+            require_deployment=False,
+            http_client=httpx.Client(transport=httpx.MockTransport(self)),
+            http_async_client=httpx.AsyncClient(transport=httpx.MockTransport(self)),
+        )
 
 
 def test_batch_lines_and_checks() -> None:
     first = json.loads(LINES.splitlines()[0])
-    assert first == {"custom_id": "q1", "method": "POST", "url": "/chat/completions",
-                     "body": {"model": "gpt-4o-batch", "messages": [{"role": "user", "content": "Hi"}]}}
+    assert first == {
+        "custom_id": "q1",
+        "method": "POST",
+        "url": "/chat/completions",
+        "body": {"model": "gpt-4o-batch", "messages": [{"role": "user", "content": "Hi"}]},
+    }
     assert jobs.check_batch_lines(LINES) == 2
     cases = [
-        (b'{"custom_id": "a"}\nnot json\n', "batch input line 1 lacks method, url, body: each line needs custom_id, "
-                                            "method, url and body"),
+        (
+            b'{"custom_id": "a"}\nnot json\n',
+            "batch input line 1 lacks method, url, body: each line needs custom_id, method, url and body",
+        ),
         (LINES + b"{oops\n", "batch input line 3 is not valid JSON: write one JSON object per line"),
-        (LINES + LINES.splitlines()[0] + b"\n", "batch input line 3 repeats custom_id 'q1': custom_id must be unique "
-                                               "in the file"),
+        (
+            LINES + LINES.splitlines()[0] + b"\n",
+            "batch input line 3 repeats custom_id 'q1': custom_id must be unique in the file",
+        ),
         (b"\n\n", "the batch input file has no requests"),
     ]
     for content, message in cases:
@@ -67,8 +92,15 @@ def test_batch_lines_and_checks() -> None:
 
 
 def test_upload_file_wire() -> None:
-    meta = {"object": "file", "id": "file-in", "purpose": "batch", "filename": "in.jsonl", "bytes": len(LINES),
-            "created_at": 1, "status": "processed"}
+    meta = {
+        "object": "file",
+        "id": "file-in",
+        "purpose": "batch",
+        "filename": "in.jsonl",
+        "bytes": len(LINES),
+        "created_at": 1,
+        "status": "processed",
+    }
     wire = Wire(httpx.Response(201, json=meta))
     uploaded = jobs.upload_file(wire.client(), ("in.jsonl", LINES))
     (req,) = wire.requests
@@ -105,8 +137,12 @@ async def test_batch_calls_wire_dated_and_v1() -> None:
     wire = Wire(httpx.Response(200, json=batch("validating")))
     created = jobs.create_batch(wire.client(), "file-in", metadata={"team": "a"})
     assert created.status == "validating" and not created.done
-    assert json.loads(wire.bodies[0]) == {"input_file_id": "file-in", "endpoint": "/chat/completions",
-                                          "completion_window": "24h", "metadata": {"team": "a"}}
+    assert json.loads(wire.bodies[0]) == {
+        "input_file_id": "file-in",
+        "endpoint": "/chat/completions",
+        "completion_window": "24h",
+        "metadata": {"team": "a"},
+    }
     await jobs.acancel_batch(wire.client(api_version="v1"), "batch_1")
     jobs.get_batch(wire.client(), "batch_1")
     assert [(r.method, str(r.url)) for r in wire.requests] == [
@@ -118,8 +154,11 @@ async def test_batch_calls_wire_dated_and_v1() -> None:
 
 
 def test_wait_for_batch_polls_until_done_with_injected_sleep() -> None:
-    wire = Wire(httpx.Response(200, json=batch("validating")), httpx.Response(200, json=batch("in_progress")),
-                httpx.Response(200, json=batch("completed", out="file-out")))
+    wire = Wire(
+        httpx.Response(200, json=batch("validating")),
+        httpx.Response(200, json=batch("in_progress")),
+        httpx.Response(200, json=batch("completed", out="file-out")),
+    )
     now = [0.0]
     slept: list[float] = []
 
@@ -127,8 +166,7 @@ def test_wait_for_batch_polls_until_done_with_injected_sleep() -> None:
         slept.append(s)
         now[0] += s
 
-    done = jobs.wait_for_batch(wire.client(), "batch_1", poll_interval=5, timeout=60, sleep=sleep,
-                               clock=lambda: now[0])
+    done = jobs.wait_for_batch(wire.client(), "batch_1", poll_interval=5, timeout=60, sleep=sleep, clock=lambda: now[0])
     assert done.done and done.output_file_id == "file-out" and slept == [5, 5] and len(wire.requests) == 3
 
 
@@ -140,16 +178,21 @@ async def test_await_batch_gives_up_at_the_deadline() -> None:
         now[0] += s
 
     with pytest.raises(APITimeoutError) as e:
-        await jobs.await_batch(wire.client(), "batch_1", poll_interval=4, timeout=10, asleep=asleep,
-                               clock=lambda: now[0])
-    assert str(e.value) == ("batch batch_1 is still 'in_progress' after 10 s of waiting; it keeps running on Azure: "
-                            "wait again with a longer timeout, or cancel it")
+        await jobs.await_batch(
+            wire.client(), "batch_1", poll_interval=4, timeout=10, asleep=asleep, clock=lambda: now[0]
+        )
+    assert str(e.value) == (
+        "batch batch_1 is still 'in_progress' after 10 s of waiting; it keeps running on Azure: "
+        "wait again with a longer timeout, or cancel it"
+    )
     assert len(wire.requests) == 4 and now[0] == 10  # waits of 4, 4, then the 2 s left
 
 
 def test_file_content_and_output_parsing() -> None:
-    out = (b'{"custom_id": "q1", "response": {"status_code": 200, "body": {"choices": []}}, "error": null}\n'
-           b'{"custom_id": "q2", "response": null, "error": {"code": "bad", "message": "x"}}\n')
+    out = (
+        b'{"custom_id": "q1", "response": {"status_code": 200, "body": {"choices": []}}, "error": null}\n'
+        b'{"custom_id": "q2", "response": null, "error": {"code": "bad", "message": "x"}}\n'
+    )
     wire = Wire(httpx.Response(200, content=out, headers={"content-type": "application/octet-stream"}))
     content = jobs.file_content(wire.client(), "file-out")
     assert content == out
@@ -166,13 +209,24 @@ def test_missing_batch_is_a_typed_error() -> None:
 
 
 def test_fine_tuning_wire() -> None:
-    job = {"id": "ftjob-1", "object": "fine_tuning.job", "model": "gpt-4o-mini", "status": "pending",
-           "training_file": "file-t", "fine_tuned_model": None}
+    job = {
+        "id": "ftjob-1",
+        "object": "fine_tuning.job",
+        "model": "gpt-4o-mini",
+        "status": "pending",
+        "training_file": "file-t",
+        "fine_tuned_model": None,
+    }
     wire = Wire(httpx.Response(201, json=job))
-    created = jobs.create_fine_tuning_job(wire.client(), "file-t", "gpt-4o-mini", suffix="support",
-                                          hyperparameters={"n_epochs": 2})
-    assert json.loads(wire.bodies[0]) == {"training_file": "file-t", "model": "gpt-4o-mini", "suffix": "support",
-                                          "hyperparameters": {"n_epochs": 2}}
+    created = jobs.create_fine_tuning_job(
+        wire.client(), "file-t", "gpt-4o-mini", suffix="support", hyperparameters={"n_epochs": 2}
+    )
+    assert json.loads(wire.bodies[0]) == {
+        "training_file": "file-t",
+        "model": "gpt-4o-mini",
+        "suffix": "support",
+        "hyperparameters": {"n_epochs": 2},
+    }
     assert str(wire.requests[0].url) == f"{ENDPOINT}/openai/fine_tuning/jobs?api-version=2024-10-21"
     assert (created.id, created.status, created.done) == ("ftjob-1", "pending", False)
     with pytest.raises(ConfigurationError) as e:

@@ -11,7 +11,6 @@ import base64
 import struct
 from typing import Any
 
-import httpx
 import pytest
 
 from shared_core import ChatRequest, ClientOptions, CompletionRequest, CoreClient, resolve_target
@@ -107,19 +106,26 @@ def test_embeddings_malformed_answer_is_a_typed_error(case: Case) -> None:
 
 def test_embeddings_count_mismatch_names_both_counts() -> None:
     vec = base64.b64encode(struct.pack("<2f", 0.5, 0.5)).decode()
-    case = Case("one vector for two inputs", 200,
-                f'{{"data": [{{"index": 0, "embedding": "{vec}"}}]}}'.encode(), UnexpectedResponseError,
-                ("it holds 1 embeddings for 2 inputs", "one embedding per input"))
+    case = Case(
+        "one vector for two inputs",
+        200,
+        f'{{"data": [{{"index": 0, "embedding": "{vec}"}}]}}'.encode(),
+        UnexpectedResponseError,
+        ("it holds 1 embeddings for 2 inputs", "one embedding per input"),
+    )
     with pytest.raises(APIStatusError) as err:
         _client(case, "emb").embed(["a", "b"])
     check(err.value, case)
 
 
-@pytest.mark.parametrize("body, says", [
-    (b'{"id": "x", "object": "text_completion", "choices": []}', "'choices' is empty"),
-    (b'{"choices": [{"text": 5}]}', "'choices[].text' is a number (5), not a string"),
-    (b'{"choices": [{"text": "a", "index": "0"}]}', "'choices[].index' is a string ('0'), not a number"),
-])
+@pytest.mark.parametrize(
+    "body, says",
+    [
+        (b'{"id": "x", "object": "text_completion", "choices": []}', "'choices' is empty"),
+        (b'{"choices": [{"text": 5}]}', "'choices[].text' is a number (5), not a string"),
+        (b'{"choices": [{"text": "a", "index": "0"}]}', "'choices[].index' is a string ('0'), not a number"),
+    ],
+)
 def test_legacy_completion_malformed_answer_is_a_typed_error(body: bytes, says: str) -> None:
     case = Case("completion", 200, body, UnexpectedResponseError, (says, "not with a text completion"))
     with pytest.raises(APIStatusError) as err:
@@ -128,8 +134,14 @@ def test_legacy_completion_malformed_answer_is_a_typed_error(body: bytes, says: 
 
 
 def test_legacy_completion_stream_chunk_with_object_choices() -> None:
-    case = Case("completion stream", 200, sse(PREAMBLE, {"choices": {"text": "x"}}),
-                UnexpectedStreamEventError, ("'choices' is an object, not a list",), headers=dict(SSE))
+    case = Case(
+        "completion stream",
+        200,
+        sse(PREAMBLE, {"choices": {"text": "x"}}),
+        UnexpectedStreamEventError,
+        ("'choices' is an object, not a list",),
+        headers=dict(SSE),
+    )
     with pytest.raises(APIStatusError) as err:
         list(_client(case, "instruct").stream_complete(CompletionRequest(prompt="hi", stream=True)))
     check(err.value, case)
@@ -138,29 +150,45 @@ def test_legacy_completion_stream_chunk_with_object_choices() -> None:
 def test_well_formed_answers_still_parse() -> None:
     """The checks reject only what is wrong: Azure's real shapes (filtered choice without a message,
     legacy function_call, float-typed counts, list vectors) still parse."""
-    ok = Case("ok", 200, (
-        b'{"id": "c", "choices": [{"index": 0, "finish_reason": "content_filter"},'
-        b' {"index": 1, "message": {"role": "assistant", "content": null,'
-        b' "function_call": {"name": "f", "arguments": "{}"}}}],'
-        b' "usage": {"prompt_tokens": 3.0, "completion_tokens": 1, "total_tokens": 4}}'),
-        UnexpectedResponseError, ())
+    ok = Case(
+        "ok",
+        200,
+        (
+            b'{"id": "c", "choices": [{"index": 0, "finish_reason": "content_filter"},'
+            b' {"index": 1, "message": {"role": "assistant", "content": null,'
+            b' "function_call": {"name": "f", "arguments": "{}"}}}],'
+            b' "usage": {"prompt_tokens": 3.0, "completion_tokens": 1, "total_tokens": 4}}'
+        ),
+        UnexpectedResponseError,
+        (),
+    )
     result = _client(ok).chat(ChatRequest(messages=MSGS))
     assert [c.finish_reason for c in result.choices] == ["content_filter", None]
     assert result.choices[1].tool_calls[0].name == "f"
     assert result.usage is not None and result.usage.prompt_tokens == 3
-    emb = Case("ok", 200, b'{"data": [{"index": 1, "embedding": [0, 1.5]}, {"index": 0, "embedding": [2.5, 0]}]}',
-               UnexpectedResponseError, ())
+    emb = Case(
+        "ok",
+        200,
+        b'{"data": [{"index": 1, "embedding": [0, 1.5]}, {"index": 0, "embedding": [2.5, 0]}]}',
+        UnexpectedResponseError,
+        (),
+    )
     assert _client(emb, "emb").embed(["a", "b"]).vectors == [[2.5, 0], [0, 1.5]]
     stream = Case("ok", 200, sse(PREAMBLE, HELLO), UnexpectedResponseError, (), headers=dict(SSE))
-    assert [d.content for d in _client(stream).stream_chat(ChatRequest(messages=MSGS, stream=True))
-            if d.content] == ["Hel"]
+    assert [d.content for d in _client(stream).stream_chat(ChatRequest(messages=MSGS, stream=True)) if d.content] == [
+        "Hel"
+    ]
 
 
 # ------------------------------------------------------------------ the parsers, called directly
 
 
-META = ResponseMeta(status=200, headers={"content-type": "application/json", "apim-request-id": "r1"},
-                    request_id="r1", url="https://gw.example/openai/deployments/d/chat/completions")
+META = ResponseMeta(
+    status=200,
+    headers={"content-type": "application/json", "apim-request-id": "r1"},
+    request_id="r1",
+    url="https://gw.example/openai/deployments/d/chat/completions",
+)
 
 
 def test_parsers_raise_typed_errors_without_metadata_too() -> None:
@@ -182,13 +210,16 @@ def test_the_message_names_status_content_type_excerpt_and_source() -> None:
     assert str(exc) == (
         "Azure answered HTTP 200 from https://gw.example/openai/deployments/d/chat/completions, but not"
         " with a chat completion: 'choices' is missing. It came with content-type 'application/json' and"
-        " the body '{\"id\": \"c1\", \"object\": \"weird\"}'. A proxy, gateway or API Management policy"
+        ' the body \'{"id": "c1", "object": "weird"}\'. A proxy, gateway or API Management policy'
         " between the client and Azure may be rewriting answers: check that azure_endpoint / base_url"
         " point at the resource (or at a gateway that passes Azure's answers through), or retry the"
         " call. [HTTP 200, request id r1]"
     )
     assert (exc.content_type, exc.excerpt, exc.request_id) == (
-        "application/json", '{"id": "c1", "object": "weird"}', "r1")
+        "application/json",
+        '{"id": "c1", "object": "weird"}',
+        "r1",
+    )
 
 
 def test_long_bodies_are_quoted_short() -> None:
@@ -197,8 +228,16 @@ def test_long_bodies_are_quoted_short() -> None:
 
 
 def test_error_object_in_200_keeps_azure_code_and_message() -> None:
-    exc = answer_error({"error": {"code": "DeploymentNotFound", "message": "The API deployment for this"
-                                  " resource does not exist.", "status": 404}}, META)
+    exc = answer_error(
+        {
+            "error": {
+                "code": "DeploymentNotFound",
+                "message": "The API deployment for this resource does not exist.",
+                "status": 404,
+            }
+        },
+        META,
+    )
     assert type(exc).__name__ == "DeploymentNotFoundError"
     assert exc.code == "DeploymentNotFound" and exc.status == 404
     assert "came with HTTP 200 from https://gw.example/openai/deployments/d/chat/completions" in str(exc)

@@ -7,26 +7,29 @@ import base64
 import io
 import json
 import mimetypes
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 import pytest
 
-from shared_core.services import media_client as mc
 from shared_core.client import CoreClient
 from shared_core.connection.config import ClientOptions, resolve_target
 from shared_core.errors import APIStatusError, BadRequestError, ConfigurationError
-from shared_core.wire.media import GeneratedImage, ImageResult
 from shared_core.policy.transport import Hooks
+from shared_core.services import media_client as mc
+from shared_core.wire.media import GeneratedImage, ImageResult
 
 ENDPOINT = "https://res.openai.azure.com"
 KEY = "k-secret-123"
 PNG = b"\x89PNG\r\n\x1a\n-fake-png"
 WAV_TYPE = mimetypes.guess_type("a.wav")[0]  # audio/x-wav or audio/wav, by platform
 WAV = b"RIFF\x24\x00\x00\x00WAVEfmt -fake-wav"
-IMAGES_OK = {"created": 1700000000, "data": [{"b64_json": base64.b64encode(PNG).decode(),
-                                               "revised_prompt": "A red fox, watercolour."}]}
+IMAGES_OK = {
+    "created": 1700000000,
+    "data": [{"b64_json": base64.b64encode(PNG).decode(), "revised_prompt": "A red fox, watercolour."}],
+}
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -49,12 +52,16 @@ class Wire:
         answer = self.answers[min(len(self.requests), len(self.answers)) - 1]
         return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
 
-    def client(self, deployment: str = "dall-e-3", api_version: str = "2024-10-21",
-               **kw: Any) -> CoreClient:
+    def client(self, deployment: str = "dall-e-3", api_version: str = "2024-10-21", **kw: Any) -> CoreClient:
         return CoreClient.from_settings(
-            azure_endpoint=ENDPOINT, api_key=KEY, deployment=deployment, api_version=api_version,
+            azure_endpoint=ENDPOINT,
+            api_key=KEY,
+            deployment=deployment,
+            api_version=api_version,
             http_client=httpx.Client(transport=httpx.MockTransport(self)),
-            http_async_client=httpx.AsyncClient(transport=httpx.MockTransport(self)), **kw)
+            http_async_client=httpx.AsyncClient(transport=httpx.MockTransport(self)),
+            **kw,
+        )
 
 
 def multipart(request: httpx.Request, body: bytes) -> dict[str, list[tuple[str | None, str | None, bytes]]]:
@@ -81,14 +88,20 @@ def multipart(request: httpx.Request, body: bytes) -> dict[str, list[tuple[str |
 
 def test_generate_image_dated_wire_and_result() -> None:
     wire = Wire()
-    result = mc.generate_image(wire.client(), "a red fox", size="1792x1024", quality="hd",
-                               style="natural", response_format="b64_json")
+    result = mc.generate_image(
+        wire.client(), "a red fox", size="1792x1024", quality="hd", style="natural", response_format="b64_json"
+    )
     (req,) = wire.requests
     assert req.method == "POST"
     assert str(req.url) == f"{ENDPOINT}/openai/deployments/dall-e-3/images/generations?api-version=2024-10-21"
     assert req.headers["api-key"] == KEY and req.headers["content-type"] == "application/json"
-    assert json.loads(wire.bodies[0]) == {"prompt": "a red fox", "size": "1792x1024", "quality": "hd",
-                                          "style": "natural", "response_format": "b64_json"}
+    assert json.loads(wire.bodies[0]) == {
+        "prompt": "a red fox",
+        "size": "1792x1024",
+        "quality": "hd",
+        "style": "natural",
+        "response_format": "b64_json",
+    }
     assert result.created == 1700000000 and result.images[0].revised_prompt == "A red fox, watercolour."
     assert result.images[0].image_bytes() == PNG
     assert result.meta is not None and result.meta.status == 200
@@ -101,8 +114,11 @@ async def test_generate_image_v1_puts_the_deployment_in_the_body() -> None:
     sync = mc.generate_image(client, "a red fox", n=2)
     async_ = await mc.agenerate_image(client, "a red fox", n=2)
     assert [str(r.url) for r in wire.requests] == [f"{ENDPOINT}/openai/v1/images/generations"] * 2
-    assert json.loads(wire.bodies[0]) == json.loads(wire.bodies[1]) == {
-        "model": "my-images", "prompt": "a red fox", "n": 2}
+    assert (
+        json.loads(wire.bodies[0])
+        == json.loads(wire.bodies[1])
+        == {"model": "my-images", "prompt": "a red fox", "n": 2}
+    )
     assert sync.images == async_.images
 
 
@@ -114,8 +130,13 @@ def test_model_override_names_another_deployment() -> None:
 
 def test_image_edit_multipart_parts() -> None:
     wire = Wire()
-    result = mc.edit_image(wire.client(deployment="gpt-image-1", api_version="v1"),
-                           ("fox.png", PNG), "make it blue", mask=io.BytesIO(b"MASK"), size="1024x1536")
+    result = mc.edit_image(
+        wire.client(deployment="gpt-image-1", api_version="v1"),
+        ("fox.png", PNG),
+        "make it blue",
+        mask=io.BytesIO(b"MASK"),
+        size="1024x1536",
+    )
     (req,) = wire.requests
     assert str(req.url) == f"{ENDPOINT}/openai/v1/images/edits"
     assert req.headers["accept"] == "application/json" and req.headers["api-key"] == KEY
@@ -139,22 +160,47 @@ def test_image_edit_with_several_images_from_paths(tmp_path: Path) -> None:
     assert "model" not in parts  # the dated route names the deployment in the URL
 
 
-@pytest.mark.parametrize("deployment, kw, setting, message", [
-    ("dall-e-3", {"size": "512x512"}, "size",
-     "size='512x512' is not supported by dall-e-3: use one of 1024x1024, 1792x1024, 1024x1792"),
-    ("dall-e-3", {"n": 2}, "n", "n=2: dall-e-3 makes one image per request; send 2 requests instead"),
-    ("my-dalle3", {"quality": "high"}, "quality",
-     "quality='high' is not supported by dall-e-3: use one of standard, hd"),
-    ("gpt-image-1", {"response_format": "url"}, "response_format",
-     "gpt-image-1 always returns base64 images and takes no response_format: leave it unset"),
-    ("dall-e-2", {"style": "vivid"}, "style", "style is a dall-e-3 option; dall-e-2 does not take it: leave it unset"),
-    ("images", {"style": "cubist"}, "style", "style='cubist' is not an image style: use 'vivid' or 'natural'"),
-    ("images", {"response_format": "png"}, "response_format",
-     "response_format='png' is not an image format: use 'url' or 'b64_json'"),
-    ("images", {"n": 11}, "n", "n=11: ask for between 1 and 10 images"),
-])
-def test_bad_image_options_raise_before_sending(deployment: str, kw: dict[str, Any], setting: str,
-                                                message: str) -> None:
+@pytest.mark.parametrize(
+    "deployment, kw, setting, message",
+    [
+        (
+            "dall-e-3",
+            {"size": "512x512"},
+            "size",
+            "size='512x512' is not supported by dall-e-3: use one of 1024x1024, 1792x1024, 1024x1792",
+        ),
+        ("dall-e-3", {"n": 2}, "n", "n=2: dall-e-3 makes one image per request; send 2 requests instead"),
+        (
+            "my-dalle3",
+            {"quality": "high"},
+            "quality",
+            "quality='high' is not supported by dall-e-3: use one of standard, hd",
+        ),
+        (
+            "gpt-image-1",
+            {"response_format": "url"},
+            "response_format",
+            "gpt-image-1 always returns base64 images and takes no response_format: leave it unset",
+        ),
+        (
+            "dall-e-2",
+            {"style": "vivid"},
+            "style",
+            "style is a dall-e-3 option; dall-e-2 does not take it: leave it unset",
+        ),
+        ("images", {"style": "cubist"}, "style", "style='cubist' is not an image style: use 'vivid' or 'natural'"),
+        (
+            "images",
+            {"response_format": "png"},
+            "response_format",
+            "response_format='png' is not an image format: use 'url' or 'b64_json'",
+        ),
+        ("images", {"n": 11}, "n", "n=11: ask for between 1 and 10 images"),
+    ],
+)
+def test_bad_image_options_raise_before_sending(
+    deployment: str, kw: dict[str, Any], setting: str, message: str
+) -> None:
     wire = Wire()
     with pytest.raises(ConfigurationError) as e:
         mc.generate_image(wire.client(deployment=deployment), "a fox", **kw)
@@ -180,9 +226,16 @@ async def test_empty_prompt() -> None:
 
 
 def test_azure_refusal_is_a_typed_error() -> None:
-    refusal = {"error": {"code": "content_policy_violation", "message": "Your request was rejected.",
-                         "inner_error": {"code": "ResponsibleAIPolicyViolation", "content_filter_results": {
-                             "violence": {"filtered": True, "severity": "high"}}}}}
+    refusal = {
+        "error": {
+            "code": "content_policy_violation",
+            "message": "Your request was rejected.",
+            "inner_error": {
+                "code": "ResponsibleAIPolicyViolation",
+                "content_filter_results": {"violence": {"filtered": True, "severity": "high"}},
+            },
+        }
+    }
     wire = Wire(httpx.Response(400, json=refusal))
     with pytest.raises(BadRequestError) as e:
         mc.generate_image(wire.client(max_retries=0), "something violent")
@@ -222,14 +275,17 @@ async def test_adownload_image() -> None:
 
 def test_speech_wire_and_result() -> None:
     wire = Wire(httpx.Response(200, content=WAV, headers={"content-type": "audio/wav"}))
-    result = mc.speech(wire.client(deployment="tts"), "Hello there.", voice="nova", response_format="wav",
-                       speed=1.5)
+    result = mc.speech(wire.client(deployment="tts"), "Hello there.", voice="nova", response_format="wav", speed=1.5)
     (req,) = wire.requests
     assert str(req.url) == f"{ENDPOINT}/openai/deployments/tts/audio/speech?api-version=2024-10-21"
     assert req.headers["accept"] == "application/octet-stream"
     assert req.headers["content-type"] == "application/json"
-    assert json.loads(wire.bodies[0]) == {"input": "Hello there.", "voice": "nova", "response_format": "wav",
-                                          "speed": 1.5}
+    assert json.loads(wire.bodies[0]) == {
+        "input": "Hello there.",
+        "voice": "nova",
+        "response_format": "wav",
+        "speed": 1.5,
+    }
     assert (result.audio, result.content_type) == (WAV, "audio/wav")
     assert result.meta is not None and result.meta.deployment is None
 
@@ -247,9 +303,11 @@ def test_speech_errors() -> None:
     with pytest.raises(ConfigurationError) as e:
         mc.speech(wire.client(deployment="tts"), "Hi", voice="robot")
     assert e.value.setting == "voice"
-    assert str(e.value) == ("voice='robot' is not a text-to-speech voice: use one of alloy, ash, ballad, coral, "
-                            "echo, fable, nova, onyx, sage, shimmer, verse, marin, cedar (a voice newer than this "
-                            "list: pass it unchecked as extra_body={'voice': ...})")
+    assert str(e.value) == (
+        "voice='robot' is not a text-to-speech voice: use one of alloy, ash, ballad, coral, "
+        "echo, fable, nova, onyx, sage, shimmer, verse, marin, cedar (a voice newer than this "
+        "list: pass it unchecked as extra_body={'voice': ...})"
+    )
     with pytest.raises(ConfigurationError) as e:
         mc.speech(wire.client(deployment="tts"), "")
     assert (e.value.setting, str(e.value)) == ("input", "the speech input text is empty")
@@ -275,29 +333,44 @@ def test_speech_answered_with_json_is_reported() -> None:
 def test_transcribe_path_wire_and_verbose_result(tmp_path: Path) -> None:
     audio = tmp_path / "meeting.mp3"
     audio.write_bytes(b"ID3-fake-mp3")
-    verbose = {"task": "transcribe", "language": "dutch", "duration": 2.5, "text": "Hallo.",
-               "segments": [{"id": 0, "start": 0.0, "end": 2.5, "text": "Hallo."}],
-               "words": [{"word": "Hallo", "start": 0.1, "end": 0.6}]}
+    verbose = {
+        "task": "transcribe",
+        "language": "dutch",
+        "duration": 2.5,
+        "text": "Hallo.",
+        "segments": [{"id": 0, "start": 0.0, "end": 2.5, "text": "Hallo."}],
+        "words": [{"word": "Hallo", "start": 0.1, "end": 0.6}],
+    }
     wire = Wire(httpx.Response(200, json=verbose))
-    result = mc.transcribe(wire.client(deployment="whisper"), audio, language="nl", prompt="Names: Anouk.",
-                           response_format="verbose_json", temperature=0,
-                           timestamp_granularities=["word", "segment"])
+    result = mc.transcribe(
+        wire.client(deployment="whisper"),
+        audio,
+        language="nl",
+        prompt="Names: Anouk.",
+        response_format="verbose_json",
+        temperature=0,
+        timestamp_granularities=["word", "segment"],
+    )
     (req,) = wire.requests
     assert str(req.url) == f"{ENDPOINT}/openai/deployments/whisper/audio/transcriptions?api-version=2024-10-21"
     assert req.headers["accept"] == "application/json"
     parts = multipart(req, wire.bodies[0])
     assert parts == {
-        "language": [(None, None, b"nl")], "prompt": [(None, None, b"Names: Anouk.")],
-        "response_format": [(None, None, b"verbose_json")], "temperature": [(None, None, b"0")],
+        "language": [(None, None, b"nl")],
+        "prompt": [(None, None, b"Names: Anouk.")],
+        "response_format": [(None, None, b"verbose_json")],
+        "temperature": [(None, None, b"0")],
         "timestamp_granularities[]": [(None, None, b"word"), (None, None, b"segment")],
-        "file": [("meeting.mp3", "audio/mpeg", b"ID3-fake-mp3")]}
+        "file": [("meeting.mp3", "audio/mpeg", b"ID3-fake-mp3")],
+    }
     assert (result.text, result.language, result.duration, result.words[0]["word"]) == ("Hallo.", "dutch", 2.5, "Hallo")
 
 
 async def test_atranscribe_v1_text_format() -> None:
     wire = Wire(httpx.Response(200, content=b"Hello world.\n", headers={"content-type": "text/plain; charset=utf-8"}))
-    result = await mc.atranscribe(wire.client(deployment="whisper", api_version="v1"),
-                                  io.BytesIO(WAV), response_format="text")
+    result = await mc.atranscribe(
+        wire.client(deployment="whisper", api_version="v1"), io.BytesIO(WAV), response_format="text"
+    )
     assert str(wire.requests[0].url) == f"{ENDPOINT}/openai/v1/audio/transcriptions"
     parts = multipart(wire.requests[0], wire.bodies[0])
     assert parts["model"] == [(None, None, b"whisper")]
@@ -329,14 +402,19 @@ class OneShot:
 
 
 def test_a_retry_uploads_the_file_again() -> None:
-    wire = Wire(httpx.Response(503, json={"error": {"code": "ServiceUnavailable", "message": "busy"}}),
-                httpx.Response(200, json={"text": "ok"}))
-    client = CoreClient(resolve_target(azure_endpoint=ENDPOINT, api_key=KEY, deployment="whisper", env={}),
-                        options=ClientOptions(max_retries=1), hooks=Hooks(sleep=lambda _: None, asleep=_no_asleep),
-                        http_client=httpx.Client(transport=httpx.MockTransport(wire)))
+    wire = Wire(
+        httpx.Response(503, json={"error": {"code": "ServiceUnavailable", "message": "busy"}}),
+        httpx.Response(200, json={"text": "ok"}),
+    )
+    client = CoreClient(
+        resolve_target(azure_endpoint=ENDPOINT, api_key=KEY, deployment="whisper", env={}),
+        options=ClientOptions(max_retries=1),
+        hooks=Hooks(sleep=lambda _: None, asleep=_no_asleep),
+        http_client=httpx.Client(transport=httpx.MockTransport(wire)),
+    )
     assert mc.transcribe(client, OneShot(WAV)).text == "ok"  # a pipe or socket: no seek
     assert len(wire.requests) == 2
-    first, second = (multipart(r, b)["file"] for r, b in zip(wire.requests, wire.bodies))
+    first, second = (multipart(r, b)["file"] for r, b in zip(wire.requests, wire.bodies, strict=False))
     assert first == second and first[0][2] == WAV
 
 
@@ -346,8 +424,10 @@ def test_audio_input_errors(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError) as e:
         mc.transcribe(client, ("long.wav", b"\0" * (25 * 1024 * 1024 + 1)))
     assert e.value.setting == "file"
-    assert str(e.value) == ("the audio file 'long.wav' is 25.0 MB; Azure accepts at most 25 MB per request: split it "
-                            "into shorter pieces or compress it (e.g. mp3 or opus at a lower bitrate)")
+    assert str(e.value) == (
+        "the audio file 'long.wav' is 25.0 MB; Azure accepts at most 25 MB per request: split it "
+        "into shorter pieces or compress it (e.g. mp3 or opus at a lower bitrate)"
+    )
     with pytest.raises(ConfigurationError) as e:
         mc.transcribe(client, ("empty.wav", b""))
     assert (e.value.setting, str(e.value)) == ("file", "the audio file 'empty.wav' is empty")
@@ -355,7 +435,8 @@ def test_audio_input_errors(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError) as e:
         mc.translate(client, missing)
     assert e.value.setting == "file" and str(e.value) == (
-        f"file: no file at {str(missing)!r}; pass a path to an existing file, bytes, or a file opened with mode 'rb'")
+        f"file: no file at {str(missing)!r}; pass a path to an existing file, bytes, or a file opened with mode 'rb'"
+    )
     text = tmp_path / "notes.wav"
     text.write_text("not audio")
     with text.open("r") as fh, pytest.raises(ConfigurationError) as e:
@@ -387,13 +468,15 @@ def test_save_images_and_image_answer(tmp_path: Path) -> None:
     assert all(Path(p).parent == tmp_path / "out" and p.endswith(".png") for p in paths) and paths[0] != paths[1]
     assert mc.image_answer(result, paths) == "\n".join(paths)
     assert mc.image_answer(result, separator=" | ") == (
-        f"data:image/png;base64,{b64.b64_json} | https://dalleprod.blob.core.windows.net/private/y.png?sig=s")
+        f"data:image/png;base64,{b64.b64_json} | https://dalleprod.blob.core.windows.net/private/y.png?sig=s"
+    )
 
 
 async def test_asave_images(tmp_path: Path) -> None:
     http = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200, content=PNG)))
-    result = ImageResult(created=1, images=(GeneratedImage(url="https://blob.example/z.png", b64_json=None),),
-                         usage=None, raw={})
+    result = ImageResult(
+        created=1, images=(GeneratedImage(url="https://blob.example/z.png", b64_json=None),), usage=None, raw={}
+    )
     (path,) = await mc.asave_images(result, str(tmp_path), http=http)
     assert Path(path).read_bytes() == PNG
 

@@ -44,9 +44,13 @@ def test_failover_logged_with_both_targets_and_reason(caplog: pytest.LogCaptureF
             return FAULTS["stall"]()
         return stream_response(sse(*CHUNKS))
 
-    list(stream_deltas(httpx.Client(transport=httpx.MockTransport(Recorder(handler))),
-                       shared_call([tgt("eastus"), tgt("westus")], Router([1.0, 0.0]), t, timeout=5.0),
-                       parse_chat_chunk))
+    list(
+        stream_deltas(
+            httpx.Client(transport=httpx.MockTransport(Recorder(handler))),
+            shared_call([tgt("eastus"), tgt("westus")], Router([1.0, 0.0]), t, timeout=5.0),
+            parse_chat_chunk,
+        )
+    )
     assert infos(caplog) == [
         "failing over chat/completions from eastus (eastus.openai.azure.com, deployment chat) to westus"
         " (westus.openai.azure.com, deployment chat) (attempt 2): The stream stalled: no data for 5 s"
@@ -64,8 +68,10 @@ def test_connection_errors_and_breaker_logged(caplog: pytest.LogCaptureFixture) 
             raise httpx.ConnectError("[Errno 111] Connection refused")
         return ok()
 
-    send_json(httpx.Client(transport=httpx.MockTransport(Recorder(handler))),
-              shared_call([tgt("eastus"), tgt("westus")], router, t))
+    send_json(
+        httpx.Client(transport=httpx.MockTransport(Recorder(handler))),
+        shared_call([tgt("eastus"), tgt("westus")], router, t),
+    )
     assert infos(caplog) == [
         "circuit breaker of eastus (eastus.openai.azure.com, deployment chat) opened for 30 s after repeated faults",
         "failing over chat/completions from eastus (eastus.openai.azure.com, deployment chat) to westus"
@@ -77,8 +83,11 @@ def test_connection_errors_and_breaker_logged(caplog: pytest.LogCaptureFixture) 
 def test_no_secret_in_any_record(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG, logger=LOGGER)
     t = FakeTime()
-    target = tgt(key="sekrit-api-key", default_headers={"Ocp-Apim-Subscription-Key": "apim-sekrit"},
-                 default_query={"subscription-key": "query-sekrit"})
+    target = tgt(
+        key="sekrit-api-key",
+        default_headers={"Ocp-Apim-Subscription-Key": "apim-sekrit"},
+        default_query={"subscription-key": "query-sekrit"},
+    )
     leaky = httpx.ConnectError("failed for https://gw.example.com/openai?subscription-key=query-sekrit&sig=sas-sekrit")
     rec = Recorder(leaky, err(401), err(429, **{"retry-after": "1"}), ok())
     with pytest.raises(AuthenticationError):

@@ -6,14 +6,35 @@ import httpx
 import pytest
 
 from shared_core.connection.redact import (
-    MASK, is_secret_name, masked_setting, public_url, redact_text, refuse_masked, scrub_exception,
+    MASK,
+    is_secret_name,
+    masked_setting,
+    public_url,
+    redact_text,
+    refuse_masked,
+    scrub_exception,
 )
 from shared_core.errors import APIConnectionError, ConfigurationError
 
 
-@pytest.mark.parametrize("name", ["Ocp-Apim-Subscription-Key", "subscription-key", "api-key", "Authorization",
-                                  "Proxy-Authorization", "x-gateway-token", "X-Client-Secret", "sig", "SIG",
-                                  "code", "signature", "Cookie", "password"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Ocp-Apim-Subscription-Key",
+        "subscription-key",
+        "api-key",
+        "Authorization",
+        "Proxy-Authorization",
+        "x-gateway-token",
+        "X-Client-Secret",
+        "sig",
+        "SIG",
+        "code",
+        "signature",
+        "Cookie",
+        "password",
+    ],
+)
 def test_credential_like_names(name: str) -> None:
     assert is_secret_name(name)
 
@@ -26,10 +47,12 @@ def test_other_names(name: str) -> None:
 def test_redact_text_masks_query_values_by_name_only() -> None:
     url = "https://gw.example/openai/deployments/d/chat/completions?api-version=2024-10-21&sig=a%2Fb&tier=gold#frag"
     assert redact_text(url) == (
-        "https://gw.example/openai/deployments/d/chat/completions?api-version=2024-10-21&sig=**********&tier=gold#frag")
+        "https://gw.example/openai/deployments/d/chat/completions?api-version=2024-10-21&sig=**********&tier=gold#frag"
+    )
     # a percent-encoded name is judged decoded; text around a quoted URL is left alone
     assert redact_text("for url 'https://h/p?subscription%2Dkey=s3cr3t'") == (
-        "for url 'https://h/p?subscription%2Dkey=**********'")
+        "for url 'https://h/p?subscription%2Dkey=**********'"
+    )
     assert public_url(httpx.URL("https://h/p?code=x&v=1")) == "https://h/p?code=**********&v=1"
     assert redact_text("no query here") == "no query here"
 
@@ -37,7 +60,9 @@ def test_redact_text_masks_query_values_by_name_only() -> None:
 def test_masked_setting_reaches_fallbacks_and_leaves_other_settings() -> None:
     fallbacks = [{"azure_endpoint": "https://w", "default_query": {"sig": "s", "tier": "g"}}, "https://e"]
     assert masked_setting("fallbacks", fallbacks) == [
-        {"azure_endpoint": "https://w", "default_query": {"sig": MASK, "tier": "g"}}, "https://e"]
+        {"azure_endpoint": "https://w", "default_query": {"sig": MASK, "tier": "g"}},
+        "https://e",
+    ]
     assert masked_setting("azure_endpoint", "https://r?sig=s") == "https://r?sig=s"  # not a params setting
 
 

@@ -21,16 +21,30 @@ def half() -> float:
     return 0.5
 
 
-def go(attempt: int = 1, status: int | None = 500, headers: dict[str, str] | None = None,
-       elapsed: float = 0.0, opts: Opts = Opts(), **kw: object) -> Decision:
-    return decide(attempt, status=status, headers=headers, elapsed=elapsed, options=opts,
-                  rng=half, **kw)  # type: ignore[arg-type]
+def go(
+    attempt: int = 1,
+    status: int | None = 500,
+    headers: dict[str, str] | None = None,
+    elapsed: float = 0.0,
+    opts: Opts = Opts(),
+    **kw: object,
+) -> Decision:
+    return decide(attempt, status=status, headers=headers, elapsed=elapsed, options=opts, rng=half, **kw)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("value,seconds", [
-    ("0", 0.0), ("60", 60.0), ("1.5", 1.5), ("6m0s", 360.0), ("20ms", 0.02),
-    ("1h2m3.5s", 3723.5), ("2s", 2.0), ("86400", 86400.0),
-])
+@pytest.mark.parametrize(
+    "value,seconds",
+    [
+        ("0", 0.0),
+        ("60", 60.0),
+        ("1.5", 1.5),
+        ("6m0s", 360.0),
+        ("20ms", 0.02),
+        ("1h2m3.5s", 3723.5),
+        ("2s", 2.0),
+        ("86400", 86400.0),
+    ],
+)
 def test_parse_duration(value: str, seconds: float) -> None:
     assert parse_duration(value) == pytest.approx(seconds)
 
@@ -113,18 +127,16 @@ def test_429_retried_beyond_max_retries_within_max_retry_wait() -> None:
     assert throttle_wait(45.0, 30.0, 9, lambda: 0.0) == 45.0  # never below what the server asks
     # the budget: 429 waits of one call stop at max_retry_wait; the last grown wait is clipped
     assert go(9, 429, {"retry-after": "1"}, throttled=58.0, previous_throttle_wait=16.0) == Decision(
-        "retry", 2.0, server_wait=1.0)
-    assert go(9, 429, {"retry-after": "1"}, throttled=60.0, previous_throttle_wait=2.0).reason == (
-        "throttled_too_long")
-    assert go(9, 429, {"retry-after": "3"}, throttled=58.0, previous_throttle_wait=2.0).reason == (
-        "throttled_too_long")
+        "retry", 2.0, server_wait=1.0
+    )
+    assert go(9, 429, {"retry-after": "1"}, throttled=60.0, previous_throttle_wait=2.0).reason == ("throttled_too_long")
+    assert go(9, 429, {"retry-after": "3"}, throttled=58.0, previous_throttle_wait=2.0).reason == ("throttled_too_long")
 
 
 def test_wait_beyond_max_retry_wait_fails_at_once_or_fails_over() -> None:
     d = go(1, 429, {"retry-after": "86400"})
     assert d == Decision("fail", reason="wait_too_long", server_wait=86400.0)
-    assert go(1, 429, {"retry-after": "86400"}, can_failover=True) == Decision(
-        "failover", 0.0, server_wait=86400.0)
+    assert go(1, 429, {"retry-after": "86400"}, can_failover=True) == Decision("failover", 0.0, server_wait=86400.0)
 
 
 def test_failover_not_bounded_by_max_retries() -> None:

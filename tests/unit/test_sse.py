@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -33,19 +33,8 @@ def test_azure_stream_shape() -> None:
 
 
 def test_multiline_data_comments_and_fields() -> None:
-    body = (
-        b": keep-alive comment\n"
-        b"event: response.created\n"
-        b"id: 7\n"
-        b"retry: 1500\n"
-        b"data: line one\n"
-        b"data:line two\n"
-        b"data\n"
-        b"\n"
-    )
-    assert decode(body) == [
-        SSEEvent(data="line one\nline two\n", event="response.created", id="7", retry=1500)
-    ]
+    body = b": keep-alive comment\nevent: response.created\nid: 7\nretry: 1500\ndata: line one\ndata:line two\ndata\n\n"
+    assert decode(body) == [SSEEvent(data="line one\nline two\n", event="response.created", id="7", retry=1500)]
 
 
 def test_event_type_resets_but_id_persists() -> None:

@@ -55,8 +55,12 @@ FAULTS: dict[str, Callable[[], httpx.Response]] = {
     "stall": lambda: failing_stream(sse(CHUNKS[0], done=False), httpx.ReadTimeout("timed out")),
     "cut": lambda: failing_stream(sse(CHUNKS[0], done=False), httpx.RemoteProtocolError("peer closed")),
     "error event": lambda: stream_response(sse(CHUNKS[0], UNKNOWN_EVENT)),
-    "known error event": lambda: stream_response(sse(CHUNKS[0], {"error": {
-        "message": "The server had an error while processing your request.", "type": "server_error"}})),
+    "known error event": lambda: stream_response(
+        sse(
+            CHUNKS[0],
+            {"error": {"message": "The server had an error while processing your request.", "type": "server_error"}},
+        )
+    ),
     "ended before [DONE]": lambda: stream_response(sse(CHUNKS[0], done=False)),
 }
 
@@ -128,8 +132,11 @@ def test_stream_abandoned_before_first_token_frees_the_probe() -> None:
 def test_unknown_in_band_error_before_content_is_retried(fault: str) -> None:
     t = FakeTime()
     rec = Recorder(FAULTS[fault](), stream_response(sse(*CHUNKS)))
-    deltas = list(stream_deltas(httpx.Client(transport=httpx.MockTransport(rec)),
-                                shared_call([tgt()], Router([1.0]), t), parse_chat_chunk))
+    deltas = list(
+        stream_deltas(
+            httpx.Client(transport=httpx.MockTransport(rec)), shared_call([tgt()], Router([1.0]), t), parse_chat_chunk
+        )
+    )
     assert len(rec.requests) == 2 and t.sleeps == [0.5]
     assert [d.content for d in deltas] == [None, "Hi", None]
 
@@ -145,8 +152,12 @@ async def test_unknown_in_band_error_before_content_fails_over_async() -> None:
     rec = Recorder(handler)
     router = Router([1.0, 0.0], clock=t.clock, rng=lambda: 0.0)
     async with httpx.AsyncClient(transport=httpx.MockTransport(rec)) as http:
-        deltas = [d async for d in astream_deltas(http, shared_call([tgt("eastus"), tgt("westus")], router, t),
-                                                  parse_chat_chunk)]
+        deltas = [
+            d
+            async for d in astream_deltas(
+                http, shared_call([tgt("eastus"), tgt("westus")], router, t), parse_chat_chunk
+            )
+        ]
     assert [r.url.host for r in rec.requests] == ["eastus.openai.azure.com", "westus.openai.azure.com"]
     assert deltas[0].meta is not None and deltas[0].meta.target == "westus" and t.sleeps == []
 
@@ -155,8 +166,13 @@ def test_unknown_in_band_error_exhausted_raises_it() -> None:
     t = FakeTime()
     rec = Recorder(lambda request: FAULTS["error event"]())
     with pytest.raises(StreamError, match="Something odd happened upstream"):
-        list(stream_deltas(httpx.Client(transport=httpx.MockTransport(rec)),
-                           shared_call([tgt()], Router([1.0]), t, max_retries=1), parse_chat_chunk))
+        list(
+            stream_deltas(
+                httpx.Client(transport=httpx.MockTransport(rec)),
+                shared_call([tgt()], Router([1.0]), t, max_retries=1),
+                parse_chat_chunk,
+            )
+        )
     assert len(rec.requests) == 2
 
 
@@ -166,8 +182,9 @@ def test_unknown_in_band_error_after_content_is_raised_not_retried() -> None:
     rec = Recorder(httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=body))
     got = []
     with pytest.raises(StreamError, match="Something odd happened upstream"):
-        for d in stream_deltas(httpx.Client(transport=httpx.MockTransport(rec)),
-                               shared_call([tgt()], Router([1.0]), t), parse_chat_chunk):
+        for d in stream_deltas(
+            httpx.Client(transport=httpx.MockTransport(rec)), shared_call([tgt()], Router([1.0]), t), parse_chat_chunk
+        ):
             got.append(d.content)
     assert got == [None, "Hi"] and len(rec.requests) == 1
 
@@ -177,8 +194,11 @@ def test_stall_after_content_is_reported_as_a_stall() -> None:
     rec = Recorder(failing_stream(sse(*CHUNKS[:2], done=False), httpx.ReadTimeout("The read operation timed out")))
     got = []
     with pytest.raises(StreamError) as ei:
-        for d in stream_deltas(httpx.Client(transport=httpx.MockTransport(rec)),
-                               shared_call([tgt()], Router([1.0]), t, timeout=7.0), parse_chat_chunk):
+        for d in stream_deltas(
+            httpx.Client(transport=httpx.MockTransport(rec)),
+            shared_call([tgt()], Router([1.0]), t, timeout=7.0),
+            parse_chat_chunk,
+        ):
             got.append(d)
     msg = str(ei.value)
     assert msg.startswith("The stream stalled: no data for 7 s after 2 chunk(s) received, 2 character(s)")
@@ -191,8 +211,9 @@ async def test_async_stall_names_the_read_part_of_an_httpx_timeout() -> None:
     rec = Recorder(failing_stream(sse(*CHUNKS[:2], done=False), httpx.ReadTimeout("timed out")))
     async with httpx.AsyncClient(transport=httpx.MockTransport(rec)) as http:
         with pytest.raises(StreamError, match=r"^The stream stalled: no data for 4 s after 2 chunk\(s\)"):
-            async for _ in astream_deltas(http, shared_call([tgt()], Router([1.0]), t,
-                                                            timeout=httpx.Timeout(60.0, read=4.0)), parse_chat_chunk):
+            async for _ in astream_deltas(
+                http, shared_call([tgt()], Router([1.0]), t, timeout=httpx.Timeout(60.0, read=4.0)), parse_chat_chunk
+            ):
                 pass
 
 
@@ -200,8 +221,13 @@ def test_stall_before_first_token_is_retried_then_reported_as_a_stall() -> None:
     t = FakeTime()
     rec = Recorder(lambda request: FAULTS["stall"]())
     with pytest.raises(StreamError, match=r"^The stream stalled: no data for 9 s after 1 chunk\(s\)"):
-        list(stream_deltas(httpx.Client(transport=httpx.MockTransport(rec)),
-                           shared_call([tgt()], Router([1.0]), t, timeout=9.0, max_retries=1), parse_chat_chunk))
+        list(
+            stream_deltas(
+                httpx.Client(transport=httpx.MockTransport(rec)),
+                shared_call([tgt()], Router([1.0]), t, timeout=9.0, max_retries=1),
+                parse_chat_chunk,
+            )
+        )
     assert len(rec.requests) == 2 and t.sleeps == [0.5]
 
 
@@ -209,8 +235,13 @@ def test_cut_stays_a_cut() -> None:
     t = FakeTime()
     rec = Recorder(failing_stream(sse(*CHUNKS[:2], done=False), httpx.RemoteProtocolError("peer closed")))
     with pytest.raises(StreamError, match=r"^The stream was cut \(RemoteProtocolError: peer closed\)"):
-        list(stream_deltas(httpx.Client(transport=httpx.MockTransport(rec)),
-                           shared_call([tgt()], Router([1.0]), t), parse_chat_chunk))
+        list(
+            stream_deltas(
+                httpx.Client(transport=httpx.MockTransport(rec)),
+                shared_call([tgt()], Router([1.0]), t),
+                parse_chat_chunk,
+            )
+        )
 
 
 # ------------------------------------------------------------------------------ retry-after
@@ -246,8 +277,9 @@ def test_lying_retry_after_grows_the_wait_until_the_limit_lifts() -> None:
     (max_retries=2 alone would give up after 2 s)."""
     t = FakeTime()
     server = Throttle(t, lasts=5.0, advertised_ms=1000)
-    data, meta = send_json(httpx.Client(transport=httpx.MockTransport(Recorder(server))),
-                           shared_call([tgt()], Router([1.0]), t))
+    data, meta = send_json(
+        httpx.Client(transport=httpx.MockTransport(Recorder(server))), shared_call([tgt()], Router([1.0]), t)
+    )
     assert data["choices"][0]["message"]["content"] == "hello"
     assert t.sleeps == [1.0, 2.0, 4.0] and meta.attempts == 4 and server.throttled == 3
 
@@ -256,8 +288,10 @@ def test_429_budget_is_max_retry_wait() -> None:
     t = FakeTime()
     server = Throttle(t, lasts=1e9, advertised_ms=1000)
     with pytest.raises(RateLimitError) as ei:
-        send_json(httpx.Client(transport=httpx.MockTransport(Recorder(server))),
-                  shared_call([tgt()], Router([1.0]), t, max_retry_wait=20.0))
+        send_json(
+            httpx.Client(transport=httpx.MockTransport(Recorder(server))),
+            shared_call([tgt()], Router([1.0]), t, max_retry_wait=20.0),
+        )
     assert t.sleeps == [1.0, 2.0, 4.0, 8.0, 5.0] and sum(t.sleeps) == 20.0
     assert "waited 20 s on 429s in this call (6 throttled attempts)" in str(ei.value)
     assert "max_retry_wait=20 s" in str(ei.value)
@@ -280,7 +314,12 @@ def test_stall_names_the_deadline_when_it_set_the_read_timeout() -> None:
     t = FakeTime()
     rec = Recorder(failing_stream(sse(*CHUNKS[:2], done=False), httpx.ReadTimeout("timed out")))
     with pytest.raises(StreamError) as ei:
-        list(stream_deltas(httpx.Client(transport=httpx.MockTransport(rec)),
-                           shared_call([tgt()], Router([1.0]), t, timeout=60.0, deadline=5.0), parse_chat_chunk))
+        list(
+            stream_deltas(
+                httpx.Client(transport=httpx.MockTransport(rec)),
+                shared_call([tgt()], Router([1.0]), t, timeout=60.0, deadline=5.0),
+                parse_chat_chunk,
+            )
+        )
     assert str(ei.value).startswith("The stream stalled: no data for 5 s after 2 chunk(s)")
     assert "The read timeout (5 s) was what was left of the call's deadline=." in str(ei.value)

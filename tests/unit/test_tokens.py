@@ -69,17 +69,34 @@ def test_message_overhead_follows_the_chat_format() -> None:
     assert estimate_message_tokens([{"role": "user", "content": "hello world"}]) == 8
     msgs = [
         {"role": "system", "content": "Be brief."},
-        {"role": "user", "name": "ann", "content": [
-            {"type": "text", "text": "hello world"},
-            {"type": "image_url", "image_url": {"url": "https://x/y.png", "detail": "low"}}]},
-        {"role": "assistant", "content": None, "tool_calls": [
-            {"id": "c", "type": "function",
-             "function": {"name": "lookup", "arguments": "{\"q\": \"x\"}"}}]},
+        {
+            "role": "user",
+            "name": "ann",
+            "content": [
+                {"type": "text", "text": "hello world"},
+                {"type": "image_url", "image_url": {"url": "https://x/y.png", "detail": "low"}},
+            ],
+        },
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [{"id": "c", "type": "function", "function": {"name": "lookup", "arguments": '{"q": "x"}'}}],
+        },
     ]
-    expected = (3 + 3                     # priming + system
-                + estimate_tokens("Be brief.")
-                + 3 + 1 + 1 + 2 + 85      # user: overhead, name, "ann", text, low image
-                + 3 + 3 + 1 + estimate_tokens("{\"q\": \"x\"}"))
+    expected = (
+        3
+        + 3  # priming + system
+        + estimate_tokens("Be brief.")
+        + 3
+        + 1
+        + 1
+        + 2
+        + 85  # user: overhead, name, "ann", text, low image
+        + 3
+        + 3
+        + 1
+        + estimate_tokens('{"q": "x"}')
+    )
     assert estimate_message_tokens(msgs) == expected
 
 

@@ -15,18 +15,26 @@ from shared_core.wire.structured import check_structured_output, structured_outp
 from shared_core.wire.tools import function_from_dict, response_format_for, to_openai_tool
 
 PARAMS = {"type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]}
-WANT = {"type": "function",
-        "function": {"name": "search", "description": "Search.", "parameters": PARAMS}}
+WANT = {"type": "function", "function": {"name": "search", "description": "Search.", "parameters": PARAMS}}
 
 
-@pytest.mark.parametrize("tool", [
-    WANT,
-    {"name": "search", "description": "Search.", "parameters": PARAMS},
-    {"name": "search", "description": "Search.", "input_schema": PARAMS},  # Anthropic
-    {"toolSpec": {"name": "search", "description": "Search.",  # Bedrock Converse
-                  "inputSchema": {"json": PARAMS}}},
-    {"title": "search", "description": "Search.", **PARAMS},  # JSON schema with a title
-], ids=["openai", "flat", "anthropic", "bedrock", "json_schema"])
+@pytest.mark.parametrize(
+    "tool",
+    [
+        WANT,
+        {"name": "search", "description": "Search.", "parameters": PARAMS},
+        {"name": "search", "description": "Search.", "input_schema": PARAMS},  # Anthropic
+        {
+            "toolSpec": {
+                "name": "search",
+                "description": "Search.",  # Bedrock Converse
+                "inputSchema": {"json": PARAMS},
+            }
+        },
+        {"title": "search", "description": "Search.", **PARAMS},  # JSON schema with a title
+    ],
+    ids=["openai", "flat", "anthropic", "bedrock", "json_schema"],
+)
 def test_every_dict_form_becomes_the_openai_tool(tool: dict[str, Any]) -> None:
     assert to_openai_tool(tool) == WANT
 
@@ -42,13 +50,20 @@ def test_unreadable_dict_names_the_forms() -> None:
     assert info.value.setting == "tools"
 
 
-@pytest.mark.parametrize("form", [
-    WANT, {"name": "search", "description": "Search.", "input_schema": PARAMS},
-    {"name": "search", "description": "Search.", "parameters": PARAMS}])
+@pytest.mark.parametrize(
+    "form",
+    [
+        WANT,
+        {"name": "search", "description": "Search.", "input_schema": PARAMS},
+        {"name": "search", "description": "Search.", "parameters": PARAMS},
+    ],
+)
 def test_response_format_from_a_tool_dict(form: dict[str, Any]) -> None:
     rf = response_format_for(form, strict=False)
-    assert rf == {"type": "json_schema", "json_schema": {
-        "name": "search", "description": "Search.", "schema": PARAMS, "strict": False}}
+    assert rf == {
+        "type": "json_schema",
+        "json_schema": {"name": "search", "description": "Search.", "schema": PARAMS, "strict": False},
+    }
 
 
 class Node(BaseModel):
@@ -68,10 +83,21 @@ def test_recursive_model_root_is_an_object_and_refs_still_resolve() -> None:
 # ------------------------------------------------------------------ model families
 
 
-@pytest.mark.parametrize("name", ["text-davinci-003", "text-davinci-002", "davinci-002",
-                                  "babbage-002", "text-curie-001", "text-babbage-001",
-                                  "text-ada-001", "code-davinci-002", "davinci",
-                                  "gpt-35-turbo-instruct"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "text-davinci-003",
+        "text-davinci-002",
+        "davinci-002",
+        "babbage-002",
+        "text-curie-001",
+        "text-babbage-001",
+        "text-ada-001",
+        "code-davinci-002",
+        "davinci",
+        "gpt-35-turbo-instruct",
+    ],
+)
 def test_legacy_completions_names_are_not_chat_models(name: str) -> None:
     p = profile_for(None, name)
     assert (p.chat, p.supports_tools, p.known) == (False, False, True)
@@ -82,12 +108,22 @@ def test_legacy_names_do_not_swallow_other_models() -> None:
     assert profile_for("my-davinci-bot").chat is True  # not a legacy name: the default applies
 
 
-@pytest.mark.parametrize(("model", "effort", "accepted"), [
-    ("gpt-4o", None, True), ("gpt-4.1", None, True), ("gpt-5", None, True),
-    ("gpt-5", "minimal", False), ("o1", None, False), ("o3-mini", None, False),
-    ("o3", None, False), ("o4-mini", None, False), ("codex-mini", None, False),
-    ("gpt-35-turbo-0613", None, False), ("unknown-deployment", None, True),
-])
+@pytest.mark.parametrize(
+    ("model", "effort", "accepted"),
+    [
+        ("gpt-4o", None, True),
+        ("gpt-4.1", None, True),
+        ("gpt-5", None, True),
+        ("gpt-5", "minimal", False),
+        ("o1", None, False),
+        ("o3-mini", None, False),
+        ("o3", None, False),
+        ("o4-mini", None, False),
+        ("codex-mini", None, False),
+        ("gpt-35-turbo-0613", None, False),
+        ("unknown-deployment", None, True),
+    ],
+)
 def test_accepts_parallel_tool_calls(model: str, effort: str | None, accepted: bool) -> None:
     assert accepts_parallel_tool_calls(profile_for(model), effort) is accepted
 
@@ -96,10 +132,8 @@ def test_accepts_parallel_tool_calls(model: str, effort: str | None, accepted: b
 
 
 def test_filtered_choice_is_a_content_filter_error_with_categories() -> None:
-    cfr = {"hate": {"filtered": False, "severity": "safe"},
-           "violence": {"filtered": True, "severity": "high"}}
-    choice = Choice(index=0, role=None, content=None, finish_reason="content_filter",
-                    content_filter_results=cfr)
+    cfr = {"hate": {"filtered": False, "severity": "safe"}, "violence": {"filtered": True, "severity": "high"}}
+    choice = Choice(index=0, role=None, content=None, finish_reason="content_filter", content_filter_results=cfr)
     with pytest.raises(ContentFilterError) as info:
         check_structured_output(choice, None)
     assert info.value.source == "completion"

@@ -7,12 +7,12 @@ import base64
 import itertools
 import json
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
 
-from shared_core.wire.chat import parse_chat_chunk
 from shared_core.connection.config import ClientOptions, Target, resolve_target
 from shared_core.errors import (
     APIConnectionError,
@@ -35,6 +35,7 @@ from shared_core.policy.transport import (
     send_json,
     stream_deltas,
 )
+from shared_core.wire.chat import parse_chat_chunk
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -61,8 +62,9 @@ class FakeTime:
 
 
 def tgt(name: str = "eastus", *, key: str = "key-one", **kw: Any) -> Target:
-    return resolve_target(azure_endpoint=f"https://{name}.openai.azure.com", deployment="chat",
-                          api_key=key, name=name, env={}, **kw)
+    return resolve_target(
+        azure_endpoint=f"https://{name}.openai.azure.com", deployment="chat", api_key=key, name=name, env={}, **kw
+    )
 
 
 def body_fn(target: Target, route: Any) -> dict[str, Any]:
@@ -70,8 +72,14 @@ def body_fn(target: Target, route: Any) -> dict[str, Any]:
 
 
 def make_call(targets: list[Target], t: FakeTime, **opts: Any) -> Call:
-    return Call(targets, Router([x.weight for x in targets], clock=t.clock, rng=lambda: 0.0),
-                ClientOptions(**opts), "chat/completions", body_fn, hooks=t.hooks())
+    return Call(
+        targets,
+        Router([x.weight for x in targets], clock=t.clock, rng=lambda: 0.0),
+        ClientOptions(**opts),
+        "chat/completions",
+        body_fn,
+        hooks=t.hooks(),
+    )
 
 
 class Recorder:
@@ -89,10 +97,19 @@ class Recorder:
         return r
 
 
-OK = {"id": "c1", "object": "chat.completion", "created": 1, "model": "gpt-4o",
-      "choices": [{"index": 0, "message": {"role": "assistant", "content": "hello"}, "finish_reason": "stop"}]}
-AZ = {"apim-request-id": "apim-1", "x-ms-region": "East US", "x-ms-deployment-name": "chat",
-      "content-type": "application/json"}
+OK = {
+    "id": "c1",
+    "object": "chat.completion",
+    "created": 1,
+    "model": "gpt-4o",
+    "choices": [{"index": 0, "message": {"role": "assistant", "content": "hello"}, "finish_reason": "stop"}],
+}
+AZ = {
+    "apim-request-id": "apim-1",
+    "x-ms-region": "East US",
+    "x-ms-deployment-name": "chat",
+    "content-type": "application/json",
+}
 
 
 def ok(**headers: str) -> httpx.Response:
@@ -100,8 +117,7 @@ def ok(**headers: str) -> httpx.Response:
 
 
 def err(status: int, body: dict[str, Any] | None = None, **headers: str) -> httpx.Response:
-    return httpx.Response(status, json=body or {"error": {"code": str(status), "message": "nope"}},
-                          headers=headers)
+    return httpx.Response(status, json=body or {"error": {"code": str(status), "message": "nope"}}, headers=headers)
 
 
 def test_bytes_on_the_wire_and_meta() -> None:
@@ -109,7 +125,10 @@ def test_bytes_on_the_wire_and_meta() -> None:
     rec = Recorder(ok())
     data, meta = send_json(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t))
     (req,) = rec.requests
-    assert str(req.url) == "https://eastus.openai.azure.com/openai/deployments/chat/chat/completions?api-version=2024-10-21"
+    assert (
+        str(req.url)
+        == "https://eastus.openai.azure.com/openai/deployments/chat/chat/completions?api-version=2024-10-21"
+    )
     assert req.method == "POST"
     assert req.headers["api-key"] == "key-one"
     assert req.headers["user-agent"] == USER_AGENT
@@ -118,7 +137,13 @@ def test_bytes_on_the_wire_and_meta() -> None:
     assert req.content == b'{"messages":[{"role":"user","content":"hi"}]}'
     assert data == OK
     assert (meta.status, meta.request_id, meta.region, meta.deployment, meta.attempts, meta.target) == (
-        200, "apim-1", "East US", "chat", 1, "eastus")
+        200,
+        "apim-1",
+        "East US",
+        "chat",
+        1,
+        "eastus",
+    )
     assert meta.client_request_id == req.headers["x-ms-client-request-id"]
     assert meta.headers["x-ms-region"] == "East US"
 
@@ -167,7 +192,9 @@ def test_client_errors_not_retried(status: int) -> None:
 
 def test_daily_quota_wait_raises_at_once_naming_wait() -> None:
     t = FakeTime()
-    rec = Recorder(err(429, {"error": {"code": "429", "message": "exceeded token rate limit"}}, **{"retry-after": "86400"}))
+    rec = Recorder(
+        err(429, {"error": {"code": "429", "message": "exceeded token rate limit"}}, **{"retry-after": "86400"})
+    )
     with pytest.raises(RateLimitError) as ei:
         send_json(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t))
     assert len(rec.requests) == 1 and t.sleeps == []
@@ -179,8 +206,9 @@ def test_deadline_covers_all_attempts() -> None:
     t = FakeTime()
     rec = Recorder(err(429, **{"retry-after": "2"}))
     with pytest.raises(RateLimitError) as ei:
-        send_json(httpx.Client(transport=httpx.MockTransport(rec)),
-                  make_call([tgt()], t, deadline=10.0, max_retries=10))
+        send_json(
+            httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t, deadline=10.0, max_retries=10)
+        )
     # throttled again after the advised 2 s: the wait doubles; a third wait (8 s) would pass 10 s
     assert t.sleeps == [2.0, 4.0] and len(rec.requests) == 3
     assert "deadline (10 s)" in str(ei.value)
@@ -196,8 +224,10 @@ def test_deadline_caps_the_attempt_timeout() -> None:
         return err(500)
 
     with pytest.raises(ServerError):
-        send_json(httpx.Client(transport=httpx.MockTransport(handler)),
-                  make_call([tgt()], t, deadline=5.0, timeout=60.0, max_retries=5))
+        send_json(
+            httpx.Client(transport=httpx.MockTransport(handler)),
+            make_call([tgt()], t, deadline=5.0, timeout=60.0, max_retries=5),
+        )
     assert seen[0]["read"] == 5.0
     assert seen[1]["read"] == pytest.approx(1.5)
 
@@ -224,8 +254,12 @@ def test_timeouts_become_api_timeout_error() -> None:
 
 def test_401_refresh_and_replay_once_for_tokens() -> None:
     tokens = (f"tok-{n}" for n in itertools.count(1))
-    target = resolve_target(azure_endpoint="https://r.openai.azure.com", deployment="chat",
-                            azure_ad_token_provider=lambda: next(tokens), env={})
+    target = resolve_target(
+        azure_endpoint="https://r.openai.azure.com",
+        deployment="chat",
+        azure_ad_token_provider=lambda: next(tokens),
+        env={},
+    )
     t = FakeTime()
     rec = Recorder(err(401), ok())
     send_json(httpx.Client(transport=httpx.MockTransport(rec)), make_call([target], t))
@@ -274,8 +308,10 @@ def test_failover_on_connection_error_and_long_429() -> None:
         return ok()
 
     rec = Recorder(handler)
-    _, meta = send_json(httpx.Client(transport=httpx.MockTransport(rec)),
-                        make_call([tgt("eastus"), tgt("westus"), tgt("sweden")], t, max_retries=0))
+    _, meta = send_json(
+        httpx.Client(transport=httpx.MockTransport(rec)),
+        make_call([tgt("eastus"), tgt("westus"), tgt("sweden")], t, max_retries=0),
+    )
     assert meta.target == "sweden" and meta.attempts == 3 and t.sleeps == []
 
 
@@ -295,10 +331,14 @@ def test_unsupported_protocol_not_retried() -> None:
 
 
 def test_safe_url_drops_query_and_userinfo() -> None:
-    assert safe_url("https://u:p@gw.example.com:8443/openai/x?subscription-key=s") == "https://gw.example.com:8443/openai/x"
+    assert (
+        safe_url("https://u:p@gw.example.com:8443/openai/x?subscription-key=s")
+        == "https://gw.example.com:8443/openai/x"
+    )
 
 
 # ---------------------------------------------------------------------------------- streams
+
 
 def sse(*objs: Any, done: bool = True) -> bytes:
     out = b"".join(b"data: " + json.dumps(o).encode() + b"\n\n" for o in objs)
@@ -307,31 +347,49 @@ def sse(*objs: Any, done: bool = True) -> bytes:
 
 CHUNKS = [
     {"choices": [], "created": 0, "id": "", "model": "", "object": "", "prompt_filter_results": []},
-    {"id": "c", "model": "m", "choices": [{"index": 0, "delta": {"role": "assistant", "content": "Hi"}, "finish_reason": None}]},
+    {
+        "id": "c",
+        "model": "m",
+        "choices": [{"index": 0, "delta": {"role": "assistant", "content": "Hi"}, "finish_reason": None}],
+    },
     {"id": "c", "model": "m", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
 ]
 
 
 def stream_response(body: bytes | list[bytes], status: int = 200) -> httpx.Response:
     parts = body if isinstance(body, list) else [body]
-    return httpx.Response(status, headers={"content-type": "text/event-stream", **AZ},
-                          stream=httpx.ByteStream(b"".join(parts)))
+    return httpx.Response(
+        status, headers={"content-type": "text/event-stream", **AZ}, stream=httpx.ByteStream(b"".join(parts))
+    )
 
 
 def test_stream_retried_before_first_byte_then_deltas_with_meta() -> None:
     t = FakeTime()
     rec = Recorder(err(503, **{"retry-after": "1"}), stream_response(sse(*CHUNKS)))
-    deltas = list(stream_deltas(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t),
-                                parse_chat_chunk))
+    deltas = list(
+        stream_deltas(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t), parse_chat_chunk)
+    )
     assert [d.content for d in deltas] == [None, "Hi", None]
     assert deltas[0].meta is not None and deltas[0].meta.attempts == 2 and t.sleeps == [1.0]
 
 
 def test_stream_error_status_raised_before_anything_is_yielded() -> None:
     t = FakeTime()
-    rec = Recorder(err(400, {"error": {"code": "content_filter", "message": "filtered",
-                                       "innererror": {"code": "ResponsibleAIPolicyViolation",
-                                                      "content_filter_result": {"hate": {"filtered": True, "severity": "high"}}}}}))
+    rec = Recorder(
+        err(
+            400,
+            {
+                "error": {
+                    "code": "content_filter",
+                    "message": "filtered",
+                    "innererror": {
+                        "code": "ResponsibleAIPolicyViolation",
+                        "content_filter_result": {"hate": {"filtered": True, "severity": "high"}},
+                    },
+                }
+            },
+        )
+    )
     it = stream_deltas(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t), parse_chat_chunk)
     with pytest.raises(BadRequestError, match=r"hate \(high\)"):
         next(it)
@@ -356,8 +414,9 @@ def test_stream_cut_midway_is_stream_error_and_response_closed() -> None:
     rec = Recorder(httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=cut))
     got = []
     with pytest.raises(StreamError) as ei:
-        for d in stream_deltas(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t),
-                               parse_chat_chunk):
+        for d in stream_deltas(
+            httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t), parse_chat_chunk
+        ):
             got.append(d)
     assert len(got) == 2 and len(rec.requests) == 1  # no retry once bytes were yielded
     assert "RemoteProtocolError" in str(ei.value) and "2 chunk(s) received, 2 character(s)" in str(ei.value)
@@ -376,12 +435,17 @@ def test_stream_abandoned_early_closes_response() -> None:
 
 # ---------------------------------------------------------------------------------- async
 
+
 async def test_async_driver_same_decisions() -> None:
     t = FakeTime()
     rec = Recorder(err(429, **{"retry-after": "3"}), err(401), ok())
     tokens = iter(["a", "b", "c"])
-    target = resolve_target(azure_endpoint="https://r.openai.azure.com", deployment="chat",
-                            azure_ad_token_provider=lambda: next(tokens), env={})
+    target = resolve_target(
+        azure_endpoint="https://r.openai.azure.com",
+        deployment="chat",
+        azure_ad_token_provider=lambda: next(tokens),
+        env={},
+    )
     async with httpx.AsyncClient(transport=httpx.MockTransport(rec)) as http:
         data, meta = await asend_json(http, make_call([target], t))
     assert data == OK and meta.attempts == 3 and t.sleeps == [3.0]
@@ -405,7 +469,12 @@ async def test_async_stream_and_cut() -> None:
 
 def test_429_wait_from_message_when_no_header() -> None:
     t = FakeTime()
-    body = {"error": {"code": "429", "message": "Requests to the ChatCompletions_Create Operation have exceeded token rate limit. Please retry after 7 seconds."}}
+    body = {
+        "error": {
+            "code": "429",
+            "message": "Requests to the ChatCompletions_Create Operation have exceeded token rate limit. Please retry after 7 seconds.",
+        }
+    }
     rec = Recorder(err(429, body), ok())
     send_json(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t))
     assert t.sleeps == [7.0]
@@ -436,8 +505,10 @@ def test_401_cae_claims_challenge_passed_to_credential() -> None:
     rec = Recorder(err(401, **{"www-authenticate": challenge}), ok())
     send_json(httpx.Client(transport=httpx.MockTransport(rec)), make_call([target], t))
     assert [r.headers["authorization"] for r in rec.requests] == ["Bearer az-1", "Bearer az-2"]
-    assert azcred.calls == [("https://cognitiveservices.azure.com/.default", None),
-                            ("https://cognitiveservices.azure.com/.default", claims)]
+    assert azcred.calls == [
+        ("https://cognitiveservices.azure.com/.default", None),
+        ("https://cognitiveservices.azure.com/.default", claims),
+    ]
 
 
 def test_default_headers_kept_user_agent_of_user_wins() -> None:
@@ -455,8 +526,9 @@ IN_BAND_500 = {"error": {"message": "The server had an error while processing yo
 def test_in_band_error_after_preamble_is_retried_nothing_leaks() -> None:
     t = FakeTime()
     rec = Recorder(stream_response(sse(CHUNKS[0], IN_BAND_500)), stream_response(sse(*CHUNKS)))
-    deltas = list(stream_deltas(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t),
-                                parse_chat_chunk))
+    deltas = list(
+        stream_deltas(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t), parse_chat_chunk)
+    )
     assert len(rec.requests) == 2 and t.sleeps == [0.5]
     assert [d.content for d in deltas] == [None, "Hi", None]  # one preamble, from the good attempt
     assert deltas[0].meta is not None and deltas[0].meta.attempts == 2
@@ -471,8 +543,13 @@ def test_in_band_error_fails_over_to_next_target() -> None:
         return stream_response(sse(*CHUNKS))
 
     rec = Recorder(handler)
-    deltas = list(stream_deltas(httpx.Client(transport=httpx.MockTransport(rec)),
-                                make_call([tgt("eastus"), tgt("westus")], t), parse_chat_chunk))
+    deltas = list(
+        stream_deltas(
+            httpx.Client(transport=httpx.MockTransport(rec)),
+            make_call([tgt("eastus"), tgt("westus")], t),
+            parse_chat_chunk,
+        )
+    )
     assert [r.url.host for r in rec.requests] == ["eastus.openai.azure.com", "westus.openai.azure.com"]
     assert deltas[0].meta is not None and deltas[0].meta.target == "westus" and t.sleeps == []
 
@@ -491,16 +568,25 @@ def test_in_band_error_after_content_is_raised_not_retried() -> None:
     rec = Recorder(httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=body))
     got = []
     with pytest.raises(ServerError, match="inside a 200 stream"):
-        for d in stream_deltas(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t),
-                               parse_chat_chunk):
+        for d in stream_deltas(
+            httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t), parse_chat_chunk
+        ):
             got.append(d.content)
     assert len(rec.requests) == 1 and got == [None, "Hi"]
 
 
 async def test_async_in_band_content_filter_not_retried() -> None:
     t = FakeTime()
-    cf = {"error": {"code": "content_filter", "message": "filtered", "innererror": {
-        "code": "ResponsibleAIPolicyViolation", "content_filter_result": {"violence": {"filtered": True, "severity": "high"}}}}}
+    cf = {
+        "error": {
+            "code": "content_filter",
+            "message": "filtered",
+            "innererror": {
+                "code": "ResponsibleAIPolicyViolation",
+                "content_filter_result": {"violence": {"filtered": True, "severity": "high"}},
+            },
+        }
+    }
     rec = Recorder(stream_response(sse(CHUNKS[0], cf)), stream_response(sse(*CHUNKS)))
     async with httpx.AsyncClient(transport=httpx.MockTransport(rec)) as http:
         with pytest.raises(BadRequestError, match=r"violence \(high\)") as ei:
@@ -546,8 +632,11 @@ class CutAfterPreamble(httpx.SyncByteStream):
 
 def test_cut_after_preamble_only_is_retried() -> None:
     t = FakeTime()
-    rec = Recorder(httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=CutAfterPreamble()),
-                   stream_response(sse(*CHUNKS)))
-    deltas = list(stream_deltas(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t),
-                                parse_chat_chunk))
+    rec = Recorder(
+        httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=CutAfterPreamble()),
+        stream_response(sse(*CHUNKS)),
+    )
+    deltas = list(
+        stream_deltas(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t), parse_chat_chunk)
+    )
     assert len(rec.requests) == 2 and [d.content for d in deltas] == [None, "Hi", None] and t.sleeps == [0.5]
