@@ -462,12 +462,13 @@ def choose_tools(tools: Sequence[JSON], tool_choice: Any, messages: Sequence[JSO
     funcs = [t for t in tools if t.get("type", "function") == "function" and isinstance(t.get("function"), dict)]
     if not funcs or tool_choice == "none":
         return []
+    text = last_user_text(messages)
     if messages and messages[-1].get("role") == "tool" and tool_choice in (None, "auto"):
-        return []  # the results are in: answer with them
+        # the results are in: answer with them, unless the question orders further steps
+        return _next_step(funcs, text, messages)
     if isinstance(tool_choice, dict):
         wanted = tool_choice.get("function", {}).get("name") or tool_choice.get("name")
         return [t for t in funcs if t["function"].get("name") == wanted][:1]
-    text = last_user_text(messages)
     user = content_words(text)
     scored = []
     for i, t in enumerate(funcs):
@@ -481,9 +482,68 @@ def choose_tools(tools: Sequence[JSON], tool_choice: Any, messages: Sequence[JSO
     picked = [t for _, _, t in scored]
     if not picked and tool_choice == "required":
         picked = funcs[:1]
+    chain = _ordered_steps(funcs, text)
+    if len(chain) > 1 and chain[0] in picked:
+        return chain[:1]  # "use add, then multiply": one step now, the next uses its result
     if not parallel:
         picked = picked[:1]
     return picked
+
+
+# A question that orders its steps ("use add, then multiply") is answered one tool call per turn, as
+# a model does when a later call needs an earlier result; tools are taken in the order they are named.
+_SEQUENCE_RE = re.compile(r"\b(then|after that|afterwards|next|followed by)\b", re.I)
+
+
+def _ordered_steps(funcs: Sequence[JSON], text: str) -> list[JSON]:
+    if not _SEQUENCE_RE.search(text):
+        return []
+    low = text.lower()
+    named = [(low.find(str(t["function"].get("name", "")).lower()), t) for t in funcs]
+    return [t for pos, t in sorted((p, t) for p, t in named if p >= 0 and t["function"].get("name"))]
+
+
+def _called_since_question(messages: Sequence[JSON]) -> list[str]:
+    names: list[str] = []
+    for m in reversed(messages):
+        if m.get("role") == "user":
+            break
+        for call in m.get("tool_calls") or ():
+            fn = call.get("function") if isinstance(call, dict) else None
+            if isinstance(fn, dict):
+                names.append(str(fn.get("name")))
+    return names
+
+
+def _next_step(funcs: Sequence[JSON], text: str, messages: Sequence[JSON]) -> list[JSON]:
+    called = set(_called_since_question(messages))
+    return [t for t in _ordered_steps(funcs, text) if t["function"].get("name") not in called][:1]
+
+
+def step_filler(messages: Sequence[JSON]) -> _Filler:
+    """Values for the next call: the latest tool results first, then the question's numbers that no
+    earlier call of this turn used (``add(3, 4)`` = 7, then ``multiply(7, 5)`` for "(3 + 4) times 5")."""
+    text = last_user_text(messages)
+    results: list[str] = []
+    used: list[str] = []
+    for m in reversed(messages):
+        if m.get("role") == "user":
+            break
+        if m.get("role") == "tool":
+            results[:0] = _NUM_RE.findall(message_text(m))
+        for call in m.get("tool_calls") or ():
+            fn = call.get("function") if isinstance(call, dict) else None
+            if isinstance(fn, dict):
+                used += _NUM_RE.findall(str(fn.get("arguments", "")))
+    filler = _Filler(text)
+    left = list(filler.numbers)
+    for n in used:
+        for i, q in enumerate(left):
+            if float(q) == float(n):
+                del left[i]
+                break
+    filler.numbers = results + left
+    return filler
 
 
 def tool_arguments(tool: JSON, messages: Sequence[JSON], filler: _Filler | None = None) -> str:

@@ -165,7 +165,7 @@ def chat_plan(
             completion_tokens += 0
             continue
         if chosen:
-            filler = bh.make_filler(msgs)
+            filler = bh.step_filler(msgs) if msgs and msgs[-1].get("role") == "tool" else bh.make_filler(msgs)
             calls: list[JSON] = [
                 {
                     "id": bh.stable_id("call_", cfg.seed, seq, i, j),
