@@ -294,7 +294,7 @@ def raise_if_filtered(response: ChatResponse, expected: str) -> None:
     kw = response.additional_kwargs
     if kw.get("finish_reason") != "content_filter":
         return
-    from shared_core.wire.filtered import filtered_output_error
+    from shared_core.wire.structured import filtered_output_error
 
     error = filtered_output_error(kw["finish_reason"], kw.get("content_filter_results"), expected=expected, facts=kw)
     if error is not None:

@@ -138,7 +138,7 @@ def test_filtered_choice_is_a_content_filter_error_with_categories() -> None:
         check_structured_output(choice, None)
     assert info.value.source == "completion"
     assert info.value.categories == {"violence": {"filtered": True, "severity": "high"}}
-    assert str(info.value).startswith("structured output cannot be parsed: ")
+    assert str(info.value).startswith("No structured output to parse: ")
 
 
 def test_complete_choice_is_parsed() -> None:
