@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
@@ -22,15 +20,6 @@ UNKNOWN = "unknown"
 SUPPORTED_OPERATIONS: frozenset[str] = frozenset({CHAT, COMPLETIONS, EMBEDDINGS})
 
 Format = Literal["vcrpy", "vcrpy-gz", "ruby-vcr", "test-proxy", "bare-json", "ws-frames"]
-
-
-def default_root() -> Path:
-    """Where the recordings live: ``$AZOAI_RECORDINGS`` or ``<repo>/../shared/azure-recordings``."""
-    env = os.environ.get("AZOAI_RECORDINGS")
-    if env:
-        return Path(env)
-    repo = Path(__file__).resolve().parents[2]
-    return repo.parent / "shared" / "azure-recordings"
 
 
 # --------------------------------------------------------------------------------------------

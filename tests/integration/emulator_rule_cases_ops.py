@@ -1,7 +1,6 @@
 """Rule cases for the other operations: completions, images, speech, transcription, files, batches, embeddings.
 
-Expected answers are Azure's as quoted in docs/emulator-rules.md (recordings, public issues, Learn),
-never the emulator's own output.
+Expected answers come from the same sources as in emulator_rule_cases_chat.py (docs/emulator-rules.md).
 """
 
 from __future__ import annotations
