@@ -129,7 +129,7 @@ def test_azoai_emulator_command_without_uvicorn_names_the_extra() -> None:
     assert proc.stderr.strip() == 'azoai emulator: the emulator server needs uvicorn: pip install "azoai[emulator]"'
 
 
-@pytest.mark.parametrize("adapter", ["langchain"])  # the core raises it; tests/unit/test_auth.py has more
+@pytest.mark.parametrize("adapter", ["langchain"])  # the core raises it; tests/unit/test_auth_credentials.py has more
 def test_entra_identity_without_azure_identity_names_the_extra(adapter: str) -> None:
     build = {
         "langchain": "from langchain_azoai import AzureChatOpenAI as M\n"

@@ -140,7 +140,7 @@ def test_chat_stream(ix: Interaction) -> None:
     else:
         from shared_core.wire.chat import parse_chat_chunk as parse_chunk
 
-    reference = ix.sse_events()  # the plain reading in recordings.py
+    reference = ix.sse_events()  # the plain reading in recording_record.py
     raw_chunks = ix.sse_json()
     meta = _meta(ix)
     results = {}

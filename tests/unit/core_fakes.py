@@ -1,4 +1,4 @@
-"""Small stand-ins for the Credential protocol (auth.py's real ones are tested in test_auth.py)."""
+"""Small stand-ins for the Credential protocol (auth.py's real ones are tested in test_auth_*.py)."""
 
 from __future__ import annotations
 

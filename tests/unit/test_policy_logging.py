@@ -13,7 +13,7 @@ from shared_core.policy.routing import Router
 from shared_core.policy.transport import send_json, stream_deltas
 from shared_core.wire.chat import parse_chat_chunk
 from tests.unit.test_stream_faults import FAULTS, shared_call
-from tests.unit.test_transport import CHUNKS, FakeTime, Recorder, err, ok, sse, stream_response, tgt
+from tests.unit.transport_fakes import CHUNKS, FakeTime, Recorder, err, ok, sse, stream_response, tgt
 
 LOGGER = "shared_core.policy"
 

@@ -15,7 +15,7 @@ from shared_core.errors import RateLimitError, StreamError
 from shared_core.policy.routing import Router
 from shared_core.policy.transport import Call, astream_deltas, send_json, stream_deltas
 from shared_core.wire.chat import parse_chat_chunk
-from tests.unit.test_transport import (
+from tests.unit.transport_fakes import (
     AZ,
     CHUNKS,
     FakeTime,

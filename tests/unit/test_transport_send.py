@@ -1,123 +1,34 @@
 """The drivers on the wire (httpx.MockTransport): headers, retries, waits, deadline, 401 replay,
-failover, connection errors, streams. Time is a fake clock: nothing sleeps."""
+failover, connection errors. Time is a fake clock: nothing sleeps.
+"""
 
 from __future__ import annotations
 
 import base64
 import itertools
-import json
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
-from shared_core.connection.config import ClientOptions, Target, resolve_target
+from shared_core.connection.config import resolve_target
 from shared_core.errors import (
     APIConnectionError,
     APITimeoutError,
     AuthenticationError,
-    BadRequestError,
     DeploymentNotFoundError,
     RateLimitError,
     ServerError,
-    StreamError,
 )
-from shared_core.policy.routing import Router
 from shared_core.policy.transport import (
     USER_AGENT,
-    Call,
-    Hooks,
     asend_json,
-    astream_deltas,
     safe_url,
     send_json,
-    stream_deltas,
 )
-from shared_core.wire.chat import parse_chat_chunk
 
-Handler = Callable[[httpx.Request], httpx.Response]
-
-
-class FakeTime:
-    """A clock that only moves when something sleeps (or a handler says so)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    async def asleep(self, seconds: float) -> None:
-        self.sleep(seconds)
-
-    def hooks(self) -> Hooks:
-        return Hooks(sleep=self.sleep, asleep=self.asleep, clock=self.clock, rng=lambda: 0.0)
-
-
-def tgt(name: str = "eastus", *, key: str = "key-one", **kw: Any) -> Target:
-    return resolve_target(
-        azure_endpoint=f"https://{name}.openai.azure.com", deployment="chat", api_key=key, name=name, env={}, **kw
-    )
-
-
-def body_fn(target: Target, route: Any) -> dict[str, Any]:
-    return {"messages": [{"role": "user", "content": "hi"}]}
-
-
-def make_call(targets: list[Target], t: FakeTime, **opts: Any) -> Call:
-    return Call(
-        targets,
-        Router([x.weight for x in targets], clock=t.clock, rng=lambda: 0.0),
-        ClientOptions(**opts),
-        "chat/completions",
-        body_fn,
-        hooks=t.hooks(),
-    )
-
-
-class Recorder:
-    def __init__(self, *responses: httpx.Response | Exception | Handler) -> None:
-        self.responses = list(responses)
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        r = self.responses.pop(0) if len(self.responses) > 1 else self.responses[0]
-        if isinstance(r, Exception):
-            raise r
-        if callable(r):
-            return r(request)
-        return r
-
-
-OK = {
-    "id": "c1",
-    "object": "chat.completion",
-    "created": 1,
-    "model": "gpt-4o",
-    "choices": [{"index": 0, "message": {"role": "assistant", "content": "hello"}, "finish_reason": "stop"}],
-}
-AZ = {
-    "apim-request-id": "apim-1",
-    "x-ms-region": "East US",
-    "x-ms-deployment-name": "chat",
-    "content-type": "application/json",
-}
-
-
-def ok(**headers: str) -> httpx.Response:
-    return httpx.Response(200, json=OK, headers={**AZ, **headers})
-
-
-def err(status: int, body: dict[str, Any] | None = None, **headers: str) -> httpx.Response:
-    return httpx.Response(status, json=body or {"error": {"code": str(status), "message": "nope"}}, headers=headers)
+from .transport_fakes import OK, FakeTime, Recorder, err, make_call, ok, tgt
 
 
 def test_bytes_on_the_wire_and_meta() -> None:
@@ -337,105 +248,6 @@ def test_safe_url_drops_query_and_userinfo() -> None:
     )
 
 
-# ---------------------------------------------------------------------------------- streams
-
-
-def sse(*objs: Any, done: bool = True) -> bytes:
-    out = b"".join(b"data: " + json.dumps(o).encode() + b"\n\n" for o in objs)
-    return out + (b"data: [DONE]\n\n" if done else b"")
-
-
-CHUNKS = [
-    {"choices": [], "created": 0, "id": "", "model": "", "object": "", "prompt_filter_results": []},
-    {
-        "id": "c",
-        "model": "m",
-        "choices": [{"index": 0, "delta": {"role": "assistant", "content": "Hi"}, "finish_reason": None}],
-    },
-    {"id": "c", "model": "m", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
-]
-
-
-def stream_response(body: bytes | list[bytes], status: int = 200) -> httpx.Response:
-    parts = body if isinstance(body, list) else [body]
-    return httpx.Response(
-        status, headers={"content-type": "text/event-stream", **AZ}, stream=httpx.ByteStream(b"".join(parts))
-    )
-
-
-def test_stream_retried_before_first_byte_then_deltas_with_meta() -> None:
-    t = FakeTime()
-    rec = Recorder(err(503, **{"retry-after": "1"}), stream_response(sse(*CHUNKS)))
-    deltas = list(
-        stream_deltas(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t), parse_chat_chunk)
-    )
-    assert [d.content for d in deltas] == [None, "Hi", None]
-    assert deltas[0].meta is not None and deltas[0].meta.attempts == 2 and t.sleeps == [1.0]
-
-
-def test_stream_error_status_raised_before_anything_is_yielded() -> None:
-    t = FakeTime()
-    rec = Recorder(
-        err(
-            400,
-            {
-                "error": {
-                    "code": "content_filter",
-                    "message": "filtered",
-                    "innererror": {
-                        "code": "ResponsibleAIPolicyViolation",
-                        "content_filter_result": {"hate": {"filtered": True, "severity": "high"}},
-                    },
-                }
-            },
-        )
-    )
-    it = stream_deltas(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t), parse_chat_chunk)
-    with pytest.raises(BadRequestError, match=r"hate \(high\)"):
-        next(it)
-
-
-class CutStream(httpx.SyncByteStream):
-    def __init__(self, first: bytes) -> None:
-        self.first = first
-        self.closed = False
-
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        yield self.first
-        raise httpx.RemoteProtocolError("peer closed connection without sending complete message body")
-
-    def close(self) -> None:
-        self.closed = True
-
-
-def test_stream_cut_midway_is_stream_error_and_response_closed() -> None:
-    t = FakeTime()
-    cut = CutStream(sse(*CHUNKS[:2], done=False))
-    rec = Recorder(httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=cut))
-    got = []
-    with pytest.raises(StreamError) as ei:
-        for d in stream_deltas(
-            httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t), parse_chat_chunk
-        ):
-            got.append(d)
-    assert len(got) == 2 and len(rec.requests) == 1  # no retry once bytes were yielded
-    assert "RemoteProtocolError" in str(ei.value) and "2 chunk(s) received, 2 character(s)" in str(ei.value)
-    assert cut.closed
-
-
-def test_stream_abandoned_early_closes_response() -> None:
-    t = FakeTime()
-    cut = CutStream(sse(*CHUNKS))
-    rec = Recorder(httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=cut))
-    it = stream_deltas(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t), parse_chat_chunk)
-    next(it)
-    it.close()  # type: ignore[attr-defined]
-    assert cut.closed
-
-
-# ---------------------------------------------------------------------------------- async
-
-
 async def test_async_driver_same_decisions() -> None:
     t = FakeTime()
     rec = Recorder(err(429, **{"retry-after": "3"}), err(401), ok())
@@ -451,20 +263,6 @@ async def test_async_driver_same_decisions() -> None:
     assert data == OK and meta.attempts == 3 and t.sleeps == [3.0]
     assert [r.headers["authorization"] for r in rec.requests] == ["Bearer a", "Bearer b", "Bearer c"]
     assert len({r.headers["x-ms-client-request-id"] for r in rec.requests}) == 1
-
-
-async def test_async_stream_and_cut() -> None:
-    t = FakeTime()
-    rec = Recorder(stream_response(sse(*CHUNKS)))
-    async with httpx.AsyncClient(transport=httpx.MockTransport(rec)) as http:
-        deltas = [d async for d in astream_deltas(http, make_call([tgt()], t), parse_chat_chunk)]
-        assert [d.finish_reason for d in deltas] == [None, None, "stop"]
-        rec = Recorder(stream_response(sse(*CHUNKS, done=False)))
-        http2 = httpx.AsyncClient(transport=httpx.MockTransport(rec))
-        with pytest.raises(StreamError, match="ended before \\[DONE\\]"):
-            async for _ in astream_deltas(http2, make_call([tgt()], t), parse_chat_chunk):
-                pass
-        await http2.aclose()
 
 
 def test_429_wait_from_message_when_no_header() -> None:
@@ -520,86 +318,6 @@ def test_default_headers_kept_user_agent_of_user_wins() -> None:
     assert req.headers.get_list("user-agent") == ["myapp/2"] and req.headers["x-team"] == "search"
 
 
-IN_BAND_500 = {"error": {"message": "The server had an error while processing your request.", "type": "server_error"}}
-
-
-def test_in_band_error_after_preamble_is_retried_nothing_leaks() -> None:
-    t = FakeTime()
-    rec = Recorder(stream_response(sse(CHUNKS[0], IN_BAND_500)), stream_response(sse(*CHUNKS)))
-    deltas = list(
-        stream_deltas(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t), parse_chat_chunk)
-    )
-    assert len(rec.requests) == 2 and t.sleeps == [0.5]
-    assert [d.content for d in deltas] == [None, "Hi", None]  # one preamble, from the good attempt
-    assert deltas[0].meta is not None and deltas[0].meta.attempts == 2
-
-
-def test_in_band_error_fails_over_to_next_target() -> None:
-    t = FakeTime()
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        if request.url.host.startswith("eastus"):
-            return stream_response(sse(CHUNKS[0], IN_BAND_500))
-        return stream_response(sse(*CHUNKS))
-
-    rec = Recorder(handler)
-    deltas = list(
-        stream_deltas(
-            httpx.Client(transport=httpx.MockTransport(rec)),
-            make_call([tgt("eastus"), tgt("westus")], t),
-            parse_chat_chunk,
-        )
-    )
-    assert [r.url.host for r in rec.requests] == ["eastus.openai.azure.com", "westus.openai.azure.com"]
-    assert deltas[0].meta is not None and deltas[0].meta.target == "westus" and t.sleeps == []
-
-
-class Parts(httpx.SyncByteStream):
-    def __init__(self, *parts: bytes) -> None:
-        self.parts = parts
-
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        yield from self.parts
-
-
-def test_in_band_error_after_content_is_raised_not_retried() -> None:
-    t = FakeTime()
-    body = Parts(sse(CHUNKS[0], CHUNKS[1], done=False), sse(IN_BAND_500, done=False))
-    rec = Recorder(httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=body))
-    got = []
-    with pytest.raises(ServerError, match="inside a 200 stream"):
-        for d in stream_deltas(
-            httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t), parse_chat_chunk
-        ):
-            got.append(d.content)
-    assert len(rec.requests) == 1 and got == [None, "Hi"]
-
-
-async def test_async_in_band_content_filter_not_retried() -> None:
-    t = FakeTime()
-    cf = {
-        "error": {
-            "code": "content_filter",
-            "message": "filtered",
-            "innererror": {
-                "code": "ResponsibleAIPolicyViolation",
-                "content_filter_result": {"violence": {"filtered": True, "severity": "high"}},
-            },
-        }
-    }
-    rec = Recorder(stream_response(sse(CHUNKS[0], cf)), stream_response(sse(*CHUNKS)))
-    async with httpx.AsyncClient(transport=httpx.MockTransport(rec)) as http:
-        with pytest.raises(BadRequestError, match=r"violence \(high\)") as ei:
-            async for _ in astream_deltas(http, make_call([tgt()], t), parse_chat_chunk):
-                pass
-        assert len(rec.requests) == 1 and ei.value.attempts == 1
-        rec2 = Recorder(stream_response(sse(CHUNKS[0], IN_BAND_500)), stream_response(sse(*CHUNKS)))
-        http2 = httpx.AsyncClient(transport=httpx.MockTransport(rec2))
-        deltas = [d async for d in astream_deltas(http2, make_call([tgt()], t), parse_chat_chunk)]
-        await http2.aclose()
-    assert len(rec2.requests) == 2 and [d.content for d in deltas] == [None, "Hi", None]
-
-
 def test_raw_oserrors_from_custom_transports_are_network_errors() -> None:
     t = FakeTime()
     rec = Recorder(ConnectionResetError("closed without a response"))
@@ -609,34 +327,3 @@ def test_raw_oserrors_from_custom_transports_are_network_errors() -> None:
     rec = Recorder(TimeoutError("slow"))
     with pytest.raises(APITimeoutError):
         send_json(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t, max_retries=0))
-
-
-class RawCut(httpx.SyncByteStream):
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        yield sse(*CHUNKS[:2], done=False)
-        raise ConnectionResetError("peer reset")
-
-
-def test_raw_oserror_mid_stream_is_stream_error() -> None:
-    t = FakeTime()
-    rec = Recorder(httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=RawCut()))
-    with pytest.raises(StreamError, match="ConnectionResetError: peer reset"):
-        list(stream_deltas(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t), parse_chat_chunk))
-
-
-class CutAfterPreamble(httpx.SyncByteStream):
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        yield sse(CHUNKS[0], done=False)
-        raise httpx.RemoteProtocolError("peer closed connection")
-
-
-def test_cut_after_preamble_only_is_retried() -> None:
-    t = FakeTime()
-    rec = Recorder(
-        httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=CutAfterPreamble()),
-        stream_response(sse(*CHUNKS)),
-    )
-    deltas = list(
-        stream_deltas(httpx.Client(transport=httpx.MockTransport(rec)), make_call([tgt()], t), parse_chat_chunk)
-    )
-    assert len(rec.requests) == 2 and [d.content for d in deltas] == [None, "Hi", None] and t.sleeps == [0.5]

@@ -1,0 +1,252 @@
+"""Chat body rules per model family and api-version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from shared_core.types import ChatRequest
+from shared_core.wire.chat import build_chat_body, modern_api
+from shared_core.wire.models import profile_for
+
+SYSTEM = {"role": "system", "content": "Be brief."}
+USER = {"role": "user", "content": "Hi"}
+TOOL = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}
+
+
+def body(
+    req: ChatRequest,
+    model: str | None = None,
+    *,
+    deployment: str | None = None,
+    body_model: str | None = None,
+    api_version: str | None = "2024-10-21",
+) -> dict[str, Any]:
+    return build_chat_body(
+        req, profile=profile_for(model or req.model, deployment), body_model=body_model, api_version=api_version
+    )
+
+
+def test_non_reasoning_model_keeps_sampling_and_max_tokens() -> None:
+    req = ChatRequest(
+        messages=[SYSTEM, USER],
+        model="gpt-4o",
+        temperature=0.2,
+        top_p=0.9,
+        max_tokens=50,
+        presence_penalty=0.1,
+        frequency_penalty=0.3,
+        seed=7,
+        stop=["\n"],
+        n=2,
+        logprobs=True,
+        top_logprobs=2,
+        user="u1",
+        logit_bias={"50256": -100},
+    )
+    assert body(req) == {
+        "messages": [SYSTEM, USER],
+        "max_tokens": 50,
+        "temperature": 0.2,
+        "top_p": 0.9,
+        "presence_penalty": 0.1,
+        "frequency_penalty": 0.3,
+        "logit_bias": {"50256": -100},
+        "logprobs": True,
+        "top_logprobs": 2,
+        "stop": ["\n"],
+        "n": 2,
+        "seed": 7,
+        "user": "u1",
+    }
+
+
+def test_reasoning_model_rules() -> None:
+    messages = [SYSTEM, USER]
+    req = ChatRequest(
+        messages=messages,
+        model="o3-mini",
+        temperature=0.5,
+        top_p=0.9,
+        max_tokens=500,
+        presence_penalty=0.1,
+        frequency_penalty=0.1,
+        logprobs=True,
+        top_logprobs=3,
+        logit_bias={"1": 1},
+        reasoning_effort="low",
+    )
+    assert body(req) == {
+        "messages": [{"role": "developer", "content": "Be brief."}, USER],
+        "max_completion_tokens": 500,
+        "reasoning_effort": "low",
+    }
+    assert messages[0]["role"] == "system"  # the caller's messages are untouched
+
+
+def test_gpt5_on_v1_puts_the_deployment_in_model() -> None:
+    req = ChatRequest(messages=[SYSTEM, USER], max_tokens=100, temperature=1.0)
+    out = body(req, deployment="gpt-5-mini", body_model="gpt-5-mini", api_version=None)
+    assert out == {
+        "model": "gpt-5-mini",
+        "messages": [{"role": "developer", "content": "Be brief."}, USER],
+        "max_completion_tokens": 100,
+    }
+
+
+def test_gpt5_chat_is_not_a_reasoning_model() -> None:
+    req = ChatRequest(
+        messages=[SYSTEM, USER], model="gpt-5-chat", max_tokens=10, temperature=0.3, reasoning_effort="high"
+    )
+    assert body(req) == {"messages": [SYSTEM, USER], "max_completion_tokens": 10, "temperature": 0.3}
+    assert body(req, api_version="2024-06-01") == {"messages": [SYSTEM, USER], "max_tokens": 10, "temperature": 0.3}
+
+
+@pytest.mark.parametrize("model", ["gpt-35-turbo", "gpt-4", "gpt-4o-mini", "gpt-4.1-nano"])
+def test_older_families_keep_max_tokens_on_new_api_versions(model: str) -> None:
+    req = ChatRequest(messages=[USER], model=model, max_tokens=10)
+    assert body(req, api_version=None) == {"messages": [USER], "max_tokens": 10}
+
+
+def test_reasoning_effort_is_kept_for_unknown_names() -> None:
+    req = ChatRequest(messages=[USER], reasoning_effort="high")
+    assert body(req, "my-reasoner") == {"messages": [USER], "reasoning_effort": "high"}
+
+
+def test_o1_mini_takes_neither_system_nor_developer() -> None:
+    req = ChatRequest(messages=[SYSTEM, USER], model="o1-mini")
+    assert body(req)["messages"] == [{"role": "user", "content": "Be brief."}, USER]
+
+
+def test_messages_are_shared_not_copied_when_nothing_changes() -> None:
+    req = ChatRequest(messages=[SYSTEM, USER], model="gpt-4o")
+    assert body(req)["messages"] is req.messages
+    reasoning_no_system = ChatRequest(messages=[USER], model="o3")
+    assert body(reasoning_no_system)["messages"] is reasoning_no_system.messages
+
+
+@pytest.mark.parametrize(
+    ("version", "field"),
+    [
+        ("2024-10-21", "max_completion_tokens"),
+        ("2024-09-01-preview", "max_completion_tokens"),
+        (None, "max_completion_tokens"),
+        ("preview", "max_completion_tokens"),
+        ("2024-08-01-preview", "max_tokens"),
+        ("2024-06-01", "max_tokens"),
+    ],
+)
+def test_unknown_family_uses_max_completion_tokens_where_the_version_knows_it(version: str | None, field: str) -> None:
+    req = ChatRequest(messages=[USER], max_tokens=64)
+    out = body(req, "my-deployment", api_version=version)
+    assert out == {"messages": [USER], field: 64}
+
+
+@pytest.mark.parametrize(
+    ("version", "sent"),
+    [
+        ("2024-10-21", True),
+        ("2024-09-01-preview", True),
+        ("2025-04-01-preview", True),
+        (None, True),
+        ("preview", True),
+        ("2024-08-01-preview", False),
+        ("2024-06-01", False),
+        ("2023-05-15", False),
+    ],
+)
+def test_stream_options_only_where_the_api_version_accepts_it(version: str | None, sent: bool) -> None:
+    req = ChatRequest(messages=[USER], model="gpt-4o", stream=True)
+    out = body(req, api_version=version)
+    assert out["stream"] is True
+    assert ("stream_options" in out) is sent
+    if sent:
+        assert out["stream_options"] == {"include_usage": True}
+    no_usage = ChatRequest(messages=[USER], model="gpt-4o", stream=True, include_usage=False)
+    assert "stream_options" not in body(no_usage, api_version=version)
+
+
+def test_modern_api_thresholds() -> None:
+    assert modern_api("2024-09-01-preview") and not modern_api("2024-08-01-preview")
+    assert modern_api("latest") and modern_api("v1") and modern_api(None)
+
+
+def test_tools_tool_choice_and_parallel_tool_calls() -> None:
+    plain = ChatRequest(messages=[USER], model="gpt-4o", tools=[TOOL], tool_choice="auto")
+    assert body(plain) == {"messages": [USER], "tools": [TOOL], "tool_choice": "auto"}
+    explicit = ChatRequest(messages=[USER], model="gpt-4o", tools=[TOOL], parallel_tool_calls=False)
+    assert body(explicit)["parallel_tool_calls"] is False
+    # without tools, tool_choice / parallel_tool_calls would be a 400: dropped
+    bare = ChatRequest(messages=[USER], model="gpt-4o", tool_choice="required", parallel_tool_calls=False)
+    assert body(bare) == {"messages": [USER]}
+    # o1 does not take parallel_tool_calls: an adapter's default is left out there
+    o1 = ChatRequest(messages=[USER], model="o1", tools=[TOOL], parallel_tool_calls_if_supported=False)
+    assert "parallel_tool_calls" not in body(o1)
+
+
+@pytest.mark.parametrize("model", ["o1", "o3-mini", "o3", "o4-mini", "codex-mini"])
+def test_parallel_tool_calls_default_left_out_for_the_o_series(model: str) -> None:
+    # Azure's reasoning-models page: "Parallel Tool Calls" unsupported for every o-series model;
+    # o3-mini answers 400 "Unsupported parameter: 'parallel_tool_calls'" even for false
+    # (langchain-ai/langchain#29704)
+    default = ChatRequest(messages=[USER], model=model, tools=[TOOL], parallel_tool_calls_if_supported=False)
+    assert "parallel_tool_calls" not in body(default)
+    # the caller asked explicitly: sent, and Azure's 400 comes back typed
+    explicit = ChatRequest(messages=[USER], model=model, tools=[TOOL], parallel_tool_calls=False)
+    assert body(explicit)["parallel_tool_calls"] is False
+
+
+def test_parallel_tool_calls_default_kept_where_the_family_takes_it() -> None:
+    for model in ("gpt-4o", "gpt-4.1", "gpt-5", "some-unknown-deployment"):
+        req = ChatRequest(messages=[USER], model=model, tools=[TOOL], parallel_tool_calls_if_supported=False)
+        assert body(req)["parallel_tool_calls"] is False, model
+    # gpt-5 with reasoning_effort="minimal": "Parallel tool calls are not supported" (Azure docs)
+    minimal = ChatRequest(
+        messages=[USER], model="gpt-5", tools=[TOOL], reasoning_effort="minimal", parallel_tool_calls_if_supported=False
+    )
+    assert "parallel_tool_calls" not in body(minimal)
+
+
+def test_parallel_tool_calls_default_left_out_on_api_versions_that_refuse_it() -> None:
+    # 2024-05-01-preview answers 400 "Unrecognized request argument supplied: parallel_tool_calls"
+    # (Azure/azure-rest-api-specs#29545, Azure's answer quoted); 2024-06-01 GA and later know it
+    req = ChatRequest(messages=[USER], model="gpt-4o", tools=[TOOL], parallel_tool_calls_if_supported=False)
+    old = build_chat_body(req, profile=profile_for("gpt-4o"), body_model=None, api_version="2024-05-01-preview")
+    assert "parallel_tool_calls" not in old
+    for version in ("2024-06-01", "2024-10-21", None):
+        new = build_chat_body(req, profile=profile_for("gpt-4o"), body_model=None, api_version=version)
+        assert new["parallel_tool_calls"] is False, version
+    explicit = ChatRequest(messages=[USER], model="gpt-4o", tools=[TOOL], parallel_tool_calls=False)
+    sent = build_chat_body(explicit, profile=profile_for("gpt-4o"), body_model=None, api_version="2024-05-01-preview")
+    assert sent["parallel_tool_calls"] is False  # asked for: sent, and Azure's 400 comes back typed
+
+
+def test_response_format_passthrough() -> None:
+    rf = {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object"}}}
+    req = ChatRequest(messages=[USER], model="gpt-4o", response_format=rf)
+    assert body(req)["response_format"] is rf
+
+
+def test_extra_body_wins_and_never_both_max_token_fields() -> None:
+    req = ChatRequest(
+        messages=[USER],
+        model="gpt-4o",
+        max_tokens=10,
+        temperature=0.1,
+        extra_body={"temperature": 0.9, "data_sources": [{"type": "azure_search"}]},
+    )
+    assert body(req) == {
+        "messages": [USER],
+        "max_tokens": 10,
+        "temperature": 0.9,
+        "data_sources": [{"type": "azure_search"}],
+    }
+    # a reasoning model with max_tokens in extra_body: renamed
+    r = ChatRequest(messages=[USER], model="o4-mini", extra_body={"max_tokens": 30})
+    assert body(r) == {"messages": [USER], "max_completion_tokens": 30}
+    # both would be sent: keep the model's field with the caller's last value
+    both = ChatRequest(messages=[USER], model="gpt-4o", max_tokens=10, extra_body={"max_completion_tokens": 99})
+    assert body(both) == {"messages": [USER], "max_tokens": 99}
+    both_r = ChatRequest(messages=[USER], model="o3", max_tokens=10, extra_body={"max_tokens": 77})
+    assert body(both_r) == {"messages": [USER], "max_completion_tokens": 77}
