@@ -82,8 +82,10 @@ def _bind(port: int) -> socket.socket:
 
 def _server_for(app: EmulatorApp, log_level: str) -> Any:
     uvicorn = _uvicorn()
+    # ws="none": the emulator serves no WebSocket route (realtime is not emulated), so uvicorn need not
+    # import a websockets library (older uvicorn releases warn on import of the newer ones)
     cfg = uvicorn.Config(
-        app, log_level=log_level, access_log=False, lifespan="on", timeout_graceful_shutdown=2, backlog=256
+        app, log_level=log_level, access_log=False, lifespan="on", timeout_graceful_shutdown=2, backlog=256, ws="none"
     )
     return uvicorn.Server(cfg)
 
@@ -179,7 +181,7 @@ def main(argv: Sequence[str]) -> int:
         print(f"  deployment {d.name:<24} model {d.model:<24} kind {d.kind:<13} tpm {d.tpm or 'unlimited'}")
     print("  admin: GET /_emulator/state, POST /_emulator/faults, POST /_emulator/reset")
     sys.stdout.flush()
-    config = uvicorn.Config(app, log_level=args.log_level, lifespan="on", timeout_graceful_shutdown=2)
+    config = uvicorn.Config(app, log_level=args.log_level, lifespan="on", timeout_graceful_shutdown=2, ws="none")
     uvicorn.Server(config).run(sockets=[sock])
     return 0
 
