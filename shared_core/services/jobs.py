@@ -4,7 +4,8 @@ Every call is planned into a ``MediaRequest`` (method, path suffix, body, parser
 function sends with ``request_json`` and its async twin with ``arequest_json``. Waiting for a job
 polls with a bounded deadline; ``sleep`` / ``asleep`` and ``clock`` are injectable so tests never
 wait. Batch input files are checked line by line before upload, so a malformed line is reported
-with its number instead of as a failed batch a while later.
+with its number instead of as a failed batch a while later. What the calls answer with
+(``FileObject``, ``Batch``, ``FineTuningJob``) is defined in ``job_objects`` and importable from here.
 """
 
 from __future__ import annotations
