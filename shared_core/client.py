@@ -11,21 +11,30 @@ own on first use.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import threading
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Mapping, Sequence
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    ParamSpec,
-    TypeVar,
-)
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from shared_core.client_embeddings import (
+    EmbeddingPart,
+    Progress,
+    arun_batches,
+    embed_plan,
+    embedding_part,
+    embedding_result,
+    run_batches,
+)
 from shared_core.connection.config import ClientOptions, Target, resolve_target
-from shared_core.connection.redact import install_httpx_log_filter, scrub_exception
+from shared_core.connection.redact import (
+    ascrubbed,
+    install_httpx_log_filter,
+    scrub_exception,
+    scrubbed,
+    scrubbed_iter,
+)
 from shared_core.connection.routes import Route
 from shared_core.errors import ConfigurationError
 from shared_core.policy import transport
@@ -38,18 +47,10 @@ from shared_core.types import (
     CompletionRequest,
     EmbeddingResult,
     ResponseMeta,
-    Usage,
 )
 from shared_core.wire.chat import build_chat_body, parse_chat, parse_chat_chunk
 from shared_core.wire.completions import build_completion_body, parse_completion, parse_completion_chunk
-from shared_core.wire.embeddings import (
-    OnTooLong,
-    build_embeddings_body,
-    merge_pieces,
-    parse_embeddings,
-    plan_batches,
-    split_long_inputs_counted,
-)
+from shared_core.wire.embeddings import OnTooLong, build_embeddings_body
 from shared_core.wire.models import profile_for
 
 if TYPE_CHECKING:
@@ -57,44 +58,7 @@ if TYPE_CHECKING:
 
     from shared_core.connection.regions import Fallback
 
-Progress = Callable[[int, int], None]
 _OPTION_FIELDS = frozenset(f.name for f in dataclasses.fields(ClientOptions))
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-
-
-# Exceptions leave the client scrubbed: httpx errors chained to ours carry the request, whose URL
-# holds default_query (APIM subscription keys, SAS signatures), and their messages may quote it.
-def _scrubbed(fn: Callable[_P, _R]) -> Callable[_P, _R]:
-    @functools.wraps(fn)
-    def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        try:
-            return fn(*args, **kwargs)
-        except Exception as exc:
-            scrub_exception(exc)
-            raise
-
-    return call
-
-
-def _ascrubbed(fn: Callable[_P, Awaitable[_R]]) -> Callable[_P, Coroutine[Any, Any, _R]]:
-    @functools.wraps(fn)
-    async def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        try:
-            return await fn(*args, **kwargs)
-        except Exception as exc:
-            scrub_exception(exc)
-            raise
-
-    return call
-
-
-def _scrubbed_iter(deltas: Iterator[ChatDelta]) -> Iterator[ChatDelta]:
-    try:
-        yield from deltas
-    except Exception as exc:
-        scrub_exception(exc)
-        raise
 
 
 def _close_quietly(http: httpx.Client) -> None:
@@ -139,7 +103,7 @@ class CoreClient:
         install_httpx_log_filter()
 
     @classmethod
-    @_scrubbed  # its errors may quote a pasted URL, query keys included
+    @scrubbed  # its errors may quote a pasted URL, query keys included
     def from_settings(cls, **kwargs: Any) -> CoreClient:
         """``resolve_target(**)`` + ``ClientOptions(**)`` (+ ``http_client`` / ``http_async_client``)."""
         http_client = kwargs.pop("http_client", None)
@@ -270,7 +234,7 @@ class CoreClient:
 
         return body
 
-    @_scrubbed
+    @scrubbed
     def chat(
         self,
         req: ChatRequest,
@@ -294,7 +258,7 @@ class CoreClient:
         data, meta = transport.send_answer(self._client(), call)
         return parse_chat(data, meta)
 
-    @_ascrubbed
+    @ascrubbed
     async def achat(
         self,
         req: ChatRequest,
@@ -339,7 +303,7 @@ class CoreClient:
             headers=headers,
             params=params,
         )
-        return _scrubbed_iter(transport.stream_deltas(self._client(), call, parse_chat_chunk))
+        return scrubbed_iter(transport.stream_deltas(self._client(), call, parse_chat_chunk))
 
     def astream_chat(
         self,
@@ -371,7 +335,7 @@ class CoreClient:
             scrub_exception(exc)
             raise
 
-    @_scrubbed
+    @scrubbed
     def complete(
         self,
         req: CompletionRequest,
@@ -390,7 +354,7 @@ class CoreClient:
         data, meta = transport.send_answer(self._client(), call)
         return parse_completion(data, meta)
 
-    @_ascrubbed
+    @ascrubbed
     async def acomplete(
         self,
         req: CompletionRequest,
@@ -424,7 +388,7 @@ class CoreClient:
         call = self._call(
             "completions", self._completion_body(req), deployment=model, timeout=timeout, headers=headers, params=params
         )
-        return _scrubbed_iter(transport.stream_deltas(self._client(), call, parse_completion_chunk))
+        return scrubbed_iter(transport.stream_deltas(self._client(), call, parse_completion_chunk))
 
     def astream_complete(
         self,
@@ -445,23 +409,6 @@ class CoreClient:
 
     # -- embeddings ----------------------------------------------------------------------------
 
-    def _embed_plan(
-        self, texts: Sequence[str], batch_size: int, on_too_long: OnTooLong
-    ) -> tuple[list[str], list[int] | None, list[list[int]]]:
-        if isinstance(texts, str):
-            raise ConfigurationError(
-                "embed() takes a list of texts, not one string: wrap it, embed([text])", setting="texts"
-            )
-        owners: list[int] | None = None
-        counts: list[int] | None = None
-        sent = list(texts)
-        if on_too_long != "error":
-            sent, owners, counts = split_long_inputs_counted(sent, on_too_long=on_too_long)
-            if len(owners) == len(texts):
-                owners = None  # nothing was split: no merge step
-        batches = plan_batches(sent, max_inputs=batch_size, on_too_long=on_too_long, token_counts=counts)
-        return sent, owners, batches
-
     def _embed_call(
         self,
         inputs: list[str],
@@ -475,7 +422,7 @@ class CoreClient:
 
         return self._call("embeddings", body, deployment=model, timeout=timeout, headers=headers)
 
-    @_scrubbed
+    @scrubbed
     def embed(
         self,
         texts: Sequence[str],
@@ -491,37 +438,18 @@ class CoreClient:
     ) -> EmbeddingResult:
         """Embed ``texts`` (vectors in input order), batching and running up to ``max_concurrency``
         requests at once. ``progress(done, total)`` counts inputs after each request."""
-        sent, owners, batches = self._embed_plan(texts, batch_size, on_too_long)
-        results: list[tuple[list[list[float]], Usage | None, str, ResponseMeta] | None] = [None] * len(batches)
+        sent, owners, batches = embed_plan(texts, batch_size, on_too_long)
         http = self._client()
-        total = len(sent)
 
-        def run(k: int) -> tuple[list[list[float]], Usage | None, str, ResponseMeta]:
+        def run(k: int) -> EmbeddingPart:
             call = self._embed_call([sent[i] for i in batches[k]], dimensions, model, timeout, headers)
             data, meta = transport.send_answer(http, call)
-            return _embedding_part(data, meta)
+            return embedding_part(data, meta)
 
-        done = 0
-        if len(batches) <= 1 or max_concurrency <= 1:
-            for k in range(len(batches)):
-                results[k] = run(k)
-                done += len(batches[k])
-                if progress is not None:
-                    progress(done, total)
-        else:
-            from concurrent.futures import ThreadPoolExecutor, as_completed
+        results = run_batches(run, batches, max_concurrency, progress, len(sent))
+        return embedding_result(results, batches, owners, sent, len(texts))
 
-            with ThreadPoolExecutor(max_workers=min(max_concurrency, len(batches))) as pool:
-                futures = {pool.submit(run, k): k for k in range(len(batches))}
-                for future in as_completed(futures):
-                    k = futures[future]
-                    results[k] = future.result()
-                    done += len(batches[k])
-                    if progress is not None:
-                        progress(done, total)
-        return _embedding_result(results, batches, owners, sent, len(texts))
-
-    @_ascrubbed
+    @ascrubbed
     async def aembed(
         self,
         texts: Sequence[str],
@@ -536,30 +464,16 @@ class CoreClient:
         headers: Mapping[str, str] | None = None,
     ) -> EmbeddingResult:
         """Async :meth:`embed`: at most ``max_concurrency`` requests in flight, order preserved."""
-        import asyncio
-
-        sent, owners, batches = self._embed_plan(texts, batch_size, on_too_long)
-        results: list[tuple[list[list[float]], Usage | None, str, ResponseMeta] | None] = [None] * len(batches)
+        sent, owners, batches = embed_plan(texts, batch_size, on_too_long)
         http = self._aclient()
-        total = len(sent)
-        gate = asyncio.Semaphore(max(1, max_concurrency))
-        done = 0
 
-        async def run(k: int) -> None:
-            nonlocal done
-            async with gate:
-                call = self._embed_call([sent[i] for i in batches[k]], dimensions, model, timeout, headers)
-                data, meta = await transport.asend_answer(http, call)
-                results[k] = _embedding_part(data, meta)
-            done += len(batches[k])
-            if progress is not None:
-                progress(done, total)
+        async def run(k: int) -> EmbeddingPart:
+            call = self._embed_call([sent[i] for i in batches[k]], dimensions, model, timeout, headers)
+            data, meta = await transport.asend_answer(http, call)
+            return embedding_part(data, meta)
 
-        if len(batches) == 1:
-            await run(0)
-        elif batches:
-            await asyncio.gather(*(run(k) for k in range(len(batches))))
-        return _embedding_result(results, batches, owners, sent, len(texts))
+        results = await arun_batches(run, batches, max_concurrency, progress, len(sent))
+        return embedding_result(results, batches, owners, sent, len(texts))
 
     # -- raw JSON (media, files, batches, fine-tuning) -------------------------------------------
 
@@ -575,7 +489,7 @@ class CoreClient:
 
         return build
 
-    @_scrubbed
+    @scrubbed
     def request_json(
         self,
         operation: str,
@@ -605,7 +519,7 @@ class CoreClient:
         data, meta = transport.send_json(self._client(), call)
         return data, meta
 
-    @_ascrubbed
+    @ascrubbed
     async def arequest_json(
         self,
         operation: str,
@@ -633,52 +547,6 @@ class CoreClient:
         )
         data, meta = await transport.asend_json(self._aclient(), call)
         return data, meta
-
-
-def _embedding_part(
-    data: dict[str, Any], meta: ResponseMeta
-) -> tuple[list[list[float]], Usage | None, str, ResponseMeta]:
-    vectors, usage = parse_embeddings(data, meta)
-    return vectors, usage, str(data.get("model") or ""), meta
-
-
-def _embedding_result(
-    results: list[tuple[list[list[float]], Usage | None, str, ResponseMeta] | None],
-    batches: list[list[int]],
-    owners: list[int] | None,
-    sent: list[str],
-    count: int,
-) -> EmbeddingResult:
-    vectors: list[list[float]] = [[] for _ in sent]
-    prompt = total = 0
-    any_usage = False
-    model = ""
-    meta: ResponseMeta | None = None
-    for batch, part in zip(batches, results, strict=True):
-        assert part is not None
-        vecs, usage, part_model, meta = part
-        if len(vecs) != len(batch):
-            from shared_core.wire.diagnose import unexpected_answer  # error path only
-
-            raise unexpected_answer(
-                f"it holds {len(vecs)} embeddings for {len(batch)} inputs", meta, expected="one embedding per input"
-            )
-        for i, vec in zip(batch, vecs, strict=True):
-            vectors[i] = vec
-        if usage is not None:
-            any_usage = True
-            prompt += usage.prompt_tokens
-            total += usage.total_tokens
-        model = model or part_model
-    if owners is not None:
-        vectors = merge_pieces(vectors, owners, count, weights=[float(len(s)) for s in sent])
-    return EmbeddingResult(
-        vectors=vectors,
-        model=model,
-        usage=Usage(prompt_tokens=prompt, total_tokens=total) if any_usage else None,
-        meta=meta,
-        requests=len(batches),
-    )
 
 
 def client_from_settings(

@@ -18,7 +18,7 @@ errors         shared_core.errors                                     nothing of
 wire           shared_core.wire.*                                     base, errors, wire
 connection     shared_core.connection.*                               base, errors, wire, connection
 policy         shared_core.policy.*                                   ... and policy
-client         shared_core.client                                     ... and client
+client         shared_core.client, shared_core.client_embeddings      ... and client
 services       shared_core.services.*                                 ... and services
 emulator       shared_core.emulator.*                                 errors, emulator (+ stdlib, pydantic, uvicorn)
 langchain      langchain_azoai.*                                      the core (not the emulator), langchain
@@ -54,6 +54,7 @@ PARTS: dict[str, str] = {
     "shared_core.connection": "connection",
     "shared_core.policy": "policy",
     "shared_core.client": "client",
+    "shared_core.client_embeddings": "client",
     "shared_core.services": "services",
     "shared_core.emulator": "emulator",
     "langchain_azoai": "langchain",

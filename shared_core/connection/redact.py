@@ -11,10 +11,11 @@ The same rule masks query parameters inside URLs: httpx's ``HTTP Request: POST <
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import unquote
 
 #: what a secret shows instead of its value (pydantic's ``SecretStr`` mask)
@@ -26,6 +27,9 @@ _SECRET_NAME = re.compile(r"(?i)(key|token|secret|passw|auth|signature|cookie|^s
 # name=value inside a URL's query (or any text quoting one)
 _QUERY_PAIR = re.compile(r"(?P<lead>[?&;])(?P<name>[^=&;#\s'\"<>]+)=(?P<value>[^&;#\s'\"<>]*)")
 _MASKED_SETTINGS = frozenset({"default_headers", "default_query"})
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+_T = TypeVar("_T")
 
 
 def is_secret_name(name: object) -> bool:
@@ -134,6 +138,45 @@ def scrub_exception(exc: BaseException) -> None:
         todo.extend(e for e in (current.__cause__, current.__context__) if e is not None)
 
 
+# Exceptions leave the client scrubbed: httpx errors chained to ours carry the request, whose URL
+# holds default_query (APIM subscription keys, SAS signatures), and their messages may quote it.
+def scrubbed(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+    """``fn`` with :func:`scrub_exception` applied to whatever it raises."""
+
+    @functools.wraps(fn)
+    def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:
+            scrub_exception(exc)
+            raise
+
+    return call
+
+
+def ascrubbed(fn: Callable[_P, Awaitable[_R]]) -> Callable[_P, Coroutine[Any, Any, _R]]:
+    """Async :func:`scrubbed`."""
+
+    @functools.wraps(fn)
+    async def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return await fn(*args, **kwargs)
+        except Exception as exc:
+            scrub_exception(exc)
+            raise
+
+    return call
+
+
+def scrubbed_iter(items: Iterator[_T]) -> Iterator[_T]:
+    """``items`` with :func:`scrub_exception` applied to whatever iterating raises."""
+    try:
+        yield from items
+    except Exception as exc:
+        scrub_exception(exc)
+        raise
+
+
 class HttpxLogFilter(logging.Filter):
     """Masks credential-like query values in httpx's ``HTTP Request: <method> <url> ...`` line."""
 
@@ -170,5 +213,8 @@ __all__ = [
     "public_url",
     "redact_text",
     "refuse_masked",
+    "ascrubbed",
     "scrub_exception",
+    "scrubbed",
+    "scrubbed_iter",
 ]

@@ -10,10 +10,7 @@ Usable in-process with ``httpx.ASGITransport(app=create_app())`` and served by `
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
 import logging
-import re
 import uuid
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import replace
@@ -25,35 +22,11 @@ from .config import Deployment, EmulatorConfig, FaultSpec, config_from_dict
 from .faults import Decision, FaultState
 from .jobs import JobStore
 from .limits import RateLimiter, Verdict
+from .surface import API_VERSIONS, MULTIPART_OPS, SCOPED_OPS, V1_VERSIONS, jwt_claims, parse_path
 from .wire import Receive, Request, Response, Scope, Send, StreamResponse, json_response, read_request
 
 log = logging.getLogger("azoai.emulator")
 JSON = dict[str, Any]
-
-#: Dated api-versions Azure OpenAI serves (inference and authoring), oldest first.
-API_VERSIONS = frozenset(
-    """
-2022-12-01 2023-03-15-preview 2023-05-15 2023-06-01-preview 2023-07-01-preview 2023-08-01-preview 2023-09-01-preview
-2023-10-01-preview 2023-12-01-preview 2024-02-01 2024-02-15-preview 2024-03-01-preview 2024-04-01-preview
-2024-05-01-preview 2024-06-01 2024-07-01-preview 2024-08-01-preview 2024-09-01-preview 2024-10-01-preview 2024-10-21
-2024-12-01-preview 2025-01-01-preview 2025-02-01-preview 2025-03-01-preview 2025-04-01-preview
-""".split()
-)
-V1_VERSIONS = (None, "", "v1", "preview", "latest")
-
-#: operation path -> (Azure operation name for errors, deployment kinds that serve it, rate-limit op id)
-SCOPED_OPS: dict[str, tuple[str, tuple[str, ...], str]] = {
-    "chat/completions": ("chatCompletion", ("chat", "reasoning"), "ChatCompletions_Create"),
-    "completions": ("completion", ("completions",), "Completions_Create"),
-    "embeddings": ("embeddings", ("embeddings",), "Embeddings_Create"),
-    "images/generations": ("imageGeneration", ("images",), "ImageGenerations_Create"),
-    "images/edits": ("imageEdit", ("images",), "ImageEdits_Create"),
-    "audio/speech": ("audioSpeech", ("speech",), "AudioSpeech_Create"),
-    "audio/transcriptions": ("audioTranscription", ("transcription",), "AudioTranscriptions_Create"),
-    "audio/translations": ("audioTranslation", ("transcription",), "AudioTranslations_Create"),
-}
-UNSCOPED = ("files", "batches", "fine_tuning", "models")
-MULTIPART_OPS = ("images/edits", "audio/transcriptions", "audio/translations")
 
 
 class _Abort(Exception):
@@ -141,7 +114,7 @@ class EmulatorApp:
             if inst.region_down == "close":
                 raise _Abort()
             raise azure.server_error(503, ids[0])
-        route = _parse_path(path)
+        route = parse_path(path)
         if route is None:
             raise azure.resource_not_found()
         style, deployment, op, rest = route
@@ -182,7 +155,7 @@ class EmulatorApp:
             if style == "v1":
                 return
             raise azure.unauthorized_token(self.config.token_audiences[0])
-        claims = _jwt_claims(token)
+        claims = jwt_claims(token)
         if claims is None:
             raise azure.unauthorized_token(self.config.token_audiences[0])
         aud = claims.get("aud")
@@ -523,39 +496,6 @@ class EmulatorApp:
         self.jobs.reset()
         self.blobs.clear()
         self.served.clear()
-
-
-def _parse_path(path: str) -> tuple[str, str | None, str, list[str]] | None:
-    """(style, deployment, op, rest) for an Azure OpenAI path, or None."""
-    m = re.fullmatch(r"/openai/deployments/([^/]+)/(.+)", path)
-    if m:
-        op = m.group(2)
-        return ("dated", m.group(1), op, []) if op in SCOPED_OPS else None
-    style = "dated"
-    rest_path = path[len("/openai/") :] if path.startswith("/openai/") else None
-    if rest_path is None:
-        return None
-    if rest_path.startswith("v1/"):
-        style, rest_path = "v1", rest_path[3:]
-        if rest_path in SCOPED_OPS:
-            return style, None, rest_path, []
-    parts = rest_path.split("/")
-    if parts[0] in UNSCOPED:
-        return style, None, parts[0], parts[1:]
-    return None
-
-
-def _jwt_claims(token: str) -> JSON | None:
-    """The payload of a JWT, decoded WITHOUT verifying its signature (the emulator trusts any signer)."""
-    parts = token.split(".")
-    if len(parts) != 3:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4))
-        claims = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return claims if isinstance(claims, dict) else None
 
 
 async def _wait_disconnect(receive: Receive, timeout: float) -> None:

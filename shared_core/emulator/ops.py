@@ -128,7 +128,7 @@ class ChatPlan:
 
 
 def validate_chat(ctx: rules.Ctx) -> None:
-    """Apply the chat rule table (``rules_chat``, ``rules_content``, ``rules_schema``) to the request."""
+    """Apply the chat rule table (``rules_chat``, ``rules_chat_tools``, ``rules_content``, ``rules_schema``) to the request."""
     rules.run("chat", ctx)
 
 

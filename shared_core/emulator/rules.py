@@ -100,7 +100,7 @@ def rule(
 
 def load() -> list[Rule]:
     """Import every rule module (registering its rules) and return the table."""
-    from . import rules_chat, rules_content, rules_jobs, rules_media, rules_other, rules_schema  # noqa: F401
+    from . import rules_chat, rules_chat_tools, rules_content, rules_jobs, rules_media, rules_other, rules_schema  # noqa: F401
 
     return RULES
 

@@ -10,8 +10,6 @@ the details of each attempt.
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 import random
 import re
@@ -20,7 +18,6 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -29,6 +26,7 @@ from shared_core.connection.config import ClientOptions, Target
 from shared_core.connection.routes import Route, build_route
 from shared_core.errors import APIConnectionError, APIStatusError, APITimeoutError, AzureOpenAIError, StreamError
 from shared_core.policy import faults
+from shared_core.policy.exchange import claims_challenge, encode_json, meta_from, safe_url, where
 from shared_core.policy.retry import Decision, decide
 from shared_core.policy.routing import Router
 from shared_core.types import ResponseMeta
@@ -72,57 +70,6 @@ class Step:
     claims: str | None = None  # CAE claims challenge of a 401, decoded
 
 
-# patterns compiled by re's cache on first use (error paths only): nothing compiled at import
-_CLAIMS = r'claims="([^"]+)"'
-_RETRY_AFTER_TEXT = rb"(?i)retry after (\d{1,6}) seconds?"
-
-
-def claims_challenge(www_authenticate: str | None) -> str | None:
-    """The decoded ``claims`` of a CAE ``WWW-Authenticate: Bearer ... claims="<base64>"`` challenge."""
-    if not www_authenticate or "claims=" not in www_authenticate:
-        return None
-    m = re.search(_CLAIMS, www_authenticate)
-    if not m:
-        return None
-    raw = m.group(1)
-    try:
-        return base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("utf-8")
-    except (ValueError, UnicodeError):
-        return None
-
-
-def safe_url(url: str | httpx.URL) -> str:
-    """The URL without query or userinfo: what error messages may show (gateway keys hide there)."""
-    parts = urlsplit(str(url))
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
-
-
-def meta_from(response: httpx.Response, *, client_request_id: str, attempts: int, target: str) -> ResponseMeta:
-    """``ResponseMeta`` for a response: ids, region, deployment, all headers."""
-    h = response.headers
-    return ResponseMeta(
-        status=response.status_code,
-        headers=h,
-        request_id=h.get("apim-request-id") or h.get("x-request-id"),
-        client_request_id=client_request_id,
-        region=h.get("x-ms-region"),
-        deployment=h.get("x-ms-deployment-name"),
-        attempts=attempts,
-        target=target,
-        url=_request_url(response),
-    )
-
-
-def _request_url(response: httpx.Response) -> str | None:
-    try:
-        return safe_url(response.request.url)
-    except RuntimeError:  # a response made without its request (a custom transport's): no URL to name
-        return None
-
-
 def _min_timeout(timeout: float | httpx.Timeout | None, limit: float) -> httpx.Timeout:
     if timeout is None:
         return httpx.Timeout(limit)
@@ -137,30 +84,13 @@ def _min_timeout(timeout: float | httpx.Timeout | None, limit: float) -> httpx.T
     return httpx.Timeout(min(timeout, limit))
 
 
-_DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
-
-
-def encode_json(body: Any) -> bytes:
-    """Compact UTF-8 JSON, as the wire wants it."""
-    try:
-        return _DUMPS(body).encode()
-    except ValueError as exc:  # NaN / inf
-        raise ValueError(f"the request body is not valid JSON: {exc}") from None
-
-
-def where(target: Target, deployment: str | None = None) -> str:
-    """A target as logs and messages name it: name, host, deployment (never a secret)."""
-    parts = urlsplit(target.base)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    dep = deployment or target.deployment
-    return f"{target.name} ({host}, deployment {dep})" if dep else f"{target.name} ({host})"
-
-
 def _status_reason(status: int, asked: float | None) -> str:
     said = f", server asked {asked:.3g} s" if asked is not None else ""
     return f"HTTP {status}{' rate limited' if status == 429 else ''}{said}"
+
+
+# compiled by re's cache on first use (error paths only): nothing compiled at import
+_RETRY_AFTER_TEXT = rb"(?i)retry after (\d{1,6}) seconds?"
 
 
 class Call:
