@@ -104,7 +104,7 @@ def render() -> str:
         "# Emulator request rules",
         "",
         "Generated from `shared_core/emulator/rules*.py` by `python -m shared_core.emulator.ruledoc`; do not edit by "
-        "hand (`tests/integration/test_emulator_rules.py` fails when this file and the code differ).",
+        "hand (`tests/integration/test_emulator_rules_table.py` fails when this file and the code differ).",
         "",
         "Each row is one check the emulator makes before it answers, with the status, `code`, `param` and message "
         "Azure returns for a request that breaks it, and where that answer comes from: `azure-recordings/<path>` is a "
