@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,11 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+
+# The test run leaves nothing behind in the checkout: no bytecode caches either (for this process,
+# pytest's rewritten test modules included, and every subprocess a test starts)
+sys.dont_write_bytecode = True
+os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
 RECORDINGS = Path(os.environ.get("AZOAI_RECORDINGS", REPO.parent / "shared" / "azure-recordings"))
 
 
