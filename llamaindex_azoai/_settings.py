@@ -87,7 +87,11 @@ class AzureConnection(BaseModel):
     max_retries: int = Field(default=3, ge=0, description="Retries after the first attempt (one layer).")
     timeout: Any = Field(default=60.0, description="Seconds per attempt, or an httpx.Timeout.")
     deadline: float | None = Field(default=None, gt=0, description="Overall seconds for one call, all attempts.")
-    max_retry_wait: float = Field(default=60.0, ge=0, description="Longest server-requested wait to honour.")
+    max_retry_wait: float = Field(
+        default=60.0,
+        ge=0,
+        description="Seconds one call may wait on 429s in total (a single longer wait raises at once).",
+    )
     fallbacks: FallbacksField = Field(
         default=None,
         description="Other deployments to use when this one fails or is throttled (other regions, a "

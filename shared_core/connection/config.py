@@ -118,7 +118,7 @@ class ClientOptions:
     timeout: float | httpx.Timeout | None = 60.0  # per attempt
     max_retries: int = 2
     deadline: float | None = None  # overall seconds for one call, all attempts
-    max_retry_wait: float = 60.0  # a server-requested wait longer than this raises at once
+    max_retry_wait: float = 60.0  # seconds one call may wait on 429s in total; a single longer wait raises at once
     use_aiohttp: bool | None = None  # None = use it when installed (own async client only)
     proxy: str | None = None
     verify: bool | str = True
