@@ -166,6 +166,11 @@ class AzureOpenAI(AzureConnectionFields, BaseLLM):
         if kw.get("model"):
             call["model"] = kw.pop("model")
         kw.pop("model", None)
+        # request options, not body fields (Azure answers 400 to unknown body fields), as on the chat model
+        for option, arg in (("extra_headers", "headers"), ("extra_query", "params"), ("timeout", "timeout")):
+            if kw.get(option) is not None:
+                call[arg] = kw.pop(option)
+            kw.pop(option, None)
         extra: dict[str, Any] = {}
         if self.logit_bias:
             extra["logit_bias"] = self.logit_bias

@@ -244,6 +244,29 @@ def test_wrongly_typed_option_on_the_legacy_completions_class() -> None:
     assert info.value.setting == "logit_bias" and not fake.requests
 
 
+def test_legacy_completions_request_options_are_not_body_fields() -> None:
+    from langchain_azoai import AzureOpenAI
+
+    fake = FakeAzure(
+        lambda r: FakeAzure.json(
+            {
+                "id": "c",
+                "object": "text_completion",
+                "created": 1,
+                "model": "m",
+                "choices": [{"index": 0, "text": "ok", "finish_reason": "stop"}],
+            }
+        )
+    )
+    llm = AzureOpenAI(**model_kwargs(fake, azure_deployment="gpt-35-turbo-instruct"))
+    assert llm.invoke("hi", extra_headers={"X-Team": "rag"}, extra_query={"trace": "1"}, timeout=7) == "ok"
+    request = fake.last
+    assert request.headers["x-team"] == "rag"
+    assert request.url.params["trace"] == "1" and request.url.params["api-version"]
+    assert request.extensions["timeout"]["read"] == 7
+    assert not {"extra_headers", "extra_query", "timeout"} & set(fake.body)
+
+
 def test_well_typed_logit_bias_is_sent() -> None:
     fake = FakeAzure()
     AzureChatOpenAI(**model_kwargs(fake)).invoke("hi", logit_bias={50256: -100, "42": 5})
