@@ -321,9 +321,13 @@ def _auth_message(target: Target | None, host: str | None) -> str:
         aud = str(claims.get("aud", ""))
         msg += f" Token claims (unverified): {_claims_text(claims)}."
         if aud and aud.rstrip("/") != expected_aud.rstrip("/"):
+            # token_scope= only where the user's class has it (LangChain's classes do not)
+            spelling = getattr(target, "spelling", None)
+            has_scope = spelling is None or spelling.has("token_scope")
+            via = f"{spelling.kw('token_scope') if spelling else 'token_scope='} / " if has_scope else ""
             msg += (
                 f" Its audience {aud!r} is not {expected_aud!r}: request the token for scope"
-                f" {scope!r} (token_scope= / get_bearer_token_provider(credential, {scope!r}))."
+                f" {scope!r} ({via}get_bearer_token_provider(credential, {scope!r}))."
             )
         else:
             msg += (

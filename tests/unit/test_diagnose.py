@@ -147,6 +147,22 @@ def test_401_token_wrong_audience_names_claims_and_scope() -> None:
     assert "tok-1" not in e.message
 
 
+def test_401_token_wrong_audience_names_only_settings_the_users_class_has() -> None:
+    import dataclasses
+
+    from langchain_azoai._fields import SPELLING as LANGCHAIN
+    from llamaindex_azoai._settings import AzureConnection
+    from shared_core.connection.spelling import Spelling
+
+    cred = TokenCred(claims={"aud": "https://management.azure.com", "tid": "tenant-1"})
+    lc = dataclasses.replace(target(credential=cred), spelling=LANGCHAIN)  # LangChain classes have no token_scope
+    e = error_from_response(401, {}, UNAUTHORIZED, target=lc)
+    assert "token_scope" not in e.message and "get_bearer_token_provider(credential, " in e.message
+
+    li = dataclasses.replace(target(credential=cred), spelling=Spelling(AzureConnection.SPELLING))
+    assert "(token_scope= / get_bearer_token_provider" in error_from_response(401, {}, UNAUTHORIZED, target=li).message
+
+
 def test_401_token_right_audience_points_at_tenant_or_expiry() -> None:
     cred = TokenCred(claims={"aud": "https://cognitiveservices.azure.com", "tid": "t"})
     e = error_from_response(401, {}, UNAUTHORIZED, target=target(credential=cred))
