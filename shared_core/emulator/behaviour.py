@@ -503,38 +503,37 @@ def _ordered_steps(funcs: Sequence[JSON], text: str) -> list[JSON]:
     return [t for pos, t in sorted((p, t) for p, t in named if p >= 0 and t["function"].get("name"))]
 
 
-def _called_since_question(messages: Sequence[JSON]) -> list[str]:
-    names: list[str] = []
+def _since_question(messages: Sequence[JSON]) -> list[JSON]:
+    """The messages after the last user message (this turn's calls and results), oldest first."""
+    turn: list[JSON] = []
     for m in reversed(messages):
         if m.get("role") == "user":
             break
-        for call in m.get("tool_calls") or ():
-            fn = call.get("function") if isinstance(call, dict) else None
-            if isinstance(fn, dict):
-                names.append(str(fn.get("name")))
-    return names
+        turn.append(m)
+    return turn[::-1]
+
+
+def _calls(message: JSON) -> list[JSON]:
+    """The ``function`` objects of a message's tool calls."""
+    calls = [c.get("function") for c in message.get("tool_calls") or () if isinstance(c, dict)]
+    return [fn for fn in calls if isinstance(fn, dict)]
 
 
 def _next_step(funcs: Sequence[JSON], text: str, messages: Sequence[JSON]) -> list[JSON]:
-    called = set(_called_since_question(messages))
+    called = {str(fn.get("name")) for m in _since_question(messages) for fn in _calls(m)}
     return [t for t in _ordered_steps(funcs, text) if t["function"].get("name") not in called][:1]
 
 
 def step_filler(messages: Sequence[JSON]) -> _Filler:
-    """Values for the next call: the latest tool results first, then the question's numbers that no
-    earlier call of this turn used (``add(3, 4)`` = 7, then ``multiply(7, 5)`` for "(3 + 4) times 5")."""
+    """Values for the next call: this turn's tool results (in order), then the question's numbers that
+    no earlier call of this turn used (``add(3, 4)`` = 7, then ``multiply(7, 5)`` for "(3 + 4) times 5")."""
     text = last_user_text(messages)
     results: list[str] = []
     used: list[str] = []
-    for m in reversed(messages):
-        if m.get("role") == "user":
-            break
+    for m in _since_question(messages):
         if m.get("role") == "tool":
-            results[:0] = _NUM_RE.findall(message_text(m))
-        for call in m.get("tool_calls") or ():
-            fn = call.get("function") if isinstance(call, dict) else None
-            if isinstance(fn, dict):
-                used += _NUM_RE.findall(str(fn.get("arguments", "")))
+            results += _NUM_RE.findall(message_text(m))
+        used += [n for fn in _calls(m) for n in _NUM_RE.findall(str(fn.get("arguments", "")))]
     filler = _Filler(text)
     left = list(filler.numbers)
     for n in used:

@@ -289,10 +289,17 @@ def _claims_text(claims: Mapping[str, Any] | None) -> str:
     return ", ".join(bits)
 
 
-def _deployment_kw(target: Target | None) -> str:
-    # in the spelling of the class the user configured (azure_deployment=, engine=, --deployment)
+def _setting_kw(target: Target | None, setting: str) -> str | None:
+    """How the user who configured ``target`` passes ``setting`` (``azure_deployment=``, ``engine=``,
+    ``--deployment``), or None when their class has no such setting; the core's spelling without a target."""
     spelling = getattr(target, "spelling", None)
-    return spelling.kw("deployment") if spelling is not None else "deployment="
+    if spelling is None:
+        return f"{setting}="
+    return spelling.kw(setting) if spelling.has(setting) else None
+
+
+def _deployment_kw(target: Target | None) -> str:
+    return _setting_kw(target, "deployment") or "deployment="
 
 
 def _auth_message(target: Target | None, host: str | None) -> str:
@@ -321,10 +328,8 @@ def _auth_message(target: Target | None, host: str | None) -> str:
         aud = str(claims.get("aud", ""))
         msg += f" Token claims (unverified): {_claims_text(claims)}."
         if aud and aud.rstrip("/") != expected_aud.rstrip("/"):
-            # token_scope= only where the user's class has it (LangChain's classes do not)
-            spelling = getattr(target, "spelling", None)
-            has_scope = spelling is None or spelling.has("token_scope")
-            via = f"{spelling.kw('token_scope') if spelling else 'token_scope='} / " if has_scope else ""
+            scope_kw = _setting_kw(target, "token_scope")  # LangChain's classes have none
+            via = f"{scope_kw} / " if scope_kw else ""
             msg += (
                 f" Its audience {aud!r} is not {expected_aud!r}: request the token for scope"
                 f" {scope!r} ({via}get_bearer_token_provider(credential, {scope!r}))."
