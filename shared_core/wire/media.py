@@ -17,6 +17,7 @@ from typing import IO, Any
 from shared_core.errors import ConfigurationError
 from shared_core.types import ResponseMeta, Usage
 from shared_core.wire.chat import parse_usage
+from shared_core.wire.shape import ShapeError, opt_str, wrong
 
 FileInput = bytes | IO[bytes] | tuple[str, Any] | tuple[str, Any, str]
 FilePart = tuple[str, tuple[str, Any, str]]
@@ -337,25 +338,50 @@ def build_image_edit_form(
 
 
 def parse_images(data: Mapping[str, Any], meta: ResponseMeta | None = None) -> ImageResult:
-    """``images/generations`` or ``images/edits`` JSON into ``ImageResult``."""
-    images = tuple(
-        GeneratedImage(
-            url=item.get("url"),
-            b64_json=item.get("b64_json"),
-            revised_prompt=item.get("revised_prompt"),
-            content_filter_results=item.get("content_filter_results") or item.get("content_filter_result"),
-            prompt_filter_results=item.get("prompt_filter_results"),
+    """``images/generations`` or ``images/edits`` JSON into ``ImageResult``.
+
+    An answer without a ``data`` list of image objects, or carrying ``{"error": ...}`` (gateways
+    send them with 200), raises the typed error (``UnexpectedResponseError`` or the diagnosed one).
+    """
+    try:
+        items = data.get("data")
+        if type(items) is not list:
+            if data.get("error"):
+                from shared_core.wire.diagnose import answer_error  # error path only
+
+                raise answer_error(data, meta)
+            raise ShapeError("'data' is missing") if items is None else wrong("data", items, "a list")
+        images = []
+        for pos, item in enumerate(items):
+            if type(item) is not dict:
+                raise wrong(f"data[{pos}]", item, "an object")
+            images.append(
+                GeneratedImage(
+                    url=opt_str(item, "url", f"data[{pos}]"),
+                    b64_json=opt_str(item, "b64_json", f"data[{pos}]"),
+                    revised_prompt=opt_str(item, "revised_prompt", f"data[{pos}]"),
+                    content_filter_results=item.get("content_filter_results") or item.get("content_filter_result"),
+                    prompt_filter_results=item.get("prompt_filter_results"),
+                )
+            )
+        return ImageResult(
+            created=data.get("created") or 0,
+            images=tuple(images),
+            usage=_image_usage(data.get("usage")),
+            raw=data,
+            meta=meta,
         )
-        for item in data.get("data") or ()
-    )
-    return ImageResult(
-        created=data.get("created") or 0, images=images, usage=_image_usage(data.get("usage")), raw=data, meta=meta
-    )
+    except (ShapeError, AttributeError, TypeError, KeyError, IndexError) as exc:
+        from shared_core.wire.diagnose import unexpected_answer  # error path only
+
+        raise unexpected_answer(exc, meta, body=data, expected="an images answer") from None
 
 
 def _image_usage(u: Mapping[str, Any] | None) -> Usage | None:
     if not u:
         return None
+    if type(u) is not dict:
+        raise wrong("usage", u, "an object")
     if "input_tokens" in u:  # gpt-image-1 reports input/output tokens
         i = u.get("input_tokens") or 0
         o = u.get("output_tokens") or 0
@@ -368,7 +394,7 @@ def _image_usage(u: Mapping[str, Any] | None) -> Usage | None:
 
 def _transcription_usage(u: Mapping[str, Any] | None) -> Usage | None:
     # gpt-4o-transcribe reports tokens; whisper reports {"type": "duration", "seconds": N}
-    if not u or u.get("type") == "duration":
+    if not u or (type(u) is dict and u.get("type") == "duration"):
         return None
     return _image_usage(u)
 
@@ -466,17 +492,29 @@ def parse_transcription(body: Mapping[str, Any] | bytes | str, meta: ResponseMet
         body = bytes(body).decode("utf-8")
     if isinstance(body, str):
         return Transcription(text=body, raw=body, meta=meta)
-    duration = body.get("duration")
-    return Transcription(
-        text=body.get("text") or "",
-        language=body.get("language"),
-        duration=float(duration) if duration is not None else None,
-        segments=tuple(body.get("segments") or ()),
-        words=tuple(body.get("words") or ()),
-        usage=_transcription_usage(body.get("usage")),
-        raw=body,
-        meta=meta,
-    )
+    try:
+        text = body.get("text")
+        if type(text) is not str:
+            if body.get("error"):
+                from shared_core.wire.diagnose import answer_error  # error path only
+
+                raise answer_error(body, meta)
+            raise ShapeError("'text' is missing") if text is None else wrong("text", text, "a string")
+        duration = body.get("duration")
+        return Transcription(
+            text=text,
+            language=opt_str(body, "language", "transcription"),
+            duration=float(duration) if duration is not None else None,
+            segments=tuple(body.get("segments") or ()),
+            words=tuple(body.get("words") or ()),
+            usage=_transcription_usage(body.get("usage")),
+            raw=body,
+            meta=meta,
+        )
+    except (ShapeError, AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
+        from shared_core.wire.diagnose import unexpected_answer  # error path only
+
+        raise unexpected_answer(exc, meta, body=body, expected="a transcription") from None
 
 
 __all__ = [
