@@ -109,9 +109,23 @@ def validate_json(schema: Any, text: str) -> Any:
     return schema.parse_obj(json.loads(text))  # pydantic.v1 models
 
 
-def _pydantic_parser(schema: Any) -> Runnable[Any, Any]:
+def _pydantic_parser(schema: Any, *, as_parser_error: bool = False) -> Runnable[Any, Any]:
+    """Validation into ``schema``; with ``as_parser_error`` (json_mode, where langchain-openai uses
+    ``PydanticOutputParser``) a failure is ``OutputParserException``, as there."""
+
     def parse(message: Any) -> Any:
-        return validate_json(schema, _message_text(message))
+        text = _message_text(message)
+        if not as_parser_error:
+            return validate_json(schema, text)
+        try:
+            return validate_json(schema, text)
+        except ValueError as exc:  # pydantic's ValidationError and json's JSONDecodeError are ValueErrors
+            from langchain_core.exceptions import OutputParserException
+
+            name = getattr(schema, "__name__", "the schema")
+            raise OutputParserException(
+                f"Failed to parse {name} from completion {text[:200]!r}. Got: {exc}", llm_output=text
+            ) from exc
 
     return RunnableLambda(parse)
 
@@ -202,7 +216,7 @@ def with_structured_output(
         bound, parser = _function_calling(llm, schema, strict, ls_format, is_pydantic)
     elif method == "json_mode":
         bound = llm.bind(response_format={"type": "json_object"}, ls_structured_output_format=ls_format)
-        parser = _pydantic_parser(schema) if is_pydantic else JsonOutputParser()
+        parser = _pydantic_parser(schema, as_parser_error=True) if is_pydantic else JsonOutputParser()
     else:
         bind_kwargs: dict[str, Any] = {
             "response_format": response_format_for(schema, strict=strict),
