@@ -58,6 +58,13 @@ class StreamError(AzureOpenAIError):
     """A stream that was cut, stalled, or carried an error event inside a 200."""
 
 
+class StreamStalledError(StreamError, TimeoutError):
+    """A stream that sent nothing for the read timeout while its connection stayed open.
+
+    Also a ``TimeoutError``, so code that catches timeouts (as it catches ``APITimeoutError``)
+    catches a stall too."""
+
+
 class APIStatusError(AzureOpenAIError):
     """Azure answered with an error status. Carries everything needed to report it."""
 
@@ -206,6 +213,7 @@ __all__ = [
     "RateLimitError",
     "ServerError",
     "StreamError",
+    "StreamStalledError",
     "TokenAcquisitionError",
     "UnexpectedResponseError",
     "UnexpectedStreamEventError",

@@ -16,7 +16,7 @@ from typing import Literal
 
 import httpx
 
-from shared_core.errors import APIConnectionError, APITimeoutError, StreamError
+from shared_core.errors import APIConnectionError, APITimeoutError, StreamStalledError
 
 #: what a send or a body read may raise when the network (not our code) fails
 NETWORK_ERRORS = (httpx.HTTPError, OSError)
@@ -129,7 +129,7 @@ def deadline_error(exc: BaseException | None, *, url: str, attempts: int, deadli
     )
 
 
-def stall_error(received: str, *, read_timeout: float | None, deadline_capped: bool) -> StreamError:
+def stall_error(received: str, *, read_timeout: float | None, deadline_capped: bool) -> StreamStalledError:
     """A stream that sent nothing for the read timeout (the connection stayed open)."""
     if read_timeout is None:
         waited, setting = "within the read timeout", "timeout= is the per-attempt read timeout."
@@ -139,7 +139,7 @@ def stall_error(received: str, *, read_timeout: float | None, deadline_capped: b
     else:
         waited = f"for {read_timeout:g} s"
         setting = f"timeout={read_timeout:g} s is the per-attempt read timeout."
-    return StreamError(
+    return StreamStalledError(
         f"The stream stalled: no data {waited} after {received}. {setting} If the model needs longer"
         " between chunks (long reasoning, large tool-call arguments), raise timeout= (or the read part"
         " of an httpx.Timeout); otherwise retry the call."

@@ -17,7 +17,7 @@ import pytest
 from shared_core import ChatRequest
 from shared_core.client import CoreClient
 from shared_core.connection.config import ClientOptions, resolve_target
-from shared_core.errors import APIConnectionError, APITimeoutError, StreamError
+from shared_core.errors import APIConnectionError, APITimeoutError, StreamStalledError
 from shared_core.policy.transport import Hooks
 
 pytest.importorskip("httpx_aiohttp")
@@ -165,7 +165,7 @@ async def test_async_stall_mid_stream_is_a_stall(serve: Callable[[Behaviour], Se
     server.httpd.release = server.release  # type: ignore[attr-defined]
     got = []
     async with client(server, timeout=1.0, use_aiohttp=aiohttp) as core:
-        with pytest.raises(StreamError) as ei:
+        with pytest.raises(StreamStalledError) as ei:
             async for d in core.astream_chat(REQ):
                 got.append(d.content)
     assert got == [None, "Hi"]
@@ -176,7 +176,10 @@ async def test_async_stall_mid_stream_is_a_stall(serve: Callable[[Behaviour], Se
 def test_sync_stall_mid_stream_is_a_stall(serve: Callable[[Behaviour], Server]) -> None:
     server = serve(stall_after_content)
     server.httpd.release = server.release  # type: ignore[attr-defined]
-    with client(server, timeout=1.0) as core, pytest.raises(StreamError, match="^The stream stalled: no data for 1 s"):
+    with (
+        client(server, timeout=1.0) as core,
+        pytest.raises(StreamStalledError, match="^The stream stalled: no data for 1 s"),
+    ):
         list(core.stream_chat(REQ))
 
 

@@ -96,6 +96,10 @@ def test_filtered_stream_can_raise(make_llm: Any, azure: Azure) -> None:
     with pytest.raises(ContentFilterError) as err:
         list(make_llm(raise_on_content_filter=True).stream_chat(user("x")))
     assert err.value.source == "completion"
+    # the request id and region come from the stream's response headers, not only its first chunk
+    assert err.value.request_id == "5b5b2a1e-0000-4000-8000-000000000001"
+    assert err.value.region == "Sweden Central"
+    assert "5b5b2a1e-0000-4000-8000-000000000001" in str(err.value)
 
 
 def test_filtered_prompt_raises_content_filter_error(make_llm: Any, azure: Azure) -> None:

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from shared_core.connection.config import ClientOptions, Target
-from shared_core.errors import RateLimitError, StreamError
+from shared_core.errors import RateLimitError, StreamError, StreamStalledError
 from shared_core.policy.routing import Router
 from shared_core.policy.transport import Call, astream_deltas, send_json, stream_deltas
 from shared_core.wire.chat import parse_chat_chunk
@@ -193,7 +193,7 @@ def test_stall_after_content_is_reported_as_a_stall() -> None:
     t = FakeTime()
     rec = Recorder(failing_stream(sse(*CHUNKS[:2], done=False), httpx.ReadTimeout("The read operation timed out")))
     got = []
-    with pytest.raises(StreamError) as ei:
+    with pytest.raises(StreamStalledError) as ei:
         for d in stream_deltas(
             httpx.Client(transport=httpx.MockTransport(rec)),
             shared_call([tgt()], Router([1.0]), t, timeout=7.0),
@@ -210,7 +210,7 @@ async def test_async_stall_names_the_read_part_of_an_httpx_timeout() -> None:
     t = FakeTime()
     rec = Recorder(failing_stream(sse(*CHUNKS[:2], done=False), httpx.ReadTimeout("timed out")))
     async with httpx.AsyncClient(transport=httpx.MockTransport(rec)) as http:
-        with pytest.raises(StreamError, match=r"^The stream stalled: no data for 4 s after 2 chunk\(s\)"):
+        with pytest.raises(StreamStalledError, match=r"^The stream stalled: no data for 4 s after 2 chunk\(s\)"):
             async for _ in astream_deltas(
                 http, shared_call([tgt()], Router([1.0]), t, timeout=httpx.Timeout(60.0, read=4.0)), parse_chat_chunk
             ):
@@ -220,7 +220,7 @@ async def test_async_stall_names_the_read_part_of_an_httpx_timeout() -> None:
 def test_stall_before_first_token_is_retried_then_reported_as_a_stall() -> None:
     t = FakeTime()
     rec = Recorder(lambda request: FAULTS["stall"]())
-    with pytest.raises(StreamError, match=r"^The stream stalled: no data for 9 s after 1 chunk\(s\)"):
+    with pytest.raises(StreamStalledError, match=r"^The stream stalled: no data for 9 s after 1 chunk\(s\)"):
         list(
             stream_deltas(
                 httpx.Client(transport=httpx.MockTransport(rec)),
@@ -313,7 +313,7 @@ def test_interleaved_calls_success_started_before_a_fault_does_not_reset_the_bre
 def test_stall_names_the_deadline_when_it_set_the_read_timeout() -> None:
     t = FakeTime()
     rec = Recorder(failing_stream(sse(*CHUNKS[:2], done=False), httpx.ReadTimeout("timed out")))
-    with pytest.raises(StreamError) as ei:
+    with pytest.raises(StreamStalledError) as ei:
         list(
             stream_deltas(
                 httpx.Client(transport=httpx.MockTransport(rec)),
@@ -322,4 +322,5 @@ def test_stall_names_the_deadline_when_it_set_the_read_timeout() -> None:
             )
         )
     assert str(ei.value).startswith("The stream stalled: no data for 5 s after 2 chunk(s)")
+    assert isinstance(ei.value, TimeoutError)  # caught by `except TimeoutError`, as APITimeoutError is
     assert "The read timeout (5 s) was what was left of the call's deadline=." in str(ei.value)
