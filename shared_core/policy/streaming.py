@@ -82,6 +82,7 @@ class StreamAttempt:
     def failed(self, exc: Exception) -> None:
         """The network failed mid-stream: raise the stall or cut, or (before anything was handed
         out) set the step of the next attempt."""
+        error: StreamError
         if faults.kind_of(exc) == "timeout":
             error = faults.stall_error(
                 self.parser.received(), read_timeout=self.call.read_timeout, deadline_capped=self.call.deadline_capped
