@@ -102,6 +102,8 @@ class Target:
     weight: float = 1.0
     default_headers: Mapping[str, str] = field(default_factory=dict)
     default_query: Mapping[str, str] = field(default_factory=dict)
+    #: body parameters this target's requests carry over the caller's (a routing config's override_params)
+    override_params: Mapping[str, Any] = field(default_factory=dict)
     # how the user who configured it spells settings (for errors raised later, e.g. routes)
     spelling: Spelling = field(default=CORE, compare=False, repr=False)
 
@@ -474,12 +476,19 @@ def resolve_target(
     require_deployment: bool = True,
     default_deployment: str | None = None,
     spelling: Spelling | None = None,
+    spillover_deployment: str | None = None,
 ) -> Target:
     """Resolve and validate one target. Raises ``ConfigurationError`` naming setting and fix.
 
     ``default_deployment`` names the deployment when nothing else does (module docstring);
     ``spelling`` is how the caller's users spell the settings in messages (default: these names).
+    ``spillover_deployment``: the standard deployment (same resource) Azure sends a provisioned
+    deployment's overflow to, as the ``x-ms-spillover-deployment`` header of every request.
     """
+    if spillover_deployment is not None:
+        from shared_core.connection.spillover import spillover_headers
+
+        default_headers = spillover_headers(default_headers, spillover_deployment, spelling or CORE)
     settings = Settings(
         azure_endpoint=azure_endpoint,
         resource_name=resource_name,
