@@ -103,9 +103,7 @@ class CoreClient:
         self._lock = threading.Lock()
         self._routes: RouteCache = {}
         self._plan = plan  # the routing tree (routing_plan.py); None: by weights, as fallbacks= / load_balancing=
-        self._router = Router(
-            [t.weight for t in self.targets], clock=self._hooks.clock, rng=self._hooks.rng, plan=plan
-        )
+        self._router = Router([t.weight for t in self.targets], clock=self._hooks.clock, rng=self._hooks.rng, plan=plan)
         install_httpx_log_filter()
 
     @classmethod

@@ -40,9 +40,9 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import SecretStr
+from pydantic import BeforeValidator, SecretStr
 
 from shared_core.connection.config import Target, resolve_target
 from shared_core.connection.endpoints import OPENAI_BASE
@@ -355,6 +355,15 @@ def hide_routing_secrets(value: Any) -> Any:
     return value
 
 
+def _routing_field(value: Any) -> Any:
+    return os.fspath(value) if isinstance(value, os.PathLike) else hide_routing_secrets(value)
+
+
+#: the ``routing`` field of both adapters: a config dict (secrets become ``SecretStr`` before
+#: anything can print them) or the path of a JSON / YAML file; judged when the client is built
+RoutingField = Annotated[dict[str, Any] | str | None, BeforeValidator(_routing_field)]
+
+
 def public_routing(value: Any) -> Any:
     """A routing config as JSON data: secrets left out (an ``${VARIABLE}`` reference kept, since
     it holds no secret), live objects (credentials, token providers) dropped."""
@@ -385,6 +394,7 @@ def public_routing(value: Any) -> Any:
 
 __all__ = [
     "PROVIDERS",
+    "RoutingField",
     "RoutingSource",
     "hide_routing_secrets",
     "load_routing",

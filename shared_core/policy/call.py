@@ -369,7 +369,12 @@ class Call:
             throttled=self.throttled,
             previous_throttle_wait=self.throttle_wait,
         )
-        if can_failover and decision.reason == "not_retryable" and status is not None and not is_retryable_status(status):
+        if (
+            can_failover
+            and decision.reason == "not_retryable"
+            and status is not None
+            and not is_retryable_status(status)
+        ):
             # a status the user listed in on_status_codes (a 404 where a region lacks the deployment)
             decision = Decision("failover", 0.0)
         if status == 429:
