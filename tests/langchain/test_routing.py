@@ -95,3 +95,17 @@ def test_routing_secrets_never_show_and_errors_name_the_path(monkeypatch: pytest
         AzureChatOpenAI(routing=bad).invoke("hi")
     with pytest.raises(ConfigurationError, match=r"^fallbacks= and routing= both say where calls go"):
         AzureChatOpenAI(routing=config(), fallbacks=["https://x.openai.azure.com"]).invoke("hi")
+
+
+def test_service_tier_is_sent_and_the_tier_that_served_reported() -> None:
+    # Azure's chat response carries the tier that served in the body's service_tier
+    fake = Fake()
+    served = {**OK, "service_tier": "default"}
+    fake_client = httpx.Client(
+        transport=httpx.MockTransport(lambda r: fake.seen.append(r) or httpx.Response(200, json=served))
+    )
+    model = AzureChatOpenAI(azure_endpoint="https://ptu.openai.azure.com", azure_deployment="gpt-5.2", api_key="k",
+                            service_tier="priority", http_client=fake_client)  # fmt: skip
+    message = model.invoke("hi")
+    assert json.loads(fake.seen[0].content)["service_tier"] == "priority"
+    assert message.response_metadata["service_tier"] == "default"

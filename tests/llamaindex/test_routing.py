@@ -44,3 +44,22 @@ def test_spillover_setting_and_routing_refusals() -> None:
     bad["strategy"]["on_status_codes"] = [200]
     with pytest.raises(ConfigurationError, match=r"^strategy\.on_status_codes\[0\]: 200 is not an error status"):
         AzureOpenAI(routing=bad).chat(HELLO)
+
+
+def test_service_tier_is_sent_and_the_tier_that_served_reported() -> None:
+    import httpx
+
+    from tests.unit.transport_fakes import OK
+
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={**OK, "service_tier": "default"})
+
+    llm = AzureOpenAI(engine="gpt-5.2", azure_endpoint="https://ptu.openai.azure.com", api_key="k",
+                      additional_kwargs={"service_tier": "priority"},
+                      http_client=httpx.Client(transport=httpx.MockTransport(handler)))  # fmt: skip
+    response = llm.chat(HELLO)
+    assert json.loads(seen[0].content)["service_tier"] == "priority"
+    assert response.raw is not None and response.raw["service_tier"] == "default"
