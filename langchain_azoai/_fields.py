@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 _CLIENT_LOCK = threading.Lock()
 #: the settings of this object that still apply under routing= (transport options, HTTP clients)
 _ROUTING_OPTIONS = frozenset(
-    {"timeout", "max_retries", "deadline", "max_retry_wait", "proxy", "http_client", "http_async_client"}
+    {"timeout", "max_retries", "deadline", "max_retry_wait", "hedge_after", "proxy", "http_client", "http_async_client"}
 )
 
 ApiKey = SecretStr | Callable[[], str] | Callable[[], Awaitable[str]]
@@ -125,6 +125,10 @@ class AzureConnectionFields(BaseModel):
     ``"azure-openai"`` or ``"openai"``) or the path of a JSON / YAML file holding it. Validated
     before any request; errors name the entry's path (``targets[1].weight``). See
     ``shared_core.connection.routing_config``."""
+    hedge_after: float | Literal["p95"] | None = None
+    """Latency hedging with several targets: a chat call still unanswered after this many seconds
+    (or ``"p95"``: the 95th percentile of recent calls) also goes to a second healthy target, and
+    the first answer wins. Never for a stored completion (``store=True``). Default: off."""
     spillover_deployment: str | None = None
     """The standard deployment (same resource) that takes a provisioned deployment's overflow:
     sent as ``x-ms-spillover-deployment``; a response it served says so in
@@ -238,6 +242,8 @@ class AzureConnectionFields(BaseModel):
             kw["deadline"] = self.deadline
         if self.max_retry_wait is not None:
             kw["max_retry_wait"] = self.max_retry_wait
+        if self.hedge_after is not None:
+            kw["hedge_after"] = self.hedge_after
         if self.openai_proxy:
             kw["proxy"] = self.openai_proxy
         return kw

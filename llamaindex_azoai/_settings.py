@@ -113,6 +113,12 @@ class AzureConnection(BaseModel):
         "(nested strategies, weight, override_params; providers 'azure-openai' and 'openai'), or the path "
         "of a JSON / YAML file holding it. Validated before any request; errors name the entry's path.",
     )
+    hedge_after: float | Literal["p95"] | None = Field(
+        default=None,
+        description="Latency hedging with several targets: a chat call unanswered after this many seconds (or "
+        "'p95' of recent calls) also goes to a second healthy target; the first answer wins. Never for a stored "
+        "completion. Default: off.",
+    )
     spillover_deployment: str | None = Field(
         default=None,
         description="The standard deployment (same resource) that takes a provisioned deployment's overflow: "
@@ -238,6 +244,7 @@ class AzureConnection(BaseModel):
             max_retries=self.max_retries,
             deadline=self.deadline,
             max_retry_wait=self.max_retry_wait,
+            hedge_after=self.hedge_after,
         )
         return CoreClient(
             targets, options=options, http_client=http_client, http_async_client=async_http_client, plan=plan

@@ -11,6 +11,7 @@ own on first use.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
@@ -38,7 +39,7 @@ from shared_core.connection.redact import (
 from shared_core.connection.routes import Route
 from shared_core.connection.routing_plan import Node
 from shared_core.errors import ConfigurationError
-from shared_core.policy import transport
+from shared_core.policy import hedging, transport
 from shared_core.policy.routing import Router
 from shared_core.policy.transport import DEFAULT_HOOKS, BodyFn, Call, Hooks, RouteCache
 from shared_core.types import (
@@ -102,6 +103,7 @@ class CoreClient:
         self._ahttp_loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
         self._lock = threading.Lock()
         self._routes: RouteCache = {}
+        self._latencies = hedging.Latencies()
         self._plan = plan  # the routing tree (routing_plan.py); None: by weights, as fallbacks= / load_balancing=
         self._router = Router([t.weight for t in self.targets], clock=self._hooks.clock, rng=self._hooks.rng, plan=plan)
         install_httpx_log_filter()
@@ -226,6 +228,11 @@ class CoreClient:
             routes=self._routes,
         )
 
+    def _hedging(self, req: ChatRequest) -> dict[str, Any]:
+        # a stored completion (store: true) is a conversation Azure keeps: never sent twice
+        stored = bool(req.extra_body.get("store"))
+        return {"option": self.options.hedge_after, "stored": stored, "latencies": self._latencies}
+
     @staticmethod
     def _chat_body(req: ChatRequest, model: str | None) -> BodyFn:
         def body(target: Target, route: Route) -> dict[str, Any]:
@@ -254,15 +261,11 @@ class CoreClient:
         """One chat completion (``req.stream`` is ignored: use :meth:`stream_chat`)."""
         if req.stream:
             req = dataclasses.replace(req, stream=False)
-        call = self._call(
-            "chat/completions",
-            self._chat_body(req, model),
-            deployment=model,
-            timeout=timeout,
-            headers=headers,
-            params=params,
-        )
-        data, meta = transport.send_answer(self._client(), call)
+        make = functools.partial(
+            self._call, "chat/completions", self._chat_body(req, model), deployment=model, timeout=timeout,
+            headers=headers, params=params,
+        )  # fmt: skip
+        data, meta = hedging.send_hedged(self._client(), make(), make, transport.send_answer, **self._hedging(req))
         return parse_chat(data, meta)
 
     @ascrubbed
@@ -278,15 +281,13 @@ class CoreClient:
         """Async :meth:`chat`."""
         if req.stream:
             req = dataclasses.replace(req, stream=False)
-        call = self._call(
-            "chat/completions",
-            self._chat_body(req, model),
-            deployment=model,
-            timeout=timeout,
-            headers=headers,
-            params=params,
+        make = functools.partial(
+            self._call, "chat/completions", self._chat_body(req, model), deployment=model, timeout=timeout,
+            headers=headers, params=params,
+        )  # fmt: skip
+        data, meta = await hedging.asend_hedged(
+            self._aclient(), make(), make, transport.asend_answer, **self._hedging(req)
         )
-        data, meta = await transport.asend_answer(self._aclient(), call)
         return parse_chat(data, meta)
 
     def stream_chat(

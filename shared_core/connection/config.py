@@ -124,8 +124,16 @@ class ClientOptions:
     use_aiohttp: bool | None = None  # None = use it when installed (own async client only)
     proxy: str | None = None
     verify: bool | str = True
+    # seconds, or "p95": then the same chat request also goes to a second target (policy/hedging.py)
+    hedge_after: float | str | None = None
 
     def __post_init__(self) -> None:
+        hedge = self.hedge_after
+        if hedge is not None and hedge != "p95" and (isinstance(hedge, (bool, str)) or not hedge > 0):
+            raise ConfigurationError(
+                f"hedge_after={hedge!r} must be positive seconds, or 'p95' (the 95th percentile of recent calls)",
+                setting="hedge_after",
+            )
         if self.max_retries < 0:
             raise ConfigurationError(
                 f"max_retries={self.max_retries} is negative: use 0 to disable retries",

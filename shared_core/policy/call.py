@@ -228,6 +228,12 @@ class Call:
             )
         return target
 
+    def avoid(self, index: int, why: str) -> None:
+        """Start this call away from target ``index`` (a hedge of a call still waiting there)."""
+        self.index = index
+        self.tried.add(index)
+        self._failover, self._why = True, why
+
     def request(self, http: httpx.Client | httpx.AsyncClient, auth: Mapping[str, str]) -> httpx.Request:
         """The ``httpx.Request`` of this attempt, with the credential's ``auth`` headers."""
         prepared = self._prepared.get(self.index)

@@ -109,3 +109,10 @@ def test_service_tier_is_sent_and_the_tier_that_served_reported() -> None:
     message = model.invoke("hi")
     assert json.loads(fake.seen[0].content)["service_tier"] == "priority"
     assert message.response_metadata["service_tier"] == "default"
+
+
+def test_hedge_after_reaches_the_core() -> None:
+    model = AzureChatOpenAI(routing=config(), hedge_after=0.25)
+    assert model._client().options.hedge_after == 0.25
+    with pytest.raises(ConfigurationError, match=r"^hedge_after=-1\.0 must be positive seconds"):
+        AzureChatOpenAI(routing=config(), hedge_after=-1).invoke("hi")

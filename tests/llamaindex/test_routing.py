@@ -63,3 +63,8 @@ def test_service_tier_is_sent_and_the_tier_that_served_reported() -> None:
     response = llm.chat(HELLO)
     assert json.loads(seen[0].content)["service_tier"] == "priority"
     assert response.raw is not None and response.raw["service_tier"] == "default"
+
+
+def test_hedge_after_reaches_the_core() -> None:
+    llm = AzureOpenAI(routing=config(), hedge_after="p95")
+    assert llm._client().options.hedge_after == "p95"
