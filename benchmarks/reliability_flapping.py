@@ -6,6 +6,10 @@ async (20 in flight at a time) and sync (one after the other). Counted: first at
 primary (a breaker that sees every fault keeps them away), and calls lost.
 
     python benchmarks/reliability_flapping.py
+
+Each mode runs twice: with the breakers as they are, and with the stale-success rule switched off
+(``Router.success`` hearing every success, whenever its request started: the behaviour before the
+rule), so the before/after figures come from the same machine and run.
 """
 
 from __future__ import annotations
@@ -75,7 +79,19 @@ class Region:
         self.httpd.server_close()
 
 
-def scenario(mode: str) -> dict[str, Any]:
+def scenario(mode: str, stale_rule: bool = True) -> dict[str, Any]:
+    from shared_core.policy.routing import Router
+
+    success = Router.success
+    if not stale_rule:
+        Router.success = lambda self, index, epoch=None: success(self, index, None)  # type: ignore[method-assign]
+    try:
+        return _scenario(mode)
+    finally:
+        Router.success = success  # type: ignore[method-assign]
+
+
+def _scenario(mode: str) -> dict[str, Any]:
     primary, secondary = Region(0.5, seed=1), Region(0.0, seed=2)
     targets = resolve_targets(
         {"azure_endpoint": primary.url, "api_key": "k", "deployment": "gpt-4o", "name": "primary"},
@@ -115,11 +131,13 @@ def scenario(mode: str) -> dict[str, Any]:
 
 def main() -> None:
     print(f"\nFlapping primary (503 on half of its requests), {CALLS} calls, fallback to a healthy region\n")
-    print("| mode | first attempts to the primary | calls lost |")
-    print("|---|---|---|")
+    print("| mode | breakers | first attempts to the primary | calls lost |")
+    print("|---|---|---|---|")
     for mode in ("async", "sync"):
-        r = scenario(mode)
-        print(f"| {r['mode']} | {r['first_to_primary']} of {CALLS} | {r['lost']} |")
+        for stale_rule in (False, True):
+            r = scenario(mode, stale_rule)
+            label = "stale successes ignored" if stale_rule else "every success counts (before)"
+            print(f"| {r['mode']} | {label} | {r['first_to_primary']} of {CALLS} | {r['lost']} |")
 
 
 if __name__ == "__main__":

@@ -17,12 +17,17 @@ from pydantic import BaseModel, Field, FieldSerializationInfo, PrivateAttr, Secr
 
 from shared_core.connection.redact import masked_setting, scrub_exception
 from shared_core.connection.regions import FallbacksField
+from shared_core.connection.routing_config import RoutingField
 from shared_core.connection.spelling import Spelling
 
 if TYPE_CHECKING:
     from shared_core.client import CoreClient
 
 _CLIENT_LOCK = threading.Lock()
+#: the settings of this object that still apply under routing= (transport options, HTTP clients)
+_ROUTING_OPTIONS = frozenset(
+    {"timeout", "max_retries", "deadline", "max_retry_wait", "hedge_after", "proxy", "http_client", "http_async_client"}
+)
 
 ApiKey = SecretStr | Callable[[], str] | Callable[[], Awaitable[str]]
 
@@ -113,12 +118,33 @@ class AzureConnectionFields(BaseModel):
     load_balancing: Literal["priority", "weighted"] | None = None
     """``"priority"`` (default): this deployment first, fallbacks in order when it fails or is
     throttled. ``"weighted"``: spread calls over all of them by each one's ``weight``."""
+    routing: RoutingField = None
+    """Every target in Portkey's config shape instead of this object's endpoint settings: a dict
+    ``{"strategy": {"mode": "fallback" | "loadbalance", "on_status_codes": [...]}, "targets":
+    [...]}`` (nested strategies, ``weight``, ``override_params``; targets of provider
+    ``"azure-openai"`` or ``"openai"``) or the path of a JSON / YAML file holding it. Validated
+    before any request; errors name the entry's path (``targets[1].weight``). See
+    ``shared_core.connection.routing_config``."""
+    hedge_after: float | Literal["p95"] | None = None
+    """Latency hedging with several targets: a chat call still unanswered after this many seconds
+    (or ``"p95"``: the 95th percentile of recent calls) also goes to a second healthy target, and
+    the first answer wins. Never for a stored completion (``store=True``). Default: off."""
+    spillover_deployment: str | None = None
+    """The standard deployment (same resource) that takes a provisioned deployment's overflow:
+    sent as ``x-ms-spillover-deployment``; a response it served says so in
+    ``response_metadata["spillover_from_deployment"]``."""
     http_client: Any | None = Field(default=None, exclude=True)
     """Your own ``httpx.Client`` (never closed by us)."""
     http_async_client: Any | None = Field(default=None, exclude=True)
     """Your own ``httpx.AsyncClient`` (never closed by us)."""
 
     _core: Any = PrivateAttr(default=None)
+
+    @field_serializer("routing")
+    def _dump_routing(self, value: Any) -> Any:
+        from shared_core.connection.routing_config import public_routing
+
+        return public_routing(value)
 
     @field_serializer("default_headers", "default_query", "fallbacks")
     def _dump_masked(self, value: Any, info: FieldSerializationInfo) -> Any:
@@ -162,6 +188,10 @@ class AzureConnectionFields(BaseModel):
                 return lambda setting: {"lc": 1, "type": "secret", "id": [fallback_secret_id(index, setting)]}
 
             kwargs["fallbacks"] = [public_settings(f, secret=marker(i)) for i, f in enumerate(self.fallbacks)]
+        if isinstance(kwargs, dict) and self.routing is not None:
+            from shared_core.connection.routing_config import public_routing
+
+            kwargs["routing"] = public_routing(self.routing)  # secrets left out; ${VARIABLE} references kept
         return data
 
     # ------------------------------------------------------------------ core client
@@ -197,6 +227,7 @@ class AzureConnectionFields(BaseModel):
             "default_query": ({k: str(v) for k, v in self.default_query.items()} if self.default_query else None),
             "http_client": self.http_client,
             "http_async_client": self.http_async_client,
+            "spillover_deployment": self.spillover_deployment,
         }
         if self.request_timeout is not None:
             timeout = self.request_timeout
@@ -211,6 +242,8 @@ class AzureConnectionFields(BaseModel):
             kw["deadline"] = self.deadline
         if self.max_retry_wait is not None:
             kw["max_retry_wait"] = self.max_retry_wait
+        if self.hedge_after is not None:
+            kw["hedge_after"] = self.hedge_after
         if self.openai_proxy:
             kw["proxy"] = self.openai_proxy
         return kw
@@ -224,7 +257,18 @@ class AzureConnectionFields(BaseModel):
                 if core is None:
                     settings = self._core_settings()
                     try:
-                        if self.fallbacks:
+                        if self.routing is not None:
+                            from shared_core.client import client_from_settings
+
+                            # routing= holds every target: this object's endpoint settings (and
+                            # the AZURE_OPENAI_* variables they were read from) are not used
+                            core = client_from_settings(
+                                routing=self.routing,
+                                fallbacks=self.fallbacks,
+                                spillover_deployment=self.spillover_deployment,
+                                **{k: v for k, v in settings.items() if k in _ROUTING_OPTIONS},
+                            )
+                        elif self.fallbacks:
                             from shared_core.client import client_from_settings
 
                             core = client_from_settings(

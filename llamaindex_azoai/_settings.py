@@ -24,6 +24,7 @@ from llama_index.core.bridge.pydantic import (
 
 from shared_core.connection.redact import masked_setting, scrub_exception
 from shared_core.connection.regions import FallbacksField
+from shared_core.connection.routing_config import RoutingField
 from shared_core.connection.spelling import Spelling
 
 if TYPE_CHECKING:
@@ -105,6 +106,24 @@ class AzureConnection(BaseModel):
         description="'priority': this deployment first, fallbacks in order on failure or 429; "
         "'weighted': spread calls over all of them by each one's weight.",
     )
+    routing: RoutingField = Field(
+        default=None,
+        description="Every target in Portkey's config shape instead of this object's endpoint settings: "
+        "{'strategy': {'mode': 'fallback' | 'loadbalance', 'on_status_codes': [...]}, 'targets': [...]} "
+        "(nested strategies, weight, override_params; providers 'azure-openai' and 'openai'), or the path "
+        "of a JSON / YAML file holding it. Validated before any request; errors name the entry's path.",
+    )
+    hedge_after: float | Literal["p95"] | None = Field(
+        default=None,
+        description="Latency hedging with several targets: a chat call unanswered after this many seconds (or "
+        "'p95' of recent calls) also goes to a second healthy target; the first answer wins. Never for a stored "
+        "completion. Default: off.",
+    )
+    spillover_deployment: str | None = Field(
+        default=None,
+        description="The standard deployment (same resource) that takes a provisioned deployment's overflow: "
+        "sent as x-ms-spillover-deployment; a response it served says so in raw['spillover_from_deployment'].",
+    )
     reuse_client: bool = Field(
         default=True,
         description="Kept for compatibility. One connection pool is always reused, and a client you pass "
@@ -134,6 +153,12 @@ class AzureConnection(BaseModel):
             return value
         as_dict = getattr(value, "as_dict", None)  # httpx.Timeout
         return as_dict() if callable(as_dict) else str(value)
+
+    @field_serializer("routing")
+    def _dump_routing(self, value: Any) -> Any:
+        from shared_core.connection.routing_config import public_routing
+
+        return public_routing(value)
 
     @field_serializer("fallbacks")
     def _dump_fallbacks(self, value: Any) -> Any:
@@ -188,6 +213,7 @@ class AzureConnection(BaseModel):
             default_query=self.default_query,
             default_deployment=default_deployment,
             spelling=Spelling(self.SPELLING),
+            spillover_deployment=self.spillover_deployment,
         )
 
     def _build_core(
@@ -196,10 +222,19 @@ class AzureConnection(BaseModel):
         from shared_core.client import CoreClient
         from shared_core.connection.config import ClientOptions, resolve_target
 
-        if self.fallbacks:
+        plan = None
+        targets: Any
+        if self.routing is not None:
+            from shared_core.connection.routing_config import refuse_beside_routing, resolve_routing
+
+            # routing= holds every target: none of this object's own endpoint settings may say otherwise
+            given = {k: getattr(self, k) for k in _CONNECTION_SETTINGS}
+            refuse_beside_routing({k: v for k, v in given.items() if v not in (None, False)}, self.fallbacks)
+            targets, plan = resolve_routing(self.routing)
+        elif self.fallbacks:
             from shared_core.connection.regions import resolve_targets
 
-            targets: Any = resolve_targets(
+            targets = resolve_targets(
                 self._target_kwargs(deployment, default_deployment), self.fallbacks, load_balancing=self.load_balancing
             )
         else:
@@ -209,11 +244,21 @@ class AzureConnection(BaseModel):
             max_retries=self.max_retries,
             deadline=self.deadline,
             max_retry_wait=self.max_retry_wait,
+            hedge_after=self.hedge_after,
         )
-        return CoreClient(targets, options=options, http_client=http_client, http_async_client=async_http_client)
+        return CoreClient(
+            targets, options=options, http_client=http_client, http_async_client=async_http_client, plan=plan
+        )
 
 
 _CLIENT_LOCK = threading.Lock()
+#: the settings that say where calls go: refused beside routing=
+_CONNECTION_SETTINGS = (
+    "azure_endpoint", "resource_name", "api_base", "api_version", "api_key", "azure_ad_token",
+    "azure_ad_token_provider", "azure_ad_async_token_provider", "credential", "use_azure_ad", "azure_auth_mode",
+    "tenant_id", "client_id", "client_secret", "token_scope", "default_headers", "default_query",
+    "spillover_deployment",
+)  # fmt: skip
 #: live objects a pickled copy starts without: clients (re-created on first use), per-loop state
 _LIVE = ("_core", "_http_client", "_async_http_client", "_semaphores")
 

@@ -141,7 +141,7 @@ class AzureOpenAI(StructuredOutputMixin, CoreClientOwner, FunctionCallingLLM, Az
         kwargs.pop("openai_client", None)
         kwargs.pop("async_openai_client", None)
         engine = first_of(engine, deployment_name, deployment_id, deployment, azure_deployment)
-        if engine is None and not os.environ.get("AZURE_OPENAI_DEPLOYMENT"):
+        if engine is None and not os.environ.get("AZURE_OPENAI_DEPLOYMENT") and kwargs.get("routing") is None:
             # a pasted request URL names the deployment (as in LangChain)
             url = api_base or azure_endpoint or os.environ.get("AZURE_OPENAI_ENDPOINT")
             engine = deployment_in_endpoint(url, is_base_url=bool(api_base))

@@ -11,6 +11,7 @@ own on first use.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
@@ -36,8 +37,9 @@ from shared_core.connection.redact import (
     scrubbed_iter,
 )
 from shared_core.connection.routes import Route
+from shared_core.connection.routing_plan import Node
 from shared_core.errors import ConfigurationError
-from shared_core.policy import transport
+from shared_core.policy import hedging, transport
 from shared_core.policy.routing import Router
 from shared_core.policy.transport import DEFAULT_HOOKS, BodyFn, Call, Hooks, RouteCache
 from shared_core.types import (
@@ -57,6 +59,7 @@ if TYPE_CHECKING:
     import asyncio
 
     from shared_core.connection.regions import Fallback
+    from shared_core.connection.routing_config import RoutingSource
 
 _OPTION_FIELDS = frozenset(f.name for f in dataclasses.fields(ClientOptions))
 
@@ -85,6 +88,7 @@ class CoreClient:
         http_client: httpx.Client | None = None,
         http_async_client: httpx.AsyncClient | None = None,
         hooks: Hooks | None = None,
+        plan: Node | None = None,
     ) -> None:
         self.targets: tuple[Target, ...] = (targets,) if isinstance(targets, Target) else tuple(targets)
         if not self.targets:
@@ -99,7 +103,9 @@ class CoreClient:
         self._ahttp_loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
         self._lock = threading.Lock()
         self._routes: RouteCache = {}
-        self._router = Router([t.weight for t in self.targets], clock=self._hooks.clock, rng=self._hooks.rng)
+        self._latencies = hedging.Latencies()
+        self._plan = plan  # the routing tree (routing_plan.py); None: by weights, as fallbacks= / load_balancing=
+        self._router = Router([t.weight for t in self.targets], clock=self._hooks.clock, rng=self._hooks.rng, plan=plan)
         install_httpx_log_filter()
 
     @classmethod
@@ -182,10 +188,13 @@ class CoreClient:
             "targets": self.targets,
             "options": self.options,
             "hooks": None if self._hooks is DEFAULT_HOOKS else self._hooks,
+            "plan": self._plan,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["targets"], options=state["options"], hooks=state["hooks"])  # type: ignore[misc]
+        self.__init__(  # type: ignore[misc]
+            state["targets"], options=state["options"], hooks=state["hooks"], plan=state.get("plan")
+        )
 
     # -- calls ---------------------------------------------------------------------------------
 
@@ -219,6 +228,11 @@ class CoreClient:
             routes=self._routes,
         )
 
+    def _hedging(self, req: ChatRequest) -> dict[str, Any]:
+        # a stored completion (store: true) is a conversation Azure keeps: never sent twice
+        stored = bool(req.extra_body.get("store"))
+        return {"option": self.options.hedge_after, "stored": stored, "latencies": self._latencies}
+
     @staticmethod
     def _chat_body(req: ChatRequest, model: str | None) -> BodyFn:
         def body(target: Target, route: Route) -> dict[str, Any]:
@@ -247,15 +261,11 @@ class CoreClient:
         """One chat completion (``req.stream`` is ignored: use :meth:`stream_chat`)."""
         if req.stream:
             req = dataclasses.replace(req, stream=False)
-        call = self._call(
-            "chat/completions",
-            self._chat_body(req, model),
-            deployment=model,
-            timeout=timeout,
-            headers=headers,
-            params=params,
-        )
-        data, meta = transport.send_answer(self._client(), call)
+        make = functools.partial(
+            self._call, "chat/completions", self._chat_body(req, model), deployment=model, timeout=timeout,
+            headers=headers, params=params,
+        )  # fmt: skip
+        data, meta = hedging.send_hedged(self._client(), make(), make, transport.send_answer, **self._hedging(req))
         return parse_chat(data, meta)
 
     @ascrubbed
@@ -271,15 +281,13 @@ class CoreClient:
         """Async :meth:`chat`."""
         if req.stream:
             req = dataclasses.replace(req, stream=False)
-        call = self._call(
-            "chat/completions",
-            self._chat_body(req, model),
-            deployment=model,
-            timeout=timeout,
-            headers=headers,
-            params=params,
+        make = functools.partial(
+            self._call, "chat/completions", self._chat_body(req, model), deployment=model, timeout=timeout,
+            headers=headers, params=params,
+        )  # fmt: skip
+        data, meta = await hedging.asend_hedged(
+            self._aclient(), make(), make, transport.asend_answer, **self._hedging(req)
         )
-        data, meta = await transport.asend_answer(self._aclient(), call)
         return parse_chat(data, meta)
 
     def stream_chat(
@@ -553,17 +561,28 @@ def client_from_settings(
     *,
     fallbacks: Sequence[Fallback] | None = None,
     load_balancing: str = "priority",
+    routing: RoutingSource | None = None,
     **settings: Any,
 ) -> CoreClient:
     """``CoreClient.from_settings`` with fallbacks: the primary's settings (``resolve_target`` and
     ``ClientOptions`` keyword arguments, ``http_client``, ``http_async_client``, ``env``) plus
-    ``fallbacks`` and ``load_balancing``."""
+    ``fallbacks`` and ``load_balancing``; or, with ``routing`` (a Portkey-shaped config: a dict or
+    the path of a JSON / YAML file, see ``shared_core.connection.routing_config``), every target
+    from it and only ``ClientOptions`` / HTTP clients / ``env`` from ``settings``."""
     from shared_core.connection.regions import resolve_targets
 
     http_client = settings.pop("http_client", None)
     http_async_client = settings.pop("http_async_client", None)
     env = settings.pop("env", None)
     options = ClientOptions(**{k: settings.pop(k) for k in list(settings) if k in _OPTION_FIELDS})
+    if routing is not None:
+        from shared_core.connection.routing_config import refuse_beside_routing, resolve_routing
+
+        refuse_beside_routing(settings, fallbacks)
+        targets, plan = resolve_routing(routing, env=env)
+        return CoreClient(
+            targets, options=options, http_client=http_client, http_async_client=http_async_client, plan=plan
+        )
     targets = resolve_targets(settings, fallbacks, load_balancing=load_balancing, env=env)
     return CoreClient(targets, options=options, http_client=http_client, http_async_client=http_async_client)
 

@@ -59,10 +59,12 @@ class ResponseMeta:
     attempts: int = 1  # HTTP attempts this call took (retries + 1)
     target: str | None = None  # name of the target (region) that answered
     url: str | None = None  # the request URL without its query (which may hold keys), for messages
+    spillover_from: str | None = None  # x-ms-spillover-from-deployment: a PTU deployment's overflow served this
 
     def facts(self, *, include_headers: bool = False) -> dict[str, Any]:
         """What both adapters put in their response metadata: ``request_id``, ``region``,
-        ``azure_target`` (which configured target served), ``deployment``, ``ratelimit`` and
+        ``azure_target`` (which configured target served), ``deployment``,
+        ``spillover_from_deployment`` (the provisioned deployment whose overflow this was), ``ratelimit`` and
         ``attempts`` (when retried), each only when known; all ``headers`` on request."""
         out: dict[str, Any] = {}
         if self.request_id:
@@ -73,6 +75,8 @@ class ResponseMeta:
             out["azure_target"] = self.target
         if self.deployment:
             out["deployment"] = self.deployment
+        if self.spillover_from:
+            out["spillover_from_deployment"] = self.spillover_from
         rl = self.ratelimit
         if rl:
             out["ratelimit"] = rl

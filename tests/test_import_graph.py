@@ -78,7 +78,7 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
 #: third-party top-level packages each part may import (anything else is a framework or an extra
 #: the part has no business with)
 THIRD_PARTY: dict[str, frozenset[str]] = {
-    **{part: frozenset({"httpx", "pydantic", "typing_extensions", "httpx_aiohttp", "azure"}) for part in CORE},
+    **{part: frozenset({"httpx", "pydantic", "typing_extensions", "httpx_aiohttp", "azure", "yaml"}) for part in CORE},
     "emulator": frozenset({"pydantic", "uvicorn"}),
     "langchain": frozenset({"httpx", "pydantic", "typing_extensions", "langchain_core", "tqdm"}),
     "llamaindex": frozenset({"httpx", "pydantic", "typing_extensions", "llama_index", "llama_index_instrumentation"}),

@@ -102,6 +102,8 @@ class Target:
     weight: float = 1.0
     default_headers: Mapping[str, str] = field(default_factory=dict)
     default_query: Mapping[str, str] = field(default_factory=dict)
+    #: body parameters this target's requests carry over the caller's (a routing config's override_params)
+    override_params: Mapping[str, Any] = field(default_factory=dict)
     # how the user who configured it spells settings (for errors raised later, e.g. routes)
     spelling: Spelling = field(default=CORE, compare=False, repr=False)
 
@@ -122,8 +124,16 @@ class ClientOptions:
     use_aiohttp: bool | None = None  # None = use it when installed (own async client only)
     proxy: str | None = None
     verify: bool | str = True
+    # seconds, or "p95": then the same chat request also goes to a second target (policy/hedging.py)
+    hedge_after: float | str | None = None
 
     def __post_init__(self) -> None:
+        hedge = self.hedge_after
+        if hedge is not None and hedge != "p95" and (isinstance(hedge, (bool, str)) or not hedge > 0):
+            raise ConfigurationError(
+                f"hedge_after={hedge!r} must be positive seconds, or 'p95' (the 95th percentile of recent calls)",
+                setting="hedge_after",
+            )
         if self.max_retries < 0:
             raise ConfigurationError(
                 f"max_retries={self.max_retries} is negative: use 0 to disable retries",
@@ -474,12 +484,19 @@ def resolve_target(
     require_deployment: bool = True,
     default_deployment: str | None = None,
     spelling: Spelling | None = None,
+    spillover_deployment: str | None = None,
 ) -> Target:
     """Resolve and validate one target. Raises ``ConfigurationError`` naming setting and fix.
 
     ``default_deployment`` names the deployment when nothing else does (module docstring);
     ``spelling`` is how the caller's users spell the settings in messages (default: these names).
+    ``spillover_deployment``: the standard deployment (same resource) Azure sends a provisioned
+    deployment's overflow to, as the ``x-ms-spillover-deployment`` header of every request.
     """
+    if spillover_deployment is not None:
+        from shared_core.connection.spillover import spillover_headers
+
+        default_headers = spillover_headers(default_headers, spillover_deployment, spelling or CORE)
     settings = Settings(
         azure_endpoint=azure_endpoint,
         resource_name=resource_name,

@@ -27,7 +27,7 @@ from shared_core.connection.routes import Route, build_route
 from shared_core.errors import APIConnectionError, APIStatusError, APITimeoutError, AzureOpenAIError, StreamError
 from shared_core.policy import faults
 from shared_core.policy.exchange import claims_challenge, encode_json, meta_from, safe_url, where
-from shared_core.policy.retry import Decision, decide
+from shared_core.policy.retry import Decision, decide, is_retryable_status
 from shared_core.policy.routing import Router
 from shared_core.types import ResponseMeta
 
@@ -202,7 +202,7 @@ class Call:
         if len(self.targets) == 1:
             self.index = 0
         else:
-            self.index = self.router.pick(self.tried if failover else frozenset())
+            self.index = self.router.pick(self.tried, after=self.index) if failover else self.router.pick()
             self.epoch = self.router.epoch(self.index)
             self.reported = False
         self._failover = False
@@ -228,6 +228,12 @@ class Call:
             )
         return target
 
+    def avoid(self, index: int, why: str) -> None:
+        """Start this call away from target ``index`` (a hedge of a call still waiting there)."""
+        self.index = index
+        self.tried.add(index)
+        self._failover, self._why = True, why
+
     def request(self, http: httpx.Client | httpx.AsyncClient, auth: Mapping[str, str]) -> httpx.Request:
         """The ``httpx.Request`` of this attempt, with the credential's ``auth`` headers."""
         prepared = self._prepared.get(self.index)
@@ -235,6 +241,8 @@ class Call:
             target = self.target
             route, url, base_headers = self._route(target)
             body = self.body_fn(target, route)
+            if body is not None and target.override_params:
+                body = {**body, **target.override_params}  # routing config: this target's own parameters
             payload: bytes | dict[str, Any] | None
             if body is None:
                 payload = None
@@ -353,19 +361,28 @@ class Call:
             self.router.release(self.index)
 
     def _decide(self, status: int | None, headers: Mapping[str, str] | None, *, token: bool = False) -> Decision:
+        can_failover = self.multi and self.router.may_fail_over(self.index, self.tried, status)
         decision = decide(
             self.attempts - self.throttles,
             status=status,
             headers=headers,
             elapsed=self.hooks.clock() - self.started,
             options=self.options,
-            can_failover=self.multi and self.router.has_alternative(self.tried),
+            can_failover=can_failover,
             token_refreshable=token,
             refreshed=self.refreshed,
             rng=self.hooks.rng,
             throttled=self.throttled,
             previous_throttle_wait=self.throttle_wait,
         )
+        if (
+            can_failover
+            and decision.reason == "not_retryable"
+            and status is not None
+            and not is_retryable_status(status)
+        ):
+            # a status the user listed in on_status_codes (a 404 where a region lacks the deployment)
+            decision = Decision("failover", 0.0)
         if status == 429:
             self.throttles += 1
             if decision.action == "retry":

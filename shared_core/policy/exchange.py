@@ -58,6 +58,7 @@ def meta_from(response: httpx.Response, *, client_request_id: str, attempts: int
         attempts=attempts,
         target=target,
         url=_request_url(response),
+        spillover_from=h.get("x-ms-spillover-from-deployment"),
     )
 
 

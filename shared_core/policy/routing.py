@@ -13,6 +13,10 @@ Under concurrency, a success only speaks for the target's state when its request
 the target's last fault: each fault bumps the target's epoch, a request notes the epoch it started
 in (:meth:`Router.epoch`), and a success from an older epoch is ignored. Otherwise the slow
 successes of requests sent before a region began failing would keep its breaker closed.
+
+Which target: the routing tree (``shared_core.connection.routing_plan``). A first attempt walks it
+from the root; a failover walks up from the target that failed to the nearest strategy that still
+has a usable target, whose ``on_status_codes`` decide whether that status moves the call at all.
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Literal
+
+from shared_core.connection.routing_plan import Group, Leaf, Node, plan_from_weights
+from shared_core.policy.retry import is_retryable_status
 
 State = Literal["closed", "open", "half_open"]
 
@@ -49,10 +56,15 @@ class Router:
         cooldown: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
         rng: Callable[[], float] = random.random,
+        plan: Node | None = None,
     ) -> None:
         if not weights:
             raise ValueError("Router needs at least one target")
         self.weights = [max(0.0, float(w)) for w in weights]
+        self.plan: Node = plan if plan is not None else plan_from_weights(self.weights)
+        # each target's strategies, root first: a failover walks them from the innermost
+        self._paths: list[list[Group]] = [[] for _ in self.weights]
+        self._index_paths(self.plan, [])
         self.failure_threshold = failure_threshold
         self.cooldown = cooldown
         self.clock = clock
@@ -62,6 +74,15 @@ class Router:
 
     def __len__(self) -> int:
         return len(self.weights)
+
+    def _index_paths(self, node: Node, path: list[Group]) -> None:
+        if isinstance(node, Leaf):
+            if not 0 <= node.index < len(self.weights):
+                raise ValueError(f"routing plan names target {node.index}, but there are {len(self.weights)}")
+            self._paths[node.index] = path
+            return
+        for child in node.children:
+            self._index_paths(child, [*path, node])
 
     def state(self, index: int) -> State:
         """The breaker state of target ``index`` now."""
@@ -78,39 +99,66 @@ class Router:
             return True
         return now >= h.open_until and not h.probing
 
-    def pick(self, exclude: frozenset[int] | set[int] = frozenset()) -> int:
+    def pick(self, exclude: frozenset[int] | set[int] = frozenset(), after: int | None = None) -> int:
         """Index of the target for the next attempt.
 
-        Weighted random among usable targets not in ``exclude``; when none is usable, the one that
-        becomes usable soonest (so a call still goes somewhere rather than failing without trying).
+        From the root of the routing tree, or on a failover (``after``: the target that just
+        failed) from its nearest strategy with a usable target not in ``exclude``. When none is
+        usable, the one that becomes usable soonest (so a call still goes somewhere rather than
+        failing without trying).
         """
         n = len(self.weights)
         if n == 1:
             return 0
         with self._lock:
             now = self.clock()
-            candidates = [i for i in range(n) if i not in exclude and self._usable(i, now)]
-            if not candidates:
+            choice: int | None = None
+            if after is not None:
+                for group in reversed(self._paths[after]):
+                    choice = self._choose(group, exclude, now)
+                    if choice is not None:
+                        break
+            else:
+                choice = self._choose(self.plan, exclude, now)
+            if choice is None:
                 pool = [i for i in range(n) if i not in exclude] or list(range(n))
                 choice = min(pool, key=lambda i: self._ready_at(i))
-            else:
-                choice = self._weighted(candidates)
             h = self._health[choice]
             if h.tripped and now >= h.open_until:
                 h.probing = True
             return choice
 
+    def _has(self, node: Node, exclude: frozenset[int] | set[int], now: float) -> bool:
+        if isinstance(node, Leaf):
+            return node.index not in exclude and self._usable(node.index, now)
+        return any(self._has(c, exclude, now) for c in node.children)
+
+    def _choose(self, node: Node, exclude: frozenset[int] | set[int], now: float) -> int | None:
+        if isinstance(node, Leaf):
+            return node.index if node.index not in exclude and self._usable(node.index, now) else None
+        if node.mode == "fallback":
+            for child in node.children:
+                found = self._choose(child, exclude, now)
+                if found is not None:
+                    return found
+            return None
+        candidates = [k for k, c in enumerate(node.children) if self._has(c, exclude, now)]
+        if not candidates:
+            return None
+        k = candidates[0] if len(candidates) == 1 else self._weighted(candidates, node.weights)
+        return self._choose(node.children[k], exclude, now)
+
     def _ready_at(self, i: int) -> float:
         h = self._health[i]
         return max(h.blocked_until, h.open_until if h.tripped else 0.0)
 
-    def _weighted(self, candidates: list[int]) -> int:
-        total = sum(self.weights[i] for i in candidates)
+    def _weighted(self, candidates: list[int], weights: tuple[float, ...]) -> int:
+        total = sum(weights[i] for i in candidates)
         if total <= 0:
             return candidates[0]
         x = self.rng() * total
         for i in candidates:
-            x -= self.weights[i]
+            x -= weights[i]
             if x < 0:
                 return i
         return candidates[-1]
@@ -121,6 +169,22 @@ class Router:
             return False
         now = self.clock()
         return any(i not in tried and self._usable(i, now) for i in range(len(self.weights)))
+
+    def may_fail_over(self, index: int, tried: set[int] | frozenset[int], status: int | None) -> bool:
+        """Does a failure of ``index`` (``status`` None: no HTTP answer) move the call to another
+        target? The nearest strategy above ``index`` that has a usable untried target decides:
+        any fault without a status moves it; a status moves it when listed in that strategy's
+        ``on_status_codes`` (by default: 408, 429 and 5xx)."""
+        if len(self.weights) == 1:
+            return False
+        now = self.clock()
+        for group in reversed(self._paths[index]):
+            if self._has(group, tried, now):
+                if status is None:
+                    return True
+                codes = group.on_status_codes
+                return is_retryable_status(status) if codes is None else status in codes
+        return False
 
     def epoch(self, index: int) -> int:
         """The fault epoch of target ``index`` now: pass it back to :meth:`success`."""
