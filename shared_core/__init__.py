@@ -36,8 +36,20 @@ if TYPE_CHECKING:
     from shared_core.connection.config import ClientOptions, Target, resolve_target
     from shared_core.connection.regions import resolve_targets
     from shared_core.connection.routes import Route, build_route
+    from shared_core.types_responses import (
+        ContentFilter,
+        FunctionCallItem,
+        InputItemsPage,
+        OutputMessage,
+        ReasoningItem,
+        ResponseEvent,
+        ResponsesRequest,
+        ResponsesResult,
+        ToolItem,
+    )
     from shared_core.wire.diagnose import completion_filtered_error, error_from_response, stream_error_from_event
     from shared_core.wire.models import ModelProfile, profile_for
+    from shared_core.wire.responses_stream import ResponseStreamAccumulator
     from shared_core.wire.sse import SSEDecoder, SSEEvent
     from shared_core.wire.stream import ChunkParser, StreamAccumulator
     from shared_core.wire.tokens import estimate_message_tokens, estimate_tokens
@@ -77,6 +89,17 @@ _LAZY: dict[str, str] = {
     "normalize_tool_choice": ".wire.tools",
     "parse_arguments": ".wire.tools",
     "response_format_for": ".wire.tools",
+    # the Responses API (types_responses is stdlib-only: lazy only to keep `import shared_core` lean)
+    "ResponsesRequest": ".types_responses",
+    "ResponsesResult": ".types_responses",
+    "ResponseEvent": ".types_responses",
+    "OutputMessage": ".types_responses",
+    "FunctionCallItem": ".types_responses",
+    "ReasoningItem": ".types_responses",
+    "ToolItem": ".types_responses",
+    "ContentFilter": ".types_responses",
+    "InputItemsPage": ".types_responses",
+    "ResponseStreamAccumulator": ".wire.responses_stream",
 }
 
 
@@ -102,6 +125,17 @@ __all__ = [
     "ResponseMeta",
     "EmbeddingResult",
     "DEPLOYMENT_OPERATIONS",
+    # the Responses API
+    "ResponsesRequest",
+    "ResponsesResult",
+    "ResponseEvent",
+    "OutputMessage",
+    "FunctionCallItem",
+    "ReasoningItem",
+    "ToolItem",
+    "ContentFilter",
+    "InputItemsPage",
+    "ResponseStreamAccumulator",
     # streaming
     "StreamAccumulator",
     "ChunkParser",

@@ -1,4 +1,4 @@
-"""``CoreClient``: the one object both adapters call. Chat, completions, embeddings, raw JSON.
+"""``CoreClient``: the one object both adapters call. Chat, completions, embeddings, Responses, raw JSON.
 
 Construction is free (no I/O, no httpx client): clients are created on first use, one pooled
 ``httpx.Client`` per ``CoreClient`` and one ``httpx.AsyncClient`` per event loop (an async pool
@@ -28,6 +28,7 @@ from shared_core.client_embeddings import (
     embedding_result,
     run_batches,
 )
+from shared_core.client_responses import ResponsesMixin
 from shared_core.connection.config import ClientOptions, Target, resolve_target
 from shared_core.connection.redact import (
     ascrubbed,
@@ -72,7 +73,7 @@ def _close_quietly(http: httpx.Client) -> None:
         pass
 
 
-class CoreClient:
+class CoreClient(ResponsesMixin):
     """Calls Azure OpenAI (or OpenAI) for the adapters: retries, failover, typed errors, metadata.
 
     ``targets`` are tried by weight, failing over on connection errors, 5xx and 429 when there

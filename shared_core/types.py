@@ -29,6 +29,7 @@ Operation = Literal[
     "batches",
     "fine_tuning/jobs",
     "models",
+    "responses",
 ]
 
 #: Operations whose dated-API URL carries ``/deployments/{deployment}/``.

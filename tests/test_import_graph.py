@@ -13,12 +13,14 @@ The rule of each part (cited by docs/architecture.md):
 part           modules                                                may import at run time
 =============  =====================================================  ===========================================
 facade         shared_core (its __init__: the public names)           the core, each name on first access
-base           shared_core.types, shared_core._lazy                   base, errors
+base           shared_core.types, shared_core.types_responses,        base, errors
+               shared_core._lazy
 errors         shared_core.errors                                     nothing of ours
 wire           shared_core.wire.*                                     base, errors, wire
 connection     shared_core.connection.*                               base, errors, wire, connection
 policy         shared_core.policy.*                                   ... and policy
-client         shared_core.client, shared_core.client_embeddings      ... and client
+client         shared_core.client, shared_core.client_embeddings,     ... and client
+               shared_core.client_responses(_stored)
 services       shared_core.services.*                                 ... and services
 emulator       shared_core.emulator.*                                 errors, emulator (+ stdlib, pydantic, uvicorn)
 langchain      langchain_azoai.*                                      the core (not the emulator), langchain
@@ -55,6 +57,8 @@ PARTS: dict[str, str] = {
     "shared_core.policy": "policy",
     "shared_core.client": "client",
     "shared_core.client_embeddings": "client",
+    "shared_core.client_responses": "client",
+    "shared_core.client_responses_stored": "client",
     "shared_core.services": "services",
     "shared_core.emulator": "emulator",
     "langchain_azoai": "langchain",
