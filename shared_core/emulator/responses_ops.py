@@ -207,7 +207,7 @@ def respond(
                     }
                 )
         else:
-            text = _answer_text(body, messages)
+            text = _answer_text(body, with_memory(messages))
             text, finish = _truncate(text, max_out if isinstance(max_out, int) else None, None)
             if finish == "length":
                 status, incomplete = "incomplete", {"reason": "max_output_tokens"}
@@ -226,6 +226,20 @@ def respond(
     if msg is not None:
         conversation.append({"role": "assistant", "content": msg["content"][0]["text"]})
     return Answer(obj, input_with_ids, conversation)
+
+
+def with_memory(messages: list[JSON]) -> list[JSON]:
+    """The messages with the user's earlier turns restated as context ("What is my name?" finds "My name is Ada.").
+
+    Only for a turn that ends with the user's question (after tool results, those answer); the chat
+    behaviour reads context from system/developer messages, so the earlier turns are given as one.
+    """
+    if not messages or messages[-1].get("role") != "user":
+        return messages
+    earlier = [bh.message_text(m) for m in messages[:-1] if m.get("role") == "user" and bh.message_text(m)]
+    if not earlier:
+        return messages
+    return [{"role": "developer", "content": "The user said before:\n\n" + "\n\n".join(earlier)}, *messages]
 
 
 def usage(counts: tuple[int, int, int, int]) -> JSON:
