@@ -61,9 +61,8 @@ def _functions(ctx: Ctx) -> list[tuple[int, JSON]]:
     code="404",
     param=None,
     message="Resource not found",
-    source=LEARN
-    + " (API support: 2025-03-01-preview or later; v1 GA); "
-    + "issue openai/openai-python#2184 (404 on older versions)",
+    source=LEARN + " (API support: 2025-03-01-preview and later; v1 GA); the generic 404 body Azure gives a route "
+    "an api-version does not carry (issue MicrosoftDocs/azure-docs#114602)",
 )
 def _api_version(ctx: Ctx) -> None:
     if ctx.version_before("2025-03-01"):
