@@ -60,7 +60,7 @@ class Attempt:
     outcome: str = "pending"
     reason: str | None = None  # why it was retried, failed over or given up
     wait: float = 0.0  # slept before the next attempt
-    breaker: str | None = None  # the target's circuit breaker after this attempt (several targets only)
+    breaker: str | None = None  # the target's circuit breaker as the attempt ended (several targets only)
     duration: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:

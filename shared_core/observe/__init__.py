@@ -86,13 +86,20 @@ def remove_observer(observer: Observer) -> None:
         _observers.remove(observer)
 
 
-def configure(*, otel: bool | None = None, capture_message_content: bool | None = None) -> None:
-    """``otel=False``: no OpenTelemetry telemetry even when a provider is configured.
-    ``capture_message_content``: record prompts and completions (None: the
-    ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`` environment variable decides, off by default)."""
+_UNSET: Any = object()
+
+
+def configure(*, otel: bool | None = None, capture_message_content: bool | None = _UNSET) -> None:
+    """Process-wide settings; a setting left out keeps its value.
+
+    ``otel=False``: no OpenTelemetry telemetry even when a provider is configured (``True``, the
+    default: telemetry once the application sets a provider). ``capture_message_content``: record
+    prompts and completions in spans; ``None`` (the default) lets the
+    ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`` environment variable decide (off unless ``true``)."""
     if otel is not None:
         _settings["otel"] = otel
-    _settings["capture_message_content"] = capture_message_content
+    if capture_message_content is not _UNSET:
+        _settings["capture_message_content"] = capture_message_content
 
 
 def capture_content() -> bool:

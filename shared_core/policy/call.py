@@ -328,17 +328,18 @@ class Call:
 
     def delivered(self) -> None:
         """The attempt succeeded (a stream: its first real delta, or its end): the breaker hears of it."""
-        self.trace.close("ok", breaker=self._breaker())
         if not self.reported:
             self.reported = True
             self.router.success(self.index, self.epoch)
+        if self.trace.current is not None:  # a stream calls this per delta: its first closes the attempt
+            self.trace.close("ok", breaker=self._breaker())
 
     def abandoned(self) -> None:
         """The caller stopped reading a stream before it said anything: neither success nor fault."""
-        self.trace.close("abandoned", breaker=self._breaker())
         if not self.reported:
             self.reported = True
             self.router.release(self.index)
+        self.trace.close("abandoned", breaker=self._breaker())
 
     def _breaker(self) -> str | None:
         return self.router.state(self.index) if self.multi else None

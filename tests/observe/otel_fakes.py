@@ -69,6 +69,11 @@ def sse(*events: dict[str, Any]) -> bytes:
     return b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events) + b"data: [DONE]\n\n"
 
 
+def sse_error(event: dict[str, Any]) -> bytes:
+    """A 200 stream whose first event is an error (Azure sends these mid-stream)."""
+    return b"data: " + json.dumps(event).encode() + b"\n\n"
+
+
 def stream_body(content: str = "Hi there") -> bytes:
     preamble = {"choices": [], "created": 0, "id": "", "model": "", "object": "", "prompt_filter_results": []}
     words = content.split(" ")

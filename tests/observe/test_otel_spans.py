@@ -17,7 +17,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from shared_core import ChatRequest, CompletionRequest
 from shared_core.errors import APIStatusError
-from tests.observe.otel_fakes import Telemetry, chat_answer, client, stream_body, streaming
+from tests.observe.otel_fakes import Telemetry, chat_answer, client, sse_error, stream_body, streaming
 from tests.unit.core_fakes import target
 
 REQ = ChatRequest(messages=[{"role": "user", "content": "Say hello"}])
@@ -265,3 +265,49 @@ def test_the_setting_opts_in_and_wins_over_the_env_var(telemetry: Telemetry, mon
     assert attrs["gen_ai.output.messages"] == (
         '[{"role": "assistant", "parts": [{"type": "text", "content": "Hi there"}], "finish_reason": "stop"}]'
     )
+
+
+def test_a_connection_failure_fails_over_with_no_status(telemetry: Telemetry) -> None:
+    primary = target("primary", "https://primary.openai.azure.com/openai", deployment="gpt-5.2")
+    secondary = target("secondary", "https://secondary.openai.azure.com/openai", deployment="gpt-5.2", weight=0)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host.startswith("primary"):
+            raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+        return ok(request)
+
+    result = client(handler, primary, secondary).chat(REQ)
+    first, second = events(telemetry.only_span())
+    assert "http.response.status_code" not in first
+    assert (first["azoai.attempt.outcome"], first["azoai.attempt.reason"]) == (
+        "failover",
+        "could not connect (ConnectError: [Errno 111] Connection refused)",
+    )
+    assert second["azoai.attempt.outcome"] == "ok"
+    assert result.meta is not None and result.meta.target == "secondary"
+
+
+def test_a_stream_error_event_before_the_first_token_is_a_retried_attempt(telemetry: Telemetry) -> None:
+    failing = {"error": {"code": "server_error", "message": "The server had an error while processing your request."}}
+    bodies = iter([sse_error(failing), stream_body()])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=next(bodies), headers={"content-type": "text/event-stream"})
+
+    text = "".join(d.content or "" for d in client(handler).stream_chat(REQ))
+    assert text == "Hi there"
+    first, second = events(telemetry.only_span())
+    assert first["azoai.attempt.outcome"] == "retry"
+    assert first["azoai.attempt.reason"].startswith("error event in the stream")
+    assert (second["azoai.attempt.number"], second["azoai.attempt.outcome"]) == (2, "ok")
+
+
+def test_configure_keeps_the_settings_it_is_not_given(telemetry: Telemetry, monkeypatch: pytest.MonkeyPatch) -> None:
+    from shared_core import observe
+
+    monkeypatch.delenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", raising=False)
+    observe.configure(capture_message_content=True)
+    observe.configure(otel=True)
+    assert observe.capture_content() is True
+    observe.configure(capture_message_content=None)
+    assert observe.capture_content() is False
