@@ -26,8 +26,14 @@ SCRIPTS = [
     "reliability_retry_after.py",
     "reliability_flapping.py",
     "bench_embedding_split.py",
+    "bench_otel.py",
 ]
-QUICK_FLAG = {"bench_core.py": "--quick", "bench_llamaindex.py": "--quick", "bench_embedding_split.py": "--quick"}
+QUICK_FLAG = {
+    "bench_core.py": "--quick",
+    "bench_llamaindex.py": "--quick",
+    "bench_embedding_split.py": "--quick",
+    "bench_otel.py": "--quick",
+}
 
 
 def main() -> int:

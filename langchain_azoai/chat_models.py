@@ -350,6 +350,8 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
         }
         if result.prompt_filter_results:
             llm_output["prompt_filter_results"] = [dict(p) for p in result.prompt_filter_results]
+        if result.meta is not None and result.meta.routing is not None:
+            llm_output["routing"] = result.meta.routing.as_list()  # on_llm_end's LLMResult.llm_output
         return ChatResult(generations=generations, llm_output=llm_output)
 
     def _combine_llm_outputs(self, llm_outputs: list[dict[str, Any] | None]) -> dict[str, Any]:

@@ -47,6 +47,47 @@ DEPLOYMENT_OPERATIONS: frozenset[str] = frozenset(
 )
 
 
+@dataclass(slots=True)
+class Attempt:
+    """One HTTP attempt of a call as its routing trace records it (times in seconds)."""
+
+    number: int
+    target: str  # the configured target's name
+    host: str  # host[:port] of its endpoint (never a key or query)
+    started: float  # since the call began
+    status: int | None = None  # None: no HTTP answer (connection error, timeout)
+    region: str | None = None  # x-ms-region of the answer
+    #: ok | retry | failover | refresh (new token, replayed) | fail (gave up) | abandoned (stream not read)
+    outcome: str = "pending"
+    reason: str | None = None  # why it was retried, failed over or given up
+    wait: float = 0.0  # slept before the next attempt
+    breaker: str | None = None  # the target's circuit breaker as the attempt ended (several targets only)
+    duration: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON, unknown fields left out: what the adapters' metadata carry."""
+        out: dict[str, Any] = {"attempt": self.number, "target": self.target, "host": self.host}
+        for name in ("status", "region", "outcome", "reason", "breaker"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        if self.wait:
+            out["wait"] = round(self.wait, 3)
+        out["duration"] = round(self.duration, 4)
+        return out
+
+
+@dataclass(slots=True)
+class RoutingTrace:
+    """Every attempt of one call, in order: which target, what it answered, what azoai did next."""
+
+    operation: str
+    attempts: list[Attempt] = field(default_factory=list)
+
+    def as_list(self) -> list[dict[str, Any]]:
+        return [a.as_dict() for a in self.attempts]
+
+
 @dataclass(frozen=True, slots=True)
 class ResponseMeta:
     """What Azure said about a response besides its body: ids, region, limits, all headers."""
@@ -61,12 +102,14 @@ class ResponseMeta:
     target: str | None = None  # name of the target (region) that answered
     url: str | None = None  # the request URL without its query (which may hold keys), for messages
     spillover_from: str | None = None  # x-ms-spillover-from-deployment: a PTU deployment's overflow served this
+    routing: RoutingTrace | None = field(default=None, compare=False)  # attempts of the call (Call's)
 
     def facts(self, *, include_headers: bool = False) -> dict[str, Any]:
         """What both adapters put in their response metadata: ``request_id``, ``region``,
         ``azure_target`` (which configured target served), ``deployment``,
-        ``spillover_from_deployment`` (the provisioned deployment whose overflow this was), ``ratelimit`` and
-        ``attempts`` (when retried), each only when known; all ``headers`` on request."""
+        ``spillover_from_deployment`` (the provisioned deployment whose overflow this was),
+        ``ratelimit``, ``attempts`` (when retried) and ``routing`` (each attempt: target, status,
+        outcome, reason, wait), each only when known; all ``headers`` on request."""
         out: dict[str, Any] = {}
         if self.request_id:
             out["request_id"] = self.request_id
@@ -83,6 +126,8 @@ class ResponseMeta:
             out["ratelimit"] = rl
         if self.attempts > 1:
             out["attempts"] = self.attempts
+        if self.routing is not None:
+            out["routing"] = self.routing.as_list()
         if include_headers:
             out["headers"] = dict(self.headers)
         return out

@@ -18,6 +18,7 @@ base           shared_core.types, shared_core.types_responses,        base, erro
 errors         shared_core.errors                                     nothing of ours
 wire           shared_core.wire.*                                     base, errors, wire
 connection     shared_core.connection.*                               base, errors, wire, connection
+observe        shared_core.observe.*                                  ... and observe (+ opentelemetry, in otel.py)
 policy         shared_core.policy.*                                   ... and policy
 client         shared_core.client, shared_core.client_embeddings,     ... and client
                shared_core.client_responses(_stored)
@@ -54,6 +55,7 @@ PARTS: dict[str, str] = {
     "shared_core.errors": "errors",
     "shared_core.wire": "wire",
     "shared_core.connection": "connection",
+    "shared_core.observe": "observe",
     "shared_core.policy": "policy",
     "shared_core.client": "client",
     "shared_core.client_embeddings": "client",
@@ -65,7 +67,7 @@ PARTS: dict[str, str] = {
     "llamaindex_azoai": "llamaindex",
     "azoai_app": "app",
 }
-_LAYERS = ("base", "wire", "connection", "policy", "client", "services")
+_LAYERS = ("base", "wire", "connection", "observe", "policy", "client", "services")
 CORE = frozenset({"facade", "errors", *_LAYERS})
 
 #: part -> the parts it may import at run time (the table in the module docstring)
@@ -83,6 +85,8 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
 #: the part has no business with)
 THIRD_PARTY: dict[str, frozenset[str]] = {
     **{part: frozenset({"httpx", "pydantic", "typing_extensions", "httpx_aiohttp", "azure", "yaml"}) for part in CORE},
+    # the OpenTelemetry observer (azoai[otel]), imported only once the application imported it
+    "observe": frozenset({"httpx", "pydantic", "typing_extensions", "opentelemetry"}),
     "emulator": frozenset({"pydantic", "uvicorn"}),
     "langchain": frozenset({"httpx", "pydantic", "typing_extensions", "langchain_core", "tqdm"}),
     "llamaindex": frozenset({"httpx", "pydantic", "typing_extensions", "llama_index", "llama_index_instrumentation"}),

@@ -25,6 +25,7 @@ from shared_core import __version__ as VERSION
 from shared_core.connection.config import ClientOptions, Target
 from shared_core.connection.routes import Route, build_route
 from shared_core.errors import APIConnectionError, APIStatusError, APITimeoutError, AzureOpenAIError, StreamError
+from shared_core.observe.calltrace import CallTrace
 from shared_core.policy import faults
 from shared_core.policy.exchange import claims_challenge, encode_json, meta_from, safe_url, where
 from shared_core.policy.retry import Decision, decide, is_retryable_status
@@ -130,6 +131,7 @@ class Call:
         "deadline_capped",
         "_why",
         "_previous",
+        "trace",
     )
 
     def __init__(
@@ -183,6 +185,7 @@ class Call:
         self.deadline_capped = False  # ... and whether the deadline, not timeout=, set it
         self._why = ""  # why the last attempt failed over (logged once the next target is known)
         self._previous = 0
+        self.trace = CallTrace(operation, hooks.clock, self.started)  # routing record and observers
 
     @property
     def target(self) -> Target:
@@ -209,6 +212,7 @@ class Call:
         self.attempts += 1
         self.tried.add(self.index)
         target = self.targets[self.index]
+        self.trace.begin(self.attempts, target, self.deployment)
         if failover:
             log.info(
                 "failing over %s from %s to %s (attempt %d): %s",
@@ -243,6 +247,7 @@ class Call:
             body = self.body_fn(target, route)
             if body is not None and target.override_params:
                 body = {**body, **target.override_params}  # routing config: this target's own parameters
+            self.trace.request_body(body)
             payload: bytes | dict[str, Any] | None
             if body is None:
                 payload = None
@@ -318,10 +323,15 @@ class Call:
         """A non-error answer; returns its metadata. The breaker hears of it now, or for a stream
         only once the stream delivered something (:meth:`delivered`): a 200 that stalls, is cut
         or carries an error event before its first token is a fault of its target."""
+        self.trace.answered(response.status_code, response.headers.get("x-ms-region"))
         if not stream:
             self.delivered()
         return meta_from(
-            response, client_request_id=self.client_request_id, attempts=self.attempts, target=self.target.name
+            response,
+            client_request_id=self.client_request_id,
+            attempts=self.attempts,
+            target=self.target.name,
+            routing=self.trace.routing,
         )
 
     def delivered(self) -> None:
@@ -329,12 +339,18 @@ class Call:
         if not self.reported:
             self.reported = True
             self.router.success(self.index, self.epoch)
+        if self.trace.current is not None:  # a stream calls this per delta: its first closes the attempt
+            self.trace.close("ok", breaker=self._breaker())
 
     def abandoned(self) -> None:
         """The caller stopped reading a stream before it said anything: neither success nor fault."""
         if not self.reported:
             self.reported = True
             self.router.release(self.index)
+        self.trace.close("abandoned", breaker=self._breaker())
+
+    def _breaker(self) -> str | None:
+        return self.router.state(self.index) if self.multi else None
 
     def _fault(self) -> None:
         if not self.multi:
@@ -388,6 +404,8 @@ class Call:
             if decision.action == "retry":
                 self.throttled += decision.wait
                 self.throttle_wait = decision.wait
+        if decision.action == "fail":
+            self.trace.close("fail", decision.reason, breaker=self._breaker())
         if decision.action == "fail" and log.isEnabledFor(logging.DEBUG):
             log.debug(
                 "giving up %s on %s after %d attempt(s): %s",
@@ -400,6 +418,7 @@ class Call:
 
     def _next(self, decision: Decision, why: str) -> Step:
         """The step of a retry or failover decision, logged."""
+        self.trace.close(decision.action, why, decision.wait, self._breaker())
         if decision.action == "failover":
             self._failover = True
             self._why = why  # logged by begin(), which knows the next target
@@ -417,6 +436,7 @@ class Call:
     def rejected(self, status: int, headers: Mapping[str, str], body: bytes) -> Step:
         """An error status: the step to take, or raise the typed error."""
         target = self.target
+        self.trace.answered(status, headers.get("x-ms-region"))
         hint = headers
         if status == 429 and body and b"etry after" in body:
             # Azure TPM 429s have said "Please retry after N seconds" in the body only
@@ -471,6 +491,7 @@ class Call:
             )
         if decision.reason == "refresh":
             self.refreshed = True
+            self.trace.close("refresh", "HTTP 401: a new token")
             log.info(
                 "replaying %s on %s with a new token (HTTP 401; attempt %d)",
                 self.operation,

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from shared_core.connection.config import Target
-from shared_core.types import ResponseMeta
+from shared_core.types import ResponseMeta, RoutingTrace
 
 # compiled by re's cache on first use (error paths only): nothing compiled at import
 _CLAIMS = r'claims="([^"]+)"'
@@ -45,7 +45,9 @@ def safe_url(url: str | httpx.URL) -> str:
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
-def meta_from(response: httpx.Response, *, client_request_id: str, attempts: int, target: str) -> ResponseMeta:
+def meta_from(
+    response: httpx.Response, *, client_request_id: str, attempts: int, target: str, routing: RoutingTrace | None = None
+) -> ResponseMeta:
     """``ResponseMeta`` for a response: ids, region, deployment, all headers."""
     h = response.headers
     return ResponseMeta(
@@ -59,6 +61,7 @@ def meta_from(response: httpx.Response, *, client_request_id: str, attempts: int
         target=target,
         url=_request_url(response),
         spillover_from=h.get("x-ms-spillover-from-deployment"),
+        routing=routing,
     )
 
 

@@ -63,6 +63,7 @@ class ResponseStreamAttempt:
         return self._take(events) if events else events
 
     def failed(self, exc: Exception) -> None:
+        error: StreamError
         if faults.kind_of(exc) == "timeout":
             error = faults.stall_error(
                 self.parser.received(), read_timeout=self.call.read_timeout, deadline_capped=self.call.deadline_capped

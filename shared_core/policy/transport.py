@@ -12,12 +12,15 @@ from __future__ import annotations
 import json
 import ssl
 import weakref
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 
 from shared_core.connection.config import ClientOptions
-from shared_core.policy.async_driver import asend, astream_deltas
+from shared_core.observe.calltrace import CallTrace, StreamFold
+from shared_core.policy import async_driver, sync_driver
+from shared_core.policy.async_driver import asend
 from shared_core.policy.call import (
     DEFAULT_HOOKS,
     USER_AGENT,
@@ -31,32 +34,122 @@ from shared_core.policy.call import (
     meta_from,
     safe_url,
 )
-from shared_core.policy.sync_driver import send, stream_deltas
-from shared_core.types import ResponseMeta
+from shared_core.policy.sync_driver import send
+from shared_core.types import ChatDelta, ResponseMeta
+from shared_core.wire.stream import ParseChunk
+
+# Each entry point below tells the call's trace how the call ended (observers close their span).
 
 
 def send_json(http: httpx.Client, call: Call) -> tuple[Any, ResponseMeta]:
     """A non-streamed call: the parsed JSON (or raw bytes for non-JSON answers) and metadata."""
-    response, meta = send(http, call)
-    return decode_body(response, meta), meta
+    try:
+        response, meta = send(http, call)
+        data = decode_body(response, meta)
+    except BaseException as exc:
+        call.trace.end(error=exc)
+        raise
+    call.trace.end(answer=data)
+    return data, meta
 
 
 async def asend_json(http: httpx.AsyncClient, call: Call) -> tuple[Any, ResponseMeta]:
     """Async twin of :func:`send_json`."""
-    response, meta = await asend(http, call)
-    return decode_body(response, meta), meta
+    try:
+        response, meta = await asend(http, call)
+        data = decode_body(response, meta)
+    except BaseException as exc:
+        call.trace.end(error=exc)
+        raise
+    call.trace.end(answer=data)
+    return data, meta
 
 
 def send_answer(http: httpx.Client, call: Call) -> tuple[dict[str, Any], ResponseMeta]:
     """A call whose answer must be a JSON object (chat, completions, embeddings): see :func:`answer_object`."""
-    response, meta = send(http, call)
-    return answer_object(response, meta), meta
+    try:
+        response, meta = send(http, call)
+        data = answer_object(response, meta)
+    except BaseException as exc:
+        call.trace.end(error=exc)
+        raise
+    call.trace.end(answer=data)
+    return data, meta
 
 
 async def asend_answer(http: httpx.AsyncClient, call: Call) -> tuple[dict[str, Any], ResponseMeta]:
     """Async twin of :func:`send_answer`."""
-    response, meta = await asend(http, call)
-    return answer_object(response, meta), meta
+    try:
+        response, meta = await asend(http, call)
+        data = answer_object(response, meta)
+    except BaseException as exc:
+        call.trace.end(error=exc)
+        raise
+    call.trace.end(answer=data)
+    return data, meta
+
+
+def stream_deltas(http: httpx.Client, call: Call, parse: ParseChunk) -> Iterator[ChatDelta]:
+    """A streamed call (see :func:`~shared_core.policy.sync_driver.stream_deltas`). Observed, its
+    trace ends with the stream, with its error, or when the caller drops it (abandoned)."""
+    call.trace.stream = True
+    deltas = sync_driver.stream_deltas(http, call, parse)
+    return _observed(deltas, call.trace) if call.trace.observers else deltas
+
+
+def astream_deltas(http: httpx.AsyncClient, call: Call, parse: ParseChunk) -> AsyncIterator[ChatDelta]:
+    """Async twin of :func:`stream_deltas`."""
+    call.trace.stream = True
+    deltas = async_driver.astream_deltas(http, call, parse)
+    return _aobserved(deltas, call.trace) if call.trace.observers else deltas
+
+
+def _observed(deltas: Iterator[ChatDelta], trace: CallTrace) -> Iterator[ChatDelta]:
+    finished = False
+    fold: StreamFold | None = None
+    try:
+        for delta in deltas:
+            if fold is None:
+                fold = trace.fold()  # set from the first delta on (the call's span has started)
+            if fold is not None:
+                fold.add(delta)
+            yield delta
+        finished = True
+    except GeneratorExit:
+        raise
+    except BaseException as exc:
+        finished = True
+        trace.end(error=exc)
+        raise
+    finally:
+        close = getattr(deltas, "close", None)
+        if close is not None:
+            close()  # the driver's finally (response closed, breaker told) runs before the span ends
+        trace.end(abandoned=not finished)
+
+
+async def _aobserved(deltas: AsyncIterator[ChatDelta], trace: CallTrace) -> AsyncIterator[ChatDelta]:
+    finished = False
+    fold: StreamFold | None = None
+    try:
+        async for delta in deltas:
+            if fold is None:
+                fold = trace.fold()  # set from the first delta on (the call's span has started)
+            if fold is not None:
+                fold.add(delta)
+            yield delta
+        finished = True
+    except GeneratorExit:
+        raise
+    except BaseException as exc:
+        finished = True
+        trace.end(error=exc)
+        raise
+    finally:
+        aclose = getattr(deltas, "aclose", None)
+        if aclose is not None:
+            await aclose()
+        trace.end(abandoned=not finished)
 
 
 # ------------------------------------------------------------------------------------ helpers
