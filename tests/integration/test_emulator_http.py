@@ -12,6 +12,7 @@ import pytest
 
 from shared_core.emulator.app import create_app
 from shared_core.emulator.config import ManualClock
+from tests._deployments import with_legacy
 
 KEY = "azoai-emulator-key"
 DATED = "/openai/deployments/{}/{}?api-version=2024-10-21"
@@ -26,7 +27,7 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 async def client(clock: ManualClock) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(clock=clock, region="Sweden Central")
+    app = create_app(deployments=with_legacy(), clock=clock, region="Sweden Central")
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://emu") as c:
         yield c
 
@@ -78,7 +79,7 @@ async def test_v1_route_takes_deployment_from_body_and_key_as_bearer(client: htt
 
 async def test_request_ids_are_unique_and_deterministic(clock: ManualClock) -> None:
     async def ids() -> list[str]:
-        app = create_app(clock=clock)
+        app = create_app(deployments=with_legacy(), clock=clock)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://emu") as c:
             return [
                 (await c.post(DATED.format("gpt-4o", "chat/completions"), json={"messages": MSGS}, headers=H)).headers[
@@ -127,7 +128,7 @@ async def test_bearer_token_audience_and_expiry(client: httpx.AsyncClient, clock
 
 
 async def test_configured_audience_is_accepted(clock: ManualClock) -> None:
-    app = create_app(clock=clock, token_audiences=("https://cognitiveservices.azure.us",))
+    app = create_app(deployments=with_legacy(), clock=clock, token_audiences=("https://cognitiveservices.azure.us",))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://emu") as c:
         tok = jwt({"aud": "https://cognitiveservices.azure.us", "exp": clock() + 60})
         r = await c.post(

@@ -13,13 +13,14 @@ import openai
 import pytest
 
 from shared_core.emulator.server import EmulatorHandle, main, start_in_thread
+from tests._deployments import with_legacy
 
 KEY = "azoai-emulator-key"
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[EmulatorHandle]:
-    handle = start_in_thread(region="West Europe")
+    handle = start_in_thread(deployments=with_legacy(), region="West Europe")
     yield handle
     handle.stop()
 
@@ -200,7 +201,7 @@ def test_cli_rejects_bad_deployment_spec(capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_two_instances_stand_for_two_regions(server: EmulatorHandle) -> None:
-    with start_in_thread(region="Sweden Central") as second:
+    with start_in_thread(deployments=with_legacy(), region="Sweden Central") as second:
         assert second.port != server.port
         regions = {httpx.get(f"{h.url}/_emulator/state").json()["region"] for h in (server, second)}
         r = httpx.post(

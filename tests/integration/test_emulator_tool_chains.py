@@ -12,6 +12,7 @@ import pytest
 
 from shared_core.emulator.app import create_app
 from shared_core.emulator.config import ManualClock
+from tests._deployments import with_legacy
 
 H = {"api-key": "azoai-emulator-key"}
 CHAT = "/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21"
@@ -34,7 +35,7 @@ TOOLS = [_tool("add", "Add"), _tool("multiply", "Multiply")]
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(clock=ManualClock())
+    app = create_app(deployments=with_legacy(), clock=ManualClock())
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://emu") as c:
         yield c
 

@@ -19,6 +19,7 @@ from langchain_core.load import dumpd, dumps, load
 from langchain_azoai import AzureChatOpenAI, AzureOpenAIEmbeddings
 from shared_core.emulator.config import FaultSpec
 from shared_core.errors import ConfigurationError
+from tests._deployments import with_legacy
 
 pytestmark = pytest.mark.emulator
 
@@ -31,9 +32,9 @@ def regions() -> Iterator[tuple[Any, Any]]:
 
     from shared_core.emulator.server import start_in_thread
 
-    east = start_in_thread(region="East US")
+    east = start_in_thread(deployments=with_legacy(), region="East US")
     # West Europe is another resource: it accepts only its own key
-    west = start_in_thread(region="West Europe", api_keys=(SecretStr(WEST_KEY),))
+    west = start_in_thread(deployments=with_legacy(), region="West Europe", api_keys=(SecretStr(WEST_KEY),))
     yield east, west
     east.stop()
     west.stop()

@@ -12,6 +12,7 @@ from llama_index.core import Document, Settings, VectorStoreIndex
 from llama_index.core.agent.workflow import FunctionAgent, ToolCallResult
 
 from llamaindex_azoai import AzureOpenAI, AzureOpenAIEmbedding
+from tests._deployments import with_legacy
 
 DOCS = [
     Document(text="The capital of France is Paris. Paris is known for the Eiffel Tower."),
@@ -104,7 +105,7 @@ async def test_in_process_asgi_transport(emulator: Any) -> None:
     """The same app in-process (no socket) through httpx.ASGITransport."""
     from shared_core.emulator.app import create_app
 
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app()))
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(deployments=with_legacy())))
     llm = AzureOpenAI(
         engine="gpt-4o",
         model="gpt-4o",

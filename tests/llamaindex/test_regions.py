@@ -20,6 +20,7 @@ from llama_index.core.llms import ChatMessage
 from llamaindex_azoai import AzureOpenAI, AzureOpenAIEmbedding
 from shared_core.emulator.config import FaultSpec
 from shared_core.errors import ConfigurationError
+from tests._deployments import with_legacy
 
 pytestmark = pytest.mark.emulator
 
@@ -34,9 +35,9 @@ def regions() -> Iterator[tuple[Any, Any]]:
 
     from shared_core.emulator.server import start_in_thread
 
-    east = start_in_thread(region="East US")
+    east = start_in_thread(deployments=with_legacy(), region="East US")
     # West Europe is another resource: it accepts only its own key
-    west = start_in_thread(region="West Europe", api_keys=(SecretStr(WEST_KEY),))
+    west = start_in_thread(deployments=with_legacy(), region="West Europe", api_keys=(SecretStr(WEST_KEY),))
     yield east, west
     east.stop()
     west.stop()
