@@ -8,7 +8,7 @@ tts) configure those deployments explicitly, still answering although Azure reti
 
 from __future__ import annotations
 
-from shared_core.emulator.config import Deployment, default_deployments, legacy_deployments
+from shared_core.emulator import Deployment, default_deployments, legacy_deployments
 
 
 def with_legacy() -> dict[str, Deployment]:

@@ -12,10 +12,9 @@ import pytest
 
 from shared_core.emulator.app import create_app
 from shared_core.emulator.config import ManualClock
-from tests._deployments import with_legacy
 
 H = {"api-key": "azoai-emulator-key"}
-CHAT = "/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21"
+CHAT = "/openai/deployments/gpt-5.2/chat/completions?api-version=2024-10-21"
 
 
 def _tool(name: str, what: str) -> dict[str, Any]:
@@ -35,7 +34,7 @@ TOOLS = [_tool("add", "Add"), _tool("multiply", "Multiply")]
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(deployments=with_legacy(), clock=ManualClock())
+    app = create_app(clock=ManualClock())
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://emu") as c:
         yield c
 

@@ -12,7 +12,6 @@ from llama_index.core import Document, Settings, VectorStoreIndex
 from llama_index.core.agent.workflow import FunctionAgent, ToolCallResult
 
 from llamaindex_azoai import AzureOpenAI, AzureOpenAIEmbedding
-from tests._deployments import with_legacy
 
 DOCS = [
     Document(text="The capital of France is Paris. Paris is known for the Eiffel Tower."),
@@ -24,7 +23,11 @@ DOCS = [
 @pytest.fixture
 def settings(emulator: Any) -> Iterator[tuple[AzureOpenAI, AzureOpenAIEmbedding]]:
     llm = AzureOpenAI(
-        engine="gpt-4o", model="gpt-4o", azure_endpoint=emulator.url, api_key=emulator.api_key, api_version="2024-10-21"
+        engine="gpt-5.2",
+        model="gpt-5.2",
+        azure_endpoint=emulator.url,
+        api_key=emulator.api_key,
+        api_version="2024-10-21",
     )
     emb = AzureOpenAIEmbedding(
         azure_deployment="text-embedding-3-small",
@@ -105,10 +108,10 @@ async def test_in_process_asgi_transport(emulator: Any) -> None:
     """The same app in-process (no socket) through httpx.ASGITransport."""
     from shared_core.emulator.app import create_app
 
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(deployments=with_legacy())))
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app()))
     llm = AzureOpenAI(
-        engine="gpt-4o",
-        model="gpt-4o",
+        engine="gpt-5.2",
+        model="gpt-5.2",
         azure_endpoint="http://127.0.0.1:9",
         api_key="azoai-emulator-key",
         async_http_client=client,
