@@ -291,7 +291,8 @@ def _const_eq(a: str, b: str) -> bool:
 def load_config_file(path: str | Path, base: EmulatorConfig | None = None) -> EmulatorConfig:
     """Read a JSON config file.
 
-    Shape: ``{"deployments": {"NAME": {"model": "...", "kind": "...", "tpm": N, "rpm": N}},
+    Shape: ``{"deployments": {"NAME": {"model": "...", "kind": "...", "tpm": N, "rpm": N,
+    "serve_retired": false, "provisioned": false, "spillover": "NAME"}},
     "api_keys": [...], "token_audiences": [...], "region": "...", "prompt_filter_terms": {term:
     category}, "completion_filter_terms": {...}, "faults": {...}, "deployment_faults": {"NAME":
     {...}}, "seed": N, "job_seconds": S}``. Every key is optional.
