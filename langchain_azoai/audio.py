@@ -55,7 +55,7 @@ class AzureOpenAIWhisperParser(AzureConnectionFields, BaseBlobParser):
         from langchain_core.document_loaders import Blob
         from langchain_azoai.audio import AzureOpenAIWhisperParser
 
-        parser = AzureOpenAIWhisperParser(deployment_name="whisper")
+        parser = AzureOpenAIWhisperParser(deployment_name="gpt-4o-transcribe")
         docs = parser.parse(Blob.from_path("meeting.mp3"))
         ```
 
@@ -66,10 +66,10 @@ class AzureOpenAIWhisperParser(AzureConnectionFields, BaseBlobParser):
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True, protected_namespaces=())
 
     deployment_name: str = Field(
-        default="whisper",
+        default="gpt-4o-transcribe",
         validation_alias=AliasChoices("deployment_name", "azure_deployment", "deployment"),
     )
-    """The transcription deployment (default ``whisper``)."""
+    """The transcription deployment (default ``gpt-4o-transcribe``; whisper retires 2026-12-15)."""
     language: str | None = None
     """The audio's language (ISO-639-1, e.g. ``nl``): improves accuracy and latency."""
     prompt: str | None = None
@@ -123,7 +123,7 @@ class AzureOpenAITextToSpeech(AzureConnectionFields):
         ```python
         from langchain_azoai.audio import AzureOpenAITextToSpeech
 
-        tts = AzureOpenAITextToSpeech(azure_deployment="tts", voice="nova")
+        tts = AzureOpenAITextToSpeech(azure_deployment="gpt-4o-mini-tts", voice="nova")
         audio = tts.speak("Hello!").audio   # mp3 bytes
         ```
     """
@@ -131,10 +131,10 @@ class AzureOpenAITextToSpeech(AzureConnectionFields):
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True, protected_namespaces=())
 
     deployment: str = Field(
-        default="tts",
+        default="gpt-4o-mini-tts",
         validation_alias=AliasChoices("azure_deployment", "deployment_name", "deployment"),
     )
-    """The speech deployment (default ``tts``)."""
+    """The speech deployment (default ``gpt-4o-mini-tts``; tts retires 2026-12-15)."""
     voice: str = "alloy"
     """alloy, ash, ballad, coral, echo, fable, nova, onyx, sage, shimmer or verse."""
     response_format: str | None = None

@@ -61,7 +61,7 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
         ```python
         from langchain_azoai import AzureChatOpenAI
 
-        model = AzureChatOpenAI(azure_deployment="gpt-4o", api_version="2024-10-21")
+        model = AzureChatOpenAI(azure_deployment="gpt-5.2", api_version="2024-10-21")
         model.invoke([("system", "Translate to French."), ("human", "I love programming.")])
         ```
 

@@ -23,7 +23,7 @@ class AzureDallEAPIWrapper(AzureConnectionFields):
         ```python
         from langchain_azoai.images import AzureDallEAPIWrapper
 
-        dalle = AzureDallEAPIWrapper(azure_deployment="dall-e-3", size="1792x1024")
+        dalle = AzureDallEAPIWrapper(azure_deployment="gpt-image-1", size="1536x1024")
         url = dalle.run("a lighthouse at dusk, watercolour")
         ```
 
@@ -35,10 +35,10 @@ class AzureDallEAPIWrapper(AzureConnectionFields):
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True, protected_namespaces=())
 
     deployment: str = Field(
-        default="dall-e-3",
+        default="gpt-image-1",
         validation_alias=AliasChoices("azure_deployment", "deployment_name", "deployment"),
     )
-    """The image deployment (default ``dall-e-3``, the name the Azure portal suggests)."""
+    """The image deployment (default ``gpt-image-1``, named after its model; dall-e-3 retired 2026-03-04)."""
     n: int = 1
     """Images per request (dall-e-3 makes one)."""
     size: str | None = None

@@ -40,7 +40,7 @@ class AzureOpenAIImageTool(ClosesItsWrapper, BaseTool):
         from langchain_azoai.images import AzureDallEAPIWrapper
         from langchain_azoai.tools import AzureOpenAIImageTool
 
-        tool = AzureOpenAIImageTool(api_wrapper=AzureDallEAPIWrapper(azure_deployment="dall-e-3"))
+        tool = AzureOpenAIImageTool(api_wrapper=AzureDallEAPIWrapper(azure_deployment="gpt-image-1"))
         llm_with_tools = chat_model.bind_tools([tool])
         ```
     """

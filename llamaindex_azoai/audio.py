@@ -28,15 +28,15 @@ class AzureOpenAITextToSpeech(MediaConnection):
         ```python
         from llamaindex_azoai.audio import AzureOpenAITextToSpeech
 
-        tts = AzureOpenAITextToSpeech(azure_deployment="tts", voice="nova")
+        tts = AzureOpenAITextToSpeech(azure_deployment="gpt-4o-mini-tts", voice="nova")
         mp3 = tts.speak("Hello!").audio
         ```
     """
 
     deployment: str = Field(
-        default="tts",
+        default="gpt-4o-mini-tts",
         validation_alias=AliasChoices("azure_deployment", "deployment_name", "deployment"),
-        description="The speech deployment (default tts).",
+        description="The speech deployment (default gpt-4o-mini-tts; tts retires 2026-12-15).",
     )
     voice: str = Field(
         default="alloy", description="alloy, ash, ballad, coral, echo, fable, nova, onyx, sage, shimmer or verse."

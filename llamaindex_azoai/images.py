@@ -46,15 +46,15 @@ class AzureOpenAIImageGeneration(MediaConnection):
         ```python
         from llamaindex_azoai.images import AzureOpenAIImageGeneration
 
-        images = AzureOpenAIImageGeneration(azure_deployment="dall-e-3", size="1792x1024")
+        images = AzureOpenAIImageGeneration(azure_deployment="gpt-image-1", size="1536x1024")
         url = images.generate("a lighthouse at dusk").images[0].url
         ```
     """
 
     deployment: str = Field(
-        default="dall-e-3",
+        default="gpt-image-1",
         validation_alias=AliasChoices("azure_deployment", "deployment_name", "deployment"),
-        description="The image deployment (default dall-e-3).",
+        description="The image deployment (default gpt-image-1; dall-e-3 retired 2026-03-04).",
     )
     size: str | None = Field(default=None, description="1024x1024, 1792x1024, 1024x1792 (dall-e-3).")
     quality: str | None = Field(
@@ -99,7 +99,7 @@ class AzureOpenAIImageToolSpec(BaseToolSpec):
         ```python
         from llamaindex_azoai.images import AzureOpenAIImageToolSpec
 
-        tools = AzureOpenAIImageToolSpec(azure_deployment="dall-e-3").to_tool_list()
+        tools = AzureOpenAIImageToolSpec(azure_deployment="gpt-image-1").to_tool_list()
         ```
 
     Keyword arguments build an ``AzureOpenAIImageGeneration``; or pass one as ``generator``.

@@ -69,8 +69,8 @@ class AzureOpenAI(StructuredOutputMixin, CoreClientOwner, FunctionCallingLLM, Az
         from llamaindex_azoai import AzureOpenAI
 
         llm = AzureOpenAI(
-            engine="my-gpt-4o",
-            model="gpt-4o",
+            engine="my-gpt-5.2",
+            model="gpt-5.2",
             azure_endpoint="https://my-resource.openai.azure.com/",
             api_key="...",
             api_version="2024-10-21",

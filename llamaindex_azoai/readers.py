@@ -34,7 +34,7 @@ class AzureOpenAIWhisperReader(BasePydanticReader, MediaConnection):
         ```python
         from llamaindex_azoai.readers import AzureOpenAIWhisperReader
 
-        reader = AzureOpenAIWhisperReader(azure_deployment="whisper", language="en")
+        reader = AzureOpenAIWhisperReader(azure_deployment="gpt-4o-transcribe", language="en")
         documents = reader.load_data("meeting.mp3")
         ```
 
@@ -46,9 +46,9 @@ class AzureOpenAIWhisperReader(BasePydanticReader, MediaConnection):
 
     is_remote: bool = True
     deployment: str = Field(
-        default="whisper",
+        default="gpt-4o-transcribe",
         validation_alias=AliasChoices("azure_deployment", "deployment_name", "deployment"),
-        description="The transcription deployment (default whisper).",
+        description="The transcription deployment (default gpt-4o-transcribe; whisper retires 2026-12-15).",
     )
     language: str | None = Field(default=None, description="The audio's language (ISO-639-1, e.g. 'nl').")
     prompt: str | None = Field(default=None, description="Context or spellings to guide the model.")

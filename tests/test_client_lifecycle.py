@@ -25,7 +25,7 @@ CHAT_BODY = {
     "id": "chatcmpl-1",
     "object": "chat.completion",
     "created": 1,
-    "model": "gpt-4o",
+    "model": "gpt-5.2",
     "choices": [{"index": 0, "message": {"role": "assistant", "content": "hello"}, "finish_reason": "stop"}],
     "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4},
 }
@@ -88,7 +88,7 @@ def lc_chat(url: str, **kw: Any) -> Any:
     from langchain_azoai import AzureChatOpenAI
 
     return AzureChatOpenAI(
-        azure_endpoint=url, api_key="k", azure_deployment="gpt-4o", api_version="2024-10-21", max_retries=0, **kw
+        azure_endpoint=url, api_key="k", azure_deployment="gpt-5.2", api_version="2024-10-21", max_retries=0, **kw
     )
 
 
@@ -102,10 +102,10 @@ import langchain_azoai as lc, llamaindex_azoai as li
 from llama_index.core.llms import ChatMessage
 
 def calls():
-    yield lambda: lc.AzureChatOpenAI(azure_deployment="gpt-4o", **common).invoke("hi")
+    yield lambda: lc.AzureChatOpenAI(azure_deployment="gpt-5.2", **common).invoke("hi")
     yield lambda: lc.AzureOpenAIEmbeddings(azure_deployment="emb", **common).embed_query("hi")
     yield lambda: lc.AzureOpenAI(azure_deployment="gpt-35-turbo-instruct", **common).invoke("hi")
-    yield lambda: li.AzureOpenAI(engine="gpt-4o", **common).chat([ChatMessage(role="user", content="hi")])
+    yield lambda: li.AzureOpenAI(engine="gpt-5.2", **common).chat([ChatMessage(role="user", content="hi")])
     yield lambda: li.AzureOpenAIEmbedding(azure_deployment="emb", **common).get_text_embedding("hi")
 
 with warnings.catch_warnings(record=True) as seen:
@@ -143,7 +143,7 @@ def test_a_user_supplied_client_stays_open(server: Loopback) -> None:
     lc = lc_chat(server.url, http_client=http)
     assert lc.invoke("hi").content == "hello"
     li = AzureOpenAI(
-        engine="gpt-4o", azure_endpoint=server.url, api_key="k", api_version="2024-10-21", http_client=http
+        engine="gpt-5.2", azure_endpoint=server.url, api_key="k", api_version="2024-10-21", http_client=http
     )
     assert li.chat([ChatMessage(role="user", content="hi")]).message.content == "hello"
     lc.close()
@@ -156,7 +156,7 @@ def test_a_user_supplied_client_stays_open(server: Loopback) -> None:
     gc.collect()
     assert not http.is_closed
     assert server.closed.empty()  # its pooled connection too
-    assert http.post(f"{server.url}/openai/deployments/gpt-4o/chat/completions", json={}).json() == CHAT_BODY
+    assert http.post(f"{server.url}/openai/deployments/gpt-5.2/chat/completions", json={}).json() == CHAT_BODY
     http.close()
     server.assert_closed()
 
@@ -220,7 +220,7 @@ def _llamaindex(name: str) -> Any:
 
     settings = dict(azure_endpoint="https://r.openai.azure.com", api_key="k", api_version="2024-10-21")
     if name == "AzureOpenAI":
-        return llamaindex_azoai.AzureOpenAI(engine="gpt-4o", **settings)
+        return llamaindex_azoai.AzureOpenAI(engine="gpt-5.2", **settings)
     if name == "AzureOpenAIEmbedding":
         return llamaindex_azoai.AzureOpenAIEmbedding(azure_deployment="emb", **settings)
     return getattr(llamaindex_azoai, name)(azure_deployment="dall-e-3", **settings)
@@ -288,7 +288,7 @@ def test_llamaindex_with_block_closes_the_connection(server: Loopback) -> None:
 
     from llamaindex_azoai import AzureOpenAI
 
-    with AzureOpenAI(engine="gpt-4o", azure_endpoint=server.url, api_key="k", api_version="2024-10-21") as llm:
+    with AzureOpenAI(engine="gpt-5.2", azure_endpoint=server.url, api_key="k", api_version="2024-10-21") as llm:
         assert llm.chat([ChatMessage(role="user", content="hi")]).message.content == "hello"
     server.assert_closed()
 

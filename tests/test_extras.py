@@ -133,9 +133,9 @@ def test_azoai_emulator_command_without_uvicorn_names_the_extra() -> None:
 def test_entra_identity_without_azure_identity_names_the_extra(adapter: str) -> None:
     build = {
         "langchain": "from langchain_azoai import AzureChatOpenAI as M\n"
-                     "m = M(azure_deployment='gpt-4o', azure_auth_mode='managed', http_client=http, max_retries=0, **kw)",
+                     "m = M(azure_deployment='gpt-5.2', azure_auth_mode='managed', http_client=http, max_retries=0, **kw)",
         "llamaindex": "from llamaindex_azoai import AzureOpenAI as M\n"
-                      "m = M(engine='gpt-4o', azure_auth_mode='managed', http_client=http, max_retries=0, **kw)",
+                      "m = M(engine='gpt-5.2', azure_auth_mode='managed', http_client=http, max_retries=0, **kw)",
     }[adapter]  # fmt: skip
     call = "m.invoke('hi')" if adapter == "langchain" else "m.complete('hi')"
     code = f"""

@@ -8,9 +8,9 @@ Conventions (for whoever edits the README):
 * Before each block the environment points at an emulator started once for this module:
   ``AZURE_OPENAI_ENDPOINT`` (``http://127.0.0.1:PORT``), ``AZURE_OPENAI_API_KEY`` (the emulator's
   key) and ``OPENAI_API_VERSION`` (``2024-10-21``); every other ``AZURE_*`` / ``OPENAI_*``
-  variable is removed. The emulator serves the default deployments (``gpt-4o``, ``gpt-4o-mini``,
-  ``o3-mini``, ``gpt-35-turbo-instruct``, ``text-embedding-3-small``, ``dall-e-3``, ``whisper``,
-  ``tts``), so use those names.
+  variable is removed. The emulator serves the default deployments (``gpt-5.2``, ``gpt-5-mini``,
+  ``model-router``, ``text-embedding-3-small`` / ``-large``, ``gpt-image-1``, ``gpt-4o-transcribe``,
+  ``gpt-4o-mini-tts``), so use those names.
 * Network: only 127.0.0.1 is reachable (pytest-socket); anything else fails the block.
 * Top-level ``await`` is allowed: such a block runs in a fresh event loop.
 * An HTML comment on the line right before the opening fence changes how a block runs:

@@ -51,7 +51,7 @@ CHAT_BODY = {
     "id": "chatcmpl-1",
     "object": "chat.completion",
     "created": 1,
-    "model": "gpt-4o",
+    "model": "gpt-5.2",
     "choices": [{"index": 0, "message": {"role": "assistant", "content": "hello"}, "finish_reason": "stop"}],
     "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4},
 }

@@ -9,7 +9,7 @@ from typing import Any
 
 from azoai_app.demo.report import Console
 
-DEFAULT_CHAT_DEPLOYMENT = "gpt-4o"
+DEFAULT_CHAT_DEPLOYMENT = "gpt-5.2"
 DEFAULT_EMBEDDING_DEPLOYMENT = "text-embedding-3-small"
 DEFAULT_API_VERSION = "2024-10-21"
 

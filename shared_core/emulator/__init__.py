@@ -25,6 +25,7 @@ from .config import (
     FaultSpec,
     ManualClock,
     default_deployments,
+    legacy_deployments,
     load_config_file,
     make_deployment,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "ManualClock",
     "create_app",
     "default_deployments",
+    "legacy_deployments",
     "load_config_file",
     "make_deployment",
     "start_in_thread",

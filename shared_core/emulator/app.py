@@ -28,6 +28,8 @@ from .wire import Receive, Request, Response, Scope, Send, StreamResponse, json_
 
 log = logging.getLogger("azoai.emulator")
 JSON = dict[str, Any]
+#: Statuses of a provisioned deployment that spill over (Learn spillover-traffic-management: 429, 500, 503).
+SPILL_STATUSES = frozenset({429, 500, 503})
 
 
 class _Abort(Exception):
@@ -221,7 +223,38 @@ class EmulatorApp:
                 req, op, dep, body, fields, files, version, seq, headers, decision, rl_op, ids, v1=style == "v1"
             )
         except AzureError as err:
-            return self._error(err, ids, req, headers)
+            spill = self._spill_target(req, dep, err, route)
+            if spill is None:
+                return self._error(err, ids, req, headers)
+            status = err.status
+        # Learn spillover-traffic-management: a provisioned deployment's non-200 (429, 500, 503) goes to
+        # the standard deployment named by the request header or the deployment's spillover property.
+        headers = self._base_headers(req, ids)
+        headers.update(
+            {
+                "x-ms-deployment-name": spill.name,
+                "x-ms-spillover-from-deployment": dep.name,
+                "x-ms-spillover-error": str(status),
+                "x-ms-is-spilled-over": "true",
+            }
+        )
+        try:
+            return await self._run_op(
+                req, op, spill, body, fields, files, version, seq, headers, self.faults.decide(spill.name), rl_op,
+                ids, v1=style == "v1",
+            )  # fmt: skip
+        except AzureError as err2:
+            return self._error(err2, ids, req, headers)
+
+    def _spill_target(self, req: Request, dep: Deployment, err: AzureError, route: rules.Ctx) -> Deployment | None:
+        name = req.headers.get("x-ms-spillover-deployment") or dep.spillover
+        if not (dep.provisioned and name and err.status in SPILL_STATUSES):
+            return None
+        spill = self.config.deployments.get(name)
+        if spill is None or spill.provisioned or spill.name == dep.name:
+            return None  # permissive: Azure's answer to a bad spillover target is not documented
+        rules.run("route", replace(route, dep=spill))
+        return spill
 
     async def _run_op(
         self,

@@ -231,7 +231,13 @@ def filtered_results(category: str, *, jailbreak: bool, severity: str = "medium"
     return out
 
 
-def prompt_filter_results(n_prompts: int = 1) -> list[JSON]:
+def prompt_filter_results(n_prompts: int = 1, *, images: bool = False) -> list[JSON]:
+    """The prompt's filter results; a prompt with images is judged by the multimodal filter, whose entry
+    is ``content_filter_result`` (singular), the four severity categories, no jailbreak (recorded:
+    azure-recordings Mirascope ``test_call_with_image_url__azure_gpt_5_mini``, crewAI ``test_describe_image``)."""
+    if images:
+        severity = {c: {"filtered": False, "severity": "safe"} for c in ("sexual", "violence", "hate", "self_harm")}
+        return [{"prompt_index": 0, "content_filter_result": severity}]
     return [
         {"prompt_index": i, "content_filter_results": safe_filter_results(jailbreak=True)} for i in range(n_prompts)
     ]

@@ -33,13 +33,19 @@ class ModelSpec:
     efforts: tuple[str, ...] = ()  # accepted reasoning_effort values; () = parameter not accepted
     dimensions: int | None = None  # embeddings: native size
     dimensions_option: bool = False  # embeddings: ``dimensions`` accepted
-    retired: bool = False  # Azure answers every call with an error (Learn: model-retirements)
-    retired_since: str = ""  # retirement date; a retired legacy default keeps being served until defaults switch
+    retired: bool = False  # retired whatever the clock says (Learn: model-retirements)
+    retired_since: str = ""  # retirement date (YYYY-MM-DD): retired from that day on the emulator's clock
     router: bool = False  # model-router: the response names the model that served it
 
 
 _O_EFFORTS = ("low", "medium", "high")
 _GPT5_EFFORTS = ("minimal", "low", "medium", "high")
+# Learn (ReasoningEffort, azure ai-projects reference): "gpt-5.1 defaults to none ... supported values for
+# gpt-5.1 are none, low, medium, high"; models before gpt-5.1 default to medium and don't support none;
+# xhigh on models after gpt-5.1-codex-max. gpt-5.2 has no minimal (measured on Foundry: qiita
+# FukuharaYohei 2026-01-18). The first value listed is the default when the request names none.
+_GPT51_EFFORTS = ("none", "low", "medium", "high")
+_GPT52_EFFORTS = ("none", "low", "medium", "high", "xhigh")
 
 
 def _chat(family: str, version: str, context: int, output: int, **kw: object) -> ModelSpec:
@@ -62,8 +68,9 @@ def _reasoning(family: str, version: str, context: int, output: int, **kw: objec
 
 
 # Longest prefix wins (``gpt-4o-mini`` before ``gpt-4o``). Retirement dates: anchors-2026-12.md
-# ("Deprecations", from Learn model-retirements); ``retired=True`` makes every call fail as on Azure,
-# except for the emulator's legacy default deployments (gpt-4o, o3-mini, dall-e-3), still served.
+# ("Deprecations", from Learn model-retirements). A model is retired on and after ``retired_since``
+# by the emulator's clock (so a test's ManualClock at 2026-01-01 still sees gpt-4o served, as Azure
+# did then), or always when ``retired=True``; every call to it then fails as on Azure.
 CATALOG: dict[str, ModelSpec] = {
     # chat
     "gpt-4o": _chat("gpt-4o", "2024-11-20", 128_000, 16_384, retired_since="2026-10-01"),
@@ -128,13 +135,15 @@ CATALOG: dict[str, ModelSpec] = {
     "gpt-5": _reasoning("gpt-5", "2025-08-07", 400_000, 128_000, efforts=_GPT5_EFFORTS),
     "gpt-5-mini": _reasoning("gpt-5-mini", "2025-08-07", 400_000, 128_000, efforts=_GPT5_EFFORTS),
     "gpt-5-nano": _reasoning("gpt-5-nano", "2025-08-07", 400_000, 128_000, efforts=_GPT5_EFFORTS),
-    "gpt-5.1": _reasoning("gpt-5.1", "2025-11-13", 400_000, 128_000, efforts=_GPT5_EFFORTS),
+    "gpt-5.1": _reasoning("gpt-5.1", "2025-11-13", 400_000, 128_000, efforts=_GPT51_EFFORTS),
     # served today: x-ms-served-model "gpt-5.2-2025-12-11" in real traffic (azure-recordings/REPORT.md §2)
-    "gpt-5.2": _reasoning("gpt-5.2", "2025-12-11", 400_000, 128_000, efforts=_GPT5_EFFORTS),
+    "gpt-5.2": _reasoning("gpt-5.2", "2025-12-11", 400_000, 128_000, efforts=_GPT52_EFFORTS),
     # model-router 2025-11-18 (GA): context window of its smallest model, reasoning_effort honoured.
     "model-router": _chat("model-router", "2025-11-18", 200_000, 32_768, router=True, efforts=_GPT5_EFFORTS),
     # legacy completions
-    "gpt-35-turbo-instruct": _chat("gpt-35-turbo-instruct", "0914", 4_097, 4_096, vision=False),
+    # Retired: Azure has no text-completions model left (anchors-2026-12.md: langchain PR #34021,
+    # 2025-11-19; vercel/ai #20793). Served only to a deployment configured with serve_retired.
+    "gpt-35-turbo-instruct": _chat("gpt-35-turbo-instruct", "0914", 4_097, 4_096, vision=False, retired=True),
     "davinci-002": _chat("davinci-002", "1", 16_384, 4_096, vision=False, retired=True, retired_since="2025-01-27"),
     "babbage-002": _chat("babbage-002", "1", 16_384, 4_096, vision=False, retired=True, retired_since="2025-01-27"),
     "text-davinci-003": _chat(
@@ -152,16 +161,22 @@ CATALOG: dict[str, ModelSpec] = {
     "dall-e-3": ModelSpec("dall-e-3", "3.0", retired_since="2026-03-04"),
     "dall-e-2": ModelSpec("dall-e-2", "2.0", retired=True, retired_since="2025-01-27"),
     "gpt-image-1": ModelSpec("gpt-image-1", "2025-04-15"),
-    "whisper": ModelSpec("whisper", "001"),
+    "whisper": ModelSpec("whisper", "001", retired_since="2026-12-15"),
     "gpt-4o-transcribe": ModelSpec("gpt-4o-transcribe", "2025-03-20"),
     "gpt-4o-mini-transcribe": ModelSpec("gpt-4o-mini-transcribe", "2025-03-20"),
-    "tts": ModelSpec("tts", "001"),
-    "tts-hd": ModelSpec("tts-hd", "001"),
+    "tts": ModelSpec("tts", "001", retired_since="2026-12-15"),
+    "tts-hd": ModelSpec("tts-hd", "001", retired_since="2026-12-15"),
     "gpt-4o-mini-tts": ModelSpec("gpt-4o-mini-tts", "2025-03-20"),
 }
 
-#: Models that serve a request when the router picks them (``model-router``), by request shape.
-ROUTER_PICKS = {"light": ("gpt-4.1-mini", "2025-04-14"), "reasoning": ("gpt-5-mini", "2025-08-07")}
+#: Models that serve a request when the router picks them (``model-router``), by request shape. Both are
+#: in the router's 2025-11-18 set and not retired (gpt-4.1-mini, the former light pick, retired 2026-10-14).
+ROUTER_PICKS = {"light": ("gpt-5-nano", "2025-08-07"), "reasoning": ("gpt-5-mini", "2025-08-07")}
+
+
+def is_retired(spec: ModelSpec, today: str) -> bool:
+    """Whether Azure has retired ``spec`` on ``today`` (``YYYY-MM-DD``)."""
+    return spec.retired or bool(spec.retired_since and spec.retired_since <= today)
 
 
 def spec_for(model: str) -> ModelSpec:

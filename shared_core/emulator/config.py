@@ -55,6 +55,12 @@ class Deployment:
     rpm: int | None = None  # requests per minute; None = Azure's 6 per 1,000 TPM
     dimensions: int | None = None  # embeddings: native size
     model_version: str = ""
+    #: Keep answering although Azure has retired the model (to test code written for it); Azure never does.
+    serve_retired: bool = False
+    #: A provisioned (PTU) deployment: over its limit it may spill over to a standard one (Learn:
+    #: spillover-traffic-management); ``spillover`` is its ``spilloverDeploymentName`` property.
+    provisioned: bool = False
+    spillover: str | None = None
 
     @property
     def requests_per_minute(self) -> int:
@@ -99,31 +105,57 @@ def make_deployment(name: str, model: str | None = None, **options: Any) -> Depl
     rpm_raw = options.pop("rpm", None)
     rpm = int(rpm_raw) if rpm_raw is not None else (60 if kind in ("images", "transcription", "speech") else None)
     version = str(options.pop("model_version", CATALOG[model].version if model in CATALOG else "1"))
+    serve_retired = _flag(name, "serve_retired", options.pop("serve_retired", False))
+    provisioned = _flag(name, "provisioned", options.pop("provisioned", False))
+    spill = options.pop("spillover", None)
     if options:
         raise ConfigurationError(
-            f"deployment {name!r}: unknown option(s) {sorted(options)}; use kind, tpm, rpm, dimensions, model_version",
+            f"deployment {name!r}: unknown option(s) {sorted(options)}; use kind, tpm, rpm, dimensions, "
+            "model_version, serve_retired, provisioned, spillover",
             setting="deployment",
         )
-    return Deployment(name, model, kind, tpm, rpm, int(dims) if dims is not None else None, version)
+    if spill and not provisioned:
+        raise ConfigurationError(
+            f"deployment {name!r}: spillover applies to provisioned deployments only; add provisioned=true",
+            setting="deployment",
+        )
+    dim = int(dims) if dims is not None else None
+    return Deployment(
+        name, model, kind, tpm, rpm, dim, version, serve_retired, provisioned, str(spill) if spill else None
+    )
 
 
-#: Deployments the README, demo and tests use today (several are models Azure has retired; the switch
-#: of defaults to current models is a later change).
+def _flag(name: str, option: str, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes"):
+        return True
+    if text in ("0", "false", "no"):
+        return False
+    raise ConfigurationError(
+        f"deployment {name!r}: {option}={value!r} is not a boolean; use true or false", setting="deployment"
+    )
+
+
+#: The former defaults: models Azure has retired (gpt-4o, o3-mini, dall-e-3 in 2026; gpt-35-turbo-instruct,
+#: the last text-completions model) or retires on 2026-12-15 (whisper, tts), plus gpt-4o-mini. Not deployed
+#: by default; ``--deployment NAME=MODEL`` (with ``serve_retired=true`` for a retired one) brings one back.
 LEGACY_DEFAULTS = (
     "gpt-4o",
     "gpt-4o-mini",
     "o3-mini",
     "gpt-35-turbo-instruct",
-    "text-embedding-3-small",
     "dall-e-3",
     "whisper",
     "tts",
 )
-#: Models Azure serves today (anchors-2026-12.md; Learn models-sold-directly-by-azure), also deployed by default.
+#: Models Azure serves today (anchors-2026-12.md; Learn models-sold-directly-by-azure): the default set.
 CURRENT_MODELS = (
     "gpt-5.2",
     "gpt-5-mini",
     "model-router",
+    "text-embedding-3-small",
     "text-embedding-3-large",
     "gpt-image-1",
     "gpt-4o-transcribe",
@@ -132,8 +164,13 @@ CURRENT_MODELS = (
 
 
 def default_deployments() -> dict[str, Deployment]:
-    """The default set, each named after its model."""
-    return {n: make_deployment(n) for n in LEGACY_DEFAULTS + CURRENT_MODELS}
+    """The default set, each named after its model: today's models."""
+    return {n: make_deployment(n) for n in CURRENT_MODELS}
+
+
+def legacy_deployments() -> dict[str, Deployment]:
+    """The former defaults, still answering (``serve_retired``), for code and tests written against them."""
+    return {n: make_deployment(n, serve_retired=True) for n in LEGACY_DEFAULTS}
 
 
 def parse_deployment_arg(spec: str) -> Deployment:
@@ -255,7 +292,8 @@ def _const_eq(a: str, b: str) -> bool:
 def load_config_file(path: str | Path, base: EmulatorConfig | None = None) -> EmulatorConfig:
     """Read a JSON config file.
 
-    Shape: ``{"deployments": {"NAME": {"model": "...", "kind": "...", "tpm": N, "rpm": N}},
+    Shape: ``{"deployments": {"NAME": {"model": "...", "kind": "...", "tpm": N, "rpm": N,
+    "serve_retired": false, "provisioned": false, "spillover": "NAME"}},
     "api_keys": [...], "token_audiences": [...], "region": "...", "prompt_filter_terms": {term:
     category}, "completion_filter_terms": {...}, "faults": {...}, "deployment_faults": {"NAME":
     {...}}, "seed": N, "job_seconds": S, "background_seconds": S}``. Every key is optional.
@@ -350,6 +388,7 @@ __all__ = [
     "config_from_dict",
     "default_deployments",
     "deployments_from_args",
+    "legacy_deployments",
     "infer_kind",
     "load_config_file",
     "make_deployment",

@@ -125,6 +125,7 @@ class ChatPlan:
     extra: JSON = field(default_factory=dict)
     top_logprobs: int | None = None  # None: logprobs not requested
     obfuscate: bool = False  # v1 routes pad stream chunks with an ``obfuscation`` string
+    images: bool = False  # the prompt has image parts (judged by the multimodal filter)
 
 
 def validate_chat(ctx: rules.Ctx) -> None:
@@ -192,13 +193,20 @@ def chat_plan(
         choices.append(ChatChoice(i, text, None, finish))
     reasoning = 0
     if dep.kind == "reasoning":
-        effort = body.get("reasoning_effort") or "medium"
-        reasoning = {"minimal": 0, "low": 64, "medium": 192, "high": 448}.get(str(effort), 192) * n
+        efforts = spec_for(dep.model).efforts
+        effort = body.get("reasoning_effort") or ("none" if "none" in efforts else "medium")
+        reasoning = {"none": 0, "minimal": 0, "low": 64, "medium": 192, "high": 448, "xhigh": 960}.get(
+            str(effort), 192
+        ) * n
         if max_out is not None and reasoning >= max_out:
             reasoning = max_out
             choices = [ChatChoice(c.index, "", None, "length") for c in choices]
             completion_tokens = 0
     stream_opts = body.get("stream_options") or {}
+    extra: JSON = {}
+    tier = served_tier(dep, body["service_tier"]) if body.get("service_tier") is not None else None
+    if tier is not None:
+        extra["service_tier"] = tier
     return ChatPlan(
         id=bh.stable_id("chatcmpl-", cfg.seed, dep.name, seq, length=29),
         created=now,
@@ -210,7 +218,28 @@ def chat_plan(
         stream=bool(body.get("stream")),
         include_usage=bool(stream_opts.get("include_usage")),
         top_logprobs=int(body.get("top_logprobs") or 0) if body.get("logprobs") is True else None,
+        extra=extra,
+        images=any(
+            isinstance(part, dict) and part.get("type") == "image_url"
+            for m in msgs
+            if isinstance(m.get("content"), list)
+            for part in m["content"]
+        ),
     )
+
+
+def served_tier(dep: Deployment, asked: str) -> str | None:
+    """The tier that serves a request asking for ``asked`` (the response's ``service_tier``), or None.
+
+    Learn priority processing: ``priority`` on GlobalStandard / DataZoneStandard deployments of model
+    versions 2025-12-01 or later; for those, ``auto`` and ``default`` run at the default tier and the
+    response names it. Older models have no tiers: the field is absent (recorded: gpt-4o-mini answering
+    ``service_tier: "default"``, azure-recordings elastic ``test_all_the_client_options``).
+    """
+    dated = re.fullmatch(r"\d{4}-\d{2}-\d{2}", dep.model_version) is not None
+    if not dated or dep.model_version < "2025-12-01":
+        return None
+    return "priority" if asked == "priority" and not dep.provisioned else "default"
 
 
 def _choice_filter(c: ChatChoice) -> JSON:
@@ -242,9 +271,10 @@ def chat_json(p: ChatPlan) -> JSON:
         "id": p.id,
         "model": p.model,
         "object": "chat.completion",
-        "prompt_filter_results": azure.prompt_filter_results(),
+        "prompt_filter_results": azure.prompt_filter_results(images=p.images),
         "system_fingerprint": p.fingerprint,
         "usage": p.usage,
+        **p.extra,
     }
 
 
@@ -275,7 +305,7 @@ def _chat_events(p: ChatPlan) -> Iterator[tuple[JSON, bool]]:
             "id": "",
             "model": "",
             "object": "",
-            "prompt_filter_results": azure.prompt_filter_results(),
+            "prompt_filter_results": azure.prompt_filter_results(images=p.images),
         },
         False,
     )
@@ -285,6 +315,7 @@ def _chat_events(p: ChatPlan) -> Iterator[tuple[JSON, bool]]:
         "model": p.model,
         "object": "chat.completion.chunk",
         "system_fingerprint": p.fingerprint,
+        **p.extra,
     }
     if p.include_usage:
         base["usage"] = None

@@ -117,7 +117,7 @@ def _row(r: Rule) -> str:
 def _retired(s: ModelSpec) -> str:
     if s.retired:
         return f"**retired** {s.retired_since}".strip()
-    return f"retired {s.retired_since} on Azure; still served (legacy default)" if s.retired_since else ""
+    return f"retired from {s.retired_since} (by the emulator's clock)" if s.retired_since else ""
 
 
 def render() -> str:

@@ -412,3 +412,28 @@ def _context(ctx: Ctx) -> None:
     window = ctx.spec.context_window
     if tokens > window:
         raise azure.context_length_exceeded(window, tokens)
+
+
+SERVICE_TIERS = ("auto", "default", "flex", "priority")
+
+
+@rule(
+    "chat.service_tier",
+    "chat",
+    stage=30,
+    what="`service_tier` is one of auto, default, flex, priority (priority serves models from version 2025-12-01 "
+    "on standard deployments; elsewhere the request is served, and reported, as default; flex is accepted: "
+    "which models refuse it is not documented)",
+    code="invalid_value",
+    param="service_tier",
+    message="Invalid value: '{value}'. Supported values are: 'auto', 'default', 'flex', and 'priority'.",
+    source="Learn priority-processing include (09/24/2026: auto, default, priority; the response names the tier "
+    "that served; model versions 2025-12-01 or later) and 03/20/2026 (flex); anchors-2026-12.md §3",
+)
+def _service_tier(ctx: Ctx) -> None:
+    v = ctx.body.get("service_tier")
+    if v is not None and v not in SERVICE_TIERS:
+        raise azure.invalid_value(
+            "service_tier",
+            f"Invalid value: '{v}'. Supported values are: 'auto', 'default', 'flex', and 'priority'.",
+        )

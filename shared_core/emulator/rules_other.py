@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from . import azure
+from . import azure, token_ids
 from . import behaviour as bh
+from .catalog import is_retired
 from .rules import Ctx, rule
 
 JSON = dict[str, Any]
@@ -56,7 +58,8 @@ def _kind(ctx: Ctx) -> None:
 @rule(
     "any.retired_model",
     "route",
-    what="a deployment of a retired model (gpt-35-turbo 0301/0613, gpt-4 0613, o1-mini, dall-e-2, ...)",
+    what="a deployment of a retired model (gpt-4o, o3-mini, dall-e-3, gpt-35-turbo-instruct, gpt-4.1, o4-mini, ...; "
+    "whisper and tts from 2026-12-15), judged on the emulator's clock",
     code="OperationNotSupported",
     param=None,
     message="The {operation} operation does not work with "
@@ -65,7 +68,8 @@ def _kind(ctx: Ctx) -> None:
     "issue BerriAI/litellm#11505 (the answer for a retired gpt-35-turbo quoted)",
 )
 def _retired(ctx: Ctx) -> None:
-    if ctx.spec.retired:
+    today = time.strftime("%Y-%m-%d", time.gmtime(ctx.config.clock()))
+    if is_retired(ctx.spec, today) and not ctx.dep.serve_retired:
         raise azure.operation_not_supported(OPERATIONS[ctx.scratch["path"]][0], ctx.dep.model)
 
 
@@ -203,17 +207,17 @@ def _embedding_unknown(ctx: Ctx) -> None:
 
 
 def embedding_inputs(raw: Any) -> list[str]:
-    """The texts of ``input``; token-id arrays become their ids joined by spaces."""
+    """The texts of ``input``; token-id arrays are decoded to the text they encode (see token_ids)."""
     if isinstance(raw, str):
         return [raw]
     if isinstance(raw, list) and raw and all(isinstance(t, int) for t in raw):
-        return [" ".join(map(str, raw))]
+        return [token_ids.decode(raw)]
     out = []
     for i, item in enumerate(raw):
         if isinstance(item, str):
             out.append(item)
         elif isinstance(item, list) and all(isinstance(t, int) for t in item):
-            out.append(" ".join(map(str, item)))
+            out.append(token_ids.decode(item))
         else:
             raise azure.invalid_type(f"input[{i}]", "a string or an array of integers")
     return out

@@ -121,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--deployment",
         action="append",
         default=[],
-        metavar="NAME=MODEL[,kind=..,tpm=..,rpm=..]",
+        metavar="NAME=MODEL[,kind=..,tpm=..,rpm=..,serve_retired=true]",
         help="a deployment (repeatable); replaces the default set",
     )
     p.add_argument(

@@ -75,6 +75,17 @@ CHAT_CASES: dict[str, Case] = {
         err("missing_required_parameter", "messages[0].content", "Missing required parameter: 'messages[0].content'."),
         None,
     ),
+    "chat.service_tier": (
+        "chat/completions",
+        "gpt-5.2",
+        {"messages": USER, "service_tier": "premium"},
+        err(
+            "invalid_value",
+            "service_tier",
+            "Invalid value: 'premium'. Supported values are: 'auto', 'default', 'flex', and 'priority'.",
+        ),
+        None,
+    ),
     "chat.stream_options.without_stream": (
         "chat/completions",
         "gpt-4o",

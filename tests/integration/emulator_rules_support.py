@@ -11,10 +11,10 @@ from shared_core.emulator import rules
 from shared_core.emulator.app import create_app
 from shared_core.emulator.config import (
     ManualClock,
-    default_deployments,
     make_deployment,
 )
 from shared_core.emulator.media import png
+from tests._deployments import with_legacy
 
 H = {"api-key": "azoai-emulator-key"}
 USER = [{"role": "user", "content": "What is the weather in Paris?"}]
@@ -71,7 +71,7 @@ Case = tuple[str, str, dict[str, Any], dict[str, Any], str | None]
 
 
 def emulator_app(**changes: Any) -> Any:
-    deps = default_deployments() | {
+    deps = with_legacy() | {
         "old-gpt-4": make_deployment("old-gpt-4", "gpt-4"),
         "ada": make_deployment("ada", "text-embedding-ada-002"),
     }

@@ -19,7 +19,7 @@ SCRIPT = textwrap.dedent(
     from shared_core.emulator.server import start_in_thread
 
     handle = start_in_thread()
-    target = resolve_target(azure_endpoint=handle.url, api_key=handle.api_key, deployment="gpt-4o", env={})
+    target = resolve_target(azure_endpoint=handle.url, api_key=handle.api_key, deployment="gpt-5.2", env={})
     client = CoreClient(target, options=ClientOptions(use_aiohttp=True))
     request = ChatRequest(messages=[{"role": "user", "content": "hi"}])
     for _ in range(2):  # two loops: the first loop's client is dropped, the second never closed

@@ -195,7 +195,7 @@ def test_plain_http_to_a_remote_host_is_diagnosed_not_traced(monkeypatch: pytest
     _clean_env(monkeypatch)
     monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", "http://192.0.2.10")  # TEST-NET-1: never routed
     monkeypatch.setenv("AZURE_OPENAI_API_KEY", "k" * 32)
-    code, output = _run(["--chat-deployment", "gpt-4o", "--embedding-deployment", "text-embedding-3-small"])
+    code, output = _run(["--chat-deployment", "gpt-5.2", "--embedding-deployment", "text-embedding-3-small"])
     assert code != 0
     err = _error(output)
     assert "ConfigurationError" in err and "http" in err.lower(), err
@@ -208,7 +208,7 @@ def test_wrong_key_against_the_emulator_is_diagnosed(monkeypatch: pytest.MonkeyP
     _clean_env(monkeypatch)
     monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", emulator_url)
     monkeypatch.setenv("AZURE_OPENAI_API_KEY", "not-the-emulator-key")
-    monkeypatch.setenv("AZURE_OPENAI_CHAT_DEPLOYMENT", "gpt-4o")
+    monkeypatch.setenv("AZURE_OPENAI_CHAT_DEPLOYMENT", "gpt-5.2")
     monkeypatch.setenv("AZURE_OPENAI_EMBEDDING_DEPLOYMENT", "text-embedding-3-small")
     code, output = _run(["--framework", "langchain"])
     assert code == 1
@@ -223,7 +223,7 @@ def test_verbose_adds_the_traceback(monkeypatch: pytest.MonkeyPatch, emulator_ur
     _clean_env(monkeypatch)
     monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", emulator_url)
     monkeypatch.setenv("AZURE_OPENAI_API_KEY", "not-the-emulator-key")
-    code, output = _run(["--framework", "llamaindex", "--chat-deployment", "gpt-4o",
+    code, output = _run(["--framework", "llamaindex", "--chat-deployment", "gpt-5.2",
                          "--embedding-deployment", "text-embedding-3-small", "--verbose"])  # fmt: skip
     assert code == 1
     assert "AuthenticationError" in output
@@ -308,7 +308,7 @@ def test_retries_are_counted_in_the_step_summary(monkeypatch: pytest.MonkeyPatch
         _clean_env(monkeypatch)
         monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", str(handle.url))
         monkeypatch.setenv("AZURE_OPENAI_API_KEY", str(handle.api_key))
-        code, output = _run(["--framework", "langchain", "--chat-deployment", "gpt-4o",
+        code, output = _run(["--framework", "langchain", "--chat-deployment", "gpt-5.2",
                              "--embedding-deployment", "text-embedding-3-small"])  # fmt: skip
     assert code == 0, output
     index_line = next(

@@ -15,6 +15,7 @@ import pytest
 
 from shared_core.emulator.app import create_app, iter_sse
 from shared_core.emulator.config import ManualClock
+from tests._deployments import with_legacy
 
 H = {"api-key": "azoai-emulator-key"}
 CHAT = "/openai/deployments/{}/chat/completions?api-version=2024-10-21"
@@ -52,7 +53,7 @@ RAG_SYSTEM = (
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(clock=ManualClock())
+    app = create_app(deployments=with_legacy(), clock=ManualClock())
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://emu") as c:
         yield c
 
@@ -441,7 +442,7 @@ async def test_completion_content_filter_finish_reason(client: httpx.AsyncClient
 
 
 async def test_custom_filter_terms(client: httpx.AsyncClient) -> None:
-    app = create_app(clock=ManualClock(), prompt_filter_terms={"pineapple": "hate"})
+    app = create_app(deployments=with_legacy(), clock=ManualClock(), prompt_filter_terms={"pineapple": "hate"})
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://emu") as c:
         r = await c.post(
             CHAT.format("gpt-4o"), headers=H, json={"messages": [{"role": "user", "content": "Pineapple pizza"}]}
@@ -573,7 +574,7 @@ async def test_v1_stream_chunks_carry_obfuscation_and_dated_ones_do_not(client: 
     assert len(pads) == len(v1) - 1 and all(isinstance(p, str) and 1 <= len(p) <= 15 for p in pads)
     assert len(set(map(len, pads))) > 1  # lengths vary: it pads chunk sizes
     assert all(list(c) == sorted(c) for c in v1[1:])  # Azure's alphabetical key order
-    fresh = create_app(clock=ManualClock())
+    fresh = create_app(deployments=with_legacy(), clock=ManualClock())
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=fresh), base_url="http://emu") as c2:
         again = [
             json.loads(e)

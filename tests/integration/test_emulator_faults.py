@@ -11,6 +11,7 @@ import pytest
 
 from shared_core.emulator.app import create_app, iter_sse
 from shared_core.emulator.config import FaultSpec, ManualClock, make_deployment
+from tests._deployments import with_legacy
 
 H = {"api-key": "azoai-emulator-key"}
 CHAT = "/openai/deployments/{}/chat/completions?api-version=2024-10-21"
@@ -86,7 +87,7 @@ async def test_error_every_nth_per_deployment(client: httpx.AsyncClient) -> None
 
 async def test_seeded_error_rate_is_reproducible(clock: ManualClock) -> None:
     async def run() -> list[int]:
-        app = create_app(clock=clock, seed=7, faults=FaultSpec(error_rate=0.3))
+        app = create_app(deployments=with_legacy(), clock=clock, seed=7, faults=FaultSpec(error_rate=0.3))
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://emu") as c:
             return await statuses(c, 20, "gpt-4o")
 

@@ -12,6 +12,7 @@ import pytest
 
 from shared_core.emulator.app import create_app
 from shared_core.emulator.config import ManualClock
+from tests._deployments import with_legacy
 
 KEY = "azoai-emulator-key"
 DATED = "/openai/deployments/{}/{}?api-version=2024-10-21"
@@ -26,7 +27,7 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 async def client(clock: ManualClock) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(clock=clock, region="Sweden Central")
+    app = create_app(deployments=with_legacy(), clock=clock, region="Sweden Central")
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://emu") as c:
         yield c
 
@@ -64,13 +65,13 @@ async def test_dated_route_answers_with_azure_headers(client: httpx.AsyncClient)
 async def test_v1_route_takes_deployment_from_body_and_key_as_bearer(client: httpx.AsyncClient) -> None:
     r = await client.post(
         "/openai/v1/chat/completions",
-        json={"model": "gpt-4o", "messages": MSGS},
+        json={"model": "gpt-5.2", "messages": MSGS},
         headers={"authorization": f"Bearer {KEY}"},
     )
     assert r.status_code == 200
-    assert r.headers["x-ms-deployment-name"] == "gpt-4o"
+    assert r.headers["x-ms-deployment-name"] == "gpt-5.2"
     r2 = await client.post(
-        "/openai/v1/chat/completions?api-version=preview", json={"model": "gpt-4o", "messages": MSGS}, headers=H
+        "/openai/v1/chat/completions?api-version=preview", json={"model": "gpt-5.2", "messages": MSGS}, headers=H
     )
     assert r2.status_code == 200
     assert r.json()["choices"] == r2.json()["choices"]
@@ -78,10 +79,10 @@ async def test_v1_route_takes_deployment_from_body_and_key_as_bearer(client: htt
 
 async def test_request_ids_are_unique_and_deterministic(clock: ManualClock) -> None:
     async def ids() -> list[str]:
-        app = create_app(clock=clock)
+        app = create_app(deployments=with_legacy(), clock=clock)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://emu") as c:
             return [
-                (await c.post(DATED.format("gpt-4o", "chat/completions"), json={"messages": MSGS}, headers=H)).headers[
+                (await c.post(DATED.format("gpt-5.2", "chat/completions"), json={"messages": MSGS}, headers=H)).headers[
                     "apim-request-id"
                 ]
                 for _ in range(3)
@@ -99,7 +100,7 @@ async def test_request_ids_are_unique_and_deterministic(clock: ManualClock) -> N
     ],
 )
 async def test_bad_key_gets_azure_401(client: httpx.AsyncClient, headers: dict[str, str], message: str) -> None:
-    r = await client.post(DATED.format("gpt-4o", "chat/completions"), json={"messages": MSGS}, headers=headers)
+    r = await client.post(DATED.format("gpt-5.2", "chat/completions"), json={"messages": MSGS}, headers=headers)
     assert r.status_code == 401
     err = r.json()["error"]
     assert err["code"] == "401" and err["message"].startswith(message)
@@ -107,7 +108,7 @@ async def test_bad_key_gets_azure_401(client: httpx.AsyncClient, headers: dict[s
 
 
 async def test_bearer_token_audience_and_expiry(client: httpx.AsyncClient, clock: ManualClock) -> None:
-    url = DATED.format("gpt-4o", "chat/completions")
+    url = DATED.format("gpt-5.2", "chat/completions")
     good = jwt({"aud": "https://cognitiveservices.azure.com", "exp": clock() + 600, "tid": "t"})
     assert (
         await client.post(url, json={"messages": MSGS}, headers={"authorization": f"Bearer {good}"})
@@ -127,7 +128,7 @@ async def test_bearer_token_audience_and_expiry(client: httpx.AsyncClient, clock
 
 
 async def test_configured_audience_is_accepted(clock: ManualClock) -> None:
-    app = create_app(clock=clock, token_audiences=("https://cognitiveservices.azure.us",))
+    app = create_app(deployments=with_legacy(), clock=clock, token_audiences=("https://cognitiveservices.azure.us",))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://emu") as c:
         tok = jwt({"aud": "https://cognitiveservices.azure.us", "exp": clock() + 60})
         r = await c.post(
@@ -140,14 +141,14 @@ async def test_configured_audience_is_accepted(clock: ManualClock) -> None:
 
 @pytest.mark.parametrize("query", ["", "?api-version=2099-01-01", "?api-version=v1"])
 async def test_dated_route_without_valid_api_version_is_404(client: httpx.AsyncClient, query: str) -> None:
-    r = await client.post(f"/openai/deployments/gpt-4o/chat/completions{query}", json={"messages": MSGS}, headers=H)
+    r = await client.post(f"/openai/deployments/gpt-5.2/chat/completions{query}", json={"messages": MSGS}, headers=H)
     assert r.status_code == 404
     assert r.json() == {"error": {"code": "404", "message": "Resource not found"}}
 
 
 async def test_v1_route_with_dated_version_is_400(client: httpx.AsyncClient) -> None:
     r = await client.post(
-        "/openai/v1/chat/completions?api-version=2024-10-21", json={"model": "gpt-4o", "messages": MSGS}, headers=H
+        "/openai/v1/chat/completions?api-version=2024-10-21", json={"model": "gpt-5.2", "messages": MSGS}, headers=H
     )
     assert r.status_code == 400
     assert r.json() == {"error": {"code": "BadRequest", "message": "API version not supported"}}
@@ -179,13 +180,13 @@ async def test_wrong_operation_for_kind(client: httpx.AsyncClient) -> None:
 
 
 async def test_unknown_path_is_404(client: httpx.AsyncClient) -> None:
-    r = await client.post("/openai/deployments/gpt-4o/assistants?api-version=2024-10-21", json={}, headers=H)
+    r = await client.post("/openai/deployments/gpt-5.2/assistants?api-version=2024-10-21", json={}, headers=H)
     assert r.status_code == 404 and r.json()["error"]["message"] == "Resource not found"
 
 
 async def test_malformed_json(client: httpx.AsyncClient) -> None:
     r = await client.post(
-        DATED.format("gpt-4o", "chat/completions"),
+        DATED.format("gpt-5.2", "chat/completions"),
         content=b"{not json",
         headers={**H, "content-type": "application/json"},
     )
@@ -195,7 +196,7 @@ async def test_malformed_json(client: httpx.AsyncClient) -> None:
 
 async def test_wrong_content_type(client: httpx.AsyncClient) -> None:
     r = await client.post(
-        DATED.format("gpt-4o", "chat/completions"), content=b"hello", headers={**H, "content-type": "text/plain"}
+        DATED.format("gpt-5.2", "chat/completions"), content=b"hello", headers={**H, "content-type": "text/plain"}
     )
     assert r.status_code == 400
     assert r.json()["error"]["message"].startswith("Unsupported content type: 'text/plain'.")
@@ -219,7 +220,7 @@ async def test_wrong_content_type(client: httpx.AsyncClient) -> None:
 async def test_bad_chat_input(
     client: httpx.AsyncClient, body: dict[str, Any], param: str, code: str | None, message: str
 ) -> None:
-    r = await client.post(DATED.format("gpt-4o", "chat/completions"), json=body, headers=H)
+    r = await client.post(DATED.format("gpt-5.2", "chat/completions"), json=body, headers=H)
     assert r.status_code == 400
     err = r.json()["error"]
     assert err["param"] == param and err["code"] == code and err["message"].startswith(message)
@@ -228,7 +229,7 @@ async def test_bad_chat_input(
 
 async def test_unknown_parameter(client: httpx.AsyncClient) -> None:
     r = await client.post(
-        DATED.format("gpt-4o", "chat/completions"), json={"messages": MSGS, "colour": "red"}, headers=H
+        DATED.format("gpt-5.2", "chat/completions"), json={"messages": MSGS, "colour": "red"}, headers=H
     )
     assert r.status_code == 400
     assert r.json()["error"]["message"] == "Unrecognized request argument supplied: colour"
@@ -237,7 +238,7 @@ async def test_unknown_parameter(client: httpx.AsyncClient) -> None:
 async def test_json_schema_needs_recent_api_version(client: httpx.AsyncClient) -> None:
     rf = {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object"}}}
     r = await client.post(
-        "/openai/deployments/gpt-4o/chat/completions?api-version=2024-06-01",
+        "/openai/deployments/gpt-5.2/chat/completions?api-version=2024-06-01",
         json={"messages": MSGS, "response_format": rf},
         headers=H,
     )
@@ -247,7 +248,7 @@ async def test_json_schema_needs_recent_api_version(client: httpx.AsyncClient) -
 
 async def test_double_slash_path_is_accepted(client: httpx.AsyncClient) -> None:
     r = await client.post(
-        "http://emu//openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21",
+        "http://emu//openai/deployments/gpt-5.2/chat/completions?api-version=2024-10-21",
         json={"messages": MSGS},
         headers=H,
     )

@@ -11,6 +11,7 @@ import pytest
 
 from shared_core.emulator.app import create_app, iter_sse
 from shared_core.emulator.config import ManualClock
+from tests._deployments import with_legacy
 
 H = {"api-key": "azoai-emulator-key"}
 CHAT = "/openai/deployments/{}/chat/completions?api-version=2024-10-21"
@@ -20,7 +21,7 @@ ASK = [{"role": "user", "content": "What is 20 + 22? Also say hello."}]
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(clock=ManualClock())
+    app = create_app(deployments=with_legacy(), clock=ManualClock())
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://emu") as c:
         yield c
 

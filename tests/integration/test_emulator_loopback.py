@@ -13,13 +13,14 @@ import openai
 import pytest
 
 from shared_core.emulator.server import EmulatorHandle, main, start_in_thread
+from tests._deployments import with_legacy
 
 KEY = "azoai-emulator-key"
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[EmulatorHandle]:
-    handle = start_in_thread(region="West Europe")
+    handle = start_in_thread(deployments=with_legacy(), region="West Europe")
     yield handle
     handle.stop()
 
@@ -48,7 +49,7 @@ def test_sdk_chat(server: EmulatorHandle) -> None:
 
 def test_sdk_stream(server: EmulatorHandle) -> None:
     stream = sdk(server).chat.completions.create(
-        model="gpt-4o",
+        model="gpt-5.2",
         messages=[{"role": "user", "content": "What is 40 + 2?"}],
         stream=True,
         stream_options={"include_usage": True},
@@ -68,7 +69,7 @@ def test_sdk_tools(server: EmulatorHandle) -> None:
         },
     }
     out = sdk(server).chat.completions.create(
-        model="gpt-4o",
+        model="gpt-5.2",
         tools=[tool],  # type: ignore[list-item]
         messages=[{"role": "user", "content": "When will order order_12345 be delivered?"}],
     )
@@ -89,7 +90,7 @@ def test_sdk_maps_azure_errors(server: EmulatorHandle) -> None:
     assert nf.value.body["code"] == "DeploymentNotFound"  # type: ignore[index]
     bad = openai.AzureOpenAI(azure_endpoint=server.url, api_key="nope", api_version="2024-10-21", max_retries=0)
     with pytest.raises(openai.AuthenticationError):
-        bad.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "x"}])
+        bad.chat.completions.create(model="gpt-5.2", messages=[{"role": "user", "content": "x"}])
 
 
 def test_region_down_close_drops_connection(server: EmulatorHandle) -> None:
@@ -98,19 +99,19 @@ def test_region_down_close_drops_connection(server: EmulatorHandle) -> None:
         httpx.post(
             f"{server.url}/openai/v1/chat/completions",
             headers={"api-key": KEY},
-            json={"model": "gpt-4o", "messages": [{"role": "user", "content": "x"}]},
+            json={"model": "gpt-5.2", "messages": [{"role": "user", "content": "x"}]},
         )
 
 
 def test_stream_cut_and_stall_over_loopback(server: EmulatorHandle) -> None:
     body = {
-        "model": "gpt-4o",
+        "model": "gpt-5.2",
         "stream": True,
         "messages": [{"role": "user", "content": "Tell me about the Roman empire"}],
     }
     url = f"{server.url}/openai/v1/chat/completions"
     httpx.post(
-        f"{server.url}/_emulator/faults", json={"deployment": "gpt-4o", "stream_cut_after": 2}
+        f"{server.url}/_emulator/faults", json={"deployment": "gpt-5.2", "stream_cut_after": 2}
     ).raise_for_status()
     received: list[bytes] = []
     with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
@@ -120,7 +121,7 @@ def test_stream_cut_and_stall_over_loopback(server: EmulatorHandle) -> None:
                 received.append(chunk)
     assert b"[DONE]" not in b"".join(received)
     httpx.post(
-        f"{server.url}/_emulator/faults", json={"deployment": "gpt-4o", "stream_stall_after": 1}
+        f"{server.url}/_emulator/faults", json={"deployment": "gpt-5.2", "stream_stall_after": 1}
     ).raise_for_status()
     with pytest.raises(httpx.ReadTimeout):
         with httpx.stream("POST", url, json=body, headers={"api-key": KEY}, timeout=httpx.Timeout(5, read=0.3)) as r:
@@ -194,13 +195,13 @@ def test_bounded_load_against_cli_server() -> None:
 
 
 def test_cli_rejects_bad_deployment_spec(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--deployment", "=gpt-4o", "--port", "0"]) == 2
+    assert main(["--deployment", "=gpt-5.2", "--port", "0"]) == 2
     err = capsys.readouterr().err
     assert "expected NAME=MODEL" in err and "--deployment" in err
 
 
 def test_two_instances_stand_for_two_regions(server: EmulatorHandle) -> None:
-    with start_in_thread(region="Sweden Central") as second:
+    with start_in_thread(deployments=with_legacy(), region="Sweden Central") as second:
         assert second.port != server.port
         regions = {httpx.get(f"{h.url}/_emulator/state").json()["region"] for h in (server, second)}
         r = httpx.post(

@@ -12,6 +12,7 @@ import pytest
 from shared_core.emulator.app import create_app
 from shared_core.emulator.config import ManualClock
 from shared_core.emulator.media import PNG_MAGIC
+from tests._deployments import with_legacy
 
 H = {"api-key": "azoai-emulator-key"}
 V = "?api-version=2024-10-21"
@@ -24,7 +25,7 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 async def client(clock: ManualClock) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(clock=clock)
+    app = create_app(deployments=with_legacy(), clock=clock)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://emu") as c:
         yield c
 

@@ -23,11 +23,11 @@ APP = create_app(
     clock=ManualClock(),
     overrides={
         "deployments": {
-            "gpt-4o": {"model": "gpt-4o", "tpm": 0},
-            "o3-mini": {"model": "o3-mini", "tpm": 0},
+            "gpt-4o": {"model": "gpt-4o", "tpm": 0, "serve_retired": True},
+            "o3-mini": {"model": "o3-mini", "tpm": 0, "serve_retired": True},
             "emb": {"model": "text-embedding-3-small", "tpm": 0},
-            "inst": {"model": "gpt-35-turbo-instruct", "tpm": 0},
-            "img": {"model": "dall-e-3", "rpm": 0},
+            "inst": {"model": "gpt-35-turbo-instruct", "tpm": 0, "serve_retired": True},
+            "img": {"model": "dall-e-3", "rpm": 0, "serve_retired": True},
             "tts": {"model": "tts", "rpm": 0},
         }
     },

@@ -14,7 +14,7 @@ from shared_core.emulator.app import create_app
 from shared_core.emulator.config import ManualClock
 
 H = {"api-key": "azoai-emulator-key"}
-CHAT = "/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21"
+CHAT = "/openai/deployments/gpt-5.2/chat/completions?api-version=2024-10-21"
 
 
 def _tool(name: str, what: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from shared_core.emulator.app import create_app
 from shared_core.emulator.server import EmulatorHandle, start_in_thread
 from shared_core.errors import BadRequestError
 from shared_core.services import media_client as mc
+from tests._deployments import with_legacy
 
 LOCAL = "http://127.0.0.1"
 
@@ -53,7 +54,7 @@ def wav_info(data: bytes) -> tuple[int, int]:
 
 @pytest.fixture
 def asgi() -> tuple[CoreClient, httpx.AsyncClient]:
-    ahttp = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app()), base_url=LOCAL)
+    ahttp = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(deployments=with_legacy())), base_url=LOCAL)
     client = CoreClient.from_settings(
         azure_endpoint=LOCAL,
         api_key="azoai-emulator-key",
@@ -67,7 +68,7 @@ def asgi() -> tuple[CoreClient, httpx.AsyncClient]:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[EmulatorHandle]:
-    handle = start_in_thread()
+    handle = start_in_thread(deployments=with_legacy())
     yield handle
     handle.stop()
 
@@ -147,7 +148,9 @@ async def test_batch_lifecycle_in_process() -> None:
     from shared_core.services import jobs
 
     clock = ManualClock()
-    ahttp = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(clock=clock)), base_url=LOCAL)
+    ahttp = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(deployments=with_legacy(), clock=clock)), base_url=LOCAL
+    )
     client = CoreClient.from_settings(
         azure_endpoint=LOCAL,
         api_key="azoai-emulator-key",
@@ -183,7 +186,7 @@ def test_fine_tuning_lifecycle_loopback() -> None:
     from shared_core.services import jobs
 
     clock = ManualClock()
-    handle = start_in_thread(clock=clock)
+    handle = start_in_thread(deployments=with_legacy(), clock=clock)
     try:
         client = CoreClient.from_settings(
             azure_endpoint=handle.url,

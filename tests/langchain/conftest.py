@@ -27,6 +27,8 @@ from typing import Any
 
 import pytest
 
+from tests._deployments import with_legacy
+
 REPO = Path(__file__).resolve().parents[2]
 CASSETTES = REPO / "cassettes" / "langchain"
 EMULATOR_KEY = "azoai-emulator-key"
@@ -127,7 +129,7 @@ def emulator() -> Iterator[Any]:
     """A loopback emulator for the whole session (started lazily, stopped at the end)."""
     from shared_core.emulator.server import start_in_thread
 
-    handle = start_in_thread()
+    handle = start_in_thread(deployments=with_legacy())
     try:
         yield handle
     finally:

@@ -85,14 +85,14 @@ def test_bind_tools_tool_choice(choice: Any, wire: Any) -> None:
 
 
 def test_bind_tools_unknown_tool_choice_is_a_configuration_error() -> None:
-    m = AzureChatOpenAI(azure_deployment="gpt-4o")
+    m = AzureChatOpenAI(azure_deployment="gpt-5.2")
     with pytest.raises(ConfigurationError, match="not one of the bound tools"):
         m.bind_tools([GetWeather], tool_choice="nope")
 
 
 def test_bind_tools_strict_and_parallel() -> None:
     fake = FakeAzure(lambda r: _tool_answer("GetWeather", '{"location": "Paris"}'))
-    m = AzureChatOpenAI(**model_kwargs(fake, model="gpt-4o"))
+    m = AzureChatOpenAI(**model_kwargs(fake, model="gpt-5.2"))
     m.bind_tools([GetWeather], strict=True, parallel_tool_calls=False).invoke("x")
     fn = fake.body["tools"][0]["function"]
     assert fn["strict"] is True
@@ -110,7 +110,7 @@ def test_invalid_tool_call_arguments_become_invalid_tool_calls() -> None:
 
 
 def test_streamed_tool_call_chunks() -> None:
-    base = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o"}
+    base = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "gpt-5.2"}
     chunks = [
         {
             **base,
@@ -189,7 +189,7 @@ def test_structured_output_json_schema_default(schema: Any) -> None:
 
 def test_structured_output_function_calling_and_json_mode() -> None:
     fake = FakeAzure(lambda r: _tool_answer("GetWeather", '{"location": "Oslo"}'))
-    m = AzureChatOpenAI(**model_kwargs(fake, model="gpt-4o"))
+    m = AzureChatOpenAI(**model_kwargs(fake, model="gpt-5.2"))
     assert m.with_structured_output(GetWeather, method="function_calling").invoke("x") == (GetWeather(location="Oslo"))
     assert fake.body["tool_choice"] == {"type": "function", "function": {"name": "GetWeather"}}
     fake2 = _json_answer({"location": "Rome"})
@@ -203,7 +203,7 @@ def test_structured_output_function_calling_and_json_mode() -> None:
 def test_structured_output_falls_back_when_api_version_predates_json_schema() -> None:
     # Azure answers 400 to json_schema before 2024-08-01-preview; fall back with a warning
     fake = FakeAzure(lambda r: _tool_answer("GetWeather", '{"location": "Oslo"}'))
-    m = AzureChatOpenAI(**model_kwargs(fake, model="gpt-4o", api_version="2024-05-01-preview"))
+    m = AzureChatOpenAI(**model_kwargs(fake, model="gpt-5.2", api_version="2024-05-01-preview"))
     with pytest.warns(UserWarning, match="needs api-version 2024-08-01-preview or later"):
         structured = m.with_structured_output(GetWeather)
     assert structured.invoke("x") == GetWeather(location="Oslo")
@@ -339,7 +339,7 @@ def test_rate_limit_error_is_typed_and_not_retried_past_max_wait() -> None:
 
 
 def test_responses_only_kwargs_are_refused_per_call() -> None:
-    m = AzureChatOpenAI(azure_deployment="gpt-4o", azure_endpoint="https://r.openai.azure.com", api_key="k")
+    m = AzureChatOpenAI(azure_deployment="gpt-5.2", azure_endpoint="https://r.openai.azure.com", api_key="k")
     with pytest.raises(ConfigurationError, match="Responses API"):
         m.invoke("x", previous_response_id="resp_1")
 
@@ -353,7 +353,7 @@ def test_dumpd_has_no_secrets_and_round_trips(monkeypatch: pytest.MonkeyPatch) -
         api_key="sekrit-1",
         azure_ad_token="sekrit-2",
         client_secret="sekrit-3",
-        azure_deployment="gpt-4o",
+        azure_deployment="gpt-5.2",
         temperature=0.2,
     )
     text = dumps(m)
@@ -373,7 +373,7 @@ def test_dumpd_masks_credential_headers_and_query() -> None:
     m = AzureChatOpenAI(
         azure_endpoint="https://r.openai.azure.com",
         api_key="k",
-        azure_deployment="gpt-4o",
+        azure_deployment="gpt-5.2",
         default_headers={"Ocp-Apim-Subscription-Key": "apim-secret-9", "X-Team": "rag"},
         default_query={"sig": "sas-secret-9", "tier": "gold"},
     )
@@ -385,14 +385,14 @@ def test_dumpd_masks_credential_headers_and_query() -> None:
 
 
 def test_identifying_params_and_llm_type() -> None:
-    m = AzureChatOpenAI(azure_deployment="dep", model="gpt-4o", temperature=0)
+    m = AzureChatOpenAI(azure_deployment="dep", model="gpt-5.2", temperature=0)
     assert m._llm_type == "azure-openai-chat"
     assert m._identifying_params["azure_deployment"] == "dep"
-    assert m._identifying_params["model_name"] == "gpt-4o"
+    assert m._identifying_params["model_name"] == "gpt-5.2"
     ls = m._get_ls_params(stop=["x"])
     assert (ls["ls_provider"], ls["ls_model_name"], ls["ls_model_type"], ls["ls_stop"]) == (
         "azure",
-        "gpt-4o",
+        "gpt-5.2",
         "chat",
         ["x"],
     )
@@ -419,7 +419,7 @@ def test_old_api_version_gets_no_stream_options() -> None:
 
 def test_per_call_model_override_applies_that_models_rules() -> None:
     fake = FakeAzure()
-    m = AzureChatOpenAI(**model_kwargs(fake, model="gpt-4o", temperature=0.3))
+    m = AzureChatOpenAI(**model_kwargs(fake, model="gpt-5.2", temperature=0.3))
     m.invoke("x", model="o3-mini", max_tokens=9)
     assert "/deployments/o3-mini/" in str(fake.last.url)
     assert "temperature" not in fake.body and fake.body["max_completion_tokens"] == 9

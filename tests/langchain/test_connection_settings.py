@@ -84,7 +84,7 @@ def test_key_and_token_arguments_send_the_token_as_bearer(cls: str) -> None:
         if cls == "chat":
             fake = FakeAzure()
             AzureChatOpenAI(
-                **settings(fake, endpoint, azure_deployment="gpt-4o", api_key=KEY, azure_ad_token=TOKEN)
+                **settings(fake, endpoint, azure_deployment="gpt-5.2", api_key=KEY, azure_ad_token=TOKEN)
             ).invoke("hi")
         elif cls == "embeddings":
             fake = FakeAzure(embeddings_body)
@@ -106,12 +106,14 @@ def test_key_and_token_from_the_environment_send_the_token(monkeypatch: pytest.M
     monkeypatch.setenv("AZURE_OPENAI_API_KEY", KEY)
     monkeypatch.setenv("AZURE_OPENAI_AD_TOKEN", TOKEN)
     fake = FakeAzure()
-    model = AzureChatOpenAI(**settings(fake, "https://lc-both-env.openai.azure.com", azure_deployment="gpt-4o"))
+    model = AzureChatOpenAI(**settings(fake, "https://lc-both-env.openai.azure.com", azure_deployment="gpt-5.2"))
     with pytest.warns(UserWarning, match="the token is sent"):
         model.invoke("hi")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # once per configuration
-        AzureChatOpenAI(**settings(fake, "https://lc-both-env.openai.azure.com", azure_deployment="gpt-4o")).invoke("x")
+        AzureChatOpenAI(**settings(fake, "https://lc-both-env.openai.azure.com", azure_deployment="gpt-5.2")).invoke(
+            "x"
+        )
     assert [r.headers["authorization"] for r in fake.requests] == [f"Bearer {TOKEN}"] * 2
     assert all("api-key" not in r.headers for r in fake.requests)
 
@@ -122,7 +124,7 @@ async def test_key_and_token_provider_async_sends_the_provider_token() -> None:
         **settings(
             fake,
             "https://lc-both-provider.openai.azure.com",
-            azure_deployment="gpt-4o",
+            azure_deployment="gpt-5.2",
             api_key=KEY,
             azure_ad_token_provider=lambda: "provided-token",
         )
@@ -199,7 +201,7 @@ def test_pasted_request_url_with_a_model_uses_the_urls_deployment() -> None:
     fake = FakeAzure()
     AzureChatOpenAI(
         azure_endpoint="https://res.openai.azure.com/openai/deployments/d1/chat/completions?api-version=2024-10-21",
-        model="gpt-4o",
+        model="gpt-5.2",
         api_key=KEY,
         max_retries=0,
         http_client=fake.client(),
@@ -232,7 +234,7 @@ def test_endpoint_with_two_ports_is_a_configuration_error() -> None:
 def test_answers_still_parse_with_a_token() -> None:
     fake = FakeAzure(lambda r: FakeAzure.json(chat_body("fine")))
     msg = AzureChatOpenAI(
-        **settings(fake, "https://lc-token-only.openai.azure.com", azure_deployment="gpt-4o", azure_ad_token=TOKEN)
+        **settings(fake, "https://lc-token-only.openai.azure.com", azure_deployment="gpt-5.2", azure_ad_token=TOKEN)
     ).invoke("hi")
     assert msg.content == "fine" and fake.last.headers["authorization"] == f"Bearer {TOKEN}"
 

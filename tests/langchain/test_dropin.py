@@ -28,7 +28,7 @@ def dropin_emulator() -> Iterator[Any]:
     deployments = {
         d.name: d
         for d in (
-            make_deployment("your-deployment", "gpt-4o"),
+            make_deployment("your-deployment", "gpt-4o", serve_retired=True),
             make_deployment("text-embedding-3-large"),
         )
     }

@@ -51,7 +51,7 @@ def conn(emulator: Any) -> dict[str, Any]:
 
 
 def test_dalle_wrapper_run_and_generate(conn: dict[str, Any], emulator: Any) -> None:
-    dalle = AzureDallEAPIWrapper(**conn, size="1792x1024", quality="hd")
+    dalle = AzureDallEAPIWrapper(**conn, azure_deployment="dall-e-3", size="1792x1024", quality="hd")
     url = dalle.run("a lighthouse at dusk")
     assert url.startswith(f"{emulator.url}/_emulator/blobs/") and url.endswith(".png") and "\n" not in url
     assert httpx.get(url).content.startswith(PNG_MAGIC)
@@ -62,7 +62,7 @@ def test_dalle_wrapper_run_and_generate(conn: dict[str, Any], emulator: Any) -> 
 
 
 async def test_dalle_wrapper_async_b64_gives_a_data_url(conn: dict[str, Any]) -> None:
-    dalle = AzureDallEAPIWrapper(**conn, response_format="b64_json")
+    dalle = AzureDallEAPIWrapper(**conn, azure_deployment="dall-e-3", response_format="b64_json")
     text = await dalle.arun("a red fox")
     assert text.startswith("data:image/png;base64,iVBOR")
 
@@ -72,10 +72,11 @@ def test_wrapper_settings_env_and_aliases(monkeypatch: pytest.MonkeyPatch, emula
     monkeypatch.setenv("AZURE_OPENAI_API_KEY", emulator.api_key)
     monkeypatch.setenv("OPENAI_API_VERSION", "2024-10-21")
     monkeypatch.setenv("AZURE_OPENAI_DEPLOYMENT", "gpt-4o")  # the chat deployment does not leak in
-    assert AzureDallEAPIWrapper().deployment == "dall-e-3"
+    assert AzureDallEAPIWrapper().deployment == "gpt-image-1"  # today's image model (dall-e-3 retired)
     assert AzureDallEAPIWrapper(deployment_name="img-eu").deployment == "img-eu"
     assert AzureDallEAPIWrapper(azure_deployment="img-us").deployment == "img-us"
-    assert AzureDallEAPIWrapper().run("a fox").startswith(emulator.url)
+    # gpt-image-1 always answers base64 (Learn dall-e how-to): the wrapper gives a data URL
+    assert AzureDallEAPIWrapper().run("a fox").startswith("data:image/png;base64,")
     parser = AzureOpenAIWhisperParser(azure_deployment="whisper-2")
     assert parser.deployment_name == "whisper-2"
     assert emulator.api_key not in repr(parser) and emulator.api_key not in repr(AzureOpenAITextToSpeech())
@@ -83,19 +84,19 @@ def test_wrapper_settings_env_and_aliases(monkeypatch: pytest.MonkeyPatch, emula
 
 def test_bad_image_settings_fail_before_any_request(conn: dict[str, Any]) -> None:
     with pytest.raises(ConfigurationError) as e:
-        AzureDallEAPIWrapper(**conn, size="512x512").run("a fox")
+        AzureDallEAPIWrapper(**conn, azure_deployment="dall-e-3", size="512x512").run("a fox")
     assert e.value.setting == "size" and "use one of 1024x1024, 1792x1024, 1024x1792" in str(e.value)
 
 
 def test_wrapper_pickles_without_its_client(conn: dict[str, Any]) -> None:
-    dalle = AzureDallEAPIWrapper(**conn)
+    dalle = AzureDallEAPIWrapper(**conn, azure_deployment="dall-e-3")
     dalle.run("a fox")
     copy = pickle.loads(pickle.dumps(dalle))
     assert copy._core is None and copy.run("a fox").startswith(conn["azure_endpoint"])
 
 
 def test_image_tool_returns_url_and_artifact(conn: dict[str, Any], emulator: Any) -> None:
-    tool = AzureOpenAIImageTool(api_wrapper=AzureDallEAPIWrapper(**conn))
+    tool = AzureOpenAIImageTool(api_wrapper=AzureDallEAPIWrapper(**conn, azure_deployment="dall-e-3"))
     assert tool.name == "generate_image" and set(tool.args) == {"prompt"}
     msg = tool.invoke({"name": "generate_image", "args": {"prompt": "a red fox"}, "id": "call_1", "type": "tool_call"})
     assert isinstance(msg, ToolMessage) and msg.tool_call_id == "call_1"
@@ -106,7 +107,8 @@ def test_image_tool_returns_url_and_artifact(conn: dict[str, Any], emulator: Any
 
 async def test_image_tool_can_save_files(conn: dict[str, Any], tmp_path: Path) -> None:
     tool = AzureOpenAIImageTool(
-        api_wrapper=AzureDallEAPIWrapper(**conn, response_format="b64_json"), save_dir=str(tmp_path)
+        api_wrapper=AzureDallEAPIWrapper(**conn, azure_deployment="dall-e-3", response_format="b64_json"),
+        save_dir=str(tmp_path),
     )
     msg = await tool.ainvoke({"name": "generate_image", "args": {"prompt": "a fox"}, "id": "c9", "type": "tool_call"})
     path = Path(str(msg.content))
@@ -123,7 +125,7 @@ def _agent_turn(llm: Any, tools: dict[str, Any], question: str) -> tuple[AIMessa
 
 
 def test_agent_loop_draws_an_image(conn: dict[str, Any], emulator: Any) -> None:
-    image_tool = AzureOpenAIImageTool(api_wrapper=AzureDallEAPIWrapper(**conn))
+    image_tool = AzureOpenAIImageTool(api_wrapper=AzureDallEAPIWrapper(**conn, azure_deployment="dall-e-3"))
     chat = AzureChatOpenAI(azure_deployment="gpt-4o", **conn).bind_tools([image_tool])
     first, results, final = _agent_turn(
         chat, {"generate_image": image_tool}, "Please draw an image of a red fox in the snow"

@@ -19,6 +19,7 @@ from langchain_core.load import dumpd, dumps, load
 from langchain_azoai import AzureChatOpenAI, AzureOpenAIEmbeddings
 from shared_core.emulator.config import FaultSpec
 from shared_core.errors import ConfigurationError
+from tests._deployments import with_legacy
 
 pytestmark = pytest.mark.emulator
 
@@ -31,9 +32,9 @@ def regions() -> Iterator[tuple[Any, Any]]:
 
     from shared_core.emulator.server import start_in_thread
 
-    east = start_in_thread(region="East US")
+    east = start_in_thread(deployments=with_legacy(), region="East US")
     # West Europe is another resource: it accepts only its own key
-    west = start_in_thread(region="West Europe", api_keys=(SecretStr(WEST_KEY),))
+    west = start_in_thread(deployments=with_legacy(), region="West Europe", api_keys=(SecretStr(WEST_KEY),))
     yield east, west
     east.stop()
     west.stop()
@@ -80,7 +81,7 @@ def chat(primary_url: str, west: Any, **kw: Any) -> AzureChatOpenAI:
     return AzureChatOpenAI(
         azure_endpoint=primary_url,
         api_key="azoai-emulator-key",
-        azure_deployment="gpt-4o",
+        azure_deployment="gpt-5.2",
         api_version="2024-10-21",
         max_retries=2,
         fallbacks=[{"azure_endpoint": west.url, "api_key": WEST_KEY, "name": "westeurope"}],
@@ -129,7 +130,7 @@ def test_stream_fails_over_before_the_first_token(east: Any, west: Any) -> None:
     chunks = list(chat(east.url, west).stream("hello"))
     text = "".join(str(c.content) for c in chunks)
     reference = AzureChatOpenAI(
-        azure_endpoint=west.url, api_key=WEST_KEY, azure_deployment="gpt-4o", api_version="2024-10-21"
+        azure_endpoint=west.url, api_key=WEST_KEY, azure_deployment="gpt-5.2", api_version="2024-10-21"
     ).invoke("hello")  # same answer, unstreamed
     assert text == reference.content
     first_meta = next(c.response_metadata for c in chunks if c.response_metadata.get("region"))
@@ -211,13 +212,13 @@ def test_fallback_secrets_stay_out_of_repr_dumps_and_pickles(
 
 
 def test_dumpd_without_fallbacks_is_unchanged() -> None:
-    data = dumpd(AzureChatOpenAI(azure_endpoint="https://r.openai.azure.com", api_key="k", azure_deployment="gpt-4o"))
+    data = dumpd(AzureChatOpenAI(azure_endpoint="https://r.openai.azure.com", api_key="k", azure_deployment="gpt-5.2"))
     assert "fallbacks" not in data["kwargs"] and "load_balancing" not in data["kwargs"]
 
 
 def test_primary_key_is_not_sent_to_another_resource(east: Any, west: Any) -> None:
     llm = AzureChatOpenAI(
-        azure_endpoint=east.url, api_key="azoai-emulator-key", azure_deployment="gpt-4o", fallbacks=[west.url]
+        azure_endpoint=east.url, api_key="azoai-emulator-key", azure_deployment="gpt-5.2", fallbacks=[west.url]
     )
     with pytest.raises(ConfigurationError) as info:
         llm.invoke("hello")
@@ -231,7 +232,7 @@ def test_unknown_fallback_setting_is_named() -> None:
     llm = AzureChatOpenAI(
         azure_endpoint="https://r.openai.azure.com",
         api_key="k",
-        azure_deployment="gpt-4o",
+        azure_deployment="gpt-5.2",
         fallbacks=[{"azure_endpoint": "https://w.openai.azure.com", "apikey": "x"}],
     )
     with pytest.raises(ConfigurationError) as info:
@@ -247,6 +248,6 @@ def test_load_balancing_is_validated_at_construction() -> None:
         AzureChatOpenAI(
             azure_endpoint="https://r.openai.azure.com",
             api_key="k",
-            azure_deployment="gpt-4o",
+            azure_deployment="gpt-5.2",
             load_balancing="round-robin",
         )  # type: ignore[arg-type]

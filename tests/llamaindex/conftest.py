@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from tests._deployments import with_legacy
+
 sys.path.insert(0, str(Path(__file__).parent))
 
 from li_canned import ENDPOINT, KEY, Azure  # noqa: E402
@@ -90,7 +92,7 @@ def emulator() -> Iterator[Any]:
     """The azoai emulator over loopback (127.0.0.1, a free port), for the whole session."""
     from shared_core.emulator.server import start_in_thread
 
-    handle = start_in_thread()
+    handle = start_in_thread(deployments=with_legacy())
     yield handle
     handle.stop()
 

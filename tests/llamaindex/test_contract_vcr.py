@@ -30,6 +30,7 @@ from llamaindex_azoai import (
     ContentFilterError,
     DeploymentNotFoundError,
 )
+from tests._deployments import with_legacy
 
 pytestmark = [pytest.mark.vcr, pytest.mark.block_network]
 
@@ -53,7 +54,7 @@ def target(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
         return
     from shared_core.emulator.server import start_in_thread
 
-    handle = start_in_thread()
+    handle = start_in_thread(deployments=with_legacy())
     yield handle.url, handle.api_key
     handle.stop()
 

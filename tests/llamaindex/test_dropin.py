@@ -30,9 +30,9 @@ def example_emulator() -> Iterator[Any]:
             "deployments": {
                 "simon-llm": "gpt-4o-mini",
                 "my-custom-llm": "gpt-4o-mini",
-                "AZURE_AZURE_OPENAI_DEPLOYMENT_NAME": "gpt-4o",
-                "my-gpt-4o": "gpt-4o",
-                "gpt-4-vision-preview": "gpt-4o",
+                "AZURE_AZURE_OPENAI_DEPLOYMENT_NAME": {"model": "gpt-4o", "serve_retired": True},
+                "my-gpt-4o": {"model": "gpt-4o", "serve_retired": True},
+                "gpt-4-vision-preview": {"model": "gpt-4o", "serve_retired": True},
                 "text-embedding-ada-002": "text-embedding-ada-002",
                 "my-embeddings": "text-embedding-3-small",
             }

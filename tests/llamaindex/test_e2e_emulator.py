@@ -23,7 +23,11 @@ DOCS = [
 @pytest.fixture
 def settings(emulator: Any) -> Iterator[tuple[AzureOpenAI, AzureOpenAIEmbedding]]:
     llm = AzureOpenAI(
-        engine="gpt-4o", model="gpt-4o", azure_endpoint=emulator.url, api_key=emulator.api_key, api_version="2024-10-21"
+        engine="gpt-5.2",
+        model="gpt-5.2",
+        azure_endpoint=emulator.url,
+        api_key=emulator.api_key,
+        api_version="2024-10-21",
     )
     emb = AzureOpenAIEmbedding(
         azure_deployment="text-embedding-3-small",
@@ -106,8 +110,8 @@ async def test_in_process_asgi_transport(emulator: Any) -> None:
 
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app()))
     llm = AzureOpenAI(
-        engine="gpt-4o",
-        model="gpt-4o",
+        engine="gpt-5.2",
+        model="gpt-5.2",
         azure_endpoint="http://127.0.0.1:9",
         api_key="azoai-emulator-key",
         async_http_client=client,

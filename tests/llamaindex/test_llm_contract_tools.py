@@ -174,7 +174,7 @@ def test_tool_call_round_trip_through_history(make_llm: Any, azure: Azure) -> No
 
 def test_structured_predict_uses_native_json_schema(make_llm: Any, azure: Azure) -> None:
     azure.add_json(chat_body('{"name": "Ada", "age": 36}'))
-    out = make_llm(model="gpt-4o").structured_predict(Person, PromptTemplate("Who is {who}?"), who="Ada")
+    out = make_llm(model="gpt-5.2").structured_predict(Person, PromptTemplate("Who is {who}?"), who="Ada")
     assert out == Person(name="Ada", age=36)
     rf = azure.body()["response_format"]
     assert rf["type"] == "json_schema"
@@ -189,7 +189,7 @@ def test_structured_predict_emits_its_events(make_llm: Any, azure: Azure) -> Non
     root = get_dispatcher()
     root.add_event_handler(handler)
     try:
-        make_llm(model="gpt-4o").structured_predict(Person, PromptTemplate("Who?"))
+        make_llm(model="gpt-5.2").structured_predict(Person, PromptTemplate("Who?"))
     finally:
         root.event_handlers.remove(handler)
     names = handler.names
@@ -199,7 +199,7 @@ def test_structured_predict_emits_its_events(make_llm: Any, azure: Azure) -> Non
 
 async def test_astructured_predict_and_as_structured_llm(make_llm: Any, azure: Azure) -> None:
     azure.add_json(chat_body('{"name": "Ada", "age": 36}'))
-    llm = make_llm(model="gpt-4o")
+    llm = make_llm(model="gpt-5.2")
     assert await llm.astructured_predict(Person, PromptTemplate("Who?")) == Person(name="Ada", age=36)
     sllm = llm.as_structured_llm(Person)
     r = sllm.chat(user("Who?"))
@@ -210,7 +210,7 @@ def test_structured_predict_falls_back_to_a_forced_tool_call_on_old_api_versions
     azure.add_json(
         chat_body(None, tool_calls=[tool_call("c1", "Person", {"name": "Bo", "age": 5})], finish_reason="tool_calls")
     )
-    out = make_llm(model="gpt-4o", api_version="2024-06-01").structured_predict(Person, PromptTemplate("Who?"))
+    out = make_llm(model="gpt-5.2", api_version="2024-06-01").structured_predict(Person, PromptTemplate("Who?"))
     assert out == Person(name="Bo", age=5)
     body = azure.body()
     assert "response_format" not in body
@@ -221,11 +221,11 @@ def test_stream_structured_predict(make_llm: Any, azure: Azure) -> None:
     azure.add_sse(
         [chunk({"content": '{"name": "A'}), chunk({"content": 'da", "age": 36}'}), chunk({}, finish_reason="stop")]
     )
-    parts = list(make_llm(model="gpt-4o").stream_structured_predict(Person, PromptTemplate("Who?")))
+    parts = list(make_llm(model="gpt-5.2").stream_structured_predict(Person, PromptTemplate("Who?")))
     assert parts[-1].name == "Ada" and parts[-1].age == 36
 
 
 def test_refusal_in_structured_output_is_reported(make_llm: Any, azure: Azure) -> None:
     azure.add_json(chat_body(None, refusal="I can't help with that."))
     with pytest.raises(ValueError, match="refused to produce a Person: I can't help with that."):
-        make_llm(model="gpt-4o").structured_predict(Person, PromptTemplate("Who?"))
+        make_llm(model="gpt-5.2").structured_predict(Person, PromptTemplate("Who?"))

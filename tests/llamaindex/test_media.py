@@ -21,11 +21,12 @@ from llamaindex_azoai.readers import AzureOpenAIWhisperReader
 from shared_core.emulator.media import PNG_MAGIC, wav
 from shared_core.emulator.server import EmulatorHandle, start_in_thread
 from shared_core.errors import ConfigurationError
+from tests._deployments import with_legacy
 
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[EmulatorHandle]:
-    handle = start_in_thread()
+    handle = start_in_thread(deployments=with_legacy())
     yield handle
     handle.stop()
 
@@ -49,7 +50,7 @@ def conn(emulator: EmulatorHandle) -> dict[str, Any]:
 
 
 def test_image_tool_spec_makes_function_tools(conn: dict[str, Any], emulator: EmulatorHandle) -> None:
-    (tool,) = AzureOpenAIImageToolSpec(**conn).to_tool_list()
+    (tool,) = AzureOpenAIImageToolSpec(**conn, azure_deployment="dall-e-3").to_tool_list()
     assert isinstance(tool, FunctionTool) and tool.metadata.name == "generate_image"
     assert tool.metadata.get_parameters_dict() == {
         "type": "object",
@@ -62,7 +63,9 @@ def test_image_tool_spec_makes_function_tools(conn: dict[str, Any], emulator: Em
 
 
 async def test_image_tool_spec_saves_files(conn: dict[str, Any], tmp_path: Path, ahttp: httpx.AsyncClient) -> None:
-    generator = AzureOpenAIImageGeneration(**conn, response_format="b64_json", async_http_client=ahttp)
+    generator = AzureOpenAIImageGeneration(
+        **conn, azure_deployment="dall-e-3", response_format="b64_json", async_http_client=ahttp
+    )
     spec = AzureOpenAIImageToolSpec(generator, save_dir=str(tmp_path / "img"))
     (tool,) = spec.to_tool_list()
     out = await tool.acall(prompt="a lighthouse")
@@ -88,7 +91,9 @@ def test_generation_settings_and_errors(conn: dict[str, Any]) -> None:
 async def test_function_agent_draws_an_image(
     conn: dict[str, Any], emulator: EmulatorHandle, ahttp: httpx.AsyncClient
 ) -> None:
-    tools = AzureOpenAIImageToolSpec(AzureOpenAIImageGeneration(**conn, async_http_client=ahttp)).to_tool_list()
+    tools = AzureOpenAIImageToolSpec(
+        AzureOpenAIImageGeneration(**conn, azure_deployment="dall-e-3", async_http_client=ahttp)
+    ).to_tool_list()
     agent = FunctionAgent(tools=tools, llm=AzureOpenAI(engine="gpt-4o", async_http_client=ahttp, **conn))
     handler = agent.run("Please draw an image of a red fox in the snow")
     calls = [ev async for ev in handler.stream_events() if isinstance(ev, ToolCallResult)]

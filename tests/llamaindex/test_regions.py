@@ -20,6 +20,7 @@ from llama_index.core.llms import ChatMessage
 from llamaindex_azoai import AzureOpenAI, AzureOpenAIEmbedding
 from shared_core.emulator.config import FaultSpec
 from shared_core.errors import ConfigurationError
+from tests._deployments import with_legacy
 
 pytestmark = pytest.mark.emulator
 
@@ -34,9 +35,9 @@ def regions() -> Iterator[tuple[Any, Any]]:
 
     from shared_core.emulator.server import start_in_thread
 
-    east = start_in_thread(region="East US")
+    east = start_in_thread(deployments=with_legacy(), region="East US")
     # West Europe is another resource: it accepts only its own key
-    west = start_in_thread(region="West Europe", api_keys=(SecretStr(WEST_KEY),))
+    west = start_in_thread(deployments=with_legacy(), region="West Europe", api_keys=(SecretStr(WEST_KEY),))
     yield east, west
     east.stop()
     west.stop()
@@ -81,8 +82,8 @@ def requests(handle: Any) -> int:
 
 def llm(primary_url: str, west: Any, **kw: Any) -> AzureOpenAI:
     return AzureOpenAI(
-        engine="gpt-4o",
-        model="gpt-4o",
+        engine="gpt-5.2",
+        model="gpt-5.2",
         azure_endpoint=primary_url,
         api_key=EAST_KEY,
         api_version="2024-10-21",
@@ -129,7 +130,7 @@ def test_stream_fails_over_before_the_first_token(east: Any, west: Any) -> None:
     east.app.faults.set(None, FaultSpec(stream_cut_after=0))
     chunks = list(llm(east.url, west).stream_chat(HELLO))
     reference = AzureOpenAI(
-        engine="gpt-4o", model="gpt-4o", azure_endpoint=west.url, api_key=WEST_KEY, api_version="2024-10-21"
+        engine="gpt-5.2", model="gpt-5.2", azure_endpoint=west.url, api_key=WEST_KEY, api_version="2024-10-21"
     ).chat(HELLO)
     assert chunks[-1].message.content == reference.message.content
     first = next(c.additional_kwargs for c in chunks if c.additional_kwargs.get("region"))
@@ -204,7 +205,7 @@ def test_fallback_secrets_stay_out_of_repr_to_dict_and_pickles(east: Any, west: 
 
 
 def test_primary_key_is_not_sent_to_another_resource(east: Any, west: Any) -> None:
-    model = AzureOpenAI(engine="gpt-4o", azure_endpoint=east.url, api_key=EAST_KEY, fallbacks=[west.url])
+    model = AzureOpenAI(engine="gpt-5.2", azure_endpoint=east.url, api_key=EAST_KEY, fallbacks=[west.url])
     with pytest.raises(ConfigurationError) as info:
         model.chat(HELLO)
     assert info.value.setting == "fallbacks[0].api_key"
@@ -216,7 +217,7 @@ def test_primary_key_is_not_sent_to_another_resource(east: Any, west: Any) -> No
 def test_llamaindex_spellings_inside_a_fallback(east: Any, west: Any) -> None:
     east.app.faults.set(None, FaultSpec(region_down="503"))
     model = AzureOpenAI(
-        engine="gpt-4o",
+        engine="gpt-5.2",
         azure_endpoint=east.url,
         api_key=EAST_KEY,
         fallbacks=[{"api_base": west.url + "/openai", "engine": "gpt-4o-mini", "api_key": WEST_KEY}],
@@ -227,7 +228,7 @@ def test_llamaindex_spellings_inside_a_fallback(east: Any, west: Any) -> None:
 
 def test_bad_fallback_setting_is_named() -> None:
     model = AzureOpenAI(
-        engine="gpt-4o",
+        engine="gpt-5.2",
         azure_endpoint="https://r.openai.azure.com",
         api_key="k",
         fallbacks=[{"azure_endpoint": "https://w.openai.azure.com", "use_azure_ad": True}],

@@ -185,7 +185,7 @@ TOOLS = [FunctionTool.from_defaults(fn=add)]
 ONE_CALL = chat_body(None, tool_calls=[tool_call("c1", "add", {"a": 1, "b": 2})], finish_reason="tool_calls")
 
 
-@pytest.mark.parametrize("model", ["gpt-4o", "gpt-4.1-mini", None])
+@pytest.mark.parametrize("model", ["gpt-5.2", "gpt-4.1-mini", None])
 def test_parallel_tool_calls_default_is_the_anchors_false(make_llm: Any, azure: Azure, model: str | None) -> None:
     # llama-index-llms-openai _prepare_chat_with_tools: kwargs["parallel_tool_calls"] = allow_parallel_tool_calls
     azure.add_json(ONE_CALL)
@@ -198,7 +198,7 @@ def test_parallel_tool_calls_default_is_the_anchors_false(make_llm: Any, azure: 
 
 def test_no_parallel_tool_calls_without_tools(make_llm: Any, azure: Azure) -> None:
     azure.add_json(chat_body())
-    make_llm(model="gpt-4o").chat_with_tools([], user_msg="x")
+    make_llm(model="gpt-5.2").chat_with_tools([], user_msg="x")
     assert "parallel_tool_calls" not in azure.body() and "tool_choice" not in azure.body()
 
 
