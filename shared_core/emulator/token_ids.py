@@ -32,10 +32,25 @@ def cache_dirs() -> list[Path]:
     return [Path(tempfile.gettempdir()) / "data-gym-cache"]
 
 
+def _bundled_dirs() -> list[Path]:
+    """llama-index-core ships tiktoken's cache of cl100k_base (``_static/tiktoken_cache``); found
+    without importing llama-index, so a machine that never downloaded the file still decodes."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("llama_index.core")
+    except (ImportError, ValueError):
+        return []
+    if spec is None or spec.origin is None:
+        return []
+    return [Path(spec.origin).parent / "_static" / "tiktoken_cache"]
+
+
 def vocabulary_file(url: str = CL100K_URL) -> Path | None:
-    """The cached vocabulary file tiktoken wrote for ``url`` (named by the URL's SHA-1), if any."""
+    """The cached vocabulary file tiktoken wrote for ``url`` (named by the URL's SHA-1), if any:
+    in tiktoken's cache folder, else the copy llama-index-core bundles."""
     name = hashlib.sha1(url.encode()).hexdigest()  # noqa: S324 - tiktoken's cache key, not security
-    for d in cache_dirs():
+    for d in [*cache_dirs(), *_bundled_dirs()]:
         if (d / name).is_file():
             return d / name
     return None

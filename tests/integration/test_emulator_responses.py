@@ -16,6 +16,7 @@ import pytest
 
 from shared_core.emulator import ManualClock, start_in_thread
 from shared_core.emulator.server import EmulatorHandle
+from tests._deployments import with_legacy
 
 KEY = "azoai-emulator-key"
 QUESTION = "What is 4200 + 42?"
@@ -23,7 +24,7 @@ QUESTION = "What is 4200 + 42?"
 
 @pytest.fixture(scope="module")
 def emu() -> Iterator[EmulatorHandle]:
-    with start_in_thread(clock=ManualClock()) as handle:
+    with start_in_thread(clock=ManualClock(), deployments=with_legacy()) as handle:  # + gpt-4o-mini, recorded
         yield handle
 
 
@@ -145,7 +146,7 @@ def test_reasoning_summary_streams_its_parts(v1: openai.OpenAI) -> None:
 def test_model_router_names_the_model_that_served(v1: openai.OpenAI) -> None:
     light = v1.responses.create(model="model-router", input=QUESTION)
     heavy = v1.responses.create(model="model-router", input=QUESTION, reasoning={"effort": "high"})
-    assert light.model == "gpt-4.1-mini-2025-04-14"
+    assert light.model == "gpt-5-nano-2025-08-07"  # the light pick; gpt-4.1-mini retired 2026-10-14
     assert heavy.model == "gpt-5-mini-2025-08-07"
 
 

@@ -16,6 +16,7 @@ import pytest
 
 from shared_core.emulator import ManualClock, start_in_thread
 from shared_core.emulator.server import EmulatorHandle
+from tests._deployments import with_legacy
 
 KEY = "azoai-emulator-key"
 
@@ -34,7 +35,7 @@ TOOLS: Any = [_tool("add", "Add"), _tool("multiply", "Multiply")]
 
 @pytest.fixture(scope="module")
 def emu() -> Iterator[EmulatorHandle]:
-    with start_in_thread(clock=ManualClock()) as handle:
+    with start_in_thread(clock=ManualClock(), deployments=with_legacy()) as handle:  # + gpt-4o-mini, recorded
         yield handle
 
 

@@ -63,10 +63,20 @@ def test_token_ids_embed_as_their_text(tiktoken_cache: Path, emulator: Any) -> N
     assert token_ids.decode(ids[2]) == TEXTS[2]
 
 
-def test_without_a_cached_vocabulary_ids_stay_numbers(
+def test_without_tiktokens_cache_llama_indexs_bundled_copy_decodes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emulator: Any
 ) -> None:
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))  # a machine that never downloaded it
+    assert token_ids.decode([791, 6864]) == "The capital"
+
+
+def test_without_any_vocabulary_ids_stay_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emulator: Any
+) -> None:
+    import importlib.util
+
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, package=None: None)  # no llama-index
     assert token_ids.decode([791, 6864]) == "791 6864"
 
 
