@@ -29,8 +29,6 @@ from .request_builder import CallOptions, split_options
 from .responses_convert import ResponsesStreamState, after_last_answer, chat_response, input_messages
 
 if TYPE_CHECKING:
-    from llama_index.core.tools.types import BaseTool
-
     from shared_core.types_responses import ResponsesResult
 
 #: Per-call kwargs that are ``ResponsesRequest`` fields under the same name.
@@ -209,32 +207,7 @@ class AzureOpenAIResponses(AzureOpenAI):
 
         return gen()
 
-    # -- tools and structured output -----------------------------------------------------------
-
-    def _prepare_chat_with_tools(
-        self,
-        tools: Sequence[BaseTool],
-        user_msg: str | ChatMessage | None = None,
-        chat_history: list[ChatMessage] | None = None,
-        verbose: bool = False,
-        allow_parallel_tool_calls: bool = True,
-        tool_required: bool = False,
-        tool_choice: str | dict[str, Any] | None = None,
-        strict: bool | None = None,
-        **kwargs: Any,
-    ) -> dict[str, Any]:
-        """As ``AzureOpenAI``'s, with llama-index's Responses default: parallel calls allowed."""
-        return super()._prepare_chat_with_tools(
-            tools,
-            user_msg=user_msg,
-            chat_history=chat_history,
-            verbose=verbose,
-            allow_parallel_tool_calls=allow_parallel_tool_calls,
-            tool_required=tool_required,
-            tool_choice=tool_choice,
-            strict=strict,
-            **kwargs,
-        )
+    # -- structured output ---------------------------------------------------------------------
 
     def _should_use_structured_outputs(self) -> bool:
         # text.format json_schema is the Responses API's own structured output
