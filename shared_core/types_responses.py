@@ -44,7 +44,8 @@ class ResponsesRequest:
     Responses input items (any dict with a ``type`` other than ``message`` passes through as is).
     ``tools`` take chat-form function tools, flat Responses function tools and built-in tools;
     ``text_format`` takes a chat ``response_format`` (``json_schema`` / ``json_object``) or a flat
-    Responses ``text.format``. ``extra_body`` is merged last and wins.
+    Responses ``text.format``. ``extra_body`` is merged last and wins (one level deep: an
+    ``extra_body={"reasoning": {"context": ...}}`` joins ``reasoning_effort``).
     """
 
     input: str | list[JSON]

@@ -65,6 +65,10 @@ def _content_part(part: Any, role: str) -> JSON:
     return dict(part)  # input_text, input_image, input_file, output_text, refusal...: as given
 
 
+#: chat message keys the Responses API has no place for on a message item
+_CHAT_ONLY = frozenset({"tool_calls", "function_call", "name", "refusal", "audio", "reasoning_content", "type"})
+
+
 def _message_items(msg: Mapping[str, Any]) -> list[JSON]:
     """One chat wire-form message as Responses input items."""
     role = msg.get("role")
@@ -81,12 +85,14 @@ def _message_items(msg: Mapping[str, Any]) -> list[JSON]:
         )
     items: list[JSON] = []
     content = msg.get("content")
+    # keys of the item itself (id, status of an output message sent back) are kept
+    rest = {k: v for k, v in msg.items() if k not in _CHAT_ONLY}
     if isinstance(content, list):
         parts = [_content_part(p, role) for p in content]
         if parts:
-            items.append({"type": "message", "role": role, "content": parts})
+            items.append({"type": "message", **rest, "content": parts})
     elif content is not None and (content != "" or not msg.get("tool_calls")):
-        items.append({"type": "message", "role": role, "content": content})
+        items.append({"type": "message", **rest})
     if role == "assistant" and msg.get("refusal") and not content:
         items.append({"type": "message", "role": role, "content": [{"type": "refusal", "refusal": msg["refusal"]}]})
     for tc in msg.get("tool_calls") or ():
@@ -213,8 +219,11 @@ def build_responses_body(req: ResponsesRequest, *, deployment: str | None) -> JS
         )
     if req.stream:
         body["stream"] = True
-    if req.extra_body:
-        body.update(req.extra_body)
+    for key, value in req.extra_body.items():
+        # one level deep for the nested settings (reasoning.context, text.verbosity...): extra
+        # keys join the ones the request's fields set, and win on a clash
+        old = body.get(key)
+        body[key] = {**old, **value} if isinstance(old, dict) and isinstance(value, Mapping) else value
     return body
 
 
