@@ -22,6 +22,7 @@ from .config import Deployment, EmulatorConfig, FaultSpec, config_from_dict
 from .faults import Decision, FaultState
 from .jobs import JobStore
 from .limits import RateLimiter, Verdict
+from .responses_routes import ResponsesRoutes
 from .surface import API_VERSIONS, MULTIPART_OPS, SCOPED_OPS, V1_VERSIONS, jwt_claims, parse_path
 from .wire import Receive, Request, Response, Scope, Send, StreamResponse, json_response, read_request
 
@@ -44,6 +45,7 @@ class EmulatorApp:
         self.blobs: dict[str, bytes] = {}
         self.seq = 0
         self.served: dict[str, int] = {}
+        self.responses = ResponsesRoutes(self)
 
     # --- ASGI entry ----------------------------------------------------------------------
 
@@ -124,6 +126,8 @@ class EmulatorApp:
         if style == "v1" and version not in V1_VERSIONS:
             raise azure.api_version_not_supported()
         self._authenticate(req, style)
+        if op == "responses":
+            return await self.responses.handle(req, style, version, rest, seq, ids)
         if op in SCOPED_OPS:
             return await self._scoped(req, style, deployment, op, version, seq, ids)
         resp = self._unscoped(req, op, rest)
@@ -236,15 +240,7 @@ class EmulatorApp:
         *,
         v1: bool = False,
     ) -> Response | StreamResponse:
-        if decision.kind == "close":
-            raise _Abort()
-        if decision.kind == "throttle":
-            secs = max(1, int(decision.retry_after + 0.999))
-            err = azure.rate_limited(rl_op, version or "v1", "call", secs)
-            err.headers.update({"retry-after": str(secs), "retry-after-ms": str(int(decision.retry_after * 1000))})
-            raise err
-        if decision.kind == "error":
-            raise azure.server_error(decision.status, ids[0])
+        self._fault_gate(decision, rl_op, version, ids)
         now = int(self.config.clock())
         if dep.kind in ("chat", "reasoning", "completions"):
             headers["x-ms-rai-invoked"] = "true"
@@ -301,6 +297,18 @@ class EmulatorApp:
             headers["cache-control"] = "no-cache, must-revalidate"
         headers["x-accel-buffering"] = "no"
         return json_response(200, result, headers)
+
+    def _fault_gate(self, decision: Decision, rl_op: str, version: str | None, ids: tuple[str, str]) -> None:
+        """Apply an injected fault decided for this request (close, 429, 5xx) before the model runs."""
+        if decision.kind == "close":
+            raise _Abort()
+        if decision.kind == "throttle":
+            secs = max(1, int(decision.retry_after + 0.999))
+            err = azure.rate_limited(rl_op, version or "v1", "call", secs)
+            err.headers.update({"retry-after": str(secs), "retry-after-ms": str(int(decision.retry_after * 1000))})
+            raise err
+        if decision.kind == "error":
+            raise azure.server_error(decision.status, ids[0])
 
     def _count(self, dep: Deployment) -> None:
         self.served[dep.name] = self.served.get(dep.name, 0) + 1
@@ -496,6 +504,7 @@ class EmulatorApp:
         self.jobs.reset()
         self.blobs.clear()
         self.served.clear()
+        self.responses.reset()
 
 
 async def _wait_disconnect(receive: Receive, timeout: float) -> None:

@@ -234,6 +234,7 @@ class EmulatorConfig:
     deployment_faults: dict[str, FaultSpec] = field(default_factory=dict)
     seed: int = 0
     job_seconds: float = 2.0  # clock seconds a batch or fine-tuning job takes to finish
+    background_seconds: float = 3.0  # clock seconds a background response takes (queued a third, then in progress)
     #: Hosts whose image URLs count as downloadable (the emulator fetches nothing; see rules_content).
     image_url_hosts: tuple[str, ...] = ()
     clock: Clock = time.time
@@ -257,7 +258,7 @@ def load_config_file(path: str | Path, base: EmulatorConfig | None = None) -> Em
     Shape: ``{"deployments": {"NAME": {"model": "...", "kind": "...", "tpm": N, "rpm": N}},
     "api_keys": [...], "token_audiences": [...], "region": "...", "prompt_filter_terms": {term:
     category}, "completion_filter_terms": {...}, "faults": {...}, "deployment_faults": {"NAME":
-    {...}}, "seed": N, "job_seconds": S}``. Every key is optional.
+    {...}}, "seed": N, "job_seconds": S, "background_seconds": S}``. Every key is optional.
     """
     p = Path(path)
     try:
@@ -287,6 +288,7 @@ def config_from_dict(data: Mapping[str, Any], base: EmulatorConfig | None = None
         "deployment_faults",
         "seed",
         "job_seconds",
+        "background_seconds",
         "image_url_hosts",
     }
     unknown = set(data) - known
@@ -307,7 +309,14 @@ def config_from_dict(data: Mapping[str, Any], base: EmulatorConfig | None = None
         changes["token_audiences"] = tuple(str(a) for a in data["token_audiences"])
     if "image_url_hosts" in data:
         changes["image_url_hosts"] = tuple(str(h) for h in data["image_url_hosts"])
-    for key in ("region", "prompt_filter_terms", "completion_filter_terms", "seed", "job_seconds"):
+    for key in (
+        "region",
+        "prompt_filter_terms",
+        "completion_filter_terms",
+        "seed",
+        "job_seconds",
+        "background_seconds",
+    ):
         if key in data:
             changes[key] = data[key]
     if "faults" in data:

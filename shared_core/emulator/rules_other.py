@@ -26,6 +26,7 @@ OPERATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "audio/speech": ("audioSpeech", ("speech",)),
     "audio/transcriptions": ("audioTranscription", ("transcription",)),
     "audio/translations": ("audioTranslation", ("transcription",)),
+    "responses": ("responses", ("chat", "reasoning")),
 }
 EMBED_INVALID = "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference."
 

@@ -33,7 +33,7 @@ SCOPED_OPS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "audio/transcriptions": ("audioTranscription", ("transcription",), "AudioTranscriptions_Create"),
     "audio/translations": ("audioTranslation", ("transcription",), "AudioTranslations_Create"),
 }
-UNSCOPED = ("files", "batches", "fine_tuning", "models")
+UNSCOPED = ("files", "batches", "fine_tuning", "models", "responses")
 MULTIPART_OPS = ("images/edits", "audio/transcriptions", "audio/translations")
 
 

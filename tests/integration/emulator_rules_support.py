@@ -92,6 +92,13 @@ async def post(
             else f"/openai/deployments/{dep}/{op}?api-version=2024-10-21"
         )
         return await client.post(url, data=fields, files={"file": body["__file__"]}, headers=H)
+    if op == "responses":  # model (= deployment) in the body on both styles; dated from 2025-03-01-preview
+        url = (
+            "/openai/v1/responses"
+            if style == "v1"
+            else f"/openai/responses?api-version={version or '2025-04-01-preview'}"
+        )
+        return await client.post(url, json=body | {"model": dep}, headers=H)
     if unscoped:
         url = f"/openai/v1/{op}" if style == "v1" else f"/openai/{op}?api-version=2024-10-21"
         return await client.post(url, json=body, headers=H)

@@ -13,12 +13,13 @@ from shared_core.emulator.ruledoc import render
 
 from .emulator_rule_cases_chat import CHAT_CASES
 from .emulator_rule_cases_ops import OPERATION_CASES
+from .emulator_rule_cases_responses import RESPONSES_CASES
 from .emulator_rules_support import post
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-CASES = CHAT_CASES | OPERATION_CASES
+CASES = CHAT_CASES | OPERATION_CASES | RESPONSES_CASES
 
 
 def test_every_rule_has_a_case_and_every_case_a_rule() -> None:
