@@ -83,8 +83,15 @@ def _prepare(
     return to_core_request(body), call, schema
 
 
+def _filters(result: ResponsesResult) -> dict[str, Any]:
+    """Azure's ``content_filters`` verdicts (an Azure addition to the response object)."""
+    if not result.content_filters:
+        return {}
+    return {"content_filters": [dict(f.raw) for f in result.content_filters]}
+
+
 def _result(llm: AzureChatOpenAI, result: ResponsesResult, schema: Any) -> ChatResult:
-    metadata = meta_metadata(result.meta, llm.include_response_headers)
+    metadata = {**meta_metadata(result.meta, llm.include_response_headers), **_filters(result)}
     message = response_to_message(result.raw, schema=schema, metadata=metadata)
     return ChatResult(generations=[ChatGeneration(message=message)])
 
@@ -107,7 +114,11 @@ def _chunk(llm: AzureChatOpenAI, conv: ResponsesStreamConverter, event: Response
     if event.meta is not None and not conv.seen_meta:
         conv.add_metadata(meta_metadata(event.meta, llm.include_response_headers))
     message = conv.feed(event.raw)
-    return ChatGenerationChunk(message=message) if message is not None else None
+    if message is None:
+        return None
+    if event.response is not None and message.chunk_position == "last":
+        message.response_metadata.update(_filters(event.response))
+    return ChatGenerationChunk(message=message)
 
 
 def stream(

@@ -130,10 +130,11 @@ class AzureOpenAIResponses(AzureOpenAI):
             metadata=self.call_metadata,
             stream=stream,
         )
-        if self.reasoning_options is None:
-            req.temperature = self.temperature  # reasoning models refuse sampling settings
-        else:
+        if self.reasoning_options is not None:
             _reasoning(req, self.reasoning_options, body_extra)
+        elif self._profile().supports_temperature:
+            # reasoning models (by model, else deployment name: the core's profile) refuse it
+            req.temperature = self.temperature
         tools = [*(self.built_in_tools or []), *(params.pop("tools", None) or [])]
         req.tools = tools or None
         extra: dict[str, Any] = {}

@@ -111,12 +111,15 @@ def response_message(raw: Mapping[str, Any], reasoning_tokens: int | None) -> tu
     blocks: list[Any] = []
     built_in: list[dict[str, Any]] = []
     kwargs: dict[str, Any] = {}
+    texts: list[str] = []
     for item in raw.get("output") or ():
         kind = item.get("type")
         if kind == "message":
             for part in item.get("content") or ():
                 if part.get("type") == "output_text":
-                    blocks.append(TextBlock(text=part.get("text") or ""))
+                    if not texts:  # one TextBlock, where the text starts: the SDK's output_text
+                        blocks.append(TextBlock(text=""))
+                    texts.append(part.get("text") or "")
                     if part.get("annotations"):
                         kwargs.setdefault("annotations", []).extend(part["annotations"])
                 elif part.get("type") == "refusal":
@@ -135,6 +138,8 @@ def response_message(raw: Mapping[str, Any], reasoning_tokens: int | None) -> tu
             built_in.append(dict(item))
             if kind == "image_generation_call" and (image := _image(item)) is not None:
                 blocks.append(image)
+    if texts:
+        next(b for b in blocks if isinstance(b, TextBlock)).text = "".join(texts)
     kwargs["built_in_tool_calls"] = built_in
     return ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks), kwargs
 

@@ -45,7 +45,14 @@ def text(mid: str, value: str, annotations: list[Any] | None = None) -> dict[str
 
 
 def call(fid: str, call_id: str, name: str, arguments: str) -> dict[str, Any]:
-    return {"type": "function_call", "id": fid, "call_id": call_id, "name": name, "arguments": arguments, "status": "completed"}
+    return {
+        "type": "function_call",
+        "id": fid,
+        "call_id": call_id,
+        "name": name,
+        "arguments": arguments,
+        "status": "completed",
+    }
 
 
 def reasoning(rsid: str, summary: str | None = None, encrypted: str | None = None) -> dict[str, Any]:
@@ -78,7 +85,11 @@ def _item_events(i: int, item: dict[str, Any]) -> list[dict[str, Any]]:
         base = {"item_id": iid, "output_index": i, "content_index": 0}
         return [
             {"type": "response.output_item.added", "output_index": i, "item": stub},
-            {**base, "type": "response.content_part.added", "part": {"type": "output_text", "text": "", "annotations": []}},
+            {
+                **base,
+                "type": "response.content_part.added",
+                "part": {"type": "output_text", "text": "", "annotations": []},
+            },
             {**base, "type": "response.output_text.delta", "delta": full[:half]},
             {**base, "type": "response.output_text.delta", "delta": full[half:]},
             {**base, "type": "response.output_text.done", "text": full},

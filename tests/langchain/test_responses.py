@@ -102,7 +102,9 @@ def test_agent_loop_with_a_function_tool_and_a_built_in_tool() -> None:
     ]
     first_reply = messages[1]
     assert [b["type"] for b in first_reply.content] == ["code_interpreter_call", "function_call"]
-    assert first_reply.tool_calls == [{"name": "get_weather", "args": {"city": "Oslo"}, "id": "call_1", "type": "tool_call"}]
+    assert first_reply.tool_calls == [
+        {"name": "get_weather", "args": {"city": "Oslo"}, "id": "call_1", "type": "tool_call"}
+    ]
     # the second turn replays the server tool's call, the function call and its output
     assert turn2["input"][1:] == [
         code_interpreter("ci_1", "print(6*7)", "42\n"),
@@ -128,7 +130,9 @@ def test_stateful_multi_turn_sends_previous_response_id_and_only_new_messages() 
 def test_stateless_multi_turn_replays_encrypted_reasoning() -> None:
     first = answer("resp_1", reasoning("rs_1", "Greeting.", encrypted="gAAAA-1"), text("msg_1", "Hi Ann."), store=False)
     fake = FakeResponses(first, answer("resp_2", text("msg_2", "Ann."), store=False))
-    llm = model(fake, store=False, include=["reasoning.encrypted_content"], reasoning={"effort": "low", "summary": "auto"})
+    llm = model(
+        fake, store=False, include=["reasoning.encrypted_content"], reasoning={"effort": "low", "summary": "auto"}
+    )
     history: list[Any] = [HumanMessage("I am Ann.")]
     history.append(llm.invoke(history))
     history.append(HumanMessage("Who am I?"))
@@ -146,7 +150,11 @@ def test_stateless_multi_turn_replays_encrypted_reasoning() -> None:
             "encrypted_content": "gAAAA-1",
         },
         # not stored: the message's id would not resolve, so it is left out
-        {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "Hi Ann.", "annotations": []}]},
+        {
+            "type": "message",
+            "role": "assistant",
+            "content": [{"type": "output_text", "text": "Hi Ann.", "annotations": []}],
+        },
         {"role": "user", "content": "Who am I?", "type": "message"},
     ]
 
@@ -169,14 +177,28 @@ def _anchor(response: dict[str, Any], stream: bool, **settings: Any) -> AIMessag
         total = chunks[0]
         for c in chunks[1:]:
             total = total + c
-        return AIMessage(**{k: v for k, v in total.model_dump().items() if k not in ("type", "tool_call_chunks", "chunk_position")})
+        return AIMessage(
+            **{k: v for k, v in total.model_dump().items() if k not in ("type", "tool_call_chunks", "chunk_position")}
+        )
     return anchor.invoke("hi")
 
 
 RICH = answer(
     "resp_9",
     reasoning("rs_9", "Thinking about it."),
-    text("msg_9", "The answer.", [{"type": "url_citation", "url": "https://learn.microsoft.com", "title": "Learn", "start_index": 0, "end_index": 3}]),
+    text(
+        "msg_9",
+        "The answer.",
+        [
+            {
+                "type": "url_citation",
+                "url": "https://learn.microsoft.com",
+                "title": "Learn",
+                "start_index": 0,
+                "end_index": 3,
+            }
+        ],
+    ),
     code_interpreter("ci_9", "1+1", "2\n"),
     call("fc_9", "call_9", "get_weather", '{"city": "Oslo"}'),
 )
@@ -194,7 +216,9 @@ def test_message_equals_chat_openai_for_the_same_answer(output_version: str, str
         total = chunks[0]
         for c in chunks[1:]:
             total = total + c
-        ours = AIMessage(**{k: v for k, v in total.model_dump().items() if k not in ("type", "tool_call_chunks", "chunk_position")})
+        ours = AIMessage(
+            **{k: v for k, v in total.model_dump().items() if k not in ("type", "tool_call_chunks", "chunk_position")}
+        )
     else:
         ours = llm.invoke("hi")
     theirs = _anchor(RICH, stream, **settings)

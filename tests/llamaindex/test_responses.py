@@ -71,7 +71,12 @@ def test_chat_sends_a_responses_call_and_gives_thinking_and_text_blocks() -> Non
     assert thinking.additional_information == {"type": "reasoning", "id": "rs_1", "encrypted_content": "gAAAA-1"}
     assert r.message.content == "Hello!"
     kw = r.additional_kwargs
-    assert (kw["prompt_tokens"], kw["completion_tokens"], kw["reasoning_tokens"], kw["cached_tokens"]) == (120, 40, 24, 64)
+    assert (kw["prompt_tokens"], kw["completion_tokens"], kw["reasoning_tokens"], kw["cached_tokens"]) == (
+        120,
+        40,
+        24,
+        64,
+    )
     assert kw["response_id"] == "resp_1"
     assert kw["built_in_tool_calls"] == []
     assert kw["request_id"] == "00000000-0000-4000-8000-00000000abcd"
@@ -140,7 +145,12 @@ def test_function_agent_with_a_function_tool_and_a_built_in_tool() -> None:
     turn1, turn2 = fake.bodies
     assert [t["type"] for t in turn1["tools"]] == ["code_interpreter", "function"]
     items = turn2["input"]
-    assert {"type": "function_call", "call_id": "call_1", "name": "get_weather", "arguments": '{"city": "Oslo"}'} in items
+    assert {
+        "type": "function_call",
+        "call_id": "call_1",
+        "name": "get_weather",
+        "arguments": '{"city": "Oslo"}',
+    } in items
     assert {"type": "function_call_output", "call_id": "call_1", "output": "sunny in Oslo"} in items
 
 
@@ -168,7 +178,12 @@ def test_stateless_multi_turn_sends_encrypted_reasoning_back() -> None:
     assert body["store"] is False and "previous_response_id" not in body
     assert body["input"] == [
         {"type": "message", "role": "user", "content": "I am Ann."},
-        {"type": "reasoning", "id": "rs_1", "summary": [{"type": "summary_text", "text": "Greeting."}], "encrypted_content": "gAAAA-1"},
+        {
+            "type": "reasoning",
+            "id": "rs_1",
+            "summary": [{"type": "summary_text", "text": "Greeting."}],
+            "encrypted_content": "gAAAA-1",
+        },
         {"type": "message", "role": "assistant", "content": "Hi Ann."},
         {"type": "message", "role": "user", "content": "Who am I?"},
     ]
