@@ -20,16 +20,17 @@ from shared_core.errors import ConfigurationError
 if TYPE_CHECKING:
     from langchain_azoai.chat_models import AzureChatOpenAI
 
-#: Model families served only (or best) by the Responses API, by name prefix: Azure serves the
-#: ``codex`` and ``-pro`` models and ``computer-use-preview`` on ``/responses`` only
-#: (Microsoft Learn, "Azure OpenAI Responses API", model support).
+#: Models served only by the Responses API, by name prefix: langchain-openai 1.8's list
+#: (``_RESPONSES_API_ONLY_PREFIXES``) and Azure's Responses-only models (``o1-pro``, ``o3-pro``,
+#: ``computer-use-preview``; Microsoft Learn, "Azure OpenAI Responses API"); any ``codex`` model too.
 _RESPONSES_ONLY_MODELS = (
-    "gpt-5-codex",
-    "gpt-5.1-codex",
-    "codex-mini",
+    "gpt-5-pro",
+    "gpt-5.2-pro",
+    "gpt-5.4-pro",
+    "gpt-5.5-pro",
+    "gpt-5.6-sol",
     "o1-pro",
     "o3-pro",
-    "gpt-5-pro",
     "computer-use-preview",
 )
 #: Chat Completions sampling settings the Responses API does not have (Azure answers 400).
@@ -40,7 +41,8 @@ _INTERNAL = ("ls_structured_output_format", "stream_usage", "parallel_tool_calls
 
 def responses_only_model(name: str | None) -> bool:
     """True for a model (or deployment name) that Chat Completions cannot serve."""
-    return bool(name) and any((name or "").lower().startswith(p) for p in _RESPONSES_ONLY_MODELS)
+    low = (name or "").lower()
+    return bool(low) and (low.startswith(_RESPONSES_ONLY_MODELS) or "codex" in low)
 
 
 def field_payload(llm: AzureChatOpenAI) -> dict[str, Any]:
@@ -84,6 +86,8 @@ def use_responses(llm: AzureChatOpenAI, payload: Mapping[str, Any]) -> bool:
         or responses_only_model(llm.model_name)
         or responses_only_model(llm.deployment_name)
         or selects_responses(payload)
+        # as langchain-openai: the gpt-6 generation takes tools on the Responses API only
+        or ((llm.model_name or "").lower().startswith("gpt-6") and bool(payload.get("tools")))
     )
 
 

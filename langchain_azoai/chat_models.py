@@ -376,9 +376,9 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
         else a built-in tool or a Responses-only argument in the call)."""
         if self.use_responses_api is not None:
             return self.use_responses_api
-        from langchain_azoai._responses_input import selects_responses
+        from langchain_azoai._responses_request import use_responses
 
-        return selects_responses({**self.model_kwargs, **kwargs})
+        return use_responses(self, {**self.model_kwargs, **kwargs})
 
     def _generate(
         self,

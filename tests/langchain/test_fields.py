@@ -143,6 +143,8 @@ def test_reasoning_effort_from_reasoning_dict_is_accepted() -> None:
         {"truncation": "auto"},
         {"use_previous_response_id": True},
         {"model": "gpt-5-codex"},
+        {"model": "gpt-5.2-pro"},
+        {"azure_deployment": "o3-pro"},
     ],
 )
 def test_responses_only_settings_select_the_responses_api(kwargs: dict) -> None:

@@ -34,9 +34,9 @@ CODE_TOOL = {"type": "code_interpreter", "container": {"type": "auto"}}
 
 
 def model(fake: FakeResponses, **settings: Any) -> AzureChatOpenAI:
+    settings.setdefault("model", "gpt-5-mini")
     return AzureChatOpenAI(
         azure_deployment="gpt-5-mini",
-        model="gpt-5-mini",
         api_key="k",  # type: ignore[arg-type]
         azure_endpoint="https://example.openai.azure.com",
         api_version="2025-04-01-preview",
@@ -282,3 +282,11 @@ def test_usage_sums_tiers_as_the_anchor() -> None:
     assert msg.usage_metadata["input_token_details"] == {"priority_cache_read": 64, "priority": 120 - 64}
     assert msg.usage_metadata["output_token_details"] == {"priority_reasoning": 24, "priority": 40 - 24}
     assert USAGE["total_tokens"] == msg.usage_metadata["total_tokens"]
+
+
+def test_a_built_in_tool_or_a_gpt_6_tool_call_selects_the_responses_api_per_call() -> None:
+    fake = FakeResponses(answer("resp_1", text("msg_1", "a")), answer("resp_2", text("msg_2", "b")))
+    # use_responses_api unset: the call decides, as langchain-openai's ChatOpenAI does
+    assert model(fake).bind_tools([CODE_TOOL]).invoke("x").text == "a"
+    assert model(fake, model="gpt-6-mini").bind_tools([get_weather]).invoke("y").text == "b"
+    assert [r.url.path for r in fake.requests] == ["/openai/responses", "/openai/responses"]

@@ -210,3 +210,10 @@ def test_generated_image_is_an_image_block() -> None:
     images = [b for b in r.message.blocks if isinstance(b, ImageBlock)]
     assert len(images) == 1 and images[0].resolve_image().read() == b"\x89PNG-bytes"
     assert r.additional_kwargs["built_in_tool_calls"] == [item]
+
+
+def test_stream_structured_predict_streams_partial_objects() -> None:
+    fake = FakeResponses(answer("resp_1", text("msg_1", json.dumps({"name": "Ann", "age": 30}))))
+    parts = list(llm(fake).stream_structured_predict(Person, PromptTemplate("Extract: {t}"), t="Ann is 30"))
+    assert fake.bodies[0]["stream"] is True and fake.bodies[0]["text"]["format"]["name"] == "Person"
+    assert parts[-1] == Person(name="Ann", age=30)
