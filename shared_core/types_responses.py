@@ -23,12 +23,24 @@ from shared_core.types import JSON, ResponseMeta, ToolCall, Usage
 TERMINAL_STATUSES: frozenset[str] = frozenset({"completed", "incomplete", "failed", "cancelled"})
 
 #: Built-in (server-side) tool types Azure OpenAI's Responses API documents, passed through as
-#: given: code_interpreter, image_generation, file_search, mcp (remote MCP servers) and
-#: web_search_preview (Microsoft Learn "Azure OpenAI Responses API", tools section, and the v1
-#: preview spec's ``OpenAI.Tool`` union); computer_use_preview needs its own model deployment.
-#: Any other ``type`` is passed through too (Azure answers 400 if it does not know it).
+#: given and their output items kept (``ToolItem``): code_interpreter, image_generation,
+#: file_search (over Azure vector stores), mcp (remote MCP servers), computer_use_preview (its own
+#: model deployment) - Learn "Azure OpenAI Responses API" (how-to/responses, tools sections) - and
+#: web search: Learn's 2025 page listed "the web search tool" as not supported; Learn
+#: how-to/web-search now documents ``web_search`` (``web_search_preview`` still accepted, not
+#: recommended: vercel/ai PR #15698), and Azure answered 200 to ``web_search_preview`` in the
+#: crewAI recording of 2026-04 (../shared/azure-recordings). Any other ``type`` is passed through
+#: too: Azure answers 400 for one it does not know, and that error reaches the caller.
 BUILTIN_TOOL_TYPES: frozenset[str] = frozenset(
-    {"code_interpreter", "image_generation", "file_search", "mcp", "web_search_preview", "computer_use_preview"}
+    {
+        "code_interpreter",
+        "image_generation",
+        "file_search",
+        "mcp",
+        "computer_use_preview",
+        "web_search",
+        "web_search_preview",
+    }
 )
 
 ResponseStatus = Literal["queued", "in_progress", "completed", "incomplete", "failed", "cancelled"]
@@ -58,7 +70,7 @@ class ResponsesRequest:
     reasoning_summary: str | None = None  # "auto" | "concise" | "detailed"
     text_format: JSON | None = None
     verbosity: str | None = None
-    tools: list[JSON] | None = None
+    tools: list[Any] | None = None  # dicts in any function-tool form, built-in tool dicts, models, functions
     tool_choice: str | JSON | None = None
     parallel_tool_calls: bool | None = None
     max_tool_calls: int | None = None

@@ -133,12 +133,17 @@ def input_items(value: str | list[JSON]) -> str | list[JSON]:
     return out
 
 
-def response_tool(tool: Mapping[str, Any]) -> JSON:
-    """A tool as the Responses API takes it: chat-form functions flattened, the rest as given."""
-    fn = tool.get("function")
-    if tool.get("type") == "function" and isinstance(fn, Mapping):
-        return {"type": "function", **fn}
-    return dict(tool)
+def response_tool(tool: Any) -> JSON:
+    """A tool as the Responses API takes it: function tools flat (``{"type": "function", "name",
+    "parameters"...}``; chat-form tools, flat or Anthropic dicts, Pydantic models and functions are
+    converted as ``wire.tools.to_openai_tool`` does), built-in tools as given."""
+    from shared_core.wire.tools import is_builtin_tool, to_openai_tool
+
+    if is_builtin_tool(tool):
+        return dict(tool)
+    if isinstance(tool, Mapping) and tool.get("type") == "function" and "name" in tool:
+        return dict(tool)  # already the Responses form
+    return {"type": "function", **to_openai_tool(tool)["function"]}
 
 
 def response_tool_choice(choice: str | Mapping[str, Any]) -> str | JSON:

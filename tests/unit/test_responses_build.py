@@ -164,3 +164,33 @@ def test_bad_input_is_a_configuration_error_naming_the_fix() -> None:
         build_responses_body(ResponsesRequest(input=[{"role": "function", "content": "x"}]), deployment="d")
     with pytest.raises(ConfigurationError, match="needs a deployment"):
         build_responses_body(ResponsesRequest(input="x"), deployment=None)
+
+
+def test_function_tools_in_any_form_become_flat_responses_tools() -> None:
+    def lookup(city: str) -> str:
+        """Find a city."""
+        return city
+
+    tools = [
+        lookup,
+        {"name": "g", "description": "flat chat function", "parameters": {"type": "object", "properties": {}}},
+        {"type": "function", "name": "h", "parameters": {"type": "object", "properties": {}}, "strict": True},
+        {"type": "mcp", "server_label": "docs", "server_url": "https://mcp.example/sse", "require_approval": "never"},
+    ]
+    body = build_responses_body(ResponsesRequest(input="x", tools=tools), deployment="d")
+    assert body["tools"] == [
+        {
+            "type": "function",
+            "name": "lookup",
+            "description": "Find a city.",
+            "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+        },
+        {
+            "type": "function",
+            "name": "g",
+            "description": "flat chat function",
+            "parameters": {"type": "object", "properties": {}},
+        },
+        {"type": "function", "name": "h", "parameters": {"type": "object", "properties": {}}, "strict": True},
+        {"type": "mcp", "server_label": "docs", "server_url": "https://mcp.example/sse", "require_approval": "never"},
+    ]

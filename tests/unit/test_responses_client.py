@@ -13,7 +13,7 @@ import json
 import httpx
 import pytest
 
-from shared_core.errors import APIConnectionError, APITimeoutError, ContentFilterError, NotFoundError
+from shared_core.errors import APIConnectionError, APIStatusError, APITimeoutError, ContentFilterError, NotFoundError
 from shared_core.types_responses import ResponsesRequest, ResponsesResult
 
 from .responses_fakes import RID, USAGE, client, dated_target, json_answer, message, response, v1_target
@@ -276,3 +276,21 @@ def test_a_continuation_body_carries_the_previous_id() -> None:
         "previous_response_id": "resp_1",
         "store": True,
     }
+
+
+async def test_async_continuation_never_fails_over_either() -> None:
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.host)
+        if len(calls) > 1:
+            return json_answer({"error": {"code": "server_error", "message": "down"}}, 503)
+        return json_answer(response(output=[message("ok")], id="resp_w", background=True))
+
+    east, west = _two()
+    c = client(handler, west, east, max_retries=1)  # type: ignore[arg-type]
+    await c.acreate_response(ResponsesRequest(input="hi", background=True))
+    with pytest.raises(APIStatusError, match=r"stored on target 'westeurope'.*did not fail over") as info:
+        await c.apoll_response("resp_w")
+    assert info.value.status == 503
+    assert calls == ["westeurope.openai.azure.com"] * 3
