@@ -495,6 +495,7 @@ class EmulatorApp:
             "files": len(self.jobs.files),
             "batches": len(self.jobs.batches),
             "fine_tuning_jobs": len(self.jobs.ft_jobs),
+            "responses": len(self.responses.responses),
         }
 
     def reset(self) -> None:

@@ -69,10 +69,15 @@ def _pending(obj: JSON, status: str) -> JSON:
     }
 
 
-def events(obj: JSON) -> list[JSON]:
-    """Every event of the stream that produced ``obj`` (a final response object), numbered."""
+def events(obj: JSON, *, obfuscate: bool = True) -> list[JSON]:
+    """Every event of the stream that produced ``obj`` (a final response object), numbered.
+
+    ``obfuscate=False`` (``stream_options.include_obfuscation: false``) leaves the delta padding out.
+    """
     out: list[JSON] = []
     for ev in _events(obj):
+        if not obfuscate:
+            ev.pop("obfuscation", None)
         ev["sequence_number"] = len(out)
         out.append(ev)
     return out

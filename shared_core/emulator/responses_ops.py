@@ -270,7 +270,11 @@ def _object(
     text: JSON = {"format": _text_format(body), "verbosity": "medium"}
     if isinstance(body.get("text"), dict) and body["text"].get("verbosity"):
         text["verbosity"] = body["text"]["verbosity"]
-    model = served_model(dep, body) if spec_for(dep.model).router else dep.name
+    # model-router names the model that served; it routes on the same request traits as for chat
+    fmt = text["format"]
+    traits = {"tools": body.get("tools"), "reasoning_effort": r.get("effort") if isinstance(r, dict) else None}
+    traits["response_format"] = fmt if fmt.get("type") != "text" else None
+    model = served_model(dep, traits) if spec_for(dep.model).router else dep.name
     return {
         "id": resp_id,
         "object": "response",

@@ -177,9 +177,11 @@ class ResponsesRoutes:
         obj = answer.obj
         background = obj["background"]
         done_at = now + (app.config.background_seconds if background else 0.0)
+        opts = body.get("stream_options")
+        obfuscate = not (isinstance(opts, dict) and opts.get("include_obfuscation") is False)
         rec = Stored(
             obj,
-            rev.events(obj),
+            rev.events(obj, obfuscate=obfuscate),
             answer.input_items,
             answer.messages,
             obj["usage"]["input_tokens"],

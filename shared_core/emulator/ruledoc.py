@@ -58,6 +58,29 @@ LIMITATIONS: tuple[tuple[str, str], ...] = (
         "model-specific combinations beyond size (e.g. `style` or `response_format: url` on gpt-image-1) are accepted.",
     ),
     (
+        "Responses: built-in tools",
+        "The emulator reaches nothing outside. A web search, file search, code interpreter or image generation tool "
+        "yields one call item of the documented shape when the question fits its domain (search / files / calculate / "
+        "draw), with no results; remote MCP servers are listed with no tools; image generation returns a small PNG.",
+    ),
+    (
+        "Responses: stored state",
+        "Stored responses live in memory per emulator instance (one region), never expire (Azure keeps them 30 days) "
+        "and are cleared by `POST /_emulator/reset`. Unknown ids on GET/DELETE/cancel/input_items get OpenAI's 404 "
+        "(`Response with id '...' not found.`); no Azure recording of that answer exists.",
+    ),
+    (
+        "Responses: background and resume",
+        "A background response is queued for the first third of `background_seconds` (config key; default 3) of the "
+        "emulator's clock, then in progress, then done; a background stream sends every event at once. Resuming "
+        "(`GET .../responses/{id}?stream=true&starting_after=N`) is answered for background responses only.",
+    ),
+    (
+        "Responses: encrypted reasoning",
+        "`encrypted_content` is the emulator's own sealed blob (Fernet-like `gAAAAA` prefix): blobs issued by real Azure "
+        "are refused as unverifiable (rule `responses.reasoning_item.encrypted_content`).",
+    ),
+    (
         "Files and batches",
         "Checks that depend on stored state (the input file exists and has purpose `batch`) stay in "
         "`jobs.py` (404 `NotFound`, 400 `invalid_value`); each batch line is answered by the chat and embeddings rules "

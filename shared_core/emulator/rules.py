@@ -119,6 +119,7 @@ def load() -> list[Rule]:
         rules_media,
         rules_other,
         rules_responses,
+        rules_responses_tools,
         rules_schema,
     )
 

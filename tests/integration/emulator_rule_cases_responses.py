@@ -245,6 +245,13 @@ RESPONSES_CASES: dict[str, Case] = {
         err("invalid_value", "store", "Background mode requires `store` to be true."),
         None,
     ),
+    "responses.include": (
+        "responses",
+        "gpt-5.2",
+        {"input": Q, "include": ["reasoning.summary"]},
+        {"code": "invalid_value", "param": "include[0]"},
+        None,
+    ),
     "responses.stream_options": (
         "responses",
         "gpt-5.2",

@@ -9,6 +9,7 @@ ruby_llm, crewAI in ../shared/azure-recordings) and the sources cited in docs/em
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import openai
 import pytest
@@ -125,3 +126,49 @@ def test_unknown_deployment_and_bad_request_are_azures(v1: openai.OpenAI) -> Non
         v1.responses.create(model="gpt-5-mini", input=QUESTION, max_output_tokens=5)
     assert exc.value.code == "integer_below_min_value"
     assert exc.value.param == "max_output_tokens"
+
+
+def test_reasoning_summary_streams_its_parts(v1: openai.OpenAI) -> None:
+    stream = v1.responses.create(
+        model="gpt-5-mini", input="Why is the sky blue?", reasoning={"effort": "low", "summary": "auto"}, stream=True
+    )
+    events = list(stream)
+    types = [e.type for e in events]
+    i = types.index("response.reasoning_summary_part.added")
+    assert types[i - 1] == "response.output_item.added" and "response.reasoning_summary_text.done" in types
+    text = "".join(e.delta for e in events if e.type == "response.reasoning_summary_text.delta")  # type: ignore[union-attr]
+    final = events[-1].response  # type: ignore[union-attr]
+    assert final.output[0].summary[0].text == text and "Why is the sky blue?" in text
+    assert final.reasoning.effort == "low" and final.usage.output_tokens_details.reasoning_tokens == 64
+
+
+def test_model_router_names_the_model_that_served(v1: openai.OpenAI) -> None:
+    light = v1.responses.create(model="model-router", input=QUESTION)
+    heavy = v1.responses.create(model="model-router", input=QUESTION, reasoning={"effort": "high"})
+    assert light.model == "gpt-4.1-mini-2025-04-14"
+    assert heavy.model == "gpt-5-mini-2025-08-07"
+
+
+def test_input_items_pages(v1: openai.OpenAI) -> None:
+    turns: Any = [{"role": "user", "content": f"Fact {i}."} for i in range(5)]
+    r = v1.responses.create(model="gpt-5.2", input=turns)
+    page = v1.responses.input_items.list(r.id, limit=2, order="asc")
+    assert [i.content[0].text for i in page.data] == ["Fact 0.", "Fact 1."]  # type: ignore[union-attr]
+    assert page.has_more is True
+    rest = v1.responses.input_items.list(r.id, order="asc", after=page.last_id)
+    assert [i.content[0].text for i in rest.data] == ["Fact 2.", "Fact 3.", "Fact 4."]  # type: ignore[union-attr]
+    newest = v1.responses.input_items.list(r.id, limit=1)  # default order: newest first
+    assert newest.data[0].content[0].text == "Fact 4."  # type: ignore[union-attr]
+
+
+def test_mcp_server_is_listed_without_tools(v1: openai.OpenAI) -> None:
+    tools: Any = [{"type": "mcp", "server_label": "docs", "server_url": "https://example.invalid/mcp"}]
+    r = v1.responses.create(model="gpt-5.2", input="What does the guide say?", tools=tools)
+    listed = next(o for o in r.output if o.type == "mcp_list_tools")
+    assert listed.server_label == "docs" and listed.tools == []  # type: ignore[union-attr]
+
+
+def test_dated_stream(dated: openai.AzureOpenAI) -> None:
+    events = list(dated.responses.create(model="gpt-5.2", input=QUESTION, stream=True))
+    assert events[-1].type == "response.completed"
+    assert events[-1].response.output_text == "4242"  # type: ignore[union-attr]

@@ -136,3 +136,30 @@ def test_resume_is_for_background_responses_only(v1: openai.OpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as exc:
         list(v1.responses.retrieve(r.id, stream=True, starting_after=0))
     assert exc.value.param == "stream"
+
+
+def test_another_region_does_not_have_the_stored_response(v1: openai.OpenAI) -> None:
+    first = v1.responses.create(model="gpt-5.2", input="My name is Ada.")
+    with start_in_thread(clock=ManualClock(), region="West Europe") as other:
+        elsewhere = openai.OpenAI(base_url=f"{other.url}/openai/v1/", api_key=KEY, max_retries=0)
+        with pytest.raises(openai.BadRequestError) as exc:
+            elsewhere.responses.create(model="gpt-5.2", input="What is my name?", previous_response_id=first.id)
+        assert exc.value.code == "previous_response_not_found"
+        with pytest.raises(openai.NotFoundError):
+            elsewhere.responses.retrieve(first.id)
+
+
+def test_stream_without_obfuscation(v1: openai.OpenAI, emu: EmulatorHandle) -> None:
+    body = {"model": "gpt-5.2", "input": "Hi", "stream": True, "stream_options": {"include_obfuscation": False}}
+    raw = httpx.post(f"{emu.url}/openai/v1/responses", json=body, headers={"api-key": KEY}).text
+    assert "response.output_text.delta" in raw and "obfuscation" not in raw
+    padded = httpx.post(
+        f"{emu.url}/openai/v1/responses", json=body | {"stream_options": None}, headers={"api-key": KEY}
+    )
+    assert '"obfuscation":' in padded.text
+
+
+def test_responses_on_an_embeddings_deployment_are_refused(v1: openai.OpenAI) -> None:
+    with pytest.raises(openai.BadRequestError) as exc:
+        v1.responses.create(model="text-embedding-3-small", input="Hi")
+    assert exc.value.body["code"] == "OperationNotSupported"  # type: ignore[index]
