@@ -18,10 +18,6 @@ from langchain_core.messages import AIMessage, BaseMessage
 
 from langchain_azoai._convert import message_to_wire
 
-#: Settings only the Responses API has: any of them in a call selects it (as langchain-openai).
-RESPONSES_ONLY_ARGS = frozenset(
-    {"context_management", "include", "previous_response_id", "reasoning", "text", "truncation"}
-)
 #: Output items that go back as input items unchanged (minus LangChain's streaming ``index``).
 _REPLAYED_ITEMS = frozenset(
     {
@@ -43,20 +39,6 @@ _REPLAYED_ITEMS = frozenset(
 )
 _NON_MESSAGE_INPUTS = frozenset({"mcp_approval_response", "tool_search_output", "apply_patch_call_output"})
 _LC_AUTO_PREFIX = "lc_"
-
-
-def is_builtin_tool(tool: Mapping[str, Any]) -> bool:
-    """A tool the service runs itself (web search, code interpreter, MCP, ...), not a function."""
-    return "type" in tool and tool["type"] != "function"
-
-
-def selects_responses(payload: Mapping[str, Any]) -> bool:
-    """True when the call can only be served by the Responses API: a built-in tool or a
-    Responses-only argument (langchain-openai's rule)."""
-    tools = payload.get("tools") or ()
-    return any(isinstance(t, Mapping) and is_builtin_tool(t) for t in tools) or not RESPONSES_ONLY_ARGS.isdisjoint(
-        payload
-    )
 
 
 def last_messages(messages: Sequence[BaseMessage]) -> tuple[Sequence[BaseMessage], str | None]:

@@ -14,35 +14,16 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.messages import BaseMessage
 from pydantic import BaseModel
 
-from langchain_azoai._responses_input import last_messages, responses_body, selects_responses
+from langchain_azoai._responses_input import last_messages, responses_body
 from shared_core.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from langchain_azoai.chat_models import AzureChatOpenAI
 
-#: Models served only by the Responses API, by name prefix: langchain-openai 1.8's list
-#: (``_RESPONSES_API_ONLY_PREFIXES``) and Azure's Responses-only models (``o1-pro``, ``o3-pro``,
-#: ``computer-use-preview``; Microsoft Learn, "Azure OpenAI Responses API"); any ``codex`` model too.
-_RESPONSES_ONLY_MODELS = (
-    "gpt-5-pro",
-    "gpt-5.2-pro",
-    "gpt-5.4-pro",
-    "gpt-5.5-pro",
-    "gpt-5.6-sol",
-    "o1-pro",
-    "o3-pro",
-    "computer-use-preview",
-)
 #: Chat Completions sampling settings the Responses API does not have (Azure answers 400).
 _CHAT_ONLY = ("seed", "logit_bias", "presence_penalty", "frequency_penalty", "logprobs")
 #: Per-call kwargs that only steer LangChain: never sent.
 _INTERNAL = ("ls_structured_output_format", "stream_usage", "parallel_tool_calls_if_supported")
-
-
-def responses_only_model(name: str | None) -> bool:
-    """True for a model (or deployment name) that Chat Completions cannot serve."""
-    low = (name or "").lower()
-    return bool(low) and (low.startswith(_RESPONSES_ONLY_MODELS) or "codex" in low)
 
 
 def field_payload(llm: AzureChatOpenAI) -> dict[str, Any]:
@@ -69,26 +50,6 @@ def field_payload(llm: AzureChatOpenAI) -> dict[str, Any]:
         "store": llm.store,
     }
     return {"model": llm.model_name, "stream": llm.streaming, **{k: v for k, v in fields.items() if v is not None}}
-
-
-def use_responses(llm: AzureChatOpenAI, payload: Mapping[str, Any]) -> bool:
-    """Whether this call goes to the Responses API: ``use_responses_api`` when set, else any
-    Responses-only setting, built-in tool or argument, or a Responses-only model."""
-    if isinstance(llm.use_responses_api, bool):
-        return llm.use_responses_api
-    return (
-        llm.output_version == "responses/v1"
-        or llm.context_management is not None
-        or llm.include is not None
-        or llm.reasoning is not None
-        or llm.truncation is not None
-        or llm.use_previous_response_id
-        or responses_only_model(llm.model_name)
-        or responses_only_model(llm.deployment_name)
-        or selects_responses(payload)
-        # as langchain-openai: the gpt-6 generation takes tools on the Responses API only
-        or ((llm.model_name or "").lower().startswith("gpt-6") and bool(payload.get("tools")))
-    )
 
 
 def _schema_of(response_format: Any) -> Any:

@@ -182,7 +182,7 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
                     setting="reasoning",
                 )
         elif self.use_responses_api is None:
-            from langchain_azoai._responses_request import use_responses
+            from langchain_azoai._responses_select import use_responses
 
             if use_responses(self, {}):
                 self.use_responses_api = True  # as ChatOpenAI: visible on the instance
@@ -376,7 +376,7 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
         else a built-in tool or a Responses-only argument in the call)."""
         if self.use_responses_api is not None:
             return self.use_responses_api
-        from langchain_azoai._responses_request import use_responses
+        from langchain_azoai._responses_select import use_responses
 
         return use_responses(self, {**self.model_kwargs, **kwargs})
 
