@@ -128,8 +128,55 @@ def _assistant_text(items: list[dict[str, Any]], block: Mapping[str, Any], store
     items.append(out)
 
 
+def _v1_call(block: Mapping[str, Any], calls: Sequence[Any]) -> dict[str, Any]:
+    extras = block.get("extras") or {}
+    out: dict[str, Any] = {"type": "function_call", "call_id": block["id"]}
+    if "item_id" in extras:
+        out["id"] = extras["item_id"]
+    if "name" in block:
+        out["name"] = block["name"]
+    if "arguments" in extras:
+        out["arguments"] = extras["arguments"]
+    match = next((c for c in calls if c["id"] == block["id"]), None)
+    if match is not None:
+        out.setdefault("name", match["name"])
+        out.setdefault("arguments", json.dumps(match["args"], separators=(",", ":")))
+    for key in ("status", "namespace", "async"):
+        if key in extras:
+            out[key] = extras[key]
+    return out
+
+
+def _from_v1(content: list[Any], calls: Sequence[Any]) -> list[Any]:
+    """LangChain's standard (``"v1"``) blocks of an earlier answer -> Responses blocks: reasoning
+    pieces of one item joined into its summary (extras such as ``encrypted_content`` restored),
+    tool calls as function call items (as langchain-openai restores them). Server tool calls and results are not sent back (the
+    anchor rebuilds them; here they stay out of the next turn's input)."""
+    out: list[Any] = []
+    for block in content:
+        if not isinstance(block, Mapping):
+            continue
+        btype = block.get("type")
+        if btype == "reasoning" and "summary" not in block:
+            extras = dict(block.get("extras") or {})
+            piece = {"type": "summary_text", "text": block["reasoning"]} if "reasoning" in block else None
+            prev = out[-1] if out else None
+            if piece and prev and prev.get("type") == "reasoning" and prev.get("id") == block.get("id"):
+                prev["summary"].append(piece)
+                continue
+            item = {k: v for k, v in block.items() if k not in ("reasoning", "extras", "index")}
+            out.append({**item, **extras, "summary": [piece] if piece else []})
+        elif btype == "tool_call":
+            out.append(_v1_call(block, calls))
+        elif btype in ("text", "refusal"):
+            out.append(block)
+    return out
+
+
 def _assistant_items(items: list[dict[str, Any]], message: AIMessage, store: bool | None) -> None:
     content = message.content
+    if isinstance(content, list) and message.response_metadata.get("output_version") == "v1":
+        content = _from_v1(content, message.tool_calls)
     if isinstance(content, list):
         for block in content:
             if not isinstance(block, Mapping) or not block.get("type"):

@@ -290,3 +290,39 @@ def test_a_built_in_tool_or_a_gpt_6_tool_call_selects_the_responses_api_per_call
     assert model(fake).bind_tools([CODE_TOOL]).invoke("x").text == "a"
     assert model(fake, model="gpt-6-mini").bind_tools([get_weather]).invoke("y").text == "b"
     assert [r.url.path for r in fake.requests] == ["/openai/responses", "/openai/responses"]
+
+
+@pytest.mark.parametrize("store", [None, False], ids=["stored", "stateless"])
+def test_v1_history_goes_back_as_chat_openai_sends_it(store: bool | None) -> None:
+    from langchain_openai import ChatOpenAI
+
+    first = answer(
+        "resp_1",
+        reasoning("rs_1", "Think.", encrypted="gAAAA-1"),
+        text("msg_1", "Hi"),
+        call("fc_1", "call_1", "get_weather", '{"city": "Oslo"}'),
+    )
+    settings: dict[str, Any] = {"output_version": "v1", "use_responses_api": True}
+    settings["include"] = ["reasoning.encrypted_content"]
+    if store is False:
+        settings["store"] = False
+    inputs = []
+    for ours in (True, False):
+        fake = FakeResponses(first, answer("resp_2", text("msg_2", "Done")))
+        if ours:
+            llm: Any = model(fake, **settings)
+        else:
+            llm = ChatOpenAI(
+                model="gpt-5-mini",
+                api_key="k",  # type: ignore[arg-type]
+                base_url="http://127.0.0.1:9/openai/v1",
+                http_client=httpx.Client(transport=fake.transport()),
+                max_retries=0,
+                **settings,
+            )
+        reply = llm.invoke("hi")
+        assert reply.response_metadata["output_version"] == "v1"
+        llm.invoke([HumanMessage("hi"), reply, ToolMessage("sunny", tool_call_id="call_1")])
+        inputs.append(fake.bodies[1]["input"])
+    assert inputs[0] == inputs[1]
+    assert {"type": "reasoning", "id": "rs_1", "encrypted_content": "gAAAA-1"}.items() <= inputs[0][1].items()
