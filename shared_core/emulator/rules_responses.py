@@ -74,6 +74,57 @@ def _unknown(ctx: Ctx) -> None:
             raise azure.unknown_parameter(key)
 
 
+#: top-level field -> (JSON types accepted, the wording of "expected ...")
+_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "instructions": ((str,), "a string"),
+    "previous_response_id": ((str,), "a string"),
+    "tools": ((list,), "an array"),
+    "reasoning": ((dict,), "an object"),
+    "text": ((dict,), "an object"),
+    "metadata": ((dict,), "an object"),
+    "tool_choice": ((str, dict), "a string or an object"),
+    "max_output_tokens": ((int,), "an integer"),
+    "max_tool_calls": ((int,), "an integer"),
+    "top_logprobs": ((int,), "an integer"),
+    "temperature": ((int, float), "a number"),
+    "top_p": ((int, float), "a number"),
+    "stream": ((bool,), "a boolean"),
+    "store": ((bool,), "a boolean"),
+    "background": ((bool,), "a boolean"),
+    "parallel_tool_calls": ((bool,), "a boolean"),
+}
+_RANGES = {"temperature": (0, 2), "top_p": (0, 1), "top_logprobs": (0, 20)}
+
+
+@rule(
+    "responses.param.type",
+    "responses",
+    stage=15,
+    what="top-level fields of the JSON type the schema gives (tools an array, reasoning/text objects, "
+    "max_output_tokens an integer, flags booleans, ...); temperature 0..2, top_p 0..1, top_logprobs 0..20; "
+    "truncation auto/disabled",
+    code="invalid_type",
+    param="{name}",
+    message="Invalid type for '{name}': expected {type}.",
+    source="OpenAI Responses reference (request body types and ranges), answer shape as for chat (rules chat.param.*)",
+)
+def _param_types(ctx: Ctx) -> None:
+    for name, (types, wording) in _TYPES.items():
+        v = ctx.body.get(name)
+        if v is None:
+            continue
+        bad_bool = isinstance(v, bool) and bool not in types
+        if bad_bool or not isinstance(v, types):
+            raise azure.invalid_type(name, wording)
+    for name, (lo, hi) in _RANGES.items():
+        v = ctx.body.get(name)
+        if v is not None and not lo <= v <= hi:
+            raise azure.invalid_value(name, f"Invalid '{name}': {v} is out of range ({lo} to {hi}).")
+    t = ctx.body.get("truncation")
+    if t is not None and t not in ("auto", "disabled"):
+        raise azure.invalid_value("truncation", f"Invalid value: '{t}'. Supported values are: 'auto' and 'disabled'.")
+
+
 @rule(
     "responses.input.type",
     "responses",

@@ -36,6 +36,13 @@ RESPONSES_CASES: dict[str, Case] = {
         err("unknown_parameter", "messages", "Unknown parameter: 'messages'."),
         None,
     ),
+    "responses.param.type": (
+        "responses",
+        "gpt-5.2",
+        {"input": Q, "max_output_tokens": "10"},
+        err("invalid_type", "max_output_tokens", "Invalid type for 'max_output_tokens': expected an integer."),
+        None,
+    ),
     "responses.input.type": (
         "responses",
         "gpt-5.2",
