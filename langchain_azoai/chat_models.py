@@ -80,7 +80,13 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
     adds all headers. ``usage_metadata`` is on the message for ``invoke`` and on exactly one
     chunk when streaming.
 
-    ``use_responses_api=True`` and Responses-only settings raise ``ConfigurationError``.
+    The Responses API (``/responses``) is used as langchain-openai's ``ChatOpenAI`` uses it:
+    with ``use_responses_api=True``, or automatically for a Responses-only setting (``reasoning``,
+    ``include``, ``truncation``, ``use_previous_response_id``, ``output_version="responses/v1"``),
+    a built-in tool (``{"type": "code_interpreter", ...}``) or argument in the call, and a
+    Responses-only model. Messages then carry ``responses/v1`` content blocks (``"v1"`` gives
+    LangChain's standard blocks); ``use_previous_response_id=True`` continues a stored
+    conversation, and ``store=False`` with ``include=["reasoning.encrypted_content"]`` a stateless one.
     """
 
     model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
@@ -114,7 +120,7 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
     """Maximum tokens to generate; sent as ``max_completion_tokens`` where the model wants it."""
     reasoning_effort: str | None = None
     reasoning: dict[str, Any] | None = None
-    """Only ``{"effort": ...}`` is accepted (mapped to ``reasoning_effort``)."""
+    """Reasoning settings, e.g. ``{"effort": "low", "summary": "auto"}`` (selects the Responses API)."""
     verbosity: str | None = None
     tiktoken_model_name: str | None = None
     """Accepted for compatibility; token counts use the core's estimate (no tiktoken)."""
@@ -135,7 +141,7 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
     context_management: list[dict[str, Any]] | None = None
     use_previous_response_id: bool = False
     use_responses_api: bool | None = None
-    """Must be None or False: the Responses API is not supported yet (raises)."""
+    """True: the Responses API; False: Chat Completions; None: decided per call, as langchain-openai."""
 
     # ------------------------------------------------------------------ construction
 
@@ -151,38 +157,35 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
             raise ConfigurationError(f"n={self.n}: n must be at least 1.", setting="n")
         if self.n is not None and self.n > 1 and self.streaming:
             raise ConfigurationError("n must be 1 when streaming=True: set n=1 or streaming=False.", setting="n")
-        if self.use_responses_api:
+        if self.output_version not in (None, "v0", "v1", "responses/v1"):
             raise ConfigurationError(
-                "use_responses_api=True: the Responses API is not supported by "
-                "langchain_azoai yet. Remove use_responses_api (Chat Completions is used).",
-                setting="use_responses_api",
-            )
-        if self.output_version not in (None, "v0", "v1"):
-            raise ConfigurationError(
-                f"output_version={self.output_version!r}: use 'v0' or 'v1' "
-                "('responses/v1' needs the Responses API, not supported yet).",
+                f"output_version={self.output_version!r}: use 'v0', 'v1' or 'responses/v1'.",
                 setting="output_version",
             )
-        for name in ("include", "truncation", "context_management"):
-            if getattr(self, name) is not None:
+        if self.use_responses_api is False:
+            for name in ("include", "truncation", "context_management"):
+                if getattr(self, name) is not None:
+                    raise ConfigurationError(
+                        f"{name} is a Responses API setting and use_responses_api=False: remove one of them.",
+                        setting=name,
+                    )
+            if self.use_previous_response_id:
                 raise ConfigurationError(
-                    f"{name} is a Responses API setting, not supported yet: remove it.",
-                    setting=name,
+                    "use_previous_response_id needs the Responses API and use_responses_api=False: remove one of them.",
+                    setting="use_previous_response_id",
                 )
-        if self.use_previous_response_id:
-            raise ConfigurationError(
-                "use_previous_response_id needs the Responses API, not supported yet: remove it.",
-                setting="use_previous_response_id",
-            )
-        if self.reasoning is not None:
-            extra = set(self.reasoning) - {"effort"}
-            if extra:
+            if self.reasoning is not None and set(self.reasoning) - {"effort"}:
                 raise ConfigurationError(
                     f"reasoning={self.reasoning!r}: only 'effort' is supported on Chat "
-                    f"Completions ({sorted(extra)} need the Responses API). Use "
-                    "reasoning_effort='low'|'medium'|'high'.",
+                    f"Completions ({sorted(set(self.reasoning) - {'effort'})} need the Responses API). "
+                    "Remove use_responses_api=False or use reasoning_effort='low'|'medium'|'high'.",
                     setting="reasoning",
                 )
+        elif self.use_responses_api is None:
+            from langchain_azoai._responses_select import use_responses
+
+            if use_responses(self, {}):
+                self.use_responses_api = True  # as ChatOpenAI: visible on the instance
         return self
 
     def _resolve_model_profile(self) -> ModelProfile | None:
@@ -370,6 +373,15 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
 
     # ------------------------------------------------------------------ calls
 
+    def _on_responses(self, kwargs: Mapping[str, Any]) -> bool:
+        """This call goes to the Responses API (langchain-openai's rule: the instance's setting,
+        else a built-in tool or a Responses-only argument in the call)."""
+        if self.use_responses_api is not None:
+            return self.use_responses_api
+        from langchain_azoai._responses_select import use_responses
+
+        return use_responses(self, {**self.model_kwargs, **kwargs})
+
     def _generate(
         self,
         messages: list[BaseMessage],
@@ -377,6 +389,10 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        if self._on_responses(kwargs):
+            from langchain_azoai import _responses_call
+
+            return _responses_call.generate(self, messages, stop, kwargs)
         req, call, schema = self._build_request(messages, stop, False, kwargs)
         return self._to_chat_result(self._client().chat(req, **call), schema)
 
@@ -387,6 +403,10 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        if self._on_responses(kwargs):
+            from langchain_azoai import _responses_call
+
+            return await _responses_call.agenerate(self, messages, stop, kwargs)
         req, call, schema = self._build_request(messages, stop, False, kwargs)
         return self._to_chat_result(await self._client().achat(req, **call), schema)
 
@@ -397,6 +417,11 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
+        if self._on_responses(kwargs):
+            from langchain_azoai import _responses_call
+
+            yield from _responses_call.stream(self, messages, stop, kwargs)
+            return
         req, call, _ = self._build_request(messages, stop, True, kwargs)
         conv = DeltaConverter(model_version=self.model_version, include_headers=self.include_response_headers)
         for delta in self._client().stream_chat(req, **call):
@@ -412,6 +437,12 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
+        if self._on_responses(kwargs):
+            from langchain_azoai import _responses_call
+
+            async for generation in _responses_call.astream(self, messages, stop, kwargs):
+                yield generation
+            return
         req, call, _ = self._build_request(messages, stop, True, kwargs)
         conv = DeltaConverter(model_version=self.model_version, include_headers=self.include_response_headers)
         async for delta in self._client().astream_chat(req, **call):

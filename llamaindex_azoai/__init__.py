@@ -31,11 +31,13 @@ if TYPE_CHECKING:
     from .llms import AzureOpenAI
     from .multi_modal_llms import AzureOpenAIMultiModal
     from .readers import AzureOpenAIWhisperReader
+    from .responses_api import AzureOpenAIResponses
 
 _LAZY = {
     "AzureOpenAI": ".llms",
     "AzureOpenAIEmbedding": ".embeddings",
     "AzureOpenAIMultiModal": ".multi_modal_llms",
+    "AzureOpenAIResponses": ".responses_api",
     "AzureOpenAIImageGeneration": ".images",
     "AzureOpenAIImageToolSpec": ".images",
     "AzureOpenAITextToSpeech": ".audio",
@@ -51,6 +53,7 @@ __all__ = [
     "AzureOpenAIImageGeneration",
     "AzureOpenAIImageToolSpec",
     "AzureOpenAIMultiModal",
+    "AzureOpenAIResponses",
     "AzureOpenAITextToSpeech",
     "AzureOpenAIWhisperReader",
 ]

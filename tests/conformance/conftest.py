@@ -50,6 +50,10 @@ _TEST_KINDS = {
     ("test_responses_conformance", "test_responses_error"): ("core", "responses"),
     ("test_responses_conformance", "test_client_responses"): ("client", "responses"),
     ("test_responses_conformance", "test_client_aresponses"): ("client", "async samples"),
+    ("test_responses_adapters", "test_langchain_responses"): ("langchain", "responses"),
+    ("test_responses_adapters", "test_langchain_responses_error"): ("langchain", "responses"),
+    ("test_responses_adapters", "test_llamaindex_responses"): ("llamaindex", "responses"),
+    ("test_responses_adapters", "test_llamaindex_responses_error"): ("llamaindex", "responses"),
     # hook for the adapters' Responses suites: register their per-interaction tests here as
     # (suite, "responses"); a suite so registered no longer counts Responses as unsupported
 }

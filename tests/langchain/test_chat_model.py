@@ -338,8 +338,10 @@ def test_rate_limit_error_is_typed_and_not_retried_past_max_wait() -> None:
     assert info.value.retry_after == 86400
 
 
-def test_responses_only_kwargs_are_refused_per_call() -> None:
-    m = AzureChatOpenAI(azure_deployment="gpt-5.2", azure_endpoint="https://r.openai.azure.com", api_key="k")
+def test_responses_only_kwargs_are_refused_per_call_when_chat_completions_is_forced() -> None:
+    m = AzureChatOpenAI(
+        azure_deployment="gpt-5.2", azure_endpoint="https://r.openai.azure.com", api_key="k", use_responses_api=False
+    )
     with pytest.raises(ConfigurationError, match="Responses API"):
         m.invoke("x", previous_response_id="resp_1")
 

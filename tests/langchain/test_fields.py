@@ -107,12 +107,16 @@ def test_defaults_match_anchor() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "setting", "fix"),
     [
-        ({"use_responses_api": True}, "use_responses_api", "Remove use_responses_api"),
-        ({"output_version": "responses/v1"}, "output_version", "use 'v0' or 'v1'"),
+        ({"output_version": "responses/v2"}, "output_version", "use 'v0', 'v1' or 'responses/v1'"),
         ({"n": 0}, "n", "at least 1"),
         ({"n": 2, "streaming": True}, "n", "set n=1 or streaming=False"),
-        ({"reasoning": {"effort": "low", "summary": "auto"}}, "reasoning", "reasoning_effort="),
-        ({"truncation": "auto"}, "truncation", "remove it"),
+        (
+            {"reasoning": {"effort": "low", "summary": "auto"}, "use_responses_api": False},
+            "reasoning",
+            "reasoning_effort=",
+        ),
+        ({"truncation": "auto", "use_responses_api": False}, "truncation", "remove one of them"),
+        ({"use_previous_response_id": True, "use_responses_api": False}, "use_previous_response_id", "remove one"),
     ],
 )
 def test_refused_settings_raise_configuration_error(kwargs: dict, setting: str, fix: str) -> None:
@@ -128,6 +132,28 @@ def test_refused_settings_raise_configuration_error(kwargs: dict, setting: str, 
 
 def test_reasoning_effort_from_reasoning_dict_is_accepted() -> None:
     assert AzureChatOpenAI(reasoning={"effort": "low"}).reasoning == {"effort": "low"}
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"output_version": "responses/v1"},
+        {"reasoning": {"effort": "low", "summary": "auto"}},
+        {"include": ["reasoning.encrypted_content"]},
+        {"truncation": "auto"},
+        {"use_previous_response_id": True},
+        {"model": "gpt-5-codex"},
+        {"model": "gpt-5.2-pro"},
+        {"azure_deployment": "o3-pro"},
+    ],
+)
+def test_responses_only_settings_select_the_responses_api(kwargs: dict) -> None:
+    # as langchain-openai's ChatOpenAI: the instance says which API it will use
+    assert AzureChatOpenAI(**kwargs).use_responses_api is True
+
+
+def test_plain_settings_keep_chat_completions() -> None:
+    assert AzureChatOpenAI(model="gpt-5.2").use_responses_api is None
 
 
 def test_construction_creates_no_client() -> None:
