@@ -55,6 +55,12 @@ class Deployment:
     rpm: int | None = None  # requests per minute; None = Azure's 6 per 1,000 TPM
     dimensions: int | None = None  # embeddings: native size
     model_version: str = ""
+    #: Deployment type as Azure's SKU name; "" accepts both interactive and batch traffic (the
+    #: emulator's default). "globalbatch" / "datazonebatch" take batch lines only (Learn how-to/batch:
+    #: invalid_request when the SKU is not a batch one); any other value refuses batch lines.
+    sku: str = ""
+    #: Global-batch enqueued-token quota (Learn includes/global-batch-limits); 0 = unlimited.
+    enqueued_tokens: int = 0
 
     @property
     def requests_per_minute(self) -> int:
@@ -99,12 +105,15 @@ def make_deployment(name: str, model: str | None = None, **options: Any) -> Depl
     rpm_raw = options.pop("rpm", None)
     rpm = int(rpm_raw) if rpm_raw is not None else (60 if kind in ("images", "transcription", "speech") else None)
     version = str(options.pop("model_version", CATALOG[model].version if model in CATALOG else "1"))
+    sku = str(options.pop("sku", ""))
+    enqueued = int(options.pop("enqueued_tokens", 0))
     if options:
         raise ConfigurationError(
-            f"deployment {name!r}: unknown option(s) {sorted(options)}; use kind, tpm, rpm, dimensions, model_version",
+            f"deployment {name!r}: unknown option(s) {sorted(options)}; use kind, tpm, rpm, dimensions, "
+            "model_version, sku, enqueued_tokens",
             setting="deployment",
         )
-    return Deployment(name, model, kind, tpm, rpm, int(dims) if dims is not None else None, version)
+    return Deployment(name, model, kind, tpm, rpm, int(dims) if dims is not None else None, version, sku, enqueued)
 
 
 #: Deployments the README, demo and tests use today (several are models Azure has retired; the switch
@@ -234,6 +243,12 @@ class EmulatorConfig:
     deployment_faults: dict[str, FaultSpec] = field(default_factory=dict)
     seed: int = 0
     job_seconds: float = 2.0  # clock seconds a batch or fine-tuning job takes to finish
+    #: Batches: the share of lines that fail (decided per batch and custom_id, so a retry can pass),
+    #: the seconds after which an unfinished batch expires (Azure's window is 24 h), and the input limits.
+    batch_failure_rate: float = 0.0
+    batch_window_seconds: float = 86400.0
+    batch_max_requests: int = 100_000
+    batch_max_file_bytes: int = 200 * 1024 * 1024
     #: Hosts whose image URLs count as downloadable (the emulator fetches nothing; see rules_content).
     image_url_hosts: tuple[str, ...] = ()
     clock: Clock = time.time
@@ -249,6 +264,9 @@ def _const_eq(a: str, b: str) -> bool:
     import hmac
 
     return hmac.compare_digest(a.encode(), b.encode())
+
+
+BATCH_KEYS = ("batch_failure_rate", "batch_window_seconds", "batch_max_requests", "batch_max_file_bytes")
 
 
 def load_config_file(path: str | Path, base: EmulatorConfig | None = None) -> EmulatorConfig:
@@ -288,6 +306,7 @@ def config_from_dict(data: Mapping[str, Any], base: EmulatorConfig | None = None
         "seed",
         "job_seconds",
         "image_url_hosts",
+        *BATCH_KEYS,
     }
     unknown = set(data) - known
     if unknown:
@@ -307,7 +326,7 @@ def config_from_dict(data: Mapping[str, Any], base: EmulatorConfig | None = None
         changes["token_audiences"] = tuple(str(a) for a in data["token_audiences"])
     if "image_url_hosts" in data:
         changes["image_url_hosts"] = tuple(str(h) for h in data["image_url_hosts"])
-    for key in ("region", "prompt_filter_terms", "completion_filter_terms", "seed", "job_seconds"):
+    for key in ("region", "prompt_filter_terms", "completion_filter_terms", "seed", "job_seconds", *BATCH_KEYS):
         if key in data:
             changes[key] = data[key]
     if "faults" in data:

@@ -19,7 +19,18 @@ from .config import Deployment, EmulatorConfig
 JSON = dict[str, Any]
 
 #: Operations a rule can apply to (``route``: before the body is read, every scoped operation).
-OPS = ("route", "chat", "completions", "embeddings", "images", "speech", "transcription", "files", "batches")
+OPS = (
+    "route",
+    "chat",
+    "completions",
+    "embeddings",
+    "images",
+    "speech",
+    "transcription",
+    "files",
+    "batches",
+    "batch_input",
+)
 
 
 @dataclass(slots=True)
@@ -100,7 +111,16 @@ def rule(
 
 def load() -> list[Rule]:
     """Import every rule module (registering its rules) and return the table."""
-    from . import rules_chat, rules_chat_tools, rules_content, rules_jobs, rules_media, rules_other, rules_schema  # noqa: F401
+    from . import (  # noqa: F401
+        rules_batch_input,
+        rules_chat,
+        rules_chat_tools,
+        rules_content,
+        rules_jobs,
+        rules_media,
+        rules_other,
+        rules_schema,
+    )
 
     return RULES
 
