@@ -12,8 +12,9 @@ later, ``cancelled`` with the lines answered so far ("any already completed work
 
 Lines fail when their body holds :data:`FAIL_TERM` (always) or, with ``batch_failure_rate``, when
 a hash of (batch id, custom_id) falls under the rate, so a retried line can succeed. Every line
-is counted when a batch that holds it is created (:attr:`BatchEngine.submissions`, keyed by a hash
-of its url and body), so a test can prove no line was submitted twice.
+is counted when a batch that holds it passes validation, i.e. is enqueued and would be billed
+(:attr:`BatchEngine.submissions`, keyed by a hash of its url, custom_id and body), so a test can
+prove no line was submitted twice.
 """
 
 from __future__ import annotations
@@ -45,9 +46,10 @@ EXPIRED = {
 }
 
 
-def line_key(url: str, body: Any) -> str:
-    """The identity of one submitted request: its url and body, canonically serialised."""
-    raw = json.dumps([url[3:] if url.startswith("/v1/") else url, body], sort_keys=True, separators=(",", ":"))
+def line_key(url: str, custom_id: Any, body: Any) -> str:
+    """The identity of one submitted request: its url, custom_id and body, canonically serialised."""
+    path = url[3:] if url.startswith("/v1/") else url
+    raw = json.dumps([path, custom_id, body], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -136,8 +138,6 @@ class BatchEngine:
                 "batch input files must be uploaded with purpose 'batch'.",
             )
         lines = [json.loads(ln) for ln in f.data.decode("utf-8").splitlines() if ln.strip()]
-        for ln in lines:
-            self.submissions[line_key(str(ln.get("url")), ln.get("body"))] += 1
         model = (lines[0].get("body") or {}).get("model") if lines else None
         tokens = sum(line_tokens(ln.get("body") or {}) for ln in lines)
         now = self.store.now()
@@ -222,6 +222,8 @@ class BatchEngine:
             now = self.store.now()
             b.update(status="failed", failed_at=now, errors={"object": "list", "data": [item]})
             return False
+        for ln in run.lines:  # accepted: this work is now enqueued (and would be billed)
+            self.submissions[line_key(str(ln.get("url")), ln.get("custom_id"), ln.get("body"))] += 1
         return True
 
     def _fails(self, bid: str, line: JSON) -> bool:

@@ -169,10 +169,16 @@ async def test_enqueued_tokens_count_until_the_holding_batch_is_done(make: Any) 
     assert (await emu.get(third["id"]))["status"] == "in_progress"
 
 
-async def test_submission_counter_counts_each_line_per_batch(make: Any) -> None:
+async def test_submission_counter_counts_each_accepted_line(make: Any) -> None:
     emu = await make()
     await emu.start(questions(3))
     await emu.start(questions(2))
+    refused = await emu.start([chat("dup"), chat("dup")])  # fails validation: never enqueued
+    assert emu.app.state()["batch_lines"] == {"submitted": 0, "distinct": 0, "repeated": 0}
+    emu.clock.advance(1)
+    listed = (await emu.client.get(f"/openai/batches{V}", headers=H)).json()["data"]  # advances every batch
+    assert [b["status"] for b in listed] == ["in_progress", "in_progress", "failed"]
+    assert refused["id"] == listed[2]["id"]
     assert emu.app.state()["batch_lines"] == {"submitted": 5, "distinct": 3, "repeated": 2}
 
 
