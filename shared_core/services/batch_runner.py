@@ -32,7 +32,7 @@ from shared_core.services.batch_manifest import (
 )
 from shared_core.services.batch_plan import BatchLimits, check_endpoint, part_file, plan_parts
 from shared_core.services.batch_results import BatchItem, BatchJobResult, BatchProgress, Collector
-from shared_core.services.job_objects import Batch
+from shared_core.services.job_objects import Batch, _batch
 
 OnFailure = Literal["retry", "interactive", "report"]
 ON_FAILURE = ("retry", "interactive", "report")
@@ -296,8 +296,41 @@ def _operation(endpoint: str) -> str:
     return endpoint.removeprefix("/v1").lstrip("/")
 
 
-def _find(batches: Sequence[Batch], file_id: str) -> Batch | None:
-    return next((b for b in batches if b.input_file_id == file_id), None)
+#: Pages of ``GET batches`` (newest first, 100 each) searched for a batch created before a crash.
+FIND_PAGES = 50
+
+
+def _page(after: str | None) -> dict[str, str]:
+    return {"limit": "100", **({"after": after} if after else {})}
+
+
+def _found(data: Any, file_id: str) -> tuple[Batch | None, str | None]:
+    """The batch over ``file_id`` on this page, else the cursor of the next page (``None``: last page)."""
+    page = data if isinstance(data, dict) else {}
+    batches = [_batch(b) for b in page.get("data") or () if isinstance(b, dict)]
+    hit = next((b for b in batches if b.input_file_id == file_id), None)
+    more = page.get("has_more") and batches
+    return hit, (batches[-1].id if more and hit is None else None)
+
+
+def _find(client: CoreClient, file_id: str) -> Batch | None:
+    after: str | None = None
+    for _ in range(FIND_PAGES):
+        data, _meta = client.request_json("batches", None, method="GET", params=_page(after))
+        hit, after = _found(data, file_id)
+        if hit is not None or after is None:
+            return hit
+    return None
+
+
+async def _afind(client: CoreClient, file_id: str) -> Batch | None:
+    after: str | None = None
+    for _ in range(FIND_PAGES):
+        data, _meta = await client.arequest_json("batches", None, method="GET", params=_page(after))
+        hit, after = _found(data, file_id)
+        if hit is not None or after is None:
+            return hit
+    return None
 
 
 def _drive(gen: Generator[_Op, Any, BatchJobResult], client: CoreClient, sleep: Callable[[float], None]) -> Any:
@@ -316,7 +349,7 @@ def _drive(gen: Generator[_Op, Any, BatchJobResult], client: CoreClient, sleep: 
         elif isinstance(op, _Get):
             answer = jobs.get_batch(client, op.batch_id)
         elif isinstance(op, _Find):
-            answer = _find(jobs.list_batches(client), op.file_id)
+            answer = _find(client, op.file_id)
         elif isinstance(op, _Read):
             for line in batch_files.iter_file_lines(client, op.file_id):
                 op.sink(line)
@@ -345,7 +378,7 @@ async def _adrive(gen: Generator[_Op, Any, BatchJobResult], client: CoreClient, 
         elif isinstance(op, _Get):
             answer = await jobs.aget_batch(client, op.batch_id)
         elif isinstance(op, _Find):
-            answer = _find(await jobs.alist_batches(client), op.file_id)
+            answer = await _afind(client, op.file_id)
         elif isinstance(op, _Read):
             async for line in batch_files.aiter_file_lines(client, op.file_id):
                 op.sink(line)
