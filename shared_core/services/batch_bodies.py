@@ -8,11 +8,12 @@ answer and an interactive one come out identical.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from shared_core.errors import AzureOpenAIError, ConfigurationError
-from shared_core.services.batch_results import BatchJobResult
+from shared_core.services.batch_results import BatchJobResult, BatchProgress
+from shared_core.services.batch_runner import BatchRunner
 from shared_core.types import ChatRequest, ChatResult
 from shared_core.wire.chat import build_chat_body, parse_chat
 from shared_core.wire.embeddings import build_embeddings_body, parse_embeddings
@@ -80,3 +81,24 @@ def chat_results(result: BatchJobResult) -> list[ChatResult | None]:
         parse_chat(item.body, None) if item is not None and item.ok and item.body is not None else None
         for item in result.items
     ]
+
+
+def counted(report: Callable[[int, int], None]) -> Callable[[BatchProgress], None]:
+    """A ``(done, total)`` progress callback (what a progress bar takes) as a runner ``progress``."""
+    return lambda p: report(p.completed + p.failed, p.total)
+
+
+def batch_embed(
+    runner: BatchRunner, texts: Sequence[str], *, dimensions: int | None = None
+) -> tuple[list[list[float]], BatchJobResult]:
+    """Embed ``texts`` through the runner (an ``/embeddings`` one): vectors in input order and the job's result."""
+    result = runner.run(embedding_requests(texts, dimensions=dimensions))
+    return embedding_vectors(result), result
+
+
+async def abatch_embed(
+    runner: BatchRunner, texts: Sequence[str], *, dimensions: int | None = None
+) -> tuple[list[list[float]], BatchJobResult]:
+    """Async :func:`batch_embed`."""
+    result = await runner.arun(embedding_requests(texts, dimensions=dimensions))
+    return embedding_vectors(result), result

@@ -97,13 +97,21 @@ class FileManifestStore:
         self.path(key).unlink(missing_ok=True)
 
 
+#: The one serialisation of a body (the key hashes exactly what the input file holds).
+encode_body = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def key_hasher(endpoint: str, deployment: str) -> Any:
+    """A sha256 primed with the job's endpoint and deployment; feed it ``b"\x1e" + body`` per request."""
+    return hashlib.sha256(f"azoai-batch/{VERSION}\x1f{endpoint}\x1f{deployment}".encode())
+
+
 def input_key(endpoint: str, deployment: str, bodies: Iterable[Mapping[str, Any]]) -> str:
     """The job's identity: a hash of the endpoint, the deployment and every body in order."""
-    h = hashlib.sha256(f"azoai-batch/{VERSION}\x1f{endpoint}\x1f{deployment}".encode())
+    h = key_hasher(endpoint, deployment)
     for body in bodies:
-        h.update(b"\x1e")
-        h.update(json.dumps(body, sort_keys=True, separators=(",", ":")).encode())
-    return h.hexdigest()[:40]
+        h.update(b"\x1e" + encode_body(body).encode())
+    return str(h.hexdigest()[:40])
 
 
 @dataclass(slots=True)
@@ -128,6 +136,7 @@ class Part:
     start: int
     count: int
     submissions: list[Submission] = field(default_factory=list)
+    tokens: int = 0  # estimated input tokens (counted only when a token cap applies)
 
 
 @dataclass(slots=True)
@@ -151,6 +160,7 @@ class Manifest:
                 setting="manifest",
             )
         parts = [
-            Part(p["start"], p["count"], [Submission(**s) for s in p.get("submissions") or ()]) for p in data["parts"]
+            Part(p["start"], p["count"], [Submission(**s) for s in p.get("submissions") or ()], p.get("tokens", 0))
+            for p in data["parts"]
         ]
         return cls(data["key"], data["endpoint"], data["deployment"], int(data["total"]), parts)

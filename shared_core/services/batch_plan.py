@@ -11,13 +11,12 @@ only one file is ever in memory. ``custom_id`` is the request's index in the inp
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from shared_core.errors import ConfigurationError
-from shared_core.services.batch_manifest import Part
+from shared_core.services.batch_manifest import Part, encode_body, key_hasher
 from shared_core.services.job_objects import BATCH_ENDPOINTS
 from shared_core.wire.tokens import estimate_message_tokens, estimate_tokens
 
@@ -83,48 +82,70 @@ def request_tokens(body: Mapping[str, Any]) -> int:
         return estimate_tokens(inp)
     if isinstance(inp, list):
         return sum(estimate_tokens(x) if isinstance(x, str) else len(x) if isinstance(x, list) else 1 for x in inp)
-    return estimate_tokens(json.dumps(body))
+    return estimate_tokens(encode_body(body))
+
+
+def _body(body: Mapping[str, Any], deployment: str) -> str:
+    text = encode_body(body)
+    if len(text) < 3 or "model" in body:  # {} or a model to replace: build the dict
+        return encode_body({**body, "model": deployment})
+    return f'{text[:-1]},"model":{encode_body(deployment)}}}'  # no copy of the body
 
 
 def line(endpoint: str, deployment: str, index: int, body: Mapping[str, Any]) -> bytes:
     """One JSONL line: ``custom_id``, ``method``, ``url`` and the body with ``model`` = the deployment."""
-    full = {**body, "model": deployment}
-    item = {"custom_id": custom_id(index), "method": "POST", "url": endpoint, "body": full}
-    return json.dumps(item, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
+    return _line(encode_body(endpoint), deployment, index, body).encode()
+
+
+def _line(url: str, deployment: str, index: int, body: Mapping[str, Any]) -> str:
+    # ASCII-only JSON (the encoder escapes the rest), so len() is the byte count
+    return f'{{"custom_id":"{PREFIX}{index}","method":"POST","url":{url},"body":{_body(body, deployment)}}}\n'
 
 
 def plan_parts(
-    bodies: Iterable[Mapping[str, Any]], endpoint: str, deployment: str, limits: BatchLimits
-) -> tuple[list[Part], int]:
-    """Consecutive runs of requests that each fit one file and one batch; and the total input tokens."""
+    bodies: Iterable[Mapping[str, Any]],
+    endpoint: str,
+    deployment: str,
+    limits: BatchLimits,
+    *,
+    count_tokens: bool = False,
+) -> tuple[list[Part], int, str]:
+    """Consecutive runs of requests that each fit one file and one batch, the total input tokens
+    (estimated when ``count_tokens`` or a token cap applies, else 0), and the job's key
+    (:func:`~shared_core.services.batch_manifest.input_key`), all in one pass over the bodies."""
     parts: list[Part] = []
     start = count = size = tokens = total_tokens = 0
     index = -1
+    url = encode_body(endpoint)
+    cap = limits.max_tokens
+    counting = count_tokens or cap is not None
+    key = key_hasher(endpoint, deployment)
     for index, body in enumerate(bodies):
-        n = len(line(endpoint, deployment, index, body))
-        t = request_tokens(body)
-        if n > limits.max_bytes or (limits.max_tokens is not None and t > limits.max_tokens):
+        key.update(b"\x1e" + encode_body(body).encode())
+        n = len(_line(url, deployment, index, body))
+        t = request_tokens(body) if counting else 0
+        if n > limits.max_bytes or (cap is not None and t > cap):
             raise ConfigurationError(
                 f"request {index} alone is {n} bytes / ~{t} tokens, over one batch's limit "
-                f"({limits.max_bytes} bytes / {limits.max_tokens} tokens): shorten it or send it interactively",
+                f"({limits.max_bytes} bytes / {cap} tokens): shorten it or send it interactively",
                 setting="requests",
             )
-        over_tokens = limits.max_tokens is not None and tokens + t > limits.max_tokens
-        if count and (count == limits.max_requests or size + n > limits.max_bytes or over_tokens):
-            parts.append(Part(start, count))
+        if count and (count == limits.max_requests or size + n > limits.max_bytes or (cap and tokens + t > cap)):
+            parts.append(Part(start, count, tokens=tokens))
             start, count, size, tokens = index, 0, 0, 0
         count, size, tokens = count + 1, size + n, tokens + t
         total_tokens += t
     if count:
-        parts.append(Part(start, count))
+        parts.append(Part(start, count, tokens=tokens))
     if index < 0:
         raise ConfigurationError("no requests to batch: pass at least one", setting="requests")
-    return parts, total_tokens
+    return parts, total_tokens, str(key.hexdigest()[:40])
 
 
 def part_file(bodies: Sequence[Mapping[str, Any]], endpoint: str, deployment: str, indexes: Iterable[int]) -> bytes:
     """The JSONL input file holding the requests at ``indexes``."""
-    return b"".join(line(endpoint, deployment, i, bodies[i]) for i in indexes)
+    url = encode_body(endpoint)
+    return "".join([_line(url, deployment, i, bodies[i]) for i in indexes]).encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +169,8 @@ def estimate(
     price_per_million_input: float | None = None,
 ) -> BatchEstimate:
     """The :class:`BatchEstimate` of a job (nothing is sent)."""
-    parts, tokens = plan_parts(bodies, check_endpoint(endpoint), deployment, limits or BatchLimits())
+    parts, tokens, _key = plan_parts(
+        bodies, check_endpoint(endpoint), deployment, limits or BatchLimits(), count_tokens=True
+    )
     cost = None if price_per_million_input is None else tokens * price_per_million_input / 1_000_000
     return BatchEstimate(len(bodies), len(parts), tokens, cost)

@@ -28,7 +28,6 @@ from shared_core.services.batch_manifest import (
     MemoryManifestStore,
     Part,
     Submission,
-    input_key,
 )
 from shared_core.services.batch_plan import BatchLimits, check_endpoint, part_file, plan_parts
 from shared_core.services.batch_results import BatchItem, BatchJobResult, BatchProgress, Collector
@@ -120,11 +119,10 @@ class _Spec:
 
 
 def _manifest(spec: _Spec) -> tuple[Manifest, bool]:
-    key = input_key(spec.endpoint, spec.deployment, spec.bodies)
+    parts, _tokens, key = plan_parts(spec.bodies, spec.endpoint, spec.deployment, spec.limits)
     saved = spec.store.load(key)
     if saved is not None:
         return Manifest.from_dict(saved), True
-    parts, _tokens = plan_parts(spec.bodies, spec.endpoint, spec.deployment, spec.limits)
     return Manifest(key, spec.endpoint, spec.deployment, len(spec.bodies), parts), False
 
 
@@ -209,12 +207,8 @@ def _job(spec: _Spec) -> Generator[_Op, Any, BatchJobResult]:
     started = spec.clock()
     if not resumed:
         spec.store.save(m.key, m.to_dict())
-    cap = spec.limits.max_tokens
-    part_tokens = [0] * len(m.parts)
-    if cap is not None:  # quota-bound: only as many parts in flight as the quota holds
-        from shared_core.services.batch_plan import request_tokens
-
-        part_tokens = [sum(request_tokens(spec.bodies[i]) for i in range(p.start, p.start + p.count)) for p in m.parts]
+    cap = spec.limits.max_tokens  # quota-bound: only as many parts in flight as the quota holds
+    part_tokens = [p.tokens for p in m.parts]
     if resumed:
         for n, p in enumerate(m.parts):
             for s in p.submissions:

@@ -36,7 +36,10 @@ def test_a_line_is_azures_batch_input_shape() -> None:
         "url": "/chat/completions",
         "body": {"messages": [{"role": "user", "content": "hello there"}], "model": "gpt-5.2-batch"},
     }
-    assert line("/embeddings", "d", 0, {"input": ["x"]}).endswith(b"}\n")
+    assert line("/embeddings", "d", 0, {"input": ["é"], "model": "x"}) == (
+        b'{"custom_id":"azoai-0","method":"POST","url":"/embeddings","body":{"input":["\\u00e9"],"model":"d"}}\n'
+    )
+    assert json.loads(line("/embeddings", "d", 1, {}))["body"] == {"model": "d"}
 
 
 def test_custom_ids_map_back_and_foreign_ones_do_not() -> None:
@@ -47,13 +50,14 @@ def test_custom_ids_map_back_and_foreign_ones_do_not() -> None:
 def test_parts_split_on_requests_bytes_and_tokens() -> None:
     bodies = [BODY] * 10
     size = len(line("/chat/completions", "d", 9, BODY))
-    by_count, tokens = plan_parts(bodies, "/chat/completions", "d", BatchLimits(max_requests=4))
+    by_count, tokens, key = plan_parts(bodies, "/chat/completions", "d", BatchLimits(max_requests=4), count_tokens=True)
     assert [(p.start, p.count) for p in by_count] == [(0, 4), (4, 4), (8, 2)] and tokens > 0
-    by_bytes, _ = plan_parts(bodies, "/chat/completions", "d", BatchLimits(max_bytes=3 * size))
+    assert key == input_key("/chat/completions", "d", bodies)
+    by_bytes, _, _ = plan_parts(bodies, "/chat/completions", "d", BatchLimits(max_bytes=3 * size))
     assert [p.count for p in by_bytes] == [3, 3, 3, 1]
     per = tokens // 10
-    by_tokens, _ = plan_parts(bodies, "/chat/completions", "d", BatchLimits(max_tokens=5 * per))
-    assert [p.count for p in by_tokens] == [5, 5]
+    by_tokens, _, _ = plan_parts(bodies, "/chat/completions", "d", BatchLimits(max_tokens=5 * per))
+    assert [p.count for p in by_tokens] == [5, 5] and [p.tokens for p in by_tokens] == [5 * per, 5 * per]
     data = part_file(bodies, "/chat/completions", "d", range(4, 6))
     assert [json.loads(x)["custom_id"] for x in data.splitlines()] == ["azoai-4", "azoai-5"]
 
