@@ -4,17 +4,29 @@
 ``add_documents``) sends its texts as one resumable batch job (``shared_core.services.batch_runner``:
 half the price, its own quota, results within 24 hours); ``embed_query`` stays interactive, on
 ``azure_deployment`` (a Global-Batch deployment serves no interactive calls). The job's ids are on
-``last_batch_ids`` after each call. Everything but the field mapping is the core's.
+``last_batch_ids`` after each call. :func:`batch_chat` / :func:`abatch_chat` run a list of chat
+inputs the same way and return ``AIMessage``s in order. Everything but the field mapping is the core's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
+from langchain_core.language_models import LanguageModelInput
+from langchain_core.messages import AIMessage
 from pydantic import Field, PrivateAttr
 
+from langchain_azoai.chat_models import AzureChatOpenAI
 from langchain_azoai.embeddings import AzureOpenAIEmbeddings, _progress_reporter
-from shared_core.services.batch_bodies import abatch_embed, batch_embed, counted
+from shared_core.services.batch_bodies import (
+    abatch_embed,
+    batch_embed,
+    chat_requests,
+    chat_results,
+    counted,
+    require_complete,
+)
 from shared_core.services.batch_manifest import FileManifestStore, ManifestStore, MemoryManifestStore
 from shared_core.services.batch_results import BatchJobResult
 from shared_core.services.batch_runner import BatchRunner
@@ -95,3 +107,89 @@ class AzureOpenAIBatchEmbeddings(AzureOpenAIEmbeddings):
         runner = self._runner(len(texts), **kwargs)
         vectors, self._last_batch = await abatch_embed(runner, texts, dimensions=self.dimensions)
         return vectors
+
+
+def _bar(total: int, desc: str) -> Any:
+    try:
+        from tqdm.auto import tqdm  # type: ignore[import-untyped,unused-ignore]
+    except ImportError:
+        return None
+    bar = tqdm(total=total, desc=desc)
+
+    def update(done: int, total_: int) -> None:
+        bar.n = done
+        bar.refresh()
+        if done >= total_:
+            bar.close()
+
+    return counted(update)
+
+
+def _chat_job(
+    model: AzureChatOpenAI, inputs: Sequence[LanguageModelInput], options: Mapping[str, Any], kwargs: dict[str, Any]
+) -> tuple[BatchRunner, list[dict[str, Any]], Any]:
+    """The runner and bodies for a list of chat inputs (each built exactly as ``invoke`` builds it)."""
+    reqs, schema = [], None
+    for item in inputs:
+        req, _call, schema = model._build_request(model._convert_input(item).to_messages(), None, False, dict(kwargs))
+        reqs.append(req)
+    deployment = options.get("batch_deployment") or model.deployment_name or model.model_name or ""
+    store = options.get("store") or (
+        FileManifestStore(options["manifest_dir"]) if options.get("manifest_dir") else MemoryManifestStore()
+    )
+    runner_kw = {k: v for k, v in options.items() if k not in ("batch_deployment", "manifest_dir", "show_progress")}
+    runner_kw["store"] = store
+    if options.get("show_progress"):
+        runner_kw["progress"] = _bar(len(reqs), "Batch chat")
+    runner = BatchRunner(model._client(), deployment, endpoint="/chat/completions", **runner_kw)
+    return runner, chat_requests(reqs, deployment=deployment), schema
+
+
+def _messages(
+    model: AzureChatOpenAI, result: BatchJobResult, schema: Any, allow_partial: bool
+) -> list[AIMessage | None]:
+    if not allow_partial:
+        require_complete(result)
+    out: list[AIMessage | None] = []
+    for item, parsed in zip(result.items, chat_results(result), strict=True):
+        if parsed is None or item is None:
+            out.append(None)
+            continue
+        msg = model._to_chat_result(parsed, schema).generations[0].message
+        msg.response_metadata.update(batch_id=item.batch_id, batch_job=result.key)
+        out.append(msg)  # type: ignore[arg-type]
+    return out
+
+
+def batch_chat(
+    model: AzureChatOpenAI,
+    inputs: Sequence[LanguageModelInput],
+    *,
+    allow_partial: bool = False,
+    options: Mapping[str, Any] | None = None,
+    **kwargs: Any,
+) -> list[AIMessage | None]:
+    """Run chat inputs (prompts or message lists) through the Batch API; ``AIMessage``s in order.
+
+    ``kwargs`` are what ``invoke`` takes (``tools``, ``tool_choice``, ``response_format``, ...).
+    ``options``: ``batch_deployment`` (Global-Batch; default the model's deployment), ``manifest_dir``
+    (resume after a crash), ``show_progress`` (a tqdm bar), and any ``BatchRunner`` argument
+    (``on_failure``, ``poll_interval``, ``timeout``, ``progress``, ...). Each message's
+    ``response_metadata`` carries ``batch_id`` and ``batch_job``. Unless ``allow_partial``, requests
+    without an answer raise ``BatchIncompleteError`` (its ``result`` holds the rest); with it they are ``None``.
+    """
+    runner, bodies, schema = _chat_job(model, inputs, options or {}, kwargs)
+    return _messages(model, runner.run(bodies), schema, allow_partial)
+
+
+async def abatch_chat(
+    model: AzureChatOpenAI,
+    inputs: Sequence[LanguageModelInput],
+    *,
+    allow_partial: bool = False,
+    options: Mapping[str, Any] | None = None,
+    **kwargs: Any,
+) -> list[AIMessage | None]:
+    """Async :func:`batch_chat`."""
+    runner, bodies, schema = _chat_job(model, inputs, options or {}, kwargs)
+    return _messages(model, await runner.arun(bodies), schema, allow_partial)

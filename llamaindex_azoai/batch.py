@@ -4,41 +4,52 @@
 ``IngestionPipeline`` call for nodes) sends all its texts as one resumable batch job
 (``shared_core.services.batch_runner``) instead of ``embed_batch_size`` interactive requests, with
 one embedding event around the job; queries stay interactive on ``azure_deployment``. The job's ids
-are on ``last_batch_ids``. Everything but the field mapping is the core's.
+are on ``last_batch_ids``. :func:`batch_chat` / :func:`abatch_chat` run a list of conversations the
+same way and return ``ChatResponse``s in order. Everything but the field mapping is the core's.
 """
 
 from __future__ import annotations
 
+import sys
+import time
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from llama_index.core.base.embeddings.base import Embedding
+from llama_index.core.base.llms.types import ChatMessage, ChatResponse
 from llama_index.core.bridge.pydantic import Field, PrivateAttr
 from llama_index.core.callbacks.schema import CBEventType, EventPayload
 from llama_index.core.instrumentation.events.embedding import EmbeddingEndEvent, EmbeddingStartEvent
 from llama_index_instrumentation import get_dispatcher
 
-from shared_core.services.batch_bodies import abatch_embed, batch_embed, counted
+from shared_core.services.batch_bodies import (
+    abatch_embed,
+    batch_embed,
+    chat_requests,
+    chat_results,
+    counted,
+    require_complete,
+)
 from shared_core.services.batch_manifest import FileManifestStore, ManifestStore, MemoryManifestStore
 from shared_core.services.batch_results import BatchJobResult
 from shared_core.services.batch_runner import BatchRunner
 
 from .embeddings import AzureOpenAIEmbedding
+from .llms import AzureOpenAI
+from .request_builder import chat_request
 
 dispatcher = get_dispatcher(__name__)
 
 
 def _tqdm_progress(total: int) -> Any:
-    try:
-        from tqdm.auto import tqdm  # type: ignore[import-untyped,unused-ignore]
-    except ImportError:
-        return None
-    bar = tqdm(total=total, desc="Generating embeddings (batch)")
+    """One rewritten progress line on stderr (the llamaindex part takes no tqdm import of its own)."""
+    start = time.monotonic()
 
     def update(done: int, total_: int) -> None:
-        bar.n = done
-        bar.refresh()
-        if done >= total_:
-            bar.close()
+        end = "\n" if done >= total_ else ""
+        pct = 100 * done // max(total_, 1)
+        sys.stderr.write(f"\rBatch: {done}/{total_} requests ({pct}%) {time.monotonic() - start:.0f}s{end}")
+        sys.stderr.flush()
 
     return counted(update)
 
@@ -140,3 +151,67 @@ class AzureOpenAIBatchEmbedding(AzureOpenAIEmbedding):
         vectors, self._last_batch = await abatch_embed(runner, texts, dimensions=self.dimensions)
         self._end(event_id, texts, vectors)
         return vectors
+
+
+def _chat_job(
+    llm: AzureOpenAI, inputs: Sequence[Sequence[ChatMessage]], options: Mapping[str, Any], kwargs: dict[str, Any]
+) -> tuple[BatchRunner, list[dict[str, Any]]]:
+    """The runner and bodies for a list of conversations (each built exactly as ``chat`` builds it)."""
+    reqs = [chat_request(llm, list(messages), False, dict(kwargs))[0] for messages in inputs]
+    deployment = options.get("batch_deployment") or llm.engine or llm.azure_deployment or llm.model or ""
+    store = options.get("store") or (
+        FileManifestStore(options["manifest_dir"]) if options.get("manifest_dir") else MemoryManifestStore()
+    )
+    runner_kw = {k: v for k, v in options.items() if k not in ("batch_deployment", "manifest_dir", "show_progress")}
+    runner_kw["store"] = store
+    if options.get("show_progress"):
+        runner_kw["progress"] = _tqdm_progress(len(reqs))
+    runner = BatchRunner(llm._client(), deployment, endpoint="/chat/completions", **runner_kw)
+    return runner, chat_requests(reqs, deployment=deployment)
+
+
+def _responses(llm: AzureOpenAI, result: BatchJobResult, allow_partial: bool) -> list[ChatResponse | None]:
+    if not allow_partial:
+        require_complete(result)
+    out: list[ChatResponse | None] = []
+    for item, parsed in zip(result.items, chat_results(result), strict=True):
+        if parsed is None or item is None:
+            out.append(None)
+            continue
+        response = llm._chat_result(parsed)
+        response.additional_kwargs.update(batch_id=item.batch_id, batch_job=result.key)
+        out.append(response)
+    return out
+
+
+def batch_chat(
+    llm: AzureOpenAI,
+    inputs: Sequence[Sequence[ChatMessage]],
+    *,
+    allow_partial: bool = False,
+    options: Mapping[str, Any] | None = None,
+    **kwargs: Any,
+) -> list[ChatResponse | None]:
+    """Run conversations through the Batch API; ``ChatResponse``s in order.
+
+    ``kwargs`` are what ``chat`` takes (``tools``, ``tool_choice``, ``response_format``, ...).
+    ``options``: ``batch_deployment`` (Global-Batch; default the LLM's deployment), ``manifest_dir``
+    (resume after a crash), ``show_progress`` (a tqdm bar), and any ``BatchRunner`` argument. Each
+    response's ``additional_kwargs`` carries ``batch_id`` and ``batch_job``. Unless ``allow_partial``,
+    requests without an answer raise ``BatchIncompleteError``; with it they are ``None``.
+    """
+    runner, bodies = _chat_job(llm, inputs, options or {}, kwargs)
+    return _responses(llm, runner.run(bodies), allow_partial)
+
+
+async def abatch_chat(
+    llm: AzureOpenAI,
+    inputs: Sequence[Sequence[ChatMessage]],
+    *,
+    allow_partial: bool = False,
+    options: Mapping[str, Any] | None = None,
+    **kwargs: Any,
+) -> list[ChatResponse | None]:
+    """Async :func:`batch_chat`."""
+    runner, bodies = _chat_job(llm, inputs, options or {}, kwargs)
+    return _responses(llm, await runner.arun(bodies), allow_partial)

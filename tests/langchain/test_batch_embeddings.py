@@ -1,4 +1,5 @@
-"""AzureOpenAIBatchEmbeddings: a vector store filled through the Batch API (emulator, loopback)."""
+"""AzureOpenAIBatchEmbeddings and batch_chat: a vector store filled and a list of chats answered through
+the Batch API (emulator, loopback)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,15 @@ from typing import Any
 
 import pytest
 from langchain_core.documents import Document
+from langchain_core.messages import AIMessage
 from langchain_core.vectorstores import InMemoryVectorStore
+from pydantic import BaseModel
 
-from langchain_azoai import AzureOpenAIBatchEmbeddings, AzureOpenAIEmbeddings
+from langchain_azoai import AzureChatOpenAI, AzureOpenAIBatchEmbeddings, AzureOpenAIEmbeddings
+from langchain_azoai.batch import batch_chat
+from shared_core.emulator.batches import FAIL_TERM
 from shared_core.emulator.server import EmulatorHandle, start_in_thread
+from shared_core.services.batch_bodies import BatchIncompleteError
 
 TEXTS = [f"note {i}: the {('river', 'engine', 'violin')[i % 3]} of chapter {i // 3}" for i in range(12)]
 
@@ -56,3 +62,38 @@ async def test_async_bulk_call_and_small_calls_stay_interactive(emu: EmulatorHan
     vectors = await embed.aembed_documents(TEXTS)
     assert vectors == AzureOpenAIEmbeddings(**settings(emu)).embed_documents(TEXTS)
     assert len(emu.app.jobs.batches) == before + 1
+
+
+def chat_model(emu: EmulatorHandle) -> AzureChatOpenAI:
+    return AzureChatOpenAI(
+        azure_endpoint=emu.url, api_key=emu.api_key, api_version="2024-10-21", azure_deployment="gpt-5.2"
+    )
+
+
+class City(BaseModel):
+    name: str
+    country: str
+
+
+def test_batch_chat_returns_ai_messages_in_order_with_structured_output(emu: EmulatorHandle) -> None:
+    model = chat_model(emu)
+    prompts = [f"Name city number {i} in France as JSON." for i in range(30)]
+    messages = batch_chat(model, prompts, options={"poll_interval": 0.05}, response_format=City)
+    assert len(messages) == 30 and all(isinstance(m, AIMessage) for m in messages)
+    first = messages[0]
+    assert first is not None and isinstance(first.additional_kwargs["parsed"], City)
+    assert first.response_metadata["batch_id"] in emu.app.jobs.batches
+    assert {m.response_metadata["batch_job"] for m in messages if m} == {first.response_metadata["batch_job"]}
+    direct = model.invoke(prompts[7], response_format=City)
+    assert messages[7] is not None and messages[7].content == direct.content
+
+
+def test_batch_chat_failed_line_raises_unless_partial(emu: EmulatorHandle) -> None:
+    model = chat_model(emu)
+    prompts = ["What is 1 + 1?", f"{FAIL_TERM} now", "What is 2 + 2?"]
+    options = {"poll_interval": 0.05, "on_failure": "report"}
+    with pytest.raises(BatchIncompleteError) as e:
+        batch_chat(model, prompts, options=options)
+    assert e.value.result.failed == [1] and "1 failed (requests 1)" in str(e.value)
+    got = batch_chat(model, prompts, options=options, allow_partial=True)
+    assert [m.content if m else None for m in got] == ["2", None, "4"]
