@@ -214,18 +214,20 @@ def _job(spec: _Spec) -> Generator[_Op, Any, BatchJobResult]:
             for s in p.submissions:
                 if s.batch_id:
                     _event(spec, "resumed", n, s)
+            for s in p.submissions[:-1]:  # finished before the crash: their answers are in their files
+                yield from _collect(spec, m, n, s, col)
     active: dict[int, Submission] = {}  # part -> its unfinished latest submission
     finished: set[int] = set()
     live: dict[str, Batch] = {}
     for n, p in enumerate(m.parts):
         if p.submissions and p.submissions[-1].batch_id:
             active[n] = p.submissions[-1]
-    waiting_quota = False
+    refused: set[int] = set()  # parts Azure refused for quota: wait for a running batch to finish
     while len(finished) < len(m.parts):
         # submit what is pending, within the quota
         in_flight = sum(part_tokens[n] for n in active)
         for n, p in enumerate(m.parts):
-            if n in active or n in finished:
+            if n in active or n in finished or (n in refused and active):
                 continue
             if not p.submissions:
                 p.submissions.append(Submission())
@@ -233,6 +235,7 @@ def _job(spec: _Spec) -> Generator[_Op, Any, BatchJobResult]:
             if cap is not None and active and in_flight + part_tokens[n] > cap:
                 break
             yield from _submit(spec, m, n, sub)
+            refused.discard(n)
             active[n] = sub
             in_flight += part_tokens[n]
         # poll
@@ -255,8 +258,8 @@ def _job(spec: _Spec) -> Generator[_Op, Any, BatchJobResult]:
             if follow is None:
                 finished.add(n)
             else:
-                waiting_quota = bool(sub.error and sub.error.startswith(QUOTA_CODE))
-                if waiting_quota:
+                if sub.error and sub.error.startswith(QUOTA_CODE):
+                    refused.add(n)
                     _event(spec, "requeued", n, sub)
                 m.parts[n].submissions.append(follow)
                 spec.store.save(m.key, m.to_dict())

@@ -231,3 +231,22 @@ def test_sync_run_over_loopback_matches_async() -> None:
     assert [item.body["choices"][0]["message"]["content"] for item in result.items if item] == ["1", "2", "3", "4", "5"]
     assert seen[0].completed == 0 and seen[0].elapsed == 0 and seen[0].remaining is None
     assert seen[-1] == BatchProgress(5, 5, 0, seen[-1].elapsed, 0.0, tuple(result.batch_ids))
+
+
+async def test_resume_after_a_follow_up_batch_collects_the_first_batchs_answers_again() -> None:
+    emu = Emu(batch_failure_rate=0.5)
+    store = MemoryManifestStore()
+    created: list[BatchEvent] = []
+
+    def die_on_follow_up(event: BatchEvent) -> None:
+        if event.kind == "created":
+            created.append(event)
+            if len(created) == 2:
+                raise KeyboardInterrupt("killed after creating the follow-up batch")
+
+    with pytest.raises(KeyboardInterrupt):
+        await emu.runner(emu.aclient(), store=store, on_event=die_on_follow_up, max_retries=6).arun(questions(10))
+    result = await emu.runner(emu.aclient(), store=store, max_retries=6).arun(questions(10))
+    assert result.complete and result.batch_ids[:2] == [e.batch_id for e in created]
+    first = {item.index for item in result.items if item and item.batch_id == created[0].batch_id}
+    assert first and len(first) < 10  # answered by the batch that finished before the crash
