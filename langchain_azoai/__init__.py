@@ -21,6 +21,7 @@ from shared_core.errors import *  # noqa: E402, F403  (every error, re-exported)
 
 if TYPE_CHECKING:
     from langchain_azoai.audio import AzureOpenAITextToSpeech, AzureOpenAIWhisperParser
+    from langchain_azoai.batch import AzureOpenAIBatchEmbeddings
     from langchain_azoai.chat_models import AzureChatOpenAI
     from langchain_azoai.embeddings import AzureOpenAIEmbeddings
     from langchain_azoai.images import AzureDallEAPIWrapper
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "AzureChatOpenAI": "langchain_azoai.chat_models",
     "AzureOpenAIEmbeddings": "langchain_azoai.embeddings",
+    "AzureOpenAIBatchEmbeddings": "langchain_azoai.batch",
     "AzureOpenAI": "langchain_azoai.llms",
     "AzureDallEAPIWrapper": "langchain_azoai.images",
     "AzureOpenAIWhisperParser": "langchain_azoai.audio",
@@ -42,6 +44,7 @@ __all__ = [
     "AzureChatOpenAI",
     "AzureDallEAPIWrapper",
     "AzureOpenAI",
+    "AzureOpenAIBatchEmbeddings",
     "AzureOpenAIEmbeddings",
     "AzureOpenAIImageTool",
     "AzureOpenAITextToSpeech",

@@ -26,6 +26,7 @@ from shared_core.errors import *  # noqa: E402, F403  (every error, re-exported)
 
 if TYPE_CHECKING:
     from .audio import AzureOpenAIAudioToolSpec, AzureOpenAITextToSpeech
+    from .batch import AzureOpenAIBatchEmbedding
     from .embeddings import AzureOpenAIEmbedding
     from .images import AzureOpenAIImageGeneration, AzureOpenAIImageToolSpec
     from .llms import AzureOpenAI
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "AzureOpenAI": ".llms",
     "AzureOpenAIEmbedding": ".embeddings",
+    "AzureOpenAIBatchEmbedding": ".batch",
     "AzureOpenAIMultiModal": ".multi_modal_llms",
     "AzureOpenAIResponses": ".responses_api",
     "AzureOpenAIImageGeneration": ".images",
@@ -49,6 +51,7 @@ _LAZY = {
 __all__ = [
     "AzureOpenAI",
     "AzureOpenAIAudioToolSpec",
+    "AzureOpenAIBatchEmbedding",
     "AzureOpenAIEmbedding",
     "AzureOpenAIImageGeneration",
     "AzureOpenAIImageToolSpec",

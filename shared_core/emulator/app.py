@@ -527,6 +527,7 @@ class EmulatorApp:
             "requests": self.seq,
             "files": len(self.jobs.files),
             "batches": len(self.jobs.batches),
+            "batch_lines": self.jobs.engine.submission_counts(),
             "fine_tuning_jobs": len(self.jobs.ft_jobs),
             "responses": len(self.responses.responses),
         }

@@ -61,6 +61,12 @@ class Deployment:
     #: spillover-traffic-management); ``spillover`` is its ``spilloverDeploymentName`` property.
     provisioned: bool = False
     spillover: str | None = None
+    #: Deployment type as Azure's SKU name; "" accepts both interactive and batch traffic (the
+    #: emulator's default). "globalbatch" / "datazonebatch" take batch lines only (Learn how-to/batch:
+    #: invalid_request when the SKU is not a batch one); any other value refuses batch lines.
+    sku: str = ""
+    #: Global-batch enqueued-token quota (Learn includes/global-batch-limits); 0 = unlimited.
+    enqueued_tokens: int = 0
 
     @property
     def requests_per_minute(self) -> int:
@@ -108,10 +114,12 @@ def make_deployment(name: str, model: str | None = None, **options: Any) -> Depl
     serve_retired = _flag(name, "serve_retired", options.pop("serve_retired", False))
     provisioned = _flag(name, "provisioned", options.pop("provisioned", False))
     spill = options.pop("spillover", None)
+    sku = str(options.pop("sku", ""))
+    enqueued = int(options.pop("enqueued_tokens", 0))
     if options:
         raise ConfigurationError(
             f"deployment {name!r}: unknown option(s) {sorted(options)}; use kind, tpm, rpm, dimensions, "
-            "model_version, serve_retired, provisioned, spillover",
+            "model_version, serve_retired, provisioned, spillover, sku, enqueued_tokens",
             setting="deployment",
         )
     if spill and not provisioned:
@@ -119,9 +127,19 @@ def make_deployment(name: str, model: str | None = None, **options: Any) -> Depl
             f"deployment {name!r}: spillover applies to provisioned deployments only; add provisioned=true",
             setting="deployment",
         )
-    dim = int(dims) if dims is not None else None
     return Deployment(
-        name, model, kind, tpm, rpm, dim, version, serve_retired, provisioned, str(spill) if spill else None
+        name,
+        model,
+        kind,
+        tpm,
+        rpm,
+        int(dims) if dims is not None else None,
+        version,
+        serve_retired=serve_retired,
+        provisioned=provisioned,
+        spillover=str(spill) if spill else None,
+        sku=sku,
+        enqueued_tokens=enqueued,
     )
 
 
@@ -272,6 +290,12 @@ class EmulatorConfig:
     seed: int = 0
     job_seconds: float = 2.0  # clock seconds a batch or fine-tuning job takes to finish
     background_seconds: float = 3.0  # clock seconds a background response takes (queued a third, then in progress)
+    #: Batches: the share of lines that fail (decided per batch and custom_id, so a retry can pass),
+    #: the seconds after which an unfinished batch expires (Azure's window is 24 h), and the input limits.
+    batch_failure_rate: float = 0.0
+    batch_window_seconds: float = 86400.0
+    batch_max_requests: int = 100_000
+    batch_max_file_bytes: int = 200 * 1024 * 1024
     #: Hosts whose image URLs count as downloadable (the emulator fetches nothing; see rules_content).
     image_url_hosts: tuple[str, ...] = ()
     clock: Clock = time.time
@@ -287,6 +311,9 @@ def _const_eq(a: str, b: str) -> bool:
     import hmac
 
     return hmac.compare_digest(a.encode(), b.encode())
+
+
+BATCH_KEYS = ("batch_failure_rate", "batch_window_seconds", "batch_max_requests", "batch_max_file_bytes")
 
 
 def load_config_file(path: str | Path, base: EmulatorConfig | None = None) -> EmulatorConfig:
@@ -328,6 +355,7 @@ def config_from_dict(data: Mapping[str, Any], base: EmulatorConfig | None = None
         "job_seconds",
         "background_seconds",
         "image_url_hosts",
+        *BATCH_KEYS,
     }
     unknown = set(data) - known
     if unknown:
@@ -354,6 +382,7 @@ def config_from_dict(data: Mapping[str, Any], base: EmulatorConfig | None = None
         "seed",
         "job_seconds",
         "background_seconds",
+        *BATCH_KEYS,
     ):
         if key in data:
             changes[key] = data[key]

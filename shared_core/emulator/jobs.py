@@ -1,29 +1,25 @@
 """Files, batches, fine-tuning jobs and models, in memory.
 
-Jobs advance with the injected clock: a batch is ``validating`` at creation, ``in_progress``
-after a tenth of ``job_seconds`` and ``completed`` after ``job_seconds``, at which point every
-line of its input file is answered by the emulator's own behaviour and written to an output file.
-Fine-tuning jobs go ``pending`` -> ``running`` -> ``succeeded`` on the same schedule.
+Jobs advance with the injected clock. Batches live in ``batches.py`` (their schedule, failures,
+expiry, cancellation and quota); fine-tuning jobs go ``pending`` -> ``running`` -> ``succeeded``
+after a tenth of ``job_seconds`` and after ``job_seconds``.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from . import azure, rules
+from .batches import NO_DEPLOYMENT, BatchEngine
 from .behaviour import stable_id
-from .config import Deployment, EmulatorConfig
+from .config import EmulatorConfig
 from .wire import Request, Response, json_response
 
 JSON = dict[str, Any]
 #: Runs one batch line: (url, body) -> (status, response body).
 LineRunner = Callable[[str, JSON], tuple[int, JSON]]
-
-#: Unscoped routes have no deployment; rules see this placeholder.
-NO_DEPLOYMENT = Deployment("-", "-", "chat")
 
 
 @dataclass(slots=True)
@@ -40,7 +36,8 @@ class JobStore:
 
     def reset(self) -> None:
         self.files: dict[str, StoredFile] = {}
-        self.batches: dict[str, JSON] = {}
+        self.engine = BatchEngine(self, self.run_line)
+        self.batches: dict[str, JSON] = self.engine.batches
         self.ft_jobs: dict[str, JSON] = {}
         self._n = 0
 
@@ -99,116 +96,23 @@ class JobStore:
             return json_response(200, f.meta)
         raise azure.resource_not_found()
 
-    # --- batches -------------------------------------------------------------------------
+    # --- batches (batches.py) ------------------------------------------------------------
 
     def batches_route(self, req: Request, rest: list[str]) -> Response:
-        if not rest:
-            if req.method == "POST":
-                return self._create_batch(req.json())
-            data = [self._advance_batch(b) for b in self.batches.values()]
-            return json_response(
-                200,
-                {
-                    "object": "list",
-                    "data": data,
-                    "first_id": data[0]["id"] if data else None,
-                    "last_id": data[-1]["id"] if data else None,
-                    "has_more": False,
-                },
-            )
-        bid = rest[0]
-        if bid not in self.batches:
-            raise azure.not_found("Batch", bid)
-        b = self._advance_batch(self.batches[bid])
-        if rest[1:] == ["cancel"] and req.method == "POST":
-            if b["status"] in ("validating", "in_progress"):
-                b["status"] = "cancelled"
-                b["cancelling_at"] = b["cancelled_at"] = self._now()
-            return json_response(200, b)
-        if len(rest) == 1 and req.method == "GET":
-            return json_response(200, b)
-        raise azure.resource_not_found()
+        return self.engine.route(req, rest)
 
-    def _create_batch(self, body: JSON) -> Response:
-        rules.run("batches", rules.Ctx("batches", body, NO_DEPLOYMENT, None, "dated", self.config))
-        f = self.files.get(body["input_file_id"])
-        if f is None:
-            raise azure.not_found("File", body["input_file_id"])
-        if f.meta["purpose"] != "batch":
-            raise azure.invalid_value(
-                "input_file_id",
-                f"File {body['input_file_id']} has purpose '{f.meta['purpose']}'; "
-                "batch input files must be uploaded with purpose 'batch'.",
-            )
-        n = sum(1 for ln in f.data.splitlines() if ln.strip())
-        now = self._now()
-        b: JSON = {
-            "id": self._id("batch_"),
-            "object": "batch",
-            "endpoint": body["endpoint"],
-            "errors": None,
-            "input_file_id": body["input_file_id"],
-            "completion_window": "24h",
-            "status": "validating",
-            "output_file_id": None,
-            "error_file_id": None,
-            "created_at": now,
-            "in_progress_at": None,
-            "expires_at": now + 86400,
-            "finalizing_at": None,
-            "completed_at": None,
-            "failed_at": None,
-            "expired_at": None,
-            "cancelling_at": None,
-            "cancelled_at": None,
-            "request_counts": {"total": n, "completed": 0, "failed": 0},
-            "metadata": body.get("metadata"),
-        }
-        self.batches[b["id"]] = b
-        return json_response(200, b)
+    def new_id(self, prefix: str) -> str:
+        return self._id(prefix)
 
-    def _advance_batch(self, b: JSON) -> JSON:
-        if b["status"] in ("completed", "cancelled", "failed"):
-            return b
-        elapsed = self.config.clock() - b["created_at"]
-        if elapsed >= self.config.job_seconds:
-            self._run_batch(b)
-        elif elapsed >= self.config.job_seconds / 10 and b["status"] == "validating":
-            b["status"], b["in_progress_at"] = "in_progress", self._now()
-        return b
+    def now(self) -> int:
+        return self._now()
 
-    def _run_batch(self, b: JSON) -> None:
-        lines = (
-            self.files[b["input_file_id"]].data.decode("utf-8").splitlines() if b["input_file_id"] in self.files else []
-        )
-        out: list[str] = []
-        errs: list[str] = []
-        for line in filter(str.strip, lines):
-            item = json.loads(line)
-            status, body = self.run_line(str(item.get("url", b["endpoint"])), dict(item.get("body") or {}))
-            rec = {
-                "id": self._id("batch_req_"),
-                "custom_id": item.get("custom_id"),
-                "response": {"status_code": status, "request_id": self._id(""), "body": body},
-                "error": None,
-            }
-            (out if status == 200 else errs).append(json.dumps(rec))
-        now = self._now()
-        b["in_progress_at"] = b["in_progress_at"] or now
-        b.update(
-            status="completed",
-            finalizing_at=now,
-            completed_at=now,
-            request_counts={"total": len(out) + len(errs), "completed": len(out), "failed": len(errs)},
-        )
-        for key, rows in (("output_file_id", out), ("error_file_id", errs)):
-            if rows or key == "output_file_id":
-                fid = self._id("file-")
-                data = ("\n".join(rows) + ("\n" if rows else "")).encode()
-                self.files[fid] = StoredFile(
-                    self._file_meta(fid, "batch_output", f"{b['id']}_{key[:-8]}.jsonl", data), data
-                )
-                b[key] = fid
+    def add_output(self, filename: str, rows: list[str]) -> str:
+        """Store a batch's output or error file (JSONL; empty when no rows) and return its id."""
+        fid = self._id("file-")
+        data = "".join(r + "\n" for r in rows).encode()
+        self.files[fid] = StoredFile(self._file_meta(fid, "batch_output", filename, data), data)
+        return fid
 
     # --- fine-tuning ---------------------------------------------------------------------
 

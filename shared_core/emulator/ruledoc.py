@@ -84,7 +84,9 @@ LIMITATIONS: tuple[tuple[str, str], ...] = (
         "Files and batches",
         "Checks that depend on stored state (the input file exists and has purpose `batch`) stay in "
         "`jobs.py` (404 `NotFound`, 400 `invalid_value`); each batch line is answered by the chat and embeddings rules "
-        "above. File size limits and `expires_after` are not checked.",
+        "above. `batch_input` rows do not answer the request: a batch that breaks one goes `failed` once validated, "
+        "with the row's code and message in `errors.data`. Token counts for the enqueued-token quota use the "
+        "emulator's estimate. `expires_after` is not checked.",
     ),
 )
 

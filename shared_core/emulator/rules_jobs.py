@@ -96,3 +96,19 @@ def _batch_fields(ctx: Ctx) -> None:
         raise azure.invalid_value(
             "completion_window", "Invalid value for 'completion_window': only '24h' is supported."
         )
+
+
+@rule(
+    "files.batch_size",
+    "files",
+    stage=40,
+    what="a batch input file is at most 200 MB (`batch_max_file_bytes` lowers it in tests)",
+    code="invalid_value",
+    param="file",
+    message="The file is {size} bytes; batch input files are limited to {limit} bytes.",
+    source="Learn includes/global-batch-limits (maximum input file size 200 MB; Azure's wording not on record)",
+)
+def _batch_size(ctx: Ctx) -> None:
+    size, limit = len(ctx.scratch["files"]["file"].data), ctx.config.batch_max_file_bytes
+    if ctx.body["purpose"] == "batch" and size > limit:
+        raise azure.invalid_value("file", f"The file is {size} bytes; batch input files are limited to {limit} bytes.")

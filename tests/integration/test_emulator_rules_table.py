@@ -11,6 +11,7 @@ import httpx
 from shared_core.emulator import rules
 from shared_core.emulator.ruledoc import render
 
+from .emulator_rule_cases_batch import BATCH_RULE_CASES
 from .emulator_rule_cases_chat import CHAT_CASES
 from .emulator_rule_cases_ops import OPERATION_CASES
 from .emulator_rule_cases_responses import RESPONSES_CASES
@@ -23,7 +24,7 @@ CASES = CHAT_CASES | OPERATION_CASES | RESPONSES_CASES
 
 
 def test_every_rule_has_a_case_and_every_case_a_rule() -> None:
-    assert {r.id for r in rules.load()} == set(CASES)
+    assert {r.id for r in rules.load()} == set(CASES) | set(BATCH_RULE_CASES)
 
 
 def test_doc_is_generated_from_the_table() -> None:

@@ -1,0 +1,195 @@
+"""Bulk embeddings through Azure's Batch API, as a LangChain ``Embeddings``.
+
+``AzureOpenAIBatchEmbeddings.embed_documents`` (and so a vector store's ``from_documents`` /
+``add_documents``) sends its texts as one resumable batch job (``shared_core.services.batch_runner``:
+half the price, its own quota, results within 24 hours); ``embed_query`` stays interactive, on
+``azure_deployment`` (a Global-Batch deployment serves no interactive calls). The job's ids are on
+``last_batch_ids`` after each call. :func:`batch_chat` / :func:`abatch_chat` run a list of chat
+inputs the same way and return ``AIMessage``s in order. Everything but the field mapping is the core's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+from langchain_core.language_models import LanguageModelInput
+from langchain_core.messages import AIMessage
+from pydantic import Field, PrivateAttr
+
+from langchain_azoai.chat_models import AzureChatOpenAI
+from langchain_azoai.embeddings import AzureOpenAIEmbeddings, _progress_reporter
+from shared_core.services.batch_bodies import (
+    abatch_embed,
+    batch_embed,
+    chat_requests,
+    chat_results,
+    counted,
+    require_complete,
+)
+from shared_core.services.batch_manifest import FileManifestStore, ManifestStore, MemoryManifestStore
+from shared_core.services.batch_results import BatchJobResult
+from shared_core.services.batch_runner import BatchRunner
+
+
+class AzureOpenAIBatchEmbeddings(AzureOpenAIEmbeddings):
+    """``AzureOpenAIEmbeddings`` whose bulk calls go through the Batch API.
+
+    Example:
+        ```python
+        from langchain_azoai.batch import AzureOpenAIBatchEmbeddings
+
+        embed = AzureOpenAIBatchEmbeddings(
+            azure_deployment="text-embedding-3-small",          # queries
+            batch_deployment="text-embedding-3-small-batch",    # bulk (Global-Batch)
+            batch_manifest_dir=".azoai-batches",                # resume after a crash
+        )
+        store = FAISS.from_documents(docs, embed)
+        ```
+    """
+
+    batch_deployment: str | None = None
+    """The Global-Batch deployment for bulk calls (default: the interactive deployment)."""
+    batch_manifest_dir: str | None = None
+    """Directory of the job manifests that make a restarted process resume instead of paying twice
+    (default: kept in memory, so only this object resumes)."""
+    batch_min_texts: int = Field(default=2, ge=1)
+    """Fewer texts than this go through the interactive path."""
+    batch_poll_interval: float = Field(default=30.0, gt=0)
+    batch_timeout: float = Field(default=2 * 86400.0, gt=0)
+    """Seconds to wait for the job; past it ``APITimeoutError`` (the batches keep running)."""
+    batch_on_failure: Literal["retry", "interactive", "report"] = "retry"
+    """Failed lines: retried in follow-up batches, sent interactively, or reported (an error)."""
+
+    _batch_store: Any = PrivateAttr(default=None)
+    _last_batch: BatchJobResult | None = PrivateAttr(default=None)
+
+    @property
+    def last_batch_ids(self) -> list[str]:
+        """The batch ids of the last bulk call (empty before one)."""
+        return list(self._last_batch.batch_ids) if self._last_batch is not None else []
+
+    def _store(self) -> ManifestStore:
+        if self.batch_manifest_dir:
+            return FileManifestStore(self.batch_manifest_dir)
+        if self._batch_store is None:
+            self._batch_store = MemoryManifestStore()
+        store: ManifestStore = self._batch_store
+        return store
+
+    def _runner(self, n: int, **options: Any) -> BatchRunner:
+        deployment = self.batch_deployment or self.deployment or self.model or ""
+        progress = counted(_progress_reporter(n)) if self.show_progress_bar else None
+        kw: dict[str, Any] = {
+            "endpoint": "/embeddings",
+            "store": self._store(),
+            "on_failure": self.batch_on_failure,
+            "poll_interval": self.batch_poll_interval,
+            "timeout": self.batch_timeout,
+            "progress": progress,
+            **options,
+        }
+        return BatchRunner(self._client(), deployment, **kw)
+
+    def embed_documents(self, texts: list[str], chunk_size: int | None = None, **kwargs: Any) -> list[list[float]]:
+        """Embed texts through one batch job (resumed when the same texts were submitted before)."""
+        if len(texts) < self.batch_min_texts:
+            return super().embed_documents(texts, chunk_size, **kwargs)
+        vectors, self._last_batch = batch_embed(self._runner(len(texts), **kwargs), texts, dimensions=self.dimensions)
+        return vectors
+
+    async def aembed_documents(
+        self, texts: list[str], chunk_size: int | None = None, **kwargs: Any
+    ) -> list[list[float]]:
+        """Async :meth:`embed_documents`."""
+        if len(texts) < self.batch_min_texts:
+            return await super().aembed_documents(texts, chunk_size, **kwargs)
+        runner = self._runner(len(texts), **kwargs)
+        vectors, self._last_batch = await abatch_embed(runner, texts, dimensions=self.dimensions)
+        return vectors
+
+
+def _bar(total: int, desc: str) -> Any:
+    try:
+        from tqdm.auto import tqdm  # type: ignore[import-untyped,unused-ignore]
+    except ImportError:
+        return None
+    bar = tqdm(total=total, desc=desc)
+
+    def update(done: int, total_: int) -> None:
+        bar.n = done
+        bar.refresh()
+        if done >= total_:
+            bar.close()
+
+    return counted(update)
+
+
+def _chat_job(
+    model: AzureChatOpenAI, inputs: Sequence[LanguageModelInput], options: Mapping[str, Any], kwargs: dict[str, Any]
+) -> tuple[BatchRunner, list[dict[str, Any]], Any]:
+    """The runner and bodies for a list of chat inputs (each built exactly as ``invoke`` builds it)."""
+    reqs, schema = [], None
+    for item in inputs:
+        req, _call, schema = model._build_request(model._convert_input(item).to_messages(), None, False, dict(kwargs))
+        reqs.append(req)
+    deployment = options.get("batch_deployment") or model.deployment_name or model.model_name or ""
+    store = options.get("store") or (
+        FileManifestStore(options["manifest_dir"]) if options.get("manifest_dir") else MemoryManifestStore()
+    )
+    runner_kw = {k: v for k, v in options.items() if k not in ("batch_deployment", "manifest_dir", "show_progress")}
+    runner_kw["store"] = store
+    if options.get("show_progress"):
+        runner_kw["progress"] = _bar(len(reqs), "Batch chat")
+    runner = BatchRunner(model._client(), deployment, endpoint="/chat/completions", **runner_kw)
+    return runner, chat_requests(reqs, deployment=deployment), schema
+
+
+def _messages(
+    model: AzureChatOpenAI, result: BatchJobResult, schema: Any, allow_partial: bool
+) -> list[AIMessage | None]:
+    if not allow_partial:
+        require_complete(result)
+    out: list[AIMessage | None] = []
+    for item, parsed in zip(result.items, chat_results(result), strict=True):
+        if parsed is None or item is None:
+            out.append(None)
+            continue
+        msg = model._to_chat_result(parsed, schema).generations[0].message
+        msg.response_metadata.update(batch_id=item.batch_id, batch_job=result.key)
+        out.append(msg)  # type: ignore[arg-type]
+    return out
+
+
+def batch_chat(
+    model: AzureChatOpenAI,
+    inputs: Sequence[LanguageModelInput],
+    *,
+    allow_partial: bool = False,
+    options: Mapping[str, Any] | None = None,
+    **kwargs: Any,
+) -> list[AIMessage | None]:
+    """Run chat inputs (prompts or message lists) through the Batch API; ``AIMessage``s in order.
+
+    ``kwargs`` are what ``invoke`` takes (``tools``, ``tool_choice``, ``response_format``, ...).
+    ``options``: ``batch_deployment`` (Global-Batch; default the model's deployment), ``manifest_dir``
+    (resume after a crash), ``show_progress`` (a tqdm bar), and any ``BatchRunner`` argument
+    (``on_failure``, ``poll_interval``, ``timeout``, ``progress``, ...). Each message's
+    ``response_metadata`` carries ``batch_id`` and ``batch_job``. Unless ``allow_partial``, requests
+    without an answer raise ``BatchIncompleteError`` (its ``result`` holds the rest); with it they are ``None``.
+    """
+    runner, bodies, schema = _chat_job(model, inputs, options or {}, kwargs)
+    return _messages(model, runner.run(bodies), schema, allow_partial)
+
+
+async def abatch_chat(
+    model: AzureChatOpenAI,
+    inputs: Sequence[LanguageModelInput],
+    *,
+    allow_partial: bool = False,
+    options: Mapping[str, Any] | None = None,
+    **kwargs: Any,
+) -> list[AIMessage | None]:
+    """Async :func:`batch_chat`."""
+    runner, bodies, schema = _chat_job(model, inputs, options or {}, kwargs)
+    return _messages(model, await runner.arun(bodies), schema, allow_partial)
