@@ -27,6 +27,8 @@ from shared_core.connection.routes import Route, build_route
 from shared_core.errors import APIConnectionError, APIStatusError, APITimeoutError, AzureOpenAIError, StreamError
 from shared_core.policy import faults
 from shared_core.policy.exchange import claims_challenge, encode_json, meta_from, safe_url, where
+from shared_core.policy.limiter import cost_of
+from shared_core.policy.pacing_store import Pacer
 from shared_core.policy.retry import Decision, decide
 from shared_core.policy.routing import Router
 from shared_core.types import ResponseMeta
@@ -130,6 +132,8 @@ class Call:
         "deadline_capped",
         "_why",
         "_previous",
+        "pacer",
+        "costs",
     )
 
     def __init__(
@@ -183,6 +187,8 @@ class Call:
         self.deadline_capped = False  # ... and whether the deadline, not timeout=, set it
         self._why = ""  # why the last attempt failed over (logged once the next target is known)
         self._previous = 0
+        self.pacer = Pacer(hooks.clock)  # the shared budget of each attempt's deployment
+        self.costs: dict[int, int] = {}  # estimated tokens of the request to each target
 
     @property
     def target(self) -> Target:
@@ -235,6 +241,7 @@ class Call:
             target = self.target
             route, url, base_headers = self._route(target)
             body = self.body_fn(target, route)
+            self.costs[self.index] = cost_of(self.operation, body)
             payload: bytes | dict[str, Any] | None
             if body is None:
                 payload = None
@@ -271,6 +278,17 @@ class Call:
             content=payload if isinstance(payload, bytes) else None,
             timeout=timeout,
         )
+
+    def pace(self) -> float:
+        """Seconds to wait before sending this attempt: its reservation in the shared budget of
+        its deployment (``pacing_store.py``). Call after :meth:`request`, and again after each wait
+        until it says 0; a wait that would pass the deadline raises now."""
+        wait = self.pacer.before(self.attempts, self.target, self.deployment, self.costs.get(self.index, 0))
+        deadline = self.options.deadline
+        if wait > 0 and deadline is not None and self.hooks.clock() - self.started + wait >= deadline:
+            self.pacer.lost()
+            raise self._deadline_error(None)
+        return wait
 
     def _route(self, target: Target) -> tuple[Route, httpx.URL, dict[str, str]]:
         # Parsing a URL is a sixth of httpx's per-request cost: routes are cached per client.
@@ -312,6 +330,7 @@ class Call:
         or carries an error event before its first token is a fault of its target."""
         if not stream:
             self.delivered()
+        self.pacer.answered(response.headers)
         return meta_from(
             response, client_request_id=self.client_request_id, attempts=self.attempts, target=self.target.name
         )
@@ -410,6 +429,7 @@ class Call:
         refreshable = target.credential.kind == "token" and getattr(target.credential, "refreshable", True)
         decision = self._decide(status, hint, token=refreshable)
         self._report(status, decision.server_wait)
+        self.pacer.refused(status, hint, decision.server_wait, decision.wait)
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
                 "HTTP %d from %s: apim-request-id %s, x-ms-region %s, server wait %s",
@@ -492,6 +512,7 @@ class Call:
         if kind == "invalid":
             raise self._connection_error(exc, kind="invalid") from exc
         self._fault()
+        self.pacer.lost()
         decision = self._decide(None, None)
         if decision.action == "fail":
             if stream_error is not None:

@@ -31,6 +31,7 @@ from shared_core.policy.call import (
     meta_from,
     safe_url,
 )
+from shared_core.policy.limiter import used_of
 from shared_core.policy.sync_driver import send, stream_deltas
 from shared_core.types import ResponseMeta
 
@@ -50,13 +51,17 @@ async def asend_json(http: httpx.AsyncClient, call: Call) -> tuple[Any, Response
 def send_answer(http: httpx.Client, call: Call) -> tuple[dict[str, Any], ResponseMeta]:
     """A call whose answer must be a JSON object (chat, completions, embeddings): see :func:`answer_object`."""
     response, meta = send(http, call)
-    return answer_object(response, meta), meta
+    data = answer_object(response, meta)
+    call.pacer.used(used_of(data))  # the usage replaces the estimate the budget was charged
+    return data, meta
 
 
 async def asend_answer(http: httpx.AsyncClient, call: Call) -> tuple[dict[str, Any], ResponseMeta]:
     """Async twin of :func:`send_answer`."""
     response, meta = await asend(http, call)
-    return answer_object(response, meta), meta
+    data = answer_object(response, meta)
+    call.pacer.used(used_of(data))
+    return data, meta
 
 
 # ------------------------------------------------------------------------------------ helpers
