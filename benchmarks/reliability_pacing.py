@@ -46,6 +46,10 @@ DIMS = 8
 
 
 @dataclass
+class Backlogged(ThreadingHTTPServer):
+    request_queue_size = 128  # 60 callers connect at once (the default backlog of 5 drops some)
+
+
 class Bucket:
     """A token bucket holding one second of ``rate``; ``level`` may go negative (refunds)."""
 
@@ -95,7 +99,7 @@ class LimitedServer:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = Backlogged(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
 
@@ -113,7 +117,9 @@ class LimitedServer:
         # the rule of thumb "100 tokens ~ 75 words" (close to o200k on English prose)
         prompt = sum(math.ceil(len(str(t).split()) * 4 / 3) + (0 if embeddings else 3) for t in texts or [])
         completion = 0 if embeddings else COMPLETION_TOKENS
-        estimate = prompt + (0 if embeddings else int(payload.get("max_completion_tokens") or payload.get("max_tokens") or 4096))
+        estimate = prompt + (
+            0 if embeddings else int(payload.get("max_completion_tokens") or payload.get("max_tokens") or 4096)
+        )
         with self.lock:
             now = time.monotonic()
             req = self.bucket(deployment, "requests", self.rps) if self.rps else None
@@ -311,7 +317,9 @@ def main() -> None:
     calls = 100 if args.quick else args.calls
     chosen = [(n, m) for n, m in CONTENDERS if n in args.clients.split(",")]
     if args.only in (None, "requests"):
-        print(f"\nRequest limit: {args.rate:g} requests/s (token bucket, 1 s burst); {calls} chat calls from {args.callers} threads\n")
+        print(
+            f"\nRequest limit: {args.rate:g} requests/s (token bucket, 1 s burst); {calls} chat calls from {args.callers} threads\n"
+        )
         table([run(n, m, "requests", calls, args.callers, args.rate) for n, m in chosen], calls)
     if args.only in (None, "tokens"):
         tps = args.tpm / 60.0

@@ -176,7 +176,10 @@ class FakeClock:
 
 def target(**kw: object) -> object:
     return resolve_target(
-        azure_endpoint="https://res.openai.azure.com", deployment="gpt-5.2", api_key="k", **kw  # type: ignore[arg-type]
+        azure_endpoint="https://res.openai.azure.com",
+        deployment="gpt-5.2",
+        api_key="k",
+        **kw,  # type: ignore[arg-type]
     )
 
 
