@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
 import threading
 import time
@@ -36,6 +37,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 warnings.filterwarnings("ignore")
+logging.getLogger("llama_index").setLevel(logging.ERROR)  # its retries log each 429 as a warning
 
 CHAT_DEPLOYMENT = "gpt-5.2"
 EMBED_DEPLOYMENT = "text-embedding-3-small"
@@ -45,11 +47,11 @@ COMPLETION_TOKENS = 40  # what it really gets
 DIMS = 8
 
 
-@dataclass
 class Backlogged(ThreadingHTTPServer):
     request_queue_size = 128  # 60 callers connect at once (the default backlog of 5 drops some)
 
 
+@dataclass
 class Bucket:
     """A token bucket holding one second of ``rate``; ``level`` may go negative (refunds)."""
 

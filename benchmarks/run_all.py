@@ -25,9 +25,15 @@ SCRIPTS = [
     "bench_emulator.py",
     "reliability_retry_after.py",
     "reliability_flapping.py",
+    "reliability_pacing.py",
     "bench_embedding_split.py",
 ]
-QUICK_FLAG = {"bench_core.py": "--quick", "bench_llamaindex.py": "--quick", "bench_embedding_split.py": "--quick"}
+QUICK_FLAG = {
+    "bench_core.py": "--quick",
+    "bench_llamaindex.py": "--quick",
+    "bench_embedding_split.py": "--quick",
+    "reliability_pacing.py": "--quick",
+}
 
 
 def main() -> int:

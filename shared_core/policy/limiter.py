@@ -131,8 +131,10 @@ def reserve(
 
 
 def release(b: Budget, tokens: float, limits: Limits) -> Budget:
-    """Give back a reservation the server never counted (an error answer, no answer)."""
-    return settle(replace(b, req_tat=_minus(b.req_tat, _rates(b, limits)[0])), tokens, 0.0, limits)
+    """Give back a reservation the server never counted (an error answer, no answer). A probe
+    that got no answer lets the next caller probe."""
+    probe = b.probe_sent if b.answered else None
+    return settle(replace(b, req_tat=_minus(b.req_tat, _rates(b, limits)[0]), probe_sent=probe), tokens, 0.0, limits)
 
 
 def _minus(tat: float, rate: float) -> float:

@@ -243,3 +243,10 @@ def test_declared_limits_must_be_positive_whole_numbers(value: object) -> None:
 def test_declared_limits_are_kept_on_the_target() -> None:
     t = resolve_target(azure_endpoint="https://res.openai.azure.com", deployment="d", api_key="k", rpm=600, tpm=100_000)
     assert (t.rpm, t.tpm) == (600, 100_000)  # type: ignore[attr-defined]
+
+
+def test_a_probe_that_got_no_answer_lets_the_next_caller_probe() -> None:
+    b, _, _ = reserve(Budget(), 0.0, 0, Limits())
+    assert reserve(b, 0.1, 0, Limits())[2] is False
+    b = limiter.release(b, 0, Limits())  # connection refused: the server never counted it
+    assert reserve(b, 0.1, 0, Limits())[1:] == (0.0, True)
