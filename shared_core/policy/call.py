@@ -282,8 +282,10 @@ class Call:
     def pace(self) -> float:
         """Seconds to wait before sending this attempt: its reservation in the shared budget of
         its deployment (``pacing_store.py``). Call after :meth:`request`, and again after each wait
-        until it says 0; a wait that would pass the deadline raises now."""
-        wait = self.pacer.before(self.attempts, self.target, self.deployment, self.costs.get(self.index, 0))
+        until it says 0. A wait longer than what is left of ``max_retry_wait`` is not taken (the
+        request goes and Azure's answer decides); one that would pass the deadline raises now."""
+        budget = max(0.0, self.options.max_retry_wait - self.throttled)
+        wait = self.pacer.before(self.attempts, self.target, self.deployment, self.costs.get(self.index, 0), budget)
         deadline = self.options.deadline
         if wait > 0 and deadline is not None and self.hooks.clock() - self.started + wait >= deadline:
             self.pacer.lost()

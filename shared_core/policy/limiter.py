@@ -32,6 +32,7 @@ moment it would be full again), one for requests and one for tokens, plus ``bloc
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -104,12 +105,21 @@ def _earliest(tat: float, now: float, cost: float, rate: float) -> float:
 
 
 def reserve(
-    b: Budget, now: float, tokens: float, limits: Limits, *, honour_block: bool = True, may_poll: bool = True
+    b: Budget,
+    now: float,
+    tokens: float,
+    limits: Limits,
+    *,
+    honour_block: bool = True,
+    may_poll: bool = True,
+    max_wait: float = math.inf,
 ) -> tuple[Budget, float, bool]:
     """Reserve one request of ``tokens``: the new state, the seconds to wait, and whether the
     reservation was made. Not made (a probe is out: ``may_poll``): wait, then ask again.
 
-    ``honour_block`` False: the caller already waited out its own 429's advice.
+    ``honour_block`` False: the caller already waited out its own 429's advice. A wait longer
+    than ``max_wait`` (the call's ``max_retry_wait``: a daily quota's 429) is not booked: the
+    request goes now, unpaced, and the server's answer decides (``(b, 0.0, False)`` with no poll).
     """
     if not b.answered and not (limits.rpm or limits.tpm) and may_poll:
         if b.probe_sent is None:
@@ -122,6 +132,8 @@ def reserve(
         at = max(at, _earliest(b.req_tat, now, 1.0, r_rate))
     if t_rate > 0 and tokens > 0:
         at = max(at, _earliest(b.tok_tat, now, tokens, t_rate))
+    if at - now > max_wait:
+        return b, 0.0, False
     req_tat, tok_tat = b.req_tat, b.tok_tat
     if r_rate > 0:
         req_tat = max(req_tat, at) + 1.0 / r_rate

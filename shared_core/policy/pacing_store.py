@@ -17,6 +17,7 @@ The drivers only sleep what it says.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 import weakref
@@ -36,10 +37,18 @@ class PacingStore(Protocol):
     """Atomic operations on the budget of ``key``; times are on the store's clock."""
 
     def reserve(
-        self, key: str, now: float, tokens: float, limits: Limits, honour_block: bool = True, may_poll: bool = True
+        self,
+        key: str,
+        now: float,
+        tokens: float,
+        limits: Limits,
+        honour_block: bool = True,
+        may_poll: bool = True,
+        max_wait: float = math.inf,
     ) -> tuple[float, bool]:
         """Reserve one request of ``tokens``: the seconds to wait, and whether it was reserved
-        (if not, wait and ask again: the deployment's first request is out)."""
+        (if not: wait and ask again while the deployment's first request is out; with no wait,
+        the request goes unbooked: see ``limiter.reserve``)."""
         ...
 
     def release(self, key: str, tokens: float, limits: Limits) -> None:
@@ -71,11 +80,24 @@ class LocalPacingStore:
         self._budgets: dict[str, Budget] = {}
 
     def reserve(
-        self, key: str, now: float, tokens: float, limits: Limits, honour_block: bool = True, may_poll: bool = True
+        self,
+        key: str,
+        now: float,
+        tokens: float,
+        limits: Limits,
+        honour_block: bool = True,
+        may_poll: bool = True,
+        max_wait: float = math.inf,
     ) -> tuple[float, bool]:
         with self._lock:
             state, wait, made = limiter.reserve(
-                self._budgets.get(key, _EMPTY), now, tokens, limits, honour_block=honour_block, may_poll=may_poll
+                self._budgets.get(key, _EMPTY),
+                now,
+                tokens,
+                limits,
+                honour_block=honour_block,
+                may_poll=may_poll,
+                max_wait=max_wait,
             )
             self._budgets[key] = state
         return wait, made
@@ -149,7 +171,9 @@ class Pacer:
         self.polls = 0  # times this call looked whether the deployment's first request was answered
         self.attempt = 0  # the attempt whose reservation is made
 
-    def before(self, attempt: int, target: Target, deployment: str | None, tokens: float) -> float:
+    def before(
+        self, attempt: int, target: Target, deployment: str | None, tokens: float, max_wait: float = math.inf
+    ) -> float:
         """The seconds to wait before sending ``attempt``; once its reservation is made, 0. The
         driver sleeps and asks again until 0 (a bounded number of times: ``PROBE_SECONDS``)."""
         if self.attempt == attempt:
@@ -157,8 +181,14 @@ class Pacer:
         self.key = key_of(target, deployment)
         self.limits = limits_of(target)
         may_poll = self.polls * limiter.PROBE_POLL < limiter.PROBE_SECONDS
-        wait, made = self.store.reserve(self.key, self.clock(), tokens, self.limits, not self.own_block, may_poll)
+        wait, made = self.store.reserve(
+            self.key, self.clock(), tokens, self.limits, not self.own_block, may_poll, max_wait
+        )
         if not made:
+            if wait == 0:  # longer than the call accepts to wait: it goes unbooked
+                self.attempt = attempt
+                self.own_block = False
+                return 0.0
             self.polls += 1
             return wait
         self.own_block = False

@@ -250,3 +250,17 @@ def test_a_probe_that_got_no_answer_lets_the_next_caller_probe() -> None:
     assert reserve(b, 0.1, 0, Limits())[2] is False
     b = limiter.release(b, 0, Limits())  # connection refused: the server never counted it
     assert reserve(b, 0.1, 0, Limits())[1:] == (0.0, True)
+
+
+def test_a_wait_longer_than_the_call_accepts_is_not_booked() -> None:
+    # a daily quota's 429 (retry-after: 86400) must not hold other calls for a day: they go, and
+    # Azure's answer raises RateLimitError naming the wait
+    b = block(ANSWERED, 0.0, 86_400.0, Limits())
+    assert reserve(b, 1.0, 0, Limits(), max_wait=60.0) == (b, 0.0, False)
+    clock = FakeClock()
+    t = target()
+    first, second = Pacer(clock), Pacer(clock)
+    first.before(1, t, None, 0)
+    first.refused(429, {"retry-after": "86400"}, 86_400.0, 86_400.0)
+    assert second.before(1, t, None, 0, max_wait=60.0) == 0.0
+    assert second.charged is None  # nothing booked, nothing to give back
