@@ -11,8 +11,8 @@ Scenarios (each client with its default settings, ``CALLERS`` threads at once):
 
 * ``requests``: chat calls against a ``RATE`` request/s limit. Ideal: calls / rate.
 * ``tokens``: a mixed load, chat calls and embedding batches (two deployments, one token limit
-  each), against a tokens-per-minute limit. Ideal: the tokens really used / the token rate of the
-  busier deployment.
+  each), against a tokens-per-minute limit. Ideal: the tokens the whole job uses on the busier
+  deployment / its token rate.
 
 Printed: calls served and lost, 429s received (and per call), wall time against the ideal.
 
@@ -71,6 +71,11 @@ class Bucket:
         return max(0.0, need / self.rate)
 
 
+def prompt_tokens(texts: list[Any], embeddings: bool) -> int:
+    """The server's own count: the rule of thumb "100 tokens ~ 75 words" (close to o200k on prose)."""
+    return sum(math.ceil(len(str(t).split()) * 4 / 3) + (0 if embeddings else 3) for t in texts)
+
+
 class LimitedServer:
     """Per-deployment request and token buckets; counts what it served and refused."""
 
@@ -116,8 +121,7 @@ class LimitedServer:
         texts = payload.get("input") if embeddings else [m.get("content") or "" for m in payload.get("messages", [])]
         if isinstance(texts, str):
             texts = [texts]
-        # the rule of thumb "100 tokens ~ 75 words" (close to o200k on English prose)
-        prompt = sum(math.ceil(len(str(t).split()) * 4 / 3) + (0 if embeddings else 3) for t in texts or [])
+        prompt = prompt_tokens(texts or [], embeddings)
         completion = 0 if embeddings else COMPLETION_TOKENS
         estimate = prompt + (
             0 if embeddings else int(payload.get("max_completion_tokens") or payload.get("max_tokens") or 4096)
@@ -275,8 +279,10 @@ def run(name: str, make: Contender, scenario: str, calls: int, callers: int, rat
     lost = [o for o in outcomes if o is not None]
     if scenario == "requests":
         ideal = calls / rate
-    else:
-        ideal = max(server.tokens_used.values()) / rate
+    else:  # the tokens the whole job uses on the busier deployment, at the token rate
+        chat_tokens = prompt_tokens([PROMPT], False) + COMPLETION_TOKENS
+        embed_tokens = prompt_tokens(TEXTS, True)
+        ideal = max((calls - calls // 2) * chat_tokens, calls // 2 * embed_tokens) / rate
     return {
         "client": name,
         "served": calls - len(lost),
