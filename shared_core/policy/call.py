@@ -133,7 +133,7 @@ class Call:
         "_why",
         "_previous",
         "pacer",
-        "costs",
+        "bodies",
     )
 
     def __init__(
@@ -188,7 +188,7 @@ class Call:
         self._why = ""  # why the last attempt failed over (logged once the next target is known)
         self._previous = 0
         self.pacer = Pacer(hooks.clock)  # the shared budget of each attempt's deployment
-        self.costs: dict[int, int] = {}  # estimated tokens of the request to each target
+        self.bodies: dict[int, dict[str, Any] | None] = {}  # the body sent to each target (its token cost)
 
     @property
     def target(self) -> Target:
@@ -241,7 +241,7 @@ class Call:
             target = self.target
             route, url, base_headers = self._route(target)
             body = self.body_fn(target, route)
-            self.costs[self.index] = cost_of(self.operation, body)
+            self.bodies[self.index] = body
             payload: bytes | dict[str, Any] | None
             if body is None:
                 payload = None
@@ -285,12 +285,15 @@ class Call:
         until it says 0. A wait longer than what is left of ``max_retry_wait`` is not taken (the
         request goes and Azure's answer decides); one that would pass the deadline raises now."""
         budget = max(0.0, self.options.max_retry_wait - self.throttled)
-        wait = self.pacer.before(self.attempts, self.target, self.deployment, self.costs.get(self.index, 0), budget)
+        wait = self.pacer.before(self.attempts, self.target, self.deployment, self._cost, budget)
         deadline = self.options.deadline
         if wait > 0 and deadline is not None and self.hooks.clock() - self.started + wait >= deadline:
             self.pacer.lost()
             raise self._deadline_error(None)
         return wait
+
+    def _cost(self) -> float:
+        return cost_of(self.operation, self.bodies.get(self.index))
 
     def _route(self, target: Target) -> tuple[Route, httpx.URL, dict[str, str]]:
         # Parsing a URL is a sixth of httpx's per-request cost: routes are cached per client.

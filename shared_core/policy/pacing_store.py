@@ -147,9 +147,18 @@ def store_for(clock: Clock) -> PacingStore:
 
 def key_of(target: Target, deployment: str | None) -> str:
     """One budget per (resource, deployment): the same key whichever client or setting names it."""
-    from shared_core.policy.exchange import safe_url  # no query, no userinfo: keys may be shown
+    name = deployment or target.deployment or ""
+    key = _KEYS.get((target.base, name))
+    if key is None:
+        from shared_core.policy.exchange import safe_url  # no query, no userinfo: keys may be shown
 
-    return f"{safe_url(target.base).rstrip('/')}|{deployment or target.deployment or ''}"
+        if len(_KEYS) >= 1024:
+            _KEYS.clear()
+        key = _KEYS[(target.base, name)] = f"{safe_url(target.base).rstrip('/')}|{name}"
+    return key
+
+
+_KEYS: dict[tuple[str, str], str] = {}
 
 
 def limits_of(target: Target) -> Limits:
@@ -172,14 +181,21 @@ class Pacer:
         self.attempt = 0  # the attempt whose reservation is made
 
     def before(
-        self, attempt: int, target: Target, deployment: str | None, tokens: float, max_wait: float = math.inf
+        self,
+        attempt: int,
+        target: Target,
+        deployment: str | None,
+        cost: Callable[[], float],
+        max_wait: float = math.inf,
     ) -> float:
         """The seconds to wait before sending ``attempt``; once its reservation is made, 0. The
-        driver sleeps and asks again until 0 (a bounded number of times: ``PROBE_SECONDS``)."""
+        driver sleeps and asks again until 0 (a bounded number of times: ``PROBE_SECONDS``).
+        ``cost()`` (the request's estimated tokens) is only estimated when a token limit is known."""
         if self.attempt == attempt:
             return 0.0
         self.key = key_of(target, deployment)
         self.limits = limits_of(target)
+        tokens = cost() if self.limits.tpm or self.store.budget(self.key).tpm else 0.0
         may_poll = self.polls * limiter.PROBE_POLL < limiter.PROBE_SECONDS
         wait, made = self.store.reserve(
             self.key, self.clock(), tokens, self.limits, not self.own_block, may_poll, max_wait

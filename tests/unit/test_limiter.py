@@ -203,19 +203,19 @@ def test_pacers_of_two_calls_share_the_429_of_either() -> None:
     clock = FakeClock()
     t = target()
     first, second = Pacer(clock), Pacer(clock)
-    assert first.before(1, t, None, 10) == 0.0  # the probe
+    assert first.before(1, t, None, lambda: 10) == 0.0  # the probe
     first.refused(429, {"retry-after-ms": "2500"}, 2.5, 2.5)
-    assert second.before(1, t, None, 10) == pytest.approx(2.5)
-    assert second.before(1, t, None, 10) == 0.0  # reserved: the driver asks again after its sleep
+    assert second.before(1, t, None, lambda: 10) == pytest.approx(2.5)
+    assert second.before(1, t, None, lambda: 10) == 0.0  # reserved: the driver asks again after its sleep
     # the refused call slept its own advice: it does not wait for it twice
     clock.now += 2.5
-    assert first.before(2, t, None, 10) == 0.0
+    assert first.before(2, t, None, lambda: 10) == 0.0
 
 
 def test_declared_limits_come_from_the_target() -> None:
     clock = FakeClock()
     t = target(rpm=60)
-    got = [Pacer(clock).before(1, t, None, 0) for _ in range(3)]  # no probe: the limit is known
+    got = [Pacer(clock).before(1, t, None, lambda: 0) for _ in range(3)]  # no probe: the limit is known
     assert got == pytest.approx([0.0, 1 / SAFETY, 2 / SAFETY])
 
 
@@ -260,7 +260,44 @@ def test_a_wait_longer_than_the_call_accepts_is_not_booked() -> None:
     clock = FakeClock()
     t = target()
     first, second = Pacer(clock), Pacer(clock)
-    first.before(1, t, None, 0)
+    first.before(1, t, None, lambda: 0)
     first.refused(429, {"retry-after": "86400"}, 86_400.0, 86_400.0)
-    assert second.before(1, t, None, 0, max_wait=60.0) == 0.0
+    assert second.before(1, t, None, lambda: 0, max_wait=60.0) == 0.0
     assert second.charged is None  # nothing booked, nothing to give back
+
+
+# -- through the client: the drivers sleep what the budget says ------------------------------------
+
+
+def test_calls_of_a_client_are_charged_their_estimate_and_settled_at_their_usage() -> None:
+    from shared_core import ChatRequest
+    from shared_core.client import CoreClient
+    from shared_core.policy.call import Hooks
+
+    clock = FakeClock()
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock.now += seconds
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        usage = {"prompt_tokens": 20, "completion_tokens": 10, "total_tokens": 30}
+        choice = {"index": 0, "message": {"role": "assistant", "content": "hi"}, "finish_reason": "stop"}
+        body = {"id": "c", "object": "chat.completion", "created": 1, "model": "m", "choices": [choice], "usage": usage}
+        return httpx.Response(200, json=body)
+
+    t = resolve_target(
+        azure_endpoint="https://pace.openai.azure.com", deployment="gpt-5.2", api_key="k", tpm=6000
+    )  # 100 tokens/s, a bucket of 97
+    core = CoreClient(
+        t, http_client=httpx.Client(transport=httpx.MockTransport(answer)), hooks=Hooks(sleep=sleep, clock=clock)
+    )
+    messages = [{"role": "user", "content": "hi"}]
+    req = ChatRequest(messages=messages, max_tokens=500)
+    rate = 100 * SAFETY  # the bucket holds `rate` tokens
+    core.chat(req)  # a full bucket: no wait; charged its estimate (> the bucket), settled at 30
+    core.chat(req)
+    # the first left 30 tokens used: the second waits for those to come back, not for its estimate
+    assert slept == pytest.approx([30 / rate])
+    assert store_for(clock).budget(key_of(t, None)).tok_tat == pytest.approx(1000.0 + 60 / rate)
