@@ -24,8 +24,10 @@ moment it would be full again), one for requests and one for tokens, plus ``bloc
 * **Observe**: ``x-ratelimit-remaining-requests`` / ``-tokens`` lower the bucket to what the
   server says is left (it sees other processes' traffic; never raised: our own requests in flight
   are not in its figure yet). With no known limit, ``remaining 0`` and its reset block instead.
-* **Settle**: the usage of an answer replaces the estimate (Azure releases the difference once the
-  request completes).
+* **Settle**: the usage of an answer replaces its charge (Azure releases the difference once the
+  request completes), and teaches what requests really use per estimated token: a reservation is
+  admitted on its whole estimate, as Azure admits, but charged that share of it, so callers already
+  queued are not spaced by ``max_tokens`` that will never be used.
 * **Block**: a 429 blocks every caller until the advised time and empties the known buckets at
   that time, so that callers resume at the rate, not all at once.
 """
@@ -66,6 +68,8 @@ class Budget:
     tok_tat: float = 0.0  # when the tokens bucket would be full again
     rpm: float = 0.0  # learned from the server's headers (0: unknown)
     tpm: float = 0.0
+    #: what answers really used per estimated token (EWMA): the charge of a reservation
+    usage_ratio: float = 1.0
     answered: bool = False  # the deployment answered once (a probe is no longer needed)
     probe_sent: float | None = None  # when the first request went, unanswered so far
 
@@ -131,14 +135,15 @@ def reserve(
     if r_rate > 0:
         at = max(at, _earliest(b.req_tat, now, 1.0, r_rate))
     if t_rate > 0 and tokens > 0:
-        at = max(at, _earliest(b.tok_tat, now, tokens, t_rate))
+        # admitted on the whole estimate (as Azure admits), charged what such requests really use
+        at = max(at, _earliest(b.tok_tat, now, tokens * max(1.0, b.usage_ratio), t_rate))
     if at - now > max_wait:
         return b, 0.0, False
     req_tat, tok_tat = b.req_tat, b.tok_tat
     if r_rate > 0:
         req_tat = max(req_tat, at) + 1.0 / r_rate
     if t_rate > 0 and tokens > 0:
-        tok_tat = max(tok_tat, at) + tokens / t_rate
+        tok_tat = max(tok_tat, at) + tokens * b.usage_ratio / t_rate
     return replace(b, req_tat=req_tat, tok_tat=tok_tat), max(0.0, at - now), True
 
 
@@ -146,19 +151,26 @@ def release(b: Budget, tokens: float, limits: Limits) -> Budget:
     """Give back a reservation the server never counted (an error answer, no answer). A probe
     that got no answer lets the next caller probe."""
     probe = b.probe_sent if b.answered else None
-    return settle(replace(b, req_tat=_minus(b.req_tat, _rates(b, limits)[0]), probe_sent=probe), tokens, 0.0, limits)
+    r_rate, t_rate = _rates(b, limits)
+    tok_tat = b.tok_tat - tokens * b.usage_ratio / t_rate if t_rate > 0 else b.tok_tat
+    return replace(b, req_tat=_minus(b.req_tat, r_rate), tok_tat=tok_tat, probe_sent=probe)
 
 
 def _minus(tat: float, rate: float) -> float:
     return tat - 1.0 / rate if rate > 0 else tat
 
 
-def settle(b: Budget, charged: float, used: float, limits: Limits) -> Budget:
-    """Replace a request's estimated ``charged`` tokens by the ``used`` its answer reports."""
+def settle(b: Budget, estimated: float, used: float, limits: Limits) -> Budget:
+    """Replace the charge of a request of ``estimated`` tokens by the ``used`` its answer reports,
+    and learn from it what requests really use per estimated token."""
     t_rate = _rates(b, limits)[1]
-    if t_rate <= 0 or charged == used:
+    if t_rate <= 0 or estimated <= 0:
         return b
-    return replace(b, tok_tat=b.tok_tat + (used - charged) / t_rate)
+    return replace(
+        b,
+        tok_tat=b.tok_tat + (used - estimated * b.usage_ratio) / t_rate,
+        usage_ratio=min(4.0, max(0.05, 0.8 * b.usage_ratio + 0.2 * used / estimated)),
+    )
 
 
 def block(b: Budget, now: float, until: float, limits: Limits) -> Budget:

@@ -119,6 +119,25 @@ def test_tokens_are_charged_at_the_estimate_and_settled_at_the_usage() -> None:
     assert settled.tok_tat < b2.tok_tat
 
 
+def test_queued_requests_are_charged_what_requests_really_use() -> None:
+    limits = Limits(tpm=600_000)  # 10,000 tokens/s
+    rate = 10_000 * SAFETY
+    b = ANSWERED
+    for _ in range(20):  # chats that ask for max_tokens=500 and use a fifth of their estimate
+        b, _, _ = reserve(b, 0.0, 600, limits)
+        b = settle(b, 600, 120, limits)
+    assert b.usage_ratio == pytest.approx(0.2, abs=0.01)
+    before = b.tok_tat
+    b, _, _ = reserve(b, 0.0, 600, limits)
+    assert b.tok_tat - before == pytest.approx(600 * b.usage_ratio / rate)
+    # an estimate that proves low (used twice it) makes later reservations need and charge more
+    low = ANSWERED
+    for _ in range(20):
+        low, _, _ = reserve(low, 0.0, 100, limits)
+        low = settle(low, 100, 200, limits)
+    assert low.usage_ratio == pytest.approx(2.0, abs=0.03)
+
+
 def test_a_request_larger_than_the_bucket_waits_for_a_full_bucket_and_leaves_a_debt() -> None:
     limits = Limits(tpm=6000)  # 100 tokens/s
     b, got = waits(ANSWERED, 0.0, 2, limits, tokens=500)
