@@ -28,7 +28,7 @@ from shared_core.errors import APIConnectionError, APIStatusError, APITimeoutErr
 from shared_core.policy import faults
 from shared_core.policy.exchange import claims_challenge, encode_json, meta_from, safe_url, where
 from shared_core.policy.limiter import cost_of
-from shared_core.policy.pacing_store import Pacer
+from shared_core.policy.pacing_store import Pacer, store_for
 from shared_core.policy.retry import Decision, decide
 from shared_core.policy.routing import Router
 from shared_core.types import ResponseMeta
@@ -187,7 +187,9 @@ class Call:
         self.deadline_capped = False  # ... and whether the deadline, not timeout=, set it
         self._why = ""  # why the last attempt failed over (logged once the next target is known)
         self._previous = 0
-        self.pacer = Pacer(hooks.clock)  # the shared budget of each attempt's deployment
+        # the shared budget of each attempt's deployment (the process's, unless hooks are injected)
+        hooked = hooks is not DEFAULT_HOOKS
+        self.pacer = Pacer(hooks.clock, store_for(hooks.clock, hooks.sleep, hooks.asleep) if hooked else None)
         self.bodies: dict[int, dict[str, Any] | None] = {}  # the body sent to each target (its token cost)
 
     @property

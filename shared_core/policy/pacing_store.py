@@ -6,9 +6,9 @@ applied to the stored state. :class:`LocalPacingStore` holds the budgets of this
 one lock (no operation sleeps or awaits while holding it, so threads and asyncio tasks share it
 safely); a shared store (Redis, one Lua script per operation) implements the same five methods.
 
-:func:`store_for` is the process-wide registry: one store per clock, so that every client on the
-real monotonic clock shares one budget per deployment, while tests that inject a fake clock get
-their own (times from two clocks never meet in one budget).
+:func:`store_for` is the process-wide registry: every client on the real monotonic clock and
+sleeps shares one budget per deployment, while tests that inject a clock or a sleep get their own
+(times from two clocks never meet in one budget, and one test's 429 never holds another's calls).
 
 :class:`Pacer` is one call's side: it reserves before each attempt, learns from each answer,
 blocks everyone on a 429, gives back what an error answer never used and settles on the usage.
@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 import threading
 import time
-import weakref
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Protocol
 
@@ -127,21 +126,23 @@ class LocalPacingStore:
 
 _EMPTY = Budget()
 _PROCESS_STORE: PacingStore = LocalPacingStore()
-_FAKE_CLOCKS: weakref.WeakKeyDictionary[Clock, PacingStore] = weakref.WeakKeyDictionary()
+_OTHER_STORES: dict[tuple[object, ...], PacingStore] = {}
 _REGISTRY_LOCK = threading.Lock()
 
 
-def store_for(clock: Clock) -> PacingStore:
-    """The store of budgets measured on ``clock``: the process's own for ``time.monotonic``."""
-    if clock is time.monotonic:
+def store_for(clock: Clock, *waits: object) -> PacingStore:
+    """The store of budgets measured on ``clock``: the process's own for the real clock, else
+    (and for injected sleep functions ``waits``) one per such set, so that a test's injected
+    clock or sleep never shares budgets (and 429 blocks) with another's."""
+    if clock is time.monotonic and not waits:
         return _PROCESS_STORE
+    key = (clock, *waits)
     with _REGISTRY_LOCK:
-        try:
-            store = _FAKE_CLOCKS.get(clock)
-        except TypeError:  # a clock that cannot be weakly referenced: a store of its own
-            return LocalPacingStore()
+        store = _OTHER_STORES.get(key)
         if store is None:
-            store = _FAKE_CLOCKS[clock] = LocalPacingStore()
+            if len(_OTHER_STORES) >= 256:  # test runs make many; each lives as long as its calls
+                _OTHER_STORES.clear()
+            store = _OTHER_STORES[key] = LocalPacingStore()
         return store
 
 
@@ -170,8 +171,8 @@ class Pacer:
 
     __slots__ = ("store", "clock", "key", "limits", "charged", "own_block", "polls", "attempt")
 
-    def __init__(self, clock: Clock) -> None:
-        self.store = store_for(clock)
+    def __init__(self, clock: Clock, store: PacingStore | None = None) -> None:
+        self.store = store if store is not None else store_for(clock)
         self.clock = clock
         self.key = ""
         self.limits = Limits()

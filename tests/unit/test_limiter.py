@@ -209,6 +209,8 @@ def test_one_store_per_clock_and_the_process_store_for_the_real_clock() -> None:
     assert store_for(a) is store_for(a)
     assert store_for(a) is not store_for(b)
     assert store_for(time.monotonic) is store_for(time.monotonic)
+    # a test that only fakes the sleep still gets a store of its own: its 429s hold no one else
+    assert store_for(time.monotonic, len) is not store_for(time.monotonic)
 
 
 def test_a_budget_per_resource_and_deployment_whatever_client_names_it() -> None:
@@ -309,9 +311,8 @@ def test_calls_of_a_client_are_charged_their_estimate_and_settled_at_their_usage
     t = resolve_target(
         azure_endpoint="https://pace.openai.azure.com", deployment="gpt-5.2", api_key="k", tpm=6000
     )  # 100 tokens/s, a bucket of 97
-    core = CoreClient(
-        t, http_client=httpx.Client(transport=httpx.MockTransport(answer)), hooks=Hooks(sleep=sleep, clock=clock)
-    )
+    hooks = Hooks(sleep=sleep, clock=clock)
+    core = CoreClient(t, http_client=httpx.Client(transport=httpx.MockTransport(answer)), hooks=hooks)
     messages = [{"role": "user", "content": "hi"}]
     req = ChatRequest(messages=messages, max_tokens=500)
     rate = 100 * SAFETY  # the bucket holds `rate` tokens
@@ -319,4 +320,4 @@ def test_calls_of_a_client_are_charged_their_estimate_and_settled_at_their_usage
     core.chat(req)
     # the first left 30 tokens used: the second waits for those to come back, not for its estimate
     assert slept == pytest.approx([30 / rate])
-    assert store_for(clock).budget(key_of(t, None)).tok_tat == pytest.approx(1000.0 + 60 / rate)
+    assert store_for(clock, sleep, hooks.asleep).budget(key_of(t, None)).tok_tat == pytest.approx(1000.0 + 60 / rate)
