@@ -18,7 +18,7 @@ from langchain_core.messages import AIMessage
 from pydantic import Field, PrivateAttr
 
 from langchain_azoai.chat_models import AzureChatOpenAI
-from langchain_azoai.embeddings import AzureOpenAIEmbeddings, _progress_reporter
+from langchain_azoai.embeddings import AzureOpenAIEmbeddings
 from shared_core.services.batch_bodies import (
     abatch_embed,
     batch_embed,
@@ -79,7 +79,7 @@ class AzureOpenAIBatchEmbeddings(AzureOpenAIEmbeddings):
 
     def _runner(self, n: int, **options: Any) -> BatchRunner:
         deployment = self.batch_deployment or self.deployment or self.model or ""
-        progress = counted(_progress_reporter(n)) if self.show_progress_bar else None
+        progress = _bar(n, "Embedding (batch)") if self.show_progress_bar else None
         kw: dict[str, Any] = {
             "endpoint": "/embeddings",
             "store": self._store(),

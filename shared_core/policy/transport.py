@@ -34,6 +34,7 @@ from shared_core.policy.call import (
     meta_from,
     safe_url,
 )
+from shared_core.policy.limiter import used_of
 from shared_core.policy.sync_driver import send
 from shared_core.types import ChatDelta, ResponseMeta
 from shared_core.wire.stream import ParseChunk
@@ -73,6 +74,7 @@ def send_answer(http: httpx.Client, call: Call) -> tuple[dict[str, Any], Respons
     except BaseException as exc:
         call.trace.end(error=exc)
         raise
+    call.pacer.used(used_of(data))  # the usage replaces the estimate the budget was charged
     call.trace.end(answer=data)
     return data, meta
 
@@ -85,6 +87,7 @@ async def asend_answer(http: httpx.AsyncClient, call: Call) -> tuple[dict[str, A
     except BaseException as exc:
         call.trace.end(error=exc)
         raise
+    call.pacer.used(used_of(data))
     call.trace.end(answer=data)
     return data, meta
 
