@@ -27,12 +27,14 @@ SCRIPTS = [
     "reliability_flapping.py",
     "bench_embedding_split.py",
     "bench_otel.py",
+    "bench_responses.py",
 ]
 QUICK_FLAG = {
     "bench_core.py": "--quick",
     "bench_llamaindex.py": "--quick",
     "bench_embedding_split.py": "--quick",
     "bench_otel.py": "--quick",
+    "bench_responses.py": "--quick",
 }
 
 
