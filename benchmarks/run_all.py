@@ -28,6 +28,7 @@ SCRIPTS = [
     "reliability_pacing.py",
     "bench_embedding_split.py",
     "bench_otel.py",
+    "bench_responses.py",
 ]
 QUICK_FLAG = {
     "bench_core.py": "--quick",
@@ -35,6 +36,7 @@ QUICK_FLAG = {
     "bench_embedding_split.py": "--quick",
     "bench_otel.py": "--quick",
     "reliability_pacing.py": "--quick",
+    "bench_responses.py": "--quick",
 }
 
 

@@ -26,6 +26,7 @@ from langchain_core.messages.ai import (
     OutputTokenDetails,
     UsageMetadata,
 )
+from langchain_core.outputs import ChatGenerationChunk
 
 from shared_core.types import ChatDelta, ChatResult, Choice, ResponseMeta, Usage
 from shared_core.types import ToolCall as CoreToolCall
@@ -540,3 +541,18 @@ def _full_chunk(delta: ChatDelta, rm: dict[str, Any] | None) -> AIMessageChunk:
 
 def mapping_or_none(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return dict(value) if value is not None else None
+
+
+_GEN_TEMPLATE = ChatGenerationChunk(message=AIMessageChunk(content=""))
+_GEN_SET = frozenset({"message"})
+
+
+def gen_chunk(chunk: AIMessageChunk) -> ChatGenerationChunk:
+    """Equal to ``ChatGenerationChunk(message=chunk)`` without re-validating the message."""
+    content = chunk.content
+    gen: ChatGenerationChunk = fast_copy(
+        _GEN_TEMPLATE,
+        _GEN_SET,
+        {"message": chunk, "text": content if isinstance(content, str) else chunk.text, "generation_info": None},
+    )
+    return gen

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
-from langchain_azoai._convert import meta_metadata
+from langchain_azoai._convert import gen_chunk, meta_metadata
 from langchain_azoai._responses_output import response_to_message
 from langchain_azoai._responses_request import build_responses_call
 from langchain_azoai._responses_stream import ResponsesStreamConverter
@@ -118,7 +118,7 @@ def _chunk(llm: AzureChatOpenAI, conv: ResponsesStreamConverter, event: Response
         return None
     if event.response is not None and message.chunk_position == "last":
         message.response_metadata.update(_filters(event.response))
-    return ChatGenerationChunk(message=message)
+    return gen_chunk(message)
 
 
 def stream(

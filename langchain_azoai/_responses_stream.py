@@ -14,6 +14,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessageChunk
 
+from langchain_azoai._convert import fast_copy
 from langchain_azoai._responses_output import drop_none, response_to_message
 from shared_core.errors import AzureOpenAIError
 
@@ -35,6 +36,32 @@ _DONE_ITEMS = frozenset(
         "apply_patch_call_output",
     }
 )
+
+
+_PLAIN_TEMPLATE = AIMessageChunk(
+    content=[], tool_call_chunks=[], usage_metadata=None, response_metadata={}, additional_kwargs={}, id=None
+)
+_PLAIN_SET = frozenset(_PLAIN_TEMPLATE.model_fields_set | {"chunk_position"})
+
+
+def _plain_chunk(content: Any, rm: dict[str, Any], additional_kwargs: dict[str, Any], id_: Any) -> AIMessageChunk:
+    """Equal to ``AIMessageChunk(content=..., tool_call_chunks=[], usage_metadata=None,
+    response_metadata=rm, additional_kwargs=..., id=id_, chunk_position=None)`` without
+    validation (most of a streamed event's cost); tests compare it with langchain-openai's chunks."""
+    chunk: AIMessageChunk = fast_copy(
+        _PLAIN_TEMPLATE,
+        _PLAIN_SET,
+        {
+            "content": content,
+            "id": id_,
+            "response_metadata": rm,
+            "additional_kwargs": additional_kwargs,
+            "tool_calls": [],
+            "invalid_tool_calls": [],
+            "tool_call_chunks": [],
+        },
+    )
+    return chunk
 
 
 class ResponsesStreamConverter:
@@ -91,6 +118,8 @@ class ResponsesStreamConverter:
         metadata = self._first_meta
         self._first_meta = {}
         rm = {**metadata, **c.response_metadata, "model_provider": "openai"}
+        if not c.tool_call_chunks and c.usage_metadata is None and c.position is None:
+            return _plain_chunk(c.content, rm, c.additional_kwargs, c.id)  # text deltas: the hot path
         return AIMessageChunk(
             content=c.content,
             tool_call_chunks=c.tool_call_chunks,

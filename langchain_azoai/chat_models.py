@@ -17,7 +17,7 @@ from langchain_core.language_models import (
     LangSmithParams,
     LanguageModelInput,
 )
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.utils import from_env
@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from langchain_azoai._convert import (
     DeltaConverter,
     choice_to_message,
-    fast_copy,
+    gen_chunk,
     messages_to_wire,
     model_name_with_version,
     token_usage_dict,
@@ -427,8 +427,8 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
         for delta in self._client().stream_chat(req, **call):
             chunk = conv.feed(delta)
             if chunk is not None:
-                yield _gen_chunk(chunk)
-        yield _gen_chunk(conv.finish())
+                yield gen_chunk(chunk)
+        yield gen_chunk(conv.finish())
 
     async def _astream(
         self,
@@ -448,8 +448,8 @@ class AzureChatOpenAI(AzureConnectionFields, BaseChatModel):
         async for delta in self._client().astream_chat(req, **call):
             chunk = conv.feed(delta)
             if chunk is not None:
-                yield _gen_chunk(chunk)
-        yield _gen_chunk(conv.finish())
+                yield gen_chunk(chunk)
+        yield gen_chunk(conv.finish())
 
     # ------------------------------------------------------------------ tokens
 
@@ -535,18 +535,3 @@ def _field_names(cls: type) -> set[str]:
         cached = get_pydantic_field_names(cls)
         type.__setattr__(cls, "_azoai_field_names", cached)
     return cached
-
-
-_GEN_TEMPLATE = ChatGenerationChunk(message=AIMessageChunk(content=""))
-_GEN_SET = frozenset({"message"})
-
-
-def _gen_chunk(chunk: AIMessageChunk) -> ChatGenerationChunk:
-    """Equal to ``ChatGenerationChunk(message=chunk)`` without re-validating the message."""
-    content = chunk.content
-    gen: ChatGenerationChunk = fast_copy(
-        _GEN_TEMPLATE,
-        _GEN_SET,
-        {"message": chunk, "text": content if isinstance(content, str) else chunk.text, "generation_info": None},
-    )
-    return gen

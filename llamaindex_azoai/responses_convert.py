@@ -29,7 +29,7 @@ from llama_index.core.base.llms.types import (
 )
 
 from .messages import to_wire_message
-from .responses import meta_kwargs, usage_kwargs
+from .responses import fast_chat_response, fast_message, fast_text, meta_kwargs, usage_kwargs
 
 if TYPE_CHECKING:
     from shared_core.types import JSON
@@ -198,14 +198,16 @@ class ResponsesStreamState:
             self.text += delta
         elif kind == "response.output_item.done" and isinstance(event.raw.get("item"), Mapping):
             self._item_done(event.raw["item"])
-        blocks: list[Any] = [TextBlock(text=self.text), *self.blocks]
+        blocks: list[Any] = [fast_text(self.text), *self.blocks]
         kwargs: dict[str, Any] = {**self.meta, "built_in_tool_calls": list(self.built_in)}
         if self.response_id:
             kwargs["response_id"] = self.response_id
-        return ChatResponse(
-            message=ChatMessage(role=MessageRole.ASSISTANT, blocks=blocks),
-            delta=delta,
+        # per event: built without re-validating (as the chat stream's), from already-checked values
+        return fast_chat_response(
+            message=fast_message(MessageRole.ASSISTANT, blocks, {}),
             raw=dict(event.raw),
+            delta=delta,
+            logprobs=None,
             additional_kwargs=kwargs,
         )
 
