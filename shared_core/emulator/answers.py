@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Sequence
 
-from .text import JSON, content_words, last_user_text, message_text, words
+from . import arith
+from .text import JSON, content_words, last_user_text, message_text, turn_calls, words
 
 
 def sentences(text: str) -> list[str]:
@@ -59,19 +59,26 @@ def best_sentences(context: str, question: str, k: int = 2) -> list[str]:
     return [s for _, _, s in sorted(top, key=lambda t: -t[1])]
 
 
-_ARITH = re.compile(r"(-?\d+(?:\.\d+)?)\s*([-+*/x×^])\s*(-?\d+(?:\.\d+)?)")
+def _arith_answer(question: str, messages: Sequence[JSON]) -> str | None:
+    """The result of an arithmetic question the tools just worked out, with its steps."""
+    p = arith.plan(question)
+    if p is None:
+        return None
+    results: list[float | None] = []
+    for name, _, out in turn_calls(messages):
+        probe = {"function": {"name": name}}
+        if not any(arith.tool_for(op, [probe]) for op in arith.STEP_OPS) and not arith.is_calculator_name(name):
+            continue
+        nums = _NUMBER.findall((out or "").replace(",", ""))
+        results.append(float(nums[-1]) if nums else None)
+    if not results:
+        return None
+    if len(results) == 1 and len(p.steps) > 1 and results[0] is not None:
+        return f"The answer is {arith.show(results[0])}."
+    return arith.answer(p, arith.run(p, results))
 
 
-def _arithmetic(question: str) -> str | None:
-    m = _ARITH.search(question)
-    if not m:
-        return None
-    a, op, b = float(m.group(1)), m.group(2), float(m.group(3))
-    try:
-        val = {"+": a + b, "-": a - b, "*": a * b, "x": a * b, "×": a * b, "/": a / b if b else math.nan, "^": a**b}[op]
-    except OverflowError:
-        return None
-    return str(int(val)) if val == int(val) else f"{val:g}"
+_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w])")
 
 
 def compose_answer(messages: Sequence[JSON]) -> str:
@@ -85,6 +92,9 @@ def compose_answer(messages: Sequence[JSON]) -> str:
     if tail_tools:
         names = _tool_call_names(messages)
         question = last_user_text(messages)
+        computed = _arith_answer(question, messages) or _fitting_answer(messages)
+        if computed is not None:
+            return computed
         parts = [
             tool_sentence(names.get(str(m.get("tool_call_id")), "the tool"), message_text(m), question)
             for m in reversed(tail_tools)
@@ -95,9 +105,9 @@ def compose_answer(messages: Sequence[JSON]) -> str:
         picked = best_sentences(context, question)
         if picked:
             return " ".join(picked)
-    arith = _arithmetic(question)
-    if arith is not None:
-        return arith
+    worked = arith.evaluate(question)
+    if worked is not None:
+        return worked
     if context:
         return "The provided context does not contain the answer."
     shown = " ".join(question.split()[:16])
@@ -180,3 +190,38 @@ def gather_context(messages: Sequence[JSON]) -> tuple[str, str]:
     if ctx_in_user.strip():
         pieces.append(ctx_in_user)
     return "\n\n".join(pieces), question
+
+
+_UNIT_NAMES = {"m2": "square metre", "ft2": "square feet", "km": "kilometre", "kg": "kilogram", "l": "litre"}
+_RESULT_QTY = re.compile(r"=\s*(-?\d[\d,]*(?:\.\d+)?)\s*([A-Za-z][\w/]*)\s*$")
+_UP_TO = re.compile(r"\bup to\s+(\d[\d,]*(?:\.\d+)?)\s+([a-z]+(?:\s[a-z]+)?)", re.I)
+
+
+def _fitting_answer(messages: Sequence[JSON]) -> str | None:
+    """A quantity one tool computed, matched against "up to N" limits another tool's passages state:
+    the passage with the smallest limit that still holds the quantity is the one that fits."""
+    made = turn_calls(messages)
+    qty: tuple[float, str, str] | None = None
+    for _, _, out in made:
+        m = _RESULT_QTY.search((out or "").strip())
+        if m and m.group(2).lower() in _UNIT_NAMES:
+            qty = (float(m.group(1).replace(",", "")), _UNIT_NAMES[m.group(2).lower()], out or "")
+    if qty is None:
+        return None
+    value, unit, said = qty
+    best: tuple[float, str] | None = None
+    for _, _, out in made:
+        for sent in sentences(_TOOL_LABELS.sub("\n", out or "")):
+            for m in _UP_TO.finditer(sent):
+                limit = float(m.group(1).replace(",", ""))
+                if m.group(2).lower().startswith(unit[:8]) and limit >= value and (best is None or limit < best[0]):
+                    best = (limit, sent)
+    if best is None:
+        return None
+    sent = best[1]
+    head = sent.split(":", 1)[0] if ":" in sent and len(sent.split(":", 1)[0].split()) <= 6 else ""
+    lead = f"{said.strip().rstrip('.')}, so the {head} fits" if head else said.strip().rstrip(".")
+    return f"{lead}: {sent}"
+
+
+_TOOL_LABELS = re.compile(r"(?:^|\n)\s*\[[^\]\n]{1,80}\]\s*")

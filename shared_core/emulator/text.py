@@ -80,3 +80,32 @@ def last_user_text(messages: Sequence[JSON]) -> str:
         if m.get("role") == "user":
             return message_text(m)
     return ""
+
+
+def since_question(messages: Sequence[JSON]) -> list[JSON]:
+    """The messages after the last user message (this turn's calls and results), oldest first."""
+    turn: list[JSON] = []
+    for m in reversed(messages):
+        if m.get("role") == "user":
+            break
+        turn.append(m)
+    return turn[::-1]
+
+
+def calls_of(message: JSON) -> list[JSON]:
+    """The ``function`` objects of a message's tool calls."""
+    calls = [c.get("function") for c in message.get("tool_calls") or () if isinstance(c, dict)]
+    return [fn for fn in calls if isinstance(fn, dict)]
+
+
+def turn_calls(messages: Sequence[JSON]) -> list[tuple[str, str, str | None]]:
+    """(name, arguments, result text or None) of each tool call made since the question, in order."""
+    turn = since_question(messages)
+    results = {str(m.get("tool_call_id")): message_text(m) for m in turn if m.get("role") == "tool"}
+    out: list[tuple[str, str, str | None]] = []
+    for m in turn:
+        for c in m.get("tool_calls") or ():
+            fn = c.get("function") if isinstance(c, dict) else None
+            if isinstance(fn, dict):
+                out.append((str(fn.get("name")), str(fn.get("arguments", "")), results.get(str(c.get("id")))))
+    return out
