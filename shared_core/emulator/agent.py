@@ -22,6 +22,26 @@ from .text import (
     words,
 )
 
+#: what a question says and the word a tool's description uses for it ("people live in" -> population)
+_RELATED: dict[str, tuple[str, ...]] = {
+    "people": ("population",),
+    "inhabitants": ("population",),
+    "populous": ("population",),
+    "live": ("population",),
+    "temperature": ("weather",),
+    "rain": ("weather",),
+    "raining": ("weather",),
+    "sunny": ("weather",),
+    "forecast": ("weather",),
+    "cost": ("price",),
+    "costs": ("price",),
+    "exchange": ("currency", "convert"),
+    "dollars": ("currency",),
+    "euros": ("currency",),
+    "far": ("distance",),
+    "translate": ("translation", "language"),
+}
+
 
 def _name_words(name: str) -> set[str]:
     spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", name).replace("_", " ").replace("-", " ")
@@ -45,6 +65,7 @@ def choose_tools(tools: Sequence[JSON], tool_choice: Any, messages: Sequence[JSO
         wanted = tool_choice.get("function", {}).get("name") or tool_choice.get("name")
         return [t for t in funcs if t["function"].get("name") == wanted][:1]
     user = content_words(text)
+    user |= {_stem(r) for w in words(text) for r in _RELATED.get(w, ())}
     scored = []
     for i, t in enumerate(funcs):
         fn = t["function"]

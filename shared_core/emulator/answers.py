@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Sequence
 
-from . import arith
+from . import arith, rag
 from .text import JSON, content_words, last_user_text, message_text, turn_calls, words
 
 
@@ -100,16 +100,17 @@ def compose_answer(messages: Sequence[JSON]) -> str:
             for m in reversed(tail_tools)
         ]
         return "Based on the tool results: " + " ".join(parts)
-    context, question = gather_context(messages)
-    if context:
-        picked = best_sentences(context, question)
-        if picked:
+    context, question = rag.rag_parts(messages)
+    facts = "\n\n".join(x for x in sentences(context) if not rag.is_template(x))
+    if facts:
+        picked = best_sentences(facts, question)
+        if picked and not rag.unanswered(facts, question, picked):
             return " ".join(picked)
     worked = arith.evaluate(question)
     if worked is not None:
         return worked
-    if context:
-        return "The provided context does not contain the answer."
+    if facts:
+        return rag.not_in_context(question)
     shown = " ".join(question.split()[:16])
     return (
         f"This is a deterministic reply from the azoai emulator to: {shown}"

@@ -6,8 +6,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from . import fields
 from .answers import best_sentences, gather_context
-from .text import _STOP, JSON, words
+from .text import _STOP, JSON, last_user_text, words
 
 _NUM_RE = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w])")
 _QUOTED_RE = re.compile(r"\"([^\"]+)\"|'([^']+)'|“([^”]+)”")
@@ -27,6 +28,26 @@ class _Filler:
         self.ids = [m.group(0) for m in _ID_RE.finditer(text) if not m.group(0).isdigit()]
         self.proper = [m.group(1) for m in _PROPER_RE.finditer(text) if m.group(1).lower() not in _STOP]
         self.dates: list[str] = _DATE_RE.findall(text)
+        self.used: set[str] = set()
+        self.used_numbers: set[int] = set()
+
+    def number_for(self, name: str, prop: JSON, integer: bool) -> int | float:
+        """The number the field names ("34" for age), else the next number of the text."""
+        found = fields.number_value(name, str(prop.get("description", "")), self.text, self.used_numbers, integer)
+        if found is not None:
+            val, pos = found
+            self.used_numbers.add(pos)
+            raw = fields.tidy_number(val)
+            if raw in self.numbers:
+                self.numbers.remove(raw)
+            return int(val) if integer or val == int(val) else val
+        return self.number(integer)
+
+    def list_for(self, name: str, prop: JSON) -> list[str] | None:
+        got = fields.list_value(name, str(prop.get("description", "")), self.text)
+        if got:
+            self.used.update(got)
+        return got
 
     def number(self, integer: bool) -> int | float:
         if self.numbers:
@@ -36,6 +57,13 @@ class _Filler:
         return 0
 
     def string(self, name: str, prop: JSON) -> str:
+        found = fields.string_value(name, str(prop.get("description", "")), self.text, self.used)
+        if found is not None:
+            self.used.add(found)
+            for pool in (self.quoted, self.proper, self.ids, self.dates):
+                if found in pool:
+                    pool.remove(found)
+            return found
         hint = f"{name} {prop.get('description', '')}".lower()
         if prop.get("format") == "date" or "date" in hint:
             if self.dates:
@@ -93,9 +121,12 @@ def synthesize(
     if "enum" in schema and schema["enum"]:
         text = filler.text.lower()
         for v in schema["enum"]:
+            if isinstance(v, str) and re.search(rf"\b{re.escape(v.lower())}\b", text):
+                return v
+        for v in schema["enum"]:
             if isinstance(v, str) and v.lower() in text:
                 return v
-        return schema["enum"][0]
+        return fields.enum_value(name, schema["enum"], filler.text)
     for key in ("anyOf", "oneOf"):
         if key in schema:
             options = [_resolve(o, root) for o in schema[key]]
@@ -123,13 +154,17 @@ def synthesize(
         return out
     if typ == "array":
         items = schema.get("items") or {"type": "string"}
+        if _resolve(items, root).get("type", "string") == "string" and "enum" not in _resolve(items, root):
+            listed = filler.list_for(name, schema)
+            if listed:
+                return listed
         n = max(1, int(schema.get("minItems", 1)))
         return [
             synthesize(items, filler, root=root, name=name, depth=depth + 1, all_properties=all_properties)
             for _ in range(n)
         ]
     if typ == "integer":
-        val = filler.number(True)
+        val = filler.number_for(name, schema, True)
         lo, hi = schema.get("minimum"), schema.get("maximum")
         if lo is not None and val < lo:
             val = int(lo)
@@ -137,9 +172,10 @@ def synthesize(
             val = int(hi)
         return val
     if typ == "number":
-        return filler.number(False)
+        return filler.number_for(name, schema, False)
     if typ == "boolean":
-        return any(w in filler.text.lower() for w in ("yes", "true", "enable"))
+        said = fields.boolean_value(name, filler.text)
+        return said if said is not None else any(w in filler.text.lower() for w in ("yes", "true", "enable"))
     if typ == "null":
         return None
     return filler.string(name, schema)
@@ -157,4 +193,5 @@ def _has_value_for(schema: JSON, filler: _Filler) -> bool:
 def json_output(schema: JSON, messages: Sequence[JSON], *, strict: bool) -> Any:
     """A value for ``response_format: json_schema``, filled from the context and the question."""
     context, question = gather_context(messages)
-    return synthesize(schema, _Filler(question, context or question), all_properties=True)
+    full = last_user_text(messages)
+    return synthesize(schema, _Filler(full or question, context or question), all_properties=True)
