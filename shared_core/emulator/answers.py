@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 
 from . import arith, rag
+from .react import react_answer
 from .text import JSON, content_words, last_user_text, message_text, turn_calls, words
 
 
@@ -83,6 +84,9 @@ _NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w])")
 
 def compose_answer(messages: Sequence[JSON]) -> str:
     """A short deterministic reply: tool results, else context sentences, else arithmetic, else an echo."""
+    react = react_answer(messages)
+    if react is not None:
+        return react
     tail_tools: list[JSON] = []
     for m in reversed(messages):
         if m.get("role") == "tool":
