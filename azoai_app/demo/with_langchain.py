@@ -107,7 +107,7 @@ def run_langchain(settings: DemoSettings, runner: Runner, chunks: Sequence[Chunk
             con.line(f"     sources: {', '.join(unique_sources(hits))}")
 
     def search_docs(query: str) -> str:
-        return format_passages(retrieve(query, k=2))
+        return format_passages(retrieve(query))
 
     tools = [
         StructuredTool.from_function(search_docs, name="search_docs", description=SEARCH_DESCRIPTION, args_schema=SearchArgs),

@@ -122,7 +122,7 @@ def _llamaindex_steps(settings: DemoSettings, runner: Runner, chunks: Sequence[C
             con.line(f"     sources: {', '.join(unique_sources(hits))}")
 
     def search_docs(query: str) -> str:
-        return format_passages(retrieve(query, k=2))
+        return format_passages(retrieve(query))
 
     tools = [
         FunctionTool.from_defaults(fn=search_docs, name="search_docs", description=SEARCH_DESCRIPTION, fn_schema=SearchArgs),

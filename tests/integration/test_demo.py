@@ -126,8 +126,14 @@ def test_agent_shows_each_tool_call_and_its_result(demo_run: tuple[int, str], fr
     assert re.search(r"tool call   search_docs\(query='[^']+'\)", section)
     assert re.search(r"tool result \[[\w.-]+\.md\]", section)  # passages come back with their names
     agent = section[section.index("[3/4]") : section.index("[4/4]")]
-    answer = [ln for ln in agent.splitlines() if ln.startswith("  A: ")]
-    assert answer and "111.5 m2" in agent[agent.index("  A: ") :]
+    # the question orders its steps: convert first, then search with the converted size, one call each
+    calls = re.findall(r"^  tool call   (\w+)\(", agent, re.M)
+    assert calls == ["convert_units", "search_docs"], calls
+    assert re.search(r"tool call   search_docs\(query='[^']*111\.5 square metres'\)", agent), agent
+    # 111.5 m2 is over the Verdant Hub's 100 m2 and within the Pro's 1,000 m2 (models-comparison.md)
+    answer = " ".join(agent[agent.index("  A: ") :].split())
+    assert answer.startswith("A: 1200 ft2 = 111.5 m2, so the Verdant Hub Pro fits:"), answer
+    assert "up to 1,000 square metres" in answer, answer
 
 
 @pytest.mark.parametrize("framework", ["langchain", "llamaindex"])

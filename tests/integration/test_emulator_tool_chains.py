@@ -66,3 +66,20 @@ async def test_unordered_question_still_gets_parallel_calls(client: httpx.AsyncC
     # no ordering word: both fitting tools in one turn, as before
     message = await _turn(client, [{"role": "user", "content": "Add 2 and 3, and multiply 4 by 6."}])
     assert sorted(c["function"]["name"] for c in message["tool_calls"]) == ["add", "multiply"]
+
+
+async def test_an_expression_is_worked_innermost_first_and_the_answer_uses_the_results(
+    client: httpx.AsyncClient,
+) -> None:
+    # no ordering words: the parentheses order the work, multiply(2, 4) first, then add(20, 8)
+    messages: list[dict[str, Any]] = [{"role": "user", "content": "What is 20+(2*4)?"}]
+    steps = []
+    for result in ("8", "28"):
+        message = await _turn(client, messages)
+        (call,) = message["tool_calls"]
+        steps.append((call["function"]["name"], json.loads(call["function"]["arguments"])))
+        messages += [message, {"role": "tool", "tool_call_id": call["id"], "content": result}]
+    assert steps == [("multiply", {"a": 2, "b": 4}), ("add", {"a": 20, "b": 8})]
+    final = await _turn(client, messages)
+    assert not final.get("tool_calls")
+    assert final["content"] == "The answer is 28: 2 × 4 = 8, then 20 + 8 = 28."
