@@ -125,6 +125,8 @@ COMMON_SETTINGS: list[dict[str, Any]] = [
     {"streaming": True, "stream_usage": True},
     {"seed": 7},
     {"timeout": 30},
+    # what LangChain's ReAct helpers bind; the o-series and gpt-5 before 5.5 refuse it (rule chat.reasoning.stop)
+    {"stop": ["\nObservation:"]},
 ]
 
 
@@ -134,6 +136,7 @@ def test_chat_common_settings(conn: dict[str, Any], deployment: str, settings: d
     chat = AzureChatOpenAI(**conn, azure_deployment=deployment, **settings)
     assert _text(chat.invoke(PROMPT))
     assert "".join(_text(c) for c in chat.stream(PROMPT))
+    assert _text(chat.bind(stop=["\nObservation:"]).invoke(PROMPT))  # the per-call form of the same setting
 
 
 class GetWeather(BaseModel):
