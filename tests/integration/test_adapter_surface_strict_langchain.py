@@ -9,6 +9,7 @@ test here drives it.
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import Any
 
@@ -228,8 +229,6 @@ def _image_bytes(emulator: EmulatorHandle, out: str) -> bytes:
     """``run`` answers a URL (hosted) or a data/base64 string; either way, the PNG it names."""
     if out.startswith(emulator.url):
         return httpx.get(out).content
-    import base64
-
     return base64.b64decode(out.split(",", 1)[-1])
 
 
