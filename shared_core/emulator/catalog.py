@@ -29,6 +29,7 @@ class ModelSpec:
     penalties: bool = True  # presence/frequency penalties and logit_bias
     logprobs: bool = True
     parallel_tool_calls: bool = True
+    stop: bool = True  # chat: ``stop`` accepted (refused by the o-series and gpt-5 up to 5.4)
     vision: bool = True
     efforts: tuple[str, ...] = ()  # accepted reasoning_effort values; () = parameter not accepted
     dimensions: int | None = None  # embeddings: native size
@@ -62,6 +63,7 @@ def _reasoning(family: str, version: str, context: int, output: int, **kw: objec
         sampling="default_only",
         penalties=False,
         logprobs=False,
+        stop=False,
         efforts=_O_EFFORTS,
     )
     return replace(base, **kw)  # type: ignore[arg-type]

@@ -315,6 +315,22 @@ def _penalties(ctx: Ctx) -> None:
 
 
 @rule(
+    "chat.reasoning.stop",
+    "chat",
+    stage=60,
+    what="`stop` on reasoning models (o-series, gpt-5 to gpt-5.4; gpt-5.5 and later accept it)",
+    code="unsupported_parameter",
+    param="stop",
+    message="Unsupported parameter: 'stop' is not supported with this model.",
+    source="issues MaartenGr/BERTopic#2423 (Azure answer quoted), OpenHands/software-agent-sdk#1062 "
+    "(Azure gpt-5); BerriAI/litellm#28650 (gpt-5.5+ accepts stop)",
+)
+def _stop(ctx: Ctx) -> None:
+    if "stop" in ctx.body and not ctx.spec.stop:
+        raise azure.unsupported_parameter("stop")
+
+
+@rule(
     "chat.reasoning.parallel_tool_calls",
     "chat",
     stage=60,

@@ -78,7 +78,9 @@ def _prompt(ctx: Ctx) -> None:
     source=SPEC + " (dall-e-3: n must be 1)",
 )
 def _n(ctx: Ctx) -> None:
-    n = int(ctx.body.get("n") or 1)
+    n = ctx.body.get("n") or 1
+    if isinstance(n, bool) or not isinstance(n, int):  # a string, list or object: Azure's type error, not a 500
+        raise azure.invalid_type("n", "an integer")
     if ctx.dep.model == "dall-e-3" and n != 1:
         raise azure.invalid_value("n", "You must provide n=1 for this model.")
     if not 1 <= n <= 10:

@@ -6,7 +6,8 @@ Body rules (``build_chat_body``):
   as ``max_completion_tokens``; ``temperature``, ``top_p``, ``presence_penalty``,
   ``frequency_penalty``, ``logprobs``, ``top_logprobs`` and ``logit_bias`` are dropped (Azure
   answers 400 for them); ``system`` messages become ``developer`` (``user`` for o1-mini and
-  o1-preview, which accept neither); ``reasoning_effort`` is sent.
+  o1-preview, which accept neither); ``reasoning_effort`` is sent; ``stop`` is dropped where the
+  family refuses it (``accepts_stop``: the o-series and gpt-5 up to gpt-5.4).
 * The older non-reasoning families (gpt-35-turbo, gpt-4, gpt-4-turbo, gpt-4o, gpt-4.1, gpt-4.5)
   send ``max_tokens``, which they accept on every api-version. Everything else that is not a
   reasoning model (gpt-5-chat, unknown names) sends ``max_completion_tokens`` when the api-version
@@ -49,7 +50,7 @@ from shared_core.types import (
     ToolCallDelta,
     Usage,
 )
-from shared_core.wire.models import UNKNOWN_FAMILY, ModelProfile, accepts_parallel_tool_calls
+from shared_core.wire.models import UNKNOWN_FAMILY, ModelProfile, accepts_parallel_tool_calls, accepts_stop
 from shared_core.wire.shape import ShapeError, opt_str, wrong
 
 log = logging.getLogger("shared_core.wire.chat")
@@ -193,7 +194,10 @@ def build_chat_body(
             else:
                 log.debug("dropping reasoning_effort: %s is not a reasoning model", profile.name)
     if req.stop is not None:
-        body["stop"] = req.stop
+        if accepts_stop(profile):
+            body["stop"] = req.stop
+        else:
+            log.debug("dropping stop: %s refuses it", profile.name)
     if req.n is not None:
         body["n"] = req.n
     if req.seed is not None:

@@ -17,6 +17,10 @@ unsupported for every o-series model and, for gpt-5, "not supported when ``reaso
 ``minimal``" (https://learn.microsoft.com/azure/ai-foundry/openai/how-to/reasoning; the 400 is
 quoted in langchain-ai/langchain#29704 for o3-mini and evalstate/fast-agent#279 for o4-mini).
 
+``stop``: the o-series and gpt-5 up to gpt-5.4 reject it ("Unsupported parameter: 'stop' is not
+supported with this model.", Azure's answer quoted in MaartenGr/BERTopic#2423 and
+OpenHands/software-agent-sdk#1062); gpt-5.5 and later accept it again (BerriAI/litellm#28650).
+
 Pre-chat model names (``text-davinci-003``, ``davinci-002``, ``babbage-002``, ``text-curie-001``,
 ``code-davinci-002``, ...) are completions-only (``chat=False``), like ``gpt-35-turbo-instruct``:
 adapters route them to ``/completions``.
@@ -223,6 +227,17 @@ def accepts_parallel_tool_calls(profile: ModelProfile, reasoning_effort: str | N
     return not (profile.reasoning and reasoning_effort == "minimal")
 
 
+_STOP_AGAIN = re.compile(r"gpt-5\.?(\d+)")  # gpt-5.5, and Azure's dotless gpt-55
+
+
+def accepts_stop(profile: ModelProfile) -> bool:
+    """Whether the family takes ``stop`` (sources in the module docstring)."""
+    if not profile.reasoning:
+        return True
+    minor = _STOP_AGAIN.search(_normalise(profile.name))
+    return minor is not None and int(minor.group(1)) >= 5
+
+
 _EMBEDDING_DIMENSIONS = (
     ("text-embedding-3-large", 3072),
     ("text-embedding-3-small", 1536),
@@ -246,6 +261,7 @@ __all__ = [
     "ModelProfile",
     "UNKNOWN_FAMILY",
     "accepts_parallel_tool_calls",
+    "accepts_stop",
     "embedding_dimensions",
     "profile_for",
 ]

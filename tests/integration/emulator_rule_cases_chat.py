@@ -408,6 +408,13 @@ CHAT_CASES: dict[str, Case] = {
         err("unsupported_parameter", "logprobs", "Unsupported parameter: 'logprobs' is not supported with this model."),
         None,
     ),
+    "chat.reasoning.stop": (
+        "chat/completions",
+        "gpt-5-mini",
+        {"messages": USER, "stop": ["\nObservation:"]},
+        err("unsupported_parameter", "stop", "Unsupported parameter: 'stop' is not supported with this model."),
+        None,
+    ),
     "chat.reasoning.parallel_tool_calls": (
         "chat/completions",
         "o3-mini",

@@ -98,6 +98,19 @@ def test_random_bodies_get_azure_answers_not_500(target: tuple[str, str], body: 
         assert "Traceback" not in r.text
 
 
+@pytest.mark.parametrize("n", [{"x": 1}, [2], ":", "2", 2.5])
+def test_image_n_of_the_wrong_type_is_a_type_error(n: Any) -> None:
+    # found by the property test above: these answered 500 (int() on the raw value)
+    r = post("/openai/deployments/img/images/generations?api-version=2024-10-21", {"prompt": "a fox", "n": n})
+    assert r.status_code == 400, r.text
+    assert r.json()["error"] == {
+        "message": "Invalid type for 'n': expected an integer.",
+        "type": "invalid_request_error",
+        "param": "n",
+        "code": "invalid_type",
+    }
+
+
 def test_config_file_round_trip(tmp_path: Path) -> None:
     f = tmp_path / "emu.json"
     f.write_text(

@@ -85,6 +85,31 @@ def test_reasoning_model_rules() -> None:
     assert messages[0]["role"] == "system"  # the caller's messages are untouched
 
 
+# Azure answers "Unsupported parameter: 'stop' is not supported with this model." for the o-series and
+# gpt-5 to gpt-5.4 (MaartenGr/BERTopic#2423, OpenHands/software-agent-sdk#1062); gpt-5.5 and later take
+# it again (BerriAI/litellm#28650). LangChain's ReAct helpers bind stop=["\nObservation"] on their own.
+@pytest.mark.parametrize(
+    ("name", "sent"),
+    [
+        ("gpt-5-mini", False),
+        ("gpt-5.2", False),
+        ("prod-gpt-5.4", False),
+        ("o3-mini", False),
+        ("o3", False),
+        ("gpt-5.5", True),
+        ("GPT-55", True),
+        ("gpt-5-chat", True),
+        ("gpt-4o", True),
+        ("my-deployment", True),
+    ],
+)
+def test_stop_is_sent_only_to_families_that_take_it(name: str, sent: bool) -> None:
+    out = body(ChatRequest(messages=[USER], stop=["\nObservation:"]), deployment=name)
+    assert ("stop" in out) is sent
+    if sent:
+        assert out["stop"] == ["\nObservation:"]
+
+
 def test_gpt5_on_v1_puts_the_deployment_in_model() -> None:
     req = ChatRequest(messages=[SYSTEM, USER], max_tokens=100, temperature=1.0)
     out = body(req, deployment="gpt-5-mini", body_model="gpt-5-mini", api_version=None)
