@@ -34,6 +34,16 @@ def install_dir() -> Path:
     return base / "azoai" / "npm-client" / digest
 
 
+def installed() -> Path | None:
+    """The install directory when ``npm ci`` has filled it (with the current ``check.mjs``), else
+    None: the test suite never installs (it would need the network), ``.ci/run`` does."""
+    target = install_dir()
+    if not (target / "node_modules" / "openai" / "package.json").is_file():
+        return None
+    shutil.copy2(SOURCE / "check.mjs", target / "check.mjs")
+    return target
+
+
 def ensure_installed(timeout: float = 120.0) -> Path:
     """The install directory with ``node_modules/openai`` in it, running ``npm ci`` on first use.
 
