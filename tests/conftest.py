@@ -27,6 +27,19 @@ def recordings_dir() -> Path:
     return RECORDINGS
 
 
+@pytest.fixture(autouse=True)
+def _fresh_pacing_budgets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with the process's pacing budgets empty, as a new process would.
+
+    The budgets are shared by every client of a process on purpose (issue 13); across tests that
+    sharing would let one test's replayed ``x-ratelimit-*`` headers (real Azure's, in the
+    conformance recordings) or 429s pace the next test's calls to the same fake resource.
+    """
+    from shared_core.policy import pacing_store
+
+    monkeypatch.setattr(pacing_store, "_PROCESS_STORE", pacing_store.LocalPacingStore())
+
+
 _HYPOTHESIS_HOME = tempfile.TemporaryDirectory(prefix="azoai-hypothesis-")
 
 
