@@ -107,7 +107,7 @@ def unanswered(context: str, question: str, best: Sequence[str]) -> bool:
     """Whether the passages leave the question open: a name or number it asks about appears nowhere
     in them, the best passage shares under half of its content words, or (a short question) it misses
     a third of them while another word of the question appears nowhere in the passages."""
-    q = _keys(question) - _GENERIC
+    q = (_keys(question) - _GENERIC) or _keys(question)  # "What is my name?": its only word is generic
     context_words = _keys(context)
     if not q or not best:
         return True

@@ -78,8 +78,11 @@ def check_enumeration(
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[EmulatorHandle]:
-    """The emulator as it ships: every rule of its table enforced."""
-    handle = start_in_thread()
+    """The emulator as it ships, every rule of its table enforced, plus the legacy completions
+    deployment (no current model serves /completions) and quick batches."""
+    from tests._deployments import with_legacy
+
+    handle = start_in_thread(deployments=with_legacy(), overrides={"job_seconds": 0.3})
     yield handle
     handle.stop()
 

@@ -23,6 +23,7 @@ from langchain_azoai import (
     AzureChatOpenAI,
     AzureDallEAPIWrapper,
     AzureOpenAI,
+    AzureOpenAIBatchEmbeddings,
     AzureOpenAIEmbeddings,
     AzureOpenAIImageTool,
     AzureOpenAITextToSpeech,
@@ -44,6 +45,7 @@ COVERED: dict[str, set[str]] = {
     "AzureChatOpenAI": RUNNABLE | {"bind_tools", "with_structured_output"},
     "AzureOpenAI": RUNNABLE,
     "AzureOpenAIEmbeddings": {"embed_documents", "embed_query", "aembed_documents", "aembed_query"},
+    "AzureOpenAIBatchEmbeddings": {"embed_documents", "embed_query", "aembed_documents", "aembed_query"},
     "AzureDallEAPIWrapper": {"run", "arun", "generate", "agenerate"},
     "AzureOpenAIImageTool": TOOL,
     "AzureOpenAITextToSpeech": {"speak", "aspeak"},
@@ -205,6 +207,19 @@ async def test_embeddings(conn: dict[str, Any], emulator: EmulatorHandle, model:
     assert emb.embed_query("a red fox") == docs[0]
     assert await emb.aembed_documents(["a red fox", "a lighthouse"]) == docs
     assert await emb.aembed_query("a lighthouse") == docs[1]
+    await emb.aclose()
+
+
+async def test_batch_embeddings(conn: dict[str, Any], tmp_path: Path) -> None:
+    common = {**conn, "azure_deployment": "text-embedding-3-small", "model": "text-embedding-3-small"}
+    emb = AzureOpenAIBatchEmbeddings(
+        **common, batch_manifest_dir=str(tmp_path), batch_poll_interval=0.05, batch_min_texts=1
+    )
+    texts = ["a red fox", "a lighthouse"]
+    direct = AzureOpenAIEmbeddings(**common).embed_documents(texts)
+    assert emb.embed_documents(texts) == direct and emb.last_batch_ids
+    assert await emb.aembed_documents(texts) == direct  # resumed from the manifest
+    assert emb.embed_query(texts[0]) == direct[0] and await emb.aembed_query(texts[1]) == direct[1]
     await emb.aclose()
 
 

@@ -23,10 +23,12 @@ from pydantic import BaseModel
 from llamaindex_azoai import (
     AzureOpenAI,
     AzureOpenAIAudioToolSpec,
+    AzureOpenAIBatchEmbedding,
     AzureOpenAIEmbedding,
     AzureOpenAIImageGeneration,
     AzureOpenAIImageToolSpec,
     AzureOpenAIMultiModal,
+    AzureOpenAIResponses,
     AzureOpenAITextToSpeech,
     AzureOpenAIWhisperReader,
 )
@@ -76,6 +78,8 @@ COVERED: dict[str, set[str]] = {
     "AzureOpenAI": LLM_OWN | LLM_FRAMEWORK,
     "AzureOpenAIMultiModal": LLM_OWN | LLM_FRAMEWORK,
     "AzureOpenAIEmbedding": EMBED_FRAMEWORK,
+    "AzureOpenAIResponses": LLM_OWN | LLM_FRAMEWORK,
+    "AzureOpenAIBatchEmbedding": EMBED_FRAMEWORK,
     "AzureOpenAIImageGeneration": {"generate", "agenerate"},
     "AzureOpenAIImageToolSpec": {"generate_image", "agenerate_image"},
     "AzureOpenAITextToSpeech": {"speak", "aspeak"},
@@ -86,10 +90,12 @@ FRAMEWORK: dict[str, set[str]] = {
     "AzureOpenAI": LLM_FRAMEWORK,
     "AzureOpenAIMultiModal": LLM_FRAMEWORK,
     "AzureOpenAIEmbedding": EMBED_FRAMEWORK,
+    "AzureOpenAIResponses": LLM_FRAMEWORK,
+    "AzureOpenAIBatchEmbedding": EMBED_FRAMEWORK - {"get_text_embedding_batch", "aget_text_embedding_batch"},
 }
 
 CHAT_DEPLOYMENTS = ["gpt-5.2", "gpt-5-mini"]
-LLM_CLASSES = [AzureOpenAI, AzureOpenAIMultiModal]
+LLM_CLASSES = [AzureOpenAI, AzureOpenAIMultiModal, AzureOpenAIResponses]
 PROMPT = "Name the capital of France."
 
 
@@ -105,7 +111,9 @@ def test_every_public_method_is_driven() -> None:
     check_enumeration("llamaindex_azoai", COVERED, FRAMEWORK)
 
 
-def _llm(cls: type[AzureOpenAI], conn: dict[str, Any], deployment: str) -> AzureOpenAI:
+def _llm(cls: type[AzureOpenAI], conn: dict[str, Any], deployment: str) -> Any:
+    if cls is AzureOpenAIResponses and conn["api_version"] != "v1":
+        conn = {**conn, "api_version": "2025-04-01-preview"}  # the dated Responses route starts at 2025-03-01-preview
     if cls is AzureOpenAIMultiModal:  # kept for old code, and says so on construction
         with pytest.warns(DeprecationWarning, match="use llamaindex_azoai.AzureOpenAI with ImageBlock"):
             return cls(**conn, engine=deployment)
@@ -229,6 +237,19 @@ async def test_embeddings(conn: dict[str, Any], model: str) -> None:
     assert await emb.aget_text_embedding_batch(["a red fox", "a lighthouse"]) == batch
     assert await emb.aget_text_embedding("a red fox") == batch[0]
     assert await emb.aget_query_embedding("a lighthouse") == batch[1]
+    await emb.aclose()
+
+
+async def test_batch_embedding(conn: dict[str, Any], tmp_path: Path) -> None:
+    common = {**conn, "azure_deployment": "text-embedding-3-small", "model": "text-embedding-3-small"}
+    emb = AzureOpenAIBatchEmbedding(**common, batch_manifest_dir=str(tmp_path), batch_poll_interval=0.05)
+    texts = ["a red fox", "a lighthouse"]
+    direct = AzureOpenAIEmbedding(**common).get_text_embedding_batch(texts)
+    assert emb.get_text_embedding_batch(texts) == direct and emb.last_batch_ids
+    assert await emb.aget_text_embedding_batch(texts) == direct  # resumed from the manifest
+    assert emb.get_text_embedding(texts[0]) == direct[0] and emb.get_query_embedding(texts[1]) == direct[1]
+    assert await emb.aget_text_embedding(texts[0]) == direct[0]
+    assert await emb.aget_query_embedding(texts[1]) == direct[1]
     await emb.aclose()
 
 
