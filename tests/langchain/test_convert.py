@@ -402,8 +402,8 @@ def test_stream_meta_on_first_chunk_only() -> None:
 def test_fast_chunks_equal_validated_construction() -> None:
     from langchain_core.outputs import ChatGenerationChunk
 
-    from langchain_azoai._convert import text_chunk
     from langchain_azoai._convert import gen_chunk as _gen_chunk
+    from langchain_azoai._convert import text_chunk
 
     fast = text_chunk("héllo", "chatcmpl-1")
     slow = AIMessageChunk(content="héllo", response_metadata={"model_provider": "openai"}, id="chatcmpl-1")
