@@ -39,6 +39,8 @@ from shared_core.connection.routes import Route
 from shared_core.errors import ConfigurationError
 from shared_core.policy import transport
 from shared_core.policy.routing import Router
+from shared_core.policy.pacing_store import PacingStore
+from shared_core.policy.redis_store import shared_state_url, shared_store
 from shared_core.policy.transport import DEFAULT_HOOKS, BodyFn, Call, Hooks, RouteCache
 from shared_core.types import (
     ChatDelta,
@@ -100,6 +102,8 @@ class CoreClient:
         self._lock = threading.Lock()
         self._routes: RouteCache = {}
         self._router = Router([t.weight for t in self.targets], clock=self._hooks.clock, rng=self._hooks.rng)
+        shared = shared_state_url(self.options.shared_state)
+        self._pacing: PacingStore | None = shared_store(shared) if shared is not None else None
         install_httpx_log_filter()
 
     @classmethod
@@ -217,6 +221,7 @@ class CoreClient:
             params=params,
             hooks=self._hooks,
             routes=self._routes,
+            pacing=self._pacing,
         )
 
     @staticmethod

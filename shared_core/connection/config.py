@@ -125,8 +125,12 @@ class ClientOptions:
     use_aiohttp: bool | None = None  # None = use it when installed (own async client only)
     proxy: str | None = None
     verify: bool | str = True
+    # a Redis URL (may hold a password): pacing budgets shared by processes (policy/redis_store.py)
+    shared_state: str | SecretStr | None = None
 
     def __post_init__(self) -> None:
+        if isinstance(self.shared_state, str):
+            object.__setattr__(self, "shared_state", SecretStr(self.shared_state))
         if self.max_retries < 0:
             raise ConfigurationError(
                 f"max_retries={self.max_retries} is negative: use 0 to disable retries",

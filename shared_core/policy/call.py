@@ -28,7 +28,7 @@ from shared_core.errors import APIConnectionError, APIStatusError, APITimeoutErr
 from shared_core.policy import faults
 from shared_core.policy.exchange import claims_challenge, encode_json, meta_from, safe_url, where
 from shared_core.policy.limiter import cost_of
-from shared_core.policy.pacing_store import Pacer, store_for
+from shared_core.policy.pacing_store import Pacer, PacingStore, store_for
 from shared_core.policy.retry import Decision, decide
 from shared_core.policy.routing import Router
 from shared_core.types import ResponseMeta
@@ -153,6 +153,7 @@ class Call:
         params: Mapping[str, str] | None = None,
         hooks: Hooks = DEFAULT_HOOKS,
         routes: RouteCache | None = None,
+        pacing: PacingStore | None = None,
     ) -> None:
         self.targets = targets
         self.router = router
@@ -187,9 +188,11 @@ class Call:
         self.deadline_capped = False  # ... and whether the deadline, not timeout=, set it
         self._why = ""  # why the last attempt failed over (logged once the next target is known)
         self._previous = 0
-        # the shared budget of each attempt's deployment (the process's, unless hooks are injected)
-        hooked = hooks is not DEFAULT_HOOKS
-        self.pacer = Pacer(hooks.clock, store_for(hooks.clock, hooks.sleep, hooks.asleep) if hooked else None)
+        # the shared budget of each attempt's deployment: Redis's when configured, else the
+        # process's (a store of their own for injected hooks)
+        if pacing is None and hooks is not DEFAULT_HOOKS:
+            pacing = store_for(hooks.clock, hooks.sleep, hooks.asleep)
+        self.pacer = Pacer(hooks.clock, pacing)
         self.bodies: dict[int, dict[str, Any] | None] = {}  # the body sent to each target (its token cost)
 
     @property
