@@ -79,6 +79,7 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
 #: the part has no business with)
 THIRD_PARTY: dict[str, frozenset[str]] = {
     **{part: frozenset({"httpx", "pydantic", "typing_extensions", "httpx_aiohttp", "azure"}) for part in CORE},
+    "policy": frozenset({"httpx", "pydantic", "typing_extensions", "httpx_aiohttp", "azure", "redis"}),
     "emulator": frozenset({"pydantic", "uvicorn"}),
     "langchain": frozenset({"httpx", "pydantic", "typing_extensions", "langchain_core", "tqdm"}),
     "llamaindex": frozenset({"httpx", "pydantic", "typing_extensions", "llama_index", "llama_index_instrumentation"}),
