@@ -38,9 +38,9 @@ from shared_core.connection.redact import (
 from shared_core.connection.routes import Route
 from shared_core.errors import ConfigurationError
 from shared_core.policy import transport
-from shared_core.policy.routing import Router
 from shared_core.policy.pacing_store import PacingStore
 from shared_core.policy.redis_store import shared_state_url, shared_store
+from shared_core.policy.routing import Router
 from shared_core.policy.transport import DEFAULT_HOOKS, BodyFn, Call, Hooks, RouteCache
 from shared_core.types import (
     ChatDelta,

@@ -160,10 +160,10 @@ def test_setting_and_environment_variable() -> None:
 def test_both_adapters_and_the_core_pace_through_redis(server: RedisServer) -> None:
     """``shared_state=`` on each adapter (a URL with a password): the call's budget is in Redis,
     and neither the adapter's repr nor its serialization shows the password."""
-    from langchain_azoai import AzureChatOpenAI
-    from llamaindex_azoai import AzureOpenAI
     from llama_index.core.llms import ChatMessage
 
+    from langchain_azoai import AzureChatOpenAI
+    from llamaindex_azoai import AzureOpenAI
     from shared_core.policy.redis_store import shared_store
     from tests.integration.test_pacing_loopback import RateLimitedServer
 
