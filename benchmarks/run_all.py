@@ -26,6 +26,7 @@ SCRIPTS = [
     "reliability_retry_after.py",
     "reliability_flapping.py",
     "reliability_pacing.py",
+    "reliability_fleet.py",
     "bench_embedding_split.py",
 ]
 QUICK_FLAG = {
@@ -33,6 +34,7 @@ QUICK_FLAG = {
     "bench_llamaindex.py": "--quick",
     "bench_embedding_split.py": "--quick",
     "reliability_pacing.py": "--quick",
+    "reliability_fleet.py": "--quick",
 }
 
 
