@@ -38,7 +38,8 @@ from shared_core.connection.redact import (
 from shared_core.connection.routes import Route
 from shared_core.errors import ConfigurationError
 from shared_core.policy import transport
-from shared_core.policy.pacing_store import PacingStore
+from shared_core.policy.pacing_store import PacingStore, key_of
+from shared_core.policy.redis_breakers import RedisBreakers
 from shared_core.policy.redis_store import shared_state_url, shared_store
 from shared_core.policy.routing import Router
 from shared_core.policy.transport import DEFAULT_HOOKS, BodyFn, Call, Hooks, RouteCache
@@ -101,9 +102,15 @@ class CoreClient:
         self._ahttp_loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
         self._lock = threading.Lock()
         self._routes: RouteCache = {}
-        self._router = Router([t.weight for t in self.targets], clock=self._hooks.clock, rng=self._hooks.rng)
         shared = shared_state_url(self.options.shared_state)
-        self._pacing: PacingStore | None = shared_store(shared) if shared is not None else None
+        store = shared_store(shared) if shared is not None else None
+        self._pacing: PacingStore | None = store
+        breakers = None
+        if store is not None and len(self.targets) > 1:  # the fleet's breakers, beside its budgets
+            breakers = RedisBreakers(store, [key_of(t, None) for t in self.targets])
+        self._router = Router(
+            [t.weight for t in self.targets], clock=self._hooks.clock, rng=self._hooks.rng, shared=breakers
+        )
         install_httpx_log_filter()
 
     @classmethod

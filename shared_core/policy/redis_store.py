@@ -1,5 +1,6 @@
 """Shared state in Redis (``shared_state="redis://..."`` or ``AZOAI_REDIS_URL``): the pacing budget
-of each deployment, its 429 block included, shared by every process of a fleet.
+of each deployment, its 429 block included, shared by every process of a fleet (the circuit
+breakers ride on the same client and fallback: ``redis_breakers.py``).
 
 :class:`RedisPacingStore` implements :class:`~.pacing_store.PacingStore` with one Lua script per
 operation (``redis_scripts.py``: the arithmetic of ``limiter.py``), so each decision is one
@@ -27,7 +28,7 @@ from pydantic import SecretStr
 from shared_core.errors import ConfigurationError
 from shared_core.policy import limiter, redis_scripts
 from shared_core.policy.limiter import Budget, Limits, Seen
-from shared_core.policy.pacing_store import LocalPacingStore, PacingStore
+from shared_core.policy.pacing_store import LocalPacingStore
 
 log = logging.getLogger("shared_core.policy")
 
@@ -137,9 +138,28 @@ class RedisPacingStore:
         """True while calls are paced with this process's own state (Redis failed lately)."""
         return self._down_until > time.monotonic()
 
-    def _run(self, op: str, key: str, now: float, args: list[Any], local: Callable[[], T]) -> Any:
+    @property
+    def client(self) -> Any:
+        """The redis client (the breakers' scripts run on it too)."""
+        return self._client
+
+    def run(self, operation: Callable[[], T]) -> T | None:
+        """``operation()`` on Redis; None (reported once) when Redis is down or failed just now."""
         if self._down_until > time.monotonic():
-            return local()
+            return None
+        try:
+            result = operation()
+        except self._errors as exc:
+            self._failed(exc)
+            return None
+        if self._warned:
+            with self._lock:
+                if self._warned:
+                    self._warned = False
+                    log.warning("shared state: Redis at %s answers again; state is shared again", self.safe_url)
+        return result
+
+    def _run(self, op: str, key: str, now: float, args: list[Any], local: Callable[[], T]) -> Any:
         shared = [
             repr(limiter.SAFETY),
             repr(limiter.BURST_SECONDS),
@@ -147,17 +167,9 @@ class RedisPacingStore:
             repr(limiter.PROBE_POLL),
             "" if self.server_clock else repr(now),
         ]
-        try:
-            result = self._scripts[op](keys=[self.namespace + "pace:" + key], args=shared + args)
-        except self._errors as exc:
-            self._failed(exc)
-            return local()
-        if self._warned:
-            with self._lock:
-                if self._warned:
-                    self._warned = False
-                    log.warning("shared state: Redis at %s answers again; pacing is shared again", self.safe_url)
-        return result
+        script = self._scripts[op]
+        result = self.run(lambda: script(keys=[self.namespace + "pace:" + key], args=shared + args))
+        return local() if result is None else result
 
     def _failed(self, exc: BaseException) -> None:
         with self._lock:
@@ -171,8 +183,8 @@ class RedisPacingStore:
         if password:
             why = why.replace(password, "***")
         log.warning(
-            "shared state: Redis at %s failed (%s: %s); pacing with this process's own state, trying Redis"
-            " again every %.0f s",
+            "shared state: Redis at %s failed (%s: %s); pacing and breakers use this process's own state,"
+            " trying Redis again every %.0f s",
             self.safe_url,
             type(exc).__name__,
             why,
@@ -245,12 +257,8 @@ class RedisPacingStore:
         self._run("observe", key, now, args, local)
 
     def budget(self, key: str) -> Budget:
-        if self._down_until > time.monotonic():
-            return self.local.budget(key)
-        try:
-            raw = self._client.hgetall(self.namespace + "pace:" + key)
-        except self._errors as exc:
-            self._failed(exc)
+        raw = self.run(lambda: self._client.hgetall(self.namespace + "pace:" + key))
+        if raw is None:
             return self.local.budget(key)
         if not raw:
             return Budget()
@@ -275,7 +283,7 @@ _STORES: dict[str, RedisPacingStore] = {}
 _STORES_LOCK = threading.Lock()
 
 
-def shared_store(url: SecretStr) -> PacingStore:
+def shared_store(url: SecretStr) -> RedisPacingStore:
     """The process's one store for ``url`` (every client naming the same Redis shares it)."""
     with _STORES_LOCK:
         store = _STORES.get(url.get_secret_value())
