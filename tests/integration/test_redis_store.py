@@ -186,3 +186,40 @@ def test_both_adapters_and_the_core_pace_through_redis(server: RedisServer) -> N
     finally:
         loopback.stop()
         secured.stop()
+
+
+def test_calls_keep_working_when_redis_stops_mid_run(caplog: pytest.LogCaptureFixture) -> None:
+    """Redis stopped between two waves of calls (threads of one client): every call is served,
+    paced by the process's own budget, and one warning says so."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from shared_core import ChatRequest
+    from shared_core.client import CoreClient
+    from shared_core.connection.config import ClientOptions, resolve_target
+    from tests.integration.test_pacing_loopback import RateLimitedServer
+
+    redis = RedisServer(password="s3cret-pw")
+    loopback = RateLimitedServer()
+    target = resolve_target(azure_endpoint=loopback.url, deployment="gpt-5.2", api_key="k")
+    client = CoreClient(target, options=ClientOptions(use_aiohttp=False, shared_state=redis.url))
+    req = ChatRequest(messages=[{"role": "user", "content": "hi"}], max_tokens=5)
+    caplog.set_level(logging.WARNING, logger="shared_core.policy")
+
+    def wave() -> int:
+        with ThreadPoolExecutor(8) as pool:
+            return sum(1 for r in pool.map(lambda _: client.chat(req), range(40)) if r.choices)
+
+    try:
+        assert wave() == 40
+        assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+        redis.stop()
+        assert wave() == 40
+    finally:
+        client.close()
+        loopback.stop()
+        redis.stop()
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1, warnings
+    assert f"Redis at redis://***@127.0.0.1:{redis.port}/0 failed" in warnings[0]
+    assert "s3cret-pw" not in caplog.text
+    assert loopback.served == 80 and loopback.throttled <= 8, loopback.throttled
