@@ -22,7 +22,7 @@ from tests.integration.test_pacing_loopback import RateLimitedServer
 from tests.redis_server import RedisServer
 
 REPO = Path(__file__).resolve().parents[2]
-PROCESSES, THREADS, CALLS = 3, 8, 4
+PROCESSES, THREADS, CALLS = 4, 8, 4
 
 WORKER = """
 import json, sys
@@ -97,7 +97,8 @@ def test_worker_processes_share_one_budget_through_redis(redis: RedisServer) -> 
     finally:
         shared.stop()
     assert (alone.served, shared.served) == (total, total)
-    # each process on its own: the fleet sends at several times the rate
-    assert alone.throttled / total > 0.3, alone.throttled
+    # each process on its own: the fleet sends at several times the rate and misses the target
+    # (0.5-0.6 on an idle machine; a loaded one staggers the workers' starts)
+    assert alone.throttled / total > 0.15, alone.throttled
     # one budget for the fleet: within the single-process target (0.1 429s per request)
     assert shared.throttled / total < 0.1, shared.throttled
