@@ -26,6 +26,7 @@ SCRIPTS = [
     "reliability_retry_after.py",
     "reliability_flapping.py",
     "reliability_pacing.py",
+    "reliability_fleet.py",
     "bench_embedding_split.py",
     "bench_otel.py",
     "bench_responses.py",
@@ -37,6 +38,7 @@ QUICK_FLAG = {
     "bench_otel.py": "--quick",
     "reliability_pacing.py": "--quick",
     "bench_responses.py": "--quick",
+    "reliability_fleet.py": "--quick",
 }
 
 

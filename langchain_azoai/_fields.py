@@ -110,6 +110,9 @@ class AzureConnectionFields(BaseModel):
     tpm: int | None = None
     """The deployment's tokens-per-minute quota, if you want to declare it (each call is charged its
     prompt estimate plus ``max_tokens``, corrected by the usage). Default: learned from the headers."""
+    shared_state: SecretStr | None = None
+    """A Redis URL (``redis://[:password@]host:port/db``; default env ``AZOAI_REDIS_URL``): pacing
+    budgets and 429 blocks shared by every process using it (``pip install "azoai[redis]"``)."""
     default_headers: Mapping[str, str] | None = None
     default_query: Mapping[str, object] | None = None
     fallbacks: FallbacksField = None
@@ -173,6 +176,7 @@ class AzureConnectionFields(BaseModel):
             "openai_api_key": "AZURE_OPENAI_API_KEY",
             "azure_ad_token": "AZURE_OPENAI_AD_TOKEN",
             "client_secret": "AZURE_CLIENT_SECRET",
+            "shared_state": "AZOAI_REDIS_URL",
             "fallbacks": "AZURE_OPENAI_FALLBACKS",
         }
 
@@ -255,6 +259,8 @@ class AzureConnectionFields(BaseModel):
             kw["hedge_after"] = self.hedge_after
         if self.openai_proxy:
             kw["proxy"] = self.openai_proxy
+        if self.shared_state is not None:
+            kw["shared_state"] = self.shared_state
         return kw
 
     def _client(self) -> CoreClient:

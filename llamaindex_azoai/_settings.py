@@ -93,6 +93,12 @@ class AzureConnection(BaseModel):
         ge=0,
         description="Seconds one call may wait on 429s in total (a single longer wait raises at once).",
     )
+    shared_state: SecretStr | None = Field(
+        default=None,
+        exclude=True,
+        description="A Redis URL (redis://[:password@]host:port/db; default env AZOAI_REDIS_URL): pacing "
+        'budgets and 429 blocks shared by every process using it (pip install "azoai[redis]").',
+    )
     rpm: int | None = Field(
         default=None,
         description="The deployment's requests-per-minute quota, if you declare it: every call of the process "
@@ -257,6 +263,7 @@ class AzureConnection(BaseModel):
             deadline=self.deadline,
             max_retry_wait=self.max_retry_wait,
             hedge_after=self.hedge_after,
+            shared_state=self.shared_state,
         )
         return CoreClient(
             targets, options=options, http_client=http_client, http_async_client=async_http_client, plan=plan

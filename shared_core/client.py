@@ -41,6 +41,8 @@ from shared_core.connection.routes import Route
 from shared_core.connection.routing_plan import Node
 from shared_core.errors import ConfigurationError
 from shared_core.policy import hedging, transport
+from shared_core.policy.pacing_store import PacingStore
+from shared_core.policy.redis_breakers import fleet_state
 from shared_core.policy.routing import Router
 from shared_core.policy.transport import DEFAULT_HOOKS, BodyFn, Call, Hooks, RouteCache
 from shared_core.types import (
@@ -106,7 +108,10 @@ class CoreClient(ResponsesMixin):
         self._routes: RouteCache = {}
         self._latencies = hedging.Latencies()
         self._plan = plan  # the routing tree (routing_plan.py); None: by weights, as fallbacks= / load_balancing=
-        self._router = Router([t.weight for t in self.targets], clock=self._hooks.clock, rng=self._hooks.rng, plan=plan)
+        self._pacing: PacingStore | None
+        self._pacing, fleet = fleet_state(self.options.shared_state, self.targets)  # Redis, when configured
+        h = self._hooks
+        self._router = Router([t.weight for t in self.targets], clock=h.clock, rng=h.rng, plan=plan, shared=fleet)
         install_httpx_log_filter()
 
     @classmethod
@@ -227,6 +232,7 @@ class CoreClient(ResponsesMixin):
             params=params,
             hooks=self._hooks,
             routes=self._routes,
+            pacing=self._pacing,
         )
 
     def _hedging(self, req: ChatRequest) -> dict[str, Any]:

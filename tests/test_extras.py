@@ -174,6 +174,24 @@ except Exception as exc:
     ], proc.stderr
 
 
+def test_shared_state_without_redis_names_the_extra() -> None:
+    code = """
+from shared_core.client import CoreClient
+from shared_core.connection.config import ClientOptions, resolve_target
+target = resolve_target(azure_endpoint="http://127.0.0.1:9", deployment="gpt-5.2", api_key="k")
+print(CoreClient(target).__class__.__name__)  # not asked for: in-process state, no redis needed
+try:
+    CoreClient(target, options=ClientOptions(shared_state="redis://:pw@127.0.0.1:6379/0"))
+except Exception as exc:
+    print(type(exc).__name__, '|', exc, '|', exc.setting)
+"""
+    proc = run_without(["redis"], code)
+    assert proc.stdout.splitlines() == [
+        "CoreClient",
+        'ConfigurationError | shared_state needs the Redis client: pip install "azoai[redis]" | shared_state',
+    ], proc.stderr
+
+
 def _demo_error(blocked: Sequence[str], framework: str) -> str:
     code = f"""
 import io, sys

@@ -85,6 +85,7 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
 #: the part has no business with)
 THIRD_PARTY: dict[str, frozenset[str]] = {
     **{part: frozenset({"httpx", "pydantic", "typing_extensions", "httpx_aiohttp", "azure", "yaml"}) for part in CORE},
+    "policy": frozenset({"httpx", "pydantic", "typing_extensions", "httpx_aiohttp", "azure", "yaml", "redis"}),
     # the OpenTelemetry observer (azoai[otel]), imported only once the application imported it
     "observe": frozenset({"httpx", "pydantic", "typing_extensions", "opentelemetry"}),
     "emulator": frozenset({"pydantic", "uvicorn"}),

@@ -129,8 +129,12 @@ class ClientOptions:
     verify: bool | str = True
     # seconds, or "p95": then the same chat request also goes to a second target (policy/hedging.py)
     hedge_after: float | str | None = None
+    # a Redis URL (may hold a password): pacing budgets shared by processes (policy/redis_store.py)
+    shared_state: str | SecretStr | None = None
 
     def __post_init__(self) -> None:
+        if isinstance(self.shared_state, str):
+            object.__setattr__(self, "shared_state", SecretStr(self.shared_state))
         hedge = self.hedge_after
         if hedge is not None and hedge != "p95" and (isinstance(hedge, (bool, str)) or not hedge > 0):
             raise ConfigurationError(

@@ -29,7 +29,7 @@ from shared_core.observe.calltrace import CallTrace
 from shared_core.policy import faults
 from shared_core.policy.exchange import claims_challenge, encode_json, meta_from, safe_url, where
 from shared_core.policy.limiter import cost_of
-from shared_core.policy.pacing_store import Pacer, store_for
+from shared_core.policy.pacing_store import Pacer, PacingStore, store_for
 from shared_core.policy.retry import Decision, decide, is_retryable_status
 from shared_core.policy.routing import Router
 from shared_core.types import ResponseMeta
@@ -155,6 +155,7 @@ class Call:
         params: Mapping[str, str] | None = None,
         hooks: Hooks = DEFAULT_HOOKS,
         routes: RouteCache | None = None,
+        pacing: PacingStore | None = None,
     ) -> None:
         self.targets = targets
         self.router = router
@@ -190,9 +191,10 @@ class Call:
         self._why = ""  # why the last attempt failed over (logged once the next target is known)
         self._previous = 0
         self.trace = CallTrace(operation, hooks.clock, self.started)  # routing record and observers
-        # the shared budget of each attempt's deployment (the process's, unless hooks are injected)
-        hooked = hooks is not DEFAULT_HOOKS
-        self.pacer = Pacer(hooks.clock, store_for(hooks.clock, hooks.sleep, hooks.asleep) if hooked else None)
+        # each attempt's deployment budget: Redis's if configured, else the process's (own for injected hooks)
+        if pacing is None and hooks is not DEFAULT_HOOKS:
+            pacing = store_for(hooks.clock, hooks.sleep, hooks.asleep)
+        self.pacer = Pacer(hooks.clock, pacing)
         self.bodies: dict[int, dict[str, Any] | None] = {}  # the body sent to each target (its token cost)
 
     @property
@@ -205,9 +207,9 @@ class Call:
 
     def begin(self) -> Target:
         """Choose the target of the next attempt (checking the deadline first)."""
-        if self.attempts and self.options.deadline is not None:
-            if self.hooks.clock() - self.started >= self.options.deadline:
-                raise self._deadline_error(None)
+        deadline = self.options.deadline
+        if self.attempts and deadline is not None and self.hooks.clock() - self.started >= deadline:
+            raise self._deadline_error(None)
         failover = self._failover
         self._previous = self.index
         if len(self.targets) == 1:
@@ -295,20 +297,17 @@ class Call:
         )
 
     def pace(self) -> float:
-        """Seconds to wait before sending this attempt: its reservation in the shared budget of
-        its deployment (``pacing_store.py``). Call after :meth:`request`, and again after each wait
-        until it says 0. A wait longer than what is left of ``max_retry_wait`` is not taken (the
-        request goes and Azure's answer decides); one that would pass the deadline raises now."""
+        """Seconds to wait before sending (this attempt's reservation in its deployment's shared
+        budget); called after :meth:`request` and after each wait until 0. A wait past what is left
+        of ``max_retry_wait`` is not taken (Azure's answer decides); one past the deadline raises."""
         budget = max(0.0, self.options.max_retry_wait - self.throttled)
-        wait = self.pacer.before(self.attempts, self.target, self.deployment, self._cost, budget)
+        cost = lambda: cost_of(self.operation, self.bodies.get(self.index))  # noqa: E731 - only when needed
+        wait = self.pacer.before(self.attempts, self.target, self.deployment, cost, budget)
         deadline = self.options.deadline
         if wait > 0 and deadline is not None and self.hooks.clock() - self.started + wait >= deadline:
             self.pacer.lost()
             raise self._deadline_error(None)
         return wait
-
-    def _cost(self) -> float:
-        return cost_of(self.operation, self.bodies.get(self.index))
 
     def _route(self, target: Target) -> tuple[Route, httpx.URL, dict[str, str]]:
         # Parsing a URL is a sixth of httpx's per-request cost: routes are cached per client.

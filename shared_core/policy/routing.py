@@ -9,6 +9,9 @@ errors, timeouts, 5xx) *open* for ``cooldown`` seconds (not picked while another
 A 429 is backpressure, not a fault: it never trips the breaker, but the target is skipped until
 the wait the server asked for has passed.
 
+With ``shared`` (a :class:`~.redis_breakers.RedisBreakers`, from ``shared_state=``) the records
+are the fleet's: refreshed from Redis before each pick, each outcome sent there too.
+
 Under concurrency, a success only speaks for the target's state when its request started after
 the target's last fault: each fault bumps the target's epoch, a request notes the epoch it started
 in (:meth:`Router.epoch`), and a success from an older epoch is ignored. Otherwise the slow
@@ -25,7 +28,10 @@ import random
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from shared_core.policy.redis_breakers import RedisBreakers
 
 from shared_core.connection.routing_plan import Group, Leaf, Node, plan_from_weights
 from shared_core.policy.retry import is_retryable_status
@@ -57,6 +63,7 @@ class Router:
         clock: Callable[[], float] = time.monotonic,
         rng: Callable[[], float] = random.random,
         plan: Node | None = None,
+        shared: RedisBreakers | None = None,
     ) -> None:
         if not weights:
             raise ValueError("Router needs at least one target")
@@ -71,6 +78,19 @@ class Router:
         self.rng = rng
         self._health = [_Health() for _ in weights]
         self._lock = threading.Lock()
+        self.shared = shared if len(weights) > 1 else None  # one target: no breaker to share
+
+    def _pull(self) -> None:
+        """Lay the fleet's records (Redis) onto ours; kept as they are when Redis failed."""
+        rows = self.shared.load() if self.shared is not None else None
+        if rows is None:
+            return
+        with self._lock:
+            now = self.clock()
+            for h, (failures, open_in, probing, blocked_in, tripped, epoch) in zip(self._health, rows, strict=True):
+                h.failures, h.probing, h.tripped, h.epoch = failures, probing, tripped, epoch
+                h.open_until = now + open_in if tripped else 0.0
+                h.blocked_until = now + blocked_in if blocked_in > 0 else 0.0
 
     def __len__(self) -> int:
         return len(self.weights)
@@ -110,6 +130,7 @@ class Router:
         n = len(self.weights)
         if n == 1:
             return 0
+        self._pull()
         with self._lock:
             now = self.clock()
             choice: int | None = None
@@ -124,9 +145,12 @@ class Router:
                 pool = [i for i in range(n) if i not in exclude] or list(range(n))
                 choice = min(pool, key=lambda i: self._ready_at(i))
             h = self._health[choice]
-            if h.tripped and now >= h.open_until:
+            claim = h.tripped and now >= h.open_until
+            if claim:
                 h.probing = True
-            return choice
+        if claim and self.shared is not None:
+            self.shared.claim(choice)
+        return choice
 
     def _has(self, node: Node, exclude: frozenset[int] | set[int], now: float) -> bool:
         if isinstance(node, Leaf):
@@ -167,6 +191,7 @@ class Router:
         """Is there a usable target not yet tried in this call?"""
         if len(self.weights) == 1:
             return False
+        self._pull()
         now = self.clock()
         return any(i not in tried and self._usable(i, now) for i in range(len(self.weights)))
 
@@ -202,6 +227,8 @@ class Router:
                 h.tripped = False
                 h.probing = False
                 h.open_until = 0.0
+            if self.shared is not None:
+                self.shared.success(index, epoch)
 
     def failure(self, index: int) -> bool:
         """A fault (connection error, timeout, 5xx, a stream failing before its first token) on
@@ -219,7 +246,11 @@ class Router:
                 h.tripped = True
                 h.open_until = self.clock() + self.cooldown
             h.probing = False
-            return opened
+        if self.shared is not None:
+            shared = self.shared.failure(index, self.failure_threshold, self.cooldown)
+            if shared is not None:
+                return shared  # the fleet's breaker: opened by this fault, or already open
+        return opened
 
     def throttled(self, index: int, wait: float | None) -> None:
         """A 429 on target ``index``: skip it for ``wait`` seconds (backpressure, not a fault)."""
@@ -228,6 +259,8 @@ class Router:
             h.probing = False
             if wait:
                 h.blocked_until = max(h.blocked_until, self.clock() + wait)
+        if self.shared is not None:
+            self.shared.throttled(index, wait)
 
     def release(self, index: int) -> None:
         """An attempt ended with neither success nor fault (e.g. a 400): free the probe slot."""
@@ -235,6 +268,8 @@ class Router:
         if h.probing:
             with self._lock:
                 h.probing = False
+            if self.shared is not None:
+                self.shared.release(index)
 
 
 __all__ = ["Router", "State"]
