@@ -25,6 +25,7 @@ SCRIPTS = [
     "bench_emulator.py",
     "reliability_retry_after.py",
     "reliability_flapping.py",
+    "reliability_pacing.py",
     "bench_embedding_split.py",
     "bench_otel.py",
 ]
@@ -33,6 +34,7 @@ QUICK_FLAG = {
     "bench_llamaindex.py": "--quick",
     "bench_embedding_split.py": "--quick",
     "bench_otel.py": "--quick",
+    "reliability_pacing.py": "--quick",
 }
 
 

@@ -103,6 +103,13 @@ class AzureConnectionFields(BaseModel):
     """Overall seconds for one call across all attempts; None = no limit."""
     max_retry_wait: float | None = None
     """A server-requested wait longer than this raises ``RateLimitError`` at once (default 60)."""
+    rpm: int | None = None
+    """The deployment's requests-per-minute quota, if you want to declare it: calls of every
+    client, thread and task of the process to this deployment are paced below it. Default: learned
+    from Azure's ``x-ratelimit-*`` headers."""
+    tpm: int | None = None
+    """The deployment's tokens-per-minute quota, if you want to declare it (each call is charged its
+    prompt estimate plus ``max_tokens``, corrected by the usage). Default: learned from the headers."""
     default_headers: Mapping[str, str] | None = None
     default_query: Mapping[str, object] | None = None
     fallbacks: FallbacksField = None
@@ -225,6 +232,8 @@ class AzureConnectionFields(BaseModel):
             "client_secret": _secret(self.client_secret),
             "default_headers": dict(self.default_headers) if self.default_headers else None,
             "default_query": ({k: str(v) for k, v in self.default_query.items()} if self.default_query else None),
+            "rpm": self.rpm,
+            "tpm": self.tpm,
             "http_client": self.http_client,
             "http_async_client": self.http_async_client,
             "spillover_deployment": self.spillover_deployment,

@@ -8,9 +8,8 @@ it. No tiktoken: nothing is downloaded at run time.
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from langchain_core.embeddings import Embeddings
 from langchain_core.utils.utils import _build_model_kwargs, get_pydantic_field_names
@@ -18,6 +17,9 @@ from pydantic import ConfigDict, Field, model_validator
 
 from langchain_azoai._fields import AzureConnectionFields
 from shared_core.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from shared_core.client_embeddings import EmbedProgress
 
 
 class AzureOpenAIEmbeddings(AzureConnectionFields, Embeddings):
@@ -144,8 +146,9 @@ class AzureOpenAIEmbeddings(AzureConnectionFields, Embeddings):
         return (await self.aembed_documents([text], **kwargs))[0]
 
 
-def _progress_reporter(total: int) -> Callable[[int, int], None]:
-    """A progress callback: tqdm when importable, else one rewritten line on stderr."""
+def _progress_reporter(total: int) -> Callable[[int, int, EmbedProgress], None]:
+    """A progress callback: tqdm when importable, else one rewritten line on stderr; both show the
+    throughput and what the deployment's budget has left."""
     try:
         from tqdm.auto import tqdm  # type: ignore[import-untyped,unused-ignore]
     except ImportError:
@@ -153,21 +156,28 @@ def _progress_reporter(total: int) -> Callable[[int, int], None]:
     if tqdm is not None:
         bar = tqdm(total=total, desc="Embedding", unit="text")
 
-        def update_bar(done: int, total_: int) -> None:
+        def update_bar(done: int, total_: int, stats: EmbedProgress) -> None:
             bar.n = done
+            bar.set_postfix_str(_rates(stats), refresh=False)
             bar.refresh()
             if done >= total_:
                 bar.close()
 
         return update_bar
 
-    start = time.monotonic()
-
-    def update_line(done: int, total_: int) -> None:
-        elapsed = time.monotonic() - start
+    def update_line(done: int, total_: int, stats: EmbedProgress) -> None:
         pct = 100 * done // max(total_, 1)
         end = "\n" if done >= total_ else ""
-        sys.stderr.write(f"\rEmbedding: {done}/{total_} texts ({pct}%) {elapsed:.1f}s{end}")
+        sys.stderr.write(f"\rEmbedding: {done}/{total_} texts ({pct}%) {stats.elapsed:.1f}s, {_rates(stats)}{end}")
         sys.stderr.flush()
 
     return update_line
+
+
+def _rates(stats: EmbedProgress) -> str:
+    out = f"{stats.texts_per_second:.0f} texts/s, {stats.tokens_per_second:.0f} tokens/s, {stats.concurrency} at once"
+    if stats.remaining_tokens is not None:
+        out += f", {stats.remaining_tokens} tokens left"
+    elif stats.remaining_requests is not None:
+        out += f", {stats.remaining_requests} requests left"
+    return out

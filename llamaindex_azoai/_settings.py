@@ -93,6 +93,16 @@ class AzureConnection(BaseModel):
         ge=0,
         description="Seconds one call may wait on 429s in total (a single longer wait raises at once).",
     )
+    rpm: int | None = Field(
+        default=None,
+        description="The deployment's requests-per-minute quota, if you declare it: every call of the process "
+        "to this deployment is paced below it. Default: learned from Azure's x-ratelimit-* headers.",
+    )
+    tpm: int | None = Field(
+        default=None,
+        description="The deployment's tokens-per-minute quota, if you declare it (each call charged its prompt "
+        "estimate plus max_tokens, corrected by the usage). Default: learned from the headers.",
+    )
     fallbacks: FallbacksField = Field(
         default=None,
         description="Other deployments to use when this one fails or is throttled (other regions, a "
@@ -214,6 +224,8 @@ class AzureConnection(BaseModel):
             default_deployment=default_deployment,
             spelling=Spelling(self.SPELLING),
             spillover_deployment=self.spillover_deployment,
+            rpm=self.rpm,
+            tpm=self.tpm,
         )
 
     def _build_core(

@@ -446,7 +446,9 @@ class CoreClient(ResponsesMixin):
         headers: Mapping[str, str] | None = None,
     ) -> EmbeddingResult:
         """Embed ``texts`` (vectors in input order), batching and running up to ``max_concurrency``
-        requests at once. ``progress(done, total)`` counts inputs after each request."""
+        requests at once (adaptive below that: ``client_embeddings.Concurrency``). ``progress(done,
+        total)`` counts inputs after each request; a callback taking a third argument also gets an
+        ``EmbedProgress`` (throughput, concurrency, the deployment's remaining budget)."""
         sent, owners, batches = embed_plan(texts, batch_size, on_too_long)
         http = self._client()
 

@@ -1,13 +1,21 @@
 """How ``CoreClient.embed`` / ``aembed`` split, run and reassemble a list of texts.
 
 The plan (which inputs go in which request, long ones split first), the sync and async runners
-(bounded concurrency, progress after each request) and the merge of the answers back into one
-``EmbeddingResult`` in input order. The client supplies the one request per batch.
+and the merge of the answers back into one ``EmbeddingResult`` in input order. The client supplies
+the one request per batch.
+
+The runners' concurrency adapts (:class:`Concurrency`, additive increase, multiplicative decrease):
+it starts at 2 and rises by one with each batch answered at the first attempt, up to
+``max_concurrency``, and halves when a batch needed a retry (a 429, a fault). The deployment's
+shared budget (``policy/pacing_store.py``) spaces the requests themselves; this keeps no more
+requests waiting on it than it lets through, and backs off when the server pushes back.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from shared_core.errors import ConfigurationError
@@ -20,7 +28,8 @@ from shared_core.wire.embeddings import (
     split_long_inputs_counted,
 )
 
-Progress = Callable[[int, int], None]
+#: ``progress(done, total)``, or ``progress(done, total, stats)`` with an :class:`EmbedProgress`
+Progress = Callable[..., None]
 #: one request's answer: vectors, usage, the model Azure names, the response metadata
 EmbeddingPart = tuple[list[list[float]], Usage | None, str, ResponseMeta]
 
@@ -44,6 +53,106 @@ def embed_plan(
     return sent, owners, batches
 
 
+@dataclass(frozen=True, slots=True)
+class EmbedProgress:
+    """How an embedding job is going, after each answered request."""
+
+    done: int  # inputs embedded
+    total: int
+    elapsed: float  # seconds since the job started
+    texts_per_second: float
+    tokens_per_second: float  # from the answers' usage
+    concurrency: int  # requests the runner lets run at once now
+    #: what the deployment's last answer said is left (``x-ratelimit-remaining-*``), if it said
+    remaining_requests: int | None = None
+    remaining_tokens: int | None = None
+
+
+class Concurrency:
+    """How many requests may run at once: +1 per clean answer, halved on a retried one."""
+
+    __slots__ = ("limit", "ceiling")
+
+    def __init__(self, ceiling: int) -> None:
+        self.ceiling = max(1, ceiling)
+        self.limit = float(min(2, self.ceiling))
+
+    @property
+    def allowed(self) -> int:
+        return int(self.limit)
+
+    def after(self, retried: bool) -> None:
+        if retried:
+            self.limit = max(1.0, self.limit / 2)
+        else:
+            self.limit = min(float(self.ceiling), self.limit + 1.0)
+
+
+class Tracker:
+    """Counts what was done and tells ``progress`` (with the stats when it takes a third argument)."""
+
+    __slots__ = ("progress", "total", "done", "tokens", "started", "rich")
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress = progress
+        self.total = total
+        self.done = self.tokens = 0
+        self.started = time.monotonic()
+        self.rich = progress is not None and _takes_stats(progress)
+
+    def add(self, inputs: int, part: EmbeddingPart, concurrency: int) -> None:
+        self.done += inputs
+        usage, meta = part[1], part[3]
+        if usage is not None:
+            self.tokens += usage.total_tokens
+        if self.progress is None:
+            return
+        if not self.rich:
+            self.progress(self.done, self.total)
+            return
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        headers = meta.headers
+        self.progress(
+            self.done,
+            self.total,
+            EmbedProgress(
+                done=self.done,
+                total=self.total,
+                elapsed=elapsed,
+                texts_per_second=self.done / elapsed,
+                tokens_per_second=self.tokens / elapsed,
+                concurrency=concurrency,
+                remaining_requests=_int(headers.get("x-ratelimit-remaining-requests")),
+                remaining_tokens=_int(headers.get("x-ratelimit-remaining-tokens")),
+            ),
+        )
+
+
+def _int(raw: str | None) -> int | None:
+    try:
+        value = int(raw) if raw is not None else None
+    except ValueError:
+        return None
+    return value if value is not None and value >= 0 else None
+
+
+def _takes_stats(progress: Progress) -> bool:
+    import inspect
+
+    try:
+        params = list(inspect.signature(progress).parameters.values())
+    except (TypeError, ValueError):  # a builtin without a signature: the documented two arguments
+        return False
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return True
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) >= 3
+
+
+def _retried(part: EmbeddingPart) -> bool:
+    return part[3].attempts > 1
+
+
 def run_batches(
     run: Callable[[int], EmbeddingPart],
     batches: list[list[int]],
@@ -51,26 +160,30 @@ def run_batches(
     progress: Progress | None,
     total: int,
 ) -> list[EmbeddingPart | None]:
-    """``run(k)`` for every batch, up to ``max_concurrency`` threads at once."""
+    """``run(k)`` for every batch, on up to ``max_concurrency`` threads (adaptive: :class:`Concurrency`)."""
     results: list[EmbeddingPart | None] = [None] * len(batches)
-    done = 0
+    tracker = Tracker(progress, total)
     if len(batches) <= 1 or max_concurrency <= 1:
         for k in range(len(batches)):
-            results[k] = run(k)
-            done += len(batches[k])
-            if progress is not None:
-                progress(done, total)
-    else:
-        from concurrent.futures import ThreadPoolExecutor, as_completed
+            part = results[k] = run(k)
+            tracker.add(len(batches[k]), part, 1)
+        return results
+    from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
-        with ThreadPoolExecutor(max_workers=min(max_concurrency, len(batches))) as pool:
-            futures = {pool.submit(run, k): k for k in range(len(batches))}
-            for future in as_completed(futures):
-                k = futures[future]
-                results[k] = future.result()
-                done += len(batches[k])
-                if progress is not None:
-                    progress(done, total)
+    gate = Concurrency(max_concurrency)
+    with ThreadPoolExecutor(max_workers=min(max_concurrency, len(batches))) as pool:
+        pending: dict[Future[EmbeddingPart], int] = {}
+        following = 0
+        while following < len(batches) or pending:
+            while following < len(batches) and len(pending) < gate.allowed:
+                pending[pool.submit(run, following)] = following
+                following += 1
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                k = pending.pop(future)
+                part = results[k] = future.result()
+                gate.after(_retried(part))
+                tracker.add(len(batches[k]), part, gate.allowed)
     return results
 
 
@@ -81,25 +194,30 @@ async def arun_batches(
     progress: Progress | None,
     total: int,
 ) -> list[EmbeddingPart | None]:
-    """Async :func:`run_batches`: at most ``max_concurrency`` requests in flight."""
+    """Async :func:`run_batches`: at most ``max_concurrency`` requests in flight (adaptive)."""
     import asyncio
 
     results: list[EmbeddingPart | None] = [None] * len(batches)
-    gate = asyncio.Semaphore(max(1, max_concurrency))
-    done = 0
-
-    async def one(k: int) -> None:
-        nonlocal done
-        async with gate:
-            results[k] = await run(k)
-        done += len(batches[k])
-        if progress is not None:
-            progress(done, total)
-
-    if len(batches) == 1:
-        await one(0)
-    elif batches:
-        await asyncio.gather(*(one(k) for k in range(len(batches))))
+    tracker = Tracker(progress, total)
+    gate = Concurrency(max_concurrency)
+    pending: dict[asyncio.Future[EmbeddingPart], int] = {}
+    following = 0
+    try:
+        while following < len(batches) or pending:
+            while following < len(batches) and len(pending) < gate.allowed:
+                pending[asyncio.ensure_future(run(following))] = following
+                following += 1
+            finished, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in finished:
+                k = pending.pop(task)
+                part = results[k] = task.result()
+                gate.after(_retried(part))
+                tracker.add(len(batches[k]), part, gate.allowed)
+    finally:
+        for task in pending:  # a batch failed: the others are not needed any more
+            task.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
     return results
 
 

@@ -106,6 +106,9 @@ class Target:
     override_params: Mapping[str, Any] = field(default_factory=dict)
     # how the user who configured it spells settings (for errors raised later, e.g. routes)
     spelling: Spelling = field(default=CORE, compare=False, repr=False)
+    # the deployment's quota as the user declared it (None: learned from the answers' headers)
+    rpm: int | None = None
+    tpm: int | None = None
 
     def __repr__(self) -> str:
         # default_headers / default_query may hold APIM keys or SAS signatures: masked by name
@@ -224,6 +227,8 @@ class Settings:
     default_query: Mapping[str, str] | None = None
     weight: float = 1.0
     require_deployment: bool = True
+    rpm: int | None = None
+    tpm: int | None = None
 
     def __repr__(self) -> str:
         return "Settings(...)"  # holds secrets
@@ -273,6 +278,8 @@ class Draft:
             default_headers=self.default_headers,
             default_query=self.default_query,
             spelling=self.spelling,
+            rpm=self.settings.rpm,
+            tpm=self.settings.tpm,
         )
 
 
@@ -435,6 +442,22 @@ def rule_extras(d: Draft) -> None:
         raise ConfigurationError(f"weight={d.settings.weight} must be > 0", setting="weight")
 
 
+def rule_rate_limits(d: Draft) -> None:
+    """``rpm`` / ``tpm``, the deployment's quota if the user declares it: positive whole numbers."""
+    for name in ("rpm", "tpm"):
+        value = getattr(d.settings, name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            what = "requests" if name == "rpm" else "tokens"
+            raise ConfigurationError(
+                f"{d.spelling.name(name)}={value!r} must be a positive whole number of {what} per minute, as"
+                " the deployment's quota says in Azure AI Foundry (Azure gives 6 RPM per 1,000 TPM),"
+                " or None to learn it from Azure's x-ratelimit-* headers",
+                setting=d.spelling.name(name),
+            )
+
+
 def rule_credential(d: Draft) -> None:
     """Which credential (``credential_resolution.choose_credential``)."""
     # lazily: keeps the import light; identity imports azure-identity lazily too
@@ -455,6 +478,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("deployment required", rule_deployment_required),
     ("cloud and token scope", rule_cloud_and_scope),
     ("headers, query, weight", rule_extras),
+    ("declared rate limits", rule_rate_limits),
     ("credential", rule_credential),
 )
 
@@ -480,6 +504,8 @@ def resolve_target(
     default_headers: Mapping[str, str] | None = None,
     default_query: Mapping[str, str] | None = None,
     weight: float = 1.0,
+    rpm: int | None = None,
+    tpm: int | None = None,
     env: Mapping[str, str] | None = None,
     require_deployment: bool = True,
     default_deployment: str | None = None,
@@ -519,6 +545,8 @@ def resolve_target(
         default_query=default_query,
         weight=weight,
         require_deployment=require_deployment,
+        rpm=rpm,
+        tpm=tpm,
     )
     draft = Draft(settings, os.environ if env is None else env, spelling or CORE)
     for _, rule in RULES:

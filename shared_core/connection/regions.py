@@ -72,7 +72,19 @@ _AUTH = frozenset(
     }
 )
 _SETTINGS = frozenset(
-    {*_ENDPOINT, *_AUTH, "deployment", "api_version", "name", "weight", "default_headers", "default_query", "model"}
+    {
+        *_ENDPOINT,
+        *_AUTH,
+        "deployment",
+        "api_version",
+        "name",
+        "weight",
+        "default_headers",
+        "default_query",
+        "model",
+        "rpm",
+        "tpm",
+    }
 )
 #: both frameworks' spellings -> the core's
 ALIASES: Mapping[str, str] = {

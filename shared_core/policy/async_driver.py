@@ -19,6 +19,12 @@ async def asend(http: httpx.AsyncClient, call: Call, *, stream: bool = False) ->
     while True:
         target = call.begin()
         request = call.request(http, await target.credential.aheaders())
+        wait = call.pace()
+        if wait > 0:  # paced by the deployment's shared budget; rebuilt after (timeout from now, fresh token)
+            while wait > 0:
+                await call.hooks.asleep(wait)
+                wait = call.pace()
+            request = call.request(http, await target.credential.aheaders())
         try:
             response = await http.send(request, stream=stream)
         except Exception as exc:

@@ -28,6 +28,8 @@ from shared_core.errors import APIConnectionError, APIStatusError, APITimeoutErr
 from shared_core.observe.calltrace import CallTrace
 from shared_core.policy import faults
 from shared_core.policy.exchange import claims_challenge, encode_json, meta_from, safe_url, where
+from shared_core.policy.limiter import cost_of
+from shared_core.policy.pacing_store import Pacer, store_for
 from shared_core.policy.retry import Decision, decide, is_retryable_status
 from shared_core.policy.routing import Router
 from shared_core.types import ResponseMeta
@@ -132,6 +134,8 @@ class Call:
         "_why",
         "_previous",
         "trace",
+        "pacer",
+        "bodies",
     )
 
     def __init__(
@@ -186,6 +190,10 @@ class Call:
         self._why = ""  # why the last attempt failed over (logged once the next target is known)
         self._previous = 0
         self.trace = CallTrace(operation, hooks.clock, self.started)  # routing record and observers
+        # the shared budget of each attempt's deployment (the process's, unless hooks are injected)
+        hooked = hooks is not DEFAULT_HOOKS
+        self.pacer = Pacer(hooks.clock, store_for(hooks.clock, hooks.sleep, hooks.asleep) if hooked else None)
+        self.bodies: dict[int, dict[str, Any] | None] = {}  # the body sent to each target (its token cost)
 
     @property
     def target(self) -> Target:
@@ -248,6 +256,7 @@ class Call:
             if body is not None and target.override_params:
                 body = {**body, **target.override_params}  # routing config: this target's own parameters
             self.trace.request_body(body)
+            self.bodies[self.index] = body
             payload: bytes | dict[str, Any] | None
             if body is None:
                 payload = None
@@ -284,6 +293,22 @@ class Call:
             content=payload if isinstance(payload, bytes) else None,
             timeout=timeout,
         )
+
+    def pace(self) -> float:
+        """Seconds to wait before sending this attempt: its reservation in the shared budget of
+        its deployment (``pacing_store.py``). Call after :meth:`request`, and again after each wait
+        until it says 0. A wait longer than what is left of ``max_retry_wait`` is not taken (the
+        request goes and Azure's answer decides); one that would pass the deadline raises now."""
+        budget = max(0.0, self.options.max_retry_wait - self.throttled)
+        wait = self.pacer.before(self.attempts, self.target, self.deployment, self._cost, budget)
+        deadline = self.options.deadline
+        if wait > 0 and deadline is not None and self.hooks.clock() - self.started + wait >= deadline:
+            self.pacer.lost()
+            raise self._deadline_error(None)
+        return wait
+
+    def _cost(self) -> float:
+        return cost_of(self.operation, self.bodies.get(self.index))
 
     def _route(self, target: Target) -> tuple[Route, httpx.URL, dict[str, str]]:
         # Parsing a URL is a sixth of httpx's per-request cost: routes are cached per client.
@@ -326,6 +351,7 @@ class Call:
         self.trace.answered(response.status_code, response.headers.get("x-ms-region"))
         if not stream:
             self.delivered()
+        self.pacer.answered(response.headers)
         return meta_from(
             response,
             client_request_id=self.client_request_id,
@@ -447,6 +473,7 @@ class Call:
         refreshable = target.credential.kind == "token" and getattr(target.credential, "refreshable", True)
         decision = self._decide(status, hint, token=refreshable)
         self._report(status, decision.server_wait)
+        self.pacer.refused(status, hint, decision.server_wait, decision.wait)
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
                 "HTTP %d from %s: apim-request-id %s, x-ms-region %s, server wait %s",
@@ -530,6 +557,7 @@ class Call:
         if kind == "invalid":
             raise self._connection_error(exc, kind="invalid") from exc
         self._fault()
+        self.pacer.lost()
         decision = self._decide(None, None)
         if decision.action == "fail":
             if stream_error is not None:

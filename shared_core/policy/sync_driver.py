@@ -38,6 +38,12 @@ def send(http: httpx.Client, call: Call, *, stream: bool = False) -> tuple[httpx
     while True:
         target = call.begin()
         request = call.request(http, target.credential.headers())
+        wait = call.pace()
+        if wait > 0:  # paced by the deployment's shared budget; rebuilt after (timeout from now, fresh token)
+            while wait > 0:
+                call.hooks.sleep(wait)
+                wait = call.pace()
+            request = call.request(http, target.credential.headers())
         try:
             response = http.send(request, stream=stream)
         except Exception as exc:  # classified in Call.failed (non-httpx errors re-raised there)

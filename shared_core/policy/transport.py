@@ -34,6 +34,7 @@ from shared_core.policy.call import (
     meta_from,
     safe_url,
 )
+from shared_core.policy.limiter import used_of
 from shared_core.policy.sync_driver import send
 from shared_core.types import ChatDelta, ResponseMeta
 from shared_core.wire.stream import ParseChunk
@@ -70,6 +71,7 @@ def send_answer(http: httpx.Client, call: Call) -> tuple[dict[str, Any], Respons
     try:
         response, meta = send(http, call)
         data = answer_object(response, meta)
+        call.pacer.used(used_of(data))  # the usage replaces the estimate the budget was charged
     except BaseException as exc:
         call.trace.end(error=exc)
         raise
@@ -82,6 +84,7 @@ async def asend_answer(http: httpx.AsyncClient, call: Call) -> tuple[dict[str, A
     try:
         response, meta = await asend(http, call)
         data = answer_object(response, meta)
+        call.pacer.used(used_of(data))  # the usage replaces the estimate the budget was charged
     except BaseException as exc:
         call.trace.end(error=exc)
         raise

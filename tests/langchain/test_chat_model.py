@@ -470,3 +470,20 @@ async def test_async_token_provider_only_works_sync_and_async() -> None:
     assert (await m.ainvoke("x")).content == "Hello!"
     assert fake.last.headers["authorization"].startswith("Bearer eyJ")
     assert "api-key" not in fake.last.headers
+
+
+def test_declared_rate_limits_reach_every_target_they_were_given_for() -> None:
+    m = AzureChatOpenAI(
+        azure_endpoint="https://r.openai.azure.com",
+        api_key="k",
+        azure_deployment="gpt-5.2",
+        rpm=600,
+        tpm=100_000,
+        fallbacks=[{"azure_endpoint": "https://r2.openai.azure.com", "api_key": "k2", "tpm": 50_000}],
+    )
+    targets = m._client().targets
+    assert [(t.rpm, t.tpm) for t in targets] == [(600, 100_000), (None, 50_000)]
+    with pytest.raises(ConfigurationError, match=r"rpm=0 must be a positive whole number of requests per minute"):
+        AzureChatOpenAI(azure_endpoint="https://r.openai.azure.com", api_key="k", azure_deployment="d", rpm=0).invoke(
+            "x"
+        )

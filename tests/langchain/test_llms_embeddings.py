@@ -185,6 +185,7 @@ def test_show_progress_bar_writes_progress_to_stderr(
     e.embed_documents(["a", "b", "c"])
     err = capsys.readouterr().err
     assert "Embedding: 3/3 texts (100%)" in err
+    assert "texts/s" in err and "tokens/s" in err and "at once" in err  # throughput and concurrency
     assert err.endswith("\n")
 
 

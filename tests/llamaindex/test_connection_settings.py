@@ -184,3 +184,14 @@ def test_deployment_not_found_diagnosis_says_engine(make_llm: Any, azure: Azure)
     with pytest.raises(DeploymentNotFoundError) as info:
         make_llm(engine="nope").chat(user("x"))
     assert "set engine= / AZURE_OPENAI_DEPLOYMENT to a name listed under Deployments" in str(info.value)
+
+
+def test_declared_rate_limits_reach_the_target() -> None:
+    llm = AzureOpenAI(engine="gpt-5.2", model="gpt-5.2", azure_endpoint=ENDPOINT, api_key=KEY, rpm=600, tpm=100_000)
+    emb = AzureOpenAIEmbedding(
+        azure_deployment="text-embedding-3-small", azure_endpoint=ENDPOINT, api_key=KEY, tpm=350_000
+    )
+    assert (llm._client().targets[0].rpm, llm._client().targets[0].tpm) == (600, 100_000)
+    assert (emb._client().targets[0].rpm, emb._client().targets[0].tpm) == (None, 350_000)
+    with pytest.raises(ConfigurationError, match=r"tpm=-1 must be a positive whole number of tokens per minute"):
+        AzureOpenAI(engine="gpt-5.2", model="gpt-5.2", azure_endpoint=ENDPOINT, api_key=KEY, tpm=-1).chat(user("x"))

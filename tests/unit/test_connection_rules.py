@@ -62,6 +62,7 @@ def test_rules_run_in_a_documented_order() -> None:
         "deployment required",
         "cloud and token scope",
         "headers, query, weight",
+        "declared rate limits",
         "credential",
     ]
 
