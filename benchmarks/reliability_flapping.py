@@ -19,8 +19,10 @@ import json
 import random
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from fault_region import Loopback
 
 from shared_core import ChatRequest
 from shared_core.client import CoreClient
@@ -45,38 +47,21 @@ class Region:
         self.rng = random.Random(seed)
         self.lock = threading.Lock()
         self.seen: list[str] = []
-        outer = self
+        self.fail_rate = fail_rate
+        server = Loopback(self.handle)
+        self.url, self.stop = server.url, server.stop
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("content-length") or 0))
-                with outer.lock:
-                    outer.seen.append(self.headers["x-ms-client-request-id"])
-                    fail = outer.rng.random() < fail_rate
-                time.sleep(0.02)
-                body = FAULT if fail else CHAT
-                self.send_response(503 if fail else 200)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    def handle(self, h: BaseHTTPRequestHandler, raw: bytes) -> None:
+        with self.lock:
+            self.seen.append(h.headers["x-ms-client-request-id"])
+            fail = self.rng.random() < self.fail_rate
+        time.sleep(0.02)
+        body = FAULT if fail else CHAT
+        h.send_response(503 if fail else 200)
+        h.send_header("content-type", "application/json")
+        h.send_header("content-length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
 
 
 def scenario(mode: str, stale_rule: bool = True) -> dict[str, Any]:

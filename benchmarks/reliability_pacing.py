@@ -33,8 +33,10 @@ import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from fault_region import Loopback
 
 warnings.filterwarnings("ignore")
 logging.getLogger("llama_index").setLevel(logging.ERROR)  # its retries log each 429 as a warning
@@ -45,10 +47,6 @@ API_VERSION = "2024-10-21"
 MAX_TOKENS = 200  # what each chat call asks for
 COMPLETION_TOKENS = 40  # what it really gets
 DIMS = 8
-
-
-class Backlogged(ThreadingHTTPServer):
-    request_queue_size = 128  # 60 callers connect at once (the default backlog of 5 drops some)
 
 
 @dataclass
@@ -86,29 +84,19 @@ class LimitedServer:
         self.served = 0
         self.throttled = 0
         self.tokens_used = {CHAT_DEPLOYMENT: 0, EMBED_DEPLOYMENT: 0}
-        outer = self
+        server = Loopback(self.handle)
+        self.url, self.stop = server.url, server.stop
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("content-length") or 0))
-                deployment = self.path.split("/deployments/", 1)[1].split("/", 1)[0]
-                status, headers, body = outer.answer(deployment, self.path, json.loads(raw or b"{}"))
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = Backlogged(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
+    def handle(self, h: BaseHTTPRequestHandler, raw: bytes) -> None:
+        deployment = h.path.split("/deployments/", 1)[1].split("/", 1)[0]
+        status, headers, body = self.answer(deployment, h.path, json.loads(raw or b"{}"))
+        h.send_response(status)
+        for k, v in headers.items():
+            h.send_header(k, v)
+        h.send_header("content-type", "application/json")
+        h.send_header("content-length", str(len(body)))
+        h.end_headers()
+        h.wfile.write(body)
 
     def bucket(self, deployment: str, kind: str, rate: float) -> Bucket:
         b = self.buckets.get((deployment, kind))
@@ -180,14 +168,6 @@ class LimitedServer:
             out[f"x-ratelimit-remaining-{name}"] = str(max(0, math.floor(b.level)))
             out[f"x-ratelimit-reset-{name}"] = str(math.ceil(max(0.0, b.rate - b.level) / b.rate))
         return out
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 # -- contenders: (chat(prompt), embed(texts)) for an endpoint ------------------------------------------
@@ -288,6 +268,7 @@ def run(name: str, make: Contender, scenario: str, calls: int, callers: int, rat
         "served": calls - len(lost),
         "lost": len(lost),
         "429s": server.throttled,
+        "server_served": server.served,
         "wall": wall,
         "ideal": ideal,
         "errors": ", ".join(sorted(set(lost))) or "-",

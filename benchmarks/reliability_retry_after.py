@@ -15,8 +15,10 @@ import threading
 import time
 import warnings
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from fault_region import Loopback
 
 warnings.filterwarnings("ignore")
 
@@ -54,47 +56,29 @@ class LyingServer:
         self.start: float | None = None
         self.throttled = 0
         self.served = 0
-        outer = self
+        server = Loopback(self.handle)
+        self.url, self.stop = server.url, server.stop
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("content-length") or 0))
-                with outer.lock:
-                    now = time.monotonic()
-                    if outer.start is None:
-                        outer.start = now
-                    limited = now - outer.start < LIMIT_SECONDS
-                    if limited:
-                        outer.throttled += 1
-                    else:
-                        outer.served += 1
-                body = THROTTLED if limited else CHAT
-                self.send_response(429 if limited else 200)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(body)))
-                if limited:
-                    self.send_header("retry-after", str(-(-RETRY_AFTER_MS // 1000)))
-                    self.send_header("retry-after-ms", str(RETRY_AFTER_MS))
-                self.send_header("x-ms-region", "Sweden Central")
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+    def handle(self, h: BaseHTTPRequestHandler, raw: bytes) -> None:
+        with self.lock:
+            now = time.monotonic()
+            if self.start is None:
+                self.start = now
+            limited = now - self.start < LIMIT_SECONDS
+            if limited:
+                self.throttled += 1
+            else:
+                self.served += 1
+        body = THROTTLED if limited else CHAT
+        h.send_response(429 if limited else 200)
+        h.send_header("content-type", "application/json")
+        h.send_header("content-length", str(len(body)))
+        if limited:
+            h.send_header("retry-after", str(-(-RETRY_AFTER_MS // 1000)))
+            h.send_header("retry-after-ms", str(RETRY_AFTER_MS))
+        h.send_header("x-ms-region", "Sweden Central")
+        h.end_headers()
+        h.wfile.write(body)
 
 
 def azoai(url: str) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
@@ -27,6 +28,9 @@ async def asend(http: httpx.AsyncClient, call: Call, *, stream: bool = False) ->
             request = call.request(http, await target.credential.aheaders())
         try:
             response = await http.send(request, stream=stream)
+        except asyncio.CancelledError:
+            call.pacer.lost()  # a cancelled attempt (a hedge's loser) gives its reservation, or probe, back
+            raise
         except Exception as exc:
             if not isinstance(exc, NETWORK_ERRORS):
                 raise

@@ -71,6 +71,7 @@ def send_answer(http: httpx.Client, call: Call) -> tuple[dict[str, Any], Respons
     try:
         response, meta = send(http, call)
         data = answer_object(response, meta)
+        call.pacer.used(used_of(data))  # the usage replaces the estimate the budget was charged
     except BaseException as exc:
         call.trace.end(error=exc)
         raise
@@ -84,6 +85,7 @@ async def asend_answer(http: httpx.AsyncClient, call: Call) -> tuple[dict[str, A
     try:
         response, meta = await asend(http, call)
         data = answer_object(response, meta)
+        call.pacer.used(used_of(data))  # the usage replaces the estimate the budget was charged
     except BaseException as exc:
         call.trace.end(error=exc)
         raise
