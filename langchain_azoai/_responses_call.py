@@ -19,33 +19,11 @@ from langchain_azoai._responses_output import response_to_message
 from langchain_azoai._responses_request import build_responses_call
 from langchain_azoai._responses_stream import ResponsesStreamConverter
 from shared_core.errors import ConfigurationError
-from shared_core.types_responses import ResponsesRequest
+from shared_core.types_responses import BODY_NAMED_FIELDS, ResponsesRequest
 
 if TYPE_CHECKING:
     from langchain_azoai.chat_models import AzureChatOpenAI
     from shared_core.types_responses import ResponseEvent, ResponsesResult
-
-#: Body fields the core's ``ResponsesRequest`` has under the same name.
-_SAME_NAME = (
-    "instructions",
-    "previous_response_id",
-    "store",
-    "include",
-    "tools",
-    "tool_choice",
-    "parallel_tool_calls",
-    "max_tool_calls",
-    "truncation",
-    "max_output_tokens",
-    "temperature",
-    "top_p",
-    "metadata",
-    "service_tier",
-    "background",
-    "prompt_cache_key",
-    "safety_identifier",
-    "user",
-)
 
 
 def to_core_request(body: dict[str, Any]) -> ResponsesRequest:
@@ -55,7 +33,7 @@ def to_core_request(body: dict[str, Any]) -> ResponsesRequest:
     req = ResponsesRequest(
         input=body.pop("input"), model=body.pop("model", None), stream=bool(body.pop("stream", False))
     )
-    for name in _SAME_NAME:
+    for name in BODY_NAMED_FIELDS:
         if body.get(name) is not None:
             setattr(req, name, body.pop(name))
     reasoning = body.get("reasoning")

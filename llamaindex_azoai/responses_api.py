@@ -22,7 +22,7 @@ from llama_index.core.base.llms.types import (
 from llama_index.core.bridge.pydantic import Field, PrivateAttr
 from llama_index.core.types import PydanticProgramMode
 
-from shared_core.types_responses import ResponsesRequest
+from shared_core.types_responses import BODY_NAMED_FIELDS, ResponsesRequest
 
 from .llms import AzureOpenAI
 from .request_builder import CallOptions, split_options
@@ -30,30 +30,6 @@ from .responses_convert import ResponsesStreamState, after_last_answer, chat_res
 
 if TYPE_CHECKING:
     from shared_core.types_responses import ResponsesResult
-
-#: Per-call kwargs that are ``ResponsesRequest`` fields under the same name.
-_FIELDS = frozenset(
-    {
-        "instructions",
-        "previous_response_id",
-        "store",
-        "include",
-        "tools",
-        "tool_choice",
-        "parallel_tool_calls",
-        "max_tool_calls",
-        "truncation",
-        "max_output_tokens",
-        "temperature",
-        "top_p",
-        "metadata",
-        "service_tier",
-        "background",
-        "prompt_cache_key",
-        "safety_identifier",
-        "user",
-    }
-)
 
 
 class AzureOpenAIResponses(AzureOpenAI):
@@ -139,7 +115,7 @@ class AzureOpenAIResponses(AzureOpenAI):
         req.tools = tools or None
         extra: dict[str, Any] = {}
         for key, value in params.items():
-            if key in _FIELDS:
+            if key in BODY_NAMED_FIELDS:  # ResponsesRequest fields named as their body parameter
                 setattr(req, key, value)
             elif key in ("max_tokens", "max_completion_tokens"):
                 req.max_output_tokens = value

@@ -88,6 +88,30 @@ class ResponsesRequest:
     extra_body: JSON = field(default_factory=dict)
 
 
+#: ``ResponsesRequest`` fields named as the body parameter they send: what an adapter passes through
+#: from per-call keyword arguments unchanged (the rest it translates: input, reasoning, text.format...)
+BODY_NAMED_FIELDS: tuple[str, ...] = (
+    "instructions",
+    "previous_response_id",
+    "store",
+    "include",
+    "tools",
+    "tool_choice",
+    "parallel_tool_calls",
+    "max_tool_calls",
+    "truncation",
+    "max_output_tokens",
+    "temperature",
+    "top_p",
+    "metadata",
+    "service_tier",
+    "background",
+    "prompt_cache_key",
+    "safety_identifier",
+    "user",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class ContentFilter:
     """One entry of Azure's top-level ``content_filters`` list on a response."""
@@ -249,6 +273,7 @@ class InputItemsPage:
 
 
 __all__ = [
+    "BODY_NAMED_FIELDS",
     "BUILTIN_TOOL_TYPES",
     "ContentFilter",
     "FunctionCallItem",
