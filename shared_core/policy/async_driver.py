@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import TypeVar
 
 import httpx
 
 from shared_core.policy.call import Call
 from shared_core.policy.faults import NETWORK_ERRORS
-from shared_core.policy.streaming import StreamAttempt
+from shared_core.policy.streaming import Attempt, StreamAttempt
 from shared_core.policy.sync_driver import refresh
 from shared_core.types import ChatDelta, ResponseMeta
 from shared_core.wire.stream import ParseChunk
+
+T = TypeVar("T")
 
 
 async def asend(http: httpx.AsyncClient, call: Call, *, stream: bool = False) -> tuple[httpx.Response, ResponseMeta]:
@@ -52,16 +55,23 @@ async def asend(http: httpx.AsyncClient, call: Call, *, stream: bool = False) ->
             await call.hooks.asleep(step.wait)
 
 
-async def astream_deltas(http: httpx.AsyncClient, call: Call, parse: ParseChunk) -> AsyncIterator[ChatDelta]:
+def astream_deltas(http: httpx.AsyncClient, call: Call, parse: ParseChunk) -> AsyncIterator[ChatDelta]:
     """Async twin of :func:`~shared_core.policy.sync_driver.stream_deltas`."""
+    return astream_attempts(http, call, lambda meta: StreamAttempt(call, parse, meta))
+
+
+async def astream_attempts(
+    http: httpx.AsyncClient, call: Call, attempt_of: Callable[[ResponseMeta], Attempt[T]]
+) -> AsyncIterator[T]:
+    """Async twin of :func:`~shared_core.policy.sync_driver.stream_attempts`."""
     while True:
         response, meta = await asend(http, call, stream=True)
-        attempt = StreamAttempt(call, parse, meta)
+        attempt = attempt_of(meta)
         try:
             try:
                 async for chunk in response.aiter_bytes():
-                    for delta in attempt.feed(chunk):
-                        yield delta
+                    for item in attempt.feed(chunk):
+                        yield item
                     if attempt.stop:
                         break
             except NETWORK_ERRORS as exc:
@@ -69,8 +79,8 @@ async def astream_deltas(http: httpx.AsyncClient, call: Call, parse: ParseChunk)
             if attempt.step is None:
                 out = attempt.end()
                 if attempt.step is None:
-                    for delta in out:
-                        yield delta
+                    for item in out:
+                        yield item
                     return
         finally:
             attempt.close()
@@ -79,4 +89,4 @@ async def astream_deltas(http: httpx.AsyncClient, call: Call, parse: ParseChunk)
             await call.hooks.asleep(attempt.step.wait)
 
 
-__all__ = ["asend", "astream_deltas"]
+__all__ = ["asend", "astream_attempts", "astream_deltas"]

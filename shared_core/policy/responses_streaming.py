@@ -15,10 +15,9 @@ import httpx
 
 from shared_core.errors import APIStatusError, StreamError
 from shared_core.policy import faults
-from shared_core.policy.async_driver import asend
+from shared_core.policy.async_driver import astream_attempts
 from shared_core.policy.call import Call, Step
-from shared_core.policy.faults import NETWORK_ERRORS
-from shared_core.policy.sync_driver import send
+from shared_core.policy.sync_driver import stream_attempts
 from shared_core.types import ResponseMeta
 from shared_core.types_responses import ResponseEvent
 from shared_core.wire.responses_stream import ResponseEventParser, says_something
@@ -92,58 +91,14 @@ class ResponseStreamAttempt:
 
 def stream_events(http: httpx.Client, call: Call, *, starting_after: int | None = None) -> Iterator[ResponseEvent]:
     """A streamed Responses call: events as they arrive (closes the response when done)."""
-    while True:
-        response, meta = send(http, call, stream=True)
-        attempt = ResponseStreamAttempt(call, meta, starting_after)
-        try:
-            try:
-                for chunk in response.iter_bytes():
-                    out = attempt.feed(chunk)
-                    if out:
-                        yield from out
-                    if attempt.stop:
-                        break
-            except NETWORK_ERRORS as exc:
-                attempt.failed(exc)
-            if attempt.step is None:
-                out = attempt.end()
-                if attempt.step is None:
-                    yield from out
-                    return
-        finally:
-            attempt.close()
-            response.close()
-        if attempt.step.wait > 0:
-            call.hooks.sleep(attempt.step.wait)
+    return stream_attempts(http, call, lambda meta: ResponseStreamAttempt(call, meta, starting_after))
 
 
-async def astream_events(
+def astream_events(
     http: httpx.AsyncClient, call: Call, *, starting_after: int | None = None
 ) -> AsyncIterator[ResponseEvent]:
     """Async twin of :func:`stream_events`."""
-    while True:
-        response, meta = await asend(http, call, stream=True)
-        attempt = ResponseStreamAttempt(call, meta, starting_after)
-        try:
-            try:
-                async for chunk in response.aiter_bytes():
-                    for ev in attempt.feed(chunk):
-                        yield ev
-                    if attempt.stop:
-                        break
-            except NETWORK_ERRORS as exc:
-                attempt.failed(exc)
-            if attempt.step is None:
-                out = attempt.end()
-                if attempt.step is None:
-                    for ev in out:
-                        yield ev
-                    return
-        finally:
-            attempt.close()
-            await response.aclose()
-        if attempt.step.wait > 0:
-            await call.hooks.asleep(attempt.step.wait)
+    return astream_attempts(http, call, lambda meta: ResponseStreamAttempt(call, meta, starting_after))
 
 
 __all__ = ["ResponseStreamAttempt", "astream_events", "stream_events"]

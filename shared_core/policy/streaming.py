@@ -9,11 +9,16 @@ a stall (no data for the read timeout), a closed connection as a cut.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Protocol, TypeVar
+
 from shared_core.errors import APIStatusError, StreamError
 from shared_core.policy import faults
 from shared_core.policy.call import Call, Step
 from shared_core.types import ChatDelta, ResponseMeta
 from shared_core.wire.stream import ChunkParser, ParseChunk
+
+T_co = TypeVar("T_co", covariant=True)
 
 _HOLD_MAX = 64  # preamble deltas held at most (Azure sends 2)
 
@@ -43,6 +48,24 @@ class Held:
 
 def _says_something(d: ChatDelta) -> bool:
     return bool(d.content or d.tool_calls or d.refusal or d.reasoning_content or d.text or d.finish_reason or d.usage)
+
+
+class Attempt(Protocol[T_co]):
+    """What the drivers' stream loop needs of one streamed attempt (chat's :class:`StreamAttempt`,
+    the Responses API's ``ResponseStreamAttempt``): it decides, the loop sends, reads and sleeps."""
+
+    step: Step | None
+
+    @property
+    def stop(self) -> bool: ...
+
+    def feed(self, chunk: bytes) -> Sequence[T_co]: ...
+
+    def failed(self, exc: Exception) -> None: ...
+
+    def end(self) -> Sequence[T_co]: ...
+
+    def close(self) -> None: ...
 
 
 class StreamAttempt:
@@ -110,4 +133,4 @@ class StreamAttempt:
         self.call.abandoned()
 
 
-__all__ = ["Held", "StreamAttempt"]
+__all__ = ["Attempt", "Held", "StreamAttempt"]

@@ -9,16 +9,19 @@ Its async twin (``async_driver.py``) is the same loop with ``await``; neither de
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import httpx
 
 from shared_core.connection.config import Target
 from shared_core.policy.call import Call, Step
 from shared_core.policy.faults import NETWORK_ERRORS
-from shared_core.policy.streaming import StreamAttempt
+from shared_core.policy.streaming import Attempt, StreamAttempt
 from shared_core.types import ChatDelta, ResponseMeta
 from shared_core.wire.stream import ParseChunk
+
+T = TypeVar("T")
 
 
 def refresh(call: Call, target: Target, step: Step) -> None:
@@ -69,9 +72,15 @@ def send(http: httpx.Client, call: Call, *, stream: bool = False) -> tuple[httpx
 
 def stream_deltas(http: httpx.Client, call: Call, parse: ParseChunk) -> Iterator[ChatDelta]:
     """A streamed call: deltas as they arrive. Closes the response when done or abandoned."""
+    return stream_attempts(http, call, lambda meta: StreamAttempt(call, parse, meta))
+
+
+def stream_attempts(http: httpx.Client, call: Call, attempt_of: Callable[[ResponseMeta], Attempt[T]]) -> Iterator[T]:
+    """The stream loop of every streamed operation: send, feed each attempt's bytes to the attempt
+    ``attempt_of`` makes, and retry or fail over as it decides. Closes the response when done or abandoned."""
     while True:
         response, meta = send(http, call, stream=True)
-        attempt = StreamAttempt(call, parse, meta)
+        attempt = attempt_of(meta)
         try:
             try:
                 for chunk in response.iter_bytes():
@@ -94,4 +103,4 @@ def stream_deltas(http: httpx.Client, call: Call, parse: ParseChunk) -> Iterator
             call.hooks.sleep(attempt.step.wait)
 
 
-__all__ = ["refresh", "send", "stream_deltas"]
+__all__ = ["refresh", "send", "stream_attempts", "stream_deltas"]
