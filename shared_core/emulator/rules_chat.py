@@ -22,7 +22,6 @@ CHAT_PARAMS = frozenset(
 ROLES = ("system", "assistant", "user", "function", "tool", "developer")
 TOOL_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 FUNCTION_FIELDS = frozenset(("name", "description", "parameters", "strict"))
-MAX_TOOLS = 128
 R_MAX_TOKENS = "azure-recordings/Mirascope__mirascope/python__tests__e2e__input__cassettes__test_call_with_params__azure_openai_gpt_5_mini.yaml"
 ISSUE_29545 = "issue Azure/azure-rest-api-specs#29545 (Azure's answer quoted)"
 

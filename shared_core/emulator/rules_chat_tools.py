@@ -12,7 +12,8 @@ from typing import Any
 from . import azure
 from . import behaviour as bh
 from .rules import Ctx, rule
-from .rules_chat import FUNCTION_FIELDS, MAX_TOOLS, TOOL_NAME_CHARS, _messages, _tools
+from .rules_chat import FUNCTION_FIELDS, TOOL_NAME_CHARS, _messages, _tools
+from .rules_schema import check_tool_count
 
 # --- tools ---------------------------------------------------------------------------------
 
@@ -70,14 +71,7 @@ def _tools_unknown(ctx: Ctx) -> None:
     source="issue julep-ai/julep#330 (the model service's answer quoted)",
 )
 def _tools_count(ctx: Ctx) -> None:
-    n = len(_tools(ctx))
-    if n > MAX_TOOLS:
-        raise azure.bad_request(
-            f"Invalid 'tools': array too long. Expected an array with maximum length {MAX_TOOLS}, "
-            f"but got an array with length {n} instead.",
-            param="tools",
-            code="array_above_max_length",
-        )
+    check_tool_count(_tools(ctx))
 
 
 @rule(

@@ -12,7 +12,7 @@ from typing import Any
 from . import azure
 from . import responses_tools as rt
 from .rules import Ctx, rule
-from .rules_schema import schema_problem, strict_problem
+from .rules_schema import FunctionDef, check_function_schemas, check_tool_count
 
 JSON = dict[str, Any]
 LEARN = "Learn responses"
@@ -110,14 +110,7 @@ def _function_name(ctx: Ctx) -> None:
     source="issue julep-ai/julep#330 (the model service's answer for chat, same limit on Responses)",
 )
 def _count(ctx: Ctx) -> None:
-    n = len(_tools(ctx))
-    if n > 128:
-        raise azure.bad_request(
-            f"Invalid 'tools': array too long. Expected an array with maximum length 128, but got an array "
-            f"with length {n} instead.",
-            param="tools",
-            code="array_above_max_length",
-        )
+    check_tool_count(_tools(ctx))
 
 
 @rule(
@@ -133,20 +126,8 @@ def _count(ctx: Ctx) -> None:
     "Responses, with the flat param path)",
 )
 def _function_schema(ctx: Ctx) -> None:
-    for i, t in _functions(ctx):
-        params = t.get("parameters")
-        if params is None:
-            continue
-        problem = schema_problem(params)
-        problem = problem + "." if problem else None
-        if problem is None and t.get("strict") is True and isinstance(params, dict):
-            problem = strict_problem(params)
-        if problem:
-            raise azure.bad_request(
-                f"Invalid schema for function '{t.get('name')}': {problem}",
-                param=f"tools[{i}].parameters",
-                code="invalid_function_parameters",
-            )
+    # `parameters` may be null on Responses (FunctionTool: a nullable field): nothing to check then
+    check_function_schemas(FunctionDef(f"tools[{i}]", t) for i, t in _functions(ctx) if t.get("parameters") is not None)
 
 
 @rule(

@@ -1,4 +1,5 @@
-"""JSON Schema rules for tool parameters and ``response_format``: validity, then strict mode.
+"""JSON Schema rules for tool parameters and ``response_format``: validity, then strict mode; and the
+tool checks chat completions and the Responses API share.
 
 A small walker, not a full metaschema validator: it checks what a client gets wrong in practice
 (a misspelt ``type``, non-object ``properties``, ``required`` that is not a list of strings) and the
@@ -9,8 +10,8 @@ tuple of keys leading to the offending subschema (``In context=('properties', 'c
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import Any, NamedTuple
 
 from . import azure
 from .rules import Ctx, rule
@@ -35,6 +36,7 @@ STRICT_UNSUPPORTED = (
 )
 _SUBSCHEMA_MAPS = ("properties", "$defs", "definitions")
 _SUBSCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
+MAX_TOOLS = 128
 FASTAGENT = "issue evalstate/fast-agent#143 (answer quoted: code `invalid_function_parameters`, param `tools[1].function.parameters`)"
 
 
@@ -105,10 +107,55 @@ def strict_problem(schema: JSON) -> str | None:
     return None
 
 
-def _function_schemas(ctx: Ctx) -> Iterator[tuple[int, JSON]]:
+class FunctionDef(NamedTuple):
+    """One function tool's definition and the param path Azure names it by: chat nests it under
+    ``function`` (``tools[0].function``), Responses keeps it flat (``tools[0]``); answers differ only there."""
+
+    path: str
+    definition: JSON
+
+
+def check_tool_count(tools: list[Any]) -> None:
+    """At most 128 tools, in the words Azure uses on both APIs."""
+    if len(tools) > MAX_TOOLS:
+        raise azure.bad_request(
+            f"Invalid 'tools': array too long. Expected an array with maximum length {MAX_TOOLS}, "
+            f"but got an array with length {len(tools)} instead.",
+            param="tools",
+            code="array_above_max_length",
+        )
+
+
+def schema_error(fd: FunctionDef, problem: str) -> azure.AzureError:
+    """Azure's answer to a function whose ``parameters`` schema has ``problem``."""
+    return azure.bad_request(
+        f"Invalid schema for function '{fd.definition.get('name')}': {problem}",
+        param=f"{fd.path}.parameters",
+        code="invalid_function_parameters",
+    )
+
+
+def check_function_schemas(defs: Iterable[FunctionDef], *, valid: bool = True, strict: bool = True) -> None:
+    """Raise for the first definition whose ``parameters`` is no valid JSON Schema (``valid``) or, with
+    ``strict: true``, breaks a strict-mode rule (``strict``), checking each definition fully before the next."""
+    for fd in defs:
+        params = fd.definition.get("parameters")
+        problem = schema_problem(params) if valid else None
+        problem = problem + "." if problem else None
+        if problem is None and strict and fd.definition.get("strict") is True and isinstance(params, dict):
+            problem = strict_problem(params)
+        if problem:
+            raise schema_error(fd, problem)
+
+
+def _chat_functions(ctx: Ctx) -> list[FunctionDef]:
+    """Chat's definitions that carry ``parameters`` (``chat.tools.shape`` has checked the nesting)."""
     tools = ctx.body.get("tools")
-    for i, t in enumerate(tools if isinstance(tools, list) else []):
-        yield i, t["function"]
+    defs = [
+        FunctionDef(f"tools[{i}].function", t["function"])
+        for i, t in enumerate(tools if isinstance(tools, list) else [])
+    ]
+    return [fd for fd in defs if "parameters" in fd.definition]
 
 
 def _response_schema(ctx: Ctx) -> JSON | None:
@@ -128,16 +175,7 @@ def _response_schema(ctx: Ctx) -> JSON | None:
     source=FASTAGENT + "; issue FoundationAgents/OpenManus#1162 (metaschema wording quoted)",
 )
 def _tool_schema(ctx: Ctx) -> None:
-    for i, fn in _function_schemas(ctx):
-        if "parameters" not in fn:
-            continue
-        problem = schema_problem(fn["parameters"])
-        if problem:
-            raise azure.bad_request(
-                f"Invalid schema for function '{fn['name']}': {problem}.",
-                param=f"tools[{i}].function.parameters",
-                code="invalid_function_parameters",
-            )
+    check_function_schemas(_chat_functions(ctx), strict=False)
 
 
 @rule(
@@ -151,14 +189,10 @@ def _tool_schema(ctx: Ctx) -> None:
     source=FASTAGENT,
 )
 def _tool_schema_props(ctx: Ctx) -> None:
-    for i, fn in _function_schemas(ctx):
-        params = fn.get("parameters")
+    for fd in _chat_functions(ctx):
+        params = fd.definition["parameters"]
         if isinstance(params, dict) and params.get("type") == "object" and "properties" not in params:
-            raise azure.bad_request(
-                f"Invalid schema for function '{fn['name']}': In context=(), object schema missing properties.",
-                param=f"tools[{i}].function.parameters",
-                code="invalid_function_parameters",
-            )
+            raise schema_error(fd, "In context=(), object schema missing properties.")
 
 
 @rule(
@@ -174,15 +208,7 @@ def _tool_schema_props(ctx: Ctx) -> None:
     source="issue kevinwatt/mysql-mcp#5 (answer quoted); Learn how-to/structured-outputs (supported schemas)",
 )
 def _tool_strict(ctx: Ctx) -> None:
-    for i, fn in _function_schemas(ctx):
-        if fn.get("strict") is True and isinstance(fn.get("parameters"), dict):
-            problem = strict_problem(fn["parameters"])
-            if problem:
-                raise azure.bad_request(
-                    f"Invalid schema for function '{fn['name']}': {problem}",
-                    param=f"tools[{i}].function.parameters",
-                    code="invalid_function_parameters",
-                )
+    check_function_schemas(_chat_functions(ctx), valid=False)
 
 
 @rule(
