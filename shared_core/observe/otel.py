@@ -32,6 +32,19 @@ SCHEMA_URL = "https://opentelemetry.io/schemas/1.37.0"
 #: the conventions' advisory bucket boundaries
 DURATION_BUCKETS = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92]
 TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864]
+#: ``Attempt.as_dict`` key -> event attribute
+ATTEMPT_ATTRIBUTES = {
+    "attempt": "azoai.attempt.number",
+    "target": "azoai.attempt.target",
+    "host": "server.address",
+    "status": "http.response.status_code",
+    "region": "azure.region",
+    "outcome": "azoai.attempt.outcome",
+    "reason": "azoai.attempt.reason",
+    "breaker": "azoai.breaker.state",
+    "wait": "azoai.attempt.wait",
+    "duration": "azoai.attempt.duration",
+}
 
 
 class OpenTelemetryObserver:
@@ -84,23 +97,9 @@ class OpenTelemetryObserver:
         span: trace.Span = state
         if not span.is_recording():
             return
-        attributes: dict[str, Any] = {
-            "azoai.attempt.number": attempt.number,
-            "azoai.attempt.target": attempt.target,
-            "azoai.attempt.outcome": attempt.outcome,
-            "azoai.attempt.duration": attempt.duration,
-            "server.address": attempt.host.partition(":")[0],
-        }
-        if attempt.status is not None:
-            attributes["http.response.status_code"] = attempt.status
-        if attempt.region:
-            attributes["azure.region"] = attempt.region
-        if attempt.reason:
-            attributes["azoai.attempt.reason"] = attempt.reason
-        if attempt.wait:
-            attributes["azoai.attempt.wait"] = attempt.wait
-        if attempt.breaker:
-            attributes["azoai.breaker.state"] = attempt.breaker
+        # the facts the routing trace gives the adapters' metadata, under the conventions' names
+        attributes = {ATTEMPT_ATTRIBUTES[key]: value for key, value in attempt.as_dict().items()}
+        attributes["server.address"] = attempt.host.partition(":")[0]
         span.add_event("azoai.attempt", attributes)
 
     def end(self, state: Any, op: Operation, outcome: Outcome) -> None:

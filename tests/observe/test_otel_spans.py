@@ -61,6 +61,33 @@ def test_chat_span_follows_the_genai_conventions(telemetry: Telemetry) -> None:
     assert [a.outcome for a in result.meta.routing.attempts] == ["ok"]
 
 
+def test_an_attempt_event_carries_what_the_routing_trace_says(telemetry: Telemetry) -> None:
+    answers = iter([httpx.Response(503, headers={"retry-after-ms": "250"}), ok(httpx.Request("POST", "/"))])
+    result = client(lambda r: next(answers)).chat(REQ)
+    assert result.meta is not None
+    routing = result.meta.facts()["routing"]
+    first, second = events(telemetry.only_span())
+    assert first == {
+        "azoai.attempt.number": 1,
+        "azoai.attempt.target": "res.openai.azure.com",
+        "server.address": "res.openai.azure.com",
+        "http.response.status_code": 503,
+        "azoai.attempt.outcome": "retry",
+        "azoai.attempt.reason": "HTTP 503, server asked 0.25 s",
+        "azoai.attempt.wait": 0.25,
+        "azoai.attempt.duration": routing[0]["duration"],  # rounded as in the adapters' metadata
+    }
+    assert second == {
+        "azoai.attempt.number": 2,
+        "azoai.attempt.target": "res.openai.azure.com",
+        "server.address": "res.openai.azure.com",
+        "http.response.status_code": 200,
+        "azure.region": "Sweden Central",
+        "azoai.attempt.outcome": "ok",
+        "azoai.attempt.duration": routing[1]["duration"],
+    }
+
+
 def test_embeddings_and_completion_spans_name_their_operation(telemetry: Telemetry) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/embeddings"):
