@@ -204,37 +204,6 @@ class CoreClient(ResponsesMixin):
 
     # -- calls ---------------------------------------------------------------------------------
 
-    def _call(
-        self,
-        operation: str,
-        body_fn: BodyFn,
-        *,
-        deployment: str | None = None,
-        method: str = "POST",
-        suffix: str = "",
-        timeout: float | httpx.Timeout | None = None,
-        headers: Mapping[str, str] | None = None,
-        files: Any = None,
-        params: Mapping[str, str] | None = None,
-    ) -> Call:
-        return Call(
-            self.targets,
-            self._router,
-            self.options,
-            operation,
-            body_fn,
-            method=method,
-            deployment=deployment,
-            suffix=suffix,
-            timeout=timeout,
-            headers=headers,
-            files=files,
-            params=params,
-            hooks=self._hooks,
-            routes=self._routes,
-            pacing=self._pacing,
-        )
-
     def _hedging(self, req: ChatRequest) -> dict[str, Any]:
         # a stored completion (store: true) is a conversation Azure keeps: never sent twice
         stored = bool(req.extra_body.get("store"))

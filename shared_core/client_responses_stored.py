@@ -12,18 +12,18 @@ holds the response. Sync and async methods share every decision (``_id_call``, `
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from shared_core.connection.config import ClientOptions, Target
+from shared_core.client_host import ClientHost
+from shared_core.connection.config import Target
 from shared_core.connection.redact import ascrubbed, scrubbed
 from shared_core.connection.routes import Route
 from shared_core.errors import APIConnectionError, APIStatusError, APITimeoutError, ConfigurationError
 from shared_core.policy import transport
-from shared_core.policy.routing import Router
-from shared_core.policy.transport import BodyFn, Call, Hooks, RouteCache
+from shared_core.policy.transport import BodyFn, Call
 from shared_core.types import ResponseMeta
 from shared_core.types_responses import InputItemsPage, ResponsesResult
 from shared_core.wire.responses import blocked_prompt, parse_input_items, parse_response, prompt_blocked_error
@@ -36,31 +36,8 @@ Progress = Callable[[ResponsesResult], None]
 Pin = tuple[str, int, bool]
 
 
-class StoredResponsesMixin:
+class StoredResponsesMixin(ClientHost):
     """The routing memory of stored responses and the Responses calls by id."""
-
-    if TYPE_CHECKING:
-        targets: tuple[Target, ...]
-        options: ClientOptions
-        _hooks: Hooks
-        _router: Router
-        _routes: RouteCache
-
-        def _client(self) -> httpx.Client: ...
-        def _aclient(self) -> httpx.AsyncClient: ...
-        def _call(
-            self,
-            operation: str,
-            body_fn: BodyFn,
-            *,
-            deployment: str | None = None,
-            method: str = "POST",
-            suffix: str = "",
-            timeout: float | httpx.Timeout | None = None,
-            headers: Mapping[str, str] | None = None,
-            files: Any = None,
-            params: Mapping[str, str] | None = None,
-        ) -> Call: ...
 
     # -- which target ------------------------------------------------------------------------
 

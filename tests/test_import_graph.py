@@ -21,7 +21,7 @@ connection     shared_core.connection.*                               base, erro
 observe        shared_core.observe.*                                  ... and observe (+ opentelemetry, in otel.py)
 policy         shared_core.policy.*                                   ... and policy
 client         shared_core.client, shared_core.client_embeddings,     ... and client
-               shared_core.client_responses(_stored)
+               shared_core.client_responses(_stored), client_host
 services       shared_core.services.*                                 ... and services
 emulator       shared_core.emulator.*                                 errors, emulator (+ stdlib, pydantic, uvicorn)
 langchain      langchain_azoai.*                                      the core (not the emulator), langchain
@@ -59,6 +59,7 @@ PARTS: dict[str, str] = {
     "shared_core.policy": "policy",
     "shared_core.client": "client",
     "shared_core.client_embeddings": "client",
+    "shared_core.client_host": "client",
     "shared_core.client_responses": "client",
     "shared_core.client_responses_stored": "client",
     "shared_core.services": "services",
