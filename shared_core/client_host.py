@@ -44,7 +44,9 @@ class ClientHost:
         headers: Mapping[str, str] | None = None,
         files: Any = None,
         params: Mapping[str, str] | None = None,
+        pinned: int | None = None,
     ) -> Call:
+        """A call to the targets by the router's choice, or only to target ``pinned`` (its index)."""
         return Call(
             self.targets,
             self._router,
@@ -61,4 +63,5 @@ class ClientHost:
             hooks=self._hooks,
             routes=self._routes,
             pacing=self._pacing,
+            pinned=pinned,
         )

@@ -105,8 +105,8 @@ class ResponsesMixin(StoredResponsesMixin):
         if req.previous_response_id or target is not None:
             rid = req.previous_response_id or ""
             index, known = self._home(rid, target)
-            call = self._pinned(
-                index, body, method="POST", suffix="", deployment=model, timeout=timeout, headers=headers, params=params
+            call = self._call(
+                OPERATION, body, deployment=model, timeout=timeout, headers=headers, params=params, pinned=index
             )
             return call, ((rid, index, known) if rid else None)
         call = self._call(OPERATION, body, deployment=model, timeout=timeout, headers=headers, params=params)

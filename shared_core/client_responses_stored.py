@@ -23,7 +23,7 @@ from shared_core.connection.redact import ascrubbed, scrubbed
 from shared_core.connection.routes import Route
 from shared_core.errors import APIConnectionError, APIStatusError, APITimeoutError, ConfigurationError
 from shared_core.policy import transport
-from shared_core.policy.transport import BodyFn, Call
+from shared_core.policy.transport import Call
 from shared_core.types import ResponseMeta
 from shared_core.types_responses import InputItemsPage, ResponsesResult
 from shared_core.wire.responses import blocked_prompt, parse_input_items, parse_response, prompt_blocked_error
@@ -88,35 +88,6 @@ class StoredResponsesMixin(ClientHost):
 
     # -- calls ---------------------------------------------------------------------------------
 
-    def _pinned(
-        self,
-        index: int,
-        body_fn: BodyFn,
-        *,
-        method: str,
-        suffix: str,
-        deployment: str | None = None,
-        timeout: float | httpx.Timeout | None = None,
-        headers: Mapping[str, str] | None = None,
-        params: Mapping[str, str] | None = None,
-    ) -> Call:
-        # one target: Call retries on it and never fails over (it has nowhere else to go)
-        return Call(
-            (self.targets[index],),
-            self._router,
-            self.options,
-            OPERATION,
-            body_fn,
-            method=method,
-            deployment=deployment,
-            suffix=suffix,
-            timeout=timeout,
-            headers=headers,
-            params=params,
-            hooks=self._hooks,
-            routes=None,
-        )
-
     def _id_call(
         self,
         response_id: str,
@@ -136,8 +107,15 @@ class StoredResponsesMixin(ClientHost):
             return None
 
         suffix = "/" + quote(response_id, safe="") + tail
-        call = self._pinned(
-            index, no_body, method=method, suffix=suffix, timeout=timeout, headers=headers, params=params
+        call = self._call(
+            OPERATION,
+            no_body,
+            method=method,
+            suffix=suffix,
+            timeout=timeout,
+            headers=headers,
+            params=params,
+            pinned=index,
         )
         return call, (response_id, index, known)
 
@@ -161,6 +139,8 @@ class StoredResponsesMixin(ClientHost):
                 " (another target does not have it): retry when that target is back, or continue"
                 " statelessly (store=False, include=['reasoning.encrypted_content'], full input)."
             )
+            if self._router.state(index) == "open":
+                note += " Its circuit breaker is open after repeated faults: other calls avoid it for now."
         else:
             return
         exc.message += note

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -27,10 +26,18 @@ from shared_core.connection.routes import Route, build_route
 from shared_core.errors import APIConnectionError, APIStatusError, APITimeoutError, AzureOpenAIError, StreamError
 from shared_core.observe.calltrace import CallTrace
 from shared_core.policy import faults
-from shared_core.policy.exchange import claims_challenge, encode_json, meta_from, safe_url, where
+from shared_core.policy.exchange import (
+    claims_challenge,
+    encode_json,
+    meta_from,
+    min_timeout,
+    safe_url,
+    status_reason,
+    where,
+)
 from shared_core.policy.limiter import cost_of
 from shared_core.policy.pacing_store import Pacer, PacingStore, store_for
-from shared_core.policy.retry import Decision, decide, is_retryable_status
+from shared_core.policy.retry import Decision, decide, is_retryable_status, with_body_retry_after
 from shared_core.policy.routing import Router
 from shared_core.types import ResponseMeta
 
@@ -73,29 +80,6 @@ class Step:
     claims: str | None = None  # CAE claims challenge of a 401, decoded
 
 
-def _min_timeout(timeout: float | httpx.Timeout | None, limit: float) -> httpx.Timeout:
-    if timeout is None:
-        return httpx.Timeout(limit)
-    if isinstance(timeout, httpx.Timeout):
-
-        def cap(value: float | None) -> float:
-            return limit if value is None else min(value, limit)
-
-        return httpx.Timeout(
-            connect=cap(timeout.connect), read=cap(timeout.read), write=cap(timeout.write), pool=cap(timeout.pool)
-        )
-    return httpx.Timeout(min(timeout, limit))
-
-
-def _status_reason(status: int, asked: float | None) -> str:
-    said = f", server asked {asked:.3g} s" if asked is not None else ""
-    return f"HTTP {status}{' rate limited' if status == 429 else ''}{said}"
-
-
-# compiled by re's cache on first use (error paths only): nothing compiled at import
-_RETRY_AFTER_TEXT = rb"(?i)retry after (\d{1,6}) seconds?"
-
-
 class Call:
     """One logical call across all its attempts (sans-I/O; shared by both drivers)."""
 
@@ -136,6 +120,7 @@ class Call:
         "trace",
         "pacer",
         "bodies",
+        "pinned",
     )
 
     def __init__(
@@ -156,8 +141,12 @@ class Call:
         hooks: Hooks = DEFAULT_HOOKS,
         routes: RouteCache | None = None,
         pacing: PacingStore | None = None,
+        pinned: int | None = None,
     ) -> None:
         self.targets = targets
+        # the one target this call may use (a stored response lives there): it retries there, never fails
+        # over, and its breaker still hears of every outcome so other calls see the target's health
+        self.pinned = pinned
         self.router = router
         self.options = options
         self.operation = operation
@@ -203,6 +192,12 @@ class Call:
 
     @property
     def multi(self) -> bool:
+        """May fail over (several targets, not pinned to one)."""
+        return len(self.targets) > 1 and self.pinned is None
+
+    @property
+    def tracked(self) -> bool:
+        """The router hears of every attempt (several targets: their breakers matter)."""
         return len(self.targets) > 1
 
     def begin(self) -> Target:
@@ -212,10 +207,13 @@ class Call:
             raise self._deadline_error(None)
         failover = self._failover
         self._previous = self.index
-        if len(self.targets) == 1:
+        if not self.tracked:
             self.index = 0
         else:
-            self.index = self.router.pick(self.tried, after=self.index) if failover else self.router.pick()
+            if self.pinned is not None:
+                self.index = self.pinned
+            else:
+                self.index = self.router.pick(self.tried, after=self.index) if failover else self.router.pick()
             self.epoch = self.router.epoch(self.index)
             self.reported = False
         self._failover = False
@@ -339,7 +337,7 @@ class Call:
             raise self._deadline_error(None)
         if self.read_timeout is None or remaining < self.read_timeout:
             self.read_timeout, self.deadline_capped = remaining, True
-        return _min_timeout(self.timeout, remaining)
+        return min_timeout(self.timeout, remaining)
 
     # -- outcomes ------------------------------------------------------------------------------
 
@@ -371,14 +369,18 @@ class Call:
         """The caller stopped reading a stream before it said anything: neither success nor fault."""
         if not self.reported:
             self.reported = True
-            self.router.release(self.index)
+            self._release()
         self.trace.close("abandoned", breaker=self._breaker())
 
+    def _release(self) -> None:
+        if self.pinned is None:  # a pinned call never claimed the half-open probe: not its to free
+            self.router.release(self.index)
+
     def _breaker(self) -> str | None:
-        return self.router.state(self.index) if self.multi else None
+        return self.router.state(self.index) if self.tracked else None
 
     def _fault(self) -> None:
-        if not self.multi:
+        if not self.tracked:
             return
         self.reported = True
         if self.router.failure(self.index):
@@ -390,7 +392,7 @@ class Call:
 
     def _report(self, status: int | None, server_wait: float | None) -> None:
         """Tell the router what an error answer (or its absence, ``status`` None) says of the target."""
-        if not self.multi:
+        if not self.tracked:
             return
         if status is None or status >= 500 or status == 408:
             self._fault()
@@ -399,7 +401,7 @@ class Call:
         if status == 429:
             self.router.throttled(self.index, server_wait)
         else:
-            self.router.release(self.index)
+            self._release()
 
     def _decide(self, status: int | None, headers: Mapping[str, str] | None, *, token: bool = False) -> Decision:
         can_failover = self.multi and self.router.may_fail_over(self.index, self.tried, status)
@@ -462,12 +464,7 @@ class Call:
         """An error status: the step to take, or raise the typed error."""
         target = self.target
         self.trace.answered(status, headers.get("x-ms-region"))
-        hint = headers
-        if status == 429 and body and b"etry after" in body:
-            # Azure TPM 429s have said "Please retry after N seconds" in the body only
-            m = re.search(_RETRY_AFTER_TEXT, body[:4000])
-            if m and "retry-after" not in headers and "retry-after-ms" not in headers:
-                hint = {**headers, "retry-after": m.group(1).decode()}
+        hint = with_body_retry_after(status, headers, body)
         # a static token cannot be refreshed: its 401 is final (the diagnosis names its expiry)
         refreshable = target.credential.kind == "token" and getattr(target.credential, "refreshable", True)
         decision = self._decide(status, hint, token=refreshable)
@@ -525,7 +522,7 @@ class Call:
                 self.attempts,
             )
             return Step(0.0, refresh=True, claims=claims_challenge(headers.get("www-authenticate")))
-        return self._next(decision, _status_reason(status, decision.server_wait))
+        return self._next(decision, status_reason(status, decision.server_wait))
 
     def in_band(self, exc: AzureOpenAIError) -> Step:
         """A failure inside a 200 stream before anything was handed out (an error event, a body
@@ -540,7 +537,7 @@ class Call:
                 exc.attempts = self.attempts
             raise exc
         if isinstance(exc, APIStatusError):
-            why = f"error event in the stream: {_status_reason(exc.status, decision.server_wait)}, code {exc.code}"
+            why = f"error event in the stream: {status_reason(exc.status, decision.server_wait)}, code {exc.code}"
         else:
             why = f"stream failed before its first token: {faults.scrub(str(exc))[:200]}"
         return self._next(decision, why)

@@ -40,6 +40,20 @@ Reason = Literal[
 ]
 
 
+# compiled by re's cache on first use (error paths only): nothing compiled at import
+_RETRY_AFTER_TEXT = rb"(?i)retry after (\d{1,6}) seconds?"
+
+
+def with_body_retry_after(status: int, headers: Mapping[str, str], body: bytes) -> Mapping[str, str]:
+    """``headers`` plus ``retry-after`` from the body of a 429 that says its wait only there (Azure TPM
+    429s have said "Please retry after N seconds" in the body only)."""
+    if status == 429 and body and b"etry after" in body:
+        m = re.search(_RETRY_AFTER_TEXT, body[:4000])
+        if m and "retry-after" not in headers and "retry-after-ms" not in headers:
+            return {**headers, "retry-after": m.group(1).decode()}
+    return headers
+
+
 if TYPE_CHECKING:  # a Protocol class costs import time; only the type checker needs it
     from typing import Protocol
 

@@ -294,3 +294,48 @@ async def test_async_continuation_never_fails_over_either() -> None:
         await c.apoll_response("resp_w")
     assert info.value.status == 503
     assert calls == ["westeurope.openai.azure.com"] * 3
+
+
+def test_a_continuations_faults_open_the_targets_breaker_for_other_calls() -> None:
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.host)
+        if request.url.host.startswith("westeurope") and len(calls) > 1:
+            return json_answer({"error": {"code": "server_error", "message": "down"}}, 503)
+        return json_answer(response(output=[message("ok")], id="resp_w"))
+
+    east, west = _two()
+    c = client(handler, west, east, max_retries=2)  # type: ignore[arg-type]
+    c.create_response(ResponsesRequest(input="hi"))
+    with pytest.raises(APIStatusError, match=r"did not fail over.*circuit breaker is open") as info:
+        c.retrieve_response("resp_w")  # 3 faults on westeurope: its breaker opens (3 is the threshold)
+    assert info.value.status == 503
+    assert calls == ["westeurope.openai.azure.com"] * 4
+    res = c.create_response(ResponsesRequest(input="stateless"))
+    assert res.meta is not None and res.meta.target == "eastus"
+    assert calls[4:] == ["eastus.openai.azure.com"]  # straight to eastus: westeurope is known to be down
+
+
+def test_a_continuations_success_closes_the_breaker_other_calls_opened() -> None:
+    down = True
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.host)
+        if down and request.url.host.startswith("westeurope"):
+            raise httpx.ConnectError("connection refused")
+        return json_answer(response(output=[message("ok")], id="resp_w"))
+
+    east, west = _two()
+    c = client(handler, west, east, max_retries=1)  # type: ignore[arg-type]
+    for _ in range(3):  # each tries westeurope first and fails over: the third fault opens its breaker
+        c.create_response(ResponsesRequest(input="stateless"))
+    assert c.create_response(ResponsesRequest(input="stateless")).meta.target == "eastus"  # type: ignore[union-attr]
+    assert calls[-1] == "eastus.openai.azure.com"
+    down = False
+    pinned = c.retrieve_response("resp_w", target="westeurope")
+    assert pinned.meta is not None and pinned.meta.routing is not None
+    assert [(a.target, a.outcome, a.breaker) for a in pinned.meta.routing.attempts] == [("westeurope", "ok", "closed")]
+    res = c.create_response(ResponsesRequest(input="stateless"))
+    assert res.meta is not None and res.meta.target == "westeurope"
