@@ -7,7 +7,7 @@ A base class rather than a Protocol, so that ``_call``'s signature is written on
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -43,7 +43,7 @@ class ClientHost:
         timeout: float | httpx.Timeout | None = None,
         headers: Mapping[str, str] | None = None,
         files: Any = None,
-        params: Mapping[str, str] | None = None,
+        params: Mapping[str, str | Sequence[str]] | None = None,
         pinned: int | None = None,
     ) -> Call:
         """A call to the targets by the router's choice, or only to target ``pinned`` (its index)."""

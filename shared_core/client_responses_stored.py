@@ -11,7 +11,7 @@ holds the response. Sync and async methods share every decision (``_id_call``, `
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -32,8 +32,23 @@ OPERATION = "responses"
 #: stored response ids remembered per client (id -> index of the target that stored it)
 _REMEMBERED = 4096
 Progress = Callable[[ResponsesResult], None]
+#: query parameters of a call by id (``include[]`` repeats)
+Query = Mapping[str, "str | Sequence[str]"]
 #: (response id, index of its target, whether that target is known rather than assumed)
 Pin = tuple[str, int, bool]
+
+
+def _include(include: Sequence[str] | None) -> Query | None:
+    """``include[]`` of a GET by id, repeated per value as the openai SDK sends it (Azure's getResponse
+    takes it: Azure/azure-rest-api-specs specification/ai/data-plane/OpenAI.v1, query ``include[]``)."""
+    if include is None:
+        return None
+    if isinstance(include, str) or not all(isinstance(v, str) for v in include):
+        raise ConfigurationError(
+            f"include must be a list of strings such as ['reasoning.encrypted_content'], not {include!r}",
+            setting="include",
+        )
+    return {"include[]": list(include)} if include else None
 
 
 class StoredResponsesMixin(ClientHost):
@@ -97,7 +112,7 @@ class StoredResponsesMixin(ClientHost):
         tail: str = "",
         timeout: float | httpx.Timeout | None = None,
         headers: Mapping[str, str] | None = None,
-        params: Mapping[str, str] | None = None,
+        params: Query | None = None,
     ) -> tuple[Call, Pin]:
         if not response_id or not isinstance(response_id, str):
             raise ConfigurationError("response_id must be the id of a response (resp_...)", setting="response_id")
@@ -156,7 +171,7 @@ class StoredResponsesMixin(ClientHost):
         tail: str,
         timeout: float | httpx.Timeout | None,
         headers: Mapping[str, str] | None,
-        params: Mapping[str, str] | None = None,
+        params: Query | None = None,
     ) -> tuple[dict[str, Any], ResponseMeta]:
         call, pin = self._id_call(
             response_id, target, method=method, tail=tail, timeout=timeout, headers=headers, params=params
@@ -175,7 +190,7 @@ class StoredResponsesMixin(ClientHost):
         tail: str,
         timeout: float | httpx.Timeout | None,
         headers: Mapping[str, str] | None,
-        params: Mapping[str, str] | None = None,
+        params: Query | None = None,
     ) -> tuple[dict[str, Any], ResponseMeta]:
         call, pin = self._id_call(
             response_id, target, method=method, tail=tail, timeout=timeout, headers=headers, params=params
@@ -191,12 +206,14 @@ class StoredResponsesMixin(ClientHost):
         self,
         response_id: str,
         *,
+        include: Sequence[str] | None = None,
         target: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> ResponsesResult:
-        """``GET /responses/{id}`` on the target that stored it."""
-        data, meta = self._by_id(response_id, target, "GET", "", timeout, headers)
+        """``GET /responses/{id}`` on the target that stored it; ``include`` asks for the includable
+        fields of the output (``["reasoning.encrypted_content"]``: the query's ``include[]``)."""
+        data, meta = self._by_id(response_id, target, "GET", "", timeout, headers, _include(include))
         return self._checked(parse_response(data, meta))
 
     @ascrubbed
@@ -204,12 +221,13 @@ class StoredResponsesMixin(ClientHost):
         self,
         response_id: str,
         *,
+        include: Sequence[str] | None = None,
         target: str | None = None,
         timeout: float | httpx.Timeout | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> ResponsesResult:
         """Async :meth:`retrieve_response`."""
-        data, meta = await self._aby_id(response_id, target, "GET", "", timeout, headers)
+        data, meta = await self._aby_id(response_id, target, "GET", "", timeout, headers, _include(include))
         return self._checked(parse_response(data, meta))
 
     @scrubbed
@@ -338,6 +356,7 @@ class StoredResponsesMixin(ClientHost):
         interval: float = 2.0,
         max_wait: float = 600.0,
         progress: Progress | None = None,
+        include: Sequence[str] | None = None,
         target: str | None = None,
         timeout: float | httpx.Timeout | None = None,
     ) -> ResponsesResult:
@@ -345,7 +364,7 @@ class StoredResponsesMixin(ClientHost):
         incomplete, failed, cancelled), at most ``max_wait`` s; ``progress(result)`` after each poll."""
         started = self._hooks.clock()
         while True:
-            result = self.retrieve_response(response_id, target=target, timeout=timeout)
+            result = self.retrieve_response(response_id, include=include, target=target, timeout=timeout)
             if progress is not None:
                 progress(result)
             wait = self._poll_wait(result, started, interval, max_wait)
@@ -361,13 +380,14 @@ class StoredResponsesMixin(ClientHost):
         interval: float = 2.0,
         max_wait: float = 600.0,
         progress: Progress | Callable[[ResponsesResult], Awaitable[None]] | None = None,
+        include: Sequence[str] | None = None,
         target: str | None = None,
         timeout: float | httpx.Timeout | None = None,
     ) -> ResponsesResult:
         """Async :meth:`poll_response` (``progress`` may be a coroutine function)."""
         started = self._hooks.clock()
         while True:
-            result = await self.aretrieve_response(response_id, target=target, timeout=timeout)
+            result = await self.aretrieve_response(response_id, include=include, target=target, timeout=timeout)
             if progress is not None:
                 out = progress(result)
                 if out is not None:

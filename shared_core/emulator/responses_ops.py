@@ -124,11 +124,33 @@ def message_item(item_id: str, text: str, status: str = "completed") -> JSON:
     return {"id": item_id, "type": "message", "status": status, "content": [part], "role": "assistant"}
 
 
+def reasoning_text(messages: list[JSON]) -> str:
+    """What the reasoning of a turn says (its summary, and the payload of its sealed content)."""
+    question = " ".join(bh.last_user_text(messages).split()[:12])
+    return f"**Answering the question**\n\nThe user asks: {question}" if question else "**Answering**"
+
+
+def with_included(obj: JSON, include: list[str], messages: list[JSON]) -> JSON:
+    """A stored response as ``GET /responses/{id}?include[]=...`` shows it: the includable fields asked
+    for filled in as a create with that ``include`` fills them (values that add nothing here pass)."""
+    out = []
+    for item in obj["output"]:
+        kind = item.get("type")
+        if kind == "reasoning" and "reasoning.encrypted_content" in include and "encrypted_content" not in item:
+            sealed = ri.seal_reasoning(item["id"], reasoning_text(messages))
+            item = {**item, "content": [], "encrypted_content": sealed}
+        elif kind == "file_search_call" and "file_search_call.results" in include and item.get("results") is None:
+            item = {**item, "results": []}
+        elif kind == "code_interpreter_call" and "code_interpreter_call.outputs" in include and not item.get("outputs"):
+            item = {**item, "outputs": rt.code_outputs(bh.last_user_text(messages))}
+        out.append(item)
+    return {**obj, "output": out}
+
+
 def reasoning_item(item_id: str, body: JSON, messages: list[JSON]) -> JSON:
     """A reasoning item: ``summary`` filled when ``reasoning.summary`` asks, the sealed content when ``include`` asks."""
     r = body.get("reasoning") if isinstance(body.get("reasoning"), dict) else {}
-    question = " ".join(bh.last_user_text(messages).split()[:12])
-    summary_text = f"**Answering the question**\n\nThe user asks: {question}" if question else "**Answering**"
+    summary_text = reasoning_text(messages)
     item: JSON = {"id": item_id, "type": "reasoning"}
     include = body.get("include") or []
     if "reasoning.encrypted_content" in include:

@@ -22,6 +22,7 @@ from . import responses_input as ri
 from . import responses_ops as rops
 from .config import Deployment, FaultSpec
 from .responses_tools import BuiltinContext
+from .rules_responses_tools import check_include
 from .wire import Request, Response, StreamResponse, json_response
 
 if TYPE_CHECKING:
@@ -97,7 +98,11 @@ class ResponsesRoutes:
             rec = self._get(rest[0])
             if req.query.get("stream") in ("true", "True", "1"):
                 return self._resume(rec, req, headers)
-            return json_response(200, self.view(rec), headers)
+            # getResponse's query `include[]` (Azure/azure-rest-api-specs specification/ai/data-plane/OpenAI.v1)
+            include = req.query_all("include[]")
+            check_include(include)
+            view = self.view(rec)
+            return json_response(200, rops.with_included(view, include, rec.messages) if include else view, headers)
         if len(rest) == 1 and req.method == "DELETE":
             self._get(rest[0])
             del self.responses[rest[0]]

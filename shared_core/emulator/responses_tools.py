@@ -76,6 +76,12 @@ def echo_tools(tools: Any) -> list[JSON]:
     return out
 
 
+def code_outputs(question: str) -> list[JSON]:
+    """The ``outputs`` of a code_interpreter call for ``question`` (when ``include`` asks for them)."""
+    short = " ".join(question.split()[:24])
+    return [{"type": "logs", "logs": bh.compose_answer([{"role": "user", "content": short}])}]
+
+
 @dataclass(slots=True)
 class BuiltinContext:
     """What the built-in tools need beyond the body: the image deployment header and the include list."""
@@ -131,9 +137,7 @@ class BuiltinContext:
             m = re.search(r"-?\d+(?:\.\d+)?\s*[-+*/^]\s*-?\d+(?:\.\d+)?", question)
             code = f"print({m.group(0).replace('^', '**')})" if m else f"print({short!r})"
             include = body.get("include") or []
-            outputs = None
-            if "code_interpreter_call.outputs" in include:
-                outputs = [{"type": "logs", "logs": bh.compose_answer([{"role": "user", "content": short}])}]
+            outputs = code_outputs(question) if "code_interpreter_call.outputs" in include else None
             return {
                 "id": f"ci_{suffix}",
                 "type": "code_interpreter_call",

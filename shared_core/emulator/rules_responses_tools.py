@@ -202,7 +202,12 @@ def _include(ctx: Ctx) -> None:
         return
     if not isinstance(inc, list):
         raise azure.invalid_type("include", "an array")
-    for i, v in enumerate(inc):
+    check_include(inc)
+
+
+def check_include(values: list[Any]) -> None:
+    """Each value one the Responses API defines: the body's ``include`` and a GET's ``include[]``."""
+    for i, v in enumerate(values):
         if v not in INCLUDE_VALUES:
             listed = ", ".join(f"'{x}'" for x in INCLUDE_VALUES[:-1]) + f", and '{INCLUDE_VALUES[-1]}'"
             raise azure.invalid_value(f"include[{i}]", f"Invalid value: '{v}'. Supported values are: {listed}.")

@@ -38,6 +38,11 @@ class Request:
     body: bytes
     host: str = "127.0.0.1"
     scheme: str = "http"
+    pairs: list[tuple[str, str]] = field(default_factory=list)  # the query as sent (``include[]`` repeats)
+
+    def query_all(self, name: str) -> list[str]:
+        """Every value of query parameter ``name``, in order."""
+        return [v for k, v in self.pairs if k == name]
 
     @property
     def content_type(self) -> str:
@@ -138,14 +143,13 @@ async def read_request(scope: Scope, receive: Receive) -> Request:
     headers: dict[str, str] = {}
     for k, v in scope.get("headers", []):
         headers[k.decode("latin-1").lower()] = v.decode("latin-1")
-    query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+    pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
     path = scope.get("path", "/")
     while "//" in path:  # some SDKs send //openai/...
         path = path.replace("//", "/")
     host = headers.get("host") or "{}:{}".format(*(scope.get("server") or ("127.0.0.1", 80)))
-    return Request(
-        scope.get("method", "GET").upper(), path, query, headers, b"".join(chunks), host, scope.get("scheme", "http")
-    )
+    method = scope.get("method", "GET").upper()
+    return Request(method, path, dict(pairs), headers, b"".join(chunks), host, scope.get("scheme", "http"), pairs)
 
 
 @dataclass(slots=True)

@@ -137,7 +137,7 @@ class Call:
         timeout: float | httpx.Timeout | None = None,
         headers: Mapping[str, str] | None = None,
         files: Any = None,
-        params: Mapping[str, str] | None = None,
+        params: Mapping[str, str | Sequence[str]] | None = None,
         hooks: Hooks = DEFAULT_HOOKS,
         routes: RouteCache | None = None,
         pacing: PacingStore | None = None,

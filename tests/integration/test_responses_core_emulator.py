@@ -17,7 +17,8 @@ import pytest
 from shared_core.client import CoreClient, client_from_settings
 from shared_core.emulator import ManualClock, start_in_thread
 from shared_core.emulator.server import EmulatorHandle
-from shared_core.types_responses import ResponsesRequest
+from shared_core.errors import BadRequestError
+from shared_core.types_responses import ReasoningItem, ResponsesRequest
 from shared_core.wire.responses_stream import ResponseStreamAccumulator
 
 QUESTION = "What is the capital of France? Paris is the capital of France and its largest city."
@@ -84,3 +85,35 @@ def test_stored_conversation_continues(emu: EmulatorHandle) -> None:
     first = client.create_response(ResponsesRequest(input="My name is Ada Lovelace and I live in London."))
     second = client.create_response(ResponsesRequest(input="What is my name?", previous_response_id=first.id))
     assert "Ada Lovelace" in second.output_text
+
+
+def _client_for(emu: EmulatorHandle, deployment: str) -> CoreClient:
+    return client_from_settings(
+        azure_endpoint=emu.url, api_key=emu.api_key, deployment=deployment, api_version="v1", env={}
+    )
+
+
+def test_retrieve_with_include_fills_the_includable_fields_and_the_sealed_reasoning_continues(
+    emu: EmulatorHandle,
+) -> None:
+    client = _client_for(emu, "gpt-5-mini")
+    created = client.create_response(ResponsesRequest(input="My name is Ada Lovelace. Say hello."))
+    [plain] = [i for i in client.retrieve_response(created.id).output if isinstance(i, ReasoningItem)]
+    assert plain.encrypted_content is None  # created without include: a plain GET shows none either
+    fetched = client.retrieve_response(created.id, include=["reasoning.encrypted_content"])
+    [sealed] = [i for i in fetched.output if isinstance(i, ReasoningItem)]
+    assert sealed.id == plain.id and (sealed.encrypted_content or "").startswith("gAAAAA")
+    # Azure takes the sealed item back on a stateless turn (store=False, the item in the input)
+    item = {"type": "reasoning", "id": sealed.id, "summary": [], "encrypted_content": sealed.encrypted_content}
+    turn = [{"role": "user", "content": "My name is Ada Lovelace. Say hello."}, item]
+    turn.append({"role": "user", "content": "What is my name?"})
+    later = client.create_response(ResponsesRequest(input=turn, store=False))
+    assert later.status == "completed"
+
+
+async def test_an_unknown_include_value_on_retrieve_is_azures_400(emu: EmulatorHandle) -> None:
+    client = _client_for(emu, "gpt-5.2")
+    created = await client.acreate_response(ResponsesRequest(input="Say hello."))
+    with pytest.raises(BadRequestError, match=r"Invalid value: 'reasoning'\. Supported values are: ") as info:
+        await client.aretrieve_response(created.id, include=["reasoning"])
+    assert (info.value.param, info.value.code) == ("include[0]", "invalid_value")

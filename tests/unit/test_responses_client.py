@@ -13,7 +13,14 @@ import json
 import httpx
 import pytest
 
-from shared_core.errors import APIConnectionError, APIStatusError, APITimeoutError, ContentFilterError, NotFoundError
+from shared_core.errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    ConfigurationError,
+    ContentFilterError,
+    NotFoundError,
+)
 from shared_core.types_responses import ResponsesRequest, ResponsesResult
 
 from .responses_fakes import RID, USAGE, client, dated_target, json_answer, message, response, v1_target
@@ -339,3 +346,41 @@ def test_a_continuations_success_closes_the_breaker_other_calls_opened() -> None
     assert [(a.target, a.outcome, a.breaker) for a in pinned.meta.routing.attempts] == [("westeurope", "ok", "closed")]
     res = c.create_response(ResponsesRequest(input="stateless"))
     assert res.meta is not None and res.meta.target == "westeurope"
+
+
+# ---- retrieve with include ---------------------------------------------------------------------
+
+INCLUDE = ["reasoning.encrypted_content", "file_search_call.results"]
+
+
+def test_retrieve_include_is_the_query_the_openai_sdk_sends() -> None:
+    import openai
+
+    theirs = Recorder(_ok())
+    sdk = openai.OpenAI(
+        base_url="https://eastus.openai.azure.com/openai/v1",
+        api_key="k-secret",
+        http_client=httpx.Client(transport=httpx.MockTransport(theirs)),
+    )
+    sdk.responses.retrieve(RID, include=INCLUDE)  # type: ignore[arg-type]
+    ours = Recorder(_ok())
+    client(ours).retrieve_response(RID, include=INCLUDE)
+    sent, expected = ours.requests[0].url, theirs.requests[0].url
+    assert (sent.path, sent.params.multi_items()) == (expected.path, expected.params.multi_items())
+    assert sent.params.get_list("include[]") == INCLUDE
+
+
+def test_retrieve_include_keeps_the_dated_api_version_and_poll_passes_it_on() -> None:
+    rec = Recorder(_ok())
+    client(rec, dated_target()).poll_response(RID, include=["reasoning.encrypted_content"])
+    assert rec.requests[0].url.params.multi_items() == [
+        ("api-version", "2025-04-01-preview"),
+        ("include[]", "reasoning.encrypted_content"),
+    ]
+
+
+def test_include_as_a_bare_string_is_a_configuration_error() -> None:
+    rec = Recorder(_ok())
+    with pytest.raises(ConfigurationError, match=r"include must be a list of strings such as \['reasoning"):
+        client(rec).retrieve_response(RID, include="reasoning.encrypted_content")
+    assert rec.requests == []
