@@ -18,7 +18,7 @@ from langchain_azoai._convert import gen_chunk, meta_metadata
 from langchain_azoai._responses_output import response_to_message
 from langchain_azoai._responses_request import build_responses_call
 from langchain_azoai._responses_stream import ResponsesStreamConverter
-from shared_core.errors import ConfigurationError
+from langchain_azoai._responses_v03 import to_v03
 from shared_core.types_responses import BODY_NAMED_FIELDS, ResponsesRequest
 
 if TYPE_CHECKING:
@@ -51,12 +51,6 @@ def to_core_request(body: dict[str, Any]) -> ResponsesRequest:
 def _prepare(
     llm: AzureChatOpenAI, messages: Sequence[BaseMessage], stop: list[str] | None, stream: bool, kwargs: dict[str, Any]
 ) -> tuple[ResponsesRequest, dict[str, Any], Any]:
-    if llm.output_version == "v0":
-        raise ConfigurationError(
-            "output_version='v0' cannot carry Responses API output (reasoning items, server tool "
-            "calls): use output_version='responses/v1' (the default here) or 'v1'.",
-            setting="output_version",
-        )
     body, call, schema = build_responses_call(llm, messages, stop, stream, kwargs)
     return to_core_request(body), call, schema
 
@@ -71,6 +65,8 @@ def _filters(result: ResponsesResult) -> dict[str, Any]:
 def _result(llm: AzureChatOpenAI, result: ResponsesResult, schema: Any) -> ChatResult:
     metadata = {**meta_metadata(result.meta, llm.include_response_headers), **_filters(result)}
     message = response_to_message(result.raw, schema=schema, metadata=metadata)
+    if llm.output_version == "v0":
+        message = to_v03(message)
     return ChatResult(generations=[ChatGeneration(message=message)])
 
 
@@ -103,7 +99,7 @@ def stream(
     llm: AzureChatOpenAI, messages: Sequence[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
 ) -> Iterator[ChatGenerationChunk]:
     req, call, schema = _prepare(llm, messages, stop, True, kwargs)
-    conv = ResponsesStreamConverter(schema=schema)
+    conv = ResponsesStreamConverter(schema=schema, v0=llm.output_version == "v0")
     for event in llm._client().stream_response(req, **call):
         chunk = _chunk(llm, conv, event)
         if chunk is not None:
@@ -114,7 +110,7 @@ async def astream(
     llm: AzureChatOpenAI, messages: Sequence[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
 ) -> AsyncIterator[ChatGenerationChunk]:
     req, call, schema = _prepare(llm, messages, stop, True, kwargs)
-    conv = ResponsesStreamConverter(schema=schema)
+    conv = ResponsesStreamConverter(schema=schema, v0=llm.output_version == "v0")
     async for event in llm._client().astream_response(req, **call):
         chunk = _chunk(llm, conv, event)
         if chunk is not None:

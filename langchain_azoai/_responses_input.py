@@ -17,6 +17,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage
 
 from langchain_azoai._convert import message_to_wire
+from langchain_azoai._responses_v03 import from_v03
 
 #: Output items that go back as input items unchanged (minus LangChain's streaming ``index``).
 _REPLAYED_ITEMS = frozenset(
@@ -225,7 +226,7 @@ def messages_to_input(messages: Sequence[BaseMessage], *, store: bool | None = N
     items: list[dict[str, Any]] = []
     for message in messages:
         if isinstance(message, AIMessage):
-            _assistant_items(items, message, store)
+            _assistant_items(items, from_v03(message), store)  # a v0 answer back in its Responses shape
             continue
         msg = message_to_wire(message)
         msg.pop("name", None)  # the Responses API has no per-message name

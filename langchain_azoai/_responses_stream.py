@@ -16,6 +16,7 @@ from langchain_core.messages import AIMessageChunk
 
 from langchain_azoai._convert import fast_copy
 from langchain_azoai._responses_output import drop_none, response_to_message
+from langchain_azoai._responses_v03 import to_v03
 from shared_core.errors import AzureOpenAIError
 
 #: Items whose ``output_item.done`` carries a server tool's call and result: one block each.
@@ -67,8 +68,10 @@ def _plain_chunk(content: Any, rm: dict[str, Any], additional_kwargs: dict[str, 
 class ResponsesStreamConverter:
     """Feed each event's JSON; get the chunk to yield, or None for events that add nothing."""
 
-    def __init__(self, *, schema: Any = None, metadata: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, *, schema: Any = None, metadata: Mapping[str, Any] | None = None, v0: bool = False) -> None:
         self.schema = schema
+        self.v0 = v0  # output_version="v0": each chunk reshaped as langchain-openai 0.3 gave it
+        self.has_reasoning = False  # (v0) a chunk already carried the reasoning item
         self._first_meta = dict(metadata or {})
         self.seen_meta = False
         self.index = -1
@@ -118,6 +121,8 @@ class ResponsesStreamConverter:
         metadata = self._first_meta
         self._first_meta = {}
         rm = {**metadata, **c.response_metadata, "model_provider": "openai"}
+        if self.v0:
+            return self._v03(c, rm)
         if not c.tool_call_chunks and c.usage_metadata is None and c.position is None:
             return _plain_chunk(c.content, rm, c.additional_kwargs, c.id)  # text deltas: the hot path
         return AIMessageChunk(
@@ -130,11 +135,27 @@ class ResponsesStreamConverter:
             chunk_position=c.position,
         )
 
+    def _v03(self, c: _Chunk, rm: dict[str, Any]) -> AIMessageChunk:
+        chunk = AIMessageChunk(
+            content=c.content,
+            tool_call_chunks=c.tool_call_chunks,
+            usage_metadata=c.usage_metadata,
+            response_metadata=rm,
+            additional_kwargs=c.additional_kwargs,
+            id=c.id,
+            chunk_position=c.position,
+        )
+        chunk = to_v03(chunk, has_reasoning=self.has_reasoning)
+        self.has_reasoning = self.has_reasoning or "reasoning" in chunk.additional_kwargs
+        return chunk
+
     def _item_added(self, event: Mapping[str, Any], item: Mapping[str, Any], c: _Chunk) -> None:
         itype = item.get("type")
         if itype == "message":
             c.empty = False  # an empty chunk, as langchain-openai yields
-            if (phase := item.get("phase")) is not None:
+            if self.v0:
+                c.id = item.get("id")  # v0 names the message item, not the response
+            elif (phase := item.get("phase")) is not None:
                 self._advance(item.get("id"), event["output_index"], 0)
                 c.add({"type": "text", "text": "", "phase": phase, "index": self.index})
         elif itype == "function_call":

@@ -262,7 +262,6 @@ def test_structured_output_uses_text_format_and_parses() -> None:
     [
         ({"use_responses_api": True, "n": 2}, {}, "n", "one answer per call"),
         ({"use_responses_api": True}, {"seed": 1}, "seed", "set use_responses_api=False"),
-        ({"use_responses_api": True, "output_version": "v0"}, {}, "output_version", "'responses/v1'"),
     ],
 )
 def test_settings_the_responses_api_cannot_take_are_refused_before_sending(
