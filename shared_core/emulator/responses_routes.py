@@ -20,9 +20,9 @@ from . import behaviour as bh
 from . import responses_events as rev
 from . import responses_input as ri
 from . import responses_ops as rops
+from . import responses_tools as rt
 from .config import Deployment, FaultSpec
 from .responses_tools import BuiltinContext
-from .rules_responses_tools import check_include
 from .wire import Request, Response, StreamResponse, json_response
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ class ResponsesRoutes:
                 return self._resume(rec, req, headers)
             # getResponse's query `include[]` (Azure/azure-rest-api-specs specification/ai/data-plane/OpenAI.v1)
             include = req.query_all("include[]")
-            check_include(include)
+            rt.check_include(include)
             view = self.view(rec)
             return json_response(200, rops.with_included(view, include, rec.messages) if include else view, headers)
         if len(rest) == 1 and req.method == "DELETE":

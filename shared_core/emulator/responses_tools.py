@@ -16,10 +16,21 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import azure
 from . import behaviour as bh
 from .media import png
 
 JSON = dict[str, Any]
+#: the ``include`` values the Responses API defines (OpenAI Responses reference, include enum)
+INCLUDE_VALUES = (
+    "code_interpreter_call.outputs",
+    "computer_call_output.output.image_url",
+    "file_search_call.results",
+    "message.input_image.image_url",
+    "message.output_text.logprobs",
+    "reasoning.encrypted_content",
+    "web_search_call.action.sources",
+)
 
 BUILTIN_TYPES = (
     "web_search_preview",
@@ -74,6 +85,14 @@ def echo_tools(tools: Any) -> list[JSON]:
         else:
             out.append(dict(t))
     return out
+
+
+def check_include(values: list[Any]) -> None:
+    """Each value one the Responses API defines: the body's ``include`` and a GET's ``include[]``."""
+    for i, v in enumerate(values):
+        if v not in INCLUDE_VALUES:
+            listed = ", ".join(f"'{x}'" for x in INCLUDE_VALUES[:-1]) + f", and '{INCLUDE_VALUES[-1]}'"
+            raise azure.invalid_value(f"include[{i}]", f"Invalid value: '{v}'. Supported values are: {listed}.")
 
 
 def code_outputs(question: str) -> list[JSON]:

@@ -17,15 +17,6 @@ from .rules_schema import FunctionDef, check_function_schemas, check_tool_count
 JSON = dict[str, Any]
 LEARN = "Learn responses"
 _SUPPORTED_TOOLS = ", ".join(f"'{t}'" for t in rt.TOOL_TYPES[:-1]) + f", and '{rt.TOOL_TYPES[-1]}'"
-INCLUDE_VALUES = (
-    "code_interpreter_call.outputs",
-    "computer_call_output.output.image_url",
-    "file_search_call.results",
-    "message.input_image.image_url",
-    "message.output_text.logprobs",
-    "reasoning.encrypted_content",
-    "web_search_call.action.sources",
-)
 
 
 def _tools(ctx: Ctx) -> list[JSON]:
@@ -202,12 +193,4 @@ def _include(ctx: Ctx) -> None:
         return
     if not isinstance(inc, list):
         raise azure.invalid_type("include", "an array")
-    check_include(inc)
-
-
-def check_include(values: list[Any]) -> None:
-    """Each value one the Responses API defines: the body's ``include`` and a GET's ``include[]``."""
-    for i, v in enumerate(values):
-        if v not in INCLUDE_VALUES:
-            listed = ", ".join(f"'{x}'" for x in INCLUDE_VALUES[:-1]) + f", and '{INCLUDE_VALUES[-1]}'"
-            raise azure.invalid_value(f"include[{i}]", f"Invalid value: '{v}'. Supported values are: {listed}.")
+    rt.check_include(inc)
