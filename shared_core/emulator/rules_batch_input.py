@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import azure
-from .rules import Ctx, rule
+from .rules import RULES, Ctx, rule
 
 JSON = dict[str, Any]
 TROUBLESHOOT = (
@@ -25,9 +25,12 @@ QA_TOKENS = (
 BATCH_SKUS = ("globalbatch", "datazonebatch")
 
 
-def _fail(ctx: Ctx, code: str, message: str, line: int | None = None) -> azure.AzureError:
+def _fail(ctx: Ctx, rule_id: str, line: int | None = None, **values: Any) -> azure.AzureError:
+    """The failure of rule ``rule_id``: its row's code, and its row's message with ``values`` filled in
+    (each message is written once, in its row)."""
+    row = next(r for r in RULES if r.id == rule_id)
     ctx.scratch["line"] = line
-    return azure.bad_request(message, code=code)
+    return azure.bad_request(row.message.format(**values), code=row.code)
 
 
 def _path(url: str) -> str:
@@ -46,9 +49,7 @@ def _path(url: str) -> str:
 )
 def _empty(ctx: Ctx) -> None:
     if not ctx.body["lines"]:
-        raise _fail(
-            ctx, "empty_file", "The input file is empty. Please ensure that the batch contains at least one request."
-        )
+        raise _fail(ctx, "batch_input.empty_file")
 
 
 @rule(
@@ -64,11 +65,7 @@ def _empty(ctx: Ctx) -> None:
 def _too_many(ctx: Ctx) -> None:
     limit = ctx.config.batch_max_requests
     if len(ctx.body["lines"]) > limit:
-        raise _fail(
-            ctx,
-            "too_many_tasks",
-            f"The number of requests in the input file exceeds the maximum allowed value of {limit:,}.",
-        )
+        raise _fail(ctx, "batch_input.too_many_tasks", limit=f"{limit:,}")
 
 
 @rule(
@@ -85,12 +82,7 @@ def _url(ctx: Ctx) -> None:
     want = _path(ctx.body["endpoint"])
     for i, line in enumerate(ctx.body["lines"], 1):
         if _path(str(line.get("url"))) != want:
-            raise _fail(
-                ctx,
-                "url_mismatch",
-                "The URL provided for this request does not match the rest of the file or the batch endpoint.",
-                i,
-            )
+            raise _fail(ctx, "batch_input.url_mismatch", i)
 
 
 @rule(
@@ -108,12 +100,7 @@ def _duplicate(ctx: Ctx) -> None:
     for i, line in enumerate(ctx.body["lines"], 1):
         cid = line.get("custom_id")
         if cid in seen:
-            raise _fail(
-                ctx,
-                "duplicate_custom_id",
-                "The custom ID for this request is a duplicate of the custom ID in another request.",
-                i,
-            )
+            raise _fail(ctx, "batch_input.duplicate_custom_id", i)
         seen.add(cid)
 
 
@@ -131,7 +118,7 @@ def _model_found(ctx: Ctx) -> None:
     for i, line in enumerate(ctx.body["lines"], 1):
         model = (line.get("body") or {}).get("model")
         if model not in ctx.config.deployments:
-            raise _fail(ctx, "model_not_found", f"The provided model deployment '{model}' was not found.", i)
+            raise _fail(ctx, "batch_input.model_not_found", i, model=model)
 
 
 @rule(
@@ -148,12 +135,7 @@ def _model_same(ctx: Ctx) -> None:
     first = (ctx.body["lines"][0].get("body") or {}).get("model")
     for i, line in enumerate(ctx.body["lines"], 1):
         if (line.get("body") or {}).get("model") != first:
-            raise _fail(
-                ctx,
-                "model_mismatch",
-                "The model deployment name in this request does not match the rest of the file.",
-                i,
-            )
+            raise _fail(ctx, "batch_input.model_mismatch", i)
 
 
 @rule(
@@ -168,11 +150,7 @@ def _model_same(ctx: Ctx) -> None:
 )
 def _sku(ctx: Ctx) -> None:
     if ctx.dep.sku and ctx.dep.sku not in BATCH_SKUS:
-        raise _fail(
-            ctx,
-            "invalid_request",
-            "The deployment SKU is invalid for batch requests: deploy the model as Global-Batch or Data Zone Batch.",
-        )
+        raise _fail(ctx, "batch_input.sku")
 
 
 def _short(n: int) -> str:
@@ -197,9 +175,4 @@ def _short(n: int) -> str:
 def _enqueued(ctx: Ctx) -> None:
     limit = ctx.dep.enqueued_tokens
     if limit and ctx.body["enqueued"] + ctx.body["tokens"] > limit:
-        raise _fail(
-            ctx,
-            "token_limit_exceeded",
-            f"The number of enqueued tokens has surpassed the configured limit of {_short(limit)} for the deployment "
-            f"'{ctx.dep.name}'. Please either increase the limit or try again once the current jobs have finished.",
-        )
+        raise _fail(ctx, "batch_input.enqueued_tokens", limit=_short(limit), deployment=ctx.dep.name)
