@@ -121,32 +121,21 @@ class ResponsesStreamConverter:
         metadata = self._first_meta
         self._first_meta = {}
         rm = {**metadata, **c.response_metadata, "model_provider": "openai"}
-        if self.v0:
-            return self._v03(c, rm)
         if not c.tool_call_chunks and c.usage_metadata is None and c.position is None:
-            return _plain_chunk(c.content, rm, c.additional_kwargs, c.id)  # text deltas: the hot path
-        return AIMessageChunk(
-            content=c.content,
-            tool_call_chunks=c.tool_call_chunks,
-            usage_metadata=c.usage_metadata,
-            response_metadata=rm,
-            additional_kwargs=c.additional_kwargs,
-            id=c.id,
-            chunk_position=c.position,
-        )
-
-    def _v03(self, c: _Chunk, rm: dict[str, Any]) -> AIMessageChunk:
-        chunk = AIMessageChunk(
-            content=c.content,
-            tool_call_chunks=c.tool_call_chunks,
-            usage_metadata=c.usage_metadata,
-            response_metadata=rm,
-            additional_kwargs=c.additional_kwargs,
-            id=c.id,
-            chunk_position=c.position,
-        )
-        chunk = to_v03(chunk, has_reasoning=self.has_reasoning)
-        self.has_reasoning = self.has_reasoning or "reasoning" in chunk.additional_kwargs
+            chunk = _plain_chunk(c.content, rm, c.additional_kwargs, c.id)  # text deltas: the hot path
+        else:
+            chunk = AIMessageChunk(
+                content=c.content,
+                tool_call_chunks=c.tool_call_chunks,
+                usage_metadata=c.usage_metadata,
+                response_metadata=rm,
+                additional_kwargs=c.additional_kwargs,
+                id=c.id,
+                chunk_position=c.position,
+            )
+        if self.v0:
+            chunk = to_v03(chunk, has_reasoning=self.has_reasoning)
+            self.has_reasoning = self.has_reasoning or "reasoning" in chunk.additional_kwargs
         return chunk
 
     def _item_added(self, event: Mapping[str, Any], item: Mapping[str, Any], c: _Chunk) -> None:

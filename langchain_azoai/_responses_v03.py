@@ -16,26 +16,13 @@ from typing import Any, TypeVar
 from langchain_core.messages import AIMessage
 from langchain_core.messages.block_translators.openai import _convert_from_v03_ai_message
 
+from langchain_azoai._responses_output import _PASSTHROUGH_ITEMS
+
 M = TypeVar("M", bound=AIMessage)
 
 FUNCTION_CALL_IDS = "__openai_function_call_ids__"
 #: server tool items langchain-openai 0.3 kept in ``additional_kwargs["tool_outputs"]``
-TOOL_OUTPUTS = frozenset(
-    {
-        "web_search_call",
-        "file_search_call",
-        "computer_call",
-        "code_interpreter_call",
-        "mcp_call",
-        "mcp_list_tools",
-        "mcp_approval_request",
-        "image_generation_call",
-        "tool_search_call",
-        "tool_search_output",
-        "apply_patch_call",
-        "apply_patch_call_output",
-    }
-)
+TOOL_OUTPUTS = _PASSTHROUGH_ITEMS - {"reasoning", "compaction"}
 
 
 def to_v03(message: M, *, has_reasoning: bool = False) -> M:
