@@ -181,7 +181,8 @@ SCENARIOS = [
         note="A cut answer is not a full one: the fallback's answer is not counted as a duplicate. Ours send"
         " one call to a deployment that has never answered and hold the others (the shared limiter's probe"
         " waits for its first answer's headers); a probe that gets no answer opens the region's breaker at"
-        " once and sends the calls held on it to the fallback unsent.",
+        " once and sends the calls held on it to the fallback unsent (before, each held call became the next"
+        " probe of the dead region in turn: 2.3 s for ours, same machine and load).",
     ),
     Scenario(
         "region-hanging",
@@ -190,7 +191,8 @@ SCENARIOS = [
         note="Ours: while the first call hangs, the limiter's probe holds the others (up to 2 s); its timeout"
         " opens the region's breaker and sends them to the fallback unsent: about one timeout in all. The"
         " hold and the timeout both last 2 s here: calls whose hold ends first go to the region and time out"
-        " too (about twice the timeout), so the figure moves between runs.",
+        " too (about twice the timeout), so the figure moves between runs (before, held calls probed the"
+        " region in turn: 6.1-6.3 s).",
     ),
     Scenario("flapping", "Flapping region: the primary answers 503 to a seeded half of its requests", {"mode": "flap"}),
     Scenario(
@@ -236,7 +238,8 @@ SCENARIOS = [
         note="The provider hands back the token the server just refused until its exp: ours ask it again"
         " after the 401, wait (a bounded budget) while it returns the refused token, and replay once it hands"
         " out a new one, one refresh for every caller; a provider that never does ends the calls with an"
-        " AuthenticationError saying so (not sent again).",
+        " AuthenticationError saying so (not sent again). Before, ours asked once, got the same token and lost"
+        " 12 of 80 calls.",
     ),
 ]
 
