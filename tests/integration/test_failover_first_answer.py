@@ -75,14 +75,14 @@ def regions() -> Iterator[Callable[[Behaviour], tuple[Server, Server]]]:
         s.stop()
 
 
-def core(primary: Server, secondary: Server) -> CoreClient:
+def core(primary: Server, secondary: Server, *, aiohttp: bool = False) -> CoreClient:
     targets = [
         resolve_target(azure_endpoint=s.url, deployment="gpt-5.2", api_key="k", name=n, env={})
         for s, n in ((primary, "primary"), (secondary, "secondary"))
     ]
     # a short per-attempt timeout for the hanging primary: well under the probe's wait (2 s)
     plan = Group("fallback", (Leaf(0), Leaf(1)), (1.0, 1.0))
-    return CoreClient(targets, options=ClientOptions(timeout=0.5, use_aiohttp=False), plan=plan)
+    return CoreClient(targets, options=ClientOptions(timeout=0.5, use_aiohttp=aiohttp), plan=plan)
 
 
 def hang(server: Callable[[], Server]) -> Behaviour:
@@ -127,14 +127,15 @@ def test_threads_waiting_on_a_dropped_probe_fail_over_at_once(
     check(primary, secondary, results, client)
 
 
+@pytest.mark.parametrize("aiohttp", [False, True], ids=["httpx-pool", "aiohttp"])
 @pytest.mark.parametrize("kind", ["closed", "hanging"])
 async def test_tasks_waiting_on_a_dropped_probe_fail_over_at_once(
-    regions: Callable[[Behaviour], tuple[Server, Server]], kind: str
+    regions: Callable[[Behaviour], tuple[Server, Server]], kind: str, aiohttp: bool
 ) -> None:
     holder: list[Server] = []
     primary, secondary = regions(fault_of(kind, lambda: holder[0]))
     holder.append(primary)
-    client = core(primary, secondary)
+    client = core(primary, secondary, aiohttp=aiohttp)
     async with client:
         results = await asyncio.gather(*(client.achat(REQ) for _ in range(CALLERS)))
     check(primary, secondary, list(results), client)
