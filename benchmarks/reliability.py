@@ -179,16 +179,20 @@ SCENARIOS = [
         "Region down: the primary closes the connection mid-answer",
         {"mode": "close"},
         note="A cut answer is not a full one: the fallback's answer is not counted as a duplicate. Ours send"
-        " calls to a deployment that has never answered one at a time (the shared limiter's probe waits for"
-        " its first answer's headers), so a region that drops every connection costs one answer time per"
-        " call until the breaker opens.",
+        " one call to a deployment that has never answered and hold the others (the shared limiter's probe"
+        " waits for its first answer's headers); a probe that gets no answer opens the region's breaker at"
+        " once and sends the calls held on it to the fallback unsent (before, each held call became the next"
+        " probe of the dead region in turn: 2.3 s for ours, same machine and load).",
     ),
     Scenario(
         "region-hanging",
         f"Region down: the primary accepts and never answers (timeout {TIMEOUT:g} s for every client)",
         {"mode": "hang", "hang": 3 * TIMEOUT},
-        note="Ours: while the first call hangs, the limiter's probe holds the others (up to 2 s); they then go,"
-        " time out and fail over: about twice the timeout in all.",
+        note="Ours: while the first call hangs, the limiter's probe holds the others (up to 2 s); its timeout"
+        " opens the region's breaker and sends them to the fallback unsent: about one timeout in all. The"
+        " hold and the timeout both last 2 s here: calls whose hold ends first go to the region and time out"
+        " too (about twice the timeout), so the figure moves between runs (before, held calls probed the"
+        " region in turn: 6.1-6.3 s).",
     ),
     Scenario("flapping", "Flapping region: the primary answers 503 to a seeded half of its requests", {"mode": "flap"}),
     Scenario(
@@ -231,9 +235,11 @@ SCENARIOS = [
         token_life=1.0,
         calls=80,
         callers=4,
-        note="When the provider hands back the token the server just refused, no client can recover: ours"
-        " ask it again after the 401 (once), and get the same token. Recovery needs a provider that refreshes"
-        " ahead of expiry (azure-identity's caches refresh 5 minutes before it).",
+        note="The provider hands back the token the server just refused until its exp: ours ask it again"
+        " after the 401, wait (a bounded budget) while it returns the refused token, and replay once it hands"
+        " out a new one, one refresh for every caller; a provider that never does ends the calls with an"
+        " AuthenticationError saying so (not sent again). Before, ours asked once, got the same token and lost"
+        " 12 of 80 calls.",
     ),
 ]
 

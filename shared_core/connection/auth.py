@@ -32,9 +32,13 @@ The token cache (one per ``BearerTokenCredential``)
   Extensions beyond the contract: ``invalidate(claims=...)`` passes a CAE claims challenge to the
   next azure-identity request (which bypasses its cache), and ``invalidate(rejected_token=...)``
   is a no-op when the cache already holds a different token (so 20 concurrent 401s cause one
-  refetch, not 20). A user-supplied azure-identity object keeps its own cache: without claims it
-  may hand back the same token.
-* ``clock`` (epoch seconds, default ``time.time``) is a public attribute so tests can move time.
+  refetch, not 20). A user-supplied azure-identity object or provider keeps its own cache: it
+  may hand back the refused token. The fetch after a 401 then asks again (``reset()`` first) after
+  growing waits (``refused_wait``: up to 10 s while that token expires within them, else 0.35 s);
+  if it still hands that token back, every caller gets one ``AuthenticationError`` (code
+  ``RefusedTokenReturned``) saying so, and callers within the time it was asked get it at once.
+* ``clock`` (epoch seconds, default ``time.time``), ``sleep`` and ``asleep`` (those waits) are
+  public attributes so tests can move time.
 
 Named modes (``azure_auth_mode``): ``key``; ``token``; ``entra`` / ``service_principal``
 (``ClientSecretCredential``: tenant_id/AZURE_TENANT_ID, client_id/AZURE_CLIENT_ID,

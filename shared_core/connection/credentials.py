@@ -8,8 +8,9 @@ cache) and ``NoCredential``. Which one a configuration gets is decided in
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -158,6 +159,9 @@ class BearerTokenCredential:
         self.source = source
         self.scope = scope
         self.clock: Callable[[], float] = clock or time.time
+        # waits for a source that hands back a refused token (token_cache.refused_wait); public, like clock
+        self.sleep: Callable[[float], None] = time.sleep
+        self.asleep: Callable[[float], Awaitable[None]] = asyncio.sleep
         self._cache = _TokenCache(source, scope, self)
 
     @property

@@ -24,10 +24,12 @@ async def asend(http: httpx.AsyncClient, call: Call, *, stream: bool = False) ->
         target = call.begin()
         request = call.request(http, await target.credential.aheaders())
         wait = call.pace()
-        if wait > 0:  # paced by the deployment's shared budget; rebuilt after (timeout from now, fresh token)
+        if wait:  # paced by the deployment's shared budget; rebuilt after (timeout from now, fresh token)
             while wait > 0:
                 await call.hooks.asleep(wait)
                 wait = call.pace()
+            if wait < 0:  # REROUTE: the target failed while this attempt waited; begin on the next
+                continue
             request = call.request(http, await target.credential.aheaders())
         try:
             response = await http.send(request, stream=stream)

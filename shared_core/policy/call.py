@@ -26,15 +26,8 @@ from shared_core.connection.routes import Route, build_route
 from shared_core.errors import APIConnectionError, APIStatusError, APITimeoutError, AzureOpenAIError, StreamError
 from shared_core.observe.calltrace import CallTrace
 from shared_core.policy import faults
-from shared_core.policy.exchange import (
-    claims_challenge,
-    encode_json,
-    meta_from,
-    min_timeout,
-    safe_url,
-    status_reason,
-    where,
-)
+from shared_core.policy.exchange import claims_challenge, encode_json, meta_from, safe_url, where
+from shared_core.policy.give_up import note_for, status_reason
 from shared_core.policy.limiter import cost_of
 from shared_core.policy.pacing_store import Pacer, PacingStore, store_for
 from shared_core.policy.retry import Decision, decide, is_retryable_status, with_body_retry_after
@@ -69,6 +62,9 @@ class Hooks:
 
 
 DEFAULT_HOOKS = Hooks()
+
+#: :meth:`Call.pace` when the attempt moves to another target unsent: the driver begins anew
+REROUTE = -1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +107,7 @@ class Call:
         "epoch",
         "reported",
         "throttles",
+        "unsent",
         "throttled",
         "throttle_wait",
         "read_timeout",
@@ -173,6 +170,7 @@ class Call:
         self.epoch = 0  # the router's fault epoch of the target when this attempt started
         self.reported = True  # the router heard of this attempt's outcome
         self.throttles = 0  # 429 answers so far (they do not count against max_retries)
+        self.unsent = 0  # attempts moved elsewhere before they were sent (neither do they)
         self.throttled = 0.0  # seconds waited on 429s so far
         self.throttle_wait: float | None = None  # the last of those waits
         self.read_timeout: float | None = None  # of the current attempt (stall messages)
@@ -298,6 +296,8 @@ class Call:
         """Seconds to wait before sending (this attempt's reservation in its deployment's shared
         budget); called after :meth:`request` and after each wait until 0. A wait past what is left
         of ``max_retry_wait`` is not taken (Azure's answer decides); one past the deadline raises."""
+        if self.multi and self.pacer.attempt != self.attempts and self.router.epoch(self.index) != self.epoch:
+            return self._reroute()  # not sent yet, and the target failed since it was chosen
         budget = max(0.0, self.options.max_retry_wait - self.throttled)
         cost = lambda: cost_of(self.operation, self.bodies.get(self.index))  # noqa: E731 - only when needed
         wait = self.pacer.before(self.attempts, self.target, self.deployment, cost, budget)
@@ -306,6 +306,21 @@ class Call:
             self.pacer.lost()
             raise self._deadline_error(None)
         return wait
+
+    def _reroute(self) -> float:
+        """The target failed (another call's fault) since this attempt chose it, typically while it
+        waited for the deployment's first answer: move on unsent, as that call did. ``REROUTE``
+        when there is somewhere to go."""
+        if not self.router.may_fail_over(self.index, self.tried, None):
+            self.epoch = self.router.epoch(self.index)  # nowhere else: keep waiting for it
+            return self.pace()
+        self.unsent += 1
+        self.reported = True
+        self.router.release(self.index)
+        why = "a fault there while this call waited for the deployment's first answer"
+        self.trace.close("failover", why, 0.0, self._breaker())
+        self._failover, self._why = True, why
+        return REROUTE
 
     def _route(self, target: Target) -> tuple[Route, httpx.URL, dict[str, str]]:
         # Parsing a URL is a sixth of httpx's per-request cost: routes are cached per client.
@@ -337,7 +352,7 @@ class Call:
             raise self._deadline_error(None)
         if self.read_timeout is None or remaining < self.read_timeout:
             self.read_timeout, self.deadline_capped = remaining, True
-        return min_timeout(self.timeout, remaining)
+        return faults.min_timeout(self.timeout, remaining)
 
     # -- outcomes ------------------------------------------------------------------------------
 
@@ -352,7 +367,7 @@ class Call:
         return meta_from(
             response,
             client_request_id=self.client_request_id,
-            attempts=self.attempts,
+            attempts=self.attempts - self.unsent,
             target=self.target.name,
             routing=self.trace.routing,
         )
@@ -379,11 +394,11 @@ class Call:
     def _breaker(self) -> str | None:
         return self.router.state(self.index) if self.tracked else None
 
-    def _fault(self) -> None:
+    def _fault(self, *, trip: bool = False) -> None:
         if not self.tracked:
             return
         self.reported = True
-        if self.router.failure(self.index):
+        if self.router.failure(self.index, trip=trip):
             log.info(
                 "circuit breaker of %s opened for %g s after repeated faults",
                 where(self.target, self.deployment),
@@ -406,7 +421,7 @@ class Call:
     def _decide(self, status: int | None, headers: Mapping[str, str] | None, *, token: bool = False) -> Decision:
         can_failover = self.multi and self.router.may_fail_over(self.index, self.tried, status)
         decision = decide(
-            self.attempts - self.throttles,
+            self.attempts - self.throttles - self.unsent,
             status=status,
             headers=headers,
             elapsed=self.hooks.clock() - self.started,
@@ -482,23 +497,7 @@ class Call:
         if decision.action == "fail":
             from shared_core.wire.diagnose import error_from_response  # only on the error path: keeps imports light
 
-            note = None
-            if decision.reason == "wait_too_long":
-                note = (
-                    f"That is longer than max_retry_wait={self.options.max_retry_wait:g} s, so azoai did"
-                    " not wait: raise max_retry_wait, or configure another target to fail over to."
-                )
-            elif decision.reason == "throttled_too_long":
-                note = (
-                    f"azoai already waited {self.throttled:.3g} s on 429s in this call ({self.throttles}"
-                    f" throttled attempts); max_retry_wait={self.options.max_retry_wait:g} s is the most"
-                    " one call waits on throttling: raise max_retry_wait, lower the load, or configure"
-                    " another target to fail over to."
-                )
-            elif decision.reason == "deadline":
-                note = (
-                    f"The next attempt would pass the call's deadline ({self.options.deadline:g} s), so azoai gave up."
-                )
+            note = note_for(decision.reason, self.options, self.throttled, self.throttles)
             if self.deployment and self.deployment != target.deployment:
                 import dataclasses  # error path only: the diagnosis names the deployment really called
 
@@ -508,7 +507,7 @@ class Call:
                 headers,
                 body,
                 target=target,
-                attempts=self.attempts,
+                attempts=self.attempts - self.unsent,
                 retry_after=decision.server_wait,
                 note=note,
             )
@@ -534,7 +533,7 @@ class Call:
         self._report(status, decision.server_wait)
         if decision.action == "fail":
             if isinstance(exc, APIStatusError):
-                exc.attempts = self.attempts
+                exc.attempts = self.attempts - self.unsent
             raise exc
         if isinstance(exc, APIStatusError):
             why = f"error event in the stream: {status_reason(exc.status, decision.server_wait)}, code {exc.code}"
@@ -552,8 +551,9 @@ class Call:
         kind = faults.kind_of(exc)
         if kind == "invalid":
             raise self._connection_error(exc, kind="invalid") from exc
-        self._fault()
-        self.pacer.lost()
+        # a deployment's first request that got no answer trips its breaker at once (a half-open
+        # probe's rule): the calls waiting on it and the next ones go elsewhere, not one by one
+        self._fault(trip=self.pacer.lost())
         decision = self._decide(None, None)
         if decision.action == "fail":
             if stream_error is not None:
@@ -572,10 +572,12 @@ class Call:
         return safe_url(self._url) if self._url else safe_url(self.target.base)
 
     def _connection_error(self, exc: Exception, *, kind: faults.Kind | None = None) -> APIConnectionError:
-        return faults.connection_error(exc, url=self._here(), attempts=self.attempts, kind=kind)
+        return faults.connection_error(exc, url=self._here(), attempts=self.attempts - self.unsent, kind=kind)
 
     def _deadline_error(self, exc: Exception | None) -> APITimeoutError:
-        return faults.deadline_error(exc, url=self._here(), attempts=self.attempts, deadline=self.options.deadline)
+        return faults.deadline_error(
+            exc, url=self._here(), attempts=self.attempts - self.unsent, deadline=self.options.deadline
+        )
 
 
 __all__ = [
@@ -583,6 +585,7 @@ __all__ = [
     "Call",
     "DEFAULT_HOOKS",
     "Hooks",
+    "REROUTE",
     "RouteCache",
     "Step",
     "USER_AGENT",

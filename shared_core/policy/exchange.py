@@ -36,27 +36,6 @@ def claims_challenge(www_authenticate: str | None) -> str | None:
         return None
 
 
-def min_timeout(timeout: float | httpx.Timeout | None, limit: float) -> httpx.Timeout:
-    """``timeout`` with each phase capped at ``limit`` seconds (what is left of a deadline)."""
-    if timeout is None:
-        return httpx.Timeout(limit)
-    if isinstance(timeout, httpx.Timeout):
-
-        def cap(value: float | None) -> float:
-            return limit if value is None else min(value, limit)
-
-        return httpx.Timeout(
-            connect=cap(timeout.connect), read=cap(timeout.read), write=cap(timeout.write), pool=cap(timeout.pool)
-        )
-    return httpx.Timeout(min(timeout, limit))
-
-
-def status_reason(status: int, asked: float | None) -> str:
-    """How logs and routing traces name an error status: ``HTTP 429 rate limited, server asked 2 s``."""
-    said = f", server asked {asked:.3g} s" if asked is not None else ""
-    return f"HTTP {status}{' rate limited' if status == 429 else ''}{said}"
-
-
 def safe_url(url: str | httpx.URL) -> str:
     """The URL without query or userinfo: what error messages may show (gateway keys hide there)."""
     parts = urlsplit(str(url))

@@ -153,12 +153,28 @@ def read_timeout_of(timeout: float | httpx.Timeout | None) -> float | None:
     return None if timeout is None else float(timeout)
 
 
+def min_timeout(timeout: float | httpx.Timeout | None, limit: float) -> httpx.Timeout:
+    """``timeout`` with no part longer than ``limit`` (what is left before the deadline)."""
+    if timeout is None:
+        return httpx.Timeout(limit)
+    if isinstance(timeout, httpx.Timeout):
+
+        def cap(value: float | None) -> float:
+            return limit if value is None else min(value, limit)
+
+        return httpx.Timeout(
+            connect=cap(timeout.connect), read=cap(timeout.read), write=cap(timeout.write), pool=cap(timeout.pool)
+        )
+    return httpx.Timeout(min(timeout, limit))
+
+
 __all__ = [
     "NETWORK_ERRORS",
     "connection_error",
     "deadline_error",
     "describe",
     "kind_of",
+    "min_timeout",
     "read_timeout_of",
     "real_cause",
     "scrub",

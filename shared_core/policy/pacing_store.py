@@ -232,11 +232,15 @@ class Pacer:
             self.store.block(self.key, now, now + (advised if advised is not None else wait), self.limits)
             self.own_block = True
 
-    def lost(self) -> None:
-        """No answer: the reservation goes back (the server may not have counted it)."""
+    def lost(self) -> bool:
+        """No answer: the reservation goes back (the server may not have counted it). True when
+        the deployment has never answered (the request was its first: its fault says more)."""
         charged, self.charged = self.charged, None
-        if charged is not None and self.key:
+        if not self.key:
+            return False
+        if charged is not None:
             self.store.release(self.key, charged, self.limits)
+        return not self.store.budget(self.key).answered
 
     def used(self, tokens: int | None) -> None:
         """The answer's usage replaces the estimate of its reservation."""

@@ -230,9 +230,10 @@ class Router:
             if self.shared is not None:
                 self.shared.success(index, epoch)
 
-    def failure(self, index: int) -> bool:
+    def failure(self, index: int, *, trip: bool = False) -> bool:
         """A fault (connection error, timeout, 5xx, a stream failing before its first token) on
-        target ``index``. True when this fault opened the breaker."""
+        target ``index``. True when this fault opened the breaker. ``trip``: open it now, whatever
+        the count (no answer from a deployment that never answered: like a half-open probe's fault)."""
         if len(self.weights) == 1 and self.failure_threshold > 0:
             # one target: nowhere else to go, so a breaker would only refuse work
             return False
@@ -241,13 +242,13 @@ class Router:
             h.failures += 1
             h.epoch += 1
             opened = False
-            if h.probing or h.failures >= self.failure_threshold:
+            if trip or h.probing or h.failures >= self.failure_threshold:
                 opened = not h.tripped or self.clock() >= h.open_until
                 h.tripped = True
                 h.open_until = self.clock() + self.cooldown
             h.probing = False
         if self.shared is not None:
-            shared = self.shared.failure(index, self.failure_threshold, self.cooldown)
+            shared = self.shared.failure(index, 1 if trip else self.failure_threshold, self.cooldown)
             if shared is not None:
                 return shared  # the fleet's breaker: opened by this fault, or already open
         return opened

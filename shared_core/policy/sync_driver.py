@@ -42,10 +42,12 @@ def send(http: httpx.Client, call: Call, *, stream: bool = False) -> tuple[httpx
         target = call.begin()
         request = call.request(http, target.credential.headers())
         wait = call.pace()
-        if wait > 0:  # paced by the deployment's shared budget; rebuilt after (timeout from now, fresh token)
+        if wait:  # paced by the deployment's shared budget; rebuilt after (timeout from now, fresh token)
             while wait > 0:
                 call.hooks.sleep(wait)
                 wait = call.pace()
+            if wait < 0:  # REROUTE: the target failed while this attempt waited; begin on the next
+                continue
             request = call.request(http, target.credential.headers())
         try:
             response = http.send(request, stream=stream)

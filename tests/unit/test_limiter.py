@@ -273,6 +273,19 @@ def test_a_probe_that_got_no_answer_lets_the_next_caller_probe() -> None:
     assert reserve(b, 0.1, 0, Limits())[1:] == (0.0, True)
 
 
+def test_a_lost_request_says_whether_the_deployment_ever_answered() -> None:
+    clock = FakeClock()
+    t = target()
+    probe = Pacer(clock)
+    assert probe.before(1, t, None, lambda: 0) == 0.0
+    assert probe.lost() is True  # its first request: no answer yet (the caller trips the breaker)
+    probe.before(2, t, None, lambda: 0)
+    probe.answered({})
+    probe.before(3, t, None, lambda: 0)
+    assert probe.lost() is False
+    assert Pacer(clock).lost() is False  # no attempt paced: nothing to say
+
+
 def test_a_wait_longer_than_the_call_accepts_is_not_booked() -> None:
     # a daily quota's 429 (retry-after: 86400) must not hold other calls for a day: they go, and
     # Azure's answer raises RateLimitError naming the wait

@@ -134,3 +134,14 @@ def test_stale_success_does_not_close_a_half_open_breaker() -> None:
     assert r.pick() == 1  # still half-open with its probe in flight
     r.success(0, r.epoch(0))  # the probe succeeds
     assert r.state(0) == "closed"
+
+
+def test_a_tripping_fault_opens_the_breaker_at_once() -> None:
+    # the first request to a deployment that never answered got no answer: like a half-open probe
+    clock = Clock()
+    r = Router([1.0, 1.0], failure_threshold=3, cooldown=10.0, clock=clock, rng=lambda: 0.0)
+    e = r.epoch(0)
+    assert r.failure(0, trip=True) is True
+    assert r.state(0) == "open" and r.epoch(0) == e + 1 and r.pick() == 1
+    clock.t = 10.0
+    assert r.pick() == 0  # half-open after the cooldown, as any breaker
