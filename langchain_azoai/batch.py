@@ -36,7 +36,7 @@ from shared_core.services.batch_bodies import (
 )
 from shared_core.services.batch_manifest import FileManifestStore, ManifestStore, MemoryManifestStore
 from shared_core.services.batch_plan import BatchLimits
-from shared_core.services.batch_progress import ProgressFn, fan_out, log_progress, progress_data, tqdm_progress
+from shared_core.services.batch_progress import ProgressFn, bar_progress, fan_out, log_progress, progress_data
 from shared_core.services.batch_results import BatchJobResult
 from shared_core.services.batch_runner import BatchRunner
 
@@ -147,8 +147,16 @@ def _events(callbacks: Callbacks) -> ProgressFn | None:
     return lambda p: manager.on_custom_event(PROGRESS_EVENT, progress_data(p), run_id=run_id)
 
 
+def _bar(total: int, label: str) -> ProgressFn | None:
+    try:
+        from tqdm.auto import tqdm  # type: ignore[import-untyped,unused-ignore]
+    except ImportError:  # the log line and the events carry the progress
+        return None
+    return bar_progress(tqdm(total=total, desc=label))
+
+
 def _progress(total: int, label: str, bar: bool, callbacks: Callbacks) -> ProgressFn | None:
-    return fan_out(log_progress(logger, label), _events(callbacks), tqdm_progress(total, label) if bar else None)
+    return fan_out(log_progress(logger, label), _events(callbacks), _bar(total, label) if bar else None)
 
 
 def _chat_job(

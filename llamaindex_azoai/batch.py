@@ -21,6 +21,7 @@ from llama_index.core.base.llms.types import ChatMessage, ChatResponse
 from llama_index.core.bridge.pydantic import BaseModel, Field, PrivateAttr
 from llama_index.core.callbacks.schema import CBEventType, EventPayload
 from llama_index.core.instrumentation.events.embedding import EmbeddingEndEvent, EmbeddingStartEvent
+from llama_index.core.utils import get_tqdm_iterable
 from llama_index_instrumentation import get_dispatcher
 
 from shared_core.errors import ConfigurationError
@@ -33,7 +34,7 @@ from shared_core.services.batch_bodies import (
 )
 from shared_core.services.batch_manifest import FileManifestStore, ManifestStore, MemoryManifestStore
 from shared_core.services.batch_plan import BatchLimits
-from shared_core.services.batch_progress import fan_out, tqdm_progress
+from shared_core.services.batch_progress import ProgressFn, bar_progress, fan_out
 from shared_core.services.batch_results import BatchJobResult
 from shared_core.services.batch_runner import BatchRunner
 from shared_core.wire.embeddings import OnTooLong
@@ -44,6 +45,13 @@ from .llms import AzureOpenAI
 from .request_builder import chat_request
 
 dispatcher = get_dispatcher(__name__)
+
+
+def _bar(total: int, desc: str, show_progress: bool) -> ProgressFn | None:
+    """LlamaIndex's own progress bar (``get_tqdm_iterable``, as ``BaseEmbedding`` draws it for the
+    same step): a tqdm bar when ``show_progress`` and tqdm is installed, else nothing."""
+    bar = get_tqdm_iterable(range(total), show_progress, desc, total=total)
+    return bar_progress(bar) if hasattr(bar, "set_postfix") else None
 
 
 class AzureOpenAIBatchEmbedding(AzureOpenAIEmbedding):
@@ -109,8 +117,7 @@ class AzureOpenAIBatchEmbedding(AzureOpenAIEmbedding):
             limits=self.batch_limits,
             poll_interval=self.batch_poll_interval,
             timeout=self.batch_timeout,
-            # llama-index-core's own label and bar (utils.get_tqdm_iterable) for the same step
-            progress=tqdm_progress(n, "Generating embeddings") if show_progress else None,
+            progress=_bar(n, "Generating embeddings", show_progress),
         )
 
     def _too_long(self) -> OnTooLong:
@@ -183,7 +190,7 @@ def _chat_job(
     )
     runner_kw = {k: v for k, v in options.items() if k not in ("batch_deployment", "manifest_dir", "show_progress")}
     runner_kw["store"] = store
-    shown = tqdm_progress(len(reqs), "Batch chat") if options.get("show_progress") else None
+    shown = _bar(len(reqs), "Batch chat", bool(options.get("show_progress")))
     runner_kw["progress"] = fan_out(options.get("progress"), shown)
     runner = BatchRunner(llm._client(), deployment, endpoint="/chat/completions", **runner_kw)
     return runner, chat_requests(reqs, deployment=deployment)

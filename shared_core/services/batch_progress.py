@@ -3,7 +3,7 @@
 The runner hands a :class:`BatchProgress` to its ``progress`` callback after every poll; the
 adapters pick the ways their users expect (LangChain: logging and callback events, plus a tqdm bar
 when asked and installed; LlamaIndex: its ``show_progress`` tqdm bar). The wording and the numbers
-are decided here once.
+are decided here once; the bar itself is made by the adapter (the core depends on no tqdm).
 """
 
 from __future__ import annotations
@@ -54,14 +54,9 @@ def log_progress(logger: logging.Logger, label: str) -> ProgressFn:
     return report
 
 
-def tqdm_progress(total: int, desc: str) -> ProgressFn | None:
-    """A ``tqdm.auto`` bar over the requests (completed and failed counted, ETA in the postfix);
-    ``None`` when tqdm is not installed."""
-    try:
-        from tqdm.auto import tqdm  # type: ignore[import-untyped,unused-ignore]
-    except ImportError:
-        return None
-    bar = tqdm(total=total, desc=desc)
+def bar_progress(bar: Any) -> ProgressFn:
+    """Drive a tqdm-like bar (``n``, ``set_postfix``, ``refresh``, ``close``: the adapter makes it, so the
+    core imports no tqdm) over the requests: completed and failed counted, failures in the postfix."""
 
     def update(p: BatchProgress) -> None:
         bar.n = p.completed + p.failed
