@@ -6,13 +6,21 @@ half the price, its own quota, results within 24 hours); ``embed_query`` stays i
 ``azure_deployment`` (a Global-Batch deployment serves no interactive calls). The job's ids are on
 ``last_batch_ids`` after each call. :func:`batch_chat` / :func:`abatch_chat` run a list of chat
 inputs the same way and return ``AIMessage``s in order. Everything but the field mapping is the core's.
+
+Progress, as LangChain users look for it: an INFO line on the ``langchain_azoai.batch`` logger after
+each poll that changed the counts (completed, failed, elapsed, ETA), an ``on_custom_event`` named
+``azoai_batch_progress`` to the callback handlers (``callbacks=``, or the run this is called in),
+and a tqdm bar with ``show_progress_bar`` / ``show_progress`` when tqdm is installed.
 """
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
+from langchain_core.callbacks import Callbacks
 from langchain_core.language_models import LanguageModelInput
 from langchain_core.messages import AIMessage
 from pydantic import Field, PrivateAttr
@@ -24,12 +32,17 @@ from shared_core.services.batch_bodies import (
     batch_embed,
     chat_requests,
     chat_results,
-    counted,
     require_complete,
 )
 from shared_core.services.batch_manifest import FileManifestStore, ManifestStore, MemoryManifestStore
+from shared_core.services.batch_plan import BatchLimits
+from shared_core.services.batch_progress import ProgressFn, bar_progress, fan_out, log_progress, progress_data
 from shared_core.services.batch_results import BatchJobResult
 from shared_core.services.batch_runner import BatchRunner
+
+logger = logging.getLogger(__name__)
+#: The ``on_custom_event`` name of a batch job's progress (data: ``progress_data``'s dict).
+PROGRESS_EVENT = "azoai_batch_progress"
 
 
 class AzureOpenAIBatchEmbeddings(AzureOpenAIEmbeddings):
@@ -60,6 +73,11 @@ class AzureOpenAIBatchEmbeddings(AzureOpenAIEmbeddings):
     """Seconds to wait for the job; past it ``APITimeoutError`` (the batches keep running)."""
     batch_on_failure: Literal["retry", "interactive", "report"] = "retry"
     """Failed lines: retried in follow-up batches, sent interactively, or reported (an error)."""
+    batch_limits: BatchLimits | None = Field(default=None, exclude=True)
+    """Requests and bytes per input file, and the deployment's enqueued-token quota (default:
+    Azure's file limits, no token cap)."""
+    callbacks: Callbacks = Field(default=None, exclude=True)
+    """Handlers that receive the ``azoai_batch_progress`` custom event of each bulk call."""
 
     _batch_store: Any = PrivateAttr(default=None)
     _last_batch: BatchJobResult | None = PrivateAttr(default=None)
@@ -79,11 +97,12 @@ class AzureOpenAIBatchEmbeddings(AzureOpenAIEmbeddings):
 
     def _runner(self, n: int, **options: Any) -> BatchRunner:
         deployment = self.batch_deployment or self.deployment or self.model or ""
-        progress = _bar(n, "Embedding (batch)") if self.show_progress_bar else None
+        progress = _progress(n, "Embedding (batch)", self.show_progress_bar, self.callbacks)
         kw: dict[str, Any] = {
             "endpoint": "/embeddings",
             "store": self._store(),
             "on_failure": self.batch_on_failure,
+            "limits": self.batch_limits,
             "poll_interval": self.batch_poll_interval,
             "timeout": self.batch_timeout,
             "progress": progress,
@@ -95,8 +114,13 @@ class AzureOpenAIBatchEmbeddings(AzureOpenAIEmbeddings):
         """Embed texts through one batch job (resumed when the same texts were submitted before)."""
         if len(texts) < self.batch_min_texts:
             return super().embed_documents(texts, chunk_size, **kwargs)
-        vectors, self._last_batch = batch_embed(self._runner(len(texts), **kwargs), texts, dimensions=self.dimensions)
+        runner = self._runner(len(texts), **kwargs)
+        vectors, self._last_batch = batch_embed(runner, texts, dimensions=self.dimensions, on_too_long=self._too_long())
         return vectors
+
+    def _too_long(self) -> Literal["split", "error"]:
+        # the interactive path's rule (``_embed_kwargs``), so a long text's vector equals its interactive one
+        return "split" if self.check_embedding_ctx_length else "error"
 
     async def aembed_documents(
         self, texts: list[str], chunk_size: int | None = None, **kwargs: Any
@@ -105,24 +129,34 @@ class AzureOpenAIBatchEmbeddings(AzureOpenAIEmbeddings):
         if len(texts) < self.batch_min_texts:
             return await super().aembed_documents(texts, chunk_size, **kwargs)
         runner = self._runner(len(texts), **kwargs)
-        vectors, self._last_batch = await abatch_embed(runner, texts, dimensions=self.dimensions)
+        vectors, self._last_batch = await abatch_embed(
+            runner, texts, dimensions=self.dimensions, on_too_long=self._too_long()
+        )
         return vectors
 
 
-def _bar(total: int, desc: str) -> Any:
+def _events(callbacks: Callbacks) -> ProgressFn | None:
+    """``on_custom_event`` to the given handlers, or to those of the run this is called in."""
+    from langchain_core.runnables.config import ensure_config, get_callback_manager_for_config
+
+    config = ensure_config({"callbacks": callbacks} if callbacks is not None else None)
+    manager = get_callback_manager_for_config(config)
+    if not manager.handlers:
+        return None
+    run_id = manager.parent_run_id or uuid.uuid4()  # one id for the whole job, so handlers can join its events
+    return lambda p: manager.on_custom_event(PROGRESS_EVENT, progress_data(p), run_id=run_id)
+
+
+def _bar(total: int, label: str) -> ProgressFn | None:
     try:
         from tqdm.auto import tqdm  # type: ignore[import-untyped,unused-ignore]
-    except ImportError:
+    except ImportError:  # the log line and the events carry the progress
         return None
-    bar = tqdm(total=total, desc=desc)
+    return bar_progress(tqdm(total=total, desc=label))
 
-    def update(done: int, total_: int) -> None:
-        bar.n = done
-        bar.refresh()
-        if done >= total_:
-            bar.close()
 
-    return counted(update)
+def _progress(total: int, label: str, bar: bool, callbacks: Callbacks) -> ProgressFn | None:
+    return fan_out(log_progress(logger, label), _events(callbacks), _bar(total, label) if bar else None)
 
 
 def _chat_job(
@@ -137,10 +171,11 @@ def _chat_job(
     store = options.get("store") or (
         FileManifestStore(options["manifest_dir"]) if options.get("manifest_dir") else MemoryManifestStore()
     )
-    runner_kw = {k: v for k, v in options.items() if k not in ("batch_deployment", "manifest_dir", "show_progress")}
+    own = ("batch_deployment", "manifest_dir", "show_progress", "callbacks")
+    runner_kw = {k: v for k, v in options.items() if k not in own}
     runner_kw["store"] = store
-    if options.get("show_progress"):
-        runner_kw["progress"] = _bar(len(reqs), "Batch chat")
+    shown = _progress(len(reqs), "Batch chat", bool(options.get("show_progress")), options.get("callbacks"))
+    runner_kw["progress"] = fan_out(options.get("progress"), shown)
     runner = BatchRunner(model._client(), deployment, endpoint="/chat/completions", **runner_kw)
     return runner, chat_requests(reqs, deployment=deployment), schema
 
@@ -173,7 +208,8 @@ def batch_chat(
 
     ``kwargs`` are what ``invoke`` takes (``tools``, ``tool_choice``, ``response_format``, ...).
     ``options``: ``batch_deployment`` (Global-Batch; default the model's deployment), ``manifest_dir``
-    (resume after a crash), ``show_progress`` (a tqdm bar), and any ``BatchRunner`` argument
+    (resume after a crash), ``show_progress`` (a tqdm bar), ``callbacks`` (handlers of the
+    ``azoai_batch_progress`` event; default: the enclosing run's), and any ``BatchRunner`` argument
     (``on_failure``, ``poll_interval``, ``timeout``, ``progress``, ...). Each message's
     ``response_metadata`` carries ``batch_id`` and ``batch_job``. Unless ``allow_partial``, requests
     without an answer raise ``BatchIncompleteError`` (its ``result`` holds the rest); with it they are ``None``.

@@ -74,6 +74,7 @@ class _Run:
     out: list[str] = field(default_factory=list)
     errs: list[str] = field(default_factory=list)
     failure: JSON | None = None  # the broken batch_input rule, once validated
+    failing: set[int] = field(default_factory=set)  # line positions chosen by batch_fail_every
 
 
 class BatchEngine:
@@ -222,12 +223,16 @@ class BatchEngine:
             now = self.store.now()
             b.update(status="failed", failed_at=now, errors={"object": "list", "data": [item]})
             return False
-        for ln in run.lines:  # accepted: this work is now enqueued (and would be billed)
-            self.submissions[line_key(str(ln.get("url")), ln.get("custom_id"), ln.get("body"))] += 1
+        every = self.config.batch_fail_every
+        for pos, ln in enumerate(run.lines):  # accepted: this work is now enqueued (and would be billed)
+            key = line_key(str(ln.get("url")), ln.get("custom_id"), ln.get("body"))
+            if every > 0 and key not in self.submissions and len(self.submissions) % every == every - 1:
+                run.failing.add(pos)
+            self.submissions[key] += 1
         return True
 
-    def _fails(self, bid: str, line: JSON) -> bool:
-        if FAIL_TERM in json.dumps(line.get("body")):
+    def _fails(self, bid: str, chosen: bool, line: JSON) -> bool:
+        if chosen or FAIL_TERM in json.dumps(line.get("body")):
             return True
         rate = self.config.batch_failure_rate
         if rate <= 0:
@@ -237,10 +242,11 @@ class BatchEngine:
 
     def _run_lines(self, b: JSON, run: _Run, upto: int) -> None:
         while run.done < upto:
-            line = run.lines[run.done]
+            pos = run.done
+            line = run.lines[pos]
             run.done += 1
             rid = self.store.new_id("")
-            if self._fails(b["id"], line):
+            if self._fails(b["id"], pos in run.failing, line):
                 status, body = 500, azure.server_error(500, rid).body
             else:
                 status, body = self.run_line(str(line.get("url", b["endpoint"])), dict(line.get("body") or {}))

@@ -293,6 +293,9 @@ class EmulatorConfig:
     #: Batches: the share of lines that fail (decided per batch and custom_id, so a retry can pass),
     #: the seconds after which an unfinished batch expires (Azure's window is 24 h), and the input limits.
     batch_failure_rate: float = 0.0
+    #: Batches: N > 0 fails the first submission of every Nth distinct line enqueued (exactly 1/N of a
+    #: job's lines, chosen in enqueue order; a retried line passes): a failure count a test can name.
+    batch_fail_every: int = 0
     batch_window_seconds: float = 86400.0
     batch_max_requests: int = 100_000
     batch_max_file_bytes: int = 200 * 1024 * 1024
@@ -313,7 +316,13 @@ def _const_eq(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
 
 
-BATCH_KEYS = ("batch_failure_rate", "batch_window_seconds", "batch_max_requests", "batch_max_file_bytes")
+BATCH_KEYS = (
+    "batch_failure_rate",
+    "batch_fail_every",
+    "batch_window_seconds",
+    "batch_max_requests",
+    "batch_max_file_bytes",
+)
 
 
 def load_config_file(path: str | Path, base: EmulatorConfig | None = None) -> EmulatorConfig:

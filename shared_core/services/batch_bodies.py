@@ -9,6 +9,7 @@ answer and an interactive one come out identical.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from shared_core.errors import AzureOpenAIError, ConfigurationError
@@ -16,7 +17,13 @@ from shared_core.services.batch_results import BatchJobResult, BatchProgress
 from shared_core.services.batch_runner import BatchRunner
 from shared_core.types import ChatRequest, ChatResult
 from shared_core.wire.chat import build_chat_body, parse_chat
-from shared_core.wire.embeddings import build_embeddings_body, parse_embeddings
+from shared_core.wire.embeddings import (
+    OnTooLong,
+    build_embeddings_body,
+    merge_pieces,
+    parse_embeddings,
+    split_long_inputs,
+)
 from shared_core.wire.models import profile_for
 
 
@@ -50,19 +57,50 @@ def require_complete(result: BatchJobResult) -> None:
     )
 
 
-def embedding_requests(texts: Sequence[str], *, dimensions: int | None = None) -> list[dict[str, Any]]:
-    """One ``/embeddings`` body per text."""
+@dataclass(frozen=True, slots=True)
+class EmbeddingInput:
+    """The ``/embeddings`` bodies for a list of texts: one per text, or one per piece of a text over
+    the model's input limit (``owners``: the text each body embeds, ``None`` when nothing was split)."""
+
+    bodies: list[dict[str, Any]]
+    owners: list[int] | None
+    weights: list[float]  # each piece's length: the interactive path's merge weights
+    count: int
+
+
+def embedding_input(
+    texts: Sequence[str], *, dimensions: int | None = None, on_too_long: OnTooLong = "error"
+) -> EmbeddingInput:
+    """One body per text sent; over-long texts handled as ``CoreClient.embed`` handles them."""
     if isinstance(texts, str):
         raise ConfigurationError(
             "embedding_requests() takes a list of texts, not one string: wrap it, [text]", setting="texts"
         )
-    return [build_embeddings_body([t], body_model=None, dimensions=dimensions) for t in texts]
+    sent, owners = split_long_inputs(texts, on_too_long=on_too_long)
+    split = len(owners) != len(texts)
+    return EmbeddingInput(
+        [build_embeddings_body([t], body_model=None, dimensions=dimensions) for t in sent],
+        owners if split else None,
+        [float(len(t)) for t in sent] if split else [],
+        len(texts),
+    )
 
 
-def embedding_vectors(result: BatchJobResult) -> list[list[float]]:
-    """The vectors in input order; :class:`BatchIncompleteError` unless every request was answered."""
+def embedding_requests(
+    texts: Sequence[str], *, dimensions: int | None = None, on_too_long: OnTooLong = "error"
+) -> list[dict[str, Any]]:
+    """One ``/embeddings`` body per text (per piece, when ``on_too_long`` splits a long one)."""
+    return embedding_input(texts, dimensions=dimensions, on_too_long=on_too_long).bodies
+
+
+def embedding_vectors(result: BatchJobResult, sent: EmbeddingInput | None = None) -> list[list[float]]:
+    """The vectors in input order (split texts' pieces merged back, as the interactive path does);
+    :class:`BatchIncompleteError` unless every request was answered."""
     require_complete(result)
-    return [parse_embeddings(item.body)[0][0] for item in result.items if item is not None and item.body is not None]
+    vectors = [parse_embeddings(item.body)[0][0] for item in result.items if item is not None and item.body is not None]
+    if sent is None or sent.owners is None:
+        return vectors
+    return merge_pieces(vectors, sent.owners, sent.count, weights=sent.weights)
 
 
 def chat_requests(
@@ -89,16 +127,18 @@ def counted(report: Callable[[int, int], None]) -> Callable[[BatchProgress], Non
 
 
 def batch_embed(
-    runner: BatchRunner, texts: Sequence[str], *, dimensions: int | None = None
+    runner: BatchRunner, texts: Sequence[str], *, dimensions: int | None = None, on_too_long: OnTooLong = "error"
 ) -> tuple[list[list[float]], BatchJobResult]:
     """Embed ``texts`` through the runner (an ``/embeddings`` one): vectors in input order and the job's result."""
-    result = runner.run(embedding_requests(texts, dimensions=dimensions))
-    return embedding_vectors(result), result
+    sent = embedding_input(texts, dimensions=dimensions, on_too_long=on_too_long)
+    result = runner.run(sent.bodies)
+    return embedding_vectors(result, sent), result
 
 
 async def abatch_embed(
-    runner: BatchRunner, texts: Sequence[str], *, dimensions: int | None = None
+    runner: BatchRunner, texts: Sequence[str], *, dimensions: int | None = None, on_too_long: OnTooLong = "error"
 ) -> tuple[list[list[float]], BatchJobResult]:
     """Async :func:`batch_embed`."""
-    result = await runner.arun(embedding_requests(texts, dimensions=dimensions))
-    return embedding_vectors(result), result
+    sent = embedding_input(texts, dimensions=dimensions, on_too_long=on_too_long)
+    result = await runner.arun(sent.bodies)
+    return embedding_vectors(result, sent), result

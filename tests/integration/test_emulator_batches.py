@@ -119,6 +119,20 @@ async def test_a_retried_line_can_succeed(make: Any) -> None:
     assert done["request_counts"]["completed"] > 0  # the decision is per batch and line, not per line forever
 
 
+async def test_fail_every_fails_exactly_every_nth_line_once(make: Any) -> None:
+    emu = await make(batch_fail_every=4)
+    first = await emu.start(questions(20))
+    emu.clock.advance(10)
+    first = await emu.get(first["id"])
+    assert first["request_counts"] == {"total": 20, "completed": 15, "failed": 5}
+    errs = await emu.lines(first["error_file_id"])
+    assert [e["custom_id"] for e in errs] == ["q3", "q7", "q11", "q15", "q19"]
+    assert errs[0]["response"]["status_code"] == 500 and errs[0]["error"] is None
+    retry = await emu.start([x for x in questions(20) if x["custom_id"] in {"q3", "q7", "q11", "q15", "q19"}])
+    emu.clock.advance(10)
+    assert (await emu.get(retry["id"]))["request_counts"] == {"total": 5, "completed": 5, "failed": 0}
+
+
 async def test_expired_batch_keeps_completed_lines_and_reports_the_rest(make: Any) -> None:
     emu = await make(batch_window_seconds=5)
     b = await emu.start(questions(8))
