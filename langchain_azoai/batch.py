@@ -60,6 +60,9 @@ class AzureOpenAIBatchEmbeddings(AzureOpenAIEmbeddings):
     """Seconds to wait for the job; past it ``APITimeoutError`` (the batches keep running)."""
     batch_on_failure: Literal["retry", "interactive", "report"] = "retry"
     """Failed lines: retried in follow-up batches, sent interactively, or reported (an error)."""
+    batch_blob: Any = Field(default=None, exclude=True)
+    """A ``shared_core.services.blob_storage.BlobStorage``: input and results in Blob storage
+    (``input_blob`` / ``output_folder``) instead of uploaded files (default: files)."""
 
     _batch_store: Any = PrivateAttr(default=None)
     _last_batch: BatchJobResult | None = PrivateAttr(default=None)
@@ -87,6 +90,7 @@ class AzureOpenAIBatchEmbeddings(AzureOpenAIEmbeddings):
             "poll_interval": self.batch_poll_interval,
             "timeout": self.batch_timeout,
             "progress": progress,
+            "blob": self.batch_blob,
             **options,
         }
         return BatchRunner(self._client(), deployment, **kw)
@@ -173,7 +177,8 @@ def batch_chat(
 
     ``kwargs`` are what ``invoke`` takes (``tools``, ``tool_choice``, ``response_format``, ...).
     ``options``: ``batch_deployment`` (Global-Batch; default the model's deployment), ``manifest_dir``
-    (resume after a crash), ``show_progress`` (a tqdm bar), and any ``BatchRunner`` argument
+    (resume after a crash), ``show_progress`` (a tqdm bar), and any ``BatchRunner`` argument (e.g.
+    ``blob=BlobStorage(...)`` for input and results in Blob storage)
     (``on_failure``, ``poll_interval``, ``timeout``, ``progress``, ...). Each message's
     ``response_metadata`` carries ``batch_id`` and ``batch_job``. Unless ``allow_partial``, requests
     without an answer raise ``BatchIncompleteError`` (its ``result`` holds the rest); with it they are ``None``.

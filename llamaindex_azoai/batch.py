@@ -80,6 +80,11 @@ class AzureOpenAIBatchEmbedding(AzureOpenAIEmbedding):
     batch_on_failure: Literal["retry", "interactive", "report"] = Field(
         default="retry", description="Failed lines: retried in follow-up batches, sent interactively, or reported."
     )
+    batch_blob: Any = Field(
+        default=None,
+        exclude=True,
+        description="A BlobStorage: input and results in Blob storage (input_blob / output_folder), not files.",
+    )
 
     _batch_store: Any = PrivateAttr(default=None)
     _last_batch: BatchJobResult | None = PrivateAttr(default=None)
@@ -111,6 +116,7 @@ class AzureOpenAIBatchEmbedding(AzureOpenAIEmbedding):
             poll_interval=self.batch_poll_interval,
             timeout=self.batch_timeout,
             progress=_tqdm_progress(n) if show_progress else None,
+            blob=self.batch_blob,
         )
 
     def _start(self) -> tuple[dict[str, Any], str]:
@@ -196,7 +202,8 @@ def batch_chat(
 
     ``kwargs`` are what ``chat`` takes (``tools``, ``tool_choice``, ``response_format``, ...).
     ``options``: ``batch_deployment`` (Global-Batch; default the LLM's deployment), ``manifest_dir``
-    (resume after a crash), ``show_progress`` (a tqdm bar), and any ``BatchRunner`` argument. Each
+    (resume after a crash), ``show_progress`` (a tqdm bar), and any ``BatchRunner`` argument (e.g.
+    ``blob=BlobStorage(...)``: input and results in Blob storage). Each
     response's ``additional_kwargs`` carries ``batch_id`` and ``batch_job``. Unless ``allow_partial``,
     requests without an answer raise ``BatchIncompleteError``; with it they are ``None``.
     """
