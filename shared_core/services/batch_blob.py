@@ -13,12 +13,14 @@ change while its batch runs ("If a file changes while the batch job is running t
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from shared_core.client import CoreClient
 from shared_core.errors import ConfigurationError
+from shared_core.services.batch_manifest import encode_body
+from shared_core.services.batch_plan import _line
 from shared_core.services.blob_storage import BlobStorage, split_url
 from shared_core.services.job_objects import BATCH_ENDPOINTS, Batch, _batch, _one, _request
 from shared_core.services.media_client import MediaRequest
@@ -91,6 +93,15 @@ def blob_key(key: str, storage: BlobStorage) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:40]
 
 
+def part_lines(
+    bodies: Sequence[Mapping[str, Any]], endpoint: str, deployment: str, indexes: Iterable[int]
+) -> Iterator[bytes]:
+    """The JSONL lines of one input file, built as they are written (the file is never held whole)."""
+    url = encode_body(endpoint)
+    for i in indexes:
+        yield _line(url, deployment, i, bodies[i]).encode()
+
+
 def result_blobs(batch: Batch) -> tuple[str | None, str | None]:
     """The batch's ``output_blob`` and ``error_blob`` URLs (``None`` while Azure reports ``""``)."""
     raw = batch.raw or {}
@@ -106,7 +117,7 @@ class PutBlob:
 
     storage: BlobStorage
     name: str
-    data: bytes
+    data: bytes | Iterable[bytes]
 
     def send(self, client: CoreClient) -> str:
         return self.storage.put(self.name, self.data)

@@ -29,6 +29,7 @@ from shared_core.services.batch_blob import (
     PutBlob,
     ReadBlob,
     blob_key,
+    part_lines,
     result_blobs,
 )
 from shared_core.services.batch_manifest import (
@@ -152,12 +153,12 @@ def _submit(spec: _Spec, m: Manifest, n: int, sub: Submission) -> Generator[_Op,
     """Upload the submission's file and create its batch, saving the manifest after each step."""
     part = m.parts[n]
     if sub.file_id is None:
-        data = part_file(spec.bodies, m.endpoint, m.deployment, _indexes(part, sub))
         name = f"azoai-{m.key[:12]}-{n}-{len(part.submissions)}.jsonl"
         if spec.blob is not None:  # the blob's URL stands for the file id (no SAS: it goes to Azure)
-            sub.file_id = yield PutBlob(spec.blob, name, data)
+            lines = part_lines(spec.bodies, m.endpoint, m.deployment, _indexes(part, sub))
+            sub.file_id = yield PutBlob(spec.blob, name, lines)
         else:
-            uploaded = yield _Upload(name, data)
+            uploaded = yield _Upload(name, part_file(spec.bodies, m.endpoint, m.deployment, _indexes(part, sub)))
             sub.file_id = uploaded.id
         spec.store.save(m.key, m.to_dict())
         _event(spec, "uploaded", n, sub)

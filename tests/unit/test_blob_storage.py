@@ -83,6 +83,20 @@ def test_a_larger_file_goes_up_as_blocks_then_one_block_list() -> None:
     assert all("x-ms-blob-type" not in r.headers for r in rec.requests)
 
 
+def test_blocks_are_read_from_the_stream_only_as_they_are_sent() -> None:
+    pulled: list[int] = []
+
+    def lines() -> Any:
+        for i in range(10):
+            pulled.append(i)
+            yield b"abcd"
+
+    seen: list[int] = []
+    rec = Recorder(lambda request: (seen.append(len(pulled)), httpx.Response(201))[1])
+    storage(rec, block_size=4).put("s.jsonl", lines())
+    assert seen == [2, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10]  # never more than two blocks held; then the list
+
+
 def test_entra_tokens_are_asked_for_the_storage_scope() -> None:
     scopes: list[str] = []
 
