@@ -187,3 +187,15 @@ def test_sync_run_over_loopback_with_blob_storage() -> None:
         storage.close()
         client.close()
     assert result.failed == [2] and answers(result) == ["1", "2", "4", "5"]
+
+
+async def test_a_blob_batch_on_a_deployment_that_is_not_a_batch_one_fails_and_says_why() -> None:
+    emu = Emu(deployments={"gpt-5.2": {"model": "gpt-5.2", "sku": "globalstandard"}})
+    result = await emu.runner(emu.aclient(), blob=emu.storage()).arun(questions(2))
+    assert result.missing == [0, 1] and result.answered == 0
+    item = result.items[0]
+    assert item is not None and item.error == {
+        "code": "batch_failed",
+        "message": "invalid_request: The deployment SKU is invalid for batch requests: deploy the model as "
+        "Global-Batch or Data Zone Batch.",
+    }
