@@ -26,9 +26,12 @@ show URLs without it, and ``repr`` masks it. The sync and async sides run one re
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import ipaddress
-from collections.abc import AsyncIterator, Generator, Iterable, Iterator
+import itertools
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -51,6 +54,11 @@ BLOCK_SIZE = 8 * 1024 * 1024
 MAX_BLOCK_SIZE = 4000 * 1024 * 1024
 MAX_BLOCKS = 50_000
 _LOOPBACK = frozenset({"localhost"})
+#: Answers worth another attempt: timeouts, throttling (503 ServerBusy) and server errors (500 InternalError,
+#: OperationTimedOut); Put Blob, Put Block and Put Block List are idempotent, Get Blob is retried before its
+#: first byte only.
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+MAX_RETRY_WAIT = 60.0
 
 
 class BlobStorageError(APIStatusError):
@@ -105,6 +113,21 @@ def storage_credential(credential: Any = None, *, token_provider: Any = None) ->
             setting="credential",
         )
     return BearerTokenCredential(ObjectSource(credential), scope=STORAGE_SCOPE)
+
+
+def retry_delay(attempt: int, status: int | None, headers: Mapping[str, str] | None, max_retries: int) -> float | None:
+    """Seconds to wait before trying again after failed attempt number ``attempt`` (0-based), or ``None``
+    to give up: a status not worth retrying, or retries spent. ``status`` is ``None`` for a connection
+    failure. ``Retry-After`` (seconds) wins over the exponential backoff (0.5 s, 1 s, 2 s ... up to 8 s)."""
+    if attempt >= max_retries or (status is not None and status not in RETRY_STATUSES):
+        return None
+    after = (headers or {}).get("retry-after")
+    if after:
+        try:
+            return min(max(float(after), 0.0), MAX_RETRY_WAIT)
+        except ValueError:
+            pass
+    return float(min(0.5 * 2**attempt, 8.0))
 
 
 def block_id(n: int) -> str:
@@ -194,7 +217,9 @@ class BlobStorage:
     :data:`STORAGE_SCOPE`). Azure itself reads and writes with the resource's system-assigned managed
     identity, whatever is given here. ``block_size``: files above it go up block by block.
     ``http_client`` / ``http_async_client``: httpx clients to use (default: one of each, made on
-    first use and closed by :meth:`close` / :meth:`aclose`).
+    first use and closed by :meth:`close` / :meth:`aclose`). ``max_retries``: further attempts of a
+    request that met a connection failure or a :data:`RETRY_STATUSES` answer (``sleep`` / ``asleep``
+    wait between them).
     """
 
     def __init__(
@@ -208,6 +233,9 @@ class BlobStorage:
         http_client: httpx.Client | None = None,
         http_async_client: httpx.AsyncClient | None = None,
         timeout: float = 300.0,
+        max_retries: int = 3,
+        sleep: Callable[[float], None] = time.sleep,
+        asleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.input_folder, in_sas = split_url(input_folder, "input_folder")
         self.output_folder, out_sas = split_url(output_folder, "output_folder")
@@ -230,6 +258,9 @@ class BlobStorage:
         self.credential = credential
         self.block_size = block_size
         self.timeout = timeout
+        self.max_retries = max(0, max_retries)
+        self.sleep = sleep
+        self.asleep = asleep
         self._http = http_client
         self._ahttp = http_async_client
         self._own_http = http_client is None
@@ -318,12 +349,24 @@ class BlobStorage:
         url = self.blob_url(name)
         for op in _put_plan(url, data, self.block_size):
             full = self._full_url(op.url, op.params)
-            headers = self._base_headers() | op.headers | self._auth(op.url)
-            try:
-                r = self._client().put(full, headers=headers, content=op.content)
-            except httpx.TransportError as exc:
-                raise self._connection_error("PUT", op.url, exc) from None
-            self._check("PUT", op.url, r.status_code, r.headers, r.content)
+            for attempt in itertools.count():
+                headers = self._base_headers() | op.headers | self._auth(op.url)
+                try:
+                    r = self._client().put(full, headers=headers, content=op.content)
+                except httpx.TransportError as exc:
+                    wait = retry_delay(attempt, None, None, self.max_retries)
+                    if wait is None:
+                        raise self._connection_error("PUT", op.url, exc) from None
+                else:
+                    wait = (
+                        retry_delay(attempt, r.status_code, r.headers, self.max_retries)
+                        if r.status_code >= 300
+                        else None
+                    )
+                    if wait is None:
+                        self._check("PUT", op.url, r.status_code, r.headers, r.content)
+                        break
+                self.sleep(wait)
         return url
 
     async def aput(self, name: str, data: bytes | Iterable[bytes]) -> str:
@@ -331,12 +374,24 @@ class BlobStorage:
         url = self.blob_url(name)
         for op in _put_plan(url, data, self.block_size):
             full = self._full_url(op.url, op.params)
-            headers = self._base_headers() | op.headers | await self._aauth(op.url)
-            try:
-                r = await self._aclient().put(full, headers=headers, content=op.content)
-            except httpx.TransportError as exc:
-                raise self._connection_error("PUT", op.url, exc) from None
-            self._check("PUT", op.url, r.status_code, r.headers, r.content)
+            for attempt in itertools.count():
+                headers = self._base_headers() | op.headers | await self._aauth(op.url)
+                try:
+                    r = await self._aclient().put(full, headers=headers, content=op.content)
+                except httpx.TransportError as exc:
+                    wait = retry_delay(attempt, None, None, self.max_retries)
+                    if wait is None:
+                        raise self._connection_error("PUT", op.url, exc) from None
+                else:
+                    wait = (
+                        retry_delay(attempt, r.status_code, r.headers, self.max_retries)
+                        if r.status_code >= 300
+                        else None
+                    )
+                    if wait is None:
+                        self._check("PUT", op.url, r.status_code, r.headers, r.content)
+                        break
+                await self.asleep(wait)
         return url
 
     # --- reads -----------------------------------------------------------------------------
@@ -349,36 +404,58 @@ class BlobStorage:
         """The blob's non-empty lines, read as they arrive; none when the blob does not exist."""
         bare = self._readable(url)
         full = self._full_url(bare, {})
-        headers = self._base_headers() | self._auth(bare)
-        try:
-            with self._client().stream("GET", full, headers=headers) as r:
-                if r.status_code == 404 and r.headers.get("x-ms-error-code") == "BlobNotFound":
-                    return
-                if r.status_code >= 300:
-                    self._check("GET", bare, r.status_code, r.headers, r.read())
-                splitter = LineSplitter()
-                for chunk in r.iter_bytes():
-                    yield from splitter.feed(chunk)
-                yield from splitter.end()
-        except httpx.TransportError as exc:
-            raise self._connection_error("GET", bare, exc) from None
+        for attempt in itertools.count():
+            headers = self._base_headers() | self._auth(bare)
+            started = False
+            try:
+                with self._client().stream("GET", full, headers=headers) as r:
+                    if r.status_code == 404 and r.headers.get("x-ms-error-code") == "BlobNotFound":
+                        return
+                    if r.status_code >= 300:
+                        body = r.read()
+                        wait = retry_delay(attempt, r.status_code, r.headers, self.max_retries)
+                        if wait is None:
+                            self._check("GET", bare, r.status_code, r.headers, body)
+                    else:
+                        splitter = LineSplitter()
+                        for chunk in r.iter_bytes():
+                            started = True
+                            yield from splitter.feed(chunk)
+                        yield from splitter.end()
+                        return
+            except httpx.TransportError as exc:
+                wait = None if started else retry_delay(attempt, None, None, self.max_retries)
+                if wait is None:
+                    raise self._connection_error("GET", bare, exc) from None
+            self.sleep(wait or 0.0)
 
     async def aiter_lines(self, url: str) -> AsyncIterator[bytes]:
         """Async :meth:`iter_lines`."""
         bare = self._readable(url)
         full = self._full_url(bare, {})
-        headers = self._base_headers() | await self._aauth(bare)
-        try:
-            async with self._aclient().stream("GET", full, headers=headers) as r:
-                if r.status_code == 404 and r.headers.get("x-ms-error-code") == "BlobNotFound":
-                    return
-                if r.status_code >= 300:
-                    self._check("GET", bare, r.status_code, r.headers, await r.aread())
-                splitter = LineSplitter()
-                async for chunk in r.aiter_bytes():
-                    for line in splitter.feed(chunk):
-                        yield line
-                for line in splitter.end():
-                    yield line
-        except httpx.TransportError as exc:
-            raise self._connection_error("GET", bare, exc) from None
+        for attempt in itertools.count():
+            headers = self._base_headers() | await self._aauth(bare)
+            started = False
+            try:
+                async with self._aclient().stream("GET", full, headers=headers) as r:
+                    if r.status_code == 404 and r.headers.get("x-ms-error-code") == "BlobNotFound":
+                        return
+                    if r.status_code >= 300:
+                        body = await r.aread()
+                        wait = retry_delay(attempt, r.status_code, r.headers, self.max_retries)
+                        if wait is None:
+                            self._check("GET", bare, r.status_code, r.headers, body)
+                    else:
+                        splitter = LineSplitter()
+                        async for chunk in r.aiter_bytes():
+                            started = True
+                            for line in splitter.feed(chunk):
+                                yield line
+                        for line in splitter.end():
+                            yield line
+                        return
+            except httpx.TransportError as exc:
+                wait = None if started else retry_delay(attempt, None, None, self.max_retries)
+                if wait is None:
+                    raise self._connection_error("GET", bare, exc) from None
+            await self.asleep(wait or 0.0)

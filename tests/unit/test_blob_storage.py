@@ -45,7 +45,12 @@ class Recorder:
         return httpx.Client(transport=httpx.MockTransport(self))
 
 
+def never_wait(seconds: float) -> None:
+    raise AssertionError(f"an unexpected retry (would wait {seconds} s)")
+
+
 def storage(rec: Recorder, **kw: Any) -> BlobStorage:
+    kw.setdefault("sleep", never_wait)
     return BlobStorage(
         f"{ACCOUNT}/batch-input/run-1?{SAS}", f"{ACCOUNT}/batch-output?{SAS}", http_client=rec.client(), **kw
     )
@@ -130,6 +135,7 @@ def test_the_sas_stays_out_of_repr_and_errors() -> None:
     with pytest.raises(BlobStorageError) as e:
         blob.put("a.jsonl", b"x\n")
     assert e.value.status_code == 403 and e.value.code == "AuthorizationPermissionMismatch"
+    # a refusal is not retried (never_wait would have raised)
     assert str(e.value) == (
         f"Blob storage answered 403 AuthorizationPermissionMismatch to PUT {ACCOUNT}/batch-input/run-1/a.jsonl: "
         "This request is not authorized to perform this operation using this permission. (the identity lacks "
@@ -142,9 +148,56 @@ def test_a_connection_failure_names_the_url_without_the_sas() -> None:
     def down(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused", request=request)
 
+    waits: list[float] = []
+    rec = Recorder(down)
     with pytest.raises(APIConnectionError) as e:
-        storage(Recorder(down)).put("a.jsonl", b"x\n")
+        storage(rec, sleep=waits.append, max_retries=2).put("a.jsonl", b"x\n")
     assert SIG not in str(e.value) and e.value.url == f"{ACCOUNT}/batch-input/run-1/a.jsonl"
+    assert len(rec.requests) == 3 and waits == [0.5, 1.0]  # two more attempts, backing off
+
+
+def test_throttling_and_server_errors_are_retried_then_reported() -> None:
+    answers = iter(
+        [
+            httpx.Response(503, headers={"x-ms-error-code": "ServerBusy", "retry-after": "3"}),
+            httpx.Response(500, headers={"x-ms-error-code": "OperationTimedOut"}),
+            httpx.Response(201),
+        ]
+    )
+    waits: list[float] = []
+    rec = Recorder(lambda request: next(answers))
+    storage(rec, sleep=waits.append).put("a.jsonl", b"x\n")
+    assert len(rec.requests) == 3 and waits == [3.0, 1.0]  # Retry-After first, then the backoff
+    assert {r.content for r in rec.requests} == {b"x\n"}
+    busy = Recorder(lambda request: httpx.Response(503, headers={"x-ms-error-code": "ServerBusy"}))
+    with pytest.raises(BlobStorageError) as e:
+        storage(busy, sleep=waits.append, max_retries=1).put("a.jsonl", b"x\n")
+    assert e.value.code == "ServerBusy" and len(busy.requests) == 2
+
+
+async def test_a_read_is_retried_before_its_first_byte_only() -> None:
+    calls: list[int] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        if len(calls) == 1:
+            raise httpx.ReadTimeout("timed out", request=request)
+        return httpx.Response(200, content=b'{"a":1}\n')
+
+    waits: list[float] = []
+
+    async def asleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    blob = BlobStorage(
+        f"{ACCOUNT}/in?{SAS}",
+        f"{ACCOUNT}/out?{SAS}",
+        http_async_client=httpx.AsyncClient(transport=httpx.MockTransport(answer)),
+        asleep=asleep,
+    )
+    assert [line async for line in blob.aiter_lines(f"{ACCOUNT}/out/x/results.jsonl")] == [b'{"a":1}']
+    assert len(calls) == 2 and waits == [0.5]
+    await blob.aclose()
 
 
 def test_reads_stream_lines_and_a_blob_never_written_reads_empty() -> None:
