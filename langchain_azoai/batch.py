@@ -78,6 +78,9 @@ class AzureOpenAIBatchEmbeddings(AzureOpenAIEmbeddings):
     Azure's file limits, no token cap)."""
     callbacks: Callbacks = Field(default=None, exclude=True)
     """Handlers that receive the ``azoai_batch_progress`` custom event of each bulk call."""
+    batch_blob: Any = Field(default=None, exclude=True)
+    """A ``shared_core.services.blob_storage.BlobStorage``: input and results in Blob storage
+    (``input_blob`` / ``output_folder``) instead of uploaded files (default: files)."""
 
     _batch_store: Any = PrivateAttr(default=None)
     _last_batch: BatchJobResult | None = PrivateAttr(default=None)
@@ -106,6 +109,7 @@ class AzureOpenAIBatchEmbeddings(AzureOpenAIEmbeddings):
             "poll_interval": self.batch_poll_interval,
             "timeout": self.batch_timeout,
             "progress": progress,
+            "blob": self.batch_blob,
             **options,
         }
         return BatchRunner(self._client(), deployment, **kw)
@@ -209,7 +213,8 @@ def batch_chat(
     ``kwargs`` are what ``invoke`` takes (``tools``, ``tool_choice``, ``response_format``, ...).
     ``options``: ``batch_deployment`` (Global-Batch; default the model's deployment), ``manifest_dir``
     (resume after a crash), ``show_progress`` (a tqdm bar), ``callbacks`` (handlers of the
-    ``azoai_batch_progress`` event; default: the enclosing run's), and any ``BatchRunner`` argument
+    ``azoai_batch_progress`` event; default: the enclosing run's), and any ``BatchRunner`` argument (e.g.
+    ``blob=BlobStorage(...)`` for input and results in Blob storage)
     (``on_failure``, ``poll_interval``, ``timeout``, ``progress``, ...). Each message's
     ``response_metadata`` carries ``batch_id`` and ``batch_job``. Unless ``allow_partial``, requests
     without an answer raise ``BatchIncompleteError`` (its ``result`` holds the rest); with it they are ``None``.

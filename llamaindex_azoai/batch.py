@@ -80,6 +80,11 @@ class AzureOpenAIBatchEmbedding(AzureOpenAIEmbedding):
     batch_on_failure: Literal["retry", "interactive", "report"] = Field(
         default="retry", description="Failed lines: retried in follow-up batches, sent interactively, or reported."
     )
+    batch_blob: Any = Field(
+        default=None,
+        exclude=True,
+        description="A BlobStorage: input and results in Blob storage (input_blob / output_folder), not files.",
+    )
 
     batch_limits: BatchLimits | None = Field(
         default=None,
@@ -118,6 +123,7 @@ class AzureOpenAIBatchEmbedding(AzureOpenAIEmbedding):
             poll_interval=self.batch_poll_interval,
             timeout=self.batch_timeout,
             progress=_bar(n, "Generating embeddings", show_progress),
+            blob=self.batch_blob,
         )
 
     def _too_long(self) -> OnTooLong:
@@ -227,7 +233,8 @@ def batch_chat(
 
     ``kwargs`` are what ``chat`` takes (``tools``, ``tool_choice``, ``response_format``, ...).
     ``options``: ``batch_deployment`` (Global-Batch; default the LLM's deployment), ``manifest_dir``
-    (resume after a crash), ``show_progress`` (a tqdm bar), and any ``BatchRunner`` argument. Each
+    (resume after a crash), ``show_progress`` (a tqdm bar), and any ``BatchRunner`` argument (e.g.
+    ``blob=BlobStorage(...)``: input and results in Blob storage). Each
     response's ``additional_kwargs`` carries ``batch_id`` and ``batch_job``. ``output_cls`` (a Pydantic
     model class): structured output as ``structured_predict`` asks for it, the object in each
     response's ``raw`` (as ``StructuredLLM.chat`` returns it). Unless ``allow_partial``,

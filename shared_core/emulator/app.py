@@ -112,6 +112,8 @@ class EmulatorApp:
         path = req.path.rstrip("/")
         if path.startswith("/_emulator/"):
             return self._admin(req, path[len("/_emulator/") :])
+        if path.startswith("/_blob/"):  # the emulator's Blob storage endpoint (blob_store.py)
+            return self.jobs.storage.route(req)
         inst = self.faults.instance
         if inst.region_down:
             self.faults.decide(None)

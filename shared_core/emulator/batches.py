@@ -75,6 +75,7 @@ class _Run:
     errs: list[str] = field(default_factory=list)
     failure: JSON | None = None  # the broken batch_input rule, once validated
     failing: set[int] = field(default_factory=set)  # line positions chosen by batch_fail_every
+    folder: str | None = None  # output_folder.url of a batch over Blob storage
 
 
 class BatchEngine:
@@ -127,8 +128,7 @@ class BatchEngine:
             return json_response(200, b)
         raise azure.resource_not_found()
 
-    def create(self, body: JSON) -> JSON:
-        rules.run("batches", rules.Ctx("batches", body, NO_DEPLOYMENT, None, "dated", self.config))
+    def _input_file(self, body: JSON) -> bytes:
         f = self.store.files.get(body["input_file_id"])
         if f is None:
             raise azure.not_found("File", body["input_file_id"])
@@ -138,7 +138,15 @@ class BatchEngine:
                 f"File {body['input_file_id']} has purpose '{f.meta['purpose']}'; "
                 "batch input files must be uploaded with purpose 'batch'.",
             )
-        lines = [json.loads(ln) for ln in f.data.decode("utf-8").splitlines() if ln.strip()]
+        return f.data
+
+    def create(self, body: JSON) -> JSON:
+        ctx = rules.Ctx("batches", body, NO_DEPLOYMENT, None, "dated", self.config)
+        ctx.scratch["storage"] = self.store.storage
+        rules.run("batches", ctx)
+        blob = body.get("input_blob")
+        data = self.store.storage.read(blob) if blob else self._input_file(body)
+        lines = [json.loads(ln) for ln in (data or b"").decode("utf-8").splitlines() if ln.strip()]
         model = (lines[0].get("body") or {}).get("model") if lines else None
         tokens = sum(line_tokens(ln.get("body") or {}) for ln in lines)
         now = self.store.now()
@@ -147,7 +155,7 @@ class BatchEngine:
             "object": "batch",
             "endpoint": body["endpoint"],
             "errors": None,
-            "input_file_id": body["input_file_id"],
+            "input_file_id": body.get("input_file_id"),
             "completion_window": "24h",
             "status": "validating",
             "output_file_id": None,
@@ -164,8 +172,12 @@ class BatchEngine:
             "request_counts": {"total": len(lines), "completed": 0, "failed": 0},
             "metadata": body.get("metadata"),
         }
+        folder = None
+        if blob:  # Learn batch-blob-storage: both paths are "" until the batch finishes
+            folder = str(body["output_folder"]["url"]).rstrip("/")
+            b |= {"error_blob": "", "input_blob": blob, "output_blob": ""}
         self.batches[b["id"]] = b
-        self.runs[b["id"]] = _Run(lines, str(model), tokens)
+        self.runs[b["id"]] = _Run(lines, str(model), tokens, folder=folder)
         return b
 
     # --- progress ----------------------------------------------------------------------------
@@ -274,6 +286,18 @@ class BatchEngine:
         b["in_progress_at"] = b["in_progress_at"] or now
         b["status"] = status
         b["request_counts"] = {"total": len(run.lines), "completed": len(run.out), "failed": len(run.errs)}
-        b["output_file_id"] = self.store.add_output(f"{b['id']}_output.jsonl", run.out)
-        b["error_file_id"] = self.store.add_output(f"{b['id']}_error.jsonl", run.errs)
+        if run.folder is not None:
+            self._write_blobs(b, run.folder, run)
+        else:
+            b["output_file_id"] = self.store.add_output(f"{b['id']}_output.jsonl", run.out)
+            b["error_file_id"] = self.store.add_output(f"{b['id']}_error.jsonl", run.errs)
         run.out, run.errs = [], []
+
+    def _write_blobs(self, b: JSON, folder: str, run: _Run) -> None:
+        """``{folder}/{guid}/results.jsonl`` and ``errors.jsonl``, each written only when it has lines;
+        both paths are returned either way (Learn batch-blob-storage)."""
+        base = f"{folder}/{b['id'].removeprefix('batch_')}"
+        b["output_blob"], b["error_blob"] = f"{base}/results.jsonl", f"{base}/errors.jsonl"
+        for url, lines in ((b["output_blob"], run.out), (b["error_blob"], run.errs)):
+            if lines:
+                self.store.storage.write(url, "".join(ln + "\n" for ln in lines).encode())

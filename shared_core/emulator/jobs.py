@@ -14,6 +14,7 @@ from typing import Any
 from . import azure, rules
 from .batches import NO_DEPLOYMENT, BatchEngine
 from .behaviour import stable_id
+from .blob_store import BlobStore
 from .config import EmulatorConfig
 from .wire import Request, Response, json_response
 
@@ -32,9 +33,11 @@ class JobStore:
     def __init__(self, config: EmulatorConfig, run_line: LineRunner) -> None:
         self.config = config
         self.run_line = run_line
+        self.storage = BlobStore()
         self.reset()
 
     def reset(self) -> None:
+        self.storage.reset()
         self.files: dict[str, StoredFile] = {}
         self.engine = BatchEngine(self, self.run_line)
         self.batches: dict[str, JSON] = self.engine.batches

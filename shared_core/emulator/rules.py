@@ -113,6 +113,7 @@ def rule(
 def load() -> list[Rule]:
     """Import every rule module (registering its rules) and return the table."""
     from . import (  # noqa: F401
+        rules_batch_blob,
         rules_batch_input,
         rules_chat,
         rules_chat_tools,

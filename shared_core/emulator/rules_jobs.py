@@ -74,7 +74,7 @@ def _jsonl(ctx: Ctx) -> None:
     "batches.fields",
     "batches",
     stage=20,
-    what="`input_file_id`, `endpoint` (/chat/completions or /embeddings) and "
+    what="`input_file_id` (or `input_blob`), `endpoint` (/chat/completions or /embeddings) and "
     "`completion_window` ('24h') present and valid",
     code="invalid_value",
     param="endpoint",
@@ -83,7 +83,9 @@ def _jsonl(ctx: Ctx) -> None:
 )
 def _batch_fields(ctx: Ctx) -> None:
     body = ctx.body
-    for key in ("input_file_id", "endpoint", "completion_window"):
+    if not body.get("input_file_id") and not body.get("input_blob"):  # Learn batch-blob-storage
+        raise azure.missing_parameter("input_file_id")
+    for key in ("endpoint", "completion_window"):
         if not body.get(key):
             raise azure.missing_parameter(key)
     if body["endpoint"] not in BATCH_ENDPOINTS:

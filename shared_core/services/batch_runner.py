@@ -22,6 +22,16 @@ from typing import Any, Literal
 from shared_core.client import CoreClient
 from shared_core.errors import APIStatusError, APITimeoutError, ConfigurationError
 from shared_core.services import batch_files, jobs
+from shared_core.services.batch_blob import (
+    BLOB_OPS,
+    BlobOp,
+    CreateBlobBatch,
+    PutBlob,
+    ReadBlob,
+    blob_key,
+    part_lines,
+    result_blobs,
+)
 from shared_core.services.batch_manifest import (
     Manifest,
     ManifestStore,
@@ -31,6 +41,7 @@ from shared_core.services.batch_manifest import (
 )
 from shared_core.services.batch_plan import BatchLimits, check_endpoint, part_file, plan_parts
 from shared_core.services.batch_results import BatchItem, BatchJobResult, BatchProgress, Collector
+from shared_core.services.blob_storage import BlobStorage
 from shared_core.services.job_objects import Batch, _batch
 
 OnFailure = Literal["retry", "interactive", "report"]
@@ -83,7 +94,7 @@ class _Interactive:
     body: Mapping[str, Any]
 
 
-_Op = _Upload | _Create | _Get | _Find | _Read | _Sleep | _Interactive
+_Op = _Upload | _Create | _Get | _Find | _Read | _Sleep | _Interactive | BlobOp
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +124,7 @@ class _Spec:
     on_event: Callable[[BatchEvent], None] | None
     keep: bool
     on_item: Callable[[BatchItem], None] | None
+    blob: BlobStorage | None = None
 
 
 # ---------------------------------------------------------------------------------- the decisions
@@ -120,6 +132,8 @@ class _Spec:
 
 def _manifest(spec: _Spec) -> tuple[Manifest, bool]:
     parts, _tokens, key = plan_parts(spec.bodies, spec.endpoint, spec.deployment, spec.limits)
+    if spec.blob is not None:  # its own job: blob names and batches differ from the file path's
+        key = blob_key(key, spec.blob)
     saved = spec.store.load(key)
     if saved is not None:
         return Manifest.from_dict(saved), True
@@ -139,9 +153,13 @@ def _submit(spec: _Spec, m: Manifest, n: int, sub: Submission) -> Generator[_Op,
     """Upload the submission's file and create its batch, saving the manifest after each step."""
     part = m.parts[n]
     if sub.file_id is None:
-        data = part_file(spec.bodies, m.endpoint, m.deployment, _indexes(part, sub))
-        uploaded = yield _Upload(f"azoai-{m.key[:12]}-{n}-{len(part.submissions)}.jsonl", data)
-        sub.file_id = uploaded.id
+        name = f"azoai-{m.key[:12]}-{n}-{len(part.submissions)}.jsonl"
+        if spec.blob is not None:  # the blob's URL stands for the file id (no SAS: it goes to Azure)
+            lines = part_lines(spec.bodies, m.endpoint, m.deployment, _indexes(part, sub))
+            sub.file_id = yield PutBlob(spec.blob, name, lines)
+        else:
+            uploaded = yield _Upload(name, part_file(spec.bodies, m.endpoint, m.deployment, _indexes(part, sub)))
+            sub.file_id = uploaded.id
         spec.store.save(m.key, m.to_dict())
         _event(spec, "uploaded", n, sub)
     else:  # uploaded before a crash: its batch may exist though its id was never saved
@@ -151,8 +169,10 @@ def _submit(spec: _Spec, m: Manifest, n: int, sub: Submission) -> Generator[_Op,
             spec.store.save(m.key, m.to_dict())
             _event(spec, "found", n, sub)
             return
-    meta = {"azoai_job": m.key[:16], "azoai_part": str(n)}
-    batch = yield _Create(sub.file_id, m.endpoint, meta)
+    if spec.blob is not None:  # Azure takes no metadata with input_blob
+        batch = yield CreateBlobBatch(spec.blob, sub.file_id, m.endpoint)
+    else:
+        batch = yield _Create(sub.file_id, m.endpoint, {"azoai_job": m.key[:16], "azoai_part": str(n)})
     sub.batch_id, sub.status = batch.id, batch.status
     spec.store.save(m.key, m.to_dict())
     _event(spec, "created", n, sub)
@@ -167,7 +187,7 @@ def _collect(spec: _Spec, m: Manifest, n: int, sub: Submission, col: Collector) 
 
     for fid in (sub.output_file_id, sub.error_file_id):
         if fid:
-            yield _Read(fid, sink)
+            yield _Read(fid, sink) if spec.blob is None else ReadBlob(spec.blob, fid, sink)
     part = m.parts[n]
     if sub.status != "completed":
         left = [i for i in _indexes(part, sub) if col.state[i] != 1]
@@ -246,7 +266,9 @@ def _job(spec: _Spec) -> Generator[_Op, Any, BatchJobResult]:
             if not batch.done:
                 continue
             live.pop(batch.id, None)
-            sub.output_file_id, sub.error_file_id = batch.output_file_id, batch.error_file_id
+            sub.output_file_id, sub.error_file_id = (
+                (batch.output_file_id, batch.error_file_id) if spec.blob is None else result_blobs(batch)
+            )
             errors = (batch.raw.get("errors") or {}).get("data") or []
             if errors:
                 sub.error = f"{errors[0].get('code')}: {errors[0].get('message')}"
@@ -305,7 +327,7 @@ def _found(data: Any, file_id: str) -> tuple[Batch | None, str | None]:
     """The batch over ``file_id`` on this page, else the cursor of the next page (``None``: last page)."""
     page = data if isinstance(data, dict) else {}
     batches = [_batch(b) for b in page.get("data") or () if isinstance(b, dict)]
-    hit = next((b for b in batches if b.input_file_id == file_id), None)
+    hit = next((b for b in batches if file_id in (b.input_file_id, b.raw.get("input_blob"))), None)
     more = page.get("has_more") and batches
     return hit, (batches[-1].id if more and hit is None else None)
 
@@ -339,7 +361,9 @@ def _drive(gen: Generator[_Op, Any, BatchJobResult], client: CoreClient, sleep: 
         except StopIteration as stop:
             return stop.value
         answer, error = None, None
-        if isinstance(op, _Upload):
+        if isinstance(op, BLOB_OPS):
+            answer = op.send(client)
+        elif isinstance(op, _Upload):
             answer = jobs.upload_file(client, (op.name, op.data), purpose="batch")
         elif isinstance(op, _Create):
             answer = jobs.create_batch(client, op.file_id, endpoint=op.endpoint, metadata=op.metadata)
@@ -368,7 +392,9 @@ async def _adrive(gen: Generator[_Op, Any, BatchJobResult], client: CoreClient, 
         except StopIteration as stop:
             return stop.value
         answer, error = None, None
-        if isinstance(op, _Upload):
+        if isinstance(op, BLOB_OPS):
+            answer = await op.asend(client)
+        elif isinstance(op, _Upload):
             answer = await jobs.aupload_file(client, (op.name, op.data), purpose="batch")
         elif isinstance(op, _Create):
             answer = await jobs.acreate_batch(client, op.file_id, endpoint=op.endpoint, metadata=op.metadata)
@@ -400,6 +426,8 @@ class BatchRunner:
     ``on_failure``: ``"retry"`` failed lines (429/5xx) in follow-up batches, up to ``max_retries``;
     ``"interactive"`` sends them through the normal path; ``"report"`` only reports them.
     ``limits.max_tokens``: the deployment's enqueued-token quota (parts are kept in flight within it).
+    ``blob``: a :class:`~shared_core.services.blob_storage.BlobStorage` to write the input files to
+    and read the results from (``input_blob`` / ``output_folder``) instead of uploading files.
     """
 
     def __init__(
@@ -419,6 +447,7 @@ class BatchRunner:
         sleep: Callable[[float], None] = time.sleep,
         asleep: Callable[[float], Any] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
+        blob: BlobStorage | None = None,
     ) -> None:
         if not deployment:
             raise ConfigurationError("deployment is empty: name the Global-Batch deployment", setting="deployment")
@@ -445,6 +474,11 @@ class BatchRunner:
         self.sleep = sleep
         self.asleep = asleep
         self.clock = clock
+        if blob is not None and not isinstance(blob, BlobStorage):
+            raise ConfigurationError(
+                f"blob={type(blob).__name__}: pass a BlobStorage(input_folder, output_folder, ...)", setting="blob"
+            )
+        self.blob = blob
 
     def _spec(self, bodies: Sequence[Mapping[str, Any]], on_item: Callable[[BatchItem], None] | None) -> _Spec:
         if isinstance(bodies, (str, bytes)) or not isinstance(bodies, Sequence):
@@ -466,6 +500,7 @@ class BatchRunner:
             self.on_event,
             on_item is None,
             on_item,
+            self.blob,
         )
 
     def run(

@@ -7,6 +7,15 @@ from __future__ import annotations
 
 from .emulator_rules_support import Case, err
 
+#: A batch over Blob storage (Learn batch-blob-storage): input_file_id null, input_blob and output_folder.url.
+_BLOB_BATCH = {
+    "input_file_id": None,
+    "endpoint": "/chat/completions",
+    "completion_window": "24h",
+    "input_blob": "http://127.0.0.1/_blob/acct/in/none.jsonl",
+    "output_folder": {"url": "http://127.0.0.1/_blob/acct/out"},
+}
+
 OPERATION_CASES: dict[str, Case] = {
     "completions.unknown_parameter": (
         "completions",
@@ -164,6 +173,32 @@ OPERATION_CASES: dict[str, Case] = {
             "endpoint",
             "Invalid value for 'endpoint': '/completions'. Supported values "
             "are: '/chat/completions' and '/embeddings'.",
+        ),
+        None,
+    ),
+    "batches.blob_metadata": (
+        "batches",
+        "",
+        _BLOB_BATCH | {"metadata": {"job": "a"}},
+        err("invalid_value", "metadata", "'metadata' is not supported when the batch input is a blob ('input_blob')."),
+        None,
+    ),
+    "batches.blob_output_folder": (
+        "batches",
+        "",
+        {k: v for k, v in _BLOB_BATCH.items() if k != "output_folder"},
+        err("missing_required_parameter", "output_folder", "Missing required parameter: 'output_folder'."),
+        None,
+    ),
+    "batches.blob_readable": (
+        "batches",
+        "",
+        _BLOB_BATCH,
+        err(
+            "invalid_value",
+            "input_blob",
+            "The blob 'http://127.0.0.1/_blob/acct/in/none.jsonl' could not be read with the resource's "
+            "managed identity.",
         ),
         None,
     ),

@@ -18,6 +18,7 @@ from langchain_azoai.batch import batch_chat
 from shared_core.emulator.batches import FAIL_TERM
 from shared_core.emulator.server import EmulatorHandle, start_in_thread
 from shared_core.services.batch_bodies import BatchIncompleteError
+from shared_core.services.blob_storage import BlobStorage
 
 TEXTS = [f"note {i}: the {('river', 'engine', 'violin')[i % 3]} of chapter {i // 3}" for i in range(12)]
 
@@ -97,3 +98,27 @@ def test_batch_chat_failed_line_raises_unless_partial(emu: EmulatorHandle) -> No
     assert e.value.result.failed == [1] and "1 failed (requests 1)" in str(e.value)
     got = batch_chat(model, prompts, options=options, allow_partial=True)
     assert [m.content if m else None for m in got] == ["2", None, "4"]
+
+
+def blob_storage(emu: EmulatorHandle) -> BlobStorage:
+    sas = "sv=2025-01-05&sig=dGVzdA%3D%3D"
+    return BlobStorage(f"{emu.url}/_blob/acct/lc-in?{sas}", f"{emu.url}/_blob/acct/lc-out?{sas}")
+
+
+def test_blob_storage_reaches_the_embeddings_and_batch_chat(emu: EmulatorHandle) -> None:
+    blob = blob_storage(emu)
+    embed = AzureOpenAIBatchEmbeddings(**settings(emu, batch_poll_interval=0.05, batch_blob=blob))
+    assert embed.embed_documents(TEXTS) == AzureOpenAIEmbeddings(**settings(emu)).embed_documents(TEXTS)
+    batch = emu.app.jobs.batches[embed.last_batch_ids[0]]
+    assert batch["input_blob"].startswith(f"{emu.url}/_blob/acct/lc-in/") and batch["input_file_id"] is None
+    assert "batch_blob" not in embed.model_dump()
+    got = batch_chat(
+        chat_model(emu), ["What is 1 + 1?", "What is 2 + 2?"], options={"poll_interval": 0.05, "blob": blob}
+    )
+    assert [m.content if m else None for m in got] == ["2", "4"]
+    first = got[0]
+    assert first is not None
+    assert emu.app.jobs.batches[first.response_metadata["batch_id"]]["output_blob"].startswith(
+        f"{emu.url}/_blob/acct/lc-out/"
+    )
+    blob.close()

@@ -16,6 +16,7 @@ from llamaindex_azoai import AzureOpenAI, AzureOpenAIBatchEmbedding, AzureOpenAI
 from llamaindex_azoai.batch import abatch_chat, batch_chat
 from shared_core.emulator.batches import FAIL_TERM
 from shared_core.emulator.server import EmulatorHandle, start_in_thread
+from shared_core.services.blob_storage import BlobStorage
 
 TEXTS = [f"note {i}: the {('river', 'engine', 'violin')[i % 3]} of chapter {i // 3}" for i in range(12)]
 
@@ -78,3 +79,25 @@ async def test_abatch_chat_partial(emu: EmulatorHandle) -> None:
     convs = [[ChatMessage(role="user", content=t)] for t in ("What is 1 + 1?", f"{FAIL_TERM} now")]
     got = await abatch_chat(llm, convs, options={"poll_interval": 0.05, "on_failure": "report"}, allow_partial=True)
     assert got[0] is not None and got[0].message.content == "2" and got[1] is None
+
+
+def test_blob_storage_reaches_the_embedding_and_batch_chat(emu: EmulatorHandle) -> None:
+    sas = "sv=2025-01-05&sig=dGVzdA%3D%3D"
+    blob = BlobStorage(f"{emu.url}/_blob/acct/li-in?{sas}", f"{emu.url}/_blob/acct/li-out?{sas}")
+    embed = AzureOpenAIBatchEmbedding(**settings(emu, batch_poll_interval=0.05, batch_blob=blob))
+    direct = AzureOpenAIEmbedding(**settings(emu)).get_text_embedding_batch(TEXTS)
+    assert embed.get_text_embedding_batch(TEXTS) == direct
+    batch = emu.app.jobs.batches[embed.last_batch_ids[0]]
+    assert batch["input_blob"].startswith(f"{emu.url}/_blob/acct/li-in/") and batch["input_file_id"] is None
+    llm = AzureOpenAI(
+        engine="gpt-5.2", model="gpt-5.2", azure_endpoint=emu.url, api_key=emu.api_key, api_version="2024-10-21"
+    )
+    convs = [[ChatMessage(role="user", content=f"What is {i} + 1?")] for i in range(3)]
+    responses = batch_chat(llm, convs, options={"poll_interval": 0.05, "blob": blob})
+    assert [r.message.content if r else None for r in responses] == ["1", "2", "3"]
+    first = responses[0]
+    assert first is not None
+    assert emu.app.jobs.batches[first.additional_kwargs["batch_id"]]["output_blob"].startswith(
+        f"{emu.url}/_blob/acct/li-out/"
+    )
+    blob.close()
