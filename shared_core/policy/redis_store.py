@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -49,7 +50,11 @@ T = TypeVar("T")
 
 def safe_redis_url(url: str) -> str:
     """The URL with its password (and user name) replaced by ``***``: fit for logs and errors."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parses the port: a bad one raises ValueError
+    except ValueError:  # unparseable (a bad IPv6 host or port): mask whatever precedes the last '@'
+        return re.sub(r"^([^:/]*://)?[^/?#]*@", lambda m: (m.group(1) or "") + "***@", url)
     if parts.password is None and parts.username is None:
         return url
     host = parts.hostname or ""
@@ -72,19 +77,43 @@ def shared_state_url(setting: str | SecretStr | None, env: Mapping[str, str] | N
         shown = safe_redis_url(raw) if "@" in raw else raw
         raise ConfigurationError(
             f"{where}={shown!r} is not a Redis URL: use 'redis://[:password@]host:port/db' (or rediss://,"
-            " unix://), or 'local' for this process's own state",
+            " unix:///path/to/socket), or 'local' for this process's own state",
+            setting=where,
+        )
+    _import_redis(where)
+    reason = _unparseable(raw)
+    if reason is not None:
+        raise ConfigurationError(
+            f"{where}={safe_redis_url(raw)!r} is not a Redis URL the client can use ({reason}): use"
+            " 'redis://[:password@]host:port/db' (or rediss://, unix:///path/to/socket), or 'local' for this"
+            " process's own state",
             setting=where,
         )
     return SecretStr(raw)
 
 
-def _import_redis() -> Any:
+def _unparseable(url: str) -> str | None:
+    """Why redis-py cannot parse ``url`` (its own reason, the password masked), or None."""
+    from redis.connection import parse_url
+
+    try:
+        parse_url(url)
+    except ValueError as exc:
+        why = str(exc)
+        password = None
+        try:
+            password = urlsplit(url).password
+        except ValueError:
+            pass
+        return why.replace(password, "***") if password else why
+    return None
+
+
+def _import_redis(where: str = "shared_state") -> Any:
     try:
         import redis
     except ImportError:
-        raise ConfigurationError(
-            'shared_state needs the Redis client: pip install "azoai[redis]"', setting="shared_state"
-        ) from None
+        raise ConfigurationError(f'{where} needs the Redis client: pip install "azoai[redis]"', setting=where) from None
     return redis
 
 
