@@ -94,8 +94,9 @@ def shared_state_url(setting: str | SecretStr | None, env: Mapping[str, str] | N
 
 def _unparseable(url: str) -> str | None:
     """Why redis-py cannot parse ``url`` (its own reason, the password masked), or None."""
-    from redis.connection import parse_url
+    from redis import connection
 
+    parse_url: Callable[[str], object] = connection.parse_url  # redis-py's own parser: the one from_url uses
     try:
         parse_url(url)
     except ValueError as exc:
