@@ -27,7 +27,7 @@ from shared_core.connection.routes import Route, build_route
 from shared_core.errors import APIConnectionError, APIStatusError, APITimeoutError, AzureOpenAIError, StreamError
 from shared_core.observe.calltrace import CallTrace
 from shared_core.policy import faults
-from shared_core.policy.exchange import claims_challenge, encode_json, meta_from, safe_url, where
+from shared_core.policy.exchange import claims_challenge, encode_json, meta_from, min_timeout, safe_url, where
 from shared_core.policy.limiter import cost_of
 from shared_core.policy.pacing_store import Pacer, PacingStore, store_for
 from shared_core.policy.retry import Decision, decide, is_retryable_status
@@ -71,20 +71,6 @@ class Step:
     wait: float = 0.0
     refresh: bool = False
     claims: str | None = None  # CAE claims challenge of a 401, decoded
-
-
-def _min_timeout(timeout: float | httpx.Timeout | None, limit: float) -> httpx.Timeout:
-    if timeout is None:
-        return httpx.Timeout(limit)
-    if isinstance(timeout, httpx.Timeout):
-
-        def cap(value: float | None) -> float:
-            return limit if value is None else min(value, limit)
-
-        return httpx.Timeout(
-            connect=cap(timeout.connect), read=cap(timeout.read), write=cap(timeout.write), pool=cap(timeout.pool)
-        )
-    return httpx.Timeout(min(timeout, limit))
 
 
 def _status_reason(status: int, asked: float | None) -> str:
@@ -301,8 +287,17 @@ class Call:
         budget); called after :meth:`request` and after each wait until 0. A wait past what is left
         of ``max_retry_wait`` is not taken (Azure's answer decides); one past the deadline raises."""
         budget = max(0.0, self.options.max_retry_wait - self.throttled)
-        cost = lambda: cost_of(self.operation, self.bodies.get(self.index))  # noqa: E731 - only when needed
-        wait = self.pacer.before(self.attempts, self.target, self.deployment, cost, budget)
+        return self._paced(self.pacer.before(self.attempts, self.target, self.deployment, self._cost, budget))
+
+    async def apace(self) -> float:
+        """Async :meth:`pace`: a shared (Redis) budget is asked without blocking the event loop."""
+        budget = max(0.0, self.options.max_retry_wait - self.throttled)
+        return self._paced(await self.pacer.abefore(self.attempts, self.target, self.deployment, self._cost, budget))
+
+    def _cost(self) -> float:
+        return cost_of(self.operation, self.bodies.get(self.index))  # only asked when a token limit is known
+
+    def _paced(self, wait: float) -> float:
         deadline = self.options.deadline
         if wait > 0 and deadline is not None and self.hooks.clock() - self.started + wait >= deadline:
             self.pacer.lost()
@@ -339,7 +334,7 @@ class Call:
             raise self._deadline_error(None)
         if self.read_timeout is None or remaining < self.read_timeout:
             self.read_timeout, self.deadline_capped = remaining, True
-        return _min_timeout(self.timeout, remaining)
+        return min_timeout(self.timeout, remaining)
 
     # -- outcomes ------------------------------------------------------------------------------
 

@@ -75,6 +75,21 @@ def _request_url(response: httpx.Response) -> str | None:
 _DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 
 
+def min_timeout(timeout: float | httpx.Timeout | None, limit: float) -> httpx.Timeout:
+    """``timeout`` with each of its parts capped at ``limit`` (what is left of a call's deadline)."""
+    if timeout is None:
+        return httpx.Timeout(limit)
+    if isinstance(timeout, httpx.Timeout):
+
+        def cap(value: float | None) -> float:
+            return limit if value is None else min(value, limit)
+
+        return httpx.Timeout(
+            connect=cap(timeout.connect), read=cap(timeout.read), write=cap(timeout.write), pool=cap(timeout.pool)
+        )
+    return httpx.Timeout(min(timeout, limit))
+
+
 def encode_json(body: Any) -> bytes:
     """Compact UTF-8 JSON, as the wire wants it."""
     try:
@@ -93,4 +108,4 @@ def where(target: Target, deployment: str | None = None) -> str:
     return f"{target.name} ({host}, deployment {dep})" if dep else f"{target.name} ({host})"
 
 
-__all__ = ["claims_challenge", "encode_json", "meta_from", "safe_url", "where"]
+__all__ = ["claims_challenge", "encode_json", "meta_from", "min_timeout", "safe_url", "where"]
