@@ -86,10 +86,14 @@ class LoopIO:
         return await future
 
     async def _work(self) -> None:
+        me = asyncio.current_task()
         try:
             while True:
                 while self._queue:
                     await self._one()
+                if me is not None and me.cancelling():
+                    # a cancellation a Redis command's own wait_for swallowed (Python 3.11): still the end
+                    raise asyncio.CancelledError
                 self._wake.clear()
                 await self._wake.wait()
         finally:  # cancelled at loop shutdown: what is queued still reaches Redis, then the client closes

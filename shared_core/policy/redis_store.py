@@ -10,6 +10,11 @@ blocks as of its own last operation. Times are Redis's ``TIME``: the processes' 
 When Redis is unreachable or errs, the store keeps going with this process's own budgets (a
 :class:`~.pacing_store.LocalPacingStore`), logs one warning naming the URL without its password,
 and tries Redis again ``RETRY_SECONDS`` later: a fleet then paces per process until Redis is back.
+Then the first operation first merges back what the process learned meanwhile (each 429 block
+still in the future, each breaker its router holds open: the existing scripts), then runs.
+
+Inside a running event loop nothing here blocks: the loop's own ``redis.asyncio`` client runs the
+same scripts from one ordered queue (``redis_async.py``); writes are queued, reads awaited.
 """
 
 from __future__ import annotations
