@@ -15,10 +15,13 @@ and closes its client; an operation queued after that runs on the sync client.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
+
+log = logging.getLogger("shared_core.policy")
 
 if TYPE_CHECKING:
     from shared_core.policy.redis_store import RedisPacingStore
@@ -73,15 +76,23 @@ class LoopIO:
         self._wake.set()
         return True
 
-    async def call(self, thunk: Thunk) -> Any:
-        """Run ``thunk`` in its turn and return its result (None: Redis failed)."""
+    async def call(self, thunk: Thunk, orphaned: Done | None = None) -> Any:
+        """Run ``thunk`` in its turn and return its result (None: Redis failed). If the caller is
+        cancelled first (a hedge's loser), ``thunk`` is not sent, or, when already sent, its result
+        goes to ``orphaned`` (a reservation nobody will use is given back)."""
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
 
+        async def guarded(io: LoopIO) -> Any:
+            return None if future.cancelled() else await thunk(io)
+
         def done(result: Any) -> None:
-            if not future.done():
+            if future.cancelled():
+                if result is not None and orphaned is not None:
+                    orphaned(result)
+            elif not future.done():
                 future.set_result(result)
 
-        if not self.submit(thunk, done):
+        if not self.submit(guarded, done):
             return await self.store.arun(thunk, self)
         return await future
 
@@ -105,7 +116,11 @@ class LoopIO:
 
     async def _one(self) -> None:
         thunk, done = self._queue.popleft()
-        result = await self.store.arun(thunk, self)
+        try:
+            result = await self.store.arun(thunk, self)
+        except Exception:  # a bug must not end the worker (callers would wait for ever): fall back
+            log.exception("shared state: a Redis operation failed unexpectedly; this process's own state is used")
+            result = None
         if done is not None:
             done(result)
 

@@ -273,10 +273,13 @@ class RedisPacingStore:
         result = self.run(lambda: self.script(name)(keys=keys, args=argv))
         return local() if result is None and local is not None else result
 
-    async def aexecute(self, name: str, keys: list[str], argv: list[str]) -> Any:
-        """Async script ``name`` in its turn on this loop's queue: its result, None when Redis failed."""
+    async def aexecute(
+        self, name: str, keys: list[str], argv: list[str], orphaned: Callable[[Any], None] | None = None
+    ) -> Any:
+        """Async script ``name`` in its turn on this loop's queue: its result, None when Redis failed
+        (``orphaned``: see :meth:`~.redis_async.LoopIO.call`)."""
         io = loop_io(self, asyncio.get_running_loop())
-        return await io.call(lambda io: io.script(name)(keys=keys, args=argv))
+        return await io.call(lambda io: io.script(name)(keys=keys, args=argv), orphaned)
 
     # -- an outage: reported once; what this process learned meanwhile goes back when Redis does ---
 
@@ -432,7 +435,12 @@ class RedisPacingStore:
     ) -> tuple[float, bool]:
         """Async :meth:`reserve` (the same script, awaited on the loop's queue)."""
         args = self._argv(now) + self._reserve_args(tokens, limits, honour_block, may_poll, max_wait)
-        result = await self.aexecute("reserve", [self.namespace + "pace:" + key], args)
+
+        def orphaned(result: Any) -> None:  # the caller was cancelled while Redis reserved for it
+            if int(result[1]):
+                self.release(key, tokens, limits)
+
+        result = await self.aexecute("reserve", [self.namespace + "pace:" + key], args, orphaned)
         if result is None:
             return self.local.reserve(key, now, tokens, limits, honour_block, may_poll, max_wait)
         wait, made = result
