@@ -23,11 +23,11 @@ async def asend(http: httpx.AsyncClient, call: Call, *, stream: bool = False) ->
     while True:
         target = call.begin()
         request = call.request(http, await target.credential.aheaders())
-        wait = call.pace()
+        wait = await call.apace()
         if wait:  # paced by the deployment's shared budget; rebuilt after (timeout from now, fresh token)
             while wait > 0:
                 await call.hooks.asleep(wait)
-                wait = call.pace()
+                wait = await call.apace()
             if wait < 0:  # REROUTE: the target failed while this attempt waited; begin on the next
                 continue
             request = call.request(http, await target.credential.aheaders())

@@ -20,9 +20,8 @@ from typing import Any
 
 import httpx
 
-from shared_core import __version__ as VERSION
 from shared_core.connection.config import ClientOptions, Target
-from shared_core.connection.routes import Route, build_route
+from shared_core.connection.routes import Route
 from shared_core.errors import APIConnectionError, APIStatusError, APITimeoutError, AzureOpenAIError, StreamError
 from shared_core.observe.calltrace import CallTrace
 from shared_core.policy import faults
@@ -31,18 +30,15 @@ from shared_core.policy.give_up import note_for, status_reason
 from shared_core.policy.limiter import cost_of
 from shared_core.policy.pacing_store import Pacer, PacingStore, store_for
 from shared_core.policy.retry import Decision, decide, is_retryable_status, with_body_retry_after
+from shared_core.policy.route_cache import USER_AGENT, VERSION, RouteCache, cached_route
 from shared_core.policy.routing import Router
 from shared_core.types import ResponseMeta
 
 #: retries, failovers, waits and breaker changes (a child of ``shared_core``, like every library logger)
 log = logging.getLogger("shared_core.policy")
 
-USER_AGENT = f"azoai/{VERSION}"
-
 #: body builder: (target, route) -> JSON body (None for none); called once per target per call
 BodyFn = Callable[[Target, Route], "dict[str, Any] | None"]
-#: (target index, operation, deployment, method, suffix) -> (target, route, parsed URL)
-RouteCache = dict[tuple[int, str, "str | None", str, str], tuple[Target, Route, httpx.URL, dict[str, str]]]
 
 
 async def _asleep(seconds: float) -> None:
@@ -296,50 +292,55 @@ class Call:
         """Seconds to wait before sending (this attempt's reservation in its deployment's shared
         budget); called after :meth:`request` and after each wait until 0. A wait past what is left
         of ``max_retry_wait`` is not taken (Azure's answer decides); one past the deadline raises."""
-        if self.multi and self.pacer.attempt != self.attempts and self.router.epoch(self.index) != self.epoch:
-            return self._reroute()  # not sent yet, and the target failed since it was chosen
+        if self._rerouted():
+            return REROUTE
         budget = max(0.0, self.options.max_retry_wait - self.throttled)
-        cost = lambda: cost_of(self.operation, self.bodies.get(self.index))  # noqa: E731 - only when needed
-        wait = self.pacer.before(self.attempts, self.target, self.deployment, cost, budget)
+        return self._paced(self.pacer.before(self.attempts, self.target, self.deployment, self._cost, budget))
+
+    async def apace(self) -> float:
+        """Async :meth:`pace`: a shared (Redis) budget is asked without blocking the event loop."""
+        if self._rerouted():
+            return REROUTE
+        budget = max(0.0, self.options.max_retry_wait - self.throttled)
+        return self._paced(await self.pacer.abefore(self.attempts, self.target, self.deployment, self._cost, budget))
+
+    def _cost(self) -> float:
+        return cost_of(self.operation, self.bodies.get(self.index))  # only asked when a token limit is known
+
+    def _paced(self, wait: float) -> float:
         deadline = self.options.deadline
         if wait > 0 and deadline is not None and self.hooks.clock() - self.started + wait >= deadline:
             self.pacer.lost()
             raise self._deadline_error(None)
         return wait
 
-    def _reroute(self) -> float:
-        """The target failed (another call's fault) since this attempt chose it, typically while it
-        waited for the deployment's first answer: move on unsent, as that call did. ``REROUTE``
-        when there is somewhere to go."""
+    def _rerouted(self) -> bool:
+        """Whether this attempt moves on unsent: the target failed (another call's fault) since it was
+        chosen, typically while this call waited for the deployment's first answer, and there is
+        somewhere else to go."""
+        if not (self.multi and self.pacer.attempt != self.attempts and self.router.epoch(self.index) != self.epoch):
+            return False
         if not self.router.may_fail_over(self.index, self.tried, None):
             self.epoch = self.router.epoch(self.index)  # nowhere else: keep waiting for it
-            return self.pace()
+            return False
         self.unsent += 1
         self.reported = True
         self.router.release(self.index)
         why = "a fault there while this call waited for the deployment's first answer"
         self.trace.close("failover", why, 0.0, self._breaker())
         self._failover, self._why = True, why
-        return REROUTE
+        return True
 
     def _route(self, target: Target) -> tuple[Route, httpx.URL, dict[str, str]]:
-        # Parsing a URL is a sixth of httpx's per-request cost: routes are cached per client.
-        key = (self.index, self.operation, self.deployment, self.method, self.suffix)
-        cache = self.routes
-        if cache is not None:
-            hit = cache.get(key)
-            if hit is not None and hit[0] is target:
-                return hit[1], hit[2], hit[3]
-        route = build_route(target, self.operation, deployment=self.deployment, method=self.method, suffix=self.suffix)
-        url = httpx.URL(route.url)
-        base = dict(route.headers)
-        if not any(k.lower() == "user-agent" for k in base):  # a user's own User-Agent wins
-            base["user-agent"] = USER_AGENT
-        if cache is not None:
-            if len(cache) >= 256:
-                cache.clear()
-            cache[key] = (target, route, url, base)
-        return route, url, base
+        return cached_route(
+            self.routes,
+            self.index,
+            target,
+            self.operation,
+            deployment=self.deployment,
+            method=self.method,
+            suffix=self.suffix,
+        )
 
     def _attempt_timeout(self) -> float | httpx.Timeout | None:
         deadline = self.options.deadline

@@ -260,6 +260,17 @@ TOKEN_OPERATIONS = frozenset({"chat/completions", "completions", "embeddings", "
 def cost_of(operation: str, body: Mapping[str, Any] | None) -> int:
     """The tokens Azure reserves for a request body: its prompt estimate plus the most it may
     answer (``max_tokens`` / ``max_completion_tokens`` / ``max_output_tokens``)."""
+    prompt = prompt_of(operation, body)
+    if not body or operation not in TOKEN_OPERATIONS or operation == "embeddings":
+        return prompt  # embeddings: no completion
+    answer = body.get("max_completion_tokens") or body.get("max_tokens") or body.get("max_output_tokens")
+    if not isinstance(answer, int) or answer <= 0:
+        answer = DEFAULT_COMPLETION_TOKENS
+    return prompt + answer * max(1, int(body.get("n") or 1))
+
+
+def prompt_of(operation: str, body: Mapping[str, Any] | None) -> int:
+    """The estimated prompt tokens of a request body (what :func:`cost_of` charges besides the answer)."""
     if not body or operation not in TOKEN_OPERATIONS:
         return 0
     from shared_core.wire.tokens import estimate_message_tokens, estimate_tokens
@@ -278,12 +289,7 @@ def cost_of(operation: str, body: Mapping[str, Any] | None) -> int:
                     prompt += estimate_tokens(item)
                 elif isinstance(item, Mapping):
                     prompt += estimate_message_tokens([item])
-    if operation == "embeddings":
-        return prompt  # embeddings: no completion
-    answer = body.get("max_completion_tokens") or body.get("max_tokens") or body.get("max_output_tokens")
-    if not isinstance(answer, int) or answer <= 0:
-        answer = DEFAULT_COMPLETION_TOKENS
-    return prompt + answer * max(1, int(body.get("n") or 1))
+    return prompt
 
 
 def used_of(data: Mapping[str, Any]) -> int | None:
@@ -312,6 +318,7 @@ __all__ = [
     "block",
     "cost_of",
     "observe",
+    "prompt_of",
     "release",
     "reserve",
     "seen_in",

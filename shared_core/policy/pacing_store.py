@@ -21,7 +21,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from shared_core.policy import limiter
 from shared_core.policy.limiter import Budget, Limits, Seen
@@ -69,6 +69,25 @@ class PacingStore(Protocol):
     def budget(self, key: str) -> Budget:
         """The current state of ``key`` (reports, progress, tests)."""
         ...
+
+
+@runtime_checkable
+class AsyncPacingStore(Protocol):
+    """A store whose reads also have async twins (Redis): an async call awaits them instead of
+    blocking its event loop; its writes never wait (the store queues them, in order)."""
+
+    async def areserve(
+        self,
+        key: str,
+        now: float,
+        tokens: float,
+        limits: Limits,
+        honour_block: bool = True,
+        may_poll: bool = True,
+        max_wait: float = math.inf,
+    ) -> tuple[float, bool]: ...
+
+    async def abudget(self, key: str) -> Budget: ...
 
 
 class LocalPacingStore:
@@ -201,6 +220,32 @@ class Pacer:
         wait, made = self.store.reserve(
             self.key, self.clock(), tokens, self.limits, not self.own_block, may_poll, max_wait
         )
+        return self._booked(attempt, tokens, wait, made)
+
+    async def abefore(
+        self,
+        attempt: int,
+        target: Target,
+        deployment: str | None,
+        cost: Callable[[], float],
+        max_wait: float = math.inf,
+    ) -> float:
+        """Async :meth:`before`: the same decisions; a store with async I/O (Redis) is awaited."""
+        store = self.store
+        if not isinstance(store, AsyncPacingStore):  # in-process: no I/O to wait for
+            return self.before(attempt, target, deployment, cost, max_wait)
+        if self.attempt == attempt:
+            return 0.0
+        self.key = key_of(target, deployment)
+        self.limits = limits_of(target)
+        tokens = cost() if self.limits.tpm or (await store.abudget(self.key)).tpm else 0.0
+        may_poll = self.polls * limiter.PROBE_POLL < limiter.PROBE_SECONDS
+        wait, made = await store.areserve(
+            self.key, self.clock(), tokens, self.limits, not self.own_block, may_poll, max_wait
+        )
+        return self._booked(attempt, tokens, wait, made)
+
+    def _booked(self, attempt: int, tokens: float, wait: float, made: bool) -> float:
         if not made:
             if wait == 0:  # longer than the call accepts to wait: it goes unbooked
                 self.attempt = attempt
@@ -249,4 +294,4 @@ class Pacer:
             self.store.settle(self.key, charged, float(tokens), self.limits)
 
 
-__all__ = ["LocalPacingStore", "Pacer", "PacingStore", "key_of", "limits_of", "store_for"]
+__all__ = ["AsyncPacingStore", "LocalPacingStore", "Pacer", "PacingStore", "key_of", "limits_of", "store_for"]

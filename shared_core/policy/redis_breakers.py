@@ -14,9 +14,10 @@ half-open target between one's pull and its claim (at most one probe per process
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from shared_core.policy.redis_async import loop_io, running_loop
 from shared_core.policy.redis_store import NAMESPACE, RedisPacingStore
 
 if TYPE_CHECKING:
@@ -137,35 +138,77 @@ return 1
 )
 
 
+_SOURCES = {
+    "breaker_load": LOAD,
+    "breaker_claim": CLAIM,
+    "breaker_success": SUCCESS,
+    "breaker_failure": FAILURE,
+    "breaker_throttled": THROTTLED,
+    "breaker_release": RELEASE,
+}
+
+#: every target's record as :meth:`RedisBreakers.load` gives it
+Rows = list[tuple[int, float, bool, float, bool, int]]
+
+
 class RedisBreakers:
-    """The breakers of a router's targets (``keys``: one per target) in the Redis of ``store``."""
+    """The breakers of a router's targets (``keys``: one per target) in the Redis of ``store``.
+
+    Inside a running event loop nothing here waits for Redis: outcomes are queued on the loop
+    (``redis_async.py``), and :meth:`load` returns None (the router picks on its own records) while
+    it queues a read whose rows are laid onto the router's records (``apply``) when they come: a
+    pick then sees the fleet as of the previous pick, plus its own process's outcomes."""
 
     def __init__(self, store: RedisPacingStore, keys: Sequence[str]) -> None:
         self.store = store
         self.keys = [NAMESPACE + "breaker:" + k for k in keys]
-        client = store.client
-        self._scripts = {
-            name: client.register_script(src)
-            for name, src in (
-                ("load", LOAD),
-                ("claim", CLAIM),
-                ("success", SUCCESS),
-                ("failure", FAILURE),
-                ("throttled", THROTTLED),
-                ("release", RELEASE),
-            )
-        }
+        store.add_scripts(_SOURCES)
+        store.rejoiners.add(self)
+        #: set by the router: lays rows onto its records / its records (open in, blocked in) per target
+        self.apply: Callable[[Rows], None] | None = None
+        self.records: Callable[[], list[tuple[float, float]]] | None = None
+        self._loading = False
 
     def _run(self, name: str, keys: list[str], *args: object) -> Any:
-        script = self._scripts[name]
-        return self.store.run(lambda: script(keys=keys, args=[str(TTL_SECONDS), *map(str, args)]))
+        return self.store.execute("breaker_" + name, keys, [str(TTL_SECONDS), *map(str, args)])
 
-    def load(self) -> list[tuple[int, float, bool, float, bool, int]] | None:
-        """Every target's record (times in seconds from now), or None when Redis failed."""
-        rows = self._run("load", self.keys)
-        if rows is None:
-            return None
-        return [(int(f), float(o), p == b"1", float(b), t == b"1", int(e)) for f, o, p, b, t, e in rows]
+    @staticmethod
+    def _rows(raw: Any) -> Rows:
+        return [(int(f), float(o), p == b"1", float(b), t == b"1", int(e)) for f, o, p, b, t, e in raw]
+
+    def load(self) -> Rows | None:
+        """Every target's record (times in seconds from now), or None when Redis failed (or, in an
+        event loop, until the queued read comes back)."""
+        loop = running_loop()
+        argv = [str(TTL_SECONDS)]
+        if loop is not None:
+            if self._loading:
+                return None
+            self._loading = True
+            if loop_io(self.store, loop).submit(
+                lambda io: io.script("breaker_load")(keys=self.keys, args=argv), self._loaded
+            ):
+                return None
+            self._loading = False
+        rows = self.store.run(lambda: self.store.script("breaker_load")(keys=self.keys, args=argv))
+        return None if rows is None else self._rows(rows)
+
+    def _loaded(self, raw: Any) -> None:
+        self._loading = False
+        if raw is not None and self.apply is not None:
+            self.apply(self._rows(raw))
+
+    def rejoin_ops(self) -> list[tuple[str, list[str], list[str]]]:
+        """Redis is back: each breaker this process holds open, and each 429 skip, goes to the
+        fleet (a fault with a threshold of 1 opens it for what is left of its cooldown; a skip
+        keeps the later time)."""
+        ops: list[tuple[str, list[str], list[str]]] = []
+        for key, (open_in, blocked_in) in zip(self.keys, self.records() if self.records else [], strict=False):
+            if open_in > 0:
+                ops.append(("breaker_failure", [key], [str(TTL_SECONDS), "1", repr(open_in)]))
+            if blocked_in > 0:
+                ops.append(("breaker_throttled", [key], [str(TTL_SECONDS), repr(blocked_in)]))
+        return ops
 
     def claim(self, index: int) -> None:
         self._run("claim", [self.keys[index]], repr(PROBE_TTL))
@@ -174,7 +217,8 @@ class RedisBreakers:
         self._run("success", [self.keys[index]], "" if epoch is None else epoch)
 
     def failure(self, index: int, threshold: int, cooldown: float) -> bool | None:
-        """True when this fault opened the breaker fleet-wide; None when Redis failed."""
+        """True when this fault opened the breaker fleet-wide; None when Redis failed (or the
+        outcome was queued on the event loop)."""
         opened = self._run("failure", [self.keys[index]], threshold, repr(float(cooldown)))
         return None if opened is None else bool(int(opened))
 

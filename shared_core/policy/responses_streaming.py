@@ -17,6 +17,7 @@ from shared_core.errors import APIStatusError, StreamError
 from shared_core.policy import faults
 from shared_core.policy.async_driver import astream_attempts
 from shared_core.policy.call import Call, Step
+from shared_core.policy.streaming import StreamUsage
 from shared_core.policy.sync_driver import stream_attempts
 from shared_core.types import ResponseMeta
 from shared_core.types_responses import ResponseEvent
@@ -28,7 +29,7 @@ _HOLD_MAX = 16  # preamble events held at most (Azure sends 2)
 class ResponseStreamAttempt:
     """The state of one streamed attempt (see ``streaming.StreamAttempt``)."""
 
-    __slots__ = ("call", "parser", "held", "open", "step")
+    __slots__ = ("call", "parser", "held", "open", "step", "counted")
 
     def __init__(self, call: Call, meta: ResponseMeta, starting_after: int | None) -> None:
         self.call = call
@@ -36,6 +37,7 @@ class ResponseStreamAttempt:
         self.held: list[ResponseEvent] = []
         self.open = True  # still holding the preamble
         self.step: Step | None = None
+        self.counted = StreamUsage()
 
     @property
     def stop(self) -> bool:
@@ -59,7 +61,18 @@ class ResponseStreamAttempt:
                 raise
             self.step = self.call.in_band(exc)
             return []
-        return self._take(events) if events else events
+        if not events:
+            return events
+        self._count(events)
+        return self._take(events)
+
+    def _count(self, events: list[ResponseEvent]) -> None:
+        for e in events:
+            if e.type.endswith(".delta"):
+                self.counted.text(e.delta)
+            response = e.raw.get("response")
+            if isinstance(response, dict):  # created / completed / incomplete: the terminal one has usage
+                self.counted.usage(response)
 
     def failed(self, exc: Exception) -> None:
         error: StreamError
@@ -82,6 +95,8 @@ class ResponseStreamAttempt:
             self.step = self.call.in_band(exc)
             return []
         self.call.delivered()
+        self._count(tail)
+        self.counted.settle(self.call)
         out, self.held, self.open = self.held + tail, [], False
         return out
 

@@ -79,12 +79,22 @@ class Router:
         self._health = [_Health() for _ in weights]
         self._lock = threading.Lock()
         self.shared = shared if len(weights) > 1 else None  # one target: no breaker to share
+        if self.shared is not None:
+            self.shared.apply, self.shared.records = self._lay, self._records
+
+    def _records(self) -> list[tuple[float, float]]:
+        """Each target's (seconds its breaker stays open, seconds it is skipped for a 429)."""
+        with self._lock:
+            now = self.clock()
+            return [(h.open_until - now if h.tripped else 0.0, h.blocked_until - now) for h in self._health]
 
     def _pull(self) -> None:
         """Lay the fleet's records (Redis) onto ours; kept as they are when Redis failed."""
         rows = self.shared.load() if self.shared is not None else None
-        if rows is None:
-            return
+        if rows is not None:
+            self._lay(rows)
+
+    def _lay(self, rows: list[tuple[int, float, bool, float, bool, int]]) -> None:
         with self._lock:
             now = self.clock()
             for h, (failures, open_in, probing, blocked_in, tripped, epoch) in zip(self._health, rows, strict=True):

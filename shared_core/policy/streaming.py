@@ -9,12 +9,13 @@ a stall (no data for the read timeout), a closed connection as a cut.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol, TypeVar
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol, TypeVar
 
 from shared_core.errors import APIStatusError, StreamError
 from shared_core.policy import faults
 from shared_core.policy.call import Call, Step
+from shared_core.policy.limiter import prompt_of, used_of
 from shared_core.types import ChatDelta, ResponseMeta
 from shared_core.wire.stream import ChunkParser, ParseChunk
 
@@ -50,6 +51,37 @@ def _says_something(d: ChatDelta) -> bool:
     return bool(d.content or d.tool_calls or d.refusal or d.reasoning_content or d.text or d.finish_reason or d.usage)
 
 
+class StreamUsage:
+    """What a streamed attempt used, for its deployment's budget: the usage its last chunk reports
+    (``stream_options.include_usage``; a Responses stream's terminal event), else the prompt
+    estimate plus a local count of the text it streamed. A non-streamed call is corrected by its
+    answer's usage the same way (``transport.send_answer``)."""
+
+    __slots__ = ("reported", "pieces")
+
+    def __init__(self) -> None:
+        self.reported: int | None = None
+        self.pieces: list[str] = []
+
+    def usage(self, data: Mapping[str, Any]) -> None:
+        """A mapping that may carry ``usage`` (a chunk, a terminal event's response)."""
+        if isinstance(data.get("usage"), Mapping):
+            self.reported = used_of(data)
+
+    def text(self, piece: str | None) -> None:
+        if piece:
+            self.pieces.append(piece)
+
+    def settle(self, call: Call) -> None:
+        """The stream ended: its usage (or count) replaces the estimate its reservation charged."""
+        tokens = self.reported
+        if tokens is None and call.pacer.charged is not None:
+            from shared_core.wire.tokens import estimate_tokens
+
+            tokens = prompt_of(call.operation, call.bodies.get(call.index)) + estimate_tokens("".join(self.pieces))
+        call.pacer.used(tokens)
+
+
 class Attempt(Protocol[T_co]):
     """What the drivers' stream loop needs of one streamed attempt (chat's :class:`StreamAttempt`,
     the Responses API's ``ResponseStreamAttempt``): it decides, the loop sends, reads and sleeps."""
@@ -73,12 +105,13 @@ class StreamAttempt:
     out what :meth:`feed` / :meth:`end` return, reports a network failure to :meth:`failed`,
     and, when :attr:`step` is set, waits ``step.wait`` and starts the next attempt."""
 
-    __slots__ = ("call", "parser", "held", "step")
+    __slots__ = ("call", "parser", "held", "step", "counted")
 
     def __init__(self, call: Call, parse: ParseChunk, meta: ResponseMeta) -> None:
         self.call = call
         self.parser = ChunkParser(parse, meta)
         self.held = Held()
+        self.counted = StreamUsage()
         self.step: Step | None = None  # set when this attempt failed and another one follows
 
     @property
@@ -97,6 +130,7 @@ class StreamAttempt:
             return []
         if not deltas:
             return deltas
+        self._count(deltas)
         out = self.held.take(deltas)
         if out:
             self.call.delivered()
@@ -126,11 +160,24 @@ class StreamAttempt:
             self.step = self.call.in_band(exc)
             return []
         self.call.delivered()
+        self._count(tail)
+        self.counted.settle(self.call)
         return self.held.release() + tail
+
+    def _count(self, deltas: list[ChatDelta]) -> None:
+        counted = self.counted
+        for d in deltas:
+            if d.usage is not None:
+                counted.usage(d.raw)
+            for piece in (d.content, d.reasoning_content, d.refusal, d.text):
+                counted.text(piece)
+            for t in d.tool_calls:
+                counted.text(t.name)
+                counted.text(t.arguments)
 
     def close(self) -> None:
         """The response is closed: a stream abandoned before it said anything frees its target."""
         self.call.abandoned()
 
 
-__all__ = ["Attempt", "Held", "StreamAttempt"]
+__all__ = ["Attempt", "Held", "StreamAttempt", "StreamUsage"]
