@@ -9,10 +9,10 @@ answer and an interactive one come out identical.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, overload
 
 from shared_core.errors import AzureOpenAIError, ConfigurationError
-from shared_core.services.batch_results import BatchJobResult, BatchProgress
+from shared_core.services.batch_results import BatchItem, BatchJobResult, BatchProgress
 from shared_core.services.batch_runner import BatchRunner
 from shared_core.types import ChatRequest, ChatResult
 from shared_core.wire.chat import build_chat_body, parse_chat
@@ -52,17 +52,56 @@ def require_complete(result: BatchJobResult) -> None:
 
 def embedding_requests(texts: Sequence[str], *, dimensions: int | None = None) -> list[dict[str, Any]]:
     """One ``/embeddings`` body per text."""
-    if isinstance(texts, str):
-        raise ConfigurationError(
-            "embedding_requests() takes a list of texts, not one string: wrap it, [text]", setting="texts"
-        )
-    return [build_embeddings_body([t], body_model=None, dimensions=dimensions) for t in texts]
+    return list(EmbeddingBodies(texts, dimensions=dimensions))
+
+
+class EmbeddingBodies(Sequence[dict[str, Any]]):
+    """The ``/embeddings`` body of each text, made when the runner reads it: a corpus of millions
+    is not held a second time as request bodies."""
+
+    def __init__(self, texts: Sequence[str], *, dimensions: int | None = None) -> None:
+        if isinstance(texts, str):
+            raise ConfigurationError(
+                "embedding_requests() takes a list of texts, not one string: wrap it, [text]", setting="texts"
+            )
+        self.texts = texts
+        self.dimensions = dimensions
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    @overload
+    def __getitem__(self, i: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, i: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self.texts)))]
+        return build_embeddings_body([self.texts[i]], body_model=None, dimensions=self.dimensions)
 
 
 def embedding_vectors(result: BatchJobResult) -> list[list[float]]:
     """The vectors in input order; :class:`BatchIncompleteError` unless every request was answered."""
     require_complete(result)
     return [parse_embeddings(item.body)[0][0] for item in result.items if item is not None and item.body is not None]
+
+
+def _vector_sink(
+    n: int, on_vector: Callable[[int, list[float]], None] | None
+) -> tuple[list[list[float]], Callable[[BatchItem], None]]:
+    """Each answer decoded as it is read (its base64 body dropped right after): into a list in
+    input order, or handed to ``on_vector`` (then the list stays empty)."""
+    vectors: list[Any] = [None] * n if on_vector is None else []
+
+    def take(item: BatchItem) -> None:
+        if item.ok and item.body is not None:
+            vector = parse_embeddings(item.body)[0][0]
+            if on_vector is None:
+                vectors[item.index] = vector
+            else:
+                on_vector(item.index, vector)
+
+    return vectors, take
 
 
 def chat_requests(
@@ -89,16 +128,31 @@ def counted(report: Callable[[int, int], None]) -> Callable[[BatchProgress], Non
 
 
 def batch_embed(
-    runner: BatchRunner, texts: Sequence[str], *, dimensions: int | None = None
+    runner: BatchRunner,
+    texts: Sequence[str],
+    *,
+    dimensions: int | None = None,
+    on_vector: Callable[[int, list[float]], None] | None = None,
 ) -> tuple[list[list[float]], BatchJobResult]:
-    """Embed ``texts`` through the runner (an ``/embeddings`` one): vectors in input order and the job's result."""
-    result = runner.run(embedding_requests(texts, dimensions=dimensions))
-    return embedding_vectors(result), result
+    """Embed ``texts`` through the runner (an ``/embeddings`` one): vectors in input order and the
+    job's result. ``on_vector(index, vector)``: each vector as it is read, in the order Azure wrote
+    them, none kept (the list returned is empty): memory stays flat however large the corpus.
+    :class:`BatchIncompleteError` (after every answer was handed on) unless all were answered."""
+    vectors, take = _vector_sink(len(texts), on_vector)
+    result = runner.run(EmbeddingBodies(texts, dimensions=dimensions), on_item=take)
+    require_complete(result)
+    return vectors, result
 
 
 async def abatch_embed(
-    runner: BatchRunner, texts: Sequence[str], *, dimensions: int | None = None
+    runner: BatchRunner,
+    texts: Sequence[str],
+    *,
+    dimensions: int | None = None,
+    on_vector: Callable[[int, list[float]], None] | None = None,
 ) -> tuple[list[list[float]], BatchJobResult]:
     """Async :func:`batch_embed`."""
-    result = await runner.arun(embedding_requests(texts, dimensions=dimensions))
-    return embedding_vectors(result), result
+    vectors, take = _vector_sink(len(texts), on_vector)
+    result = await runner.arun(EmbeddingBodies(texts, dimensions=dimensions), on_item=take)
+    require_complete(result)
+    return vectors, result
