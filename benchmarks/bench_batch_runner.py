@@ -192,7 +192,7 @@ def runner_cost(n: int) -> None:
     assert result.answered == n and not vectors
     # each cost on its own, over the same work the run did:
     # - the caller's bodies (LazyBodies makes a dict on every access): paid by any reader of them
-    made = cpu_of(lambda: [bodies[i] for i in range(n)])
+    made = cpu_of(lambda: [None for i in range(n) if bodies[i] is None])
 
     # - build: the plan pass (sizes, parts, input hash) and every part's JSONL, as the run does them
     def build_all() -> None:

@@ -44,8 +44,8 @@ def require_complete(result: BatchJobResult) -> None:
     raise BatchIncompleteError(
         f"batch job {result.key[:12]}: {result.answered} of {result.total} requests answered; "
         + "; ".join(parts)
-        + ". result.items holds the answers; use on_failure='retry' or 'interactive', or run the same input "
-        "again to submit only what is missing",
+        + (". result.items holds the answers" if result.items else ". The answers were handed on as they came")
+        + "; use on_failure='retry' or 'interactive', or run the same input again to submit only what is missing",
         result,
     )
 

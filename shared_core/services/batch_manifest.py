@@ -164,6 +164,11 @@ class Manifest:
             Part(p["start"], p["count"], [Submission(**s) for s in p.get("submissions") or ()], p.get("tokens", 0))
             for p in data["parts"]
         ]
-        m = cls(data["key"], data["endpoint"], data["deployment"], int(data["total"]), parts)
-        m.cleaning = bool(data.get("cleaning"))
-        return m
+        return cls(
+            data["key"],
+            data["endpoint"],
+            data["deployment"],
+            int(data["total"]),
+            parts,
+            cleaning=bool(data.get("cleaning")),
+        )

@@ -310,7 +310,9 @@ def _job(spec: _Spec) -> Generator[_Op, Any, BatchJobResult]:
     batch_ids = [s.batch_id for p in m.parts for s in p.submissions if s.batch_id]
     file_ids = [s.file_id for p in m.parts for s in p.submissions if s.file_id]
     result = col.finish(batch_ids, file_ids)
-    if not spec.keep_files:  # every answer is joined (and handed to on_item): Azure's copies can go
+    # every answer joined (and handed to on_item): Azure's copies can go. An incomplete job keeps
+    # them and its manifest, so a rerun of the same input picks it up instead of paying again.
+    if not spec.keep_files and result.complete:
         yield from _cleanup(spec, m)
     return result
 
@@ -346,6 +348,11 @@ async def _afind(client: CoreClient, file_id: str) -> Batch | None:
     return None
 
 
+def _gone(exc: APIStatusError) -> bool:
+    """A file already deleted (a run that died half way through its cleanup) needs no deleting."""
+    return exc.status_code == 404
+
+
 def _drive(gen: Generator[_Op, Any, BatchJobResult], client: CoreClient, sleep: Callable[[float], None]) -> Any:
     answer: Any = None
     error: BaseException | None = None
@@ -370,7 +377,7 @@ def _drive(gen: Generator[_Op, Any, BatchJobResult], client: CoreClient, sleep: 
             try:
                 jobs.delete_file(client, op.file_id)
             except APIStatusError as exc:
-                if exc.status_code != 404:
+                if not _gone(exc):
                     raise
         elif isinstance(op, _Sleep):
             sleep(op.seconds)
@@ -405,7 +412,7 @@ async def _adrive(gen: Generator[_Op, Any, BatchJobResult], client: CoreClient, 
             try:
                 await jobs.adelete_file(client, op.file_id)
             except APIStatusError as exc:
-                if exc.status_code != 404:
+                if not _gone(exc):
                     raise
         elif isinstance(op, _Sleep):
             await asleep(op.seconds)
@@ -429,8 +436,8 @@ class BatchRunner:
     ``"interactive"`` sends them through the normal path; ``"report"`` only reports them.
     ``limits.max_tokens``: the deployment's enqueued-token quota (parts are kept in flight within it).
     ``keep_files``: leave the job's input, output and error files on Azure (which caps files per
-    resource, 500 by default); by default they are deleted, with the manifest, once every answer is
-    joined, so a rerun of the same input is a new job.
+    resource, 500 by default); by default, once every request has its answer, they are deleted with
+    the manifest (a rerun of the same input is then a new job). A job left incomplete keeps both.
     """
 
     def __init__(

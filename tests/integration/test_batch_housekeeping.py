@@ -21,7 +21,7 @@ from shared_core.emulator.batches import FAIL_TERM
 from shared_core.emulator.server import start_in_thread
 from shared_core.errors import ConfigurationError, NotFoundError
 from shared_core.services import jobs
-from shared_core.services.batch_bodies import abatch_embed
+from shared_core.services.batch_bodies import BatchIncompleteError, abatch_embed
 from shared_core.services.batch_manifest import FileManifestStore
 from shared_core.services.batch_plan import BatchLimits
 from shared_core.services.batch_runner import BatchEvent, BatchRunner
@@ -38,19 +38,28 @@ def files_left(emu: Emu) -> int:
 
 
 async def test_a_finished_job_deletes_every_file_it_made_and_its_manifest(tmp_path: Any) -> None:
-    emu = Emu()
+    emu = Emu(batch_failure_rate=0.5)
     store = FileManifestStore(tmp_path)
     events: list[BatchEvent] = []
-    # two parts, one line failing every time (two follow-up batches retry it): four batches' files
-    bodies = questions(6, {4: f"{FAIL_TERM} always"})
-    runner = emu.runner(emu.aclient(), store=store, limits=BatchLimits(max_requests=3), on_event=events.append)
-    result = await runner.arun(bodies)
+    # two parts whose failed lines are retried in follow-up batches: inputs, outputs and error files of each
+    runner = emu.runner(
+        emu.aclient(), store=store, limits=BatchLimits(max_requests=3), on_event=events.append, max_retries=8
+    )
+    result = await runner.arun(questions(6))
     made = {e.file_id for e in events if e.kind == "uploaded"}
     deleted = [e.file_id for e in events if e.kind == "deleted"]
-    assert len(made) == 4 == len(result.batch_ids)
-    assert made <= set(deleted) and len(deleted) == len(set(deleted)) == 12  # inputs, outputs, error files
+    assert result.complete and len(made) == len(result.batch_ids) > 2
+    assert made <= set(deleted) and len(deleted) == len(set(deleted)) == 3 * len(made)
     assert files_left(emu) == 0 and list(tmp_path.iterdir()) == []
-    assert len(result.failed) == 1  # the line fails every time: reported, its files gone all the same
+
+
+async def test_an_incomplete_job_keeps_its_files_and_manifest_for_a_rerun(tmp_path: Any) -> None:
+    emu = Emu()
+    store = FileManifestStore(tmp_path)
+    result = await emu.runner(emu.aclient(), store=store, on_failure="report").arun(
+        questions(3, {1: f"{FAIL_TERM} always"})
+    )
+    assert result.failed == [1] and files_left(emu) == 3 and store.load(result.key) is not None
 
 
 async def test_keep_files_leaves_them_and_the_manifest(tmp_path: Any) -> None:
@@ -174,3 +183,25 @@ async def test_batch_embed_hands_each_vector_on_without_keeping_them() -> None:
     assert kept == [] and result.items == [] and [got[i] for i in range(7)] == direct
     vectors, _ = await abatch_embed(runner, texts[:3], dimensions=32)
     assert vectors == direct[:3]
+
+
+async def test_batch_embed_with_a_failed_line_says_where_the_answers_went() -> None:
+    emu = Emu()
+    runner = BatchRunner(
+        emu.aclient(),
+        "text-embedding-3-small",
+        endpoint="/embeddings",
+        asleep=emu.asleep,
+        clock=emu.clock,
+        poll_interval=1,
+        on_failure="report",
+    )
+    got: list[int] = []
+    with pytest.raises(BatchIncompleteError) as e:
+        await abatch_embed(runner, ["a", f"{FAIL_TERM} b", "c"], on_vector=lambda i, v: got.append(i))
+    assert sorted(got) == [0, 2] and e.value.result.failed == [1]
+    assert str(e.value).endswith(
+        "2 of 3 requests answered; 1 failed (requests 1). The answers were handed on as they came; use "
+        "on_failure='retry' or 'interactive', or run the same input again to submit only what is missing"
+    )
+    assert emu.app.state()["files"] == 3  # incomplete: kept for that rerun
