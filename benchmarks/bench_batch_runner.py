@@ -259,11 +259,13 @@ def end_to_end(n: int) -> None:
         ) as client:
             direct = client.embed(corpus(n), model=DEPLOYMENT, dimensions=DIMENSIONS).vectors
         lines = emu.app.state()["batch_lines"]
+        files_left = emu.app.state()["files"]
     print(f"## {n:,} chunks through the emulator, killed after the 2nd batch was created, restarted\n")
     print(f"- killed at {killed_at:.1f} s; whole job {wall:.1f} s wall (both processes, emulator in this one)")
     print(f"- second process: {out.count('event resumed')} batches resumed, {out.count('event created')} created")
     print(f"- vectors: {len(vectors):,}, in order and equal to the interactive path's: {vectors == direct}")
-    print(f"- emulator per-line counter: {lines}\n")
+    print(f"- emulator per-line counter: {lines}")
+    print(f"- files left on the emulator after the job (inputs, outputs, error files): {files_left}\n")
 
 
 def main() -> None:
