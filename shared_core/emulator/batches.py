@@ -105,17 +105,7 @@ class BatchEngine:
         if not rest:
             if req.method == "POST":
                 return json_response(200, self.create(req.json()))
-            data = [self.advance(b) for b in self.batches.values()]
-            return json_response(
-                200,
-                {
-                    "object": "list",
-                    "data": data,
-                    "first_id": data[0]["id"] if data else None,
-                    "last_id": data[-1]["id"] if data else None,
-                    "has_more": False,
-                },
-            )
+            return json_response(200, self.page(req.query.get("after"), req.query.get("limit")))
         bid = rest[0]
         if bid not in self.batches:
             raise azure.not_found("Batch", bid)
@@ -127,6 +117,22 @@ class BatchEngine:
         if len(rest) == 1 and req.method == "GET":
             return json_response(200, b)
         raise azure.resource_not_found()
+
+    def page(self, after: str | None, limit: str | None) -> JSON:
+        """One page of ``GET batches``: ``limit`` (default 20) batches after the id ``after``, as the
+        REST spec's ``Batch_List`` (2024-10-21) pages: ``data``, ``has_more``, ``first_id``,
+        ``last_id``. An ``after`` naming no batch gives an empty page."""
+        ids = list(self.batches)
+        start = 0 if after is None else ids.index(after) + 1 if after in self.batches else len(ids)
+        size = int(limit) if limit is not None and limit.isdigit() and int(limit) > 0 else 20
+        data = [self.advance(self.batches[i]) for i in ids[start : start + size]]
+        return {
+            "object": "list",
+            "data": data,
+            "first_id": data[0]["id"] if data else None,
+            "last_id": data[-1]["id"] if data else None,
+            "has_more": start + size < len(ids),
+        }
 
     def _input_file(self, body: JSON) -> bytes:
         f = self.store.files.get(body["input_file_id"])

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 from shared_core.errors import AzureOpenAIError, ConfigurationError
-from shared_core.services.batch_results import BatchJobResult, BatchProgress
+from shared_core.services.batch_results import BatchItem, BatchJobResult, BatchProgress
 from shared_core.services.batch_runner import BatchRunner
 from shared_core.types import ChatRequest, ChatResult
 from shared_core.wire.chat import build_chat_body, parse_chat
@@ -51,8 +51,8 @@ def require_complete(result: BatchJobResult) -> None:
     raise BatchIncompleteError(
         f"batch job {result.key[:12]}: {result.answered} of {result.total} requests answered; "
         + "; ".join(parts)
-        + ". result.items holds the answers; use on_failure='retry' or 'interactive', or run the same input "
-        "again to submit only what is missing",
+        + (". result.items holds the answers" if result.items else ". The answers were handed on as they came")
+        + "; use on_failure='retry' or 'interactive', or run the same input again to submit only what is missing",
         result,
     )
 
@@ -62,10 +62,31 @@ class EmbeddingInput:
     """The ``/embeddings`` bodies for a list of texts: one per text, or one per piece of a text over
     the model's input limit (``owners``: the text each body embeds, ``None`` when nothing was split)."""
 
-    bodies: list[dict[str, Any]]
+    bodies: EmbeddingBodies
     owners: list[int] | None
     weights: list[float]  # each piece's length: the interactive path's merge weights
     count: int
+
+
+class EmbeddingBodies(Sequence[dict[str, Any]]):
+    """The ``/embeddings`` body of each text, made when the runner reads it: a corpus of millions
+    is not held a second time as request bodies."""
+
+    def __init__(self, texts: Sequence[str], *, dimensions: int | None = None) -> None:
+        self.texts = texts
+        self.dimensions = dimensions
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    @overload
+    def __getitem__(self, i: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, i: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self.texts)))]
+        return build_embeddings_body([self.texts[i]], body_model=None, dimensions=self.dimensions)
 
 
 def embedding_input(
@@ -79,7 +100,7 @@ def embedding_input(
     sent, owners = split_long_inputs(texts, on_too_long=on_too_long)
     split = len(owners) != len(texts)
     return EmbeddingInput(
-        [build_embeddings_body([t], body_model=None, dimensions=dimensions) for t in sent],
+        EmbeddingBodies(sent, dimensions=dimensions),
         owners if split else None,
         [float(len(t)) for t in sent] if split else [],
         len(texts),
@@ -90,7 +111,7 @@ def embedding_requests(
     texts: Sequence[str], *, dimensions: int | None = None, on_too_long: OnTooLong = "error"
 ) -> list[dict[str, Any]]:
     """One ``/embeddings`` body per text (per piece, when ``on_too_long`` splits a long one)."""
-    return embedding_input(texts, dimensions=dimensions, on_too_long=on_too_long).bodies
+    return list(embedding_input(texts, dimensions=dimensions, on_too_long=on_too_long).bodies)
 
 
 def embedding_vectors(result: BatchJobResult, sent: EmbeddingInput | None = None) -> list[list[float]]:
@@ -101,6 +122,39 @@ def embedding_vectors(result: BatchJobResult, sent: EmbeddingInput | None = None
     if sent is None or sent.owners is None:
         return vectors
     return merge_pieces(vectors, sent.owners, sent.count, weights=sent.weights)
+
+
+def _vector_sink(
+    sent: EmbeddingInput, on_vector: Callable[[int, list[float]], None] | None
+) -> tuple[list[list[float]], Callable[[BatchItem], None]]:
+    """Each answer decoded as it is read (its base64 body dropped right after): into a list in
+    input order, or handed to ``on_vector`` (then the list stays empty). A split text's pieces are
+    kept until the job ends, when they are merged (:func:`_merged`)."""
+    keep = on_vector is None or sent.owners is not None
+    vectors: list[Any] = [None] * len(sent.bodies) if keep else []
+
+    def take(item: BatchItem) -> None:
+        if item.ok and item.body is not None:
+            vector = parse_embeddings(item.body)[0][0]
+            if on_vector is None or keep:
+                vectors[item.index] = vector
+            else:
+                on_vector(item.index, vector)
+
+    return vectors, take
+
+
+def _merged(
+    sent: EmbeddingInput, vectors: list[list[float]], on_vector: Callable[[int, list[float]], None] | None
+) -> list[list[float]]:
+    if sent.owners is None:
+        return vectors
+    merged = merge_pieces(vectors, sent.owners, sent.count, weights=sent.weights)
+    if on_vector is None:
+        return merged
+    for i, vector in enumerate(merged):
+        on_vector(i, vector)
+    return []
 
 
 def chat_requests(
@@ -127,18 +181,36 @@ def counted(report: Callable[[int, int], None]) -> Callable[[BatchProgress], Non
 
 
 def batch_embed(
-    runner: BatchRunner, texts: Sequence[str], *, dimensions: int | None = None, on_too_long: OnTooLong = "error"
+    runner: BatchRunner,
+    texts: Sequence[str],
+    *,
+    dimensions: int | None = None,
+    on_too_long: OnTooLong = "error",
+    on_vector: Callable[[int, list[float]], None] | None = None,
 ) -> tuple[list[list[float]], BatchJobResult]:
-    """Embed ``texts`` through the runner (an ``/embeddings`` one): vectors in input order and the job's result."""
+    """Embed ``texts`` through the runner (an ``/embeddings`` one): vectors in input order and the
+    job's result. ``on_vector(index, vector)``: each vector as it is read, in the order Azure wrote
+    them, none kept (the list returned is empty): memory stays flat however large the corpus (texts
+    split by ``on_too_long="split"`` are handed on once the job ends, merged).
+    :class:`BatchIncompleteError` (after every answer was handed on) unless all were answered."""
     sent = embedding_input(texts, dimensions=dimensions, on_too_long=on_too_long)
-    result = runner.run(sent.bodies)
-    return embedding_vectors(result, sent), result
+    vectors, take = _vector_sink(sent, on_vector)
+    result = runner.run(sent.bodies, on_item=take)
+    require_complete(result)
+    return _merged(sent, vectors, on_vector), result
 
 
 async def abatch_embed(
-    runner: BatchRunner, texts: Sequence[str], *, dimensions: int | None = None, on_too_long: OnTooLong = "error"
+    runner: BatchRunner,
+    texts: Sequence[str],
+    *,
+    dimensions: int | None = None,
+    on_too_long: OnTooLong = "error",
+    on_vector: Callable[[int, list[float]], None] | None = None,
 ) -> tuple[list[list[float]], BatchJobResult]:
     """Async :func:`batch_embed`."""
     sent = embedding_input(texts, dimensions=dimensions, on_too_long=on_too_long)
-    result = await runner.arun(sent.bodies)
-    return embedding_vectors(result, sent), result
+    vectors, take = _vector_sink(sent, on_vector)
+    result = await runner.arun(sent.bodies, on_item=take)
+    require_complete(result)
+    return _merged(sent, vectors, on_vector), result

@@ -147,6 +147,7 @@ class Manifest:
     total: int
     parts: list[Part]
     version: int = VERSION
+    cleaning: bool = False  # deleting the job's files on Azure began: its answers are no longer there
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -163,4 +164,11 @@ class Manifest:
             Part(p["start"], p["count"], [Submission(**s) for s in p.get("submissions") or ()], p.get("tokens", 0))
             for p in data["parts"]
         ]
-        return cls(data["key"], data["endpoint"], data["deployment"], int(data["total"]), parts)
+        return cls(
+            data["key"],
+            data["endpoint"],
+            data["deployment"],
+            int(data["total"]),
+            parts,
+            cleaning=bool(data.get("cleaning")),
+        )

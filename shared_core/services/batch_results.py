@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared_core.services.batch_lines import embedding_record
 from shared_core.services.batch_plan import index_of
 from shared_core.types import Usage
 
@@ -112,7 +113,9 @@ class Collector:
 
     def feed(self, raw: bytes, batch_id: str) -> None:
         """One line of an output or error file."""
-        rec = json.loads(raw)
+        rec = embedding_record(raw)
+        if rec is None:
+            rec = json.loads(raw)
         index = index_of(rec.get("custom_id"), self.total)
         if index is None or self.state[index] == OK:
             self.unknown += index is None

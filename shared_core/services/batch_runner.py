@@ -42,7 +42,7 @@ from shared_core.services.batch_manifest import (
 from shared_core.services.batch_plan import BatchLimits, check_endpoint, part_file, plan_parts
 from shared_core.services.batch_results import BatchItem, BatchJobResult, BatchProgress, Collector
 from shared_core.services.blob_storage import BlobStorage
-from shared_core.services.job_objects import Batch, _batch
+from shared_core.services.job_objects import Batch
 
 OnFailure = Literal["retry", "interactive", "report"]
 ON_FAILURE = ("retry", "interactive", "report")
@@ -83,6 +83,11 @@ class _Read:
 
 
 @dataclass(frozen=True, slots=True)
+class _Delete:
+    file_id: str  # gone already (404) counts as deleted
+
+
+@dataclass(frozen=True, slots=True)
 class _Sleep:
     seconds: float
 
@@ -94,13 +99,14 @@ class _Interactive:
     body: Mapping[str, Any]
 
 
-_Op = _Upload | _Create | _Get | _Find | _Read | _Sleep | _Interactive | BlobOp
+_Op = _Upload | _Create | _Get | _Find | _Read | _Delete | _Sleep | _Interactive | BlobOp
 
 
 @dataclass(frozen=True, slots=True)
 class BatchEvent:
     """A step with a cost or a consequence: ``uploaded``, ``created``, ``resumed``, ``found`` (a batch
-    created before a crash, found by its input file), ``finished``, ``requeued`` (quota)."""
+    created before a crash, found by its input file), ``finished``, ``requeued`` (quota), ``deleted``
+    (a file of the job removed from Azure; ``part`` is -1)."""
 
     kind: str
     part: int
@@ -125,6 +131,7 @@ class _Spec:
     keep: bool
     on_item: Callable[[BatchItem], None] | None
     blob: BlobStorage | None = None
+    keep_files: bool = True
 
 
 # ---------------------------------------------------------------------------------- the decisions
@@ -221,8 +228,28 @@ def _progress(spec: _Spec, m: Manifest, col: Collector, live: dict[str, Batch], 
     spec.progress(BatchProgress(m.total, done, failed, elapsed, remaining, ids))
 
 
+def _cleanup(spec: _Spec, m: Manifest) -> Generator[_Op, Any, None]:
+    """Delete every file the job uploaded or Azure wrote for it (Azure caps files per resource),
+    then its manifest (blobs are left where they are). ``cleaning`` is saved first: a process that dies half way leaves a manifest
+    that says so, and the next run with this input finishes the deleting and starts afresh."""
+    m.cleaning = True
+    spec.store.save(m.key, m.to_dict())
+    # blobs live in the user's storage, which has no per-resource file cap: they stay
+    for p in m.parts if spec.blob is None else ():
+        for s in p.submissions:
+            for fid in (s.file_id, s.output_file_id, s.error_file_id):
+                if fid:
+                    yield _Delete(fid)
+                    if spec.on_event is not None:
+                        spec.on_event(BatchEvent("deleted", -1, fid, s.batch_id))
+    spec.store.delete(m.key)
+
+
 def _job(spec: _Spec) -> Generator[_Op, Any, BatchJobResult]:
     m, resumed = _manifest(spec)
+    if resumed and m.cleaning:  # its answers were read and its files partly deleted: a new job
+        yield from _cleanup(spec, m)
+        m, resumed = _manifest(spec)
     col = Collector(m.key, m.total, keep=spec.keep, on_item=spec.on_item)
     started = spec.clock()
     if not resumed:
@@ -305,7 +332,12 @@ def _job(spec: _Spec) -> Generator[_Op, Any, BatchJobResult]:
                 col.answer(i, exc.status_code, None, {"code": exc.code, "message": str(exc)}, "interactive")
     batch_ids = [s.batch_id for p in m.parts for s in p.submissions if s.batch_id]
     file_ids = [s.file_id for p in m.parts for s in p.submissions if s.file_id]
-    return col.finish(batch_ids, file_ids)
+    result = col.finish(batch_ids, file_ids)
+    # every answer joined (and handed to on_item): Azure's copies can go. An incomplete job keeps
+    # them and its manifest, so a rerun of the same input picks it up instead of paying again.
+    if not spec.keep_files and result.complete:
+        yield from _cleanup(spec, m)
+    return result
 
 
 # ---------------------------------------------------------------------------------------- drivers
@@ -315,41 +347,33 @@ def _operation(endpoint: str) -> str:
     return endpoint.removeprefix("/v1").lstrip("/")
 
 
-#: Pages of ``GET batches`` (newest first, 100 each) searched for a batch created before a crash.
-FIND_PAGES = 50
-
-
-def _page(after: str | None) -> dict[str, str]:
-    return {"limit": "100", **({"after": after} if after else {})}
-
-
-def _found(data: Any, file_id: str) -> tuple[Batch | None, str | None]:
-    """The batch over ``file_id`` on this page, else the cursor of the next page (``None``: last page)."""
-    page = data if isinstance(data, dict) else {}
-    batches = [_batch(b) for b in page.get("data") or () if isinstance(b, dict)]
-    hit = next((b for b in batches if file_id in (b.input_file_id, b.raw.get("input_blob"))), None)
-    more = page.get("has_more") and batches
-    return hit, (batches[-1].id if more and hit is None else None)
+#: Batches of ``GET batches`` (100 a page) searched for one created before a crash.
+FIND_LIMIT = 5_000
 
 
 def _find(client: CoreClient, file_id: str) -> Batch | None:
-    after: str | None = None
-    for _ in range(FIND_PAGES):
-        data, _meta = client.request_json("batches", None, method="GET", params=_page(after))
-        hit, after = _found(data, file_id)
-        if hit is not None or after is None:
-            return hit
+    for n, batch in enumerate(jobs.list_batches(client, limit=100)):
+        if file_id in (batch.input_file_id, batch.raw.get("input_blob")):
+            return batch
+        if n >= FIND_LIMIT:
+            break
     return None
 
 
 async def _afind(client: CoreClient, file_id: str) -> Batch | None:
-    after: str | None = None
-    for _ in range(FIND_PAGES):
-        data, _meta = await client.arequest_json("batches", None, method="GET", params=_page(after))
-        hit, after = _found(data, file_id)
-        if hit is not None or after is None:
-            return hit
+    n = 0
+    async for batch in jobs.alist_batches(client, limit=100):
+        if file_id in (batch.input_file_id, batch.raw.get("input_blob")):
+            return batch
+        n += 1
+        if n >= FIND_LIMIT:
+            break
     return None
+
+
+def _gone(exc: APIStatusError) -> bool:
+    """A file already deleted (a run that died half way through its cleanup) needs no deleting."""
+    return exc.status_code == 404
 
 
 def _drive(gen: Generator[_Op, Any, BatchJobResult], client: CoreClient, sleep: Callable[[float], None]) -> Any:
@@ -374,6 +398,12 @@ def _drive(gen: Generator[_Op, Any, BatchJobResult], client: CoreClient, sleep: 
         elif isinstance(op, _Read):
             for line in batch_files.iter_file_lines(client, op.file_id):
                 op.sink(line)
+        elif isinstance(op, _Delete):
+            try:
+                jobs.delete_file(client, op.file_id)
+            except APIStatusError as exc:
+                if not _gone(exc):
+                    raise
         elif isinstance(op, _Sleep):
             sleep(op.seconds)
         else:
@@ -405,6 +435,12 @@ async def _adrive(gen: Generator[_Op, Any, BatchJobResult], client: CoreClient, 
         elif isinstance(op, _Read):
             async for line in batch_files.aiter_file_lines(client, op.file_id):
                 op.sink(line)
+        elif isinstance(op, _Delete):
+            try:
+                await jobs.adelete_file(client, op.file_id)
+            except APIStatusError as exc:
+                if not _gone(exc):
+                    raise
         elif isinstance(op, _Sleep):
             await asleep(op.seconds)
         else:
@@ -428,6 +464,9 @@ class BatchRunner:
     ``limits.max_tokens``: the deployment's enqueued-token quota (parts are kept in flight within it).
     ``blob``: a :class:`~shared_core.services.blob_storage.BlobStorage` to write the input files to
     and read the results from (``input_blob`` / ``output_folder``) instead of uploading files.
+    ``keep_files``: leave the job's input, output and error files on Azure (which caps files per
+    resource, 500 by default); by default, once every request has its answer, they are deleted with
+    the manifest (a rerun of the same input is then a new job). A job left incomplete keeps both.
     """
 
     def __init__(
@@ -448,6 +487,7 @@ class BatchRunner:
         asleep: Callable[[float], Any] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
         blob: BlobStorage | None = None,
+        keep_files: bool = False,
     ) -> None:
         if not deployment:
             raise ConfigurationError("deployment is empty: name the Global-Batch deployment", setting="deployment")
@@ -479,6 +519,7 @@ class BatchRunner:
                 f"blob={type(blob).__name__}: pass a BlobStorage(input_folder, output_folder, ...)", setting="blob"
             )
         self.blob = blob
+        self.keep_files = keep_files
 
     def _spec(self, bodies: Sequence[Mapping[str, Any]], on_item: Callable[[BatchItem], None] | None) -> _Spec:
         if isinstance(bodies, (str, bytes)) or not isinstance(bodies, Sequence):
@@ -501,6 +542,7 @@ class BatchRunner:
             on_item is None,
             on_item,
             self.blob,
+            self.keep_files,
         )
 
     def run(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -32,10 +32,12 @@ from shared_core.services.job_objects import (
     _id,
     _job,
     _many,
+    _object,
     _one,
     _request,
 )
 from shared_core.services.media_client import FileLike, MediaRequest, load_file
+from shared_core.types import ResponseMeta
 
 # -------------------------------------------------------------------------------------- files
 
@@ -242,14 +244,63 @@ async def aget_batch(client: CoreClient, batch_id: str) -> Batch:
     return await _request("batches", _one(_batch), suffix=_id("batch", batch_id)).asend(client)
 
 
-def list_batches(client: CoreClient) -> list[Batch]:
-    """The resource's batches."""
-    return _request("batches", _many(_batch)).send(client)
+#: Pages read by one listing at most (10,000 batches at 100 a page): a guard against a cursor that never ends.
+MAX_PAGES = 10_000
 
 
-async def alist_batches(client: CoreClient) -> list[Batch]:
-    """Async :func:`list_batches`."""
-    return await _request("batches", _many(_batch)).asend(client)
+def _batches_page(data: Any, meta: ResponseMeta) -> tuple[list[Batch], str | None]:
+    """A ``GET batches`` page and the ``after`` cursor of the next (``None``: the last page).
+    Azure's list (REST spec 2024-10-21 ``Batch_List``: ``after``, ``limit`` default 20; answer
+    ``data``, ``has_more``, ``first_id`` / ``last_id``): the next page starts after ``last_id``, or
+    after the last batch shown where a page names none."""
+    page = _object(data, meta)
+    batches = [_batch(b) for b in page.get("data") or () if isinstance(b, Mapping)]
+    if not page.get("has_more") or not batches:
+        return batches, None
+    last = page.get("last_id")
+    return batches, last if isinstance(last, str) and last else batches[-1].id
+
+
+def _batches_request(after: str | None, limit: int | None) -> MediaRequest[tuple[list[Batch], str | None]]:
+    params = {k: str(v) for k, v in (("limit", limit), ("after", after)) if v is not None}
+    return _request("batches", _batches_page, params=params or None)
+
+
+def _check_limit(limit: int | None) -> None:
+    if limit is not None and not 1 <= limit <= 100:
+        raise ConfigurationError(f"limit={limit}: Azure lists 1 to 100 batches a page", setting="limit")
+
+
+def list_batches(client: CoreClient, *, limit: int | None = None) -> Iterator[Batch]:
+    """Every batch of the resource, read a page at a time as you iterate (stop early and the rest
+    is never fetched). ``limit``: batches per page (Azure: 1-100, default 20)."""
+    _check_limit(limit)
+
+    def pages() -> Iterator[Batch]:
+        after: str | None = None
+        for _ in range(MAX_PAGES):
+            batches, after = _batches_request(after, limit).send(client)
+            yield from batches
+            if after is None:
+                return
+
+    return pages()
+
+
+def alist_batches(client: CoreClient, *, limit: int | None = None) -> AsyncIterator[Batch]:
+    """Async :func:`list_batches` (``async for``)."""
+    _check_limit(limit)
+
+    async def pages() -> AsyncIterator[Batch]:
+        after: str | None = None
+        for _ in range(MAX_PAGES):
+            batches, after = await _batches_request(after, limit).asend(client)
+            for b in batches:
+                yield b
+            if after is None:
+                return
+
+    return pages()
 
 
 def cancel_batch(client: CoreClient, batch_id: str) -> Batch:

@@ -175,9 +175,9 @@ async def test_crash_after_create_before_save_finds_the_batch_instead_of_creatin
 async def test_a_rerun_with_the_same_input_submits_nothing(tmp_path: Any) -> None:
     emu = Emu()
     store = FileManifestStore(tmp_path)
-    first = await emu.runner(emu.aclient(), store=store).arun(questions(6))
+    first = await emu.runner(emu.aclient(), store=store, keep_files=True).arun(questions(6))
     events: list[BatchEvent] = []
-    second = await emu.runner(emu.aclient(), store=store, on_event=events.append).arun(questions(6))
+    second = await emu.runner(emu.aclient(), store=store, on_event=events.append, keep_files=True).arun(questions(6))
     assert second.items == first.items and second.batch_ids == first.batch_ids
     assert {e.kind for e in events} == {"resumed", "finished"}
     assert emu.app.state()["batch_lines"] == {"submitted": 6, "distinct": 6, "repeated": 0}

@@ -177,7 +177,7 @@ async def test_batch_lifecycle_in_process() -> None:
     output = jobs.parse_batch_output(await jobs.afile_content(client, done.output_file_id))
     answers = {cid: r["body"]["choices"][0]["message"]["content"] for cid, r in output.items()}
     assert answers == {"r0": "1", "r1": "2", "r2": "3"}
-    assert [b.id for b in await jobs.alist_batches(client)] == [created.id]
+    assert [b.id async for b in jobs.alist_batches(client)] == [created.id]
     assert await jobs.adelete_file(client, uploaded.id) is True
 
 

@@ -51,8 +51,12 @@ def test_from_documents_embeds_through_one_batch_job(emu: EmulatorHandle, tmp_pa
     assert embed.last_batch_ids[0] in emu.app.jobs.batches
     assert embed.embed_query("river") == AzureOpenAIEmbeddings(**settings(emu)).embed_query("river")
     assert len(emu.app.jobs.batches) == before + 1  # queries stay interactive
+    # the job's files were deleted from Azure once joined: the same texts again are a new job; with
+    # keep_files=True (a runner argument) they stay, and a rerun reads them and submits nothing
     again = AzureOpenAIBatchEmbeddings(**settings(emu, batch_manifest_dir=str(tmp_path), batch_poll_interval=0.05))
-    assert again.embed_documents(TEXTS) == direct and again.last_batch_ids == embed.last_batch_ids  # resumed
+    assert again.embed_documents(TEXTS, keep_files=True) == direct and again.last_batch_ids != embed.last_batch_ids
+    third = AzureOpenAIBatchEmbeddings(**settings(emu, batch_manifest_dir=str(tmp_path), batch_poll_interval=0.05))
+    assert third.embed_documents(TEXTS, keep_files=True) == direct and third.last_batch_ids == again.last_batch_ids
 
 
 async def test_async_bulk_call_and_small_calls_stay_interactive(emu: EmulatorHandle) -> None:

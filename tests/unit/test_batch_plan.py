@@ -62,6 +62,24 @@ def test_parts_split_on_requests_bytes_and_tokens() -> None:
     assert [json.loads(x)["custom_id"] for x in data.splitlines()] == ["azoai-4", "azoai-5"]
 
 
+def test_parts_are_cut_at_the_exact_byte_size_of_their_files() -> None:
+    # bodies of every kind the size is worked out for: plain, with a model to replace, empty, non-ASCII,
+    # and indexes of growing digit counts; each part's file fits and the next line would not
+    bodies: list[dict[str, Any]] = [
+        [{"input": ["x" * (i % 7)]}, {"input": ["é"], "model": "m"}, {}, {"input": ["ü" * (i % 9)]}][i % 4]
+        for i in range(120)
+    ]
+    limit = 700
+    parts, _, key = plan_parts(bodies, "/embeddings", "dep", BatchLimits(max_bytes=limit))
+    assert key == input_key("/embeddings", "dep", bodies) and sum(p.count for p in parts) == 120
+    for p in parts:
+        size = len(part_file(bodies, "/embeddings", "dep", range(p.start, p.start + p.count)))
+        end = p.start + p.count
+        assert size <= limit
+        if end < len(bodies):
+            assert size + len(line("/embeddings", "dep", end, bodies[end])) > limit
+
+
 def test_limits_and_inputs_that_cannot_be_batched_say_so() -> None:
     with pytest.raises(ConfigurationError) as e:
         BatchLimits(max_requests=100_001)
