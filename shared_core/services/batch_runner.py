@@ -230,12 +230,11 @@ def _progress(spec: _Spec, m: Manifest, col: Collector, live: dict[str, Batch], 
 
 def _cleanup(spec: _Spec, m: Manifest) -> Generator[_Op, Any, None]:
     """Delete every file the job uploaded or Azure wrote for it (Azure caps files per resource),
-    then its manifest (blobs are left where they are). ``cleaning`` is saved first: a process that dies half way leaves a manifest
+    then its manifest. ``cleaning`` is saved first: a process that dies half way leaves a manifest
     that says so, and the next run with this input finishes the deleting and starts afresh."""
     m.cleaning = True
     spec.store.save(m.key, m.to_dict())
-    # blobs live in the user's storage, which has no per-resource file cap: they stay
-    for p in m.parts if spec.blob is None else ():
+    for p in m.parts:
         for s in p.submissions:
             for fid in (s.file_id, s.output_file_id, s.error_file_id):
                 if fid:
@@ -335,7 +334,9 @@ def _job(spec: _Spec) -> Generator[_Op, Any, BatchJobResult]:
     result = col.finish(batch_ids, file_ids)
     # every answer joined (and handed to on_item): Azure's copies can go. An incomplete job keeps
     # them and its manifest, so a rerun of the same input picks it up instead of paying again.
-    if not spec.keep_files and result.complete:
+    # Blobs live in the user's storage (no per-resource file cap): they and the manifest stay, so a
+    # rerun reads the answers back from them without paying again.
+    if not spec.keep_files and spec.blob is None and result.complete:
         yield from _cleanup(spec, m)
     return result
 
@@ -466,7 +467,8 @@ class BatchRunner:
     and read the results from (``input_blob`` / ``output_folder``) instead of uploading files.
     ``keep_files``: leave the job's input, output and error files on Azure (which caps files per
     resource, 500 by default); by default, once every request has its answer, they are deleted with
-    the manifest (a rerun of the same input is then a new job). A job left incomplete keeps both.
+    the manifest (a rerun of the same input is then a new job). A job left incomplete keeps both,
+    and so does a job over Blob storage (its blobs are the user's; a rerun reads them back).
     """
 
     def __init__(
