@@ -181,6 +181,14 @@ class AzureOpenAI(StructuredOutputMixin, CoreClientOwner, FunctionCallingLLM, Az
     def class_name(cls) -> str:
         return "azure_openai_llm"
 
+    def to_dict(self, **kwargs: Any) -> dict[str, Any]:
+        """As llama-index's, without the class default ``temperature``: an LLM rebuilt from it
+        (``from_dict``) still leaves the default off models that refuse it."""
+        data = super().to_dict(**kwargs)
+        if "temperature" not in self.model_fields_set:
+            data.pop("temperature", None)
+        return data
+
     # -- lifecycle ---------------------------------------------------------------------------
 
     def _core_deployment(self) -> str | None:

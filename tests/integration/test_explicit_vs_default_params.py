@@ -188,3 +188,14 @@ def test_llamaindex_responses_explicit_temperature_on_gpt5_mini(dated: dict[str,
         AzureOpenAIResponses(**conn, temperature=0.2).chat(USER)
     assert info.value.param == "temperature"
     assert "'gpt-5-mini' (GPT-5) is a reasoning model: it does not take temperature" in info.value.message
+
+
+def test_llamaindex_default_survives_to_dict_and_from_dict() -> None:
+    wire = Wire(CHAT_ANSWER)
+    # to_dict never holds the key: it is given again, as a user restoring the object would
+    default = AzureOpenAI.from_dict({**_li(wire, "gpt-5-mini").to_dict(), "api_key": "k"})
+    explicit = AzureOpenAI.from_dict({**_li(wire, "gpt-5-mini", temperature=0.1).to_dict(), "api_key": "k"})
+    for llm in (default, explicit):
+        llm._http_client = wire.client
+        llm.chat(USER)
+    assert [b.get("temperature") for b in wire.bodies] == [None, 0.1]
