@@ -36,7 +36,6 @@ REQ_FIELDS = (
     "tools",
     "tool_choice",
     "parallel_tool_calls",
-    "parallel_tool_calls_if_supported",
     "reasoning_effort",
     "user",
 )
@@ -185,6 +184,15 @@ def call_fields(b: Build) -> None:
         b.req.logit_bias = {str(k): float(v) for k, v in b.req.logit_bias.items()}
 
 
+def call_adapter_default(b: Build) -> None:
+    # structured output's one-call parallel_tool_calls=False is this adapter's default, not the
+    # caller's: marked so, the core sends it only where the model family takes it
+    value = b.kw.pop("parallel_tool_calls_if_supported", None)
+    if value is not None and b.req.parallel_tool_calls is None:
+        b.req.parallel_tool_calls = value
+        b.req.defaults = b.req.defaults | {"parallel_tool_calls"}
+
+
 def call_max_tokens(b: Build) -> None:
     # one intent, one wire name: the core decides max_tokens vs max_completion_tokens
     for alias in ("max_tokens", "max_completion_tokens"):
@@ -269,6 +277,7 @@ RULES: tuple[Callable[[Build], None], ...] = (
     model_fields,
     model_extras,
     call_fields,
+    call_adapter_default,
     call_max_tokens,
     call_stop,
     call_model,

@@ -283,9 +283,6 @@ def responses_body(messages: Sequence[BaseMessage], payload: dict[str, Any]) -> 
     if "reasoning_effort" in payload and "reasoning" not in payload:
         payload["reasoning"] = {"effort": payload.pop("reasoning_effort")}
     payload.pop("stop", None)
-    model = payload.get("model") or ""
-    if model.startswith("gpt-5") and "chat" not in model and (payload.get("reasoning") or {}).get("effort") != "none":
-        payload.pop("temperature", None)  # gpt-5 reasoning refuses sampling settings
     payload["input"] = messages_to_input(messages, store=payload.get("store"))
     if tools := payload.pop("tools", None):
         payload["tools"] = _tools(tools, bool(payload.get("stream")))

@@ -110,7 +110,7 @@ class AzureOpenAI(StructuredOutputMixin, CoreClientOwner, FunctionCallingLLM, Az
         self,
         model: str | None = None,
         engine: str | None = None,
-        temperature: float = 0.1,
+        temperature: float | None = None,
         max_tokens: int | None = None,
         additional_kwargs: dict[str, Any] | None = None,
         max_retries: int = 3,
@@ -147,11 +147,14 @@ class AzureOpenAI(StructuredOutputMixin, CoreClientOwner, FunctionCallingLLM, Az
             engine = deployment_in_endpoint(url, is_base_url=bool(api_base))
             if engine is None:
                 raise missing_deployment(Spelling(self.SPELLING))
+        if temperature is not None:
+            # only a temperature the caller passed counts as theirs (model_fields_set): the class
+            # default 0.1 is left off the wire for families that refuse it (request_builder)
+            kwargs["temperature"] = temperature
         super().__init__(
             model=model,
             engine=engine,
             azure_deployment=azure_deployment,
-            temperature=temperature,
             max_tokens=max_tokens,
             additional_kwargs=additional_kwargs or {},
             max_retries=max_retries,
@@ -177,6 +180,14 @@ class AzureOpenAI(StructuredOutputMixin, CoreClientOwner, FunctionCallingLLM, Az
     @classmethod
     def class_name(cls) -> str:
         return "azure_openai_llm"
+
+    def to_dict(self, **kwargs: Any) -> dict[str, Any]:
+        """As llama-index's, without the class default ``temperature``: an LLM rebuilt from it
+        (``from_dict``) still leaves the default off models that refuse it."""
+        data = super().to_dict(**kwargs)
+        if "temperature" not in self.model_fields_set:
+            data.pop("temperature", None)
+        return data
 
     # -- lifecycle ---------------------------------------------------------------------------
 

@@ -42,7 +42,6 @@ _REQUEST_FIELDS = frozenset(
         "tools",
         "tool_choice",
         "parallel_tool_calls",
-        "parallel_tool_calls_if_supported",
         "response_format",
         "reasoning_effort",
         "user",
@@ -148,6 +147,13 @@ def split_options(base: Mapping[str, Any], call: dict[str, Any]) -> tuple[dict[s
     return merged, opts, body
 
 
+def adapter_defaults(llm: AzureOpenAI) -> frozenset[str]:
+    """The model fields whose value is the class default, not one the caller set: the core sends
+    them only where the model family takes them (LlamaIndex's temperature 0.1 on a reasoning model
+    is left out, an explicit temperature=0.1 is sent and Azure's 400 explains it)."""
+    return frozenset() if "temperature" in llm.model_fields_set else frozenset({"temperature"})
+
+
 def chat_request(
     llm: AzureOpenAI, messages: Sequence[ChatMessage], stream: bool, kwargs: dict[str, Any]
 ) -> tuple[ChatRequest, CallOptions]:
@@ -160,6 +166,7 @@ def chat_request(
         reasoning_effort=llm.reasoning_effort,
         stream=stream,
         include_usage=llm.include_usage,
+        defaults=adapter_defaults(llm),
     )
     if llm.logprobs:
         req.logprobs = True
@@ -173,6 +180,11 @@ def chat_request(
     for key, value in params.items():
         if key in _REQUEST_FIELDS:
             setattr(req, key, value)
+            req.defaults -= {key}  # the caller's own value
+        elif key == "parallel_tool_calls_if_supported":
+            if "parallel_tool_calls" not in params:
+                req.parallel_tool_calls = value
+                req.defaults |= {"parallel_tool_calls"}
         elif key == "max_completion_tokens":
             req.max_tokens = value
         elif key == "stream_options":
@@ -219,4 +231,4 @@ def completion_request(
     return req, opts
 
 
-__all__ = ["CallOptions", "chat_request", "completion_request", "split_options"]
+__all__ = ["CallOptions", "adapter_defaults", "chat_request", "completion_request", "split_options"]

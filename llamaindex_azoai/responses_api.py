@@ -25,7 +25,7 @@ from llama_index.core.types import PydanticProgramMode
 from shared_core.types_responses import BODY_NAMED_FIELDS, ResponsesRequest
 
 from .llms import AzureOpenAI
-from .request_builder import CallOptions, split_options
+from .request_builder import CallOptions, adapter_defaults, split_options
 from .responses_convert import ResponsesStreamState, after_last_answer, chat_response, input_messages
 
 if TYPE_CHECKING:
@@ -108,21 +108,24 @@ class AzureOpenAIResponses(AzureOpenAI):
         )
         if self.reasoning_options is not None:
             _reasoning(req, self.reasoning_options, body_extra)
-        elif self._profile().supports_temperature:
-            # reasoning models (by model, else deployment name: the core's profile) refuse it
-            req.temperature = self.temperature
+        else:
+            req.temperature = self.temperature  # the class default only where the family takes it
+            req.defaults = adapter_defaults(self)
         tools = [*(self.built_in_tools or []), *(params.pop("tools", None) or [])]
         req.tools = tools or None
         extra: dict[str, Any] = {}
         for key, value in params.items():
             if key in BODY_NAMED_FIELDS:  # ResponsesRequest fields named as their body parameter
                 setattr(req, key, value)
+                req.defaults -= {key}  # the caller's own value
             elif key in ("max_tokens", "max_completion_tokens"):
                 req.max_output_tokens = value
             elif key == "response_format":
                 req.text_format = value
             elif key == "parallel_tool_calls_if_supported":
-                req.parallel_tool_calls = value if req.tools else None
+                if req.tools and "parallel_tool_calls" not in params:
+                    req.parallel_tool_calls = value
+                    req.defaults |= {"parallel_tool_calls"}
             elif key == "reasoning" and isinstance(value, Mapping):
                 _reasoning(req, value, extra)
             elif key == "reasoning_effort":

@@ -132,6 +132,11 @@ class ContextLengthExceededError(BadRequestError):
     """The prompt plus ``max_tokens`` does not fit the model's context window."""
 
 
+class UnsupportedParameterError(BadRequestError):
+    """The deployment's model refuses a parameter the caller set, or its value (Azure's
+    ``unsupported_parameter`` / ``unsupported_value``); ``param`` names it and the message the fix."""
+
+
 class AuthenticationError(APIStatusError):
     """401: the key or token was refused."""
 
@@ -219,4 +224,5 @@ __all__ = [
     "UnexpectedStreamEventError",
     "UnprocessableEntityError",
     "UnsupportedAPIVersionError",
+    "UnsupportedParameterError",
 ]

@@ -250,7 +250,8 @@ class ChatRequest:
     """A chat call in neutral form. The core applies per-model-family rules when building the body.
 
     ``messages`` are OpenAI wire-form dicts. ``max_tokens`` is always the caller's intent; the core
-    decides whether it goes on the wire as ``max_tokens`` or ``max_completion_tokens``.
+    decides whether it goes on the wire as ``max_tokens`` or ``max_completion_tokens``. ``defaults``
+    marks the values an adapter filled in itself (see the field).
     """
 
     messages: list[JSON]
@@ -268,15 +269,18 @@ class ChatRequest:
     top_logprobs: int | None = None
     tools: list[JSON] | None = None
     tool_choice: str | JSON | None = None
-    parallel_tool_calls: bool | None = None  # the caller's explicit choice: sent with tools
-    # an adapter's own default (structured output's False): sent only where the family takes it
-    parallel_tool_calls_if_supported: bool | None = None
+    parallel_tool_calls: bool | None = None  # sent with tools
     response_format: JSON | None = None
     reasoning_effort: str | None = None
     user: str | None = None
     stream: bool = False
     include_usage: bool = True  # only used when stream=True
     extra_body: JSON = field(default_factory=dict)  # merged last, wins
+    #: names of fields whose value is an adapter's default, not the caller's choice (LlamaIndex's
+    #: temperature 0.1, structured output's parallel_tool_calls=False): the core sends each only
+    #: where the model family takes it. Any other set field is the caller's and is sent as given;
+    #: a family that refuses it answers 400, raised typed with the fix.
+    defaults: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)

@@ -86,6 +86,9 @@ class ResponsesRequest:
     user: str | None = None
     stream: bool = False
     extra_body: JSON = field(default_factory=dict)
+    #: fields holding an adapter's default, sent only where the model family takes them (as
+    #: ``ChatRequest.defaults``; the same family rules decide)
+    defaults: frozenset[str] = frozenset()
 
 
 #: ``ResponsesRequest`` fields named as the body parameter they send: what an adapter passes through

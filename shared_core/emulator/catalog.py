@@ -9,7 +9,7 @@ in ``docs/emulator-rules.md``. Lookup is by longest matching prefix of the model
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 #: ``any``: temperature/top_p accepted; ``default_only``: only the default 1 (o3, o4-mini, gpt-5,
 #: answered with ``unsupported_value``); ``none``: refused outright (o1, o3-mini: ``unsupported_parameter``).
@@ -32,6 +32,9 @@ class ModelSpec:
     stop: bool = True  # chat: ``stop`` accepted (refused by the o-series and gpt-5 up to 5.4)
     vision: bool = True
     efforts: tuple[str, ...] = ()  # accepted reasoning_effort values; () = parameter not accepted
+    # gpt-5.1 / gpt-5.2: temperature, top_p and logprobs accepted at reasoning effort none (OpenAI's
+    # "Using GPT-5.2" guide, "GPT-5.2 parameter compatibility"; vercel/ai#10932 for gpt-5.1)
+    sampling_at_no_effort: bool = False
     dimensions: int | None = None  # embeddings: native size
     dimensions_option: bool = False  # embeddings: ``dimensions`` accepted
     retired: bool = False  # retired whatever the clock says (Learn: model-retirements)
@@ -137,9 +140,13 @@ CATALOG: dict[str, ModelSpec] = {
     "gpt-5": _reasoning("gpt-5", "2025-08-07", 400_000, 128_000, efforts=_GPT5_EFFORTS),
     "gpt-5-mini": _reasoning("gpt-5-mini", "2025-08-07", 400_000, 128_000, efforts=_GPT5_EFFORTS),
     "gpt-5-nano": _reasoning("gpt-5-nano", "2025-08-07", 400_000, 128_000, efforts=_GPT5_EFFORTS),
-    "gpt-5.1": _reasoning("gpt-5.1", "2025-11-13", 400_000, 128_000, efforts=_GPT51_EFFORTS),
+    "gpt-5.1": _reasoning(
+        "gpt-5.1", "2025-11-13", 400_000, 128_000, efforts=_GPT51_EFFORTS, sampling_at_no_effort=True
+    ),
     # served today: x-ms-served-model "gpt-5.2-2025-12-11" in real traffic (azure-recordings/REPORT.md §2)
-    "gpt-5.2": _reasoning("gpt-5.2", "2025-12-11", 400_000, 128_000, efforts=_GPT52_EFFORTS),
+    "gpt-5.2": _reasoning(
+        "gpt-5.2", "2025-12-11", 400_000, 128_000, efforts=_GPT52_EFFORTS, sampling_at_no_effort=True
+    ),
     # model-router 2025-11-18 (GA): context window of its smallest model, reasoning_effort honoured.
     "model-router": _chat("model-router", "2025-11-18", 200_000, 32_768, router=True, efforts=_GPT5_EFFORTS),
     # legacy completions
@@ -174,6 +181,14 @@ CATALOG: dict[str, ModelSpec] = {
 #: Models that serve a request when the router picks them (``model-router``), by request shape. Both are
 #: in the router's 2025-11-18 set and not retired (gpt-4.1-mini, the former light pick, retired 2026-10-14).
 ROUTER_PICKS = {"light": ("gpt-5-nano", "2025-08-07"), "reasoning": ("gpt-5-mini", "2025-08-07")}
+
+
+def takes_sampling(spec: ModelSpec, effort: Any) -> bool:
+    """Whether a reasoning model takes temperature / top_p / logprobs at this ``reasoning_effort``
+    (None: the model's default, the first of ``efforts``): gpt-5.1 and gpt-5.2 at ``none``."""
+    if not spec.sampling_at_no_effort:
+        return False
+    return (effort if effort is not None else (spec.efforts or ("",))[0]) == "none"
 
 
 def is_retired(spec: ModelSpec, today: str) -> bool:

@@ -11,6 +11,7 @@ from typing import Any
 
 from . import azure
 from . import behaviour as bh
+from .catalog import takes_sampling
 from .rules import Ctx, rule
 
 CHAT_PARAMS = frozenset(
@@ -24,6 +25,10 @@ TOOL_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXY
 FUNCTION_FIELDS = frozenset(("name", "description", "parameters", "strict"))
 R_MAX_TOKENS = "azure-recordings/Mirascope__mirascope/python__tests__e2e__input__cassettes__test_call_with_params__azure_openai_gpt_5_mini.yaml"
 ISSUE_29545 = "issue Azure/azure-rest-api-specs#29545 (Azure's answer quoted)"
+NO_EFFORT_SAMPLING = (
+    "OpenAI guide 'Using GPT-5.2' (GPT-5.2 parameter compatibility: temperature, top_p, logprobs only with "
+    "reasoning effort none, gpt-5.1 likewise; issue vercel/ai#10932)"
+)
 
 
 def _messages(ctx: Ctx) -> list[Any]:
@@ -273,15 +278,16 @@ def _sampling_refused(ctx: Ctx) -> None:
     "chat.reasoning.sampling_default_only",
     "chat",
     stage=60,
-    what="temperature / top_p other than 1 on o3, o4-mini, gpt-5",
+    what="temperature / top_p other than 1 on o3, o4-mini, gpt-5 (gpt-5.1 and gpt-5.2 take them at "
+    "reasoning_effort none, their default)",
     code="unsupported_value",
     param="temperature",
     message="Unsupported value: 'temperature' does not support "
     "{value} with this model. Only the default (1) value is supported.",
-    source="issue microsoft/vscode#254389 (Azure o4-mini answer quoted)",
+    source="issue microsoft/vscode#254389 (Azure o4-mini answer quoted); " + NO_EFFORT_SAMPLING,
 )
 def _sampling_default(ctx: Ctx) -> None:
-    if ctx.spec.sampling == "default_only":
+    if ctx.spec.sampling == "default_only" and not takes_sampling(ctx.spec, ctx.body.get("reasoning_effort")):
         for p in ("temperature", "top_p"):
             v = ctx.body.get(p)
             if v is not None and v != 1:
@@ -296,17 +302,19 @@ def _sampling_default(ctx: Ctx) -> None:
     "chat.reasoning.penalties_logprobs",
     "chat",
     stage=60,
-    what="presence/frequency penalties, logit_bias, logprobs, top_logprobs on reasoning models",
+    what="presence/frequency penalties, logit_bias, logprobs, top_logprobs on reasoning models (gpt-5.1 "
+    "and gpt-5.2 take logprobs / top_logprobs at reasoning_effort none)",
     code="unsupported_parameter",
     param="{name}",
     message="Unsupported parameter: '{name}' is not supported with this model.",
     source="issue immersive-translate/immersive-translate#2694 (same "
-    'message shape); Learn how-to/reasoning ("Not supported" parameter list)',
+    'message shape); Learn how-to/reasoning ("Not supported" parameter list); ' + NO_EFFORT_SAMPLING,
 )
 def _penalties(ctx: Ctx) -> None:
     spec = ctx.spec
+    logprobs = spec.logprobs or takes_sampling(spec, ctx.body.get("reasoning_effort"))
     names = ([] if spec.penalties else ["presence_penalty", "frequency_penalty", "logit_bias"]) + (
-        [] if spec.logprobs else ["logprobs", "top_logprobs"]
+        [] if logprobs else ["logprobs", "top_logprobs"]
     )
     for p in names:
         if p in ctx.body:

@@ -12,6 +12,7 @@ from typing import Any
 from . import azure
 from . import behaviour as bh
 from . import responses_input as ri
+from .catalog import takes_sampling
 from .rules import Ctx, rule
 from .rules_schema import schema_problem, strict_problem
 
@@ -360,14 +361,18 @@ def _effort(ctx: Ctx) -> None:
     "responses.sampling",
     "responses",
     stage=60,
-    what="`temperature` / `top_p` other than 1 on reasoning models",
+    what="`temperature` / `top_p` other than 1 on reasoning models (gpt-5.1 and gpt-5.2 take them at "
+    "reasoning.effort none, their default)",
     code="unsupported_parameter",
     param="temperature",
     message="Unsupported parameter: 'temperature' is not supported with this model.",
-    source="azure-recordings Mirascope test_call_with_params (gpt-5-mini refuses sampling on chat); same service",
+    source="azure-recordings Mirascope test_call_with_params (gpt-5-mini refuses sampling on chat); same service; "
+    "OpenAI guide 'Using GPT-5.2' (GPT-5.2 parameter compatibility)",
 )
 def _sampling(ctx: Ctx) -> None:
-    if ctx.spec.sampling == "any":
+    reasoning = ctx.body.get("reasoning")
+    effort = reasoning.get("effort") if isinstance(reasoning, dict) else None
+    if ctx.spec.sampling == "any" or takes_sampling(ctx.spec, effort):
         return
     for name in ("temperature", "top_p"):
         v = ctx.body.get(name)

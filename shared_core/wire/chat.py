@@ -3,11 +3,14 @@
 Body rules (``build_chat_body``):
 
 * Reasoning models (o-series, gpt-5 except ``-chat``): the caller's ``max_tokens`` goes on the wire
-  as ``max_completion_tokens``; ``temperature``, ``top_p``, ``presence_penalty``,
-  ``frequency_penalty``, ``logprobs``, ``top_logprobs`` and ``logit_bias`` are dropped (Azure
-  answers 400 for them); ``system`` messages become ``developer`` (``user`` for o1-mini and
-  o1-preview, which accept neither); ``reasoning_effort`` is sent; ``stop`` is dropped where the
-  family refuses it (``accepts_stop``: the o-series and gpt-5 up to gpt-5.4).
+  as ``max_completion_tokens``; ``system`` messages become ``developer`` (``user`` for o1-mini and
+  o1-preview, which accept neither); ``reasoning_effort`` is sent.
+* Parameters a family refuses (``temperature``, ``top_p``, ``presence_penalty``,
+  ``frequency_penalty``, ``logit_bias``, ``logprobs``, ``top_logprobs`` on reasoning models, except
+  what gpt-5.1/5.2 take with ``reasoning_effort="none"``; ``stop`` on the o-series and gpt-5 up to
+  gpt-5.4; ``parallel_tool_calls`` on the o-series: ``shared_core.wire.models.accepts``): a value
+  the caller set is sent as given, and Azure's 400 comes back typed, naming the parameter and the
+  fix (``diagnose_rules``); a value an adapter filled in itself (``req.defaults``) is left out.
 * The older non-reasoning families (gpt-35-turbo, gpt-4, gpt-4-turbo, gpt-4o, gpt-4.1, gpt-4.5)
   send ``max_tokens``, which they accept on every api-version. Everything else that is not a
   reasoning model (gpt-5-chat, unknown names) sends ``max_completion_tokens`` when the api-version
@@ -19,12 +22,9 @@ Body rules (``build_chat_body``):
   caller may know the deployment is a reasoning model our table does not know yet).
 * ``stream_options: {"include_usage": true}`` when streaming with ``include_usage``, except on
   dated api-versions older than 2024-09-01-preview, which reject ``stream_options``.
-* ``parallel_tool_calls`` and ``tool_choice`` only with tools. An explicit
-  ``req.parallel_tool_calls`` is sent as given (a family that rejects it answers 400, raised
-  typed); an adapter's default (``req.parallel_tool_calls_if_supported``) only where
-  ``accepts_parallel_tool_calls`` says the family takes it (the o-series answer 400 even for
-  ``false``; sources in ``shared_core.wire.models``) and the api-version knows the parameter
-  (2024-06-01 and later; 2024-05-01-preview refuses it).
+* ``parallel_tool_calls`` and ``tool_choice`` only with tools; an adapter's default
+  ``parallel_tool_calls`` also only where the api-version knows the parameter (2024-06-01 and
+  later; 2024-05-01-preview refuses it).
 * ``body_model`` (v1 / openai kinds) becomes ``model``; ``extra_body`` is merged last and wins.
 
 The body shares the caller's ``messages`` list (no copy) unless a role must be rewritten.
@@ -50,20 +50,11 @@ from shared_core.types import (
     ToolCallDelta,
     Usage,
 )
-from shared_core.wire.models import UNKNOWN_FAMILY, ModelProfile, accepts_parallel_tool_calls, accepts_stop
+from shared_core.wire.models import SAMPLING_PARAMETERS, UNKNOWN_FAMILY, ModelProfile, accepts
 from shared_core.wire.shape import ShapeError, opt_str, wrong
 
 log = logging.getLogger("shared_core.wire.chat")
 
-_REASONING_DROPS = (
-    "temperature",
-    "top_p",
-    "presence_penalty",
-    "frequency_penalty",
-    "logprobs",
-    "top_logprobs",
-    "logit_bias",
-)
 #: families that have always taken ``max_tokens`` on every api-version
 _MAX_TOKENS_FAMILIES = frozenset(
     {
@@ -126,16 +117,20 @@ def _api_takes_parallel_tool_calls(api_version: str | None) -> bool:
     return modern_api(api_version) or str(api_version)[:10] >= PARALLEL_TOOL_CALLS_MIN_VERSION
 
 
+def _default_refused(req: ChatRequest, name: str, profile: ModelProfile) -> bool:
+    """True when ``name`` holds an adapter's default that the family refuses: it stays off the wire."""
+    if name not in req.defaults or accepts(profile, name, req.reasoning_effort):
+        return False
+    log.debug("leaving out the default %s: %s does not take it", name, profile.name)
+    return True
+
+
 def _parallel_tool_calls(req: ChatRequest, profile: ModelProfile, api_version: str | None) -> bool | None:
-    if req.parallel_tool_calls is not None:
-        return req.parallel_tool_calls
-    if (
-        req.parallel_tool_calls_if_supported is not None
-        and _api_takes_parallel_tool_calls(api_version)
-        and accepts_parallel_tool_calls(profile, req.reasoning_effort)
-    ):
-        return req.parallel_tool_calls_if_supported
-    return None
+    if "parallel_tool_calls" in req.defaults and not _api_takes_parallel_tool_calls(api_version):
+        return None
+    if req.parallel_tool_calls is None or _default_refused(req, "parallel_tool_calls", profile):
+        return None
+    return req.parallel_tool_calls
 
 
 def _rewrite_roles(messages: list[JSON], to: str) -> list[JSON]:
@@ -167,37 +162,17 @@ def build_chat_body(
     use_mct = _uses_max_completion_tokens(profile, api_version)
     if req.max_tokens is not None:
         body["max_completion_tokens" if use_mct else "max_tokens"] = req.max_tokens
-    if reasoning:
-        dropped = [n for n in _REASONING_DROPS if getattr(req, n) is not None]
-        if dropped:
-            log.debug("dropping %s: %s is a reasoning model", ", ".join(dropped), profile.name)
-        if req.reasoning_effort is not None:
+    for name in SAMPLING_PARAMETERS:
+        value = getattr(req, name)
+        if value is not None and not _default_refused(req, name, profile):
+            body[name] = value
+    if req.reasoning_effort is not None:
+        if reasoning or profile.family == UNKNOWN_FAMILY:  # the caller may know better than our table
             body["reasoning_effort"] = req.reasoning_effort
-    else:
-        if req.temperature is not None:
-            body["temperature"] = req.temperature
-        if req.top_p is not None:
-            body["top_p"] = req.top_p
-        if req.presence_penalty is not None:
-            body["presence_penalty"] = req.presence_penalty
-        if req.frequency_penalty is not None:
-            body["frequency_penalty"] = req.frequency_penalty
-        if req.logit_bias is not None:
-            body["logit_bias"] = req.logit_bias
-        if req.logprobs is not None:
-            body["logprobs"] = req.logprobs
-        if req.top_logprobs is not None:
-            body["top_logprobs"] = req.top_logprobs
-        if req.reasoning_effort is not None:
-            if profile.family == UNKNOWN_FAMILY:  # the caller may know better than our table
-                body["reasoning_effort"] = req.reasoning_effort
-            else:
-                log.debug("dropping reasoning_effort: %s is not a reasoning model", profile.name)
-    if req.stop is not None:
-        if accepts_stop(profile):
-            body["stop"] = req.stop
         else:
-            log.debug("dropping stop: %s refuses it", profile.name)
+            log.debug("dropping reasoning_effort: %s is not a reasoning model", profile.name)
+    if req.stop is not None and not _default_refused(req, "stop", profile):
+        body["stop"] = req.stop
     if req.n is not None:
         body["n"] = req.n
     if req.seed is not None:

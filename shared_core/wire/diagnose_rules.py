@@ -34,8 +34,10 @@ from shared_core.errors import (
     UnexpectedResponseError,
     UnprocessableEntityError,
     UnsupportedAPIVersionError,
+    UnsupportedParameterError,
 )
 from shared_core.wire.error_body import Answer, describe_categories, filtered, header
+from shared_core.wire.models import SAMPLING_PARAMETERS, ModelProfile, profile_for
 
 if TYPE_CHECKING:
     from shared_core.connection.config import Target
@@ -165,6 +167,52 @@ def api_version(a: Answer) -> APIStatusError:
     )
 
 
+_UNSUPPORTED_VALUE = re.compile(r"Unsupported value:\s*'([^']+)'", re.I)
+_ONLY_DEFAULT = re.compile(r"Only the default \(([^)]+)\) value", re.I)
+#: where a parameter the caller set can come from, for the fix
+_WHERE = "from the call and the model's settings (model_kwargs / additional_kwargs / extra_body)"
+
+
+def _model_named(a: Answer) -> tuple[str, ModelProfile | None]:
+    """How a message names the model: the deployment, with its family when the name shows it."""
+    dep = a.deployment
+    if not dep:
+        return "the deployment's model", None
+    profile = profile_for(None, dep)
+    if not profile.known:
+        return f"the model behind deployment {dep!r}", None
+    return f"{dep!r} ({profile.display_name})", profile
+
+
+def _refused_fix(a: Answer, name: str) -> str:
+    """What the model is and what to do instead, for a refused ``name`` (sources: wire.models)."""
+    who, profile = _model_named(a)
+    remove = f"remove {name} {_WHERE}"
+    if name in SAMPLING_PARAMETERS:
+        if profile is not None and profile.reasoning:
+            what = f"{who} is a reasoning model: it does not take {name}"
+        else:
+            what = f"{who} does not take {name} (reasoning models such as o3 and gpt-5 refuse sampling parameters)"
+        only = _ONLY_DEFAULT.search(a.message)
+        if only:
+            what += f" other than its default {only.group(1)}"
+        alt = "or steer the answer with reasoning_effort (and verbosity)"
+        if name in ("temperature", "top_p", "logprobs", "top_logprobs"):
+            alt += "; gpt-5.1 and gpt-5.2 take it with reasoning_effort='none'"
+        return f"{what}; {remove}, {alt}."
+    if name == "stop":
+        return (
+            f"{who} does not take stop (the o-series and gpt-5 up to gpt-5.4 refuse it); {remove}, or use a"
+            " deployment that takes it (gpt-5.5 or later, or a non-reasoning chat model)."
+        )
+    if name == "parallel_tool_calls":
+        return (
+            f"{who} does not take parallel_tool_calls (the o-series refuse it even when false, gpt-5 with"
+            f" reasoning_effort='minimal' too); {remove}."
+        )
+    return f"{who} does not take {name}; {remove}."
+
+
 @_rule(
     lambda a: (
         a.code == "unsupported_parameter" or (a.status == 400 and _UNSUPPORTED_PARAM.search(a.message) is not None)
@@ -172,32 +220,41 @@ def api_version(a: Answer) -> APIStatusError:
 )
 def unsupported_parameter(a: Answer) -> APIStatusError:
     """``code: unsupported_parameter``: "Unsupported parameter: 'max_tokens' is not supported with
-    this model. Use 'max_completion_tokens' instead." (reasoning models; REPORT.md §5)."""
+    this model. Use 'max_completion_tokens' instead." (reasoning models; REPORT.md §5); "... 'stop'
+    ..." (MaartenGr/BERTopic#2423), "... 'temperature' ..." (o1, o3-mini: immersive-translate#2694)."""
     m = _UNSUPPORTED_PARAM.search(a.message)
-    name = a.param or (m.group(1) if m else None) or "a parameter"
-    fix = (
-        " Pass model= (the model behind the deployment, e.g. 'o3-mini') so azoai applies the"
-        " model family's rules and sends max_completion_tokens instead."
-        if name == "max_tokens"
-        else f" Remove {name!r} from the call (or from model_kwargs/extra_body), or pass model="
-        " (the model behind the deployment) so azoai drops parameters the model family rejects."
-    )
-    return BadRequestError(
-        f"The deployment's model does not accept the parameter {name!r}.{fix}{a.said}{a.tail}", **a.kw()
-    )
+    name = a.param or (m.group(1) if m else None)
+    if name == "max_tokens":
+        fix = (
+            "The deployment's model does not accept the parameter 'max_tokens'. Pass model= (the model"
+            " behind the deployment, e.g. 'gpt-5-mini') so azoai applies the model family's rules and"
+            " sends max_completion_tokens instead."
+        )
+    elif name:
+        fix = _refused_fix(a, name)
+        fix = fix[0].upper() + fix[1:]
+    else:
+        fix = f"The deployment's model does not accept a parameter of this request; remove it {_WHERE}."
+    return UnsupportedParameterError(f"{fix}{a.said}{a.tail}", **a.kw())
 
 
 @_rule(lambda a: a.code == "unsupported_value")
 def unsupported_value(a: Answer) -> APIStatusError:
     """``code: unsupported_value``: reasoning models accept only the default temperature/top_p
-    (learn.microsoft.com/azure/ai-services/openai/how-to/reasoning, "Not supported")."""
-    name = a.param or "a parameter"
-    return BadRequestError(
-        f"The deployment's model does not accept this value of {name!r} (reasoning models only"
-        f" accept the default temperature/top_p, for example). Remove {name!r} or pass model= so"
-        f" azoai applies the model family's rules.{a.said}{a.tail}",
-        **a.kw(),
-    )
+    ("Unsupported value: 'temperature' does not support 0.2 with this model. Only the default (1)
+    value is supported.", microsoft/vscode#254389; Learn how-to/reasoning, "Not supported"), or a
+    ``reasoning_effort`` the model does not have (Kilo-Org/cloud#3807)."""
+    m = _UNSUPPORTED_VALUE.search(a.message)
+    name = a.param or (m.group(1) if m else None)
+    if name and name.split(".")[-1] in SAMPLING_PARAMETERS:
+        fix = _refused_fix(a, name.split(".")[-1])
+        fix = fix[0].upper() + fix[1:]
+    elif name:
+        who, _ = _model_named(a)
+        fix = f"{who[0].upper()}{who[1:]} does not take this value of {name}; use one Azure lists below, or remove {name}."
+    else:
+        fix = "The deployment's model does not take a value of this request; Azure's message below names it."
+    return UnsupportedParameterError(f"{fix}{a.said}{a.tail}", **a.kw())
 
 
 def _model_from_message(message: str) -> str | None:

@@ -21,6 +21,17 @@ quoted in langchain-ai/langchain#29704 for o3-mini and evalstate/fast-agent#279 
 supported with this model.", Azure's answer quoted in MaartenGr/BERTopic#2423 and
 OpenHands/software-agent-sdk#1062); gpt-5.5 and later accept it again (BerriAI/litellm#28650).
 
+Sampling on reasoning models: ``temperature``, ``top_p``, ``presence_penalty``,
+``frequency_penalty``, ``logit_bias``, ``logprobs`` and ``top_logprobs`` are refused by every
+reasoning family (Learn how-to/reasoning, "Not supported"), except that gpt-5.1 and gpt-5.2 take
+``temperature``, ``top_p`` and ``logprobs`` (``top_logprobs`` goes with it) when
+``reasoning_effort`` is ``none``: OpenAI's "Using GPT-5.2" guide, "GPT-5.2 parameter compatibility"
+(developers.openai.com/api/docs/guides/latest-model: "only supported when using GPT-5.2 with
+reasoning effort set to none ... Requests to GPT-5.2 or GPT-5.1 with any other reasoning effort
+setting, or to older GPT-5 models ... will raise an error"; for gpt-5.1 also vercel/ai#10932 and
+BerriAI/litellm#17011). The guide names ``none`` as gpt-5.2's default, but only an explicit
+``none`` counts here: no Azure source says an unset effort takes sampling parameters.
+
 Pre-chat model names (``text-davinci-003``, ``davinci-002``, ``babbage-002``, ``text-curie-001``,
 ``code-davinci-002``, ...) are completions-only (``chat=False``), like ``gpt-35-turbo-instruct``:
 adapters route them to ``/completions``.
@@ -227,15 +238,55 @@ def accepts_parallel_tool_calls(profile: ModelProfile, reasoning_effort: str | N
     return not (profile.reasoning and reasoning_effort == "minimal")
 
 
-_STOP_AGAIN = re.compile(r"gpt-5\.?(\d+)")  # gpt-5.5, and Azure's dotless gpt-55
+_GPT5_MINOR = re.compile(r"gpt-5\.?(\d+)")  # gpt-5.5, and Azure's dotless gpt-55
+
+
+def _gpt5_minor(profile: ModelProfile) -> int | None:
+    minor = _GPT5_MINOR.search(_normalise(profile.name))
+    return int(minor.group(1)) if minor is not None else None
 
 
 def accepts_stop(profile: ModelProfile) -> bool:
     """Whether the family takes ``stop`` (sources in the module docstring)."""
     if not profile.reasoning:
         return True
-    minor = _STOP_AGAIN.search(_normalise(profile.name))
-    return minor is not None and int(minor.group(1)) >= 5
+    minor = _gpt5_minor(profile)
+    return minor is not None and minor >= 5
+
+
+#: chat parameters reasoning families refuse (sources in the module docstring)
+SAMPLING_PARAMETERS = (
+    "temperature",
+    "top_p",
+    "presence_penalty",
+    "frequency_penalty",
+    "logit_bias",
+    "logprobs",
+    "top_logprobs",
+)
+#: the ones gpt-5.1 and gpt-5.2 take with ``reasoning_effort="none"``
+_SAMPLING_AT_NO_EFFORT = frozenset({"temperature", "top_p", "logprobs", "top_logprobs"})
+
+
+def accepts_sampling(profile: ModelProfile, name: str, reasoning_effort: str | None = None) -> bool:
+    """Whether the family takes the sampling parameter ``name`` (one of ``SAMPLING_PARAMETERS``)
+    with this ``reasoning_effort`` (sources in the module docstring). Chat and Responses share it."""
+    if not profile.reasoning:
+        return True
+    return reasoning_effort == "none" and name in _SAMPLING_AT_NO_EFFORT and _gpt5_minor(profile) in (1, 2)
+
+
+def accepts(profile: ModelProfile, name: str, reasoning_effort: str | None = None) -> bool:
+    """Whether the family takes the request parameter ``name``: the one question the body builders
+    ask before sending an adapter's default (``ChatRequest.defaults``). Parameters without a family
+    rule are taken."""
+    if name in SAMPLING_PARAMETERS:
+        return accepts_sampling(profile, name, reasoning_effort)
+    if name == "stop":
+        return accepts_stop(profile)
+    if name == "parallel_tool_calls":
+        return accepts_parallel_tool_calls(profile, reasoning_effort)
+    return True
 
 
 _EMBEDDING_DIMENSIONS = (
@@ -259,8 +310,11 @@ def embedding_dimensions(model: str | None, deployment: str | None = None) -> in
 __all__ = [
     "DEFAULT_PROFILE",
     "ModelProfile",
+    "SAMPLING_PARAMETERS",
     "UNKNOWN_FAMILY",
+    "accepts",
     "accepts_parallel_tool_calls",
+    "accepts_sampling",
     "accepts_stop",
     "embedding_dimensions",
     "profile_for",

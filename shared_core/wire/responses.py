@@ -8,6 +8,10 @@ Two Azure facts shape the builder: the deployment always travels in the body's `
 dated route is ``/openai/responses?api-version=...``, not ``/deployments/{d}/...``), and input
 message items need ``"type": "message"`` (langchain-azure-ai patches this because Azure answers
 400 without it: ../shared/research/anchors-2026-12.md).
+
+Model-family rules are the chat ones (``shared_core.wire.models.accepts``): a ``temperature`` /
+``top_p`` / ``parallel_tool_calls`` the caller set is sent as given (a family that refuses it
+answers 400, raised typed), one an adapter filled in (``req.defaults``) only where the family takes it.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from shared_core.types_responses import (
     ToolItem,
 )
 from shared_core.wire.chat import parse_usage
+from shared_core.wire.models import ModelProfile, accepts, profile_for
 from shared_core.wire.shape import ShapeError
 
 # ---- request ---------------------------------------------------------------------------------
@@ -165,8 +170,10 @@ def text_format(fmt: Mapping[str, Any]) -> JSON:
     return dict(fmt)
 
 
-def build_responses_body(req: ResponsesRequest, *, deployment: str | None) -> JSON:
-    """The JSON body of ``POST /responses``. ``deployment`` goes in ``model`` (every route kind)."""
+def build_responses_body(req: ResponsesRequest, *, deployment: str | None, profile: ModelProfile | None = None) -> JSON:
+    """The JSON body of ``POST /responses``. ``deployment`` goes in ``model`` (every route kind);
+    ``profile`` (default: from ``req.model``, else the deployment's name) decides which of the
+    adapter's defaults go too."""
     if not deployment:
         raise ConfigurationError(
             "the Responses API needs a deployment (it travels in the body's model): pass"
@@ -215,7 +222,7 @@ def build_responses_body(req: ResponsesRequest, *, deployment: str | None) -> JS
         "user",
     ):
         value = getattr(req, name)
-        if value is not None:
+        if value is not None and (name not in req.defaults or _accepted(req, name, profile, deployment)):
             body[name] = value
     if req.background and req.store is False:
         # Learn "Background mode": background responses must be stored; Azure would answer 400
@@ -230,6 +237,10 @@ def build_responses_body(req: ResponsesRequest, *, deployment: str | None) -> JS
         old = body.get(key)
         body[key] = {**old, **value} if isinstance(old, dict) and isinstance(value, Mapping) else value
     return body
+
+
+def _accepted(req: ResponsesRequest, name: str, profile: ModelProfile | None, deployment: str | None) -> bool:
+    return accepts(profile or profile_for(req.model, deployment), name, req.reasoning_effort)
 
 
 # ---- answers -----------------------------------------------------------------------------------

@@ -198,6 +198,8 @@ def expected_error(ix: Interaction) -> tuple[type[E.APIStatusError], dict[str, A
         return E.RateLimitError, {"retry_after": max(waits) if waits else None}
     if code == "context_length_exceeded":
         return E.ContextLengthExceededError, {}
+    if code in ("unsupported_parameter", "unsupported_value"):
+        return E.UnsupportedParameterError, {}
     if ix.status == 400:
         return E.BadRequestError, {}
     raise AssertionError(f"no expectation written for {ix.status} {code}")

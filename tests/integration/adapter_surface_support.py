@@ -24,6 +24,7 @@ LOCAL_ONLY = frozenset(
         "close",
         "aclose",
         "to_json",
+        "to_dict",
         "model_post_init",
         "build_extra",
         "class_name",

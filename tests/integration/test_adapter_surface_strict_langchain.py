@@ -32,6 +32,7 @@ from langchain_azoai import (
 )
 from shared_core.emulator.media import PNG_MAGIC, wav
 from shared_core.emulator.server import EmulatorHandle
+from shared_core.errors import UnsupportedParameterError
 
 from .adapter_surface_support import check_enumeration, conn, emulator, own_methods
 
@@ -118,9 +119,9 @@ async def test_chat_runnable_methods(conn: dict[str, Any], emulator: EmulatorHan
     await chat.aclose()
 
 
-# Settings users commonly pass, copied from gpt-4o-era code: the client adapts them to the model
-# family (max_tokens becomes max_completion_tokens, sampling settings a reasoning model refuses are not
-# sent), so the strict emulator accepts each one.
+# Settings users commonly pass, copied from gpt-4o-era code. max_tokens becomes max_completion_tokens;
+# the rest is the caller's and is sent as given, so a setting the model refuses comes back as Azure's
+# 400, raised as UnsupportedParameterError naming it (issue 11: never dropped silently).
 COMMON_SETTINGS: list[dict[str, Any]] = [
     {"max_tokens": 256},
     {"temperature": 0},
@@ -131,15 +132,26 @@ COMMON_SETTINGS: list[dict[str, Any]] = [
     # what LangChain's ReAct helpers bind; the o-series and gpt-5 before 5.5 refuse it (rule chat.reasoning.stop)
     {"stop": ["\nObservation:"]},
 ]
+# gpt-5-mini takes no sampling setting (rules chat.reasoning.sampling_default_only, penalties_logprobs);
+# gpt-5.2 takes temperature / top_p at its default reasoning effort, none (OpenAI's "Using GPT-5.2")
+REFUSED = {("gpt-5-mini", "temperature"), ("gpt-5-mini", "top_p"), ("gpt-5-mini", "stop"), ("gpt-5.2", "stop")}
 
 
 @pytest.mark.parametrize("deployment", CHAT_DEPLOYMENTS)
 @pytest.mark.parametrize("settings", COMMON_SETTINGS, ids=lambda kw: ",".join(kw))
 def test_chat_common_settings(conn: dict[str, Any], deployment: str, settings: dict[str, Any]) -> None:
     chat = AzureChatOpenAI(**conn, azure_deployment=deployment, **settings)
+    name = next(iter(settings))
+    if (deployment, name) in REFUSED:
+        with pytest.raises(UnsupportedParameterError) as info:
+            chat.invoke(PROMPT)
+        assert (info.value.status, info.value.param) == (400, name)
+        assert f"'{deployment}' (GPT-5)" in info.value.message and f"remove {name} " in info.value.message
+        return
     assert _text(chat.invoke(PROMPT))
     assert "".join(_text(c) for c in chat.stream(PROMPT))
-    assert _text(chat.bind(stop=["\nObservation:"]).invoke(PROMPT))  # the per-call form of the same setting
+    with pytest.raises(UnsupportedParameterError, match="does not take stop"):  # the per-call form of stop
+        chat.bind(stop=["\nObservation:"]).invoke(PROMPT)
 
 
 class GetWeather(BaseModel):

@@ -93,7 +93,7 @@ async def test_the_deployment_spillover_property_and_its_limits() -> None:
     assert r.status_code == 429
     # a 400 is the request's fault: it does not spill over
     bad = await _post(
-        _app(), "dated", "ptu", {"messages": USER, "temperature": 0.2}, **{"x-ms-spillover-deployment": "paygo"}
+        _app(), "dated", "ptu", {"messages": USER, "max_tokens": 5}, **{"x-ms-spillover-deployment": "paygo"}
     )
     assert bad.status_code == 400 and "x-ms-spillover-from-deployment" not in bad.headers
 

@@ -129,7 +129,9 @@ def emulator() -> Iterator[Any]:
     """A loopback emulator for the whole session (started lazily, stopped at the end)."""
     from shared_core.emulator.server import start_in_thread
 
-    handle = start_in_thread(deployments=with_legacy())
+    # langchain-tests sends image URLs on raw.githubusercontent.com: reachable for Azure, so for the
+    # emulator too (it fetches nothing: rule chat.content.image_reachable)
+    handle = start_in_thread(deployments=with_legacy(), overrides={"image_url_hosts": ("raw.githubusercontent.com",)})
     try:
         yield handle
     finally:
@@ -157,7 +159,7 @@ def live_key() -> str:
 
 
 def chat_deployment() -> str:
-    return os.environ.get("AZOAI_TEST_CHAT_DEPLOYMENT", "gpt-4o")
+    return os.environ.get("AZOAI_TEST_CHAT_DEPLOYMENT", "gpt-5.2")
 
 
 def embed_deployment() -> str:

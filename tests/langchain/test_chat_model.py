@@ -11,7 +11,7 @@ from langchain_core.caches import InMemoryCache
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.globals import set_llm_cache
 from langchain_core.load import dumpd, dumps, load
-from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langchain_core.rate_limiters import InMemoryRateLimiter
 from langchain_core.tools import tool
 from pydantic import BaseModel, Field
@@ -421,10 +421,11 @@ def test_old_api_version_gets_no_stream_options() -> None:
 
 def test_per_call_model_override_applies_that_models_rules() -> None:
     fake = FakeAzure()
-    m = AzureChatOpenAI(**model_kwargs(fake, model="gpt-5.2", temperature=0.3))
-    m.invoke("x", model="o3-mini", max_tokens=9)
+    m = AzureChatOpenAI(**model_kwargs(fake, model="gpt-4o", stop=["\n"]))
+    m.invoke([SystemMessage("be terse"), HumanMessage("x")], model="o3-mini", max_tokens=9)
     assert "/deployments/o3-mini/" in str(fake.last.url)
-    assert "temperature" not in fake.body and fake.body["max_completion_tokens"] == 9
+    assert fake.body["max_completion_tokens"] == 9 and fake.body["messages"][0]["role"] == "developer"
+    assert fake.body["stop"] == ["\n"]  # the caller's own setting: sent (o3-mini's 400 comes back typed)
 
 
 def test_include_response_headers() -> None:

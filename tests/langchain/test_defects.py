@@ -74,12 +74,14 @@ def test_b2_model_version_not_appended_twice() -> None:
 # B3 ---------------------------------------------------------------------------------------
 
 
-def test_b3_reasoning_model_drops_temperature_and_maps_system_role() -> None:
+def test_b3_reasoning_model_maps_system_role_and_sends_the_callers_sampling() -> None:
     fake = FakeAzure()
     m = AzureChatOpenAI(**model_kwargs(fake, model="o3-mini", azure_deployment="o3-mini", temperature=0.5, top_p=0.9))
     m.invoke([SystemMessage("be terse"), HumanMessage("hi")])
     body = fake.body
-    assert "temperature" not in body and "top_p" not in body
+    # set by the caller: sent, so Azure's 400 comes back typed with the fix instead of the setting
+    # silently vanishing (issue 11); langchain-openai drops it for o1 and gpt-5 only
+    assert (body["temperature"], body["top_p"]) == (0.5, 0.9)
     assert body["messages"][0] == {"role": "developer", "content": "be terse"}
     fake2 = FakeAzure()
     AzureChatOpenAI(**model_kwargs(fake2, model="gpt-4o", temperature=0.5)).invoke(

@@ -236,7 +236,7 @@ SCENARIOS: dict[str, tuple[list[Any], dict[str, Any], Any]] = {
     "previous response id": (TURNS, {"use_previous_response_id": True}, None),
     "limits and verbosity": (
         [HumanMessage("hi")],
-        {"use_responses_api": True, "max_tokens": 50, "verbosity": "low", "truncation": "auto", "temperature": 0.3},
+        {"use_responses_api": True, "max_tokens": 50, "verbosity": "low", "truncation": "auto"},
         None,
     ),
     "function and built-in tools": (
@@ -261,6 +261,16 @@ SCENARIOS: dict[str, tuple[list[Any], dict[str, Any], Any]] = {
 def test_body_equals_the_anchors(name: str) -> None:
     messages, settings, bind = SCENARIOS[name]
     assert _our_body(messages, settings, bind) == _anchor_body(messages, settings, bind)
+
+
+def test_an_explicit_temperature_on_a_reasoning_model_is_sent_where_the_anchor_drops_it() -> None:
+    # the one deliberate difference: langchain-openai silently drops the caller's temperature on
+    # gpt-5 (reasoning effort other than none); ours sends it, so Azure's 400 comes back typed,
+    # naming the parameter and the fix, instead of the setting vanishing (issue 11)
+    settings = {"use_responses_api": True, "temperature": 0.3}
+    anchor = _anchor_body([HumanMessage("hi")], settings)
+    assert "temperature" not in anchor
+    assert _our_body([HumanMessage("hi")], settings) == {**anchor, "temperature": 0.3}
 
 
 def test_structured_output_body_uses_text_format() -> None:

@@ -71,7 +71,20 @@ def test_call_fields_win_over_model_fields() -> None:
     b = _build({"temperature": 0.9, "parallel_tool_calls_if_supported": False}, temperature=0.1)
     _request.model_fields(b)
     _request.call_fields(b)
-    assert (b.req.temperature, b.req.parallel_tool_calls_if_supported, b.kw) == (0.9, False, {})
+    _request.call_adapter_default(b)
+    assert (b.req.temperature, b.req.parallel_tool_calls, b.req.defaults, b.kw) == (
+        0.9,
+        False,
+        frozenset({"parallel_tool_calls"}),  # structured output's one call: the adapter's default
+        {},
+    )
+
+
+def test_an_explicit_parallel_tool_calls_is_the_callers() -> None:
+    b = _build({"parallel_tool_calls": True, "parallel_tool_calls_if_supported": False})
+    _request.call_fields(b)
+    _request.call_adapter_default(b)
+    assert (b.req.parallel_tool_calls, b.req.defaults, b.kw) == (True, frozenset(), {})
 
 
 def test_call_max_tokens_takes_either_name() -> None:

@@ -12,6 +12,7 @@ from shared_core.wire.models import profile_for
 
 SYSTEM = {"role": "system", "content": "Be brief."}
 USER = {"role": "user", "content": "Hi"}
+PTC_DEFAULT = frozenset({"parallel_tool_calls"})
 TOOL = {"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}
 
 
@@ -62,21 +63,20 @@ def test_non_reasoning_model_keeps_sampling_and_max_tokens() -> None:
     }
 
 
+_SAMPLING = {
+    "temperature": 0.5,
+    "top_p": 0.9,
+    "presence_penalty": 0.1,
+    "frequency_penalty": 0.1,
+    "logprobs": True,
+    "top_logprobs": 3,
+    "logit_bias": {"1": 1},
+}
+
+
 def test_reasoning_model_rules() -> None:
     messages = [SYSTEM, USER]
-    req = ChatRequest(
-        messages=messages,
-        model="o3-mini",
-        temperature=0.5,
-        top_p=0.9,
-        max_tokens=500,
-        presence_penalty=0.1,
-        frequency_penalty=0.1,
-        logprobs=True,
-        top_logprobs=3,
-        logit_bias={"1": 1},
-        reasoning_effort="low",
-    )
+    req = ChatRequest(messages=messages, model="o3-mini", max_tokens=500, reasoning_effort="low")
     assert body(req) == {
         "messages": [{"role": "developer", "content": "Be brief."}, USER],
         "max_completion_tokens": 500,
@@ -85,9 +85,51 @@ def test_reasoning_model_rules() -> None:
     assert messages[0]["role"] == "system"  # the caller's messages are untouched
 
 
+@pytest.mark.parametrize("model", ["o3-mini", "gpt-5-mini", "gpt-5.2"])
+def test_reasoning_model_sends_sampling_the_caller_set(model: str) -> None:
+    # the caller asked for exactly these: sent as given, and Azure's 400 ("Unsupported value:
+    # 'temperature' does not support 0.5 with this model", microsoft/vscode#254389) comes back typed
+    req = ChatRequest(messages=[USER], model=model, stop=["\n"], **_SAMPLING)  # type: ignore[arg-type]
+    assert body(req) == {"messages": [USER], **_SAMPLING, "stop": ["\n"]}
+
+
+@pytest.mark.parametrize("model", ["o3-mini", "gpt-5-mini", "gpt-5.2", "gpt-5.4"])
+def test_reasoning_model_leaves_out_an_adapters_defaults(model: str) -> None:
+    defaults = frozenset({*_SAMPLING, "stop"})
+    req = ChatRequest(messages=[USER], model=model, stop=["\n"], defaults=defaults, **_SAMPLING)  # type: ignore[arg-type]
+    assert body(req) == {"messages": [USER]}
+    chat = ChatRequest(messages=[USER], model="gpt-4o", stop=["\n"], defaults=defaults, **_SAMPLING)  # type: ignore[arg-type]
+    assert body(chat) == {"messages": [USER], **_SAMPLING, "stop": ["\n"]}  # defaults the family takes: sent
+
+
+# OpenAI's "Using GPT-5.2" guide, "GPT-5.2 parameter compatibility": temperature, top_p and logprobs
+# "only supported when using GPT-5.2 with reasoning effort set to none"; "Requests to GPT-5.2 or
+# GPT-5.1 with any other reasoning effort setting, or to older GPT-5 models ... will raise an error".
+@pytest.mark.parametrize(
+    ("model", "effort", "taken"),
+    [
+        ("gpt-5.2", "none", True),
+        ("gpt-5.1", "none", True),
+        ("prod-gpt-52", "none", True),
+        ("gpt-5.2", "low", False),
+        ("gpt-5.2", None, False),
+        ("gpt-5-mini", "none", False),
+        ("gpt-5", "minimal", False),
+        ("o3", "low", False),
+    ],
+)
+def test_sampling_defaults_at_reasoning_effort_none(model: str, effort: str | None, taken: bool) -> None:
+    defaults = frozenset(_SAMPLING)
+    req = ChatRequest(messages=[USER], reasoning_effort=effort, defaults=defaults, **_SAMPLING)  # type: ignore[arg-type]
+    out = body(req, deployment=model)
+    kept = {k: out[k] for k in _SAMPLING if k in out}
+    # penalties and logit_bias stay refused whatever the effort
+    assert kept == ({"temperature": 0.5, "top_p": 0.9, "logprobs": True, "top_logprobs": 3} if taken else {})
+
+
 # Azure answers "Unsupported parameter: 'stop' is not supported with this model." for the o-series and
 # gpt-5 to gpt-5.4 (MaartenGr/BERTopic#2423, OpenHands/software-agent-sdk#1062); gpt-5.5 and later take
-# it again (BerriAI/litellm#28650). LangChain's ReAct helpers bind stop=["\nObservation"] on their own.
+# it again (BerriAI/litellm#28650).
 @pytest.mark.parametrize(
     ("name", "sent"),
     [
@@ -103,15 +145,18 @@ def test_reasoning_model_rules() -> None:
         ("my-deployment", True),
     ],
 )
-def test_stop_is_sent_only_to_families_that_take_it(name: str, sent: bool) -> None:
-    out = body(ChatRequest(messages=[USER], stop=["\nObservation:"]), deployment=name)
+def test_default_stop_is_sent_only_to_families_that_take_it(name: str, sent: bool) -> None:
+    req = ChatRequest(messages=[USER], stop=["\nObservation:"], defaults=frozenset({"stop"}))
+    out = body(req, deployment=name)
     assert ("stop" in out) is sent
     if sent:
         assert out["stop"] == ["\nObservation:"]
+    # the caller's own stop goes everywhere (a refusing family answers 400, raised typed)
+    assert body(ChatRequest(messages=[USER], stop=["\nObservation:"]), deployment=name)["stop"] == ["\nObservation:"]
 
 
 def test_gpt5_on_v1_puts_the_deployment_in_model() -> None:
-    req = ChatRequest(messages=[SYSTEM, USER], max_tokens=100, temperature=1.0)
+    req = ChatRequest(messages=[SYSTEM, USER], max_tokens=100, temperature=1.0, defaults=frozenset({"temperature"}))
     out = body(req, deployment="gpt-5-mini", body_model="gpt-5-mini", api_version=None)
     assert out == {
         "model": "gpt-5-mini",
@@ -206,7 +251,7 @@ def test_tools_tool_choice_and_parallel_tool_calls() -> None:
     bare = ChatRequest(messages=[USER], model="gpt-4o", tool_choice="required", parallel_tool_calls=False)
     assert body(bare) == {"messages": [USER]}
     # o1 does not take parallel_tool_calls: an adapter's default is left out there
-    o1 = ChatRequest(messages=[USER], model="o1", tools=[TOOL], parallel_tool_calls_if_supported=False)
+    o1 = ChatRequest(messages=[USER], model="o1", tools=[TOOL], parallel_tool_calls=False, defaults=PTC_DEFAULT)
     assert "parallel_tool_calls" not in body(o1)
 
 
@@ -215,7 +260,7 @@ def test_parallel_tool_calls_default_left_out_for_the_o_series(model: str) -> No
     # Azure's reasoning-models page: "Parallel Tool Calls" unsupported for every o-series model;
     # o3-mini answers 400 "Unsupported parameter: 'parallel_tool_calls'" even for false
     # (langchain-ai/langchain#29704)
-    default = ChatRequest(messages=[USER], model=model, tools=[TOOL], parallel_tool_calls_if_supported=False)
+    default = ChatRequest(messages=[USER], model=model, tools=[TOOL], parallel_tool_calls=False, defaults=PTC_DEFAULT)
     assert "parallel_tool_calls" not in body(default)
     # the caller asked explicitly: sent, and Azure's 400 comes back typed
     explicit = ChatRequest(messages=[USER], model=model, tools=[TOOL], parallel_tool_calls=False)
@@ -224,11 +269,16 @@ def test_parallel_tool_calls_default_left_out_for_the_o_series(model: str) -> No
 
 def test_parallel_tool_calls_default_kept_where_the_family_takes_it() -> None:
     for model in ("gpt-4o", "gpt-4.1", "gpt-5", "some-unknown-deployment"):
-        req = ChatRequest(messages=[USER], model=model, tools=[TOOL], parallel_tool_calls_if_supported=False)
+        req = ChatRequest(messages=[USER], model=model, tools=[TOOL], parallel_tool_calls=False, defaults=PTC_DEFAULT)
         assert body(req)["parallel_tool_calls"] is False, model
     # gpt-5 with reasoning_effort="minimal": "Parallel tool calls are not supported" (Azure docs)
     minimal = ChatRequest(
-        messages=[USER], model="gpt-5", tools=[TOOL], reasoning_effort="minimal", parallel_tool_calls_if_supported=False
+        messages=[USER],
+        model="gpt-5",
+        tools=[TOOL],
+        reasoning_effort="minimal",
+        parallel_tool_calls=False,
+        defaults=PTC_DEFAULT,
     )
     assert "parallel_tool_calls" not in body(minimal)
 
@@ -236,7 +286,7 @@ def test_parallel_tool_calls_default_kept_where_the_family_takes_it() -> None:
 def test_parallel_tool_calls_default_left_out_on_api_versions_that_refuse_it() -> None:
     # 2024-05-01-preview answers 400 "Unrecognized request argument supplied: parallel_tool_calls"
     # (Azure/azure-rest-api-specs#29545, Azure's answer quoted); 2024-06-01 GA and later know it
-    req = ChatRequest(messages=[USER], model="gpt-4o", tools=[TOOL], parallel_tool_calls_if_supported=False)
+    req = ChatRequest(messages=[USER], model="gpt-4o", tools=[TOOL], parallel_tool_calls=False, defaults=PTC_DEFAULT)
     old = build_chat_body(req, profile=profile_for("gpt-4o"), body_model=None, api_version="2024-05-01-preview")
     assert "parallel_tool_calls" not in old
     for version in ("2024-06-01", "2024-10-21", None):

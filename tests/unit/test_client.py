@@ -111,7 +111,9 @@ def test_chat_dated() -> None:
 
 def test_chat_v1_reasoning_model_rules_and_model_override() -> None:
     c, wire = client(lambda r: httpx.Response(200, json=OK, headers=HEADERS), v1())
-    c.chat(ChatRequest(messages=MSGS, model="o3-mini", max_tokens=5, temperature=0.2))
+    c.chat(
+        ChatRequest(messages=MSGS, model="o3-mini", max_tokens=5, temperature=0.2, defaults=frozenset({"temperature"}))
+    )
     assert str(wire.requests[0].url) == "https://res.openai.azure.com/openai/v1/chat/completions"
     assert wire.json() == {
         "model": "my-o3",

@@ -19,6 +19,7 @@ from shared_core.errors import (
     ServerError,
     StreamError,
     UnsupportedAPIVersionError,
+    UnsupportedParameterError,
 )
 from shared_core.types import Choice, ResponseMeta
 from shared_core.wire.diagnose import (
@@ -209,7 +210,7 @@ def test_responses_api_content_filter_without_innererror() -> None:
 
 def test_unsupported_parameter_names_param_and_fix() -> None:
     e = error_from_response(400, {}, UNSUPPORTED_PARAM)
-    assert type(e) is BadRequestError and e.param == "max_tokens"
+    assert type(e) is UnsupportedParameterError and e.param == "max_tokens"
     assert "parameter 'max_tokens'" in e.message and "max_completion_tokens" in e.message
 
 

@@ -26,6 +26,7 @@ from shared_core.errors import (
     UnexpectedResponseError,
     UnprocessableEntityError,
     UnsupportedAPIVersionError,
+    UnsupportedParameterError,
 )
 from shared_core.wire.diagnose_rules import RULES, first_rule
 from shared_core.wire.error_body import Answer
@@ -79,14 +80,14 @@ CASES: dict[str, tuple[Answer, type[APIStatusError], str, Answer]] = {
                 "message": "Unsupported parameter: 'max_tokens' is not supported with this model.",
             },
         ),
-        BadRequestError,
+        UnsupportedParameterError,
         "sends max_completion_tokens instead",
         _answer(422, {"message": "Unsupported parameter: 'x'"}),
     ),
     "unsupported_value": (
         _answer(400, {"code": "unsupported_value", "param": "temperature", "message": "only the default (1)"}),
-        BadRequestError,
-        "does not accept this value of 'temperature'",
+        UnsupportedParameterError,
+        "The model behind deployment 'chat' does not take temperature",
         _answer(400, {"code": "invalid_value", "param": "temperature"}),
     ),
     "unknown_model": (

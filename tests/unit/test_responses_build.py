@@ -194,3 +194,28 @@ def test_function_tools_in_any_form_become_flat_responses_tools() -> None:
         {"type": "function", "name": "h", "parameters": {"type": "object", "properties": {}}, "strict": True},
         {"type": "mcp", "server_label": "docs", "server_url": "https://mcp.example/sse", "require_approval": "never"},
     ]
+
+
+# The chat family rules (shared_core.wire.models.accepts) decide for Responses too: a value the caller
+# set is sent (Azure's 400 comes back typed), an adapter's default only where the family takes it.
+# gpt-5.2 takes temperature at reasoning effort none (OpenAI "Using GPT-5.2", parameter compatibility).
+@pytest.mark.parametrize(
+    ("deployment", "effort", "default_sent"),
+    [("gpt-5-mini", None, False), ("gpt-5.2", "none", True), ("gpt-5.2", "low", False), ("my-chat", None, True)],
+)
+def test_temperature_explicit_vs_adapter_default(deployment: str, effort: str | None, default_sent: bool) -> None:
+    explicit = ResponsesRequest(input="x", temperature=0.2, reasoning_effort=effort)
+    assert build_responses_body(explicit, deployment=deployment)["temperature"] == 0.2
+    default = ResponsesRequest(input="x", temperature=0.2, reasoning_effort=effort, defaults=frozenset({"temperature"}))
+    assert ("temperature" in build_responses_body(default, deployment=deployment)) is default_sent
+
+
+def test_parallel_tool_calls_default_left_out_for_the_o_series() -> None:
+    tools = [{"type": "function", "name": "f", "parameters": {"type": "object"}}]
+    default = ResponsesRequest(
+        input="x", tools=tools, parallel_tool_calls=False, defaults=frozenset({"parallel_tool_calls"})
+    )
+    assert "parallel_tool_calls" not in build_responses_body(default, deployment="o3")
+    assert build_responses_body(default, deployment="gpt-5.2")["parallel_tool_calls"] is False
+    explicit = ResponsesRequest(input="x", tools=tools, parallel_tool_calls=False)
+    assert build_responses_body(explicit, deployment="o3")["parallel_tool_calls"] is False
