@@ -22,6 +22,7 @@ from llama_index.core.callbacks.base import CallbackManager
 from shared_core.errors import ConfigurationError
 
 from ._settings import AzureConnection, CoreClientOwner, first_of
+from .events import report_requests
 
 if TYPE_CHECKING:
     pass
@@ -164,11 +165,14 @@ class AzureOpenAIEmbedding(CoreClientOwner, BaseEmbedding, AzureConnection):
         )
 
     def _embed(self, texts: list[str]) -> list[Embedding]:
-        return self._client().embed(texts, **self._embed_kwargs()).vectors
+        result = self._client().embed(texts, **self._embed_kwargs())
+        report_requests(result)
+        return result.vectors
 
     async def _aembed(self, texts: list[str]) -> list[Embedding]:
         async with self._semaphore():
             result = await self._client().aembed(texts, **self._embed_kwargs())
+        report_requests(result)
         return result.vectors
 
     def _get_query_embedding(self, query: str) -> Embedding:

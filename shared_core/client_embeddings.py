@@ -239,9 +239,12 @@ def embedding_result(
     any_usage = False
     model = ""
     meta: ResponseMeta | None = None
+    metas: list[ResponseMeta] = []
     for batch, part in zip(batches, results, strict=True):
         assert part is not None
         vecs, usage, part_model, meta = part
+        if meta is not None:
+            metas.append(meta)
         if len(vecs) != len(batch):
             from shared_core.wire.diagnose import unexpected_answer  # error path only
 
@@ -263,4 +266,5 @@ def embedding_result(
         usage=Usage(prompt_tokens=prompt, total_tokens=total) if any_usage else None,
         meta=meta,
         requests=len(batches),
+        metas=tuple(metas),
     )

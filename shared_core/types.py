@@ -243,6 +243,7 @@ class EmbeddingResult:
     usage: Usage | None
     meta: ResponseMeta | None  # of the last request when batched
     requests: int = 1
+    metas: tuple[ResponseMeta, ...] = ()  # of every request, in the order of their batches
 
 
 @dataclass(slots=True)

@@ -104,3 +104,52 @@ def test_llamaindex_instrumentation_event_carries_the_routing_trace() -> None:
     [event] = seen
     assert event.response is not None
     assert _shape(event.response.additional_kwargs["routing"]) == RETRIED
+
+
+def test_llamaindex_embedding_requests_event_carries_the_routing_trace() -> None:
+    """LlamaIndex's ``EmbeddingEndEvent`` has no field for it: our own event, in the same span."""
+    from llamaindex_azoai import AzureOpenAIEmbedding
+    from llamaindex_azoai.events import AzureOpenAIEmbeddingRequestsEvent
+
+    seen: list[Any] = []
+
+    class Handler(BaseEventHandler):
+        @classmethod
+        def class_name(cls) -> str:
+            return "EmbeddingRoutingEvents"
+
+        def handle(self, event: Any, **kwargs: Any) -> None:
+            if isinstance(event, AzureOpenAIEmbeddingRequestsEvent):
+                seen.append(event)
+
+    # Azure's embeddings answer shape (REST spec Embeddings_Create): one vector per input
+    vector = {"object": "embedding", "index": 0, "embedding": [0.25, -0.5]}
+    usage = {"prompt_tokens": 1, "total_tokens": 1}
+    answers = [BUSY]
+    fake = FakeAzure(
+        lambda r: (
+            answers.pop()
+            if answers
+            else FakeAzure.json({"object": "list", "data": [vector], "model": "text-embedding-3-small", "usage": usage})
+        )
+    )
+    embed = AzureOpenAIEmbedding(
+        deployment_name="text-embedding-3-small",
+        azure_endpoint="https://res.openai.azure.com",
+        api_key="test-key",
+        api_version="2024-10-21",
+        max_retries=1,
+        http_client=fake.client(),
+        async_http_client=fake.aclient(),
+    )
+    handler = Handler()
+    root = get_dispatcher()
+    root.add_event_handler(handler)
+    try:
+        assert embed.get_text_embedding("hi") == [0.25, -0.5]
+    finally:
+        root.event_handlers.remove(handler)
+    [event] = seen
+    assert event.model == "text-embedding-3-small"
+    [request] = event.requests
+    assert _shape(request["routing"]) == RETRIED and request["attempts"] == 2
