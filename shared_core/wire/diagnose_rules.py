@@ -203,7 +203,8 @@ def _refused_fix(a: Answer, name: str) -> str:
     if name == "stop":
         return (
             f"{who} does not take stop (the o-series and gpt-5 up to gpt-5.4 refuse it); {remove}, or use a"
-            " deployment that takes it (gpt-5.5 or later, or a non-reasoning chat model)."
+            " deployment that takes it (gpt-5.5 or later, or a non-reasoning chat model). ReAct-style agents"
+            " bind stop to end each step: a tool-calling agent needs none."
         )
     if name == "parallel_tool_calls":
         return (

@@ -51,7 +51,8 @@ def test_explicit_stop_on_gpt5_mini_names_the_families_that_take_it() -> None:
     assert e.message.startswith(
         "'gpt-5-mini' (GPT-5) does not take stop (the o-series and gpt-5 up to gpt-5.4 refuse it); remove stop"
         " from the call and the model's settings (model_kwargs / additional_kwargs / extra_body), or use a"
-        " deployment that takes it (gpt-5.5 or later, or a non-reasoning chat model)."
+        " deployment that takes it (gpt-5.5 or later, or a non-reasoning chat model). ReAct-style agents"
+        " bind stop to end each step: a tool-calling agent needs none."
     ), e.message
     assert e.message.endswith("[HTTP 400, region Sweden Central]")
 
