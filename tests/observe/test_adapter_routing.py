@@ -4,6 +4,8 @@ as its instrumentation events (``LLMChatEndEvent``) carry it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -29,6 +31,29 @@ RETRIED = [
 def _busy_once() -> FakeAzure:
     answers = [BUSY]
     return FakeAzure(lambda r: answers.pop() if answers else FakeAzure.json(chat_body()))
+
+
+@contextmanager
+def _events(kind: type) -> Iterator[list[Any]]:
+    """The LlamaIndex instrumentation events of ``kind`` sent inside the block."""
+    seen: list[Any] = []
+
+    class Handler(BaseEventHandler):
+        @classmethod
+        def class_name(cls) -> str:
+            return "RoutingEvents"
+
+        def handle(self, event: Any, **kwargs: Any) -> None:
+            if isinstance(event, kind):
+                seen.append(event)
+
+    handler = Handler()
+    root = get_dispatcher()
+    root.add_event_handler(handler)
+    try:
+        yield seen
+    finally:
+        root.event_handlers.remove(handler)
 
 
 def _shape(routing: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -72,17 +97,6 @@ def test_langchain_stream_carries_the_routing_trace_once() -> None:
 def test_llamaindex_instrumentation_event_carries_the_routing_trace() -> None:
     from llamaindex_azoai import AzureOpenAI
 
-    seen: list[LLMChatEndEvent] = []
-
-    class Handler(BaseEventHandler):
-        @classmethod
-        def class_name(cls) -> str:
-            return "RoutingEvents"
-
-        def handle(self, event: Any, **kwargs: Any) -> None:
-            if isinstance(event, LLMChatEndEvent):
-                seen.append(event)
-
     fake = _busy_once()
     llm = AzureOpenAI(
         engine="gpt-4o",
@@ -93,13 +107,8 @@ def test_llamaindex_instrumentation_event_carries_the_routing_trace() -> None:
         http_client=fake.client(),
         async_http_client=fake.aclient(),
     )
-    handler = Handler()
-    root = get_dispatcher()
-    root.add_event_handler(handler)
-    try:
+    with _events(LLMChatEndEvent) as seen:
         response = llm.chat([ChatMessage(role="user", content="hi")])
-    finally:
-        root.event_handlers.remove(handler)
     assert _shape(response.additional_kwargs["routing"]) == RETRIED
     [event] = seen
     assert event.response is not None
@@ -110,17 +119,6 @@ def test_llamaindex_embedding_requests_event_carries_the_routing_trace() -> None
     """LlamaIndex's ``EmbeddingEndEvent`` has no field for it: our own event, in the same span."""
     from llamaindex_azoai import AzureOpenAIEmbedding
     from llamaindex_azoai.events import AzureOpenAIEmbeddingRequestsEvent
-
-    seen: list[Any] = []
-
-    class Handler(BaseEventHandler):
-        @classmethod
-        def class_name(cls) -> str:
-            return "EmbeddingRoutingEvents"
-
-        def handle(self, event: Any, **kwargs: Any) -> None:
-            if isinstance(event, AzureOpenAIEmbeddingRequestsEvent):
-                seen.append(event)
 
     # Azure's embeddings answer shape (REST spec Embeddings_Create): one vector per input
     vector = {"object": "embedding", "index": 0, "embedding": [0.25, -0.5]}
@@ -142,13 +140,8 @@ def test_llamaindex_embedding_requests_event_carries_the_routing_trace() -> None
         http_client=fake.client(),
         async_http_client=fake.aclient(),
     )
-    handler = Handler()
-    root = get_dispatcher()
-    root.add_event_handler(handler)
-    try:
+    with _events(AzureOpenAIEmbeddingRequestsEvent) as seen:
         assert embed.get_text_embedding("hi") == [0.25, -0.5]
-    finally:
-        root.event_handlers.remove(handler)
     [event] = seen
     assert event.model == "text-embedding-3-small"
     [request] = event.requests
