@@ -11,10 +11,8 @@ the details of each attempt.
 from __future__ import annotations
 
 import logging
-import random
-import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,9 +22,10 @@ from shared_core.connection.config import ClientOptions, Target
 from shared_core.connection.routes import Route
 from shared_core.errors import APIConnectionError, APIStatusError, APITimeoutError, AzureOpenAIError, StreamError
 from shared_core.observe.calltrace import CallTrace
-from shared_core.policy import faults
+from shared_core.policy import faults, limiter
 from shared_core.policy.exchange import claims_challenge, encode_json, meta_from, safe_url, where
 from shared_core.policy.give_up import note_for, status_reason
+from shared_core.policy.hooks import DEFAULT_HOOKS, Hooks
 from shared_core.policy.limiter import cost_of
 from shared_core.policy.pacing_store import Pacer, PacingStore, store_for
 from shared_core.policy.retry import Decision, decide, is_retryable_status, with_body_retry_after
@@ -40,24 +39,6 @@ log = logging.getLogger("shared_core.policy")
 #: body builder: (target, route) -> JSON body (None for none); called once per target per call
 BodyFn = Callable[[Target, Route], "dict[str, Any] | None"]
 
-
-async def _asleep(seconds: float) -> None:
-    import asyncio  # already imported whenever a coroutine runs; not at import time (it costs 15+ ms)
-
-    await asyncio.sleep(seconds)
-
-
-@dataclass(frozen=True, slots=True)
-class Hooks:
-    """Time and randomness, injectable so tests never wait."""
-
-    sleep: Callable[[float], None] = time.sleep
-    asleep: Callable[[float], Awaitable[None]] = _asleep
-    clock: Callable[[], float] = time.monotonic
-    rng: Callable[[], float] = random.random
-
-
-DEFAULT_HOOKS = Hooks()
 
 #: :meth:`Call.pace` when the attempt moves to another target unsent: the driver begins anew
 REROUTE = -1.0
@@ -295,19 +276,28 @@ class Call:
         if self._rerouted():
             return REROUTE
         budget = max(0.0, self.options.max_retry_wait - self.throttled)
-        return self._paced(self.pacer.before(self.attempts, self.target, self.deployment, self._cost, budget))
+        leave = self._may_leave()
+        return self._paced(self.pacer.before(self.attempts, self.target, self.deployment, self._cost, budget, leave))
 
     async def apace(self) -> float:
         """Async :meth:`pace`: a shared (Redis) budget is asked without blocking the event loop."""
         if self._rerouted():
             return REROUTE
-        budget = max(0.0, self.options.max_retry_wait - self.throttled)
-        return self._paced(await self.pacer.abefore(self.attempts, self.target, self.deployment, self._cost, budget))
+        budget, leave = max(0.0, self.options.max_retry_wait - self.throttled), self._may_leave()
+        return self._paced(
+            await self.pacer.abefore(self.attempts, self.target, self.deployment, self._cost, budget, leave)
+        )
 
     def _cost(self) -> float:
         return cost_of(self.operation, self.bodies.get(self.index))  # only asked when a token limit is known
 
+    def _may_leave(self) -> bool:
+        return self.multi and self.router.may_fail_over(self.index, self.tried, None)
+
     def _paced(self, wait: float) -> float:
+        if wait < 0:  # limiter.LEAVE: the deployment's first request hangs past the hold; go elsewhere
+            self._unsent(f"the deployment's first request unanswered for over {limiter.PROBE_SECONDS:g} s")
+            return REROUTE
         deadline = self.options.deadline
         if wait > 0 and deadline is not None and self.hooks.clock() - self.started + wait >= deadline:
             self.pacer.lost()
@@ -323,13 +313,16 @@ class Call:
         if not self.router.may_fail_over(self.index, self.tried, None):
             self.epoch = self.router.epoch(self.index)  # nowhere else: keep waiting for it
             return False
+        self._unsent("a fault there while this call waited for the deployment's first answer")
+        return True
+
+    def _unsent(self, why: str) -> None:
+        """This attempt moves to the next target before it was sent (no retry of max_retries)."""
         self.unsent += 1
         self.reported = True
         self.router.release(self.index)
-        why = "a fault there while this call waited for the deployment's first answer"
         self.trace.close("failover", why, 0.0, self._breaker())
         self._failover, self._why = True, why
-        return True
 
     def _route(self, target: Target) -> tuple[Route, httpx.URL, dict[str, str]]:
         return cached_route(
@@ -553,8 +546,11 @@ class Call:
         if kind == "invalid":
             raise self._connection_error(exc, kind="invalid") from exc
         # a deployment's first request that got no answer trips its breaker at once (a half-open
-        # probe's rule): the calls waiting on it and the next ones go elsewhere, not one by one
-        self._fault(trip=self.pacer.lost())
+        # probe's rule): the calls waiting on it and the next ones go elsewhere, not one by one.
+        # The trip comes first: a caller polling before it would become the dead deployment's next probe
+        if self.tracked:
+            self._fault(trip=self.pacer.unanswered())
+        self.pacer.lost()
         decision = self._decide(None, None)
         if decision.action == "fail":
             if stream_error is not None:

@@ -16,7 +16,12 @@ moment it would be full again), one for requests and one for tokens, plus ``bloc
   one second of its rate and refills at the rate.
 * **Probe**: until the deployment has answered once (and with no declared limit), one request
   goes first and the others poll until its answer has taught the limits (at most
-  ``PROBE_SECONDS``): thirty callers starting at once would otherwise all be sent blind.
+  ``PROBE_SECONDS``): thirty callers starting at once would otherwise all be sent blind. Once its
+  hold has passed with the probe still unanswered, a caller that has another target to go to
+  (``may_leave``) goes there instead of joining it (a region that accepts and never answers would
+  hold them all until their timeouts); one with nowhere else goes, as the probe's answer or
+  timeout would decide anyway. A probe unanswered for ``PROBE_EXPIRES`` is presumed lost (its
+  caller died): the next such caller probes anew, so a deployment is never left for good.
 * **Reserve**: a request costs one request and its estimated tokens (the prompt estimate of
   ``wire/tokens.py`` plus ``max_tokens``: what Azure reserves at admission). The reservation is
   made at once, for the earliest time both buckets and the block allow; the caller sleeps until
@@ -47,6 +52,10 @@ SAFETY = 0.97
 PROBE_SECONDS = 2.0
 #: how often they look whether it was answered
 PROBE_POLL = 0.02
+#: a probe unanswered this long is presumed lost (the default per-attempt ``timeout``)
+PROBE_EXPIRES = 60.0
+#: :func:`reserve`'s wait when the caller should go to another target (the probe hangs)
+LEAVE = -1.0
 #: tokens charged for a chat without ``max_tokens`` (Azure reserves more; usage corrects it)
 DEFAULT_COMPLETION_TOKENS = 1024
 
@@ -117,6 +126,7 @@ def reserve(
     honour_block: bool = True,
     may_poll: bool = True,
     max_wait: float = math.inf,
+    may_leave: bool = False,
 ) -> tuple[Budget, float, bool]:
     """Reserve one request of ``tokens``: the new state, the seconds to wait, and whether the
     reservation was made. Not made (a probe is out: ``may_poll``): wait, then ask again.
@@ -124,12 +134,20 @@ def reserve(
     ``honour_block`` False: the caller already waited out its own 429's advice. A wait longer
     than ``max_wait`` (the call's ``max_retry_wait``: a daily quota's 429) is not booked: the
     request goes now, unpaced, and the server's answer decides (``(b, 0.0, False)`` with no poll).
+    ``may_leave``: the caller has another target; ``(b, LEAVE, False)`` sends it there unsent
+    once its hold has passed (``PROBE_SECONDS`` since the probe went, or ``may_poll`` False: the
+    caller itself waited that long) with the probe still out (see the module docstring).
     """
-    if not b.answered and not (limits.rpm or limits.tpm) and may_poll:
+    if not b.answered and not (limits.rpm or limits.tpm):
         if b.probe_sent is None:
-            return replace(b, probe_sent=now), 0.0, True
-        if now - b.probe_sent < PROBE_SECONDS:
+            if may_poll:
+                return replace(b, probe_sent=now), 0.0, True
+        elif may_poll and now - b.probe_sent < PROBE_SECONDS:
             return b, PROBE_POLL, False
+        elif may_leave:
+            if now - b.probe_sent < PROBE_EXPIRES:
+                return b, LEAVE, False
+            return replace(b, probe_sent=now), 0.0, True
     r_rate, t_rate = _rates(b, limits)
     at = max(now, b.blocked_until) if honour_block else now
     if r_rate > 0:
@@ -309,7 +327,9 @@ __all__ = [
     "BURST_SECONDS",
     "Budget",
     "DEFAULT_COMPLETION_TOKENS",
+    "LEAVE",
     "Limits",
+    "PROBE_EXPIRES",
     "PROBE_POLL",
     "PROBE_SECONDS",
     "SAFETY",

@@ -44,10 +44,11 @@ class PacingStore(Protocol):
         honour_block: bool = True,
         may_poll: bool = True,
         max_wait: float = math.inf,
+        may_leave: bool = False,
     ) -> tuple[float, bool]:
         """Reserve one request of ``tokens``: the seconds to wait, and whether it was reserved
         (if not: wait and ask again while the deployment's first request is out; with no wait,
-        the request goes unbooked: see ``limiter.reserve``)."""
+        the request goes unbooked; ``limiter.LEAVE``: go to another target: see ``limiter.reserve``)."""
         ...
 
     def release(self, key: str, tokens: float, limits: Limits) -> None:
@@ -85,6 +86,7 @@ class AsyncPacingStore(Protocol):
         honour_block: bool = True,
         may_poll: bool = True,
         max_wait: float = math.inf,
+        may_leave: bool = False,
     ) -> tuple[float, bool]: ...
 
     async def abudget(self, key: str) -> Budget: ...
@@ -106,6 +108,7 @@ class LocalPacingStore:
         honour_block: bool = True,
         may_poll: bool = True,
         max_wait: float = math.inf,
+        may_leave: bool = False,
     ) -> tuple[float, bool]:
         with self._lock:
             state, wait, made = limiter.reserve(
@@ -116,6 +119,7 @@ class LocalPacingStore:
                 honour_block=honour_block,
                 may_poll=may_poll,
                 max_wait=max_wait,
+                may_leave=may_leave,
             )
             self._budgets[key] = state
         return wait, made
@@ -207,10 +211,12 @@ class Pacer:
         deployment: str | None,
         cost: Callable[[], float],
         max_wait: float = math.inf,
+        may_leave: bool = False,
     ) -> float:
         """The seconds to wait before sending ``attempt``; once its reservation is made, 0. The
         driver sleeps and asks again until 0 (a bounded number of times: ``PROBE_SECONDS``).
-        ``cost()`` (the request's estimated tokens) is only estimated when a token limit is known."""
+        ``cost()`` (the request's estimated tokens) is only estimated when a token limit is known.
+        ``limiter.LEAVE`` (``may_leave``: the call has another target): nothing reserved, go there."""
         if self.attempt == attempt:
             return 0.0
         self.key = key_of(target, deployment)
@@ -218,7 +224,7 @@ class Pacer:
         tokens = cost() if self.limits.tpm or self.store.budget(self.key).tpm else 0.0
         may_poll = self.polls * limiter.PROBE_POLL < limiter.PROBE_SECONDS
         wait, made = self.store.reserve(
-            self.key, self.clock(), tokens, self.limits, not self.own_block, may_poll, max_wait
+            self.key, self.clock(), tokens, self.limits, not self.own_block, may_poll, max_wait, may_leave
         )
         return self._booked(attempt, tokens, wait, made)
 
@@ -229,11 +235,12 @@ class Pacer:
         deployment: str | None,
         cost: Callable[[], float],
         max_wait: float = math.inf,
+        may_leave: bool = False,
     ) -> float:
         """Async :meth:`before`: the same decisions; a store with async I/O (Redis) is awaited."""
         store = self.store
         if not isinstance(store, AsyncPacingStore):  # in-process: no I/O to wait for
-            return self.before(attempt, target, deployment, cost, max_wait)
+            return self.before(attempt, target, deployment, cost, max_wait, may_leave)
         if self.attempt == attempt:
             return 0.0
         self.key = key_of(target, deployment)
@@ -241,12 +248,14 @@ class Pacer:
         tokens = cost() if self.limits.tpm or (await store.abudget(self.key)).tpm else 0.0
         may_poll = self.polls * limiter.PROBE_POLL < limiter.PROBE_SECONDS
         wait, made = await store.areserve(
-            self.key, self.clock(), tokens, self.limits, not self.own_block, may_poll, max_wait
+            self.key, self.clock(), tokens, self.limits, not self.own_block, may_poll, max_wait, may_leave
         )
         return self._booked(attempt, tokens, wait, made)
 
     def _booked(self, attempt: int, tokens: float, wait: float, made: bool) -> float:
         if not made:
+            if wait < 0:  # LEAVE: nothing reserved here; the call goes elsewhere
+                return wait
             if wait == 0:  # longer than the call accepts to wait: it goes unbooked
                 self.attempt = attempt
                 self.own_block = False
@@ -276,6 +285,11 @@ class Pacer:
         if status == 429:
             self.store.block(self.key, now, now + (advised if advised is not None else wait), self.limits)
             self.own_block = True
+
+    def unanswered(self) -> bool:
+        """Whether the deployment of this call's attempt has never answered (its first request's
+        fault says more than one fault)."""
+        return bool(self.key) and not self.store.budget(self.key).answered
 
     def lost(self) -> bool:
         """No answer: the reservation goes back (the server may not have counted it). True when

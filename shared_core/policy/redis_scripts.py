@@ -63,18 +63,28 @@ local function arg(i)
 end
 """
 
-#: ARGV 9 tokens, 10 honour_block, 11 may_poll, 12 max_wait (-1: none) -> {wait, made}
+#: ARGV 9 tokens, 10 honour_block, 11 may_poll, 12 max_wait (-1: none), 13 may_leave,
+#: 14 PROBE_EXPIRES, 15 LEAVE -> {wait, made}
 RESERVE = (
     _PRELUDE
     + """
 local tokens, honour, may_poll, max_wait = tonumber(ARGV[9]), ARGV[10] == '1', ARGV[11] == '1', tonumber(ARGV[12])
-if b.answered == 0 and lim_rpm == 0 and lim_tpm == 0 and may_poll then
+local may_leave, PROBE_EXPIRES = ARGV[13] == '1', tonumber(ARGV[14])
+if b.answered == 0 and lim_rpm == 0 and lim_tpm == 0 then
   if b.probe_sent == nil then
+    if may_poll then
+      b.probe_sent = now
+      save()
+      return {'0', 1}
+    end
+  elseif may_poll and now - b.probe_sent < PROBE_SECONDS then
+    return {fmt(PROBE_POLL), 0}
+  elseif may_leave then
+    if now - b.probe_sent < PROBE_EXPIRES then return {ARGV[15], 0} end
     b.probe_sent = now
     save()
     return {'0', 1}
   end
-  if now - b.probe_sent < PROBE_SECONDS then return {fmt(PROBE_POLL), 0} end
 end
 local r_rate, t_rate = rates()
 local at = now

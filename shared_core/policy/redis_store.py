@@ -396,7 +396,7 @@ class RedisPacingStore:
 
     @classmethod
     def _reserve_args(
-        cls, tokens: float, limits: Limits, honour_block: bool, may_poll: bool, max_wait: float
+        cls, tokens: float, limits: Limits, honour_block: bool, may_poll: bool, max_wait: float, may_leave: bool
     ) -> list[str]:
         return [
             *cls._limits(limits),
@@ -404,6 +404,9 @@ class RedisPacingStore:
             "1" if honour_block else "0",
             "1" if may_poll else "0",
             "-1" if math.isinf(max_wait) else repr(max(0.0, max_wait)),
+            "1" if may_leave else "0",
+            repr(limiter.PROBE_EXPIRES),
+            repr(limiter.LEAVE),
         ]
 
     def reserve(
@@ -415,11 +418,12 @@ class RedisPacingStore:
         honour_block: bool = True,
         may_poll: bool = True,
         max_wait: float = math.inf,
+        may_leave: bool = False,
     ) -> tuple[float, bool]:
-        args = self._argv(now) + self._reserve_args(tokens, limits, honour_block, may_poll, max_wait)
+        args = self._argv(now) + self._reserve_args(tokens, limits, honour_block, may_poll, max_wait, may_leave)
         result = self.run(lambda: self.script("reserve")(keys=[self.namespace + "pace:" + key], args=args))
         if result is None:
-            return self.local.reserve(key, now, tokens, limits, honour_block, may_poll, max_wait)
+            return self.local.reserve(key, now, tokens, limits, honour_block, may_poll, max_wait, may_leave)
         wait, made = result
         return float(wait), bool(int(made))
 
@@ -432,9 +436,10 @@ class RedisPacingStore:
         honour_block: bool = True,
         may_poll: bool = True,
         max_wait: float = math.inf,
+        may_leave: bool = False,
     ) -> tuple[float, bool]:
         """Async :meth:`reserve` (the same script, awaited on the loop's queue)."""
-        args = self._argv(now) + self._reserve_args(tokens, limits, honour_block, may_poll, max_wait)
+        args = self._argv(now) + self._reserve_args(tokens, limits, honour_block, may_poll, max_wait, may_leave)
 
         def orphaned(result: Any) -> None:  # the caller was cancelled while Redis reserved for it
             if int(result[1]):
@@ -442,7 +447,7 @@ class RedisPacingStore:
 
         result = await self.aexecute("reserve", [self.namespace + "pace:" + key], args, orphaned)
         if result is None:
-            return self.local.reserve(key, now, tokens, limits, honour_block, may_poll, max_wait)
+            return self.local.reserve(key, now, tokens, limits, honour_block, may_poll, max_wait, may_leave)
         wait, made = result
         return float(wait), bool(int(made))
 

@@ -90,6 +90,25 @@ def test_scripts_decide_as_limiter_py(server: RedisServer, seed: int) -> None:
     assert not shared.degraded
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_scripts_decide_the_probe_as_limiter_py(server: RedisServer, seed: int) -> None:
+    """The first-request probe of a deployment that never answered: hold, leave (a caller with another
+    target), expiry and release, on random times and flags, decided alike."""
+    rng = random.Random(seed)
+    shared = store(server.url, server_clock=False)
+    local = LocalPacingStore()
+    now = 1000.0
+    for step in range(80):
+        now += rng.choice([0.0, 0.01, 0.5, limiter.PROBE_SECONDS, limiter.PROBE_EXPIRES / 2])
+        if rng.random() < 0.15:
+            shared.release(KEY, 0.0, Limits()), local.release(KEY, 0.0, Limits())
+        else:
+            args = (KEY, now, 0.0, Limits(), True, rng.random() < 0.7, math.inf, rng.random() < 0.6)
+            assert shared.reserve(*args) == local.reserve(*args), (seed, step)
+        assert shared.budget(KEY).probe_sent == local.budget(KEY).probe_sent, (seed, step)
+    assert not shared.degraded
+
+
 def test_two_stores_share_one_budget_on_redis_time(server: RedisServer) -> None:
     """Two processes' stores (their clocks far apart) see each other's 429 block and reservations."""
     a, b = store(server.url), RedisPacingStore(SecretStr(server.url))

@@ -162,6 +162,27 @@ def test_an_unanswered_probe_holds_the_others_for_a_bounded_time() -> None:
     assert reserve(b, 0.0, 0, Limits(rpm=600))[2] is True
 
 
+def test_a_caller_with_another_target_leaves_a_probe_unanswered_past_the_hold() -> None:
+    b, _, _ = reserve(Budget(), 0.0, 0, Limits())
+    hold = limiter.PROBE_SECONDS
+    # within the hold it waits like any caller; past it, it goes elsewhere (nothing reserved)
+    assert reserve(b, hold / 2, 0, Limits(), may_leave=True) == (b, limiter.PROBE_POLL, False)
+    assert reserve(b, hold, 0, Limits(), may_leave=True) == (b, limiter.LEAVE, False)
+    # ... and so does one whose own hold has passed (it waited its polls), the probe still out
+    assert reserve(b, hold / 2, 0, Limits(), may_poll=False, may_leave=True) == (b, limiter.LEAVE, False)
+    assert reserve(b, hold / 2, 0, Limits(), may_poll=False)[1:] == (0.0, True)
+    # nowhere else to go: it is sent, as before
+    assert reserve(b, hold, 0, Limits())[1:] == (0.0, True)
+    # a probe unanswered that long is presumed lost: this caller probes anew, the next ones wait on it
+    again, wait, made = reserve(b, limiter.PROBE_EXPIRES, 0, Limits(), may_leave=True)
+    assert (wait, made, again.probe_sent) == (0.0, True, limiter.PROBE_EXPIRES)
+    assert reserve(again, limiter.PROBE_EXPIRES + 0.1, 0, Limits(), may_leave=True)[1:] == (limiter.PROBE_POLL, False)
+    # answered, or a declared limit: no probe to leave
+    answered = observe(b, 0.5, seen_in({}), Limits())
+    assert reserve(answered, hold, 0, Limits(), may_leave=True)[1:] == (0.0, True)
+    assert reserve(b, hold, 0, Limits(rpm=600), may_leave=True)[1:] == (0.0, True)
+
+
 def test_cost_is_the_prompt_estimate_plus_max_tokens() -> None:
     messages = [{"role": "user", "content": "Summarise the quarterly report in one sentence."}]
     body = {"messages": messages, "max_tokens": 200}
