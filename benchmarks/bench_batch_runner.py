@@ -7,7 +7,7 @@ prints markdown.
    code (the ``_job`` generator: plan, manifest, part files, collector) runs under a driver that
    stands in for Azure in memory: uploads are dropped, every batch is completed at once, and each
    output file is generated line by line in Azure's shape (base64 vectors, as the runner asks).
-   The input is a lazy sequence (bodies made on access) so the peak memory measured is the
+   The input is `batch_embed`'s `EmbeddingBodies` over a lazy sequence of texts (made on access) so the peak memory measured is the
    runner's, not the caller's list. Reported: CPU of building the files (plan + JSONL + input
    hash), of reading the output (JSON per line, custom_id back to index), and of decoding the
    vectors (the work a caller does anyway), and the peak RSS growth.
@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from shared_core.services import batch_runner as br  # noqa: E402
-from shared_core.services.batch_bodies import _vector_sink  # noqa: E402
+from shared_core.services.batch_bodies import EmbeddingBodies, EmbeddingInput, _vector_sink  # noqa: E402
 from shared_core.services.batch_files import LineSplitter  # noqa: E402
 from shared_core.services.batch_manifest import MemoryManifestStore  # noqa: E402
 from shared_core.services.batch_plan import BatchLimits, part_file, plan_parts  # noqa: E402
@@ -48,8 +48,8 @@ from shared_core.services.job_objects import Batch, FileObject  # noqa: E402
 DIMS = 1536
 
 
-class LazyBodies(Sequence[dict[str, Any]]):
-    """N embedding bodies made on access (the caller's corpus, without holding it)."""
+class LazyTexts(Sequence[str]):
+    """N texts made on access (the caller's corpus, without holding it)."""
 
     def __init__(self, n: int) -> None:
         self.n = n
@@ -62,10 +62,7 @@ class LazyBodies(Sequence[dict[str, Any]]):
             return [self[k] for k in range(*i.indices(self.n))]
         if not 0 <= i < self.n:
             raise IndexError(i)
-        return {
-            "input": [f"chunk {i} of the corpus, a few sentences about topic {i % 97}"],
-            "encoding_format": "base64",
-        }
+        return f"chunk {i} of the corpus, a few sentences about topic {i % 97}"
 
 
 def rss_mb() -> float:
@@ -172,7 +169,8 @@ def cpu_of(fn: Any) -> float:
 
 
 def runner_cost(n: int) -> None:
-    bodies = LazyBodies(n)
+    texts = LazyTexts(n)
+    bodies = EmbeddingBodies(texts)  # what batch_embed hands the runner
     azure = FakeAzure()
     checksum = 0.0
 
@@ -181,7 +179,7 @@ def runner_cost(n: int) -> None:
         checksum += vec[1]
 
     runner = br.BatchRunner(object(), "text-embedding-3-small", endpoint="/embeddings", store=MemoryManifestStore())  # type: ignore[arg-type]
-    vectors, take = _vector_sink(n, on_vector)
+    vectors, take = _vector_sink(EmbeddingInput(bodies, None, [], n), on_vector)
     spec = runner._spec(bodies, take)
     rss0 = rss_mb()  # peak so far (ru_maxrss): the caller's state before the run
     t0, w0 = time.process_time(), time.perf_counter()
@@ -191,8 +189,8 @@ def runner_cost(n: int) -> None:
     read_decode = azure.read_cpu
     assert result.answered == n and not vectors
     # each cost on its own, over the same work the run did:
-    # - the caller's bodies (LazyBodies makes a dict on every access): paid by any reader of them
-    made = cpu_of(lambda: [None for i in range(n) if bodies[i] is None])
+    # - the caller's texts (LazyTexts makes one on every access): paid by any reader of them
+    made = cpu_of(lambda: [None for i in range(n) if texts[i] is None])
 
     # - build: the plan pass (sizes, parts, input hash) and every part's JSONL, as the run does them
     def build_all() -> None:

@@ -80,6 +80,11 @@ class AzureOpenAIBatchEmbedding(AzureOpenAIEmbedding):
     batch_on_failure: Literal["retry", "interactive", "report"] = Field(
         default="retry", description="Failed lines: retried in follow-up batches, sent interactively, or reported."
     )
+    batch_keep_files: bool = Field(
+        default=False,
+        description="Leave the job's input, output and error files (and its manifest) on Azure once joined; "
+        "default: deleted (Azure caps files per resource).",
+    )
     batch_blob: Any = Field(
         default=None,
         exclude=True,
@@ -124,6 +129,7 @@ class AzureOpenAIBatchEmbedding(AzureOpenAIEmbedding):
             timeout=self.batch_timeout,
             progress=_bar(n, "Generating embeddings", show_progress),
             blob=self.batch_blob,
+            keep_files=self.batch_keep_files,
         )
 
     def _too_long(self) -> OnTooLong:

@@ -201,6 +201,19 @@ class UnexpectedStreamEventError(UnexpectedResponseError, StreamError):
     """A stream event that is not a chunk of the answer (not JSON, or of the wrong shape)."""
 
 
+class BatchOutputError(AzureOpenAIError):
+    """A line of a batch output or error file that is not a JSON object naming one of the job's
+    requests, so no request can be charged with it. ``batch_id``, ``file_id``, ``line`` (1-based)
+    and ``excerpt`` (the line's start) say where and what came back."""
+
+    def __init__(self, message: str, *, batch_id: str, file_id: str, line: int, excerpt: str) -> None:
+        super().__init__(message)
+        self.batch_id = batch_id
+        self.file_id = file_id
+        self.line = line
+        self.excerpt = excerpt
+
+
 __all__ = [
     "APIConnectionError",
     "APIStatusError",
@@ -208,6 +221,7 @@ __all__ = [
     "AuthenticationError",
     "AzureOpenAIError",
     "BadRequestError",
+    "BatchOutputError",
     "ConfigurationError",
     "ConflictError",
     "ContentFilterError",

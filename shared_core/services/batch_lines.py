@@ -18,34 +18,23 @@ The one difference left: a raw control character inside the vector string (inval
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from json.scanner import make_scanner
 from typing import Any
 
-_KEY = b'"embedding"'
+# a key named embedding: the bytes "embedding" before a colon (JSON whitespace around it); one
+# regular expression finds it in a third of the time a find() loop skipping the values takes
+_KEY = re.compile(rb'"embedding"[ \t\r\n]*:[ \t\r\n]*')
 # the C scanner json.loads runs, without its bytes-encoding sniffing and keyword handling
 _scan: Callable[[str, int], tuple[Any, int]] = make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
-_WS = frozenset(b" \t\r\n")
 _QUOTE = ord('"')
-_COLON = ord(":")
-
-
-def _skip(raw: bytes, j: int) -> int:
-    n = len(raw)
-    while j < n and raw[j] in _WS:
-        j += 1
-    return j
 
 
 def _value_at(raw: bytes, start: int) -> int:
     """Where the value of the next ``"embedding"`` key after ``start`` begins, or -1."""
-    i = raw.find(_KEY, start)
-    while i >= 0:
-        j = _skip(raw, i + len(_KEY))
-        if j < len(raw) and raw[j] == _COLON:
-            return _skip(raw, j + 1)
-        i = raw.find(_KEY, j)  # "embedding" as a value (the data item's "object")
-    return -1
+    found = _KEY.search(raw, start)
+    return found.end() if found else -1
 
 
 def embedding_record(raw: bytes) -> dict[str, Any] | None:

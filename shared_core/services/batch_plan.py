@@ -11,7 +11,7 @@ only one file is ever in memory. ``custom_id`` is the request's index in the inp
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,17 +123,25 @@ def plan_parts(
     pending: list[str] = []  # bodies hashed a thousand at a time (one update call per body is slower)
     # a line is this plus its index's digits plus the body (see _line): one encoding per body here
     fixed = len(_line(url, deployment, 0, {"x": 0})) - 1 - len('{"x":0}')
-    for index, body in enumerate(bodies):
-        text = encode_body(body)
+    fast = _encoder(bodies)
+    items: Iterable[tuple[int, Mapping[str, Any] | None]] = (
+        enumerate(bodies) if fast is None else ((i, None) for i in range(len(bodies)))  # type: ignore[arg-type]
+    )
+    for index, body in items:
+        if body is None:  # bodies that encode themselves: never a "model" key
+            text = fast(index)  # type: ignore[misc]
+            n = fixed + len(str(index)) + len(text)
+        else:
+            text = encode_body(body)
+            if len(text) < 3 or "model" in body:
+                n = len(_line(url, deployment, index, body))
+            else:
+                n = fixed + len(str(index)) + len(text)
         pending.append(text)
         if len(pending) == 1000:
             key.update(("\x1e" + "\x1e".join(pending)).encode())
             pending.clear()
-        if len(text) < 3 or "model" in body:
-            n = len(_line(url, deployment, index, body))
-        else:
-            n = fixed + len(str(index)) + len(text)
-        t = request_tokens(body) if counting else 0
+        t = request_tokens(body if body is not None else bodies[index]) if counting else 0  # type: ignore[index]
         if n > limits.max_bytes or (cap is not None and t > cap):
             raise ConfigurationError(
                 f"request {index} alone is {n} bytes / ~{t} tokens, over one batch's limit "
@@ -157,7 +165,19 @@ def plan_parts(
 def part_file(bodies: Sequence[Mapping[str, Any]], endpoint: str, deployment: str, indexes: Iterable[int]) -> bytes:
     """The JSONL input file holding the requests at ``indexes``."""
     url = encode_body(endpoint)
-    return "".join([_line(url, deployment, i, bodies[i]) for i in indexes]).encode()
+    fast = _encoder(bodies)
+    if fast is None:
+        return "".join([_line(url, deployment, i, bodies[i]) for i in indexes]).encode()
+    head = f'","method":"POST","url":{url},"body":'
+    tail = f',"model":{encode_body(deployment)}}}}}\n'  # as _body adds the model: the same bytes
+    return "".join([f'{{"custom_id":"{PREFIX}{i}{head}{fast(i)[:-1]}{tail}' for i in indexes]).encode()
+
+
+def _encoder(bodies: object) -> Callable[[int], str] | None:
+    """``bodies.encoded(i)``: ``encode_body(bodies[i])`` of a body without a ``model`` key, made
+    without the dict (:class:`~shared_core.services.batch_bodies.EmbeddingBodies`)."""
+    fast = getattr(bodies, "encoded", None)
+    return fast if callable(fast) else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -194,6 +194,7 @@ def _collect(spec: _Spec, m: Manifest, n: int, sub: Submission, col: Collector) 
 
     for fid in (sub.output_file_id, sub.error_file_id):
         if fid:
+            col.begin(fid)
             yield _Read(fid, sink) if spec.blob is None else ReadBlob(spec.blob, fid, sink)
     part = m.parts[n]
     if sub.status != "completed":

@@ -52,6 +52,24 @@ def test_vector_store_index_embeds_nodes_through_one_batch_job(emu: EmulatorHand
     assert len(emu.app.jobs.batches) == before + 1  # queries stay interactive
 
 
+def test_batch_keep_files_leaves_the_files_and_a_rerun_submits_nothing(emu: EmulatorHandle, tmp_path: Path) -> None:
+    texts = [f"kept {t}" for t in TEXTS]
+    direct = AzureOpenAIEmbedding(**settings(emu)).get_text_embedding_batch(texts)
+    files = len(emu.app.jobs.files)
+    # default: the job's files (input, output, error) are deleted once joined
+    gone = AzureOpenAIBatchEmbedding(**settings(emu, batch_manifest_dir=str(tmp_path), batch_poll_interval=0.05))
+    assert gone.get_text_embedding_batch(texts) == direct and len(emu.app.jobs.files) == files
+    assert list(tmp_path.iterdir()) == []
+    kw = {"batch_manifest_dir": str(tmp_path), "batch_poll_interval": 0.05, "batch_keep_files": True}
+    kept = AzureOpenAIBatchEmbedding(**settings(emu, **kw))
+    assert kept.get_text_embedding_batch(texts) == direct and kept.last_batch_ids != gone.last_batch_ids
+    assert len(emu.app.jobs.files) == files + 3 and len(list(tmp_path.iterdir())) == 1
+    before = len(emu.app.jobs.batches)
+    again = AzureOpenAIBatchEmbedding(**settings(emu, **kw))
+    assert again.get_text_embedding_batch(texts) == direct and again.last_batch_ids == kept.last_batch_ids
+    assert len(emu.app.jobs.batches) == before
+
+
 async def test_ingestion_pipeline_async(emu: EmulatorHandle) -> None:
     embed = AzureOpenAIBatchEmbedding(**settings(emu, batch_poll_interval=0.05))
     before = len(emu.app.jobs.batches)

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
+from shared_core.errors import BatchOutputError
 from shared_core.services.batch_lines import embedding_record
 from shared_core.services.batch_results import Collector
 from shared_core.wire.embeddings import parse_embeddings
@@ -125,10 +126,64 @@ def test_the_plain_shape_equals_json_loads() -> None:
 
 
 @pytest.mark.parametrize("raw", [line(f'"{VECTOR}"') + b"x", line(f'"{VECTOR}"')[:-1]])
-def test_invalid_json_raises_as_before(raw: bytes) -> None:
+def test_an_invalid_line_with_its_custom_id_fails_that_request(raw: bytes) -> None:
     assert embedding_record(raw) is None
-    with pytest.raises(json.JSONDecodeError):
-        Collector("k", 1).feed(raw, "batch_1")
+    col = Collector("k", 2)
+    col.begin("file-out")
+    col.feed(line(f'"{VECTOR}"').replace(b"azoai-0", b"azoai-1"), "batch_1")
+    col.feed(raw, "batch_1")
+    got = col.finish(["batch_1"], [])
+    assert got.failed == [0] and got.answered == 1 and col.retryable(0, 2) == [0]
+    item = got.items[0]
+    assert item is not None and item.status_code is None and item.error is not None
+    assert len(raw) < 200
+    excerpt = raw.decode()
+    assert item.error == {
+        "code": "invalid_output_line",
+        "message": f"line 2 of file file-out (batch batch_1) is not a JSON object: {excerpt!r}",
+    }
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"custom_id":"azoai-0","response":{"status_code":200,"body":{"data":[]}}',  # cut before its end
+        b'{"custom_id":"azoai-7","response":',  # an index this job never wrote
+        b'{"custom_id":"other-0","response":',
+        b"\xff\xfe not UTF-8",
+        b"[1, 2]",
+        b'"azoai-0"',
+        b"42",
+    ],
+)
+def test_a_line_naming_no_request_of_the_job_is_a_typed_error(raw: bytes) -> None:
+    col = Collector("k", 1)
+    col.begin("file-err")
+    col.feed(b'{"custom_id":"azoai-0","response":{"status_code":200,"body":{"object":"list"}}}', "batch_9")
+    if raw.startswith(b'{"custom_id":"azoai-0"'):  # its request is answered already: nothing lost
+        col.feed(raw, "batch_9")
+        assert col.finish([], []).complete
+        return
+    with pytest.raises(BatchOutputError) as caught:
+        col.feed(raw, "batch_9")
+    excerpt = raw.decode("utf-8", "replace")
+    assert (caught.value.batch_id, caught.value.file_id, caught.value.line, caught.value.excerpt) == (
+        "batch_9",
+        "file-err",
+        2,
+        excerpt,
+    )
+    assert str(caught.value).startswith(
+        f"line 2 of file file-err (batch batch_9) is not a JSON object naming a request of this job: {excerpt!r}."
+    )
+
+
+def test_the_excerpt_of_a_long_bad_line_is_cut() -> None:
+    col = Collector("k", 1)
+    with pytest.raises(BatchOutputError) as caught:
+        col.feed(b"x" * 10_000, "batch_1")
+    assert caught.value.excerpt == "x" * 200 + "..." and caught.value.line == 1 and caught.value.file_id == ""
+    assert "line 1 of file ? (batch batch_1)" in str(caught.value) and len(str(caught.value)) < 500
 
 
 def test_collector_items_are_equal_either_way(recordings_dir: Path) -> None:

@@ -13,6 +13,7 @@ import pytest
 from shared_core.client import CoreClient
 from shared_core.errors import ConfigurationError
 from shared_core.services import batch_runner
+from shared_core.services.batch_bodies import EmbeddingBodies
 from shared_core.services.batch_files import LineSplitter
 from shared_core.services.batch_manifest import FileManifestStore, Manifest, Part, Submission, input_key
 from shared_core.services.batch_plan import (
@@ -25,6 +26,7 @@ from shared_core.services.batch_plan import (
     plan_parts,
 )
 from shared_core.services.batch_runner import BatchRunner
+from shared_core.wire.embeddings import build_embeddings_body
 
 BODY = {"messages": [{"role": "user", "content": "hello there"}]}
 
@@ -191,3 +193,25 @@ def test_lookup_after_a_crash_pages_through_the_batch_list() -> None:
     assert found is not None and found.id == "batch_2"
     assert seen == ["api-version=2024-10-21&limit=100", "api-version=2024-10-21&limit=100&after=batch_1"]
     assert batch_runner._find(_client(handler), "file-z") is None
+
+
+@pytest.mark.parametrize("dimensions", [None, 256])
+def test_embedding_bodies_encode_without_dicts_to_the_same_files_and_key(dimensions: int | None) -> None:
+    # the plan and the part files take EmbeddingBodies' own encoding (no dict per body): the files
+    # must be byte for byte those of the dicts, and the key the one input_key gives the dicts, so a
+    # job started before this shortcut (or with the bodies as a list) is found again on a rerun
+    texts = ["plain", 'a "quote" and a \\ backslash', "é ü 中文 😀", "\x00\x1f\n\t controls", "", "</script>"] * 7
+    fast = EmbeddingBodies(texts, dimensions=dimensions)
+    plain = [build_embeddings_body([t], body_model=None, dimensions=dimensions) for t in texts]
+    assert [fast.encoded(i) for i in range(len(texts))] == [json.dumps(b, separators=(",", ":")) for b in plain]
+    limits = BatchLimits(max_requests=9, max_bytes=1_400)
+    parts, tokens, key = plan_parts(fast, "/embeddings", "dep", limits, count_tokens=True)
+    assert (parts, tokens, key) == plan_parts(plain, "/embeddings", "dep", limits, count_tokens=True)
+    assert key == input_key("/embeddings", "dep", plain) and len(parts) > len(texts) // 9
+    for p in parts:
+        data = part_file(fast, "/embeddings", "dep", range(p.start, p.start + p.count))
+        assert data == part_file(plain, "/embeddings", "dep", range(p.start, p.start + p.count))
+        assert len(data) <= limits.max_bytes
+        assert [json.loads(ln)["body"] for ln in data.splitlines()] == [
+            {**plain[i], "model": "dep"} for i in range(p.start, p.start + p.count)
+        ]
