@@ -22,7 +22,7 @@ from shared_core.errors import ConfigurationError
 from shared_core.services.batch_manifest import encode_body
 from shared_core.services.batch_plan import _line
 from shared_core.services.blob_storage import BlobStorage, split_url
-from shared_core.services.job_objects import BATCH_ENDPOINTS, Batch, _batch, _one, _request
+from shared_core.services.job_objects import Batch, _batch, _one, _request, check_batch_create
 from shared_core.services.media_client import MediaRequest
 
 
@@ -55,14 +55,7 @@ def plan_create_blob_batch(
             "resource's system-assigned managed identity (role Storage Blob Data Contributor); drop the query",
             setting="input_blob" if blob_sas is not None else "output_folder",
         )
-    if endpoint not in BATCH_ENDPOINTS:
-        raise ConfigurationError(
-            f"endpoint={endpoint!r} cannot be batched: use one of {', '.join(BATCH_ENDPOINTS)}", setting="endpoint"
-        )
-    if completion_window != "24h":
-        raise ConfigurationError(
-            f"completion_window={completion_window!r}: Azure batches take '24h' only", setting="completion_window"
-        )
+    check_batch_create(endpoint, completion_window)
     body: dict[str, Any] = {
         "input_file_id": None,
         "endpoint": endpoint,

@@ -17,7 +17,7 @@ from typing import Any
 
 from shared_core.errors import ConfigurationError
 from shared_core.services.batch_manifest import Part, encode_body, key_hasher
-from shared_core.services.job_objects import BATCH_ENDPOINTS
+from shared_core.services.job_objects import check_batch_create
 from shared_core.wire.tokens import estimate_message_tokens, estimate_tokens
 
 MAX_REQUESTS = 100_000
@@ -50,11 +50,7 @@ class BatchLimits:
 
 
 def check_endpoint(endpoint: str) -> str:
-    if endpoint not in BATCH_ENDPOINTS:
-        raise ConfigurationError(
-            f"endpoint={endpoint!r} cannot be batched: use one of {', '.join(BATCH_ENDPOINTS)}", setting="endpoint"
-        )
-    return endpoint
+    return check_batch_create(endpoint)
 
 
 def custom_id(index: int) -> str:

@@ -137,6 +137,19 @@ def _content(data: Any, meta: ResponseMeta) -> bytes:
     return (json.dumps(data) + "\n").encode()
 
 
+def check_batch_create(endpoint: str, completion_window: str = "24h") -> str:
+    """``endpoint`` if Azure batches it and ``completion_window`` is the one Azure takes."""
+    if endpoint not in BATCH_ENDPOINTS:
+        raise ConfigurationError(
+            f"endpoint={endpoint!r} cannot be batched: use one of {', '.join(BATCH_ENDPOINTS)}", setting="endpoint"
+        )
+    if completion_window != "24h":
+        raise ConfigurationError(
+            f"completion_window={completion_window!r}: Azure batches take '24h' only", setting="completion_window"
+        )
+    return endpoint
+
+
 def _id(kind: str, value: str) -> str:
     if not value or not isinstance(value, str):
         raise ConfigurationError(

@@ -35,6 +35,7 @@ from shared_core.services.job_objects import (
     _object,
     _one,
     _request,
+    check_batch_create,
 )
 from shared_core.services.media_client import FileLike, MediaRequest, load_file
 from shared_core.types import ResponseMeta
@@ -188,14 +189,7 @@ def plan_create_batch(
 ) -> MediaRequest[Batch]:
     """The ``POST batches`` request :func:`create_batch` sends."""
     _id("file", input_file_id)
-    if endpoint not in BATCH_ENDPOINTS:
-        raise ConfigurationError(
-            f"endpoint={endpoint!r} cannot be batched: use one of {', '.join(BATCH_ENDPOINTS)}", setting="endpoint"
-        )
-    if completion_window != "24h":
-        raise ConfigurationError(
-            f"completion_window={completion_window!r}: Azure batches take '24h' only", setting="completion_window"
-        )
+    check_batch_create(endpoint, completion_window)
     body: dict[str, Any] = {
         "input_file_id": input_file_id,
         "endpoint": endpoint,

@@ -115,6 +115,27 @@ def test_estimate_before_submitting() -> None:
     assert str(e.value).startswith("endpoint='/completions' cannot be batched: use one of /chat/completions")
 
 
+@pytest.mark.parametrize("plan", ["file", "blob"])
+def test_both_batch_creates_refuse_what_azure_does_not_batch(plan: str) -> None:
+    """Learn (how-to/batch): ``/chat/completions`` and ``/embeddings`` only, ``completion_window`` 24h."""
+    from shared_core.services.batch_blob import plan_create_blob_batch
+    from shared_core.services.jobs import plan_create_batch
+
+    def create(**kw: Any) -> Any:
+        if plan == "file":
+            return plan_create_batch("file-abc123", **kw)
+        blob = "https://acct.blob.core.windows.net/in/x.jsonl"
+        return plan_create_blob_batch(blob, "https://acct.blob.core.windows.net/out", **kw)
+
+    with pytest.raises(ConfigurationError) as e:
+        create(endpoint="/completions")
+    assert str(e.value).startswith("endpoint='/completions' cannot be batched: use one of /chat/completions")
+    with pytest.raises(ConfigurationError) as e:
+        create(completion_window="48h")
+    assert str(e.value).startswith("completion_window='48h': Azure batches take '24h' only")
+    assert e.value.setting == "completion_window"
+
+
 def test_line_splitter_handles_any_chunking() -> None:
     data = b'{"a":1}\n\n{"b":2}\n{"c":3}'
     for size in (1, 2, 5, 100):
