@@ -18,8 +18,8 @@ Body rules (``build_chat_body``):
   model, and newer models are documented with ``max_completion_tokens`` -- and ``max_tokens`` on
   older versions.
   ``max_tokens`` and ``max_completion_tokens`` are never both sent, whatever ``extra_body`` says.
-* ``reasoning_effort`` is dropped for known non-reasoning families (kept for unknown names: the
-  caller may know the deployment is a reasoning model our table does not know yet).
+* ``reasoning_effort`` follows the same rule: a value the caller set is sent (a known non-reasoning
+  family answers 400, typed); an adapter's default only to reasoning and unknown families.
 * ``stream_options: {"include_usage": true}`` when streaming with ``include_usage``, except on
   dated api-versions older than 2024-09-01-preview, which reject ``stream_options``.
 * ``parallel_tool_calls`` and ``tool_choice`` only with tools; an adapter's default
@@ -50,7 +50,7 @@ from shared_core.types import (
     ToolCallDelta,
     Usage,
 )
-from shared_core.wire.models import SAMPLING_PARAMETERS, UNKNOWN_FAMILY, ModelProfile, accepts
+from shared_core.wire.models import SAMPLING_PARAMETERS, ModelProfile, accepts
 from shared_core.wire.shape import ShapeError, opt_str, wrong
 
 log = logging.getLogger("shared_core.wire.chat")
@@ -166,11 +166,8 @@ def build_chat_body(
         value = getattr(req, name)
         if value is not None and not _default_refused(req, name, profile):
             body[name] = value
-    if req.reasoning_effort is not None:
-        if reasoning or profile.family == UNKNOWN_FAMILY:  # the caller may know better than our table
-            body["reasoning_effort"] = req.reasoning_effort
-        else:
-            log.debug("dropping reasoning_effort: %s is not a reasoning model", profile.name)
+    if req.reasoning_effort is not None and not _default_refused(req, "reasoning_effort", profile):
+        body["reasoning_effort"] = req.reasoning_effort
     if req.stop is not None and not _default_refused(req, "stop", profile):
         body["stop"] = req.stop
     if req.n is not None:

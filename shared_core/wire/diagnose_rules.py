@@ -146,6 +146,27 @@ def _names_api_version(a: Answer) -> bool:
     return a.status in (400, 404) and ("api-version" in low or "api version" in low) and "deployment" not in low
 
 
+def _refused_argument(a: Answer) -> str | None:
+    """X of "Unrecognized request argument supplied: X" when the api-version already has X (or is
+    versionless): the model refuses it (``reasoning_effort`` to a model that does not reason)."""
+    m = _UNRECOGNIZED_ARG.search(a.message) if a.status == 400 else None
+    if m is None or a.target is None:
+        return None
+    current = a.target.api_version if a.target.kind == "dated" else "v1"
+    for name in (p.strip() for p in m.group(1).split(",")):
+        need = _PARAM_MIN_VERSION.get(name)
+        if need is not None and current and (not current[:4].isdigit() or current[:10] >= need[:10]):
+            return name
+    return None
+
+
+@_rule(lambda a: _refused_argument(a) is not None)
+def refused_argument(a: Answer) -> APIStatusError:
+    """A field the api-version has, refused by the model (rule ``chat.reasoning_effort.unsupported``)."""
+    fix = _refused_fix(a, _refused_argument(a) or "")
+    return UnsupportedParameterError(f"{fix[0].upper()}{fix[1:]}{a.said}{a.tail}", **a.kw())
+
+
 @_rule(lambda a: needed_version(a.message) is not None or _names_api_version(a))
 def api_version(a: Answer) -> APIStatusError:
     """A feature the configured api-version does not have: "... is enabled only for api versions
@@ -205,6 +226,11 @@ def _refused_fix(a: Answer, name: str) -> str:
             f"{who} does not take stop (the o-series and gpt-5 up to gpt-5.4 refuse it); {remove}, or use a"
             " deployment that takes it (gpt-5.5 or later, or a non-reasoning chat model). ReAct-style agents"
             " bind stop to end each step: a tool-calling agent needs none."
+        )
+    if name == "reasoning_effort":
+        return (
+            f"{who} is not a reasoning model: it does not take reasoning_effort; {remove}, or use a reasoning"
+            " deployment (the o-series, gpt-5)."
         )
     if name == "parallel_tool_calls":
         return (
@@ -546,6 +572,7 @@ def other_status(a: Answer) -> APIStatusError:
 RULES: tuple[Rule, ...] = (
     content_filter,
     context_length,
+    refused_argument,
     api_version,
     unsupported_parameter,
     unsupported_value,

@@ -286,6 +286,8 @@ def accepts(profile: ModelProfile, name: str, reasoning_effort: str | None = Non
         return accepts_stop(profile)
     if name == "parallel_tool_calls":
         return accepts_parallel_tool_calls(profile, reasoning_effort)
+    if name == "reasoning_effort":  # an unknown name may be a reasoning model our table does not know
+        return profile.reasoning or profile.family == UNKNOWN_FAMILY
     return True
 
 

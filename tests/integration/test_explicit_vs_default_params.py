@@ -170,6 +170,20 @@ def test_langchain_explicit_stop_on_gpt5_mini_is_azures_typed_error(dated: dict[
     ), info.value.message
 
 
+@pytest.mark.parametrize("api_version", ["2025-04-01-preview", "v1"])
+def test_langchain_explicit_reasoning_effort_on_a_model_that_does_not_reason(
+    dated: dict[str, Any], api_version: str
+) -> None:
+    """Rule ``chat.reasoning_effort.unsupported``: the api-version has the field, the model refuses it."""
+    chat = AzureChatOpenAI(**dated, azure_deployment="gpt-4o", api_version=api_version, reasoning_effort="low")
+    with pytest.raises(UnsupportedParameterError) as info:
+        chat.invoke("Name the capital of France.")
+    assert info.value.message.startswith(
+        "'gpt-4o' (GPT-4o) is not a reasoning model: it does not take reasoning_effort; remove reasoning_effort"
+    ), info.value.message
+    assert "Unrecognized request argument supplied: reasoning_effort" in info.value.message
+
+
 def test_llamaindex_explicit_temperature_and_stop_on_gpt5_mini(dated: dict[str, Any]) -> None:
     llm = AzureOpenAI(**dated, engine="gpt-5-mini", api_version="2024-10-21", temperature=0.2)
     with pytest.raises(UnsupportedParameterError) as info:

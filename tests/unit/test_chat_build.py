@@ -166,11 +166,25 @@ def test_gpt5_on_v1_puts_the_deployment_in_model() -> None:
 
 
 def test_gpt5_chat_is_not_a_reasoning_model() -> None:
-    req = ChatRequest(
-        messages=[SYSTEM, USER], model="gpt-5-chat", max_tokens=10, temperature=0.3, reasoning_effort="high"
-    )
+    req = ChatRequest(messages=[SYSTEM, USER], model="gpt-5-chat", max_tokens=10, temperature=0.3)
     assert body(req) == {"messages": [SYSTEM, USER], "max_completion_tokens": 10, "temperature": 0.3}
     assert body(req, api_version="2024-06-01") == {"messages": [SYSTEM, USER], "max_tokens": 10, "temperature": 0.3}
+
+
+def test_reasoning_effort_the_caller_set_is_sent_an_adapters_default_only_where_taken() -> None:
+    """Azure refuses it on a model that does not reason (rule ``chat.reasoning_effort.unsupported``):
+    the caller's own value goes as asked (the 400 comes back typed); a default stays off the wire."""
+    asked = ChatRequest(messages=[USER], model="gpt-5-chat", reasoning_effort="high")
+    assert body(asked) == {"messages": [USER], "reasoning_effort": "high"}
+    default = ChatRequest(
+        messages=[USER], model="gpt-5-chat", reasoning_effort="high", defaults=frozenset({"reasoning_effort"})
+    )
+    assert body(default) == {"messages": [USER]}
+    for model in ("gpt-5-mini", None):  # a reasoning model; an unknown name
+        taken = ChatRequest(
+            messages=[USER], model=model, reasoning_effort="low", defaults=frozenset({"reasoning_effort"})
+        )
+        assert body(taken, "my-reasoner")["reasoning_effort"] == "low"
 
 
 @pytest.mark.parametrize("model", ["gpt-35-turbo", "gpt-4", "gpt-4o-mini", "gpt-4.1-nano"])

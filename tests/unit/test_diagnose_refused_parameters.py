@@ -93,3 +93,39 @@ def test_reasoning_effort_value_names_the_parameter() -> None:
     assert type(e) is UnsupportedParameterError
     assert e.message.startswith("'gpt-5.2' (GPT-5) does not take this value of reasoning_effort;"), e.message
     assert "Supported values are: 'none'" in e.message
+
+
+@pytest.mark.parametrize("api_version", ["2025-04-01-preview", "2024-12-01-preview", "v1"])
+def test_an_argument_the_api_version_has_is_refused_by_the_model(api_version: str) -> None:
+    """Azure's answer to reasoning_effort on a model that does not reason (emulator rule
+    ``chat.reasoning_effort.unsupported``): the api-version has the field, so the model refuses it."""
+    body = json.dumps(
+        {
+            "error": {
+                "message": "Unrecognized request argument supplied: reasoning_effort",
+                "type": "invalid_request_error",
+                "param": None,
+                "code": None,
+            }
+        }
+    )
+    e = error_from_response(400, {}, body, target=target(deployment="gpt-4.1", api_version=api_version))
+    assert type(e) is UnsupportedParameterError
+    assert e.message.startswith(
+        "'gpt-4.1' (GPT-4.1) is not a reasoning model: it does not take reasoning_effort; remove reasoning_effort"
+    ), e.message
+
+
+def test_an_argument_an_older_api_version_lacks_still_names_the_version() -> None:
+    body = json.dumps(
+        {
+            "error": {
+                "message": "Unrecognized request argument supplied: reasoning_effort",
+                "type": "invalid_request_error",
+                "param": None,
+                "code": None,
+            }
+        }
+    )
+    e = error_from_response(400, {}, body, target=target(deployment="o3-mini", api_version="2024-10-21"))
+    assert type(e).__name__ == "UnsupportedAPIVersionError" and "2024-12-01-preview" in e.message
