@@ -41,6 +41,12 @@ def _answer(
     return Answer.of(status, headers or {}, body, target=target(credential=KeyCred()), **kw)
 
 
+def _on(status: int, message: str, api_version: str) -> Answer:
+    """An answer to a request made on ``api_version`` (Azure's "Unrecognized request argument" shape)."""
+    body = json.dumps({"error": {"code": "BadRequest", "message": message}})
+    return Answer.of(status, {}, body, target=target(credential=KeyCred(), api_version=api_version))
+
+
 # rule name -> (answer it decides, expected type, words of the message, a near miss it must not take)
 CASES: dict[str, tuple[Answer, type[APIStatusError], str, Answer]] = {
     "content_filter": (
@@ -65,8 +71,14 @@ CASES: dict[str, tuple[Answer, type[APIStatusError], str, Answer]] = {
         "does not fit the model's context window",
         _answer(400, {"code": "invalid_request_error", "message": "context is fine"}),
     ),
+    "refused_argument": (
+        _on(400, "Unrecognized request argument supplied: reasoning_effort", "2025-04-01-preview"),
+        UnsupportedParameterError,
+        "is not a reasoning model: it does not take reasoning_effort; remove reasoning_effort",
+        _on(400, "Unrecognized request argument supplied: reasoning_effort", "2024-10-21"),
+    ),
     "api_version": (
-        _answer(400, {"code": "BadRequest", "message": "Unrecognized request argument supplied: parallel_tool_calls"}),
+        _on(400, "Unrecognized request argument supplied: parallel_tool_calls", "2024-06-01"),
         UnsupportedAPIVersionError,
         "set api_version='2024-08-01-preview' or later",
         _answer(404, {"code": "DeploymentNotFound", "message": "The API deployment for this api-version..."}),
