@@ -8,8 +8,9 @@ waited for; reads (a reservation, a budget, the breakers' records) wait for thei
 per loop keeps this process's operations in the order it made them (a 429's block is in Redis
 before the next reservation of the same loop is asked).
 
-When the loop shuts down (``asyncio.run`` cancels its tasks) the task runs what is still queued
-and closes its client; an operation queued after that runs on the sync client.
+When the loop shuts down (``asyncio.run`` cancels its tasks) the task runs what is still queued,
+including an operation the cancellation cut, and closes its client; an operation queued after
+that runs on the sync client.
 """
 
 from __future__ import annotations
@@ -118,6 +119,12 @@ class LoopIO:
         thunk, done = self._queue.popleft()
         try:
             result = await self.store.arun(thunk, self)
+        except asyncio.CancelledError:
+            # the loop is shutting down mid-operation: it goes back to the head of the queue, which
+            # _work's finally runs (a write cut here, e.g. the first answer's "answered", would
+            # otherwise never reach Redis; one whose reply alone was cut counts twice: pacing only)
+            self._queue.appendleft((thunk, done))
+            raise
         except Exception:  # a bug must not end the worker (callers would wait for ever): fall back
             log.exception("shared state: a Redis operation failed unexpectedly; this process's own state is used")
             result = None
