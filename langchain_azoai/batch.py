@@ -34,7 +34,7 @@ from shared_core.services.batch_bodies import (
     chat_results,
     require_complete,
 )
-from shared_core.services.batch_manifest import FileManifestStore, ManifestStore, MemoryManifestStore
+from shared_core.services.batch_manifest import ManifestStore, MemoryManifestStore, manifest_store
 from shared_core.services.batch_plan import BatchLimits
 from shared_core.services.batch_progress import ProgressFn, bar_progress, fan_out, log_progress, progress_data
 from shared_core.services.batch_results import BatchJobResult
@@ -82,7 +82,7 @@ class AzureOpenAIBatchEmbeddings(AzureOpenAIEmbeddings):
     """A ``shared_core.services.blob_storage.BlobStorage``: input and results in Blob storage
     (``input_blob`` / ``output_folder``) instead of uploaded files (default: files)."""
 
-    _batch_store: Any = PrivateAttr(default=None)
+    _batch_store: MemoryManifestStore = PrivateAttr(default_factory=MemoryManifestStore)
     _last_batch: BatchJobResult | None = PrivateAttr(default=None)
 
     @property
@@ -91,12 +91,7 @@ class AzureOpenAIBatchEmbeddings(AzureOpenAIEmbeddings):
         return list(self._last_batch.batch_ids) if self._last_batch is not None else []
 
     def _store(self) -> ManifestStore:
-        if self.batch_manifest_dir:
-            return FileManifestStore(self.batch_manifest_dir)
-        if self._batch_store is None:
-            self._batch_store = MemoryManifestStore()
-        store: ManifestStore = self._batch_store
-        return store
+        return manifest_store(self.batch_manifest_dir, self._batch_store)
 
     def _runner(self, n: int, **options: Any) -> BatchRunner:
         deployment = self.batch_deployment or self.deployment or self.model or ""
@@ -172,9 +167,7 @@ def _chat_job(
         req, _call, schema = model._build_request(model._convert_input(item).to_messages(), None, False, dict(kwargs))
         reqs.append(req)
     deployment = options.get("batch_deployment") or model.deployment_name or model.model_name or ""
-    store = options.get("store") or (
-        FileManifestStore(options["manifest_dir"]) if options.get("manifest_dir") else MemoryManifestStore()
-    )
+    store = options.get("store") or manifest_store(options.get("manifest_dir"))
     own = ("batch_deployment", "manifest_dir", "show_progress", "callbacks")
     runner_kw = {k: v for k, v in options.items() if k not in own}
     runner_kw["store"] = store

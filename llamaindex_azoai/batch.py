@@ -32,7 +32,7 @@ from shared_core.services.batch_bodies import (
     chat_results,
     require_complete,
 )
-from shared_core.services.batch_manifest import FileManifestStore, ManifestStore, MemoryManifestStore
+from shared_core.services.batch_manifest import ManifestStore, MemoryManifestStore, manifest_store
 from shared_core.services.batch_plan import BatchLimits
 from shared_core.services.batch_progress import ProgressFn, bar_progress, fan_out
 from shared_core.services.batch_results import BatchJobResult
@@ -97,7 +97,7 @@ class AzureOpenAIBatchEmbedding(AzureOpenAIEmbedding):
         description="Requests and bytes per input file and the enqueued-token quota (default: Azure's file limits).",
     )
 
-    _batch_store: Any = PrivateAttr(default=None)
+    _batch_store: MemoryManifestStore = PrivateAttr(default_factory=MemoryManifestStore)
     _last_batch: BatchJobResult | None = PrivateAttr(default=None)
 
     @classmethod
@@ -110,12 +110,7 @@ class AzureOpenAIBatchEmbedding(AzureOpenAIEmbedding):
         return list(self._last_batch.batch_ids) if self._last_batch is not None else []
 
     def _store(self) -> ManifestStore:
-        if self.batch_manifest_dir:
-            return FileManifestStore(self.batch_manifest_dir)
-        if self._batch_store is None:
-            self._batch_store = MemoryManifestStore()
-        store: ManifestStore = self._batch_store
-        return store
+        return manifest_store(self.batch_manifest_dir, self._batch_store)
 
     def _runner(self, n: int, show_progress: bool) -> BatchRunner:
         return BatchRunner(
@@ -197,9 +192,7 @@ def _chat_job(
         kwargs = llm._prepare_schema(kwargs, output_cls)
     reqs = [chat_request(llm, list(messages), False, dict(kwargs))[0] for messages in inputs]
     deployment = options.get("batch_deployment") or llm.engine or llm.azure_deployment or llm.model or ""
-    store = options.get("store") or (
-        FileManifestStore(options["manifest_dir"]) if options.get("manifest_dir") else MemoryManifestStore()
-    )
+    store = options.get("store") or manifest_store(options.get("manifest_dir"))
     runner_kw = {k: v for k, v in options.items() if k not in ("batch_deployment", "manifest_dir", "show_progress")}
     runner_kw["store"] = store
     shown = _bar(len(reqs), "Batch chat", bool(options.get("show_progress")))

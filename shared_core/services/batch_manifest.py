@@ -97,6 +97,14 @@ class FileManifestStore:
         self.path(key).unlink(missing_ok=True)
 
 
+def manifest_store(manifest_dir: str | os.PathLike[str] | None, memory: ManifestStore | None = None) -> ManifestStore:
+    """Where an adapter keeps its jobs' manifests: files in ``manifest_dir`` (resumable after a
+    crash), else ``memory`` (resumable across the calls of one object), else a new store in memory."""
+    if manifest_dir:
+        return FileManifestStore(manifest_dir)
+    return memory if memory is not None else MemoryManifestStore()
+
+
 #: The one serialisation of a body (the key hashes exactly what the input file holds).
 encode_body = json.JSONEncoder(separators=(",", ":")).encode
 
